@@ -1,0 +1,38 @@
+# The shop's two everyday commands: `make run` and `make test` (both from a fresh clone).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+ADMIN_EMAIL ?= owner@example.com
+PORT ?= 8000
+
+.PHONY: run test bench lint venv clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) create-admin --email $(ADMIN_EMAIL)
+	@echo "Shop: http://127.0.0.1:$(PORT)/   Admin: http://127.0.0.1:$(PORT)/admin/"
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 wsgi:app
+
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+lint: venv
+	$(BIN)/ruff check storefront tests bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

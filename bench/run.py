@@ -1,0 +1,473 @@
+"""Benchmark the shop under gunicorn with wrk (req/s, latency, ratios to /robots.txt) and the product page weight."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = REPO / ".venv" / "bin"
+RESULTS_DIR = REPO / "bench" / "results"
+HOST = "127.0.0.1"
+WORKERS = 2
+WRK_THREADS = 2
+WRK_CONNECTIONS = 16
+BASELINE = "baseline"
+HEALTH_TIMEOUT_S = 30.0
+SETUP_TIMEOUT_S = 180
+APT_TIMEOUT_S = 600
+GZIP_LEVEL = 6
+HTTP_OK = 200
+
+# Never use a proxy: every request of this script goes to 127.0.0.1.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class BenchError(RuntimeError):
+    """A setup step of the benchmark failed."""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved rounds over all routes (default 3)")
+    args = parser.parse_args(argv)
+    if args.duration < 1 or args.runs < 1:
+        parser.error("--duration and --runs must be >= 1")
+    return args
+
+
+def assert_local(url: str) -> str:
+    """Refuse any URL that does not target 127.0.0.1."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http" or parts.hostname != HOST:
+        raise BenchError(f"refusing non-local target: {url}")
+    return url
+
+
+def http_get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
+    """GET a local URL uncompressed; return (status, body) even for HTTP errors."""
+    request = urllib.request.Request(assert_local(url), headers={"Accept-Encoding": "identity"})
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def free_port() -> int:
+    """Ask the OS for a free TCP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def app_env(db_path: Path) -> dict[str, str]:
+    """Environment for the app: its own SQLite DB and a secret key."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"sqlite:///{db_path}"
+    env.setdefault("SECRET_KEY", "bench-not-a-secret")
+    env["PYTHONUNBUFFERED"] = "1"
+    for name in ("FLASK_DEBUG", "FLASK_ENV"):
+        env.pop(name, None)
+    return env
+
+
+def run_checked(cmd: list[str], env: dict[str, str] | None, timeout: int) -> str:
+    """Run a command in the repo root; raise BenchError with its output if it fails."""
+    try:
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"timed out after {timeout}s: {' '.join(cmd)}") from exc
+    if proc.returncode != 0:
+        raise BenchError(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+    return proc.stdout
+
+
+def prepare_db(env: dict[str, str]) -> None:
+    """Apply migrations and seed the demo products into the fresh DB."""
+    flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
+    run_checked([*flask, "init-db"], env, SETUP_TIMEOUT_S)
+    run_checked([*flask, "seed-demo"], env, SETUP_TIMEOUT_S)
+
+
+def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """Start gunicorn with the project's config, 2 workers, bound to 127.0.0.1:port."""
+    cmd = [
+        str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py",
+        "--workers", str(WORKERS), "--bind", f"{HOST}:{port}", "wsgi:app",
+    ]
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+
+
+def log_tail(log_path: Path, lines: int = 30) -> str:
+    """Last lines of the gunicorn log, for error messages."""
+    try:
+        return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wait_healthy(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Poll /healthz until it answers 200; fail after HEALTH_TIMEOUT_S or if gunicorn exits."""
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"gunicorn exited with {proc.returncode}:\n{log_tail(log_path)}")
+        try:
+            status, _ = http_get(base + "/healthz", timeout=2.0)
+            if status == HTTP_OK:
+                return
+            last = f"HTTP {status}"
+        except (OSError, urllib.error.URLError) as exc:
+            last = str(exc)
+        time.sleep(0.25)
+    raise BenchError(f"/healthz not 200 after {HEALTH_TIMEOUT_S:.0f}s ({last}):\n{log_tail(log_path)}")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn: SIGTERM to the master, then SIGKILL to its process group."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # our own session: the master and its workers
+    proc.wait(timeout=10)
+
+
+def find_product_slug(base: str) -> str:
+    """Fetch the home page and return the slug of the first /p/<slug> link."""
+    status, body = http_get(base + "/")
+    if status != HTTP_OK:
+        raise BenchError(f"GET / answered {status}")
+    match = re.search(r'href="/p/([^"/?#]+)"', body.decode("utf-8", "replace"))
+    if not match:
+        raise BenchError('no href="/p/<slug>" link on the home page (is the demo data seeded?)')
+    return match.group(1)
+
+
+def install_wrk() -> None:
+    """apt-get install wrk, running apt-get update once if the first attempt fails."""
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "wrk"]
+    try:
+        run_checked(install, env, APT_TIMEOUT_S)
+    except BenchError:
+        print("apt-get install failed; running apt-get update and retrying", flush=True)
+        run_checked(["apt-get", "update"], env, APT_TIMEOUT_S)
+        run_checked(install, env, APT_TIMEOUT_S)
+
+
+def ensure_wrk() -> str:
+    """Return the path of wrk, installing it with apt-get when allowed (root, and BENCH_INSTALL=1 or no CI)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk not found; install it with: apt-get install -y wrk", flush=True)
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    allowed = os.environ.get("BENCH_INSTALL") == "1" or not os.environ.get("CI")
+    if not (is_root and allowed):
+        raise BenchError("wrk is missing (run as root, or set BENCH_INSTALL=1 under CI, to auto-install)")
+    print("installing wrk with apt-get ...", flush=True)
+    install_wrk()
+    found = shutil.which("wrk")
+    if not found:
+        raise BenchError("apt-get reported success but wrk is still not on PATH")
+    return found
+
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def to_ms(value: str, unit: str) -> float:
+    """Convert a wrk latency such as ('1.23', 'ms') to milliseconds."""
+    return float(value) * _UNIT_MS[unit]
+
+
+def parse_wrk(text: str) -> dict[str, Any]:
+    """Extract req/s, p50/p99 latency (ms), requests, non-2xx and socket errors from wrk output."""
+    def latency(pct: str) -> float | None:
+        match = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.MULTILINE)
+        return to_ms(match.group(1), match.group(2)) if match else None
+
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.MULTILINE)
+    total = re.search(r"^\s*(\d+) requests in", text, re.MULTILINE)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if not rps:
+        raise BenchError(f"could not parse wrk output:\n{text}")
+    return {
+        "req_s": float(rps.group(1)),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "requests": int(total.group(1)) if total else None,
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(int(n) for n in sock.groups()) if sock else 0,
+    }
+
+
+def run_wrk(wrk: str, url: str, duration: int) -> dict[str, Any]:
+    """Run one bounded wrk load against a local URL and parse its output."""
+    cmd = [
+        wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{duration}s", "--latency", assert_local(url),
+    ]
+    output = run_checked(cmd, None, duration + 60)
+    return parse_wrk(output)
+
+
+def bench_routes(wrk: str, base: str, routes: dict[str, str], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Run wrk over every route, interleaved per round, so noise hits all routes alike."""
+    rounds: list[dict[str, Any]] = []
+    for index in range(args.runs):
+        results: dict[str, Any] = {}
+        for name, path in routes.items():
+            print(f"  run {index + 1}/{args.runs}  {name:<9} {path} ...", end=" ", flush=True)
+            results[name] = run_wrk(wrk, base + path, args.duration)
+            print(f"{results[name]['req_s']:.0f} req/s", flush=True)
+        rounds.append(results)
+    return rounds
+
+
+def median_of(values: list[float | None]) -> float | None:
+    """Median of the values that are present, or None."""
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def summarize(rounds: list[dict[str, Any]], routes: dict[str, str]) -> dict[str, Any]:
+    """Per route: medians over rounds of req/s, p50, p99, per-round ratio to the baseline, error sums."""
+    summary: dict[str, Any] = {}
+    for name, path in routes.items():
+        per_run = [r[name] for r in rounds]
+        ratios = [r[name]["req_s"] / r[BASELINE]["req_s"] if r[BASELINE]["req_s"] else None for r in rounds]
+        summary[name] = {
+            "path": path,
+            "req_s": median_of([run["req_s"] for run in per_run]),
+            "p50_ms": median_of([run["p50_ms"] for run in per_run]),
+            "p99_ms": median_of([run["p99_ms"] for run in per_run]),
+            "ratio_to_baseline": median_of(ratios),
+            "non_2xx": sum(run["non_2xx"] for run in per_run),
+            "socket_errors": sum(run["socket_errors"] for run in per_run),
+            "runs": per_run,
+        }
+    return summary
+
+
+class AssetParser(HTMLParser):
+    """Collect stylesheet hrefs and script srcs from a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.assets: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {key.lower(): (value or "") for key, value in attrs}
+        rels = attr.get("rel", "").lower().split()
+        if tag == "link" and "stylesheet" in rels and attr.get("href"):
+            self.assets.append(attr["href"])
+        elif tag == "script" and attr.get("src"):
+            self.assets.append(attr["src"])
+
+
+def same_origin_assets(page_url: str, html: str) -> list[str]:
+    """Absolute URLs of the page's CSS/JS that live on the same origin, de-duplicated in order."""
+    parser = AssetParser()
+    parser.feed(html)
+    origin = urllib.parse.urlsplit(page_url).netloc
+    urls: list[str] = []
+    for ref in parser.assets:
+        url = urllib.parse.urljoin(page_url, ref)
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme == "http" and parts.netloc == origin and url not in urls:
+            urls.append(url)
+    return urls
+
+
+def weigh(label: str, body: bytes) -> dict[str, Any]:
+    """Raw and gzip-6 size of one transferred file."""
+    return {"file": label, "raw": len(body), "gzip": len(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0))}
+
+
+def page_weight(base: str, path: str) -> dict[str, Any]:
+    """Bytes of the page HTML plus its same-origin CSS and JS, raw and gzip level 6 (photos excluded)."""
+    page_url = base + path
+    status, html = http_get(page_url)
+    if status != HTTP_OK:
+        raise BenchError(f"GET {path} answered {status}")
+    files = [weigh(path, html)]
+    for url in same_origin_assets(page_url, html.decode("utf-8", "replace")):
+        asset_status, body = http_get(url)
+        label = urllib.parse.urlsplit(url).path
+        if asset_status != HTTP_OK:
+            raise BenchError(f"GET {label} (referenced by {path}) answered {asset_status}")
+        files.append(weigh(label, body))
+    return {
+        "page": path,
+        "files": files,
+        "total_raw": sum(f["raw"] for f in files),
+        "total_gzip": sum(f["gzip"] for f in files),
+    }
+
+
+def fmt(value: float | None, spec: str) -> str:
+    """Format a number, or '-' when missing."""
+    return "-" if value is None else format(value, spec)
+
+
+def print_routes(result: dict[str, Any]) -> None:
+    """Print the throughput/latency table."""
+    print(f"\nThroughput and latency (median of {result['runs']} runs x {result['duration_s']}s, "
+          f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS})")
+    header = f"  {'route':<9} {'path':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'errors':>7}"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for name, row in result["routes"].items():
+        errors = row["non_2xx"] + row["socket_errors"]
+        print(f"  {name:<9} {row['path']:<34} {fmt(row['req_s'], '9.0f')} {fmt(row['p50_ms'], '8.2f')} "
+              f"{fmt(row['p99_ms'], '8.2f')} {fmt(row['ratio_to_baseline'], '6.2f')} {errors:>7}")
+    print("  ratio = route req/s / baseline req/s, median of per-run ratios; "
+          "errors = non-2xx/3xx + socket errors, summed over runs")
+
+
+def print_weight(weight: dict[str, Any]) -> None:
+    """Print the page weight table."""
+    print(f"\nTransferred bytes of {weight['page']} (HTML + same-origin CSS/JS; photos excluded)")
+    header = f"  {'file':<50} {'raw bytes':>10} {'gzip-6 bytes':>13}"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for row in weight["files"]:
+        print(f"  {row['file']:<50} {row['raw']:>10} {row['gzip']:>13}")
+    print("  " + "-" * (len(header) - 2))
+    print(f"  {'total':<50} {weight['total_raw']:>10} {weight['total_gzip']:>13}")
+
+
+def print_report(result: dict[str, Any]) -> None:
+    """Print the human-readable report."""
+    print("\n=== Shop benchmark ===")
+    print(f"  when: {result['timestamp']}   commit: {result['commit'] or '-'}")
+    print(f"  machine: {result['cpu_cores']} CPU cores, {platform.system()} {platform.machine()}, "
+          f"Python {platform.python_version()}")
+    print(f"  server: gunicorn, {result['gunicorn_workers']} workers, {HOST}   db: fresh SQLite + seed-demo")
+    print_routes(result)
+    print_weight(result["page_weight"])
+    print(f"\nJSON written to {result['json_path']}")
+
+
+def git_commit() -> str | None:
+    """Short commit of the repo, if git can tell (read only)."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                              capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
+
+
+def write_json(result: dict[str, Any]) -> Path:
+    """Write the result to bench/results/latest.json."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / "latest.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path
+
+
+def measure(base: str, wrk: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run the load tests and the page weight against a running server."""
+    slug = find_product_slug(base)
+    routes = {BASELINE: "/robots.txt", "home": "/", "product": f"/p/{slug}"}
+    print(f"Benchmarking {base}  (product page /p/{slug})", flush=True)
+    rounds = bench_routes(wrk, base, routes, args)
+    return {
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "cpu_cores": os.cpu_count(),
+        "gunicorn_workers": WORKERS,
+        "wrk": {"threads": WRK_THREADS, "connections": WRK_CONNECTIONS},
+        "duration_s": args.duration,
+        "runs": args.runs,
+        "baseline": routes[BASELINE],
+        "routes": summarize(rounds, routes),
+        "page_weight": page_weight(base, routes["product"]),
+    }
+
+
+def serve_and_measure(tmp: Path, wrk: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Prepare a fresh DB, start gunicorn, measure, and always stop gunicorn."""
+    env = app_env(tmp / "bench.db")
+    print(f"Preparing a fresh SQLite DB in {tmp} (init-db, seed-demo) ...", flush=True)
+    prepare_db(env)
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    log_path = tmp / "gunicorn.log"
+    print(f"Starting gunicorn ({WORKERS} workers) on {HOST}:{port} ...", flush=True)
+    proc = start_gunicorn(env, port, log_path)
+    try:
+        wait_healthy(base, proc, log_path)
+        return measure(base, wrk, args)
+    finally:
+        stop_server(proc)
+
+
+def _raise_exit(signum: int, _frame: FrameType | None) -> None:
+    """Turn SIGTERM/SIGHUP into SystemExit so cleanup (finally) runs."""
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: returns 0, or 1 on setup failure or when a route answered non-2xx/3xx."""
+    args = parse_args(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_exit)
+    try:
+        wrk = ensure_wrk()
+        with tempfile.TemporaryDirectory(prefix="shop-bench-") as tmp:
+            result = serve_and_measure(Path(tmp), wrk, args)
+    except BenchError as exc:
+        print(f"\nbench failed: {exc}", file=sys.stderr)
+        return 1
+    result["json_path"] = str((RESULTS_DIR / "latest.json").relative_to(REPO))
+    write_json(result)
+    print_report(result)
+    bad = [name for name, row in result["routes"].items() if row["non_2xx"]]
+    if bad:
+        print(f"\nWARNING: non-2xx/3xx responses on: {', '.join(bad)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

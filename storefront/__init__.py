@@ -1,0 +1,78 @@
+"""Storefront: a mobile-first micro-website shop. `create_app` builds the Flask app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .config import ROOT, Config
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, headers, commands."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_relative_config=True)
+    _configure(app, config)
+    from . import cli, errors
+    from .core import security, templating
+
+    _register_extensions(app)
+    _register_blueprints(app)
+    errors.register_error_handlers(app)
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure(app: Flask, config: type | dict | None) -> None:
+    """Load Config (or a test config), then fill the defaults that need the instance folder."""
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    instance = ROOT / "instance"
+    app.instance_path = str(instance)
+    instance.mkdir(exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'storefront.db'}"
+    if not app.config["MEDIA_ROOT"]:
+        app.config["MEDIA_ROOT"] = str(instance / "media")
+
+
+def _register_extensions(app: Flask) -> None:
+    """Bind every extension to this app."""
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    from . import models  # noqa: F401  (every table in the metadata, for Alembic too)
+    from .auth.service import load_user
+
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(_to_login)
+
+
+def _to_login():
+    """Anonymous visitors of staff pages go to the login page, coming back here afterwards."""
+    from flask import redirect, request, url_for
+
+    target = request.full_path.rstrip("?") if request.query_string else request.path
+    return redirect(url_for("auth.login", next=target))
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Attach each capability's blueprint."""
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .cart.views import bp as cart_bp
+    from .catalog.views import bp as catalog_bp
+    from .core.views import bp as core_bp
+    from .orders.views import bp as orders_bp
+
+    for blueprint in (core_bp, catalog_bp, cart_bp, orders_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""The owner's and staff's admin pages (/admin)."""

@@ -1,0 +1,106 @@
+"""Admin forms; every one re-shows the owner's input with the error when refused."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..inventory.rules import MAX_STOCK, REASONS
+from ..money import parse_amount
+
+SKU_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+SLUG_RE = r"^[\w-]*$"
+
+
+class MoneyField(StringField):
+    """An amount typed as "12.50"; `.minor` holds integer minor units after validation."""
+
+    minor: int | None = None
+
+    def pre_validate(self, form) -> None:
+        text = (self.data or "").strip()
+        if not text:
+            self.minor = None
+            return
+        try:
+            self.minor = parse_amount(text, current_app.config["SHOP_CURRENCY"])
+        except ValueError as exc:
+            raise ValidationError(_l("Enter an amount like 12.50.")) from exc
+
+
+class ProductForm(FlaskForm):
+    """A product's own fields (variants, photos and stock have their own forms)."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Please give a title.")), Length(max=200)])
+    slug = StringField(_l("Web address (slug)"), validators=[Optional(), Length(max=80),
+                                                             Regexp(SLUG_RE, message=_l("Letters, digits and - only."))])
+    price = MoneyField(_l("Price"), validators=[DataRequired(_l("Please give a price."))])
+    category_id = SelectField(_l("Category"), coerce=int, validate_choice=True)
+    description_md = TextAreaField(_l("Description (Markdown)"), validators=[Length(max=20000)])
+    featured = BooleanField(_l("Feature on the home page"))
+
+
+class VariantForm(FlaskForm):
+    """The editable fields of a variant (its SKU is fixed once orders may refer to it)."""
+
+    name = StringField(_l("Name (e.g. M / Blue)"), validators=[Length(max=120)])
+    price_override = MoneyField(_l("Price, if different"))
+    low_stock_threshold = IntegerField(_l("Low-stock alert at"), default=3,
+                                       validators=[Optional(), NumberRange(0, 100000)])
+    archived = BooleanField(_l("Archived (hidden from shoppers)"))
+
+
+class NewVariantForm(VariantForm):
+    """A new variant: its SKU and opening stock too."""
+
+    sku = StringField(_l("SKU"), validators=[DataRequired(_l("Please give a SKU.")),
+                                             Regexp(SKU_RE, message=_l("Letters, digits, '.', '_' and '-' only."))])
+    initial_stock = IntegerField(_l("Stock on hand"), default=0,
+                                 validators=[Optional(), NumberRange(0, MAX_STOCK)])
+
+
+class PhotoForm(FlaskForm):
+    """One photo upload."""
+
+    photo = FileField(_l("Photo (JPEG, PNG, WebP or GIF)"), validators=[FileRequired(_l("Please choose a file."))])
+    alt = StringField(_l("Describe the photo (for screen readers)"), validators=[Length(max=200)])
+
+
+class StockAdjustForm(FlaskForm):
+    """A manual stock change with its reason."""
+
+    delta = IntegerField(_l("Change (+ received, − removed)"),
+                         validators=[DataRequired(_l("Enter a change like 5 or -2.")),
+                                     NumberRange(-MAX_STOCK, MAX_STOCK)])
+    reason = SelectField(_l("Reason"), choices=[(k, _l(v)) for k, v in REASONS.items()])
+    note = StringField(_l("Note"), validators=[Length(max=200)])
+
+
+class StockImportForm(FlaskForm):
+    """A CSV file of stock levels."""
+
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Please choose a file."))])
+
+
+class CategoryForm(FlaskForm):
+    """A category."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please give a name.")), Length(max=120)])
+    slug = StringField(_l("Web address (slug)"), validators=[Optional(), Length(max=80),
+                                                             Regexp(SLUG_RE, message=_l("Letters, digits and - only."))])
+    position = IntegerField(_l("Position"), default=0, validators=[Optional(), NumberRange(0, 10000)])
+
+
+class OrderFilterForm(FlaskForm):
+    """Filters of the orders list (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validate_choice=False)
+    date_from = StringField(_l("From"))
+    date_to = StringField(_l("To"))

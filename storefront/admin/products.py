@@ -1,0 +1,220 @@
+"""Admin: products, their variants and photos, and categories (owner only for changes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.guards import role_required
+from ..catalog import service as catalog
+from ..catalog.images import ImageRejected, delete_image, store_upload
+from ..catalog.models import Category, Photo, Product, Variant
+from ..catalog.rules import slugify
+from ..clock import utcnow
+from ..domain import DomainError
+from ..extensions import db
+from ..inventory import service as inventory
+from ..money import format_amount_plain
+from .forms import CategoryForm, NewVariantForm, PhotoForm, ProductForm, VariantForm
+from .views import bp
+
+
+def _product_or_404(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None:
+        abort(404)
+    return product
+
+
+def _category_choices(form: ProductForm) -> None:
+    form.category_id.choices = [(0, _("No category"))] + [(c.id, c.name) for c in catalog.categories(db.session)]
+
+
+@bp.get("/products")
+def product_list():
+    """Every product, with archived ones on request."""
+    show_archived = request.args.get("archived") == "1"
+    stmt = select(Product).order_by(Product.archived, Product.title)
+    if not show_archived:
+        stmt = stmt.where(Product.archived.is_(False))
+    return render_template("admin/products.html", products=db.session.scalars(stmt).all(),
+                           show_archived=show_archived)
+
+
+def _edit_page(product: Product | None, form: ProductForm, status: int = 200, **extra):
+    """The product form page, with the variant and photo forms when the product exists."""
+    return render_template("admin/product_form.html", product=product, form=form,
+                           variant_form=extra.pop("variant_form", NewVariantForm(formdata=None)),
+                           photo_form=extra.pop("photo_form", PhotoForm(formdata=None)), **extra), status
+
+
+def _save(product: Product, form: ProductForm):
+    """Validate and save the product form; on error the page comes back with the input."""
+    _category_choices(form)
+    if not form.validate_on_submit():
+        return _edit_page(product if product.id else None, form, 422)
+    catalog.save_product(db.session, product, title=form.title.data.strip(), slug=(form.slug.data or "").strip(),
+                         description_md=form.description_md.data or "", price=form.price.minor,
+                         category_id=form.category_id.data or None, featured=form.featured.data, now=utcnow())
+    db.session.commit()
+    flash(_("Saved %(title)s.", title=product.title), "success")
+    return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@role_required("owner")
+def product_new():
+    """Create a product."""
+    form = ProductForm()
+    if request.method == "POST":
+        return _save(Product(), form)
+    _category_choices(form)
+    return _edit_page(None, form)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@role_required("owner")
+def product_edit(product_id: int):
+    """Edit a product's fields."""
+    product = _product_or_404(product_id)
+    if request.method == "POST":
+        return _save(product, ProductForm())
+    form = ProductForm(obj=product)
+    form.price.data = format_amount_plain(product.price, current_app.config["SHOP_CURRENCY"])
+    form.category_id.data = product.category_id or 0
+    _category_choices(form)
+    return _edit_page(product, form)
+
+
+@bp.post("/products/<int:product_id>/archive")
+@role_required("owner")
+def product_archive(product_id: int):
+    """Archive (hide from shoppers) or restore a product; orders keep their copies."""
+    product = _product_or_404(product_id)
+    product.archived = request.form.get("archived") == "1"
+    db.session.commit()
+    flash(_("Archived %(title)s.", title=product.title) if product.archived
+          else _("Restored %(title)s.", title=product.title), "success")
+    return redirect(url_for("admin.product_list"), code=303)
+
+
+@bp.post("/products/<int:product_id>/variants")
+@role_required("owner")
+def variant_add(product_id: int):
+    """Add a variant, with its opening stock recorded in the ledger."""
+    product = _product_or_404(product_id)
+    form = NewVariantForm()
+    if not form.validate_on_submit():
+        return _edit_page(product, _product_form(product), 422, variant_form=form)
+    try:
+        variant = catalog.add_variant(db.session, product, sku=form.sku.data.strip(), name=(form.name.data or "").strip(),
+                                      price_override=form.price_override.minor,
+                                      low_stock_threshold=form.low_stock_threshold.data or 0)
+        if form.initial_stock.data:
+            inventory.adjust_stock(db.session, variant.id, form.initial_stock.data, "initial", utcnow(),
+                                   current_user.id)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        form.sku.errors.append(err.message)
+        return _edit_page(_product_or_404(product_id), _product_form(_product_or_404(product_id)), err.status_code,
+                          variant_form=form)
+    flash(_("Added variant %(sku)s.", sku=variant.sku), "success")
+    return redirect(url_for("admin.product_edit", product_id=product_id), code=303)
+
+
+@bp.post("/variants/<int:variant_id>")
+@role_required("owner")
+def variant_edit(variant_id: int):
+    """Rename, re-price, re-threshold or archive a variant (stock changes go through /stock)."""
+    variant = db.session.get(Variant, variant_id)
+    if variant is None:
+        abort(404)
+    form = VariantForm()
+    if not form.validate_on_submit():
+        return _edit_page(variant.product, _product_form(variant.product), 422, variant_error=variant.id,
+                          variant_errors=form.errors)
+    variant.name = (form.name.data or "").strip()
+    variant.price_override = form.price_override.minor
+    variant.low_stock_threshold = form.low_stock_threshold.data or 0
+    variant.archived = form.archived.data
+    db.session.commit()
+    flash(_("Saved variant %(sku)s.", sku=variant.sku), "success")
+    return redirect(url_for("admin.product_edit", product_id=variant.product_id), code=303)
+
+
+def _product_form(product: Product) -> ProductForm:
+    """The product form filled from the saved product (beside another form's error)."""
+    form = ProductForm(formdata=None, obj=product)
+    form.price.data = format_amount_plain(product.price, current_app.config["SHOP_CURRENCY"])
+    form.category_id.data = product.category_id or 0
+    _category_choices(form)
+    return form
+
+
+@bp.post("/products/<int:product_id>/photos")
+@role_required("owner")
+def photo_add(product_id: int):
+    """Upload a photo: checked by content, size and pixels, re-encoded, EXIF stripped."""
+    product = _product_or_404(product_id)
+    form = PhotoForm()
+    cfg = current_app.config
+    if form.validate_on_submit():
+        data = form.photo.data.stream.read(cfg["MAX_PHOTO_BYTES"] + 1)
+        try:
+            stored = store_upload(data, Path(cfg["MEDIA_ROOT"]), max_bytes=cfg["MAX_PHOTO_BYTES"],
+                                  max_pixels=cfg["MAX_PHOTO_PIXELS"])
+        except ImageRejected as err:
+            form.photo.errors.append(_(err.message))
+        else:
+            try:
+                catalog.add_photo(db.session, product, key=stored.key, width=stored.width, height=stored.height,
+                                  widths=stored.widths, alt=(form.alt.data or product.title).strip())
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                delete_image(stored.key, Path(cfg["MEDIA_ROOT"]))  # no orphan files
+                raise
+            flash(_("Photo added."), "success")
+            return redirect(url_for("admin.product_edit", product_id=product_id), code=303)
+    return _edit_page(product, _product_form(product), 422, photo_form=form)
+
+
+@bp.post("/photos/<int:photo_id>/delete")
+@role_required("owner")
+def photo_delete(photo_id: int):
+    """Remove a photo and its files (files go only after the database change is committed)."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is None:
+        abort(404)
+    product_id, key = photo.product_id, photo.key
+    db.session.delete(photo)
+    db.session.commit()
+    delete_image(key, Path(current_app.config["MEDIA_ROOT"]))
+    flash(_("Photo removed."), "success")
+    return redirect(url_for("admin.product_edit", product_id=product_id), code=303)
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@role_required("owner")
+def categories():
+    """List and add categories."""
+    form = CategoryForm()
+    status = 200
+    if form.validate_on_submit():
+        slug = slugify(form.slug.data or form.name.data)
+        if db.session.scalars(select(Category).where(Category.slug == slug)).first():
+            form.slug.errors.append(_("Another category already uses this address."))
+            status = 409
+        else:
+            db.session.add(Category(name=form.name.data.strip(), slug=slug, position=form.position.data or 0))
+            db.session.commit()
+            flash(_("Category added."), "success")
+            return redirect(url_for("admin.categories"), code=303)
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/categories.html", form=form, categories=catalog.categories(db.session)), status

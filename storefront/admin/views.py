@@ -1,0 +1,82 @@
+"""Admin blueprint: dashboard and orders. Products and stock views live beside it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.guards import require_login_for
+from ..clock import utcnow
+from ..domain import DomainError
+from ..extensions import db
+from ..orders import service as orders
+from ..orders.rules import OrderStatus, allowed_events
+from . import service
+from .forms import OrderFilterForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+require_login_for(bp)
+
+
+@bp.after_request
+def _private(response):
+    """Admin pages are personal: never stored by any cache or the service worker."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def dashboard():
+    """Today's orders and revenue, open orders, low stock."""
+    return render_template("admin/dashboard.html", data=service.dashboard(db.session, utcnow()))
+
+
+@bp.get("/orders")
+def order_list():
+    """Orders filtered by status and date."""
+    form = OrderFilterForm(request.args)
+    form.status.choices = [("", _("Any status"))] + [(s.value, s.value) for s in OrderStatus]
+    day_from, day_to = service.parse_day(form.date_from.data), service.parse_day(form.date_to.data)
+    bad_dates = (form.date_from.data and not day_from) or (form.date_to.data and not day_to)
+    items = service.list_orders(db.session, form.status.data, day_from, day_to)
+    status = 400 if bad_dates else 200
+    return render_template("admin/orders.html", form=form, orders=items,
+                           error=_("Dates must look like 2026-01-31.") if bad_dates else None), status
+
+
+@bp.get("/orders/<reference>")
+def order_detail(reference: str):
+    """One order with its lines, history and the steps allowed now."""
+    order = service.order_by_reference(db.session, reference)
+    if order is None:
+        abort(404)
+    return render_template("admin/order.html", order=order,
+                           events=allowed_events(order.status, order.delivery_method))
+
+
+@bp.post("/orders/<reference>/event")
+def order_event(reference: str):
+    """Apply one lifecycle step (confirm, pack, ship, cancel...) to an order."""
+    order = service.order_by_reference(db.session, reference)
+    if order is None:
+        abort(404)
+    try:
+        orders.apply_event(db.session, order, request.form.get("event", "")[:24], utcnow(),
+                           user_id=current_user.id, note=request.form.get("note", "")[:200])
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        order = service.order_by_reference(db.session, reference)
+        return render_template("admin/order.html", order=order, error=err.message,
+                               events=allowed_events(order.status, order.delivery_method)), err.status_code
+    flash(_("Order %(ref)s is now %(status)s.", ref=order.reference, status=order.status), "success")
+    return redirect(url_for("admin.order_detail", reference=reference), code=303)
+
+
+def _currency() -> str:
+    """The shop's currency code."""
+    return current_app.config["SHOP_CURRENCY"]
+
+
+from . import products, stock  # noqa: E402,F401  (register their routes on bp)

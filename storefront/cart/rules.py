@@ -1,0 +1,42 @@
+"""Pure cart rules: what a quantity may be, and how many of a variant a cart may hold."""
+
+from __future__ import annotations
+
+from ..domain import N_, Conflict, Invalid
+
+
+def parse_quantity(raw: object, *, allow_zero: bool, maximum: int) -> int:
+    """A whole number of units from form/JSON input, or Invalid with a clear message.
+
+    Refuses fractions ("1.5"), negatives, words, booleans and anything above `maximum`.
+    """
+    if isinstance(raw, bool):
+        raise Invalid(N_("Quantity must be a whole number."))
+    text = str(raw).strip() if raw is not None else ""
+    if len(text) > 6 or not text.isascii() or not text.isdigit():
+        raise Invalid(N_("Quantity must be a whole number between %(low)s and %(high)s."),
+                      low=0 if allow_zero else 1, high=maximum)
+    quantity = int(text)
+    if quantity == 0 and not allow_zero:
+        raise Invalid(N_("Quantity must be at least 1."))
+    if quantity > maximum:
+        raise Invalid(N_("You can buy at most %(high)s of one item."), high=maximum)
+    return quantity
+
+
+def parse_id(raw: object) -> int:
+    """A positive database id from input, or Invalid."""
+    text = str(raw).strip() if raw is not None else ""
+    if not text.isascii() or not text.isdigit() or len(text) > 12 or int(text) == 0:
+        raise Invalid(N_("Please choose an option."))
+    return int(text)
+
+
+def check_line_quantity(wanted: int, available: int, maximum: int) -> None:
+    """Refuse a line quantity that the shelf cannot supply or that exceeds the per-item limit."""
+    if available <= 0:
+        raise Conflict(N_("Sorry, this item is sold out."))
+    if wanted > maximum:
+        raise Invalid(N_("You can buy at most %(high)s of one item."), high=maximum)
+    if wanted > available:
+        raise Conflict(N_("Only %(count)s left; please choose fewer."), count=available)

@@ -1,0 +1,138 @@
+"""Cart use-cases: find, add, change and price a cart. Prices always come from the database."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..catalog.models import Variant
+from ..domain import N_, Invalid, NotFound
+from ..orders.rules import PricedLine
+from .models import Cart, CartLine
+from .rules import check_line_quantity
+
+
+@dataclass(frozen=True)
+class CartItem:
+    """A cart line as shown to the shopper: priced by the server, with its stock state."""
+
+    line: CartLine
+    variant: Variant
+    unit_price: int
+    quantity: int
+    available: int
+
+    @property
+    def total(self) -> int:
+        """Line total in minor units."""
+        return self.unit_price * self.quantity
+
+    @property
+    def problem(self) -> str | None:
+        """'sold_out' or 'short' when the shelf cannot supply this line now."""
+        if not self.variant.product.archived and not self.variant.archived and self.available >= self.quantity:
+            return None
+        return "sold_out" if self.available <= 0 or self.variant.archived else "short"
+
+
+def find_cart(session: Session, token: str | None) -> Cart | None:
+    """The cart behind a cookie token, with its lines and variants loaded in one go."""
+    if not token or len(token) > 64:
+        return None
+    stmt = (select(Cart).where(Cart.token == token)
+            .options(selectinload(Cart.lines).selectinload(CartLine.variant).selectinload(Variant.product)))
+    return session.scalars(stmt).first()
+
+
+def new_cart(session: Session, now: datetime) -> Cart:
+    """A new empty cart with an unguessable token (256 random bits)."""
+    cart = Cart(token=secrets.token_urlsafe(32), created_at=now, updated_at=now)
+    session.add(cart)
+    session.flush()
+    return cart
+
+
+def _sellable_variant(session: Session, variant_id: int) -> Variant:
+    """The variant if it is on sale, else NotFound."""
+    variant = session.get(Variant, variant_id)
+    if variant is None or variant.archived or variant.product.archived:
+        raise NotFound(N_("That item is no longer for sale."))
+    return variant
+
+
+def add_item(session: Session, cart: Cart, variant_id: int, quantity: int, now: datetime,
+             max_quantity: int, max_lines: int) -> CartLine:
+    """Add units of a variant to the cart (merging with an existing line)."""
+    variant = _sellable_variant(session, variant_id)
+    line = next((ln for ln in cart.lines if ln.variant_id == variant_id), None)
+    wanted = quantity + (line.quantity if line else 0)
+    check_line_quantity(wanted, variant.available, max_quantity)
+    if line is None:
+        if len(cart.lines) >= max_lines:
+            raise Invalid(N_("Your cart is full (at most %(count)s different items)."), count=max_lines)
+        line = CartLine(variant=variant, quantity=wanted)
+        cart.lines.append(line)
+    else:
+        line.quantity = wanted
+    cart.updated_at = now
+    session.flush()
+    return line
+
+
+def set_quantity(session: Session, cart: Cart, variant_id: int, quantity: int, now: datetime,
+                 max_quantity: int) -> None:
+    """Set a line's quantity; zero removes it."""
+    line = next((ln for ln in cart.lines if ln.variant_id == variant_id), None)
+    if line is None:
+        raise NotFound(N_("That item is not in your cart."))
+    if quantity == 0:
+        remove_item(session, cart, variant_id, now)
+        return
+    # Lowering a quantity is always allowed, even when stock has run short since.
+    if quantity > line.quantity:
+        check_line_quantity(quantity, line.variant.available, max_quantity)
+    line.quantity = quantity
+    cart.updated_at = now
+    session.flush()
+
+
+def remove_item(session: Session, cart: Cart, variant_id: int, now: datetime) -> None:
+    """Remove a variant from the cart (removing something absent is not an error)."""
+    for line in list(cart.lines):
+        if line.variant_id == variant_id:
+            cart.lines.remove(line)
+    cart.updated_at = now
+    session.flush()
+
+
+def cart_items(cart: Cart | None) -> list[CartItem]:
+    """The cart's lines priced from the database, in the order they were added."""
+    if cart is None:
+        return []
+    return [
+        CartItem(line=ln, variant=ln.variant, unit_price=ln.variant.unit_price,
+                 quantity=ln.quantity, available=ln.variant.available)
+        for ln in cart.lines
+    ]
+
+
+def priced_lines(items: list[CartItem]) -> list[PricedLine]:
+    """The cart items as plain priced lines for the totals rule."""
+    return [PricedLine(i.variant.id, i.quantity, i.unit_price) for i in items]
+
+
+def empty_cart(session: Session, cart: Cart) -> None:
+    """Remove every line (after the order took them)."""
+    session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
+    session.expire(cart, ["lines"])
+
+
+def count_units(session: Session, token: str | None) -> int:
+    """Units in the cart behind this token, for the badge."""
+    cart = find_cart(session, token)
+    return sum(line.quantity for line in cart.lines) if cart else 0
+

@@ -1,0 +1,136 @@
+"""Cart pages and form posts; JSON answers for the progressive-enhancement script."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..catalog import service as catalog
+from ..catalog.views import render_product
+from ..catalog.models import Variant
+from ..clock import utcnow
+from ..core.security import safe_next
+from ..core.templating import CART_COUNT_COOKIE
+from ..domain import DomainError
+from ..errors import wants_json
+from ..extensions import db
+from . import service
+from .models import Cart
+from .rules import parse_id, parse_quantity
+
+bp = Blueprint("cart", __name__)
+
+
+def cart_token() -> str | None:
+    """The opaque cart token from the shopper's cookie."""
+    return request.cookies.get(current_app.config["CART_COOKIE_NAME"])
+
+
+def current_cart() -> Cart | None:
+    """The shopper's cart, if they have one."""
+    return service.find_cart(db.session, cart_token())
+
+
+def set_cart_cookies(response, cart: Cart | None, count: int):
+    """Keep the cart cookie (HttpOnly, 90 days) and the badge count cookie in step."""
+    cfg = current_app.config
+    secure = bool(cfg.get("FORCE_SECURE_COOKIES") or request.is_secure)
+    if cart is not None:
+        response.set_cookie(cfg["CART_COOKIE_NAME"], cart.token, max_age=cfg["CART_COOKIE_MAX_AGE"],
+                            httponly=True, samesite="Lax", secure=secure)
+    response.set_cookie(CART_COUNT_COOKIE, str(count), max_age=cfg["CART_COOKIE_MAX_AGE"],
+                        httponly=False, samesite="Lax", secure=secure)
+    return response
+
+
+def _render_cart(error: str | None = None, status: int = 200):
+    """The cart page (also re-shown with an error after a refused change)."""
+    cart = current_cart()
+    items = service.cart_items(cart)
+    subtotal = sum(i.total for i in items)
+    count = sum(i.quantity for i in items)
+    response = current_app.make_response((render_template(
+        "cart/cart.html", items=items, subtotal=subtotal, error=error, count=count,
+        max_quantity=current_app.config["MAX_LINE_QUANTITY"]), status))
+    response.headers["Cache-Control"] = "no-store"
+    return set_cart_cookies(response, None, count) if cart is not None or cart_token() else response
+
+
+@bp.get("/cart")
+def view():
+    """The shopper's cart, priced by the server."""
+    return _render_cart()
+
+
+def _answer(cart: Cart | None, message: str, fallback: str):
+    """After a successful change: JSON for scripts, else back to where the shopper was."""
+    count = sum(line.quantity for line in cart.lines) if cart else 0
+    if wants_json():
+        response = jsonify(ok=True, message=message, count=count)
+    else:
+        flash(message, "success")
+        response = redirect(safe_next(request.form.get("next"), fallback), code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return set_cart_cookies(response, cart, count)
+
+
+def _refused(err: DomainError, variant: Variant | None = None):
+    """A refused change: nothing saved; JSON error, or the page re-shown with the message."""
+    db.session.rollback()
+    if wants_json():
+        return jsonify(error=err.code, message=err.message), err.status_code
+    if variant is not None and not variant.product.archived:
+        product = catalog.product_by_slug(db.session, variant.product.slug)
+        return render_product(product, selected=variant, error=err.message, status=err.status_code)
+    return _render_cart(err.message, err.status_code)
+
+
+@bp.post("/cart/add")
+def add():
+    """Add units of one variant; creates the cart on first use."""
+    cfg = current_app.config
+    variant = None
+    try:
+        variant_id = parse_id(request.form.get("variant_id"))
+        variant = db.session.get(Variant, variant_id)
+        quantity = parse_quantity(request.form.get("quantity", "1"), allow_zero=False, maximum=cfg["MAX_LINE_QUANTITY"])
+        now = utcnow()
+        cart = current_cart() or service.new_cart(db.session, now)
+        line = service.add_item(db.session, cart, variant_id, quantity, now, cfg["MAX_LINE_QUANTITY"], cfg["MAX_CART_LINES"])
+        message = _("Added %(item)s to your cart.", item=line.variant.label)
+        db.session.commit()
+    except DomainError as err:
+        return _refused(err, variant)
+    return _answer(cart, message, url_for("cart.view"))
+
+
+@bp.post("/cart/update")
+def update():
+    """Change the quantity of a line (0 removes it)."""
+    try:
+        cart = current_cart()
+        variant_id = parse_id(request.form.get("variant_id"))
+        quantity = parse_quantity(request.form.get("quantity"), allow_zero=True,
+                                  maximum=current_app.config["MAX_LINE_QUANTITY"])
+        if cart is None:
+            return _render_cart(_("Your cart is empty."), 404)
+        service.set_quantity(db.session, cart, variant_id, quantity, utcnow(), current_app.config["MAX_LINE_QUANTITY"])
+        db.session.commit()
+    except DomainError as err:
+        return _refused(err)
+    return _answer(cart, _("Cart updated."), url_for("cart.view"))
+
+
+@bp.post("/cart/remove")
+def remove():
+    """Remove a line from the cart."""
+    try:
+        cart = current_cart()
+        variant_id = parse_id(request.form.get("variant_id"))
+        if cart is None:
+            return _render_cart(_("Your cart is empty."), 404)
+        service.remove_item(db.session, cart, variant_id, utcnow())
+        db.session.commit()
+    except DomainError as err:
+        return _refused(err)
+    return _answer(cart, _("Removed from your cart."), url_for("cart.view"))

@@ -1,0 +1,125 @@
+"""Catalog models: categories, products, their variants (SKUs) and photos."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..db import Base
+
+
+class Category(Base):
+    """A shelf of the shop, reachable at /c/<slug>."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    products: Mapped[list[Product]] = relationship(back_populates="category")
+
+
+class Product(Base):
+    """Something the shop sells; priced and stocked per variant."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        Index("ix_products_listing", "archived", "category_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")  # sanitised at save time
+    price: Mapped[int]  # minor units of the shop currency; a variant may override it
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
+    featured: Mapped[bool] = mapped_column(default=False)
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship(back_populates="products")
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="product", order_by="Variant.position, Variant.id", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="product", order_by="Photo.position, Photo.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def active_variants(self) -> list[Variant]:
+        """Variants still offered to shoppers."""
+        return [v for v in self.variants if not v.archived]
+
+
+class Variant(Base):
+    """One buyable SKU of a product (a size, a colour...). Stock lives here.
+
+    Only storefront.inventory.service changes on_hand/reserved, and always through a
+    conditional UPDATE; the CHECK constraints are the last line of defence.
+    """
+
+    __tablename__ = "variants"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("price_override IS NULL OR price_override >= 0", name="price_not_negative"),
+        CheckConstraint("low_stock_threshold >= 0", name="threshold_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    price_override: Mapped[int | None]
+    on_hand: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    low_stock_threshold: Mapped[int] = mapped_column(default=3)
+    position: Mapped[int] = mapped_column(default=0)
+    archived: Mapped[bool] = mapped_column(default=False)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    @property
+    def unit_price(self) -> int:
+        """The price a shopper pays for one unit, in minor units."""
+        return self.product.price if self.price_override is None else self.price_override
+
+    @property
+    def available(self) -> int:
+        """Units that can still be sold."""
+        return max(self.on_hand - self.reserved, 0)
+
+    @property
+    def label(self) -> str:
+        """Product title plus variant name, for carts, orders and the ledger."""
+        return f"{self.product.title} — {self.name}" if self.name else self.product.title
+
+
+class Photo(Base):
+    """A product photo; files are renditions `<key>-<width>.(webp|jpg)` in the media folder."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    widths: Mapped[str] = mapped_column(String(64))  # "320,640,1024"
+    alt: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(back_populates="photos")
+
+    @property
+    def width_list(self) -> list[int]:
+        """Rendition widths, smallest first."""
+        return [int(w) for w in self.widths.split(",") if w]

@@ -1,0 +1,60 @@
+"""Flask commands: init-db, seed-demo, create-admin."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from .catalog.models import Product
+from .extensions import db
+
+
+def init_app(app: Flask) -> None:
+    """Register the shop's commands."""
+    app.cli.add_command(init_db)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_admin)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Apply the database migrations (creates the database on first run)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Database is up to date.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the shop already has products.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (the demo is reproducible).")
+def seed_demo(if_empty: bool, seed: int) -> None:
+    """Fill the shop with a realistic demo catalogue (generated locally, no network)."""
+    from .demo import seed_catalog
+
+    if if_empty and db.session.scalar(select(func.count(Product.id))):
+        click.echo("The shop already has products; nothing seeded.")
+        return
+    count = seed_catalog(db.session, seed=seed)
+    db.session.commit()
+    click.echo(f"Seeded {count} demo products.")
+
+
+@click.command("create-admin")
+@click.option("--email", default="owner@example.com", show_default=True)
+@click.option("--password", default=None, help="Default: a random one, printed once.")
+@click.option("--role", type=click.Choice(["owner", "staff"]), default="owner", show_default=True)
+def create_admin(email: str, password: str | None, role: str) -> None:
+    """Create an owner/staff account, or reset its password; prints the login."""
+    from .auth.service import upsert_user
+    from .domain import DomainError
+
+    password = password or secrets.token_urlsafe(12)
+    try:
+        user = upsert_user(db.session, email, password, role)
+    except DomainError as err:
+        raise click.BadParameter(str(err)) from err
+    db.session.commit()
+    click.echo(f"Admin login ({user.role}): {user.email} / {password}")

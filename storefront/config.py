@@ -1,0 +1,62 @@
+"""Configuration from environment variables, with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    """Read an integer environment variable, falling back to ``default``."""
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+class Config:
+    """Production-ish defaults; every value can be overridden from the environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or ""  # filled by create_app
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SHOP_NAME = os.environ.get("SHOP_NAME", "Storefront")
+    SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD").upper()
+    SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en")
+    SHOP_TIMEZONE = os.environ.get("SHOP_TIMEZONE", "UTC")
+    BABEL_DEFAULT_LOCALE = SHOP_LOCALE
+    BABEL_DEFAULT_TIMEZONE = SHOP_TIMEZONE
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+    # Uploads: the request cap is above the per-photo cap so an oversized photo is answered
+    # by the form (with its message) rather than by a bare 413.
+    MAX_PHOTO_BYTES = _int("MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+    MAX_PHOTO_PIXELS = _int("MAX_PHOTO_PIXELS", 40_000_000)
+    MAX_CONTENT_LENGTH = MAX_PHOTO_BYTES * 2
+    MEDIA_ROOT = os.environ.get("MEDIA_ROOT", "")  # default: instance/media
+    MAX_LINE_QUANTITY = _int("MAX_LINE_QUANTITY", 20)
+    MAX_CART_LINES = _int("MAX_CART_LINES", 50)
+    PAGE_SIZE = _int("PAGE_SIZE", 12)
+    SHIPPING_FLAT_FEE = _int("SHIPPING_FLAT_FEE", 500)  # minor units, delivery only
+    CART_COOKIE_NAME = "cart"
+    CART_COOKIE_MAX_AGE = 90 * 24 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    FORCE_SECURE_COOKIES = os.environ.get("FORCE_SECURE_COOKIES", "") == "1"
+    TRUST_PROXY = _int("TRUST_PROXY", 0)  # number of reverse proxies in front (X-Forwarded-*)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: phones keep tabs for days
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a fresh secret, a quick password hash."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    LOGIN_RATE_LIMIT = "5 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"

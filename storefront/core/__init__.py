@@ -1,0 +1,1 @@
+"""Cross-cutting web pieces: health, security headers, template helpers."""

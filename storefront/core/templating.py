@@ -1,0 +1,64 @@
+"""Template helpers: money and dates through Babel, versioned static URLs, the cart badge."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_datetime, get_locale
+
+from ..money import format_amount_plain, format_money
+
+CART_COUNT_COOKIE = "cart_n"
+
+
+def money(amount_minor: int | None, currency: str | None = None) -> str:
+    """Format minor units in the shopper's locale and the shop's (or given) currency."""
+    if amount_minor is None:
+        return ""
+    return format_money(amount_minor, currency or current_app.config["SHOP_CURRENCY"], str(get_locale()))
+
+
+@lru_cache(maxsize=256)
+def _file_hash(path: str, mtime: float) -> str:
+    """A short content hash of a static file (recomputed when the file changes)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def static_url(filename: str) -> str:
+    """URL of a static file with a content-hash query, so it can be cached for a year."""
+    path = Path(current_app.static_folder) / filename
+    version = _file_hash(str(path), path.stat().st_mtime) if path.exists() else "0"
+    return url_for("static", filename=filename, v=version)
+
+
+def cart_count() -> int:
+    """Units in the cart, from the small display cookie the cart views keep in step.
+
+    A cookie rather than a query keeps every shopper page free of a database hit for the
+    badge; the real cart is always read from the database where it matters.
+    """
+    raw = request.cookies.get(CART_COUNT_COOKIE, "")
+    return min(int(raw), 999) if raw.isascii() and raw.isdigit() and len(raw) < 5 else 0
+
+
+def _long_cache_static(response):
+    """Versioned static files never change: let browsers keep them for a year."""
+    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        response.cache_control.public = True
+        response.cache_control.max_age = 31536000
+        response.cache_control.immutable = True
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register filters, globals and the static caching rule."""
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["amount"] = lambda minor: format_amount_plain(minor, current_app.config["SHOP_CURRENCY"])
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.globals.update(static_url=static_url, cart_count=cart_count, locale=get_locale)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.after_request(_long_cache_static)

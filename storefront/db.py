@@ -1,0 +1,69 @@
+"""Declarative base with a naming convention, and the SQLite settings for many writers.
+
+SQLite is the embedded default and must survive several gunicorn workers writing at once:
+WAL lets readers run beside one writer, busy_timeout makes a writer wait instead of failing,
+and write transactions start with BEGIN IMMEDIATE. Without IMMEDIATE, a transaction that
+reads first and writes later can find its snapshot stale and fail at once with "database is
+locked" whatever the busy timeout says. Reads (GET requests) keep a plain deferred BEGIN so
+they never queue behind writers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextvars import ContextVar
+
+from flask import has_request_context, request
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Code outside a request (CLI, tests, background jobs) writes unless it says otherwise.
+_read_only: ContextVar[bool] = ContextVar("storefront_read_only", default=False)
+
+
+class Base(DeclarativeBase):
+    """Base class of every model; constraint names are predictable for migrations."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _wants_write_lock() -> bool:
+    """True when the transaction about to begin may write (so SQLite should lock early)."""
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    return not _read_only.get()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    """Turn on WAL, a busy timeout and foreign keys for every new SQLite connection."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event, not the driver, decide how transactions start.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn) -> None:
+    """Start SQLite write transactions with BEGIN IMMEDIATE, reads with a deferred BEGIN."""
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")

@@ -1,0 +1,141 @@
+"""Stock use-cases: the only code that changes a variant's on_hand, always via the ledger.
+
+Every change is one conditional UPDATE, so two shoppers (or an owner and a shopper) can never
+push stock below what is reserved or below zero, whatever the database and however many
+workers: the WHERE clause is re-checked on the latest row version by PostgreSQL, and SQLite
+runs write transactions one at a time (BEGIN IMMEDIATE, see storefront.db).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..catalog.models import Product, Variant
+from ..domain import N_, Conflict, NotFound
+from .models import StockMovement
+from .rules import InvalidCsv, OutOfStock, StockRow, check_adjustment
+
+
+def _record(session: Session, variant_id: int, delta: int, on_hand_after: int, reason: str,
+            now: datetime, *, order_id: int | None = None, user_id: int | None = None,
+            note: str = "") -> None:
+    """Append one line to the stock ledger."""
+    session.add(StockMovement(variant_id=variant_id, delta=delta, on_hand_after=on_hand_after,
+                              reason=reason, order_id=order_id, user_id=user_id, note=note[:200],
+                              created_at=now))
+
+
+def take_stock(session: Session, lines: Iterable[tuple[int, int]], order_id: int, now: datetime) -> None:
+    """Take (variant_id, quantity) lines off the shelf for an order, all or nothing.
+
+    Lines are taken in variant id order so concurrent orders lock rows in the same order
+    (no deadlocks on PostgreSQL). Raises OutOfStock naming every line that could not be
+    supplied; the caller rolls the transaction back.
+    """
+    short: list[int] = []
+    for variant_id, quantity in sorted(lines):
+        stmt = (
+            update(Variant)
+            .where(Variant.id == variant_id, Variant.on_hand - Variant.reserved >= quantity)
+            .values(on_hand=Variant.on_hand - quantity)
+            .returning(Variant.on_hand)
+        )
+        after = session.execute(stmt).scalar_one_or_none()
+        if after is None:
+            short.append(variant_id)
+            continue
+        _record(session, variant_id, -quantity, after, "order", now, order_id=order_id)
+    if short:
+        raise OutOfStock(short)
+
+
+def return_stock(session: Session, lines: Iterable[tuple[int | None, int]], order_id: int,
+                 now: datetime, user_id: int | None = None) -> None:
+    """Put an order's lines back on the shelf (order cancelled)."""
+    for variant_id, quantity in sorted((v, q) for v, q in lines if v is not None):
+        stmt = (update(Variant).where(Variant.id == variant_id)
+                .values(on_hand=Variant.on_hand + quantity).returning(Variant.on_hand))
+        after = session.execute(stmt).scalar_one_or_none()
+        if after is not None:  # the variant may have been deleted since
+            _record(session, variant_id, quantity, after, "cancel", now, order_id=order_id, user_id=user_id)
+
+
+def adjust_stock(session: Session, variant_id: int, delta: int, reason: str, now: datetime,
+                 user_id: int | None, note: str = "") -> int:
+    """Change a variant's stock by hand; returns the new on-hand. Conflict if it would go too low."""
+    variant = session.get(Variant, variant_id)
+    if variant is None:
+        raise NotFound(N_("That variant does not exist."))
+    check_adjustment(variant.on_hand, variant.reserved, delta)
+    # Conditional on the floor again: an order may have taken stock since we read it.
+    stmt = (
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.on_hand + delta >= Variant.reserved,
+               Variant.on_hand + delta >= 0)
+        .values(on_hand=Variant.on_hand + delta)
+        .returning(Variant.on_hand)
+        .execution_options(synchronize_session=False)
+    )
+    after = session.execute(stmt).scalar_one_or_none()
+    if after is None:
+        raise Conflict(N_("Stock changed meanwhile; the change would take it below zero."))
+    session.expire(variant)
+    _record(session, variant_id, delta, after, reason, now, user_id=user_id, note=note)
+    return after
+
+
+def import_stock_levels(session: Session, rows: list[StockRow], now: datetime, user_id: int | None) -> int:
+    """Set stock levels from parsed CSV rows, all or nothing; returns how many variants changed."""
+    by_sku = {
+        v.sku: v
+        for v in session.scalars(
+            select(Variant).where(Variant.sku.in_([r.sku for r in rows])).order_by(Variant.id).with_for_update()
+        )
+    }
+    changed = 0
+    for row in rows:
+        variant = by_sku.get(row.sku)
+        if variant is None:
+            raise InvalidCsv(row.line, N_("Line %(line)s: no variant has the sku %(sku)s."), line=row.line, sku=row.sku)
+        if row.on_hand < variant.reserved:
+            raise InvalidCsv(row.line, N_("Line %(line)s: %(sku)s has %(reserved)s units held for orders; on_hand cannot be lower."),
+                             line=row.line, sku=row.sku, reserved=variant.reserved)
+        if row.low_stock_threshold is not None:
+            variant.low_stock_threshold = row.low_stock_threshold
+        delta = row.on_hand - variant.on_hand
+        if delta:
+            variant.on_hand = row.on_hand
+            _record(session, variant.id, delta, row.on_hand, "import", now, user_id=user_id)
+            changed += 1
+    session.flush()
+    return changed
+
+
+def low_stock_variants(session: Session) -> list[Variant]:
+    """Variants on sale whose available stock is at or under their threshold, fewest first."""
+    available = Variant.on_hand - Variant.reserved
+    stmt = (
+        select(Variant).join(Variant.product)
+        .where(Variant.archived.is_(False), Product.archived.is_(False),
+               available <= Variant.low_stock_threshold)
+        .order_by(available, Variant.sku)
+    )
+    return list(session.scalars(stmt))
+
+
+def stock_rows(session: Session) -> list[Variant]:
+    """Every variant, for the CSV export, by product then position."""
+    stmt = select(Variant).join(Variant.product).order_by(Product.title, Variant.position, Variant.id)
+    return list(session.scalars(stmt))
+
+
+def ledger(session: Session, variant_id: int | None = None, limit: int = 200) -> list[StockMovement]:
+    """The most recent ledger lines, optionally for one variant."""
+    stmt = select(StockMovement).order_by(StockMovement.id.desc()).limit(limit)
+    if variant_id is not None:
+        stmt = stmt.where(StockMovement.variant_id == variant_id)
+    return list(session.scalars(stmt))

@@ -1,0 +1,44 @@
+"""Money as integer minor units plus a currency code; formatting goes through Babel."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+
+
+def minor_digits(currency: str) -> int:
+    """How many minor-unit digits the currency has (2 for USD, 0 for JPY)."""
+    return get_currency_precision(currency)
+
+
+def to_decimal(amount_minor: int, currency: str) -> Decimal:
+    """Convert integer minor units to a Decimal amount in major units."""
+    return Decimal(amount_minor).scaleb(-minor_digits(currency))
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """Parse an owner-typed amount like "12.50" into minor units; ValueError when invalid."""
+    cleaned = (text or "").strip().replace(",", "")
+    try:
+        value = Decimal(cleaned)
+    except ArithmeticError as exc:
+        raise ValueError("not a number") from exc
+    if not value.is_finite() or value < 0:
+        raise ValueError("not a positive amount")
+    scaled = value.scaleb(minor_digits(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError("too many decimal places")
+    if scaled > 10**12:
+        raise ValueError("amount too large")
+    return int(scaled)
+
+
+def format_money(amount_minor: int, currency: str, locale: str) -> str:
+    """Format minor units for display, the way Babel says for this locale and currency."""
+    return format_currency(to_decimal(amount_minor, currency), currency, locale=locale)
+
+
+def format_amount_plain(amount_minor: int, currency: str) -> str:
+    """Plain "12.50" for form fields and CSV (no symbol, no grouping)."""
+    return f"{to_decimal(amount_minor, currency):f}"

@@ -1,0 +1,79 @@
+"""The checkout form: one short form on a phone, validated on the server."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from .rules import Delivery, normalise_phone
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+CHECKOUT_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO country codes with names in the shopper's language, sorted by name."""
+    territories = get_locale().territories
+    names = [(code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()]
+    return sorted(names, key=lambda pair: pair[1])
+
+
+def _required_for_delivery(form: CheckoutForm, field) -> None:
+    """Address fields are required only when the goods are delivered."""
+    if form.delivery_method.data == Delivery.DELIVERY and not (field.data or "").strip():
+        raise ValidationError(_l("Please fill this in for delivery."))
+
+
+class CheckoutForm(FlaskForm):
+    """Guest checkout: contact, delivery or pickup, payment, note."""
+
+    checkout_key = HiddenField()
+    customer_name = StringField(_l("Full name"), validators=[DataRequired(_l("Please tell us your name.")),
+                                                             Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(_l("Please give a phone number.")), Length(max=32)])
+    email = StringField(_l("Email (optional)"), validators=[Optional(), Length(max=254)])
+    delivery_method = RadioField(_l("How do you want it?"), default=Delivery.DELIVERY, choices=[
+        (Delivery.DELIVERY, _l("Delivery to my address")),
+        (Delivery.PICKUP, _l("Pick up at the shop")),
+    ], validators=[DataRequired(_l("Please choose delivery or pickup."))])
+    street = StringField(_l("Street and number"), validators=[_required_for_delivery, Length(max=200)])
+    city = StringField(_l("City"), validators=[_required_for_delivery, Length(max=100)])
+    region = StringField(_l("Region or state (optional)"), validators=[Length(max=100)])
+    postcode = StringField(_l("Postcode"), validators=[_required_for_delivery, Length(max=20)])
+    country = SelectField(_l("Country"), validators=[_required_for_delivery], validate_choice=False)
+    payment_method = RadioField(_l("Payment"), default="cash", choices=[
+        ("cash", _l("Cash on delivery, or pay at pickup")),
+    ], validators=[DataRequired(_l("Please choose how to pay."))])
+    note = TextAreaField(_l("Note for the shop (optional)"), validators=[Length(max=1000)])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+    def validate_phone(self, field) -> None:
+        """A plausible phone number (digits, spaces, + and dashes)."""
+        normal = normalise_phone(field.data or "")
+        if normal is None:
+            raise ValidationError(_l("Please give a phone number we can call, like +1 555 0100."))
+        field.normalised = normal
+
+    def validate_email(self, field) -> None:
+        """An email address that looks like one, when given."""
+        if field.data and not EMAIL_RE.match(field.data.strip()):
+            raise ValidationError(_l("This does not look like an email address."))
+
+    def validate_country(self, field) -> None:
+        """A known country code, when delivering."""
+        codes = {code for code, _name in self.country.choices}
+        if self.delivery_method.data == Delivery.DELIVERY and field.data not in codes:
+            raise ValidationError(_l("Please choose a country."))
+
+    def validate_checkout_key(self, field) -> None:
+        """The random key that makes a double submit place one order."""
+        if not CHECKOUT_KEY_RE.match(field.data or ""):
+            raise ValidationError(_l("This form has expired. Please try again."))

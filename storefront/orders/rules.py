@@ -1,0 +1,146 @@
+"""Pure order rules: the lifecycle table, checkout validation and totals. No Flask here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..domain import N_, Conflict
+
+
+class OrderStatus(StrEnum):
+    """Where an order stands."""
+
+    PLACED = "placed"
+    CONFIRMED = "confirmed"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    DELIVERED = "delivered"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+
+
+class OrderEvent(StrEnum):
+    """What can happen to an order."""
+
+    CONFIRM = "confirm"
+    PACK = "pack"
+    SHIP = "ship"
+    MARK_READY = "mark_ready"
+    DELIVER = "deliver"
+    COLLECT = "collect"
+    CANCEL = "cancel"
+
+
+class Delivery(StrEnum):
+    """How the goods reach the shopper."""
+
+    DELIVERY = "delivery"
+    PICKUP = "pickup"
+
+
+S, E = OrderStatus, OrderEvent
+
+# The lifecycle: (status, event) -> new status. Anything not listed is refused.
+# Shipping only applies to deliveries and "ready for pickup" only to pickups (see next_status).
+TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
+    (S.PLACED, E.CONFIRM): S.CONFIRMED,
+    (S.PLACED, E.CANCEL): S.CANCELLED,
+    (S.CONFIRMED, E.PACK): S.PACKED,
+    (S.CONFIRMED, E.CANCEL): S.CANCELLED,
+    (S.PACKED, E.SHIP): S.SHIPPED,
+    (S.PACKED, E.MARK_READY): S.READY_FOR_PICKUP,
+    (S.PACKED, E.CANCEL): S.CANCELLED,
+    (S.SHIPPED, E.DELIVER): S.DELIVERED,
+    (S.READY_FOR_PICKUP, E.COLLECT): S.COLLECTED,
+    (S.READY_FOR_PICKUP, E.CANCEL): S.CANCELLED,
+}
+_ONLY_FOR = {E.SHIP: Delivery.DELIVERY, E.DELIVER: Delivery.DELIVERY,
+             E.MARK_READY: Delivery.PICKUP, E.COLLECT: Delivery.PICKUP}
+
+# Events that give the stock back to the shelf.
+RETURNS_STOCK = frozenset({E.CANCEL})
+
+# The steps a shopper sees on the order page, per delivery method.
+TIMELINE = {
+    Delivery.DELIVERY: (S.PLACED, S.CONFIRMED, S.PACKED, S.SHIPPED, S.DELIVERED),
+    Delivery.PICKUP: (S.PLACED, S.CONFIRMED, S.PACKED, S.READY_FOR_PICKUP, S.COLLECTED),
+}
+
+
+class TransitionRefused(Conflict):
+    """The event is not allowed in the order's current status."""
+
+    code = "transition_refused"
+
+
+def next_status(status: str, event: str, delivery: str) -> OrderStatus:
+    """The status after `event`, or TransitionRefused when the table does not allow it."""
+    try:
+        key = (OrderStatus(status), OrderEvent(event))
+        method = Delivery(delivery)
+    except ValueError as exc:
+        raise TransitionRefused(N_("Unknown status or event.")) from exc
+    if key not in TRANSITIONS or _ONLY_FOR.get(key[1], method) != method:
+        raise TransitionRefused(N_("An order that is %(status)s cannot take the step %(event)s."),
+                               status=status, event=event)
+    return TRANSITIONS[key]
+
+
+def allowed_events(status: str, delivery: str) -> list[OrderEvent]:
+    """Events the admin may apply now, in table order."""
+    result = []
+    for (from_status, event), _to in TRANSITIONS.items():
+        if from_status == status and _ONLY_FOR.get(event, Delivery(delivery)) == delivery:
+            result.append(event)
+    return result
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A cart line priced by the server."""
+
+    variant_id: int
+    quantity: int
+    unit_price: int
+
+    @property
+    def total(self) -> int:
+        """Line total in minor units."""
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Order money, all in minor units of one currency."""
+
+    subtotal: int
+    shipping: int
+
+    @property
+    def total(self) -> int:
+        """What the shopper pays."""
+        return self.subtotal + self.shipping
+
+
+def compute_totals(lines: list[PricedLine], delivery: str, flat_fee: int) -> Totals:
+    """Subtotal of the lines plus the delivery fee (pickup is free)."""
+    subtotal = sum(line.total for line in lines)
+    shipping = flat_fee if delivery == Delivery.DELIVERY and lines else 0
+    return Totals(subtotal=subtotal, shipping=shipping)
+
+
+PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,24}$")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """A phone number with only digits and a leading +, or None when it does not look like one."""
+    text = (raw or "").strip()
+    if not PHONE_RE.match(text):
+        return None
+    digits = re.sub(r"[^0-9]", "", text)
+    if not 6 <= len(digits) <= 15:
+        return None
+    return ("+" if text.startswith("+") else "") + digits

@@ -1,0 +1,116 @@
+"""Checkout (guest, one form) and the shopper's order page at an unguessable link."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ..cart import service as carts
+from ..cart.views import current_cart, set_cart_cookies
+from ..clock import utcnow
+from ..domain import DomainError
+from ..extensions import db
+from ..inventory.rules import OutOfStock
+from . import service
+from .forms import CheckoutForm
+from .rules import TIMELINE, Delivery, compute_totals
+
+bp = Blueprint("orders", __name__)
+
+
+def _no_store(response):
+    """Private pages: never cached anywhere, and their URL never leaks as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _render_checkout(form: CheckoutForm, items, error: str | None = None, sold_out: set[int] | None = None,
+                     status: int = 200):
+    """The checkout page: the form (with the shopper's values and messages) and the summary."""
+    cfg = current_app.config
+    delivery = form.delivery_method.data or Delivery.DELIVERY
+    totals = compute_totals(carts.priced_lines(items), delivery, cfg["SHIPPING_FLAT_FEE"])
+    html = render_template("orders/checkout.html", form=form, items=items, totals=totals, error=error,
+                           sold_out=sold_out or set(), shipping_fee=cfg["SHIPPING_FLAT_FEE"])
+    return _no_store(current_app.make_response((html, status)))
+
+
+@bp.get("/checkout")
+def checkout():
+    """The checkout form, with a fresh key that makes double submits place one order."""
+    items = carts.cart_items(current_cart())
+    if not items:
+        flash(_("Your cart is empty."), "info")
+        return redirect(url_for("cart.view"), code=303)
+    form = CheckoutForm(checkout_key=secrets.token_urlsafe(24), country=current_app.config.get("SHOP_COUNTRY", "US"))
+    return _render_checkout(form, items)
+
+
+@bp.post("/checkout")
+def place_order():
+    """Place the order: validate, take stock atomically, empty the cart, show the order."""
+    form = CheckoutForm()
+    cart = current_cart()
+    items = carts.cart_items(cart)
+    if form.validate_on_submit():
+        existing = service.find_by_checkout_key(db.session, form.checkout_key.data)
+        if existing is not None:  # the same form sent twice: show the order it already made
+            return redirect(url_for("orders.view", token=existing.token), code=303)
+    if not items:
+        flash(_("Your cart is empty."), "info")
+        return redirect(url_for("cart.view"), code=303)
+    if form.errors:
+        return _render_checkout(form, items, _("Please check the fields marked below."), status=422)
+    try:
+        order = service.place_order(db.session, cart, _details(form), form.checkout_key.data, utcnow(),
+                                    currency=current_app.config["SHOP_CURRENCY"],
+                                    shipping_fee=current_app.config["SHIPPING_FLAT_FEE"])
+        db.session.commit()
+    except OutOfStock as err:
+        db.session.rollback()
+        names = ", ".join(i.variant.label for i in carts.cart_items(current_cart()) if i.variant.id in err.variant_ids)
+        message = _("Sorry, not enough left of: %(items)s. The rest of your cart is kept; "
+                    "please change or remove these items.", items=names)
+        return _render_checkout(form, carts.cart_items(current_cart()), message, set(err.variant_ids), 409)
+    except DomainError as err:
+        db.session.rollback()
+        return _render_checkout(form, carts.cart_items(current_cart()), err.message, status=err.status_code)
+    except IntegrityError:  # the same form sent twice at the same moment (PostgreSQL)
+        db.session.rollback()
+        existing = service.find_by_checkout_key(db.session, form.checkout_key.data)
+        if existing is None:
+            raise
+        order = existing
+    response = redirect(url_for("orders.view", token=order.token), code=303)
+    return _no_store(set_cart_cookies(response, None, 0))
+
+
+def _details(form: CheckoutForm) -> service.CheckoutDetails:
+    """The validated form as plain checkout details (address only for deliveries)."""
+    delivering = form.delivery_method.data == Delivery.DELIVERY
+
+    def text(field) -> str:
+        return (field.data or "").strip()
+
+    return service.CheckoutDetails(
+        customer_name=text(form.customer_name), phone=form.phone.normalised, email=text(form.email).lower(),
+        delivery_method=form.delivery_method.data, payment_method=form.payment_method.data,
+        street=text(form.street) if delivering else "", city=text(form.city) if delivering else "",
+        region=text(form.region) if delivering else "", postcode=text(form.postcode) if delivering else "",
+        country=form.country.data if delivering else "", note=text(form.note),
+    )
+
+
+@bp.get("/o/<token>")
+def view(token: str):
+    """The order page: lines, totals, delivery details and the status timeline. No login."""
+    order = service.find_order(db.session, token)
+    reached = {change.to_status: change.created_at for change in order.history}
+    html = render_template("orders/order.html", order=order, timeline=TIMELINE[Delivery(order.delivery_method)],
+                           reached=reached)
+    return _no_store(current_app.make_response(html))
