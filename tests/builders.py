@@ -1,0 +1,103 @@
+"""Small test builders: products with stock, staff accounts, and a shopper client."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask.testing import FlaskClient
+
+from storefront.auth.service import upsert_user
+from storefront.catalog import service as catalog
+from storefront.catalog.models import Category, Product, Variant
+from storefront.clock import utcnow
+from storefront.extensions import db
+from storefront.inventory.service import adjust_stock
+
+PASSWORD = "correct horse battery"
+
+
+def make_category(name: str = "Clothing", slug: str | None = None) -> Category:
+    """A committed category."""
+    category = Category(name=name, slug=slug or catalog.slugify(name))
+    db.session.add(category)
+    db.session.commit()
+    return category
+
+
+def make_product(title: str = "Wool coat", price: int = 5000, variants=(("M", 10),), category: Category | None = None,
+                 description: str = "Warm and soft.", overrides: dict | None = None) -> Product:
+    """A committed product with (name, stock) variants; SKUs derive from the slug."""
+    product = catalog.save_product(db.session, Product(), title=title, slug="", description_md=description,
+                                   price=price, category_id=category.id if category else None, featured=False,
+                                   now=utcnow())
+    for index, (name, stock) in enumerate(variants):
+        variant = catalog.add_variant(db.session, product, sku=f"{product.slug.upper()}-{index}", name=name,
+                                      price_override=(overrides or {}).get(name), low_stock_threshold=3)
+        if stock:
+            adjust_stock(db.session, variant.id, stock, "initial", utcnow(), None)
+    db.session.commit()
+    return product
+
+
+def make_user(email: str = "owner@example.com", role: str = "owner"):
+    """A committed account with the shared test password."""
+    user = upsert_user(db.session, email, PASSWORD, role)
+    db.session.commit()
+    return user
+
+
+def variant_ids(product: Product) -> list[int]:
+    """The product's variant ids in display order."""
+    return [v.id for v in product.variants]
+
+
+def stock_of(variant_id: int) -> int:
+    """A variant's on-hand stock, read fresh from the database."""
+    db.session.expire_all()
+    return db.session.get(Variant, variant_id).on_hand
+
+
+CHECKOUT_DELIVERY = {
+    "customer_name": "Ada Shopper", "phone": "+44 20 7946 0958", "email": "ada@example.com",
+    "delivery_method": "delivery", "street": "1 High Street", "city": "London", "region": "",
+    "postcode": "N1 9GU", "country": "GB", "payment_method": "cash", "note": "Ring twice",
+}
+CHECKOUT_PICKUP = {"customer_name": "Bo Pickup", "phone": "0171 555 0100", "delivery_method": "pickup",
+                   "payment_method": "cash"}
+
+
+@dataclass
+class ShopClient:
+    """A shopper's browser with the steps of a journey as methods."""
+
+    client: FlaskClient
+    _csrf: str | None = None
+
+    def csrf(self) -> str:
+        """This browser's CSRF token (read once from a page, as a browser would)."""
+        if self._csrf is None:
+            html = self.client.get("/cart").get_data(as_text=True)
+            self._csrf = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+        return self._csrf
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form with this browser's CSRF token."""
+        return self.client.post(url, data={"csrf_token": self.csrf(), **(data or {})}, **kwargs)
+
+    def add(self, variant_id: int, quantity: int | str = 1, **kwargs):
+        """Press "Add to cart"."""
+        return self.post("/cart/add", {"variant_id": variant_id, "quantity": quantity}, **kwargs)
+
+    def checkout_key(self) -> str:
+        """Open the checkout form and read its one-time key."""
+        html = self.client.get("/checkout").get_data(as_text=True)
+        return re.search(r'name="checkout_key" type="hidden" value="([^"]+)"', html).group(1)
+
+    def checkout(self, fields: dict, key: str | None = None):
+        """Fill in and send the checkout form."""
+        return self.post("/checkout", {**fields, "checkout_key": key or self.checkout_key()})
+
+    def login(self, email: str = "owner@example.com", password: str = PASSWORD, next_url: str = ""):
+        """Sign in to the admin."""
+        return self.post("/login", {"email": email, "password": password, "next": next_url})

@@ -1,0 +1,109 @@
+"""Fixtures: an app per test on SQLite (temp file) and, when configured, on PostgreSQL too."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from storefront import create_app
+from storefront.config import TestConfig
+from storefront.extensions import db
+from tests.builders import ShopClient
+
+PG_ENV = "STOREFRONT_TEST_DATABASE_URL"
+
+
+def _postgres_required() -> bool:
+    """CI must never skip PostgreSQL silently."""
+    return os.environ.get("STOREFRONT_REQUIRE_POSTGRES") == "1" or os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throw-away PostgreSQL database for this test run (created and dropped here)."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        if _postgres_required():
+            pytest.fail(f"{PG_ENV} is not set but PostgreSQL tests are required here.")
+        pytest.skip(f"PostgreSQL tests skipped: set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    name = f"storefront_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    from storefront import models  # noqa: F401
+
+    db.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    """Empty every table between PostgreSQL tests (ids restart too)."""
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Each database-facing test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shop.db'}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    """The shop, configured for tests, with an empty schema."""
+    application = create_app({**_test_config(), "SQLALCHEMY_DATABASE_URI": db_url,
+                              "MEDIA_ROOT": str(tmp_path / "media")})
+    with application.app_context():
+        if db_url.startswith("sqlite"):
+            db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _test_config() -> dict:
+    return {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+
+
+@pytest.fixture
+def client(app):
+    """A shopper's browser (cookies kept between requests)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def shop(app):
+    """A shopper with helpers for CSRF, cart and checkout."""
+    return ShopClient(app.test_client())
+
+
+@pytest.fixture
+def runner(app):
+    """The flask command runner."""
+    return app.test_cli_runner()
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token embedded in a page."""
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
