@@ -1,4 +1,4 @@
-"""Benchmark the shop under gunicorn with wrk (req/s, latency, ratios to /robots.txt) and the product page weight."""
+"""Benchmark the shop under gunicorn with wrk, plus the product page weight."""
 
 from __future__ import annotations
 
@@ -51,8 +51,15 @@ class BenchError(RuntimeError):
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
-    parser.add_argument("--runs", type=int, default=3, help="interleaved rounds over all routes (default 3)")
+    parser.add_argument(
+        "--duration", type=int, default=10, help="seconds per wrk run (default 10)"
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="interleaved rounds over all routes (default 3)",
+    )
     args = parser.parse_args(argv)
     if args.duration < 1 or args.runs < 1:
         parser.error("--duration and --runs must be >= 1")
@@ -69,7 +76,9 @@ def assert_local(url: str) -> str:
 
 def http_get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
     """GET a local URL uncompressed; return (status, body) even for HTTP errors."""
-    request = urllib.request.Request(assert_local(url), headers={"Accept-Encoding": "identity"})
+    request = urllib.request.Request(
+        assert_local(url), headers={"Accept-Encoding": "identity"}
+    )
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             return response.status, response.read()
@@ -98,11 +107,21 @@ def app_env(db_path: Path) -> dict[str, str]:
 def run_checked(cmd: list[str], env: dict[str, str] | None, timeout: int) -> str:
     """Run a command in the repo root; raise BenchError with its output if it fails."""
     try:
-        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            cmd,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"timed out after {timeout}s: {' '.join(cmd)}") from exc
     if proc.returncode != 0:
-        raise BenchError(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+        raise BenchError(
+            f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
+        )
     return proc.stdout
 
 
@@ -113,16 +132,29 @@ def prepare_db(env: dict[str, str]) -> None:
     run_checked([*flask, "seed-demo"], env, SETUP_TIMEOUT_S)
 
 
-def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    env: dict[str, str], port: int, log_path: Path
+) -> subprocess.Popen[bytes]:
     """Start gunicorn with the project's config, 2 workers, bound to 127.0.0.1:port."""
     cmd = [
-        str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py",
-        "--workers", str(WORKERS), "--bind", f"{HOST}:{port}", "wsgi:app",
+        str(VENV_BIN / "gunicorn"),
+        "-c",
+        "gunicorn.conf.py",
+        "--workers",
+        str(WORKERS),
+        "--bind",
+        f"{HOST}:{port}",
+        "wsgi:app",
     ]
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
 
@@ -135,12 +167,14 @@ def log_tail(log_path: Path, lines: int = 30) -> str:
 
 
 def wait_healthy(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    """Poll /healthz until it answers 200; fail after HEALTH_TIMEOUT_S or if gunicorn exits."""
+    """Poll /healthz until 200; fail after HEALTH_TIMEOUT_S or if gunicorn exits."""
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     last = "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise BenchError(f"gunicorn exited with {proc.returncode}:\n{log_tail(log_path)}")
+            raise BenchError(
+                f"gunicorn exited with {proc.returncode}:\n{log_tail(log_path)}"
+            )
         try:
             status, _ = http_get(base + "/healthz", timeout=2.0)
             if status == HTTP_OK:
@@ -149,7 +183,10 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> No
         except (OSError, urllib.error.URLError) as exc:
             last = str(exc)
         time.sleep(0.25)
-    raise BenchError(f"/healthz not 200 after {HEALTH_TIMEOUT_S:.0f}s ({last}):\n{log_tail(log_path)}")
+    raise BenchError(
+        f"/healthz not 200 after {HEALTH_TIMEOUT_S:.0f}s ({last}):\n"
+        f"{log_tail(log_path)}"
+    )
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -163,7 +200,8 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         pass
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # our own session: the master and its workers
+        # Our own session (start_new_session): the master and its workers only.
+        os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
 
 
@@ -174,7 +212,9 @@ def find_product_slug(base: str) -> str:
         raise BenchError(f"GET / answered {status}")
     match = re.search(r'href="/p/([^"/?#]+)"', body.decode("utf-8", "replace"))
     if not match:
-        raise BenchError('no href="/p/<slug>" link on the home page (is the demo data seeded?)')
+        raise BenchError(
+            'no href="/p/<slug>" link on the home page (is the demo data seeded?)'
+        )
     return match.group(1)
 
 
@@ -191,7 +231,7 @@ def install_wrk() -> None:
 
 
 def ensure_wrk() -> str:
-    """Return the path of wrk, installing it with apt-get when allowed (root, and BENCH_INSTALL=1 or no CI)."""
+    """Path of wrk; apt-get installs it if root and (BENCH_INSTALL=1 or CI unset)."""
     found = shutil.which("wrk")
     if found:
         return found
@@ -199,7 +239,9 @@ def ensure_wrk() -> str:
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
     allowed = os.environ.get("BENCH_INSTALL") == "1" or not os.environ.get("CI")
     if not (is_root and allowed):
-        raise BenchError("wrk is missing (run as root, or set BENCH_INSTALL=1 under CI, to auto-install)")
+        raise BenchError(
+            "wrk is missing (auto-install needs root, and BENCH_INSTALL=1 under CI)"
+        )
     print("installing wrk with apt-get ...", flush=True)
     install_wrk()
     found = shutil.which("wrk")
@@ -217,7 +259,8 @@ def to_ms(value: str, unit: str) -> float:
 
 
 def parse_wrk(text: str) -> dict[str, Any]:
-    """Extract req/s, p50/p99 latency (ms), requests, non-2xx and socket errors from wrk output."""
+    """Extract req/s, p50/p99 (ms), requests, non-2xx and socket errors from wrk."""
+
     def latency(pct: str) -> float | None:
         match = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.MULTILINE)
         return to_ms(match.group(1), match.group(2)) if match else None
@@ -225,35 +268,53 @@ def parse_wrk(text: str) -> dict[str, Any]:
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.MULTILINE)
     total = re.search(r"^\s*(\d+) requests in", text, re.MULTILINE)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    sock = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    )
     if not rps:
         raise BenchError(f"could not parse wrk output:\n{text}")
+    kinds = ("connect", "read", "write", "timeout")
+    by_kind = (
+        dict(zip(kinds, (int(n) for n in sock.groups()), strict=True)) if sock else {}
+    )
     return {
         "req_s": float(rps.group(1)),
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
         "requests": int(total.group(1)) if total else None,
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-        "socket_errors": sum(int(n) for n in sock.groups()) if sock else 0,
+        "socket_errors": sum(by_kind.values()),
+        "socket_errors_by_kind": by_kind,
     }
 
 
 def run_wrk(wrk: str, url: str, duration: int) -> dict[str, Any]:
     """Run one bounded wrk load against a local URL and parse its output."""
     cmd = [
-        wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{duration}s", "--latency", assert_local(url),
+        wrk,
+        f"-t{WRK_THREADS}",
+        f"-c{WRK_CONNECTIONS}",
+        f"-d{duration}s",
+        "--latency",
+        assert_local(url),
     ]
     output = run_checked(cmd, None, duration + 60)
     return parse_wrk(output)
 
 
-def bench_routes(wrk: str, base: str, routes: dict[str, str], args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Run wrk over every route, interleaved per round, so noise hits all routes alike."""
+def bench_routes(
+    wrk: str, base: str, routes: dict[str, str], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Run wrk over all routes, interleaved per round, so noise hits all alike."""
     rounds: list[dict[str, Any]] = []
     for index in range(args.runs):
         results: dict[str, Any] = {}
         for name, path in routes.items():
-            print(f"  run {index + 1}/{args.runs}  {name:<9} {path} ...", end=" ", flush=True)
+            print(
+                f"  run {index + 1}/{args.runs}  {name:<9} {path} ...",
+                end=" ",
+                flush=True,
+            )
             results[name] = run_wrk(wrk, base + path, args.duration)
             print(f"{results[name]['req_s']:.0f} req/s", flush=True)
         rounds.append(results)
@@ -266,12 +327,24 @@ def median_of(values: list[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
+def sum_kinds(per_run: list[dict[str, Any]]) -> dict[str, int]:
+    """Add up wrk's socket errors by kind (connect/read/write/timeout) over runs."""
+    totals: dict[str, int] = {}
+    for run in per_run:
+        for kind, count in run["socket_errors_by_kind"].items():
+            totals[kind] = totals.get(kind, 0) + count
+    return totals
+
+
 def summarize(rounds: list[dict[str, Any]], routes: dict[str, str]) -> dict[str, Any]:
-    """Per route: medians over rounds of req/s, p50, p99, per-round ratio to the baseline, error sums."""
+    """Per route: medians of req/s, p50, p99 and ratio to baseline; error sums."""
     summary: dict[str, Any] = {}
     for name, path in routes.items():
         per_run = [r[name] for r in rounds]
-        ratios = [r[name]["req_s"] / r[BASELINE]["req_s"] if r[BASELINE]["req_s"] else None for r in rounds]
+        ratios = [
+            r[name]["req_s"] / r[BASELINE]["req_s"] if r[BASELINE]["req_s"] else None
+            for r in rounds
+        ]
         summary[name] = {
             "path": path,
             "req_s": median_of([run["req_s"] for run in per_run]),
@@ -280,6 +353,7 @@ def summarize(rounds: list[dict[str, Any]], routes: dict[str, str]) -> dict[str,
             "ratio_to_baseline": median_of(ratios),
             "non_2xx": sum(run["non_2xx"] for run in per_run),
             "socket_errors": sum(run["socket_errors"] for run in per_run),
+            "socket_errors_by_kind": sum_kinds(per_run),
             "runs": per_run,
         }
     return summary
@@ -302,7 +376,7 @@ class AssetParser(HTMLParser):
 
 
 def same_origin_assets(page_url: str, html: str) -> list[str]:
-    """Absolute URLs of the page's CSS/JS that live on the same origin, de-duplicated in order."""
+    """Absolute URLs of the page's same-origin CSS/JS, de-duplicated, in order."""
     parser = AssetParser()
     parser.feed(html)
     origin = urllib.parse.urlsplit(page_url).netloc
@@ -317,11 +391,15 @@ def same_origin_assets(page_url: str, html: str) -> list[str]:
 
 def weigh(label: str, body: bytes) -> dict[str, Any]:
     """Raw and gzip-6 size of one transferred file."""
-    return {"file": label, "raw": len(body), "gzip": len(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0))}
+    return {
+        "file": label,
+        "raw": len(body),
+        "gzip": len(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)),
+    }
 
 
 def page_weight(base: str, path: str) -> dict[str, Any]:
-    """Bytes of the page HTML plus its same-origin CSS and JS, raw and gzip level 6 (photos excluded)."""
+    """Raw and gzip-6 bytes of the page HTML and its same-origin CSS/JS (no photos)."""
     page_url = base + path
     status, html = http_get(page_url)
     if status != HTTP_OK:
@@ -331,7 +409,9 @@ def page_weight(base: str, path: str) -> dict[str, Any]:
         asset_status, body = http_get(url)
         label = urllib.parse.urlsplit(url).path
         if asset_status != HTTP_OK:
-            raise BenchError(f"GET {label} (referenced by {path}) answered {asset_status}")
+            raise BenchError(
+                f"GET {label} (referenced by {path}) answered {asset_status}"
+            )
         files.append(weigh(label, body))
     return {
         "page": path,
@@ -346,40 +426,70 @@ def fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+ROUTE_ROW = "  {:<9} {:<34} {:>9} {:>8} {:>8} {:>6} {:>7}"
+WEIGHT_ROW = "  {:<50} {:>10} {:>13}"
+
+
 def print_routes(result: dict[str, Any]) -> None:
     """Print the throughput/latency table."""
-    print(f"\nThroughput and latency (median of {result['runs']} runs x {result['duration_s']}s, "
-          f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS})")
-    header = f"  {'route':<9} {'path':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'errors':>7}"
+    print(
+        f"\nThroughput and latency (median of {result['runs']} runs"
+        f" x {result['duration_s']}s, wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS})"
+    )
+    header = ROUTE_ROW.format(
+        "route", "path", "req/s", "p50 ms", "p99 ms", "ratio", "errors"
+    )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for name, row in result["routes"].items():
-        errors = row["non_2xx"] + row["socket_errors"]
-        print(f"  {name:<9} {row['path']:<34} {fmt(row['req_s'], '9.0f')} {fmt(row['p50_ms'], '8.2f')} "
-              f"{fmt(row['p99_ms'], '8.2f')} {fmt(row['ratio_to_baseline'], '6.2f')} {errors:>7}")
-    print("  ratio = route req/s / baseline req/s, median of per-run ratios; "
-          "errors = non-2xx/3xx + socket errors, summed over runs")
+        cells = (
+            fmt(row["req_s"], ".0f"),
+            fmt(row["p50_ms"], ".2f"),
+            fmt(row["p99_ms"], ".2f"),
+            fmt(row["ratio_to_baseline"], ".2f"),
+            row["non_2xx"] + row["socket_errors"],
+        )
+        print(ROUTE_ROW.format(name, row["path"], *cells))
+    print("  ratio = route req/s / baseline req/s, median of per-run ratios")
+    print("  errors = non-2xx/3xx responses + socket errors, summed over runs")
+    print_error_detail(result["routes"])
+
+
+def print_error_detail(routes: dict[str, Any]) -> None:
+    """Print, for routes with errors, non-2xx counts and socket errors by kind."""
+    for name, row in routes.items():
+        by_kind = row["socket_errors_by_kind"]
+        kinds = ", ".join(f"{kind} {n}" for kind, n in by_kind.items() if n)
+        if kinds or row["non_2xx"]:
+            print(f"    {name}: non-2xx/3xx {row['non_2xx']}; socket: {kinds or '0'}")
 
 
 def print_weight(weight: dict[str, Any]) -> None:
     """Print the page weight table."""
-    print(f"\nTransferred bytes of {weight['page']} (HTML + same-origin CSS/JS; photos excluded)")
-    header = f"  {'file':<50} {'raw bytes':>10} {'gzip-6 bytes':>13}"
+    print(f"\nTransferred bytes of {weight['page']}")
+    print("  (HTML + same-origin CSS/JS, raw and gzip level 6; photos excluded)")
+    header = WEIGHT_ROW.format("file", "raw bytes", "gzip-6 bytes")
+    rule = "  " + "-" * (len(header) - 2)
     print(header)
-    print("  " + "-" * (len(header) - 2))
+    print(rule)
     for row in weight["files"]:
-        print(f"  {row['file']:<50} {row['raw']:>10} {row['gzip']:>13}")
-    print("  " + "-" * (len(header) - 2))
-    print(f"  {'total':<50} {weight['total_raw']:>10} {weight['total_gzip']:>13}")
+        print(WEIGHT_ROW.format(row["file"], row["raw"], row["gzip"]))
+    print(rule)
+    print(WEIGHT_ROW.format("total", weight["total_raw"], weight["total_gzip"]))
 
 
 def print_report(result: dict[str, Any]) -> None:
     """Print the human-readable report."""
     print("\n=== Shop benchmark ===")
     print(f"  when: {result['timestamp']}   commit: {result['commit'] or '-'}")
-    print(f"  machine: {result['cpu_cores']} CPU cores, {platform.system()} {platform.machine()}, "
-          f"Python {platform.python_version()}")
-    print(f"  server: gunicorn, {result['gunicorn_workers']} workers, {HOST}   db: fresh SQLite + seed-demo")
+    print(
+        f"  machine: {result['cpu_cores']} CPU cores,"
+        f" {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    )
+    print(
+        f"  server: gunicorn, {result['gunicorn_workers']} workers on {HOST};"
+        " db: fresh SQLite + seed-demo"
+    )
     print_routes(result)
     print_weight(result["page_weight"])
     print(f"\nJSON written to {result['json_path']}")
@@ -388,8 +498,14 @@ def print_report(result: dict[str, Any]) -> None:
 def git_commit() -> str | None:
     """Short commit of the repo, if git can tell (read only)."""
     try:
-        proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                              capture_output=True, text=True, timeout=10, check=False)
+        proc = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:
@@ -448,7 +564,7 @@ def _raise_exit(signum: int, _frame: FrameType | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: returns 0, or 1 on setup failure or when a route answered non-2xx/3xx."""
+    """Entry point: 0, or 1 on setup failure or non-2xx/3xx answers under load."""
     args = parse_args(argv)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_exit)

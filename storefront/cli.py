@@ -6,6 +6,7 @@ import secrets
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Apply the database migrations (creates the database on first run)."""
     upgrade(directory=current_app.extensions["migrate"].directory)
@@ -28,6 +30,7 @@ def init_db() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the shop already has products.")
 @click.option("--seed", default=7, show_default=True, help="Random seed (the demo is reproducible).")
 def seed_demo(if_empty: bool, seed: int) -> None:
@@ -43,6 +46,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--email", default="owner@example.com", show_default=True)
 @click.option("--password", default=None, help="Default: a random one, printed once.")
 @click.option("--role", type=click.Choice(["owner", "staff"]), default="owner", show_default=True)

@@ -55,7 +55,7 @@ def _variants(kind: str, rng: random.Random) -> list[tuple[str, int | None]]:
 
 def _add_photo(session: Session, product: Product, seed: int) -> None:
     """Generate a photo for the product and store it like an upload."""
-    stored = store_upload(render_demo_photo(product.title, seed, (1000, 1000)), Path(current_app.config["MEDIA_ROOT"]))
+    stored = store_upload(render_demo_photo(product.title, seed, (800, 800)), Path(current_app.config["MEDIA_ROOT"]))
     catalog.add_photo(session, product, key=stored.key, width=stored.width, height=stored.height,
                       widths=stored.widths, alt=product.title)
 

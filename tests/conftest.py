@@ -69,6 +69,17 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def app(db_url, tmp_path):
     """The shop, configured for tests, with an empty schema."""
+    yield from _make_app(db_url, tmp_path)
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """The shop on SQLite only, for tests whose subject does not depend on the database."""
+    yield from _make_app(f"sqlite:///{tmp_path / 'shop.db'}", tmp_path)
+
+
+def _make_app(db_url: str, tmp_path):
+    """Build a test app on `db_url`; SQLite gets a fresh schema (PostgreSQL was truncated)."""
     application = create_app({**_test_config(), "SQLALCHEMY_DATABASE_URI": db_url,
                               "MEDIA_ROOT": str(tmp_path / "media")})
     with application.app_context():

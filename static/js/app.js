@@ -1,0 +1,198 @@
+/* Storefront progressive enhancement. Every flow works without this file (plain form
+   posts); here we only save full page loads for "add to cart" and cart quantity changes. */
+(() => {
+  'use strict';
+
+  // English fallbacks. A translated page can override any of them with a data-msg-* attribute
+  // on the form or any ancestor (e.g. <body data-msg-network="...">).
+  const MSG = {
+    network: 'Could not reach the shop. Please try again.',
+    failed: 'Something went wrong. Please try again.',
+  };
+  const TOAST_MS = 4000;
+  const DEBOUNCE_MS = 400;
+
+  const $$ = (sel, root = document) => root.querySelectorAll(sel);
+  const live = () => document.querySelector('[data-live]');
+  const msg = (el, key) => el.closest(`[data-msg-${key}]`)?.getAttribute(`data-msg-${key}`) || MSG[key];
+
+  // Announce through the role=status region. Clearing first makes a repeated, identical
+  // message ("Cart updated.") get announced again.
+  function announce(text) {
+    const region = live();
+    if (!region) return;
+    region.textContent = '';
+    setTimeout(() => { region.textContent = text; }, 50);
+  }
+
+  // Badge: every [data-cart-count]; visually hidden (still read) when the cart is empty.
+  function setCount(n) {
+    for (const el of $$('[data-cart-count]')) {
+      if (n != null) el.textContent = String(n);
+      el.classList.toggle('is-empty', !(parseInt(el.textContent, 10) > 0));
+    }
+  }
+
+  // The error sits in a <p class="alert" role="alert"> just before the form: reuse the one the
+  // server rendered (or a previous one) so messages never pile up. role=alert announces it,
+  // so the status region is cleared instead of repeating the same words.
+  function showError(form, text) {
+    let box = form.previousElementSibling;
+    if (!box || !box.matches('.alert')) {
+      box = document.createElement('p');
+      box.className = 'alert';
+      box.setAttribute('role', 'alert');
+      form.before(box);
+    }
+    box.textContent = text;
+    const region = live();
+    if (region) region.textContent = '';
+  }
+
+  function clearError(form) {
+    const box = form.previousElementSibling;
+    if (box && box.matches('.alert')) box.remove();
+  }
+
+  // POST the form as the browser would, but ask for JSON. Resolves to {ok, message, count}
+  // or throws an Error whose message is ready to show the shopper.
+  async function post(form) {
+    const token = document.querySelector('meta[name="csrf-token"]')?.content || '';
+    let res;
+    try {
+      res = await fetch(form.action, {
+        method: 'POST',
+        body: new FormData(form),
+        headers: { Accept: 'application/json', 'X-CSRFToken': token },
+        credentials: 'same-origin',
+      });
+    } catch (e) {
+      throw new Error(msg(form, 'network')); // fetch only rejects when the network failed
+    }
+    const data = await res.json().catch(() => null); // a proxy error page is not JSON
+    if (res.ok && data && data.ok) return data;
+    throw new Error((data && data.message) || msg(form, 'failed'));
+  }
+
+  // While a request is in flight: aria-disabled (not `disabled`, which would drop keyboard
+  // focus from the button) plus aria-busy; the `busy` set blocks double submits.
+  const busy = new WeakSet();
+  function setBusy(form, on) {
+    if (on) { busy.add(form); form.setAttribute('aria-busy', 'true'); } else { busy.delete(form); form.removeAttribute('aria-busy'); }
+    for (const b of $$('button[type=submit], button:not([type])', form)) {
+      if (b.disabled) continue; // sold out: stays disabled
+      if (on) b.setAttribute('aria-disabled', 'true'); else b.removeAttribute('aria-disabled');
+    }
+  }
+
+  // 1. Add to cart
+  const toastTimers = new WeakMap();
+  async function addToCart(form) {
+    setBusy(form, true);
+    try {
+      const data = await post(form);
+      clearError(form);
+      setCount(data.count);
+      announce(data.message);
+      // Visible confirmation under the button; it is not a live region (the status region
+      // already speaks), it just fades in and hides itself again.
+      let toast = form.querySelector('.toast');
+      if (!toast) {
+        toast = document.createElement('p');
+        toast.className = 'toast';
+        form.append(toast);
+      }
+      toast.textContent = data.message;
+      toast.hidden = false;
+      clearTimeout(toastTimers.get(form));
+      toastTimers.set(form, setTimeout(() => { toast.hidden = true; }, TOAST_MS));
+    } catch (err) {
+      showError(form, err.message);
+    } finally {
+      setBusy(form, false);
+    }
+  }
+
+  // 2. Cart quantities. After a saved change the simplest correct view is the server's own:
+  // fetch the cart page and swap <main>'s content, keeping our status region node (a freshly
+  // inserted live region is often not announced) and the keyboard focus.
+  let generation = 0; // bumped on every keystroke: a stale answer must not redraw over new typing
+
+  async function refreshCart(fallbackId) {
+    // location.href is the cart page: only cart.html has data-cart-update forms.
+    const res = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+    if (!res.ok) throw new Error('cart page ' + res.status);
+    const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+    const main = document.querySelector('main');
+    const fresh = doc.querySelector('main');
+    if (!main || !fresh) return;
+    // Keep focus only if it was ours to keep (in <main>, or lost to <body> with the old node).
+    const active = document.activeElement;
+    const keep = main.contains(active) || active === document.body;
+    const focusId = (active && active.id) || fallbackId;
+    const region = live();
+    const freshRegion = fresh.querySelector('[data-live]');
+    if (region && freshRegion) freshRegion.replaceWith(region);
+    main.replaceChildren(...fresh.childNodes);
+    // The line may be gone (quantity 0): focus then falls back to <main> (tabindex=-1).
+    if (keep) (document.getElementById(focusId) || main).focus();
+  }
+
+  // One request per line at a time, so the server sees the changes in order; a change made
+  // meanwhile is sent right after (it reads the input's value at that moment).
+  const queued = new WeakSet();
+  async function updateCart(form) {
+    if (busy.has(form)) { queued.add(form); return; }
+    const mine = generation;
+    setBusy(form, true);
+    try {
+      const data = await post(form);
+      clearError(form);
+      setCount(data.count);
+      announce(data.message);
+      if (mine === generation && !queued.has(form)) {
+        await refreshCart(form.elements.quantity.id)
+          .catch(() => {}); // the change is saved; a failed redraw is not worth an error
+      }
+    } catch (err) {
+      showError(form, err.message);
+    } finally {
+      setBusy(form, false);
+      if (queued.delete(form)) updateCart(form);
+    }
+  }
+
+  const timers = new WeakMap();
+  document.addEventListener('input', (e) => {
+    const input = e.target;
+    const form = input.form;
+    if (!form || !form.matches('form[data-cart-update]') || input.name !== 'quantity') return;
+    generation++;
+    clearTimeout(timers.get(form));
+    timers.set(form, setTimeout(() => {
+      // Half-typed or out-of-range values wait; the Update button shows the browser's message.
+      if (input.value === '' || input.value === input.defaultValue || !input.checkValidity()) return;
+      updateCart(form);
+    }, DEBOUNCE_MS));
+  });
+
+  // One delegated listener: it keeps working after the cart content is swapped.
+  document.addEventListener('submit', (e) => {
+    const form = e.target;
+    const add = form.matches('form[data-add-to-cart]');
+    if (!add && !form.matches('form[data-cart-update]')) return;
+    if (!window.fetch || !window.FormData) return; // very old browser: normal post
+    e.preventDefault();
+    if (add) { if (!busy.has(form)) addToCart(form); }
+    else { clearTimeout(timers.get(form)); generation++; updateCart(form); }
+  });
+
+  // 3. Badge: hide "0" now, and re-read it when the page comes back from the back/forward
+  // cache (the count may have changed on another page); the server keeps it in cookie cart_n.
+  setCount();
+  addEventListener('pageshow', (e) => {
+    if (!e.persisted) return;
+    const n = /(?:^|;\s*)cart_n=(\d+)/.exec(document.cookie);
+    setCount(n ? Math.min(+n[1], 999) : 0);
+  });
+})();

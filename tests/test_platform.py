@@ -1,0 +1,134 @@
+"""The platform around the features: migrations, health, headers, commands, static caching."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, select, text
+
+from storefront import create_app
+from storefront.auth.models import User
+from storefront.catalog.models import Product, Variant
+from storefront.extensions import db
+from tests.builders import make_product
+
+
+@pytest.fixture
+def empty_db_app(db_url, tmp_path):
+    """An app whose database has no tables yet (PostgreSQL: a fresh schema)."""
+    url = db_url
+    if not url.startswith("sqlite"):
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS mig CASCADE"))
+            conn.execute(text("CREATE SCHEMA mig"))
+        engine.dispose()
+        url += ("&" if "?" in url else "?") + "options=-csearch_path%3Dmig"
+    else:
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x",
+                      "MEDIA_ROOT": str(tmp_path / "media")})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_migrations_build_exactly_the_models(empty_db_app):
+    with empty_db_app.app_context():
+        upgrade(directory=empty_db_app.extensions["migrate"].directory)
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_a_dead_database(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["database"] == "unreachable"
+
+
+def test_security_headers_on_every_response(client):
+    for url in ("/", "/cart", "/nope", "/login", "/healthz"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] in ("strict-origin-when-cross-origin", "no-referrer")
+        assert "Strict-Transport-Security" not in headers  # plain HTTP here
+
+
+def test_https_gets_hsts_and_secure_cookies(app):
+    client = app.test_client()
+    response = client.get("/cart", base_url="https://shop.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    session_cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Secure" in session_cookie and "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+
+
+def test_no_inline_script_in_pages(client, app):
+    with app.app_context():
+        slug = make_product().slug
+    for url in ("/", f"/p/{slug}", "/cart", "/login", "/search?q=x"):
+        html = client.get(url).text
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert " style=" not in html and " onclick=" not in html
+
+
+def test_static_files_are_versioned_and_long_cached(client):
+    html = client.get("/").text
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', html)
+    assert css, "stylesheet carries a content hash"
+    response = client.get(css.group(1))
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"] and "immutable" in response.headers["Cache-Control"]
+
+
+def test_private_pages_are_no_store(shop, app):
+    with app.app_context():
+        variant = make_product().variants[0].id
+    shop.add(variant, 1)
+    for url in ("/cart", "/checkout", "/login"):
+        assert shop.client.get(url).headers["Cache-Control"] == "no-store", url
+
+
+def test_cli_create_admin_and_seed_demo(runner, app):
+    result = runner.invoke(args=["create-admin", "--email", "boss@example.com"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"boss@example\.com / (\S+)", result.output).group(1)
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        assert user.role == "owner" and user.check_password(password)
+    bad = runner.invoke(args=["create-admin", "--email", "not-an-email"])
+    assert bad.exit_code != 0 and "valid email" in bad.output
+    assert runner.invoke(args=["create-admin", "--email", "b@example.com", "--password", "short"]).exit_code != 0
+
+
+def test_seed_demo_builds_a_realistic_shop_once(sqlite_app):
+    app = sqlite_app
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        products = db.session.scalar(select(func.count(Product.id)))
+        variants = db.session.scalar(select(func.count(Variant.id)))
+        assert 35 <= products <= 60 and variants > products
+        assert all(p.photos for p in db.session.scalars(select(Product)))
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "nothing seeded" in again.output
+    client = app.test_client()
+    home = client.get("/")
+    slug = re.search(r'href="/p/([^"]+)"', home.text).group(1)
+    page = client.get(f"/p/{slug}")
+    assert page.status_code == 200 and 'type="image/webp"' in page.text and 'loading="lazy"' in home.text
+    image = re.search(r'src="(/media/[^"]+\.jpg)"', page.text).group(1)
+    assert client.get(image).status_code == 200
