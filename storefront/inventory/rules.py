@@ -45,7 +45,7 @@ class InvalidCsv(Invalid):
     code = "invalid_csv"
 
     def __init__(self, line: int, template: str, **params) -> None:
-        super().__init__(template, **params)
+        super().__init__(template, line=line, **params)
         self.line = line
 
 
@@ -85,22 +85,19 @@ def _parse_count(raw: str, line: int, column: str) -> int:
     """A whole number between 0 and MAX_STOCK, or InvalidCsv."""
     text = (raw or "").strip()
     if not text.isascii() or not text.isdigit():
-        raise InvalidCsv(line, N_("Line %(line)s: %(column)s must be a whole number of 0 or more."),
-                         line=line, column=column)
+        raise InvalidCsv(line, N_("Line %(line)s: %(column)s must be a whole number of 0 or more."), column=column)
     if int(text) > MAX_STOCK:
-        raise InvalidCsv(line, N_("Line %(line)s: %(column)s must be at most %(limit)s."),
-                         line=line, column=column, limit=MAX_STOCK)
+        raise InvalidCsv(line, N_("Line %(line)s: %(column)s must be at most %(limit)s."), column=column, limit=MAX_STOCK)
     return int(text)
 
 
 def _parse_row(row: list[str], col: dict[str, int], line: int) -> StockRow:
     """Check one data row of the CSV."""
     if len(row) < len(col):
-        raise InvalidCsv(line, N_("Line %(line)s: expected %(expected)s columns, found %(found)s."),
-                         line=line, expected=len(col), found=len(row))
+        raise InvalidCsv(line, N_("Line %(line)s: expected %(expected)s columns, found %(found)s."), expected=len(col), found=len(row))
     sku = row[col["sku"]].strip()
     if not sku:
-        raise InvalidCsv(line, N_("Line %(line)s: the sku is empty."), line=line)
+        raise InvalidCsv(line, N_("Line %(line)s: the sku is empty."))
     threshold = None
     if "low_stock_threshold" in col and row[col["low_stock_threshold"]].strip():
         threshold = _parse_count(row[col["low_stock_threshold"]], line, "low_stock_threshold")
@@ -125,16 +122,13 @@ def parse_stock_csv(text: str) -> list[StockRow]:
                 continue
             parsed = _parse_row(row, col, reader.line_num)
             if parsed.sku in seen:
-                raise InvalidCsv(parsed.line, N_("Line %(line)s: the sku %(sku)s appears twice."),
-                                 line=parsed.line, sku=parsed.sku)
+                raise InvalidCsv(parsed.line, N_("Line %(line)s: the sku %(sku)s appears twice."), sku=parsed.sku)
             seen.add(parsed.sku)
             rows.append(parsed)
             if len(rows) > MAX_IMPORT_ROWS:
-                raise InvalidCsv(parsed.line, N_("Line %(line)s: a file may hold at most %(limit)s rows."),
-                                 line=parsed.line, limit=MAX_IMPORT_ROWS)
+                raise InvalidCsv(parsed.line, N_("Line %(line)s: a file may hold at most %(limit)s rows."), limit=MAX_IMPORT_ROWS)
     except csv.Error as exc:
-        raise InvalidCsv(reader.line_num, N_("Line %(line)s: the file is not valid CSV."),
-                         line=reader.line_num) from exc
+        raise InvalidCsv(reader.line_num, N_("Line %(line)s: the file is not valid CSV.")) from exc
     if not rows:
         raise InvalidCsv(2, N_("Line 2: the file has no rows."))
     return rows

@@ -100,10 +100,9 @@ def import_stock_levels(session: Session, rows: list[StockRow], now: datetime, u
     for row in rows:
         variant = by_sku.get(row.sku)
         if variant is None:
-            raise InvalidCsv(row.line, N_("Line %(line)s: no variant has the sku %(sku)s."), line=row.line, sku=row.sku)
+            raise InvalidCsv(row.line, N_("Line %(line)s: no variant has the sku %(sku)s."), sku=row.sku)
         if row.on_hand < variant.reserved:
-            raise InvalidCsv(row.line, N_("Line %(line)s: %(sku)s has %(reserved)s units held for orders; on_hand cannot be lower."),
-                             line=row.line, sku=row.sku, reserved=variant.reserved)
+            raise InvalidCsv(row.line, N_("Line %(line)s: %(sku)s has %(reserved)s units held for orders; on_hand cannot be lower."), sku=row.sku, reserved=variant.reserved)
         if row.low_stock_threshold is not None:
             variant.low_stock_threshold = row.low_stock_threshold
         delta = row.on_hand - variant.on_hand
