@@ -50,6 +50,7 @@ def register_error_handlers(app: Flask) -> None:
             429: _("Too many attempts"),
         }
         messages = {
+            400: _("Some of what you sent could not be read. Please check it and try again."),
             404: _("We could not find that page. It may have moved or sold out."),
             413: _("What you sent is too large."),
             429: _("Too many attempts. Please wait a minute and try again."),

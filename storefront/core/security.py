@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -60,10 +60,21 @@ def _add_headers(response):
     return response
 
 
+def _refuse_nul_bytes():
+    """No text in the shop may hold a NUL byte (PostgreSQL cannot store one): refuse it early."""
+    values = [request.path, *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values.extend(request.form.values())
+    if any("\x00" in value for value in values):
+        abort(400, description="nul")
+    return None
+
+
 def init_app(app: Flask) -> None:
     """Install the proxy fix (when configured), the session interface and the headers."""
     if app.config.get("TRUST_PROXY"):
         hops = int(app.config["TRUST_PROXY"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.session_interface = SessionInterface()
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_add_headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from ..inventory import service as inventory
 from .models import Order, OrderLine, OrderStatusChange
 from .rules import RETURNS_STOCK, OrderStatus, TransitionRefused, compute_totals, next_status
 
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
 
 
@@ -86,7 +88,7 @@ def place_order(session: Session, cart: Cart, details: CheckoutDetails, checkout
 
 def find_order(session: Session, token: str) -> Order:
     """An order by its unguessable token, or NotFound."""
-    if not token or len(token) > 64:
+    if not TOKEN_RE.match(token or ""):
         raise NotFound(N_("We could not find that order."))
     stmt = (select(Order).where(Order.token == token)
             .options(selectinload(Order.lines), selectinload(Order.history)))
