@@ -132,6 +132,16 @@ def prepare_db(env: dict[str, str]) -> None:
     run_checked([*flask, "seed-demo"], env, SETUP_TIMEOUT_S)
 
 
+def gunicorn_extra_args() -> list[str]:
+    """Flags this gunicorn supports that keep a bench server private.
+
+    gunicorn >= 27 opens a control socket at ~/.gunicorn/gunicorn.ctl by default,
+    shared with any other server of the same user: the bench server does without.
+    """
+    help_text = run_checked([str(VENV_BIN / "gunicorn"), "--help"], None, 60)
+    return ["--no-control-socket"] if "--no-control-socket" in help_text else []
+
+
 def start_gunicorn(
     env: dict[str, str], port: int, log_path: Path
 ) -> subprocess.Popen[bytes]:
@@ -144,6 +154,7 @@ def start_gunicorn(
         str(WORKERS),
         "--bind",
         f"{HOST}:{port}",
+        *gunicorn_extra_args(),
         "wsgi:app",
     ]
     with open(log_path, "wb") as log:
@@ -487,9 +498,10 @@ def print_report(result: dict[str, Any]) -> None:
         f" {platform.system()} {platform.machine()}, Python {platform.python_version()}"
     )
     print(
-        f"  server: gunicorn, {result['gunicorn_workers']} workers on {HOST};"
-        " db: fresh SQLite + seed-demo"
+        f"  server: gunicorn -c gunicorn.conf.py, {result['gunicorn_workers']} workers"
+        f" on {HOST}; db: fresh SQLite + seed-demo"
     )
+    print(f"  worker recycles (max_requests): {result['gunicorn_worker_recycles']}")
     print_routes(result)
     print_weight(result["page_weight"])
     print(f"\nJSON written to {result['json_path']}")
@@ -553,9 +565,12 @@ def serve_and_measure(tmp: Path, wrk: str, args: argparse.Namespace) -> dict[str
     proc = start_gunicorn(env, port, log_path)
     try:
         wait_healthy(base, proc, log_path)
-        return measure(base, wrk, args)
+        result = measure(base, wrk, args)
     finally:
         stop_server(proc)
+    log = log_path.read_text(errors="replace")
+    result["gunicorn_worker_recycles"] = log.count("Autorestarting worker")
+    return result
 
 
 def _raise_exit(signum: int, _frame: FrameType | None) -> None:
