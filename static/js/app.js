@@ -29,7 +29,7 @@
   function setCount(n) {
     for (const el of $$('[data-cart-count]')) {
       if (n != null) el.textContent = String(n);
-      el.classList.toggle('is-empty', !(parseInt(el.textContent, 10) > 0));
+      el.classList.toggle('is-empty', !(+el.textContent > 0));
     }
   }
 
@@ -45,8 +45,11 @@
       form.before(box);
     }
     box.textContent = text;
+    box.scrollIntoView({ block: 'nearest' }); // on a phone it can sit above the fold
     const region = live();
     if (region) region.textContent = '';
+    const toast = form.querySelector('.toast'); // an older "Added ..." would contradict it
+    if (toast) toast.hidden = true;
   }
 
   function clearError(form) {
@@ -77,12 +80,12 @@
   // While a request is in flight: aria-disabled (not `disabled`, which would drop keyboard
   // focus from the button) plus aria-busy; the `busy` set blocks double submits.
   const busy = new WeakSet();
+  const flag = (el, name, on) => (on ? el.setAttribute(name, 'true') : el.removeAttribute(name));
   function setBusy(form, on) {
-    if (on) { busy.add(form); form.setAttribute('aria-busy', 'true'); } else { busy.delete(form); form.removeAttribute('aria-busy'); }
-    for (const b of $$('button[type=submit], button:not([type])', form)) {
-      if (b.disabled) continue; // sold out: stays disabled
-      if (on) b.setAttribute('aria-disabled', 'true'); else b.removeAttribute('aria-disabled');
-    }
+    on ? busy.add(form) : busy.delete(form);
+    flag(form, 'aria-busy', on);
+    // A sold-out button is really disabled by the server and stays so.
+    for (const b of $$('button:not(:disabled)', form)) flag(b, 'aria-disabled', on);
   }
 
   // 1. Add to cart
@@ -121,7 +124,7 @@
   async function refreshCart(fallbackId) {
     // location.href is the cart page: only cart.html has data-cart-update forms.
     const res = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
-    if (!res.ok) throw new Error('cart page ' + res.status);
+    if (!res.ok) return; // the change is saved; a failed redraw is not worth an error
     const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
     const main = document.querySelector('main');
     const fresh = doc.querySelector('main');
@@ -151,8 +154,7 @@
       setCount(data.count);
       announce(data.message);
       if (mine === generation && !queued.has(form)) {
-        await refreshCart(form.elements.quantity.id)
-          .catch(() => {}); // the change is saved; a failed redraw is not worth an error
+        await refreshCart(form.elements.quantity.id).catch(() => {}); // same when offline
       }
     } catch (err) {
       showError(form, err.message);
@@ -171,8 +173,7 @@
     clearTimeout(timers.get(form));
     timers.set(form, setTimeout(() => {
       // Half-typed or out-of-range values wait; the Update button shows the browser's message.
-      if (input.value === '' || input.value === input.defaultValue || !input.checkValidity()) return;
-      updateCart(form);
+      if (input.value !== '' && input.checkValidity()) updateCart(form);
     }, DEBOUNCE_MS));
   });
 
@@ -181,7 +182,6 @@
     const form = e.target;
     const add = form.matches('form[data-add-to-cart]');
     if (!add && !form.matches('form[data-cart-update]')) return;
-    if (!window.fetch || !window.FormData) return; // very old browser: normal post
     e.preventDefault();
     if (add) { if (!busy.has(form)) addToCart(form); }
     else { clearTimeout(timers.get(form)); generation++; updateCart(form); }
@@ -193,6 +193,6 @@
   addEventListener('pageshow', (e) => {
     if (!e.persisted) return;
     const n = /(?:^|;\s*)cart_n=(\d+)/.exec(document.cookie);
-    setCount(n ? Math.min(+n[1], 999) : 0);
+    setCount(n ? +n[1] : 0);
   });
 })();
