@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,16 +16,10 @@ from sqlalchemy import func, select
 from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.builders import CHECKOUT_PICKUP, make_product, stock_of
+from tests.live_server import gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 SHOPPERS = 40
 LAST_UNITS = 5
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -39,30 +27,8 @@ def server(sqlite_app, tmp_path):
     """gunicorn with 4 worker processes on the test's SQLite file."""
     with sqlite_app.app_context():
         variant = make_product("Last lamp", variants=(("One size", LAST_UNITS),)).variants[0].id
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": sqlite_app.config["SQLALCHEMY_DATABASE_URI"],
-           "SECRET_KEY": "shared-between-workers", "MEDIA_ROOT": str(tmp_path / "media")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "--timeout", "60", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("gunicorn did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield base, variant
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with gunicorn(sqlite_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "media", workers=4) as base:
+        yield base, variant
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -1,0 +1,64 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against a real gunicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.builders import make_category, make_product
+from tests.live_server import gunicorn
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _browser_required() -> bool:
+    return os.environ.get("STOREFRONT_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(scope="session")
+def playwright_api():
+    """Playwright with Debian's Chromium; skipped only where neither is installed and not required."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if _browser_required():
+            pytest.fail("playwright is not installed but browser tests are required")
+        pytest.skip("browser tests skipped: pip install playwright (and apt-get install chromium)")
+    if not os.path.exists(CHROMIUM):
+        if _browser_required():
+            pytest.fail("Chromium is not installed but browser tests are required (apt-get install chromium)")
+        pytest.skip("browser tests skipped: apt-get install chromium")
+    with sync_playwright() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def expect(playwright_api):
+    """Playwright's polling assertions (locator-based, so they work under the shop's CSP)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_api):
+    browser = playwright_api.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def live_shop(sqlite_app, tmp_path):
+    """A small shop served by gunicorn; yields (base_url, product slug)."""
+    with sqlite_app.app_context():
+        category = make_category("Clothing")
+        product = make_product("Merino coat", price=12000, variants=(("S", 5), ("M", 2)), category=category)
+        for n in range(3):
+            make_product(f"Very long product name number {n} with words", category=category)
+        slug = product.slug
+    with gunicorn(sqlite_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "media", workers=1) as base:
+        yield base, slug
