@@ -9,8 +9,12 @@ from .config import ROOT, Config
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, headers, commands."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
-                instance_relative_config=True)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
     _configure(app, config)
     from . import cli, errors
     from .core import security, templating

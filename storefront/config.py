@@ -57,6 +57,6 @@ class TestConfig(Config):
     """Settings for the test suite: a fresh secret, a quick password hash."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     LOGIN_RATE_LIMIT = "5 per minute"
     RATELIMIT_STORAGE_URI = "memory://"

@@ -20,16 +20,62 @@ COLOURS = ("Black", "Navy", "Sand", "Forest")
 
 # category -> (products, price range in minor units, variant kind)
 CATALOGUE = {
-    "Clothing": (["Merino wool coat", "Linen shirt", "Cotton hoodie", "Denim jacket", "Knit jumper",
-                  "Rain jacket", "Chino trousers", "Summer dress"], (2500, 18000), "size"),
+    "Clothing": (
+        [
+            "Merino wool coat",
+            "Linen shirt",
+            "Cotton hoodie",
+            "Denim jacket",
+            "Knit jumper",
+            "Rain jacket",
+            "Chino trousers",
+            "Summer dress",
+        ],
+        (2500, 18000),
+        "size",
+    ),
     "Shoes": (["Canvas sneakers", "Leather boots", "Running shoes", "Sandals", "Loafers"], (3000, 14000), "size"),
-    "Home": (["Ceramic vase", "Wool throw", "Linen cushion", "Scented candle", "Oak side table",
-              "Woven basket", "Wall clock"], (1200, 22000), "colour"),
-    "Kitchen": (["Enamel mug", "Chef's knife", "Cast iron pan", "Bamboo board", "Pour-over kettle",
-                 "Glass storage jars", "Stoneware bowl set"], (900, 9000), "colour"),
+    "Home": (
+        [
+            "Ceramic vase",
+            "Wool throw",
+            "Linen cushion",
+            "Scented candle",
+            "Oak side table",
+            "Woven basket",
+            "Wall clock",
+        ],
+        (1200, 22000),
+        "colour",
+    ),
+    "Kitchen": (
+        [
+            "Enamel mug",
+            "Chef's knife",
+            "Cast iron pan",
+            "Bamboo board",
+            "Pour-over kettle",
+            "Glass storage jars",
+            "Stoneware bowl set",
+        ],
+        (900, 9000),
+        "colour",
+    ),
     "Beauty": (["Olive oil soap", "Hand cream", "Lip balm", "Face serum", "Bath salts"], (500, 4500), "none"),
-    "Accessories": (["Leather wallet", "Canvas tote", "Wool beanie", "Silk scarf", "Sunglasses",
-                     "Travel backpack", "Card holder", "Belt"], (1500, 9500), "colour"),
+    "Accessories": (
+        [
+            "Leather wallet",
+            "Canvas tote",
+            "Wool beanie",
+            "Silk scarf",
+            "Sunglasses",
+            "Travel backpack",
+            "Card holder",
+            "Belt",
+        ],
+        (1500, 9500),
+        "colour",
+    ),
 }
 
 DESCRIPTION = """{title} from our small-batch makers.
@@ -56,8 +102,15 @@ def _variants(kind: str, rng: random.Random) -> list[tuple[str, int | None]]:
 def _add_photo(session: Session, product: Product, seed: int) -> None:
     """Generate a photo for the product and store it like an upload."""
     stored = store_upload(render_demo_photo(product.title, seed, (800, 800)), Path(current_app.config["MEDIA_ROOT"]))
-    catalog.add_photo(session, product, key=stored.key, width=stored.width, height=stored.height,
-                      widths=stored.widths, alt=product.title)
+    catalog.add_photo(
+        session,
+        product,
+        key=stored.key,
+        width=stored.width,
+        height=stored.height,
+        widths=stored.widths,
+        alt=product.title,
+    )
 
 
 def seed_catalog(session: Session, seed: int = 7) -> int:
@@ -71,13 +124,22 @@ def seed_catalog(session: Session, seed: int = 7) -> int:
         session.flush()
         for title in titles:
             price = rng.randrange(low, high, 100) - 1  # prices like 24.99
-            product = catalog.save_product(session, Product(), title=title, slug="", price=price,
-                                           description_md=DESCRIPTION.format(title=title), category_id=category.id,
-                                           featured=rng.random() < 0.2, now=now - timedelta(hours=count * 7))
+            product = catalog.save_product(
+                session,
+                Product(),
+                title=title,
+                slug="",
+                price=price,
+                description_md=DESCRIPTION.format(title=title),
+                category_id=category.id,
+                featured=rng.random() < 0.2,
+                now=now - timedelta(hours=count * 7),
+            )
             for index, (variant_name, override) in enumerate(_variants(kind, rng)):
                 sku = f"{product.slug[:20].upper()}-{index + 1}"
-                variant = catalog.add_variant(session, product, sku=sku, name=variant_name, price_override=override,
-                                              low_stock_threshold=3)
+                variant = catalog.add_variant(
+                    session, product, sku=sku, name=variant_name, price_override=override, low_stock_threshold=3
+                )
                 stock = rng.choice([0, 2, 3, 8, 12, 25, 40]) if count % 9 else 0
                 if stock:
                     adjust_stock(session, variant.id, stock, "initial", now, None)

@@ -36,7 +36,9 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf(_err: CSRFError):
         db.session.rollback()
         return _error_response(
-            400, "csrf", _("Page expired"),
+            400,
+            "csrf",
+            _("Page expired"),
             _("This form has expired or was not sent by this site. Go back, reload the page and try again."),
         )
 
@@ -57,12 +59,15 @@ def register_error_handlers(app: Flask) -> None:
         }
         status = err.code or 500
         return _error_response(
-            status, f"http_{status}", titles.get(status, _("Something went wrong")),
+            status,
+            f"http_{status}",
+            titles.get(status, _("Something went wrong")),
             messages.get(status, _("The request could not be handled.")),
         )
 
     @app.errorhandler(500)
     def _server_error(_err):
         db.session.rollback()
-        return _error_response(500, "server_error", _("Something went wrong"),
-                               _("Something went wrong on our side. Please try again."))
+        return _error_response(
+            500, "server_error", _("Something went wrong"), _("Something went wrong on our side. Please try again.")
+        )

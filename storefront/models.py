@@ -6,5 +6,16 @@ from .catalog.models import Category, Photo, Product, Variant
 from .inventory.models import StockMovement
 from .orders.models import Order, OrderLine, OrderStatusChange
 
-__all__ = ["Cart", "CartLine", "Category", "Order", "OrderLine", "OrderStatusChange", "Photo", "Product",
-           "StockMovement", "User", "Variant"]
+__all__ = [
+    "Cart",
+    "CartLine",
+    "Category",
+    "Order",
+    "OrderLine",
+    "OrderStatusChange",
+    "Photo",
+    "Product",
+    "StockMovement",
+    "User",
+    "Variant",
+]

@@ -25,15 +25,35 @@ def make_category(name: str = "Clothing", slug: str | None = None) -> Category:
     return category
 
 
-def make_product(title: str = "Wool coat", price: int = 5000, variants=(("M", 10),), category: Category | None = None,
-                 description: str = "Warm and soft.", overrides: dict | None = None) -> Product:
+def make_product(
+    title: str = "Wool coat",
+    price: int = 5000,
+    variants=(("M", 10),),
+    category: Category | None = None,
+    description: str = "Warm and soft.",
+    overrides: dict | None = None,
+) -> Product:
     """A committed product with (name, stock) variants; SKUs derive from the slug."""
-    product = catalog.save_product(db.session, Product(), title=title, slug="", description_md=description,
-                                   price=price, category_id=category.id if category else None, featured=False,
-                                   now=utcnow())
+    product = catalog.save_product(
+        db.session,
+        Product(),
+        title=title,
+        slug="",
+        description_md=description,
+        price=price,
+        category_id=category.id if category else None,
+        featured=False,
+        now=utcnow(),
+    )
     for index, (name, stock) in enumerate(variants):
-        variant = catalog.add_variant(db.session, product, sku=f"{product.slug.upper()}-{index}", name=name,
-                                      price_override=(overrides or {}).get(name), low_stock_threshold=3)
+        variant = catalog.add_variant(
+            db.session,
+            product,
+            sku=f"{product.slug.upper()}-{index}",
+            name=name,
+            price_override=(overrides or {}).get(name),
+            low_stock_threshold=3,
+        )
         if stock:
             adjust_stock(db.session, variant.id, stock, "initial", utcnow(), None)
     db.session.commit()
@@ -59,12 +79,24 @@ def stock_of(variant_id: int) -> int:
 
 
 CHECKOUT_DELIVERY = {
-    "customer_name": "Ada Shopper", "phone": "+44 20 7946 0958", "email": "ada@example.com",
-    "delivery_method": "delivery", "street": "1 High Street", "city": "London", "region": "",
-    "postcode": "N1 9GU", "country": "GB", "payment_method": "cash", "note": "Ring twice",
+    "customer_name": "Ada Shopper",
+    "phone": "+44 20 7946 0958",
+    "email": "ada@example.com",
+    "delivery_method": "delivery",
+    "street": "1 High Street",
+    "city": "London",
+    "region": "",
+    "postcode": "N1 9GU",
+    "country": "GB",
+    "payment_method": "cash",
+    "note": "Ring twice",
 }
-CHECKOUT_PICKUP = {"customer_name": "Bo Pickup", "phone": "0171 555 0100", "delivery_method": "pickup",
-                   "payment_method": "cash"}
+CHECKOUT_PICKUP = {
+    "customer_name": "Bo Pickup",
+    "phone": "0171 555 0100",
+    "delivery_method": "pickup",
+    "payment_method": "cash",
+}
 
 
 @dataclass

@@ -80,8 +80,9 @@ def sqlite_app(tmp_path):
 
 def _make_app(db_url: str, tmp_path):
     """Build a test app on `db_url`; SQLite gets a fresh schema (PostgreSQL was truncated)."""
-    application = create_app({**_test_config(), "SQLALCHEMY_DATABASE_URI": db_url,
-                              "MEDIA_ROOT": str(tmp_path / "media")})
+    application = create_app(
+        {**_test_config(), "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media")}
+    )
     with application.app_context():
         if db_url.startswith("sqlite"):
             db.create_all()

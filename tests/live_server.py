@@ -25,12 +25,35 @@ def free_port() -> int:
 def gunicorn(database_url: str, media_root: Path, workers: int = 2, threads: int = 4, **env):
     """Yield the base URL of a gunicorn serving wsgi:app on `database_url`; stop it afterwards."""
     port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "shared-between-workers",
-                   "MEDIA_ROOT": str(media_root), **env}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "shared-between-workers",
+        "MEDIA_ROOT": str(media_root),
+        **env,
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "--timeout", "60", "wsgi:app"],
-        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--timeout",
+            "60",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, proc)

@@ -30,8 +30,9 @@ def empty_db_app(db_url, tmp_path):
         url += ("&" if "?" in url else "?") + "options=-csearch_path%3Dmig"
     else:
         url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x",
-                      "MEDIA_ROOT": str(tmp_path / "media")})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path / "media")}
+    )
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -51,8 +52,9 @@ def test_healthz_checks_the_database(client):
 
 
 def test_healthz_reports_a_dead_database(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.json["database"] == "unreachable"
 

@@ -11,8 +11,16 @@ from storefront.domain import Conflict, Invalid
 from storefront.inventory.rules import InvalidCsv, check_adjustment, parse_stock_csv, stock_state
 from storefront.money import format_money, parse_amount
 from storefront.orders.rules import (
-    TRANSITIONS, Delivery, OrderEvent, OrderStatus, PricedLine, TransitionRefused, allowed_events,
-    compute_totals, next_status, normalise_phone,
+    TRANSITIONS,
+    Delivery,
+    OrderEvent,
+    OrderStatus,
+    PricedLine,
+    TransitionRefused,
+    allowed_events,
+    compute_totals,
+    next_status,
+    normalise_phone,
 )
 
 
@@ -30,11 +38,20 @@ def test_lifecycle_table_pickup_path():
     assert status == OrderStatus.COLLECTED
 
 
-@pytest.mark.parametrize("status,event,delivery", [
-    ("placed", "ship", "delivery"), ("packed", "ship", "pickup"), ("packed", "mark_ready", "delivery"),
-    ("delivered", "cancel", "delivery"), ("cancelled", "confirm", "pickup"), ("shipped", "cancel", "delivery"),
-    ("placed", "bogus", "delivery"), ("nonsense", "confirm", "delivery"), ("placed", "confirm", "teleport"),
-])
+@pytest.mark.parametrize(
+    "status,event,delivery",
+    [
+        ("placed", "ship", "delivery"),
+        ("packed", "ship", "pickup"),
+        ("packed", "mark_ready", "delivery"),
+        ("delivered", "cancel", "delivery"),
+        ("cancelled", "confirm", "pickup"),
+        ("shipped", "cancel", "delivery"),
+        ("placed", "bogus", "delivery"),
+        ("nonsense", "confirm", "delivery"),
+        ("placed", "confirm", "teleport"),
+    ],
+)
 def test_lifecycle_refuses_what_the_table_does_not_list(status, event, delivery):
     with pytest.raises(TransitionRefused):
         next_status(status, event, delivery)
@@ -87,11 +104,17 @@ def test_stock_adjustment_floor():
 
 def test_stock_csv_all_rows_checked_first():
     rows = parse_stock_csv("\ufeffsku,product,on_hand,low_stock_threshold\nA-1,Coat,5,2\n\nB-2,Hat,0,\n")
-    assert [(r.sku, r.on_hand, r.low_stock_threshold, r.line) for r in rows] == [
-        ("A-1", 5, 2, 2), ("B-2", 0, None, 4)]
-    for text, line in [("sku,on_hand\nA,1\nB,x\n", 3), ("sku,on_hand\nA,1\nA,2\n", 3), ("sku,qty\nA,1\n", 1),
-                       ("sku,on_hand\nA,-1\n", 2), ("sku,on_hand\n", 2), ("sku,on_hand\nA,1\n,3\n", 3),
-                       ("sku,on_hand\nA,1\nB\n", 3), ("sku,on_hand\nA,99999999\n", 2)]:
+    assert [(r.sku, r.on_hand, r.low_stock_threshold, r.line) for r in rows] == [("A-1", 5, 2, 2), ("B-2", 0, None, 4)]
+    for text, line in [
+        ("sku,on_hand\nA,1\nB,x\n", 3),
+        ("sku,on_hand\nA,1\nA,2\n", 3),
+        ("sku,qty\nA,1\n", 1),
+        ("sku,on_hand\nA,-1\n", 2),
+        ("sku,on_hand\n", 2),
+        ("sku,on_hand\nA,1\n,3\n", 3),
+        ("sku,on_hand\nA,1\nB\n", 3),
+        ("sku,on_hand\nA,99999999\n", 2),
+    ]:
         with pytest.raises(InvalidCsv) as err:
             parse_stock_csv(text)
         assert err.value.line == line, text
@@ -113,8 +136,19 @@ def test_money_parse_and_format():
 def test_safe_next_only_allows_local_paths():
     for good in ("/admin", "/admin/orders?status=placed", "/"):
         assert is_safe_next(good)
-    for bad in ("https://evil.example", "//evil.example", "/\\evil.example", "\\\\evil", "javascript:alert(1)",
-                "http:/evil.example", "/\t/evil.example", "", None, "evil.example", "/" + "a" * 3000):
+    for bad in (
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        "/\t/evil.example",
+        "",
+        None,
+        "evil.example",
+        "/" + "a" * 3000,
+    ):
         assert not is_safe_next(bad), bad
 
 
@@ -126,7 +160,7 @@ def test_text_rules():
     assert like_pattern("50%_off") == "%50\\%\\_off%"
     assert [parse_page(x) for x in ("3", "0", "-1", "x", None, "99999")] == [3, 1, 1, 1, 1, 1]
     html = render_description("<b onclick=x>hi</b> [a](javascript:alert(1)) [b](https://ok.example)")
-    assert "<b onclick" not in html and "href=\"javascript:" not in html and 'href="https://ok.example"' in html
+    assert "<b onclick" not in html and 'href="javascript:' not in html and 'href="https://ok.example"' in html
 
 
 def test_phone_normalisation():

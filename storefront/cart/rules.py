@@ -14,8 +14,11 @@ def parse_quantity(raw: object, *, allow_zero: bool, maximum: int) -> int:
         raise Invalid(N_("Quantity must be a whole number."))
     text = str(raw).strip() if raw is not None else ""
     if len(text) > 6 or not text.isascii() or not text.isdigit():
-        raise Invalid(N_("Quantity must be a whole number between %(low)s and %(high)s."),
-                      low=0 if allow_zero else 1, high=maximum)
+        raise Invalid(
+            N_("Quantity must be a whole number between %(low)s and %(high)s."),
+            low=0 if allow_zero else 1,
+            high=maximum,
+        )
     quantity = int(text)
     if quantity == 0 and not allow_zero:
         raise Invalid(N_("Quantity must be at least 1."))

@@ -43,8 +43,11 @@ def find_cart(session: Session, token: str | None) -> Cart | None:
     """The cart behind a cookie token, with its lines and variants loaded in one go."""
     if not token or len(token) > 64:
         return None
-    stmt = (select(Cart).where(Cart.token == token)
-            .options(selectinload(Cart.lines).selectinload(CartLine.variant).selectinload(Variant.product)))
+    stmt = (
+        select(Cart)
+        .where(Cart.token == token)
+        .options(selectinload(Cart.lines).selectinload(CartLine.variant).selectinload(Variant.product))
+    )
     return session.scalars(stmt).first()
 
 
@@ -64,8 +67,9 @@ def _sellable_variant(session: Session, variant_id: int) -> Variant:
     return variant
 
 
-def add_item(session: Session, cart: Cart, variant_id: int, quantity: int, now: datetime,
-             max_quantity: int, max_lines: int) -> CartLine:
+def add_item(
+    session: Session, cart: Cart, variant_id: int, quantity: int, now: datetime, max_quantity: int, max_lines: int
+) -> CartLine:
     """Add units of a variant to the cart (merging with an existing line)."""
     variant = _sellable_variant(session, variant_id)
     line = next((ln for ln in cart.lines if ln.variant_id == variant_id), None)
@@ -83,8 +87,9 @@ def add_item(session: Session, cart: Cart, variant_id: int, quantity: int, now: 
     return line
 
 
-def set_quantity(session: Session, cart: Cart, variant_id: int, quantity: int, now: datetime,
-                 max_quantity: int) -> None:
+def set_quantity(
+    session: Session, cart: Cart, variant_id: int, quantity: int, now: datetime, max_quantity: int
+) -> None:
     """Set a line's quantity; zero removes it."""
     line = next((ln for ln in cart.lines if ln.variant_id == variant_id), None)
     if line is None:
@@ -114,8 +119,13 @@ def cart_items(cart: Cart | None) -> list[CartItem]:
     if cart is None:
         return []
     return [
-        CartItem(line=ln, variant=ln.variant, unit_price=ln.variant.unit_price,
-                 quantity=ln.quantity, available=ln.variant.available)
+        CartItem(
+            line=ln,
+            variant=ln.variant,
+            unit_price=ln.variant.unit_price,
+            quantity=ln.quantity,
+            available=ln.variant.available,
+        )
         for ln in cart.lines
     ]
 
@@ -135,4 +145,3 @@ def count_units(session: Session, token: str | None) -> int:
     """Units in the cart behind this token, for the badge."""
     cart = find_cart(session, token)
     return sum(line.quantity for line in cart.lines) if cart else 0
-

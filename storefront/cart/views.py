@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 
 from ..catalog import service as catalog
-from ..catalog.views import render_product
 from ..catalog.models import Variant
+from ..catalog.views import render_product
 from ..clock import utcnow
 from ..core.security import safe_next
 from ..core.templating import CART_COUNT_COOKIE
@@ -36,10 +36,17 @@ def set_cart_cookies(response, cart: Cart | None, count: int):
     cfg = current_app.config
     secure = bool(cfg.get("FORCE_SECURE_COOKIES") or request.is_secure)
     if cart is not None:
-        response.set_cookie(cfg["CART_COOKIE_NAME"], cart.token, max_age=cfg["CART_COOKIE_MAX_AGE"],
-                            httponly=True, samesite="Lax", secure=secure)
-    response.set_cookie(CART_COUNT_COOKIE, str(count), max_age=cfg["CART_COOKIE_MAX_AGE"],
-                        httponly=False, samesite="Lax", secure=secure)
+        response.set_cookie(
+            cfg["CART_COOKIE_NAME"],
+            cart.token,
+            max_age=cfg["CART_COOKIE_MAX_AGE"],
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+    response.set_cookie(
+        CART_COUNT_COOKIE, str(count), max_age=cfg["CART_COOKIE_MAX_AGE"], httponly=False, samesite="Lax", secure=secure
+    )
     return response
 
 
@@ -49,9 +56,19 @@ def _render_cart(error: str | None = None, status: int = 200):
     items = service.cart_items(cart)
     subtotal = sum(i.total for i in items)
     count = sum(i.quantity for i in items)
-    response = current_app.make_response((render_template(
-        "cart/cart.html", items=items, subtotal=subtotal, error=error, count=count,
-        max_quantity=current_app.config["MAX_LINE_QUANTITY"]), status))
+    response = current_app.make_response(
+        (
+            render_template(
+                "cart/cart.html",
+                items=items,
+                subtotal=subtotal,
+                error=error,
+                count=count,
+                max_quantity=current_app.config["MAX_LINE_QUANTITY"],
+            ),
+            status,
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     return set_cart_cookies(response, None, count) if cart is not None or cart_token() else response
 
@@ -96,7 +113,9 @@ def add():
         quantity = parse_quantity(request.form.get("quantity", "1"), allow_zero=False, maximum=cfg["MAX_LINE_QUANTITY"])
         now = utcnow()
         cart = current_cart() or service.new_cart(db.session, now)
-        line = service.add_item(db.session, cart, variant_id, quantity, now, cfg["MAX_LINE_QUANTITY"], cfg["MAX_CART_LINES"])
+        line = service.add_item(
+            db.session, cart, variant_id, quantity, now, cfg["MAX_LINE_QUANTITY"], cfg["MAX_CART_LINES"]
+        )
         message = _("Added %(item)s to your cart.", item=line.variant.label)
         db.session.commit()
     except DomainError as err:
@@ -110,8 +129,9 @@ def update():
     try:
         cart = current_cart()
         variant_id = parse_id(request.form.get("variant_id"))
-        quantity = parse_quantity(request.form.get("quantity"), allow_zero=True,
-                                  maximum=current_app.config["MAX_LINE_QUANTITY"])
+        quantity = parse_quantity(
+            request.form.get("quantity"), allow_zero=True, maximum=current_app.config["MAX_LINE_QUANTITY"]
+        )
         if cart is None:
             return _render_cart(_("Your cart is empty."), 404)
         service.set_quantity(db.session, cart, variant_id, quantity, utcnow(), current_app.config["MAX_LINE_QUANTITY"])

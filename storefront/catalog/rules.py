@@ -15,8 +15,31 @@ MAX_PAGE = 1000
 
 # What an owner's Markdown may become: text structure, emphasis, lists, links. No images
 # (photos have their own validated pipeline), no scripts, styles, iframes or event handlers.
-ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "h2", "h3",
-                "h4", "a", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h2",
+    "h3",
+    "h4",
+    "a",
+    "code",
+    "pre",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
@@ -26,8 +49,13 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("
 def render_description(markdown_text: str) -> str:
     """Markdown to HTML, then through an allow-list sanitiser (safe to mark as safe)."""
     html = _markdown.render(markdown_text or "")
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def plain_summary(markdown_text: str, limit: int = 160) -> str:

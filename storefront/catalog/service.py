@@ -77,8 +77,10 @@ def search(session: Session, query: str, sort: str, page: int, per_page: int) ->
     if not terms:
         return Page(items=[], page=1, pages=1, total=0)
     conditions = [
-        or_(Product.title.ilike(like_pattern(t), escape="\\"),
-            Product.description_md.ilike(like_pattern(t), escape="\\"))
+        or_(
+            Product.title.ilike(like_pattern(t), escape="\\"),
+            Product.description_md.ilike(like_pattern(t), escape="\\"),
+        )
         for t in terms
     ]
     return paginate(session, _sorted(_on_sale().where(and_(*conditions)), sort), page, per_page)
@@ -104,8 +106,18 @@ def unique_slug(session: Session, wanted: str, product_id: int | None = None) ->
         slug = f"{base[:70]}-{n}"
 
 
-def save_product(session: Session, product: Product, *, title: str, slug: str, description_md: str,
-                 price: int, category_id: int | None, featured: bool, now: datetime) -> Product:
+def save_product(
+    session: Session,
+    product: Product,
+    *,
+    title: str,
+    slug: str,
+    description_md: str,
+    price: int,
+    category_id: int | None,
+    featured: bool,
+    now: datetime,
+) -> Product:
     """Create or update a product; the description is sanitised once here, not per view."""
     product.title = title
     product.slug = unique_slug(session, slug or title, product.id)
@@ -122,23 +134,38 @@ def save_product(session: Session, product: Product, *, title: str, slug: str, d
     return product
 
 
-def add_variant(session: Session, product: Product, *, sku: str, name: str, price_override: int | None,
-                low_stock_threshold: int) -> Variant:
+def add_variant(
+    session: Session, product: Product, *, sku: str, name: str, price_override: int | None, low_stock_threshold: int
+) -> Variant:
     """Add a variant (stock starts at zero; stock comes in through the ledger)."""
     if session.scalars(select(Variant.id).where(Variant.sku == sku)).first() is not None:
         raise Conflict(N_("Another variant already has the SKU %(sku)s."), sku=sku)
-    variant = Variant(product=product, sku=sku, name=name, price_override=price_override,
-                      low_stock_threshold=low_stock_threshold, position=len(product.variants))
+    variant = Variant(
+        product=product,
+        sku=sku,
+        name=name,
+        price_override=price_override,
+        low_stock_threshold=low_stock_threshold,
+        position=len(product.variants),
+    )
     session.add(variant)
     session.flush()
     return variant
 
 
-def add_photo(session: Session, product: Product, *, key: str, width: int, height: int,
-              widths: tuple[int, ...], alt: str) -> Photo:
+def add_photo(
+    session: Session, product: Product, *, key: str, width: int, height: int, widths: tuple[int, ...], alt: str
+) -> Photo:
     """Attach an already-stored photo to a product, after the existing ones."""
-    photo = Photo(product=product, key=key, width=width, height=height,
-                  widths=",".join(str(w) for w in widths), alt=alt, position=len(product.photos))
+    photo = Photo(
+        product=product,
+        key=key,
+        width=width,
+        height=height,
+        widths=",".join(str(w) for w in widths),
+        alt=alt,
+        position=len(product.photos),
+    )
     session.add(photo)
     session.flush()
     return photo

@@ -29,8 +29,11 @@ def _public(response_body: str):
 @bp.get("/")
 def home():
     """The shop's front page: featured products and the categories."""
-    return _public(render_template("catalog/home.html", products=service.featured(db.session),
-                                   categories=service.categories(db.session)))
+    return _public(
+        render_template(
+            "catalog/home.html", products=service.featured(db.session), categories=service.categories(db.session)
+        )
+    )
 
 
 @bp.get("/c/<slug>")
@@ -39,8 +42,11 @@ def category(slug: str):
     cat = service.category_by_slug(db.session, slug)
     sort, page = parse_sort(request.args.get("sort")), parse_page(request.args.get("page"))
     listing = service.category_page(db.session, cat, sort, page, current_app.config["PAGE_SIZE"])
-    return _public(render_template("catalog/category.html", category=cat, listing=listing, sort=sort,
-                                   categories=service.categories(db.session)))
+    return _public(
+        render_template(
+            "catalog/category.html", category=cat, listing=listing, sort=sort, categories=service.categories(db.session)
+        )
+    )
 
 
 @bp.get("/search")
@@ -50,21 +56,30 @@ def search():
     query = " ".join(search_terms(raw))
     sort, page = parse_sort(request.args.get("sort")), parse_page(request.args.get("page"))
     listing = service.search(db.session, query, sort, page, current_app.config["PAGE_SIZE"])
-    return _public(render_template("catalog/search.html", query=query, listing=listing, sort=sort,
-                                   truncated=len(raw.strip()) > MAX_QUERY_CHARS))
+    return _public(
+        render_template(
+            "catalog/search.html", query=query, listing=listing, sort=sort, truncated=len(raw.strip()) > MAX_QUERY_CHARS
+        )
+    )
 
 
-def render_product(item: Product, *, selected: Variant | None = None, error: str | None = None,
-                   status: int = 200):
+def render_product(item: Product, *, selected: Variant | None = None, error: str | None = None, status: int = 200):
     """The product page; re-shown with an error (and the shopper's choice) after a refused add."""
     variants = item.active_variants
     states = {v.id: stock_state(v.available, v.low_stock_threshold) for v in variants}
     prices = sorted({v.unit_price for v in variants}) or [item.price]
     if selected is None:
         selected = next((v for v in variants if states[v.id] != "sold_out"), None)
-    html = render_template("catalog/product.html", product=item, variants=variants, states=states,
-                           prices=prices, selected=selected, error=error,
-                           max_quantity=current_app.config["MAX_LINE_QUANTITY"])
+    html = render_template(
+        "catalog/product.html",
+        product=item,
+        variants=variants,
+        states=states,
+        prices=prices,
+        selected=selected,
+        error=error,
+        max_quantity=current_app.config["MAX_LINE_QUANTITY"],
+    )
     response = _public(html)
     response.status_code = status
     return response

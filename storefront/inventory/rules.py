@@ -67,7 +67,8 @@ def check_adjustment(on_hand: int, reserved: int, delta: int) -> int:
     if new < max(reserved, 0):
         raise Conflict(
             N_("Stock cannot go below %(floor)s (there are %(on_hand)s on hand)."),
-            floor=max(reserved, 0), on_hand=on_hand,
+            floor=max(reserved, 0),
+            on_hand=on_hand,
         )
     if new > MAX_STOCK:
         raise Invalid(N_("Stock cannot exceed %(limit)s."), limit=MAX_STOCK)
@@ -87,14 +88,21 @@ def _parse_count(raw: str, line: int, column: str) -> int:
     if not text.isascii() or not text.isdigit():
         raise InvalidCsv(line, N_("Line %(line)s: %(column)s must be a whole number of 0 or more."), column=column)
     if int(text) > MAX_STOCK:
-        raise InvalidCsv(line, N_("Line %(line)s: %(column)s must be at most %(limit)s."), column=column, limit=MAX_STOCK)
+        raise InvalidCsv(
+            line, N_("Line %(line)s: %(column)s must be at most %(limit)s."), column=column, limit=MAX_STOCK
+        )
     return int(text)
 
 
 def _parse_row(row: list[str], col: dict[str, int], line: int) -> StockRow:
     """Check one data row of the CSV."""
     if len(row) < len(col):
-        raise InvalidCsv(line, N_("Line %(line)s: expected %(expected)s columns, found %(found)s."), expected=len(col), found=len(row))
+        raise InvalidCsv(
+            line,
+            N_("Line %(line)s: expected %(expected)s columns, found %(found)s."),
+            expected=len(col),
+            found=len(row),
+        )
     sku = row[col["sku"]].strip()
     if not sku:
         raise InvalidCsv(line, N_("Line %(line)s: the sku is empty."))
@@ -126,7 +134,9 @@ def parse_stock_csv(text: str) -> list[StockRow]:
             seen.add(parsed.sku)
             rows.append(parsed)
             if len(rows) > MAX_IMPORT_ROWS:
-                raise InvalidCsv(parsed.line, N_("Line %(line)s: a file may hold at most %(limit)s rows."), limit=MAX_IMPORT_ROWS)
+                raise InvalidCsv(
+                    parsed.line, N_("Line %(line)s: a file may hold at most %(limit)s rows."), limit=MAX_IMPORT_ROWS
+                )
     except csv.Error as exc:
         raise InvalidCsv(reader.line_num, N_("Line %(line)s: the file is not valid CSV.")) from exc
     if not rows:

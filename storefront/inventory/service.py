@@ -20,13 +20,31 @@ from .models import StockMovement
 from .rules import InvalidCsv, OutOfStock, StockRow, check_adjustment
 
 
-def _record(session: Session, variant_id: int, delta: int, on_hand_after: int, reason: str,
-            now: datetime, *, order_id: int | None = None, user_id: int | None = None,
-            note: str = "") -> None:
+def _record(
+    session: Session,
+    variant_id: int,
+    delta: int,
+    on_hand_after: int,
+    reason: str,
+    now: datetime,
+    *,
+    order_id: int | None = None,
+    user_id: int | None = None,
+    note: str = "",
+) -> None:
     """Append one line to the stock ledger."""
-    session.add(StockMovement(variant_id=variant_id, delta=delta, on_hand_after=on_hand_after,
-                              reason=reason, order_id=order_id, user_id=user_id, note=note[:200],
-                              created_at=now))
+    session.add(
+        StockMovement(
+            variant_id=variant_id,
+            delta=delta,
+            on_hand_after=on_hand_after,
+            reason=reason,
+            order_id=order_id,
+            user_id=user_id,
+            note=note[:200],
+            created_at=now,
+        )
+    )
 
 
 def take_stock(session: Session, lines: Iterable[tuple[int, int]], order_id: int, now: datetime) -> None:
@@ -53,19 +71,25 @@ def take_stock(session: Session, lines: Iterable[tuple[int, int]], order_id: int
         raise OutOfStock(short)
 
 
-def return_stock(session: Session, lines: Iterable[tuple[int | None, int]], order_id: int,
-                 now: datetime, user_id: int | None = None) -> None:
+def return_stock(
+    session: Session, lines: Iterable[tuple[int | None, int]], order_id: int, now: datetime, user_id: int | None = None
+) -> None:
     """Put an order's lines back on the shelf (order cancelled)."""
     for variant_id, quantity in sorted((v, q) for v, q in lines if v is not None):
-        stmt = (update(Variant).where(Variant.id == variant_id)
-                .values(on_hand=Variant.on_hand + quantity).returning(Variant.on_hand))
+        stmt = (
+            update(Variant)
+            .where(Variant.id == variant_id)
+            .values(on_hand=Variant.on_hand + quantity)
+            .returning(Variant.on_hand)
+        )
         after = session.execute(stmt).scalar_one_or_none()
         if after is not None:  # the variant may have been deleted since
             _record(session, variant_id, quantity, after, "cancel", now, order_id=order_id, user_id=user_id)
 
 
-def adjust_stock(session: Session, variant_id: int, delta: int, reason: str, now: datetime,
-                 user_id: int | None, note: str = "") -> int:
+def adjust_stock(
+    session: Session, variant_id: int, delta: int, reason: str, now: datetime, user_id: int | None, note: str = ""
+) -> int:
     """Change a variant's stock by hand; returns the new on-hand. Conflict if it would go too low."""
     variant = session.get(Variant, variant_id)
     if variant is None:
@@ -74,8 +98,7 @@ def adjust_stock(session: Session, variant_id: int, delta: int, reason: str, now
     # Conditional on the floor again: an order may have taken stock since we read it.
     stmt = (
         update(Variant)
-        .where(Variant.id == variant_id, Variant.on_hand + delta >= Variant.reserved,
-               Variant.on_hand + delta >= 0)
+        .where(Variant.id == variant_id, Variant.on_hand + delta >= Variant.reserved, Variant.on_hand + delta >= 0)
         .values(on_hand=Variant.on_hand + delta)
         .returning(Variant.on_hand)
         .execution_options(synchronize_session=False)
@@ -102,7 +125,12 @@ def import_stock_levels(session: Session, rows: list[StockRow], now: datetime, u
         if variant is None:
             raise InvalidCsv(row.line, N_("Line %(line)s: no variant has the sku %(sku)s."), sku=row.sku)
         if row.on_hand < variant.reserved:
-            raise InvalidCsv(row.line, N_("Line %(line)s: %(sku)s has %(reserved)s units held for orders; on_hand cannot be lower."), sku=row.sku, reserved=variant.reserved)
+            raise InvalidCsv(
+                row.line,
+                N_("Line %(line)s: %(sku)s has %(reserved)s units held for orders; on_hand cannot be lower."),
+                sku=row.sku,
+                reserved=variant.reserved,
+            )
         if row.low_stock_threshold is not None:
             variant.low_stock_threshold = row.low_stock_threshold
         delta = row.on_hand - variant.on_hand
@@ -118,9 +146,9 @@ def low_stock_variants(session: Session) -> list[Variant]:
     """Variants on sale whose available stock is at or under their threshold, fewest first."""
     available = Variant.on_hand - Variant.reserved
     stmt = (
-        select(Variant).join(Variant.product)
-        .where(Variant.archived.is_(False), Product.archived.is_(False),
-               available <= Variant.low_stock_threshold)
+        select(Variant)
+        .join(Variant.product)
+        .where(Variant.archived.is_(False), Product.archived.is_(False), available <= Variant.low_stock_threshold)
         .order_by(available, Variant.sku)
     )
     return list(session.scalars(stmt))

@@ -33,22 +33,33 @@ class CheckoutForm(FlaskForm):
     """Guest checkout: contact, delivery or pickup, payment, note."""
 
     checkout_key = HiddenField()
-    customer_name = StringField(_l("Full name"), validators=[DataRequired(_l("Please tell us your name.")),
-                                                             Length(max=120)])
+    customer_name = StringField(
+        _l("Full name"), validators=[DataRequired(_l("Please tell us your name.")), Length(max=120)]
+    )
     phone = StringField(_l("Phone"), validators=[DataRequired(_l("Please give a phone number.")), Length(max=32)])
     email = StringField(_l("Email (optional)"), validators=[Optional(), Length(max=254)])
-    delivery_method = RadioField(_l("How do you want it?"), default=Delivery.DELIVERY, choices=[
-        (Delivery.DELIVERY, _l("Delivery to my address")),
-        (Delivery.PICKUP, _l("Pick up at the shop")),
-    ], validators=[DataRequired(_l("Please choose delivery or pickup."))])
+    delivery_method = RadioField(
+        _l("How do you want it?"),
+        default=Delivery.DELIVERY,
+        choices=[
+            (Delivery.DELIVERY, _l("Delivery to my address")),
+            (Delivery.PICKUP, _l("Pick up at the shop")),
+        ],
+        validators=[DataRequired(_l("Please choose delivery or pickup."))],
+    )
     street = StringField(_l("Street and number"), validators=[_required_for_delivery, Length(max=200)])
     city = StringField(_l("City"), validators=[_required_for_delivery, Length(max=100)])
     region = StringField(_l("Region or state (optional)"), validators=[Length(max=100)])
     postcode = StringField(_l("Postcode"), validators=[_required_for_delivery, Length(max=20)])
     country = SelectField(_l("Country"), validators=[_required_for_delivery], validate_choice=False)
-    payment_method = RadioField(_l("Payment"), default="cash", choices=[
-        ("cash", _l("Cash on delivery, or pay at pickup")),
-    ], validators=[DataRequired(_l("Please choose how to pay."))])
+    payment_method = RadioField(
+        _l("Payment"),
+        default="cash",
+        choices=[
+            ("cash", _l("Cash on delivery, or pay at pickup")),
+        ],
+        validators=[DataRequired(_l("Please choose how to pay."))],
+    )
     note = TextAreaField(_l("Note for the shop (optional)"), validators=[Length(max=1000)])
 
     def __init__(self, *args, **kwargs) -> None:

@@ -57,8 +57,12 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     (S.READY_FOR_PICKUP, E.COLLECT): S.COLLECTED,
     (S.READY_FOR_PICKUP, E.CANCEL): S.CANCELLED,
 }
-_ONLY_FOR = {E.SHIP: Delivery.DELIVERY, E.DELIVER: Delivery.DELIVERY,
-             E.MARK_READY: Delivery.PICKUP, E.COLLECT: Delivery.PICKUP}
+_ONLY_FOR = {
+    E.SHIP: Delivery.DELIVERY,
+    E.DELIVER: Delivery.DELIVERY,
+    E.MARK_READY: Delivery.PICKUP,
+    E.COLLECT: Delivery.PICKUP,
+}
 
 # Events that give the stock back to the shelf.
 RETURNS_STOCK = frozenset({E.CANCEL})
@@ -84,8 +88,9 @@ def next_status(status: str, event: str, delivery: str) -> OrderStatus:
     except ValueError as exc:
         raise TransitionRefused(N_("Unknown status or event.")) from exc
     if key not in TRANSITIONS or _ONLY_FOR.get(key[1], method) != method:
-        raise TransitionRefused(N_("An order that is %(status)s cannot take the step %(event)s."),
-                               status=status, event=event)
+        raise TransitionRefused(
+            N_("An order that is %(status)s cannot take the step %(event)s."), status=status, event=event
+        )
     return TRANSITIONS[key]
 
 

@@ -49,8 +49,16 @@ def find_by_checkout_key(session: Session, checkout_key: str) -> Order | None:
     return session.scalars(select(Order).where(Order.checkout_key == checkout_key)).first()
 
 
-def place_order(session: Session, cart: Cart, details: CheckoutDetails, checkout_key: str,
-                now: datetime, *, currency: str, shipping_fee: int) -> Order:
+def place_order(
+    session: Session,
+    cart: Cart,
+    details: CheckoutDetails,
+    checkout_key: str,
+    now: datetime,
+    *,
+    currency: str,
+    shipping_fee: int,
+) -> Order:
     """Turn the cart into an order, taking stock atomically; idempotent per checkout_key.
 
     Raises OutOfStock (naming the lines) or Invalid; the caller rolls back, so the cart and
@@ -67,17 +75,35 @@ def place_order(session: Session, cart: Cart, details: CheckoutDetails, checkout
     if not items:
         raise Invalid(N_("Your cart is empty."))
     totals = compute_totals(carts.priced_lines(items), details.delivery_method, shipping_fee)
-    order = Order(token=secrets.token_urlsafe(24), reference=new_reference(), checkout_key=checkout_key,
-                  status=OrderStatus.PLACED, currency=currency, subtotal=totals.subtotal,
-                  shipping=totals.shipping, total=totals.total, created_at=now, updated_at=now,
-                  **details.__dict__)
+    order = Order(
+        token=secrets.token_urlsafe(24),
+        reference=new_reference(),
+        checkout_key=checkout_key,
+        status=OrderStatus.PLACED,
+        currency=currency,
+        subtotal=totals.subtotal,
+        shipping=totals.shipping,
+        total=totals.total,
+        created_at=now,
+        updated_at=now,
+        **details.__dict__,
+    )
     for item in items:
         product = item.variant.product
-        order.lines.append(OrderLine(variant_id=item.variant.id, product_slug=product.slug, title=product.title,
-                                     variant_name=item.variant.name, sku=item.variant.sku,
-                                     unit_price=item.unit_price, quantity=item.quantity))
-    order.history.append(OrderStatusChange(from_status=None, to_status=OrderStatus.PLACED,
-                                           event="place", created_at=now))
+        order.lines.append(
+            OrderLine(
+                variant_id=item.variant.id,
+                product_slug=product.slug,
+                title=product.title,
+                variant_name=item.variant.name,
+                sku=item.variant.sku,
+                unit_price=item.unit_price,
+                quantity=item.quantity,
+            )
+        )
+    order.history.append(
+        OrderStatusChange(from_status=None, to_status=OrderStatus.PLACED, event="place", created_at=now)
+    )
     session.add(order)
     session.flush()
     inventory.take_stock(session, [(i.variant.id, i.quantity) for i in items], order.id, now)
@@ -90,16 +116,16 @@ def find_order(session: Session, token: str) -> Order:
     """An order by its unguessable token, or NotFound."""
     if not TOKEN_RE.match(token or ""):
         raise NotFound(N_("We could not find that order."))
-    stmt = (select(Order).where(Order.token == token)
-            .options(selectinload(Order.lines), selectinload(Order.history)))
+    stmt = select(Order).where(Order.token == token).options(selectinload(Order.lines), selectinload(Order.history))
     order = session.scalars(stmt).first()
     if order is None:
         raise NotFound(N_("We could not find that order."))
     return order
 
 
-def apply_event(session: Session, order: Order, event: str, now: datetime,
-                user_id: int | None = None, note: str = "") -> Order:
+def apply_event(
+    session: Session, order: Order, event: str, now: datetime, user_id: int | None = None, note: str = ""
+) -> Order:
     """Move an order along the lifecycle table; the one place an order's status changes.
 
     The UPDATE is guarded by the status we read, so two people pressing "cancel" at once
@@ -108,17 +134,27 @@ def apply_event(session: Session, order: Order, event: str, now: datetime,
     from_status = order.status
     to_status = next_status(from_status, event, order.delivery_method)
     result = session.execute(
-        update(Order).where(Order.id == order.id, Order.status == from_status)
-        .values(status=to_status, updated_at=now).execution_options(synchronize_session=False)
+        update(Order)
+        .where(Order.id == order.id, Order.status == from_status)
+        .values(status=to_status, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         session.expire(order)
         raise TransitionRefused(N_("This order changed meanwhile; reload the page and try again."))
-    session.add(OrderStatusChange(order_id=order.id, from_status=from_status, to_status=to_status,
-                                  event=event, user_id=user_id, note=note[:200], created_at=now))
+    session.add(
+        OrderStatusChange(
+            order_id=order.id,
+            from_status=from_status,
+            to_status=to_status,
+            event=event,
+            user_id=user_id,
+            note=note[:200],
+            created_at=now,
+        )
+    )
     if event in RETURNS_STOCK:
-        inventory.return_stock(session, [(ln.variant_id, ln.quantity) for ln in order.lines],
-                               order.id, now, user_id)
+        inventory.return_stock(session, [(ln.variant_id, ln.quantity) for ln in order.lines], order.id, now, user_id)
     session.flush()
     session.expire(order)
     return order

@@ -29,14 +29,22 @@ def _no_store(response):
     return response
 
 
-def _render_checkout(form: CheckoutForm, items, error: str | None = None, sold_out: set[int] | None = None,
-                     status: int = 200):
+def _render_checkout(
+    form: CheckoutForm, items, error: str | None = None, sold_out: set[int] | None = None, status: int = 200
+):
     """The checkout page: the form (with the shopper's values and messages) and the summary."""
     cfg = current_app.config
     delivery = form.delivery_method.data or Delivery.DELIVERY
     totals = compute_totals(carts.priced_lines(items), delivery, cfg["SHIPPING_FLAT_FEE"])
-    html = render_template("orders/checkout.html", form=form, items=items, totals=totals, error=error,
-                           sold_out=sold_out or set(), shipping_fee=cfg["SHIPPING_FLAT_FEE"])
+    html = render_template(
+        "orders/checkout.html",
+        form=form,
+        items=items,
+        totals=totals,
+        error=error,
+        sold_out=sold_out or set(),
+        shipping_fee=cfg["SHIPPING_FLAT_FEE"],
+    )
     return _no_store(current_app.make_response((html, status)))
 
 
@@ -67,15 +75,23 @@ def place_order():
     if form.errors:
         return _render_checkout(form, items, _("Please check the fields marked below."), status=422)
     try:
-        order = service.place_order(db.session, cart, _details(form), form.checkout_key.data, utcnow(),
-                                    currency=current_app.config["SHOP_CURRENCY"],
-                                    shipping_fee=current_app.config["SHIPPING_FLAT_FEE"])
+        order = service.place_order(
+            db.session,
+            cart,
+            _details(form),
+            form.checkout_key.data,
+            utcnow(),
+            currency=current_app.config["SHOP_CURRENCY"],
+            shipping_fee=current_app.config["SHIPPING_FLAT_FEE"],
+        )
         db.session.commit()
     except OutOfStock as err:
         db.session.rollback()
         names = ", ".join(i.variant.label for i in carts.cart_items(current_cart()) if i.variant.id in err.variant_ids)
-        message = _("Sorry, not enough left of: %(items)s. The rest of your cart is kept; "
-                    "please change or remove these items.", items=names)
+        message = _(
+            "Sorry, not enough left of: %(items)s. The rest of your cart is kept; please change or remove these items.",
+            items=names,
+        )
         return _render_checkout(form, carts.cart_items(current_cart()), message, set(err.variant_ids), 409)
     except DomainError as err:
         db.session.rollback()
@@ -98,11 +114,17 @@ def _details(form: CheckoutForm) -> service.CheckoutDetails:
         return (field.data or "").strip()
 
     return service.CheckoutDetails(
-        customer_name=text(form.customer_name), phone=form.phone.normalised, email=text(form.email).lower(),
-        delivery_method=form.delivery_method.data, payment_method=form.payment_method.data,
-        street=text(form.street) if delivering else "", city=text(form.city) if delivering else "",
-        region=text(form.region) if delivering else "", postcode=text(form.postcode) if delivering else "",
-        country=form.country.data if delivering else "", note=text(form.note),
+        customer_name=text(form.customer_name),
+        phone=form.phone.normalised,
+        email=text(form.email).lower(),
+        delivery_method=form.delivery_method.data,
+        payment_method=form.payment_method.data,
+        street=text(form.street) if delivering else "",
+        city=text(form.city) if delivering else "",
+        region=text(form.region) if delivering else "",
+        postcode=text(form.postcode) if delivering else "",
+        country=form.country.data if delivering else "",
+        note=text(form.note),
     )
 
 
@@ -111,6 +133,7 @@ def view(token: str):
     """The order page: lines, totals, delivery details and the status timeline. No login."""
     order = service.find_order(db.session, token)
     reached = {change.to_status: change.created_at for change in order.history}
-    html = render_template("orders/order.html", order=order, timeline=TIMELINE[Delivery(order.delivery_method)],
-                           reached=reached)
+    html = render_template(
+        "orders/order.html", order=order, timeline=TIMELINE[Delivery(order.delivery_method)], reached=reached
+    )
     return _no_store(current_app.make_response(html))

@@ -61,13 +61,16 @@ def test_json_clients_get_json_errors(app, shop, item):
     ok = shop.add(item["variant"], 2, headers={"Accept": "application/json"})
     assert ok.status_code == 200 and ok.json["count"] == 2
     assert "cart_n=2" in ok.headers.get("Set-Cookie", "") or any(
-        "cart_n=2" in h for h in ok.headers.getlist("Set-Cookie"))
+        "cart_n=2" in h for h in ok.headers.getlist("Set-Cookie")
+    )
 
 
 def test_price_posted_by_the_client_is_ignored(app, shop, item):
     shop.post("/cart/add", {"variant_id": item["variant"], "quantity": 1, "price": "1", "unit_price": "0"})
-    response = shop.post("/checkout", {**CHECKOUT_DELIVERY, "checkout_key": shop.checkout_key(),
-                                       "total": "0.01", "subtotal": "0", "shipping": "0"})
+    response = shop.post(
+        "/checkout",
+        {**CHECKOUT_DELIVERY, "checkout_key": shop.checkout_key(), "total": "0.01", "subtotal": "0", "shipping": "0"},
+    )
     assert response.status_code == 303
     with app.app_context():
         order = db.session.scalars(select(Order)).one()
@@ -91,10 +94,19 @@ def test_missing_checkout_fields_reshow_form_with_values(app, shop, item, missin
     assert _cart_lines(app) == [(item["variant"], 2)], "the cart survives a failed checkout"
 
 
-@pytest.mark.parametrize("field,value", [
-    ("phone", "call me maybe"), ("phone", "12"), ("email", "not-an-email"), ("delivery_method", "drone"),
-    ("payment_method", "bitcoin"), ("country", "XX"), ("customer_name", "x" * 10_000), ("note", "n" * 10_000),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("phone", "call me maybe"),
+        ("phone", "12"),
+        ("email", "not-an-email"),
+        ("delivery_method", "drone"),
+        ("payment_method", "bitcoin"),
+        ("country", "XX"),
+        ("customer_name", "x" * 10_000),
+        ("note", "n" * 10_000),
+    ],
+)
 def test_invalid_checkout_values(app, shop, item, field, value):
     shop.add(item["variant"], 1)
     response = shop.checkout({**CHECKOUT_DELIVERY, field: value})
@@ -115,8 +127,7 @@ def test_forged_or_missing_checkout_key(app, shop, item):
 
 def test_forged_csrf_token_changes_nothing(app, shop, item):
     shop.csrf()
-    for url, data in (("/cart/add", {"variant_id": item["variant"], "quantity": 1}),
-                      ("/checkout", CHECKOUT_DELIVERY)):
+    for url, data in (("/cart/add", {"variant_id": item["variant"], "quantity": 1}), ("/checkout", CHECKOUT_DELIVERY)):
         response = shop.client.post(url, data={**data, "csrf_token": "forged"})
         assert response.status_code == 400
         assert "expired" in response.text

@@ -66,9 +66,10 @@ def test_search_matches_every_word_and_handles_odd_queries(client, app):
 
 def test_product_page_stock_states_and_photos(client, app):
     with app.app_context():
-        product = make_product("Knit jumper", price=4000, variants=(("S", 12), ("M", 3), ("L", 0)),
-                               overrides={"L": 4500})
-        slug, (small, medium, large) = product.slug, [v.id for v in product.variants]
+        product = make_product(
+            "Knit jumper", price=4000, variants=(("S", 12), ("M", 3), ("L", 0)), overrides={"L": 4500}
+        )
+        slug, (small, _medium, large) = product.slug, [v.id for v in product.variants]
     html = client.get(f"/p/{slug}").text
     assert "In stock" in html and "Only 3 left" in html and "Sold out" in html
     assert re.search(rf'value="{large}"[^>]*disabled', html)
@@ -91,8 +92,15 @@ def test_product_photos_are_responsive(client, app):
 
         for seed in (1, 2):
             stored = store_upload(render_demo_photo("Vase", seed, (1200, 900)), Path(app.config["MEDIA_ROOT"]))
-            service.add_photo(db.session, product, key=stored.key, width=stored.width, height=stored.height,
-                              widths=stored.widths, alt="Blue vase")
+            service.add_photo(
+                db.session,
+                product,
+                key=stored.key,
+                width=stored.width,
+                height=stored.height,
+                widths=stored.widths,
+                alt="Blue vase",
+            )
         db.session.commit()
         slug = product.slug
     html = client.get(f"/p/{slug}").text
@@ -123,8 +131,10 @@ class _Tags(HTMLParser):
 
 
 def test_script_in_names_and_descriptions_never_executes(client, app):
-    hostile = ("<script>alert(1)</script> <img src=x onerror=alert(2)> [click](javascript:alert(3)) "
-               "<a href=\"javascript:alert(4)\">x</a> <iframe src=//evil></iframe> **bold**")
+    hostile = (
+        "<script>alert(1)</script> <img src=x onerror=alert(2)> [click](javascript:alert(3)) "
+        '<a href="javascript:alert(4)">x</a> <iframe src=//evil></iframe> **bold**'
+    )
     with app.app_context():
         product = make_product("<script>alert('t')</script><img src=x onerror=alert(5)>", description=hostile)
         slug = product.slug
@@ -155,6 +165,15 @@ def test_unique_slugs(app):
         first = make_product("Tote bag")
         second = make_product("Tote bag")
         assert (first.slug, second.slug) == ("tote-bag", "tote-bag-2")
-        renamed = service.save_product(db.session, first, title="Tote bag", slug="tote-bag", description_md="",
-                                       price=100, category_id=None, featured=False, now=utcnow())
+        renamed = service.save_product(
+            db.session,
+            first,
+            title="Tote bag",
+            slug="tote-bag",
+            description_md="",
+            price=100,
+            category_id=None,
+            featured=False,
+            now=utcnow(),
+        )
         assert renamed.slug == "tote-bag"

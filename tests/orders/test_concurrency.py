@@ -50,8 +50,11 @@ def test_fifty_shoppers_last_five_units(app, contested):
         assert stock_of(scarce) == 0
         assert stock_of(plenty) == 1000 - LAST_UNITS
         assert db.session.scalar(select(func.count(Order.id))) == LAST_UNITS
-        taken = db.session.scalar(select(func.sum(StockMovement.delta)).where(
-            StockMovement.reason == "order", StockMovement.variant_id == scarce))
+        taken = db.session.scalar(
+            select(func.sum(StockMovement.delta)).where(
+                StockMovement.reason == "order", StockMovement.variant_id == scarce
+            )
+        )
         assert taken == -LAST_UNITS
     for (shop, _key), response in zip(shoppers, responses):
         if response.status_code == 409:

@@ -15,8 +15,13 @@ from tests.builders import CHECKOUT_DELIVERY, CHECKOUT_PICKUP, make_category, ma
 def coat(app):
     with app.app_context():
         clothing = make_category("Clothing")
-        product = make_product("Merino coat", price=12000, variants=(("S", 5), ("M", 5), ("L", 0)),
-                               category=clothing, overrides={"L": 13000})
+        product = make_product(
+            "Merino coat",
+            price=12000,
+            variants=(("S", 5), ("M", 5), ("L", 0)),
+            category=clothing,
+            overrides={"L": 13000},
+        )
         return {"slug": product.slug, "variants": [v.id for v in product.variants]}
 
 
@@ -24,8 +29,8 @@ def _journey(shop, coat, fields):
     """home -> category -> product -> add two variants -> change quantity -> checkout."""
     home = shop.client.get("/")
     assert home.status_code == 200 and "/c/clothing" in home.text
-    assert f'/p/{coat["slug"]}' in shop.client.get("/c/clothing").text
-    page = shop.client.get(f'/p/{coat["slug"]}')
+    assert f"/p/{coat['slug']}" in shop.client.get("/c/clothing").text
+    page = shop.client.get(f"/p/{coat['slug']}")
     small, medium, large = coat["variants"]
     assert page.status_code == 200 and "Merino coat" in page.text
     assert re.search(rf'value="{large}"[^>]*disabled', page.text), "a sold-out variant cannot be chosen"
