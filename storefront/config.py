@@ -24,6 +24,7 @@ class Config:
     SHOP_NAME = os.environ.get("SHOP_NAME", "Storefront")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD").upper()
     SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en")
+    SHOP_COUNTRY = os.environ.get("SHOP_COUNTRY", "US").upper()  # checkout default
     SHOP_TIMEZONE = os.environ.get("SHOP_TIMEZONE", "UTC")
     BABEL_DEFAULT_LOCALE = SHOP_LOCALE
     BABEL_DEFAULT_TIMEZONE = SHOP_TIMEZONE

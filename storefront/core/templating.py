@@ -7,9 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, gettext
 
 from ..money import format_amount_plain, format_money
+from ..orders.labels import EVENT_LABELS, STATUS_LABELS
 
 CART_COUNT_COOKIE = "cart_n"
 
@@ -61,6 +62,8 @@ def _long_cache_static(response):
 def init_app(app: Flask) -> None:
     """Register filters, globals and the static caching rule."""
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["status_label"] = lambda status: gettext(STATUS_LABELS.get(status, status))
+    app.jinja_env.filters["event_label"] = lambda event: gettext(EVENT_LABELS.get(event, event))
     app.jinja_env.filters["amount"] = lambda minor: format_amount_plain(minor, current_app.config["SHOP_CURRENCY"])
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.globals.update(static_url=static_url, media_url=media_url, cart_count=cart_count, locale=get_locale)

@@ -55,7 +55,7 @@ def checkout():
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
-    form = CheckoutForm(checkout_key=secrets.token_urlsafe(24), country=current_app.config.get("SHOP_COUNTRY", "US"))
+    form = CheckoutForm(checkout_key=secrets.token_urlsafe(24), country=current_app.config["SHOP_COUNTRY"])
     return _render_checkout(form, items)
 
 
