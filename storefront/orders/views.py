@@ -85,25 +85,30 @@ def place_order():
             shipping_fee=current_app.config["SHIPPING_FLAT_FEE"],
         )
         db.session.commit()
-    except OutOfStock as err:
+    except (DomainError, IntegrityError) as err:
         db.session.rollback()
-        names = ", ".join(i.variant.label for i in carts.cart_items(current_cart()) if i.variant.id in err.variant_ids)
-        message = _(
-            "Sorry, not enough left of: %(items)s. The rest of your cart is kept; please change or remove these items.",
-            items=names,
-        )
-        return _render_checkout(form, carts.cart_items(current_cart()), message, set(err.variant_ids), 409)
-    except DomainError as err:
-        db.session.rollback()
-        return _render_checkout(form, carts.cart_items(current_cart()), err.message, status=err.status_code)
-    except IntegrityError:  # the same form sent twice at the same moment (PostgreSQL)
-        db.session.rollback()
+        # The same form sent twice at once: the other request placed the order meanwhile.
         existing = service.find_by_checkout_key(db.session, form.checkout_key.data)
-        if existing is None:
+        if existing is not None:
+            return redirect(url_for("orders.view", token=existing.token), code=303)
+        if isinstance(err, IntegrityError):
             raise
-        order = existing
+        return _refused_checkout(form, err)
     response = redirect(url_for("orders.view", token=order.token), code=303)
     return _no_store(set_cart_cookies(response, None, 0))
+
+
+def _refused_checkout(form: CheckoutForm, err: DomainError):
+    """The checkout again, saying what went wrong; the cart is untouched (the order rolled back)."""
+    items = carts.cart_items(current_cart())
+    if not isinstance(err, OutOfStock):
+        return _render_checkout(form, items, err.message, status=err.status_code)
+    names = ", ".join(i.variant.label for i in items if i.variant.id in err.variant_ids)
+    message = _(
+        "Sorry, not enough left of: %(items)s. The rest of your cart is kept; please change or remove these items.",
+        items=names,
+    )
+    return _render_checkout(form, items, message, set(err.variant_ids), 409)
 
 
 def _details(form: CheckoutForm) -> service.CheckoutDetails:

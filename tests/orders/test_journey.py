@@ -112,3 +112,27 @@ def test_status_timeline_follows_admin_changes(shop, coat, app):
     page = shop.client.get(url).text
     current = re.search(r'<li class="([^"]*)" aria-current="step">\s*<span class="step-name">([^<]+)', page)
     assert current and current.group(2) == "Shipped" and "done" in current.group(1)
+
+
+def test_double_submit_at_the_same_moment_places_one_order(app, coat):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.builders import ShopClient
+
+    shop = ShopClient(app.test_client())
+    shop.add(coat["variants"][0], 1)
+    key = shop.checkout_key()
+    barrier = threading.Barrier(2)
+
+    def submit(_):
+        barrier.wait()
+        return shop.checkout(CHECKOUT_DELIVERY, key=key)
+
+    with ThreadPoolExecutor(2) as pool:
+        responses = list(pool.map(submit, range(2)))
+    assert [r.status_code for r in responses] == [303, 303]
+    assert responses[0].headers["Location"] == responses[1].headers["Location"]
+    with app.app_context():
+        assert db.session.query(Order).count() == 1
+        assert stock_of(coat["variants"][0]) == 4
