@@ -51,9 +51,7 @@ class BenchError(RuntimeError):
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--duration", type=int, default=10, help="seconds per wrk run (default 10)"
-    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument(
         "--runs",
         type=int,
@@ -76,9 +74,7 @@ def assert_local(url: str) -> str:
 
 def http_get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
     """GET a local URL uncompressed; return (status, body) even for HTTP errors."""
-    request = urllib.request.Request(
-        assert_local(url), headers={"Accept-Encoding": "identity"}
-    )
+    request = urllib.request.Request(assert_local(url), headers={"Accept-Encoding": "identity"})
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             return response.status, response.read()
@@ -119,9 +115,7 @@ def run_checked(cmd: list[str], env: dict[str, str] | None, timeout: int) -> str
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"timed out after {timeout}s: {' '.join(cmd)}") from exc
     if proc.returncode != 0:
-        raise BenchError(
-            f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
-        )
+        raise BenchError(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
     return proc.stdout
 
 
@@ -142,9 +136,7 @@ def gunicorn_extra_args() -> list[str]:
     return ["--no-control-socket"] if "--no-control-socket" in help_text else []
 
 
-def start_gunicorn(
-    env: dict[str, str], port: int, log_path: Path
-) -> subprocess.Popen[bytes]:
+def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
     """Start gunicorn with the project's config, 2 workers, bound to 127.0.0.1:port."""
     cmd = [
         str(VENV_BIN / "gunicorn"),
@@ -183,9 +175,7 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> No
     last = "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise BenchError(
-                f"gunicorn exited with {proc.returncode}:\n{log_tail(log_path)}"
-            )
+            raise BenchError(f"gunicorn exited with {proc.returncode}:\n{log_tail(log_path)}")
         try:
             status, _ = http_get(base + "/healthz", timeout=2.0)
             if status == HTTP_OK:
@@ -194,10 +184,7 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> No
         except (OSError, urllib.error.URLError) as exc:
             last = str(exc)
         time.sleep(0.25)
-    raise BenchError(
-        f"/healthz not 200 after {HEALTH_TIMEOUT_S:.0f}s ({last}):\n"
-        f"{log_tail(log_path)}"
-    )
+    raise BenchError(f"/healthz not 200 after {HEALTH_TIMEOUT_S:.0f}s ({last}):\n{log_tail(log_path)}")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -223,9 +210,7 @@ def find_product_slug(base: str) -> str:
         raise BenchError(f"GET / answered {status}")
     match = re.search(r'href="/p/([^"/?#]+)"', body.decode("utf-8", "replace"))
     if not match:
-        raise BenchError(
-            'no href="/p/<slug>" link on the home page (is the demo data seeded?)'
-        )
+        raise BenchError('no href="/p/<slug>" link on the home page (is the demo data seeded?)')
     return match.group(1)
 
 
@@ -250,9 +235,7 @@ def ensure_wrk() -> str:
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
     allowed = os.environ.get("BENCH_INSTALL") == "1" or not os.environ.get("CI")
     if not (is_root and allowed):
-        raise BenchError(
-            "wrk is missing (auto-install needs root, and BENCH_INSTALL=1 under CI)"
-        )
+        raise BenchError("wrk is missing (auto-install needs root, and BENCH_INSTALL=1 under CI)")
     print("installing wrk with apt-get ...", flush=True)
     install_wrk()
     found = shutil.which("wrk")
@@ -279,15 +262,11 @@ def parse_wrk(text: str) -> dict[str, Any]:
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.MULTILINE)
     total = re.search(r"^\s*(\d+) requests in", text, re.MULTILINE)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    sock = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
-    )
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     if not rps:
         raise BenchError(f"could not parse wrk output:\n{text}")
     kinds = ("connect", "read", "write", "timeout")
-    by_kind = (
-        dict(zip(kinds, (int(n) for n in sock.groups()), strict=True)) if sock else {}
-    )
+    by_kind = dict(zip(kinds, (int(n) for n in sock.groups()), strict=True)) if sock else {}
     return {
         "req_s": float(rps.group(1)),
         "p50_ms": latency("50"),
@@ -313,9 +292,7 @@ def run_wrk(wrk: str, url: str, duration: int) -> dict[str, Any]:
     return parse_wrk(output)
 
 
-def bench_routes(
-    wrk: str, base: str, routes: dict[str, str], args: argparse.Namespace
-) -> list[dict[str, Any]]:
+def bench_routes(wrk: str, base: str, routes: dict[str, str], args: argparse.Namespace) -> list[dict[str, Any]]:
     """Run wrk over all routes, interleaved per round, so noise hits all alike."""
     rounds: list[dict[str, Any]] = []
     for index in range(args.runs):
@@ -352,10 +329,7 @@ def summarize(rounds: list[dict[str, Any]], routes: dict[str, str]) -> dict[str,
     summary: dict[str, Any] = {}
     for name, path in routes.items():
         per_run = [r[name] for r in rounds]
-        ratios = [
-            r[name]["req_s"] / r[BASELINE]["req_s"] if r[BASELINE]["req_s"] else None
-            for r in rounds
-        ]
+        ratios = [r[name]["req_s"] / r[BASELINE]["req_s"] if r[BASELINE]["req_s"] else None for r in rounds]
         summary[name] = {
             "path": path,
             "req_s": median_of([run["req_s"] for run in per_run]),
@@ -420,9 +394,7 @@ def page_weight(base: str, path: str) -> dict[str, Any]:
         asset_status, body = http_get(url)
         label = urllib.parse.urlsplit(url).path
         if asset_status != HTTP_OK:
-            raise BenchError(
-                f"GET {label} (referenced by {path}) answered {asset_status}"
-            )
+            raise BenchError(f"GET {label} (referenced by {path}) answered {asset_status}")
         files.append(weigh(label, body))
     return {
         "page": path,
@@ -447,9 +419,7 @@ def print_routes(result: dict[str, Any]) -> None:
         f"\nThroughput and latency (median of {result['runs']} runs"
         f" x {result['duration_s']}s, wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS})"
     )
-    header = ROUTE_ROW.format(
-        "route", "path", "req/s", "p50 ms", "p99 ms", "ratio", "errors"
-    )
+    header = ROUTE_ROW.format("route", "path", "req/s", "p50 ms", "p99 ms", "ratio", "errors")
     print(header)
     print("  " + "-" * (len(header) - 2))
     for name, row in result["routes"].items():

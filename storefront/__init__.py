@@ -19,10 +19,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     from . import cli, errors
     from .core import security, templating
 
+    security.init_app(app)  # first: its after_request hook then runs last, after Flask-Login's
     _register_extensions(app)
     _register_blueprints(app)
     errors.register_error_handlers(app)
-    security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     return app
@@ -65,6 +65,8 @@ def _to_login():
     """Anonymous visitors of staff pages go to the login page, coming back here afterwards."""
     from flask import redirect, request, url_for
 
+    if request.method != "GET":  # a POST address cannot be re-opened after signing in
+        return redirect(url_for("auth.login"))
     target = request.full_path.rstrip("?") if request.query_string else request.path
     return redirect(url_for("auth.login", next=target))
 

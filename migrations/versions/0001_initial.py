@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 14:22:55.042010
+Create Date: 2026-11-23 15:07:04.184500
 
 """
 from alembic import op
@@ -55,9 +55,9 @@ def upgrade():
     sa.Column('payment_method', sa.String(length=16), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('subtotal', sa.Integer(), nullable=False),
-    sa.Column('shipping', sa.Integer(), nullable=False),
-    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('subtotal', sa.BigInteger(), nullable=False),
+    sa.Column('shipping', sa.BigInteger(), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('total >= 0', name=op.f('ck_orders_total_not_negative')),
@@ -103,7 +103,7 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description_md', sa.Text(), nullable=False),
     sa.Column('description_html', sa.Text(), nullable=False),
-    sa.Column('price', sa.Integer(), nullable=False),
+    sa.Column('price', sa.BigInteger(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=True),
     sa.Column('featured', sa.Boolean(), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
@@ -138,7 +138,7 @@ def upgrade():
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('sku', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('price_override', sa.Integer(), nullable=True),
+    sa.Column('price_override', sa.BigInteger(), nullable=True),
     sa.Column('on_hand', sa.Integer(), nullable=False),
     sa.Column('reserved', sa.Integer(), nullable=False),
     sa.Column('low_stock_threshold', sa.Integer(), nullable=False),
@@ -174,7 +174,7 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('variant_name', sa.String(length=120), nullable=False),
     sa.Column('sku', sa.String(length=64), nullable=False),
-    sa.Column('unit_price', sa.Integer(), nullable=False),
+    sa.Column('unit_price', sa.BigInteger(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_order_lines_quantity_positive')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_lines_order_id_orders'), ondelete='CASCADE'),

@@ -14,6 +14,8 @@ from ..money import parse_amount
 
 SKU_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 SLUG_RE = r"^[\w-]*$"
+# Prices are stored in 32-bit integer columns (minor units): anything larger fails on PostgreSQL.
+MAX_AMOUNT_MINOR = 2**31 - 1
 
 
 class MoneyField(StringField):
@@ -30,14 +32,19 @@ class MoneyField(StringField):
             self.minor = parse_amount(text, current_app.config["SHOP_CURRENCY"])
         except ValueError as exc:
             raise ValidationError(_l("Enter an amount like 12.50.")) from exc
+        if self.minor > MAX_AMOUNT_MINOR:
+            self.minor = None
+            raise ValidationError(_l("This amount is too large."))
 
 
 class ProductForm(FlaskForm):
     """A product's own fields (variants, photos and stock have their own forms)."""
 
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please give a title.")), Length(max=200)])
-    slug = StringField(_l("Web address (slug)"), validators=[Optional(), Length(max=80),
-                                                             Regexp(SLUG_RE, message=_l("Letters, digits and - only."))])
+    slug = StringField(
+        _l("Web address (slug)"),
+        validators=[Optional(), Length(max=80), Regexp(SLUG_RE, message=_l("Letters, digits and - only."))],
+    )
     price = MoneyField(_l("Price"), validators=[DataRequired(_l("Please give a price."))])
     category_id = SelectField(_l("Category"), coerce=int, validate_choice=True)
     description_md = TextAreaField(_l("Description (Markdown)"), validators=[Length(max=20000)])
@@ -49,18 +56,23 @@ class VariantForm(FlaskForm):
 
     name = StringField(_l("Name (e.g. M / Blue)"), validators=[Length(max=120)])
     price_override = MoneyField(_l("Price, if different"))
-    low_stock_threshold = IntegerField(_l("Low-stock alert at"), default=3,
-                                       validators=[Optional(), NumberRange(0, 100000)])
+    low_stock_threshold = IntegerField(
+        _l("Low-stock alert at"), default=3, validators=[Optional(), NumberRange(0, 100000)]
+    )
     archived = BooleanField(_l("Archived (hidden from shoppers)"))
 
 
 class NewVariantForm(VariantForm):
     """A new variant: its SKU and opening stock too."""
 
-    sku = StringField(_l("SKU"), validators=[DataRequired(_l("Please give a SKU.")),
-                                             Regexp(SKU_RE, message=_l("Letters, digits, '.', '_' and '-' only."))])
-    initial_stock = IntegerField(_l("Stock on hand"), default=0,
-                                 validators=[Optional(), NumberRange(0, MAX_STOCK)])
+    sku = StringField(
+        _l("SKU"),
+        validators=[
+            DataRequired(_l("Please give a SKU.")),
+            Regexp(SKU_RE, message=_l("Letters, digits, '.', '_' and '-' only.")),
+        ],
+    )
+    initial_stock = IntegerField(_l("Stock on hand"), default=0, validators=[Optional(), NumberRange(0, MAX_STOCK)])
 
 
 class PhotoForm(FlaskForm):
@@ -73,9 +85,10 @@ class PhotoForm(FlaskForm):
 class StockAdjustForm(FlaskForm):
     """A manual stock change with its reason."""
 
-    delta = IntegerField(_l("Change (+ received, − removed)"),
-                         validators=[DataRequired(_l("Enter a change like 5 or -2.")),
-                                     NumberRange(-MAX_STOCK, MAX_STOCK)])
+    delta = IntegerField(
+        _l("Change (+ received, − removed)"),
+        validators=[DataRequired(_l("Enter a change like 5 or -2.")), NumberRange(-MAX_STOCK, MAX_STOCK)],
+    )
     reason = SelectField(_l("Reason"), choices=[(k, _l(v)) for k, v in REASONS.items()])
     note = StringField(_l("Note"), validators=[Length(max=200)])
 
@@ -90,8 +103,10 @@ class CategoryForm(FlaskForm):
     """A category."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please give a name.")), Length(max=120)])
-    slug = StringField(_l("Web address (slug)"), validators=[Optional(), Length(max=80),
-                                                             Regexp(SLUG_RE, message=_l("Letters, digits and - only."))])
+    slug = StringField(
+        _l("Web address (slug)"),
+        validators=[Optional(), Length(max=80), Regexp(SLUG_RE, message=_l("Letters, digits and - only."))],
+    )
     position = IntegerField(_l("Position"), default=0, validators=[Optional(), NumberRange(0, 10000)])
 
 

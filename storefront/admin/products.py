@@ -41,15 +41,19 @@ def product_list():
     stmt = select(Product).order_by(Product.archived, Product.title)
     if not show_archived:
         stmt = stmt.where(Product.archived.is_(False))
-    return render_template("admin/products.html", products=db.session.scalars(stmt).all(),
-                           show_archived=show_archived)
+    return render_template("admin/products.html", products=db.session.scalars(stmt).all(), show_archived=show_archived)
 
 
 def _edit_page(product: Product | None, form: ProductForm, status: int = 200, **extra):
     """The product form page, with the variant and photo forms when the product exists."""
-    return render_template("admin/product_form.html", product=product, form=form,
-                           variant_form=extra.pop("variant_form", NewVariantForm(formdata=None)),
-                           photo_form=extra.pop("photo_form", PhotoForm(formdata=None)), **extra), status
+    return render_template(
+        "admin/product_form.html",
+        product=product,
+        form=form,
+        variant_form=extra.pop("variant_form", NewVariantForm(formdata=None)),
+        photo_form=extra.pop("photo_form", PhotoForm(formdata=None)),
+        **extra,
+    ), status
 
 
 def _save(product: Product, form: ProductForm):
@@ -57,9 +61,17 @@ def _save(product: Product, form: ProductForm):
     _category_choices(form)
     if not form.validate_on_submit():
         return _edit_page(product if product.id else None, form, 422)
-    catalog.save_product(db.session, product, title=form.title.data.strip(), slug=(form.slug.data or "").strip(),
-                         description_md=form.description_md.data or "", price=form.price.minor,
-                         category_id=form.category_id.data or None, featured=form.featured.data, now=utcnow())
+    catalog.save_product(
+        db.session,
+        product,
+        title=form.title.data.strip(),
+        slug=(form.slug.data or "").strip(),
+        description_md=form.description_md.data or "",
+        price=form.price.minor,
+        category_id=form.category_id.data or None,
+        featured=form.featured.data,
+        now=utcnow(),
+    )
     db.session.commit()
     flash(_("Saved %(title)s.", title=product.title), "success")
     return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
@@ -97,8 +109,12 @@ def product_archive(product_id: int):
     product = _product_or_404(product_id)
     product.archived = request.form.get("archived") == "1"
     db.session.commit()
-    flash(_("Archived %(title)s.", title=product.title) if product.archived
-          else _("Restored %(title)s.", title=product.title), "success")
+    flash(
+        _("Archived %(title)s.", title=product.title)
+        if product.archived
+        else _("Restored %(title)s.", title=product.title),
+        "success",
+    )
     return redirect(url_for("admin.product_list"), code=303)
 
 
@@ -111,18 +127,25 @@ def variant_add(product_id: int):
     if not form.validate_on_submit():
         return _edit_page(product, _product_form(product), 422, variant_form=form)
     try:
-        variant = catalog.add_variant(db.session, product, sku=form.sku.data.strip(), name=(form.name.data or "").strip(),
-                                      price_override=form.price_override.minor,
-                                      low_stock_threshold=form.low_stock_threshold.data or 0)
+        variant = catalog.add_variant(
+            db.session,
+            product,
+            sku=form.sku.data.strip(),
+            name=(form.name.data or "").strip(),
+            price_override=form.price_override.minor,
+            low_stock_threshold=form.low_stock_threshold.data or 0,
+        )
         if form.initial_stock.data:
-            inventory.adjust_stock(db.session, variant.id, form.initial_stock.data, "initial", utcnow(),
-                                   current_user.id)
+            inventory.adjust_stock(
+                db.session, variant.id, form.initial_stock.data, "initial", utcnow(), current_user.id
+            )
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         form.sku.errors.append(err.message)
-        return _edit_page(_product_or_404(product_id), _product_form(_product_or_404(product_id)), err.status_code,
-                          variant_form=form)
+        return _edit_page(
+            _product_or_404(product_id), _product_form(_product_or_404(product_id)), err.status_code, variant_form=form
+        )
     flash(_("Added variant %(sku)s.", sku=variant.sku), "success")
     return redirect(url_for("admin.product_edit", product_id=product_id), code=303)
 
@@ -136,8 +159,9 @@ def variant_edit(variant_id: int):
         abort(404)
     form = VariantForm()
     if not form.validate_on_submit():
-        return _edit_page(variant.product, _product_form(variant.product), 422, variant_error=variant.id,
-                          variant_errors=form.errors)
+        return _edit_page(
+            variant.product, _product_form(variant.product), 422, variant_error=variant.id, variant_errors=form.errors
+        )
     variant.name = (form.name.data or "").strip()
     variant.price_override = form.price_override.minor
     variant.low_stock_threshold = form.low_stock_threshold.data or 0
@@ -166,14 +190,22 @@ def photo_add(product_id: int):
     if form.validate_on_submit():
         data = form.photo.data.stream.read(cfg["MAX_PHOTO_BYTES"] + 1)
         try:
-            stored = store_upload(data, Path(cfg["MEDIA_ROOT"]), max_bytes=cfg["MAX_PHOTO_BYTES"],
-                                  max_pixels=cfg["MAX_PHOTO_PIXELS"])
+            stored = store_upload(
+                data, Path(cfg["MEDIA_ROOT"]), max_bytes=cfg["MAX_PHOTO_BYTES"], max_pixels=cfg["MAX_PHOTO_PIXELS"]
+            )
         except ImageRejected as err:
             form.photo.errors.append(_(err.message))
         else:
             try:
-                catalog.add_photo(db.session, product, key=stored.key, width=stored.width, height=stored.height,
-                                  widths=stored.widths, alt=(form.alt.data or product.title).strip())
+                catalog.add_photo(
+                    db.session,
+                    product,
+                    key=stored.key,
+                    width=stored.width,
+                    height=stored.height,
+                    widths=stored.widths,
+                    alt=(form.alt.data or product.title).strip(),
+                )
                 db.session.commit()
             except Exception:
                 db.session.rollback()

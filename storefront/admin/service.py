@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -26,9 +26,23 @@ class Dashboard:
     recent: list[Order]
 
 
-def dashboard(session: Session, now: datetime) -> Dashboard:
-    """Today's orders and revenue (cancelled ones excluded), open orders, low stock."""
-    start = datetime.combine(now.date(), time.min)
+def utc_midnight(day: date, tz: tzinfo) -> datetime | None:
+    """The start of `day` in the shop's time zone as naive UTC (what the database stores).
+
+    None when that instant is beyond what datetime can hold (around the years 1 and 9999).
+    """
+    try:
+        return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return None
+
+
+def dashboard(session: Session, now: datetime, tz: tzinfo = UTC) -> Dashboard:
+    """Today's orders and revenue (cancelled ones excluded), open orders, low stock.
+
+    `now` is naive UTC; "today" is the shop's day in `tz`, the zone the admin shows times in.
+    """
+    start = utc_midnight(now.replace(tzinfo=UTC).astimezone(tz).date(), tz)
     today = (Order.created_at >= start) & (Order.status != OrderStatus.CANCELLED)
     count, revenue = session.execute(
         select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0)).where(today)
@@ -48,16 +62,20 @@ def parse_day(raw: str | None) -> date | None:
         return None
 
 
-def list_orders(session: Session, status: str | None, day_from: date | None, day_to: date | None,
-                limit: int = 200) -> list[Order]:
-    """Orders, newest first, filtered by status and created date range (inclusive)."""
+def list_orders(
+    session: Session, status: str | None, day_from: date | None, day_to: date | None, limit: int = 200, tz: tzinfo = UTC
+) -> list[Order]:
+    """Orders, newest first, filtered by status and created date range (inclusive, days in `tz`)."""
     stmt = select(Order).options(selectinload(Order.lines)).order_by(Order.created_at.desc()).limit(limit)
     if status in {s.value for s in OrderStatus}:
         stmt = stmt.where(Order.status == status)
-    if day_from:
-        stmt = stmt.where(Order.created_at >= datetime.combine(day_from, time.min))
-    if day_to:
-        stmt = stmt.where(Order.created_at < datetime.combine(day_to + timedelta(days=1), time.min))
+    start = utc_midnight(day_from, tz) if day_from else None
+    # Up to the last day datetime knows is no upper bound (the day after it would overflow).
+    end = utc_midnight(day_to + timedelta(days=1), tz) if day_to and day_to < date.max else None
+    if start:
+        stmt = stmt.where(Order.created_at >= start)
+    if end:
+        stmt = stmt.where(Order.created_at < end)
     return list(session.scalars(stmt))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlsplit
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +13,7 @@ from flask_login import current_user
 from ..auth.guards import role_required
 from ..catalog.models import Variant
 from ..clock import utcnow
+from ..core.security import safe_next
 from ..domain import DomainError
 from ..extensions import db
 from ..inventory import service as inventory
@@ -26,8 +28,13 @@ def _stock_page(status: int = 200, **extra):
     """The stock table (all variants, or only low stock), with any form error shown."""
     low_only = request.args.get("low") == "1"
     variants = inventory.low_stock_variants(db.session) if low_only else inventory.stock_rows(db.session)
-    return render_template("admin/stock.html", variants=variants, low_only=low_only,
-                           form=extra.pop("form", StockAdjustForm(formdata=None)), **extra), status
+    return render_template(
+        "admin/stock.html",
+        variants=variants,
+        low_only=low_only,
+        form=extra.pop("form", StockAdjustForm(formdata=None)),
+        **extra,
+    ), status
 
 
 @bp.get("/stock")
@@ -45,16 +52,25 @@ def stock_adjust(variant_id: int):
     if not form.validate_on_submit():
         return _stock_page(422, form=form, error_variant=variant_id)
     try:
-        after = inventory.adjust_stock(db.session, variant_id, form.delta.data, form.reason.data, utcnow(),
-                                       current_user.id, form.note.data or "")
+        after = inventory.adjust_stock(
+            db.session, variant_id, form.delta.data, form.reason.data, utcnow(), current_user.id, form.note.data or ""
+        )
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         form.delta.errors.append(err.message)
         return _stock_page(err.status_code, form=form, error_variant=variant_id)
     flash(_("Stock is now %(count)s.", count=after), "success")
-    return redirect(request.referrer if request.referrer and "/admin/stock" in request.referrer
-                    else url_for("admin.stock"), code=303)
+    return redirect(_back_to_stock(), code=303)
+
+
+def _back_to_stock() -> str:
+    """The stock page the form was sent from (this site only, never another host), else the stock list."""
+    fallback = url_for("admin.stock")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/admin/stock"):
+        return fallback
+    return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""), fallback)
 
 
 @bp.get("/stock/ledger")
@@ -63,8 +79,12 @@ def stock_ledger():
     raw = request.args.get("variant", "")
     variant_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
     labels = {**REASONS, **SYSTEM_REASONS}
-    return render_template("admin/ledger.html", movements=inventory.ledger(db.session, variant_id),
-                           variant=db.session.get(Variant, variant_id) if variant_id else None, labels=labels)
+    return render_template(
+        "admin/ledger.html",
+        movements=inventory.ledger(db.session, variant_id),
+        variant=db.session.get(Variant, variant_id) if variant_id else None,
+        labels=labels,
+    )
 
 
 @bp.get("/stock/export.csv")
@@ -74,10 +94,20 @@ def stock_export():
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for v in inventory.stock_rows(db.session):
-        writer.writerow([v.sku, _csv_safe(v.product.title), _csv_safe(v.name), v.on_hand, v.reserved,
-                         v.available, v.low_stock_threshold])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=stock.csv"})
+        writer.writerow(
+            [
+                v.sku,
+                _csv_safe(v.product.title),
+                _csv_safe(v.name),
+                v.on_hand,
+                v.reserved,
+                v.available,
+                v.low_stock_threshold,
+            ]
+        )
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=stock.csv"}
+    )
 
 
 def _csv_safe(text: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,7 +32,7 @@ def _private(response):
 @bp.get("/")
 def dashboard():
     """Today's orders and revenue, open orders, low stock."""
-    return render_template("admin/dashboard.html", data=service.dashboard(db.session, utcnow()))
+    return render_template("admin/dashboard.html", data=service.dashboard(db.session, utcnow(), _shop_zone()))
 
 
 @bp.get("/orders")
@@ -39,10 +42,11 @@ def order_list():
     form.status.choices = [("", _("Any status"))] + [(s.value, s.value) for s in OrderStatus]
     day_from, day_to = service.parse_day(form.date_from.data), service.parse_day(form.date_to.data)
     bad_dates = (form.date_from.data and not day_from) or (form.date_to.data and not day_to)
-    items = service.list_orders(db.session, form.status.data, day_from, day_to)
+    items = service.list_orders(db.session, form.status.data, day_from, day_to, tz=_shop_zone())
     status = 400 if bad_dates else 200
-    return render_template("admin/orders.html", form=form, orders=items,
-                           error=_("Dates must look like 2026-01-31.") if bad_dates else None), status
+    return render_template(
+        "admin/orders.html", form=form, orders=items, error=_("Dates must look like 2026-01-31.") if bad_dates else None
+    ), status
 
 
 @bp.get("/orders/<reference>")
@@ -51,8 +55,7 @@ def order_detail(reference: str):
     order = service.order_by_reference(db.session, reference)
     if order is None:
         abort(404)
-    return render_template("admin/order.html", order=order,
-                           events=allowed_events(order.status, order.delivery_method))
+    return render_template("admin/order.html", order=order, events=allowed_events(order.status, order.delivery_method))
 
 
 @bp.post("/orders/<reference>/event")
@@ -62,16 +65,31 @@ def order_event(reference: str):
     if order is None:
         abort(404)
     try:
-        orders.apply_event(db.session, order, request.form.get("event", "")[:24], utcnow(),
-                           user_id=current_user.id, note=request.form.get("note", "")[:200])
+        orders.apply_event(
+            db.session,
+            order,
+            request.form.get("event", "")[:24],
+            utcnow(),
+            user_id=current_user.id,
+            note=request.form.get("note", "")[:200],
+        )
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         order = service.order_by_reference(db.session, reference)
-        return render_template("admin/order.html", order=order, error=err.message,
-                               events=allowed_events(order.status, order.delivery_method)), err.status_code
+        return render_template(
+            "admin/order.html",
+            order=order,
+            error=err.message,
+            events=allowed_events(order.status, order.delivery_method),
+        ), err.status_code
     flash(_("Order %(ref)s is now %(status)s.", ref=order.reference, status=order.status), "success")
     return redirect(url_for("admin.order_detail", reference=reference), code=303)
+
+
+def _shop_zone() -> ZoneInfo:
+    """The time zone admin pages show times in; "today" and date filters follow it."""
+    return ZoneInfo(str(get_timezone()))
 
 
 def _currency() -> str:

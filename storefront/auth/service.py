@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from ..domain import N_, Invalid
 from ..extensions import db

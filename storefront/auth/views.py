@@ -21,8 +21,9 @@ class LoginForm(FlaskForm):
     """Email and password."""
 
     email = StringField(_l("Email"), validators=[DataRequired(_l("Please give your email.")), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please give your password.")),
-                                                         Length(max=200)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Please give your password.")), Length(max=200)]
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 

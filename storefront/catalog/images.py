@@ -90,9 +90,7 @@ def store_upload(
     encoded = _encode_renditions(upright, widths)
     key = secrets.token_hex(16)
     _write_renditions(Path(media_root), key, encoded)
-    return StoredImage(
-        key=key, width=upright.width, height=upright.height, widths=widths
-    )
+    return StoredImage(key=key, width=upright.width, height=upright.height, widths=widths)
 
 
 def delete_image(key: str, media_root: Path) -> None:
@@ -126,9 +124,7 @@ def _bomb_guard(max_pixels: int) -> Iterator[None]:
         except _BOMB_ERRORS as exc:
             # Pillow refuses before we can read the size, so no dimensions here.
             limit = f"{max_pixels / 1_000_000:g}"
-            raise ImageRejected(
-                f"The image is too large; the limit is {limit} megapixels."
-            ) from exc
+            raise ImageRejected(f"The image is too large; the limit is {limit} megapixels.") from exc
 
 
 def _open_and_decode(data: bytes, max_pixels: int) -> Image.Image:
@@ -146,10 +142,7 @@ def _open_and_decode(data: bytes, max_pixels: int) -> Image.Image:
         width, height = image.size
         if width * height > max_pixels:
             limit = f"{max_pixels / 1_000_000:g}"
-            raise ImageRejected(
-                f"The image is too large ({width}×{height} pixels); "
-                f"the limit is {limit} megapixels."
-            )
+            raise ImageRejected(f"The image is too large ({width}×{height} pixels); the limit is {limit} megapixels.")
         try:
             image.load()
         except _BOMB_ERRORS:
@@ -196,9 +189,7 @@ def _normalise_mode(image: Image.Image) -> Image.Image:
     if image.mode in _SIXTEEN_BIT_MODES:
         # 16-bit greyscale would clip to white in a plain convert(); scale to 8 bits.
         image = image.convert("I").point(lambda value: value / 256).convert("L")
-    has_alpha = (
-        image.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info
-    )
+    has_alpha = image.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info
     image = image.convert("RGBA" if has_alpha else "RGB")
     if has_alpha and image.getchannel("A").getextrema() == (255, 255):
         image = image.convert("RGB")  # a fully opaque alpha channel only bloats files
@@ -222,16 +213,12 @@ def _rendition_widths(original_width: int) -> tuple[int, ...]:
     return widths or (original_width,)
 
 
-def _encode_renditions(
-    image: Image.Image, widths: tuple[int, ...]
-) -> list[tuple[int, str, bytes]]:
+def _encode_renditions(image: Image.Image, widths: tuple[int, ...]) -> list[tuple[int, str, bytes]]:
     """Encode every width as WebP (alpha kept) and progressive JPEG (on white)."""
     flat = _flatten_on_white(image)
     encoded = []
     for width in widths:
-        encoded.append(
-            (width, "webp", _encode(image, width, "WEBP", quality=80, method=4))
-        )
+        encoded.append((width, "webp", _encode(image, width, "WEBP", quality=80, method=4)))
         jpeg = _encode(flat, width, "JPEG", quality=82, optimize=True, progressive=True)
         encoded.append((width, "jpg", jpeg))
     return encoded
@@ -249,9 +236,7 @@ def _encode(image: Image.Image, width: int, fmt: str, **options: object) -> byte
     return buffer.getvalue()
 
 
-def _write_renditions(
-    media_root: Path, key: str, encoded: list[tuple[int, str, bytes]]
-) -> None:
+def _write_renditions(media_root: Path, key: str, encoded: list[tuple[int, str, bytes]]) -> None:
     """Write all renditions atomically; on any failure remove those already written."""
     media_root.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -305,15 +290,11 @@ _SHAPES = ("circle", "rounded_square", "stripes")
 _SUPERSAMPLE = 3  # ImageDraw does not anti-alias; draw large and scale down instead
 
 
-def render_demo_photo(
-    title: str, seed: int, size: tuple[int, int] = (1200, 1200)
-) -> bytes:
+def render_demo_photo(title: str, seed: int, size: tuple[int, int] = (1200, 1200)) -> bytes:
     """Draw a deterministic, pleasant placeholder product photo and return PNG bytes."""
     width, height = size
     if width < 32 or height < 32:
-        raise ValueError(
-            f"Demo photos must be at least 32×32 pixels, not {width}×{height}."
-        )
+        raise ValueError(f"Demo photos must be at least 32×32 pixels, not {width}×{height}.")
     palette = _PALETTES[seed % len(_PALETTES)]
     shape = _SHAPES[(seed // len(_PALETTES)) % len(_SHAPES)]
     canvas = _gradient((width, height), palette.top, palette.bottom)
@@ -327,9 +308,7 @@ def render_demo_photo(
 def _gradient(size: tuple[int, int], top: str, bottom: str) -> Image.Image:
     """Return an RGBA vertical gradient from ``top`` to ``bottom``."""
     mask = Image.linear_gradient("L").resize(size, Image.Resampling.BICUBIC)
-    return Image.composite(
-        Image.new("RGBA", size, bottom), Image.new("RGBA", size, top), mask
-    )
+    return Image.composite(Image.new("RGBA", size, bottom), Image.new("RGBA", size, top), mask)
 
 
 def _draw_product(canvas: Image.Image, shape: str, colour: str) -> None:
@@ -362,9 +341,7 @@ def _product_layer(shape: str, colour: str, side: int) -> Image.Image:
         spot = side * 0.18
         draw.ellipse((spot, spot, spot + side * 0.22, spot + side * 0.22), fill=light)
     elif shape == "rounded_square":
-        draw.rounded_rectangle(
-            (0, 0, side - 1, side - 1), radius=side // 6, fill=colour
-        )
+        draw.rounded_rectangle((0, 0, side - 1, side - 1), radius=side // 6, fill=colour)
         draw.rounded_rectangle(
             (side * 0.12, side * 0.12, side * 0.88, side * 0.3),
             radius=side // 20,
@@ -377,9 +354,7 @@ def _product_layer(shape: str, colour: str, side: int) -> Image.Image:
         for y in range(step // 2, side, step * 2):
             stripe_draw.rectangle((0, y, side, y + step - 1), fill=light)
         mask = Image.new("L", (side, side), 0)
-        ImageDraw.Draw(mask).rounded_rectangle(
-            (0, 0, side - 1, side - 1), radius=side // 8, fill=255
-        )
+        ImageDraw.Draw(mask).rounded_rectangle((0, 0, side - 1, side - 1), radius=side // 8, fill=255)
         layer.paste(stripes, mask=mask)
     return layer
 
@@ -431,15 +406,11 @@ _FOLDS = str.maketrans(
 def _printable(title: str) -> str:
     """Fold accents (é -> e) and drop characters the built-in font cannot draw."""
     folded = unicodedata.normalize("NFKD", title.translate(_FOLDS))
-    kept = (
-        ch for ch in folded if (ch.isascii() and ch.isprintable()) or ch in _FONT_EXTRAS
-    )
+    kept = (ch for ch in folded if (ch.isascii() and ch.isprintable()) or ch in _FONT_EXTRAS)
     return " ".join("".join(kept).split())
 
 
-def _fit_text(
-    text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, limit: float
-) -> str:
+def _fit_text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, limit: float) -> str:
     """Return ``text``, cut short with an ellipsis if it is wider than ``limit``."""
     if not text or font.getlength(text) <= limit:
         return text

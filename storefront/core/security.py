@@ -59,7 +59,20 @@ def _add_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        _secure_cookies(response)
     return response
+
+
+def _secure_cookies(response) -> None:
+    """Over HTTPS every cookie (session, remember-me, cart) is Secure, whoever set it."""
+    cookies = response.headers.getlist("Set-Cookie")
+    if not cookies:
+        return
+    response.headers.remove("Set-Cookie")
+    for cookie in cookies:
+        if not any(part.strip().lower() == "secure" for part in cookie.split(";")):
+            cookie += "; Secure"
+        response.headers.add("Set-Cookie", cookie)
 
 
 def _refuse_nul_bytes():

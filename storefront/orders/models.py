@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -37,9 +37,9 @@ class Order(Base):
     payment_method: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     currency: Mapped[str] = mapped_column(String(3))
-    subtotal: Mapped[int]
-    shipping: Mapped[int]
-    total: Mapped[int]
+    subtotal: Mapped[int] = mapped_column(BigInteger)
+    shipping: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -69,7 +69,7 @@ class OrderLine(Base):
     title: Mapped[str] = mapped_column(String(200))
     variant_name: Mapped[str] = mapped_column(String(120), default="")
     sku: Mapped[str] = mapped_column(String(64))
-    unit_price: Mapped[int]
+    unit_price: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int]
 
     order: Mapped[Order] = relationship(back_populates="lines")

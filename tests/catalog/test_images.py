@@ -49,10 +49,7 @@ def png_header_only(width: int, height: int) -> bytes:
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 16))
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b"")
     )
 
 
@@ -61,11 +58,7 @@ def files_in(folder: Path) -> list[str]:
 
 
 def expected_files(stored: StoredImage) -> list[str]:
-    return sorted(
-        rendition_name(stored.key, width, ext)
-        for width in stored.widths
-        for ext in ("webp", "jpg")
-    )
+    return sorted(rendition_name(stored.key, width, ext) for width in stored.widths for ext in ("webp", "jpg"))
 
 
 def close_to(pixel, colour, tolerance: int = 40) -> bool:
@@ -314,9 +307,7 @@ def test_pixel_limit_message_names_the_dimensions(media):
         store_upload(data, media)
 
     assert time.perf_counter() - started < 1.0
-    assert caught.value.message == (
-        "The image is too large (8000×8000 pixels); the limit is 40 megapixels."
-    )
+    assert caught.value.message == ("The image is too large (8000×8000 pixels); the limit is 40 megapixels.")
     assert files_in(media) == []
 
 
