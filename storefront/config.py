@@ -55,7 +55,7 @@ class Config:
 
 
 class TestConfig(Config):
-    """Settings for the test suite: a fresh secret, a quick password hash."""
+    """Settings for the test suite: a fixed secret and a strict login limit."""
 
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only

@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..auth.guards import role_required
 from ..catalog import service as catalog
@@ -38,7 +39,7 @@ def _category_choices(form: ProductForm) -> None:
 def product_list():
     """Every product, with archived ones on request."""
     show_archived = request.args.get("archived") == "1"
-    stmt = select(Product).order_by(Product.archived, Product.title)
+    stmt = select(Product).options(selectinload(Product.variants)).order_by(Product.archived, Product.title)
     if not show_archived:
         stmt = stmt.where(Product.archived.is_(False))
     return render_template("admin/products.html", products=db.session.scalars(stmt).all(), show_archived=show_archived)

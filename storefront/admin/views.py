@@ -14,6 +14,7 @@ from ..clock import utcnow
 from ..domain import DomainError
 from ..extensions import db
 from ..orders import service as orders
+from ..orders.labels import STATUS_LABELS
 from ..orders.rules import OrderStatus, allowed_events
 from . import service
 from .forms import OrderFilterForm
@@ -39,7 +40,7 @@ def dashboard():
 def order_list():
     """Orders filtered by status and date."""
     form = OrderFilterForm(request.args)
-    form.status.choices = [("", _("Any status"))] + [(s.value, s.value) for s in OrderStatus]
+    form.status.choices = [("", _("Any status"))] + [(s.value, _(STATUS_LABELS[s])) for s in OrderStatus]
     day_from, day_to = service.parse_day(form.date_from.data), service.parse_day(form.date_to.data)
     bad_dates = (form.date_from.data and not day_from) or (form.date_to.data and not day_to)
     items = service.list_orders(db.session, form.status.data, day_from, day_to, tz=_shop_zone())
@@ -83,7 +84,7 @@ def order_event(reference: str):
             error=err.message,
             events=allowed_events(order.status, order.delivery_method),
         ), err.status_code
-    flash(_("Order %(ref)s is now %(status)s.", ref=order.reference, status=order.status), "success")
+    flash(_("Order %(ref)s is now %(status)s.", ref=order.reference, status=_(STATUS_LABELS[order.status])), "success")
     return redirect(url_for("admin.order_detail", reference=reference), code=303)
 
 

@@ -82,7 +82,7 @@ def store_upload(
     if not data:
         raise ImageRejected("The file is empty.")
     if len(data) > max_bytes:
-        raise ImageRejected(f"The file is larger than {max_bytes / 2**20:g} MB.")
+        raise ImageRejected(f"The file is larger than {_megabytes(max_bytes)}.")
     image = _open_and_decode(data, max_pixels)
     upright = _prepare(image)
     widths = _rendition_widths(upright.width)
@@ -417,3 +417,10 @@ def _fit_text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, lim
     while text and font.getlength(text.rstrip() + "…") > limit:
         text = text[:-1]
     return text.rstrip() + "…" if text else ""
+
+
+def _megabytes(size: int) -> str:
+    """A size limit for people: '8 MB', '1.5 MB', or '50 kB' for small limits."""
+    if size < 2**20:
+        return f"{size / 1024:.0f} kB"
+    return f"{size / 2**20:.1f}".rstrip("0").rstrip(".") + " MB"
