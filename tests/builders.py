@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from dataclasses import dataclass
 
 from flask.testing import FlaskClient
@@ -133,3 +135,16 @@ class ShopClient:
     def login(self, email: str = "owner@example.com", password: str = PASSWORD, next_url: str = ""):
         """Sign in to the admin."""
         return self.post("/login", {"email": email, "password": password, "next": next_url})
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose IHDR claims width x height, with a tiny IDAT: no real pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b"")
+    )

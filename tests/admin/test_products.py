@@ -5,9 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import os
-import struct
 import time
-import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from storefront.auth.models import User
 from storefront.catalog.models import Photo, Product, Variant
 from storefront.extensions import db
 from storefront.inventory.models import StockMovement
-from tests.builders import ShopClient, make_product, make_user
+from tests.builders import ShopClient, make_product, make_user, png_header_only
 
 
 @pytest.fixture(autouse=True)
@@ -111,19 +109,6 @@ def png(size=(400, 300), colour=(200, 30, 30)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose IHDR claims width x height, with a tiny IDAT: no real pixels."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b"")
-    )
 
 
 def media_files(app) -> list[str]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import struct
 import time
-import zlib
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from storefront.catalog.images import (
     rendition_name,
     store_upload,
 )
+from tests.builders import png_header_only
 
 RED = (220, 20, 20)
 BLUE = (20, 20, 220)
@@ -38,19 +37,6 @@ def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
 
 def solid(size: tuple[int, int], colour=RED, mode: str = "RGB") -> Image.Image:
     return Image.new(mode, size, colour)
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose IHDR claims width x height, with a tiny IDAT: no real pixels."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b"")
-    )
 
 
 def files_in(folder: Path) -> list[str]:
