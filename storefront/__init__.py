@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 
 from .config import ROOT, Config
@@ -9,10 +11,11 @@ from .config import ROOT, Config
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, headers, commands."""
+    # STOREFRONT_STATIC_FOLDER: serve built/copied assets from elsewhere (the PWA update test uses it).
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        static_folder=os.environ.get("STOREFRONT_STATIC_FOLDER") or str(ROOT / "static"),
         instance_relative_config=True,
     )
     _configure(app, config)
@@ -59,6 +62,20 @@ def _register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_to_login)
+    _lazy_current_user(app)
+
+
+def _lazy_current_user(app: Flask) -> None:
+    """Give templates `current_user` lazily instead of Flask-Login's eager context processor.
+
+    The eager one loads the user for every page, and its session protection then rewrites the
+    anonymous shopper's session cookie: a Set-Cookie (so an uncacheable page) for nothing.
+    """
+    from flask_login import current_user
+
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if getattr(p, "__name__", "") != "_user_context_processor"]
+    app.jinja_env.globals["current_user"] = current_user
 
 
 def _to_login():
@@ -79,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from .catalog.views import bp as catalog_bp
     from .core.views import bp as core_bp
     from .orders.views import bp as orders_bp
+    from .pwa.views import bp as pwa_bp
 
-    for blueprint in (core_bp, catalog_bp, cart_bp, orders_bp, auth_bp, admin_bp):
+    for blueprint in (core_bp, catalog_bp, cart_bp, orders_bp, auth_bp, admin_bp, pwa_bp):
         app.register_blueprint(blueprint)

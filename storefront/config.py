@@ -26,6 +26,10 @@ class Config:
     SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en")
     SHOP_COUNTRY = os.environ.get("SHOP_COUNTRY", "US").upper()  # checkout default
     SHOP_TIMEZONE = os.environ.get("SHOP_TIMEZONE", "UTC")
+    SHOP_SHORT_NAME = os.environ.get("SHOP_SHORT_NAME", "")  # home-screen label; default: the name
+    SHOP_LOGO = os.environ.get("SHOP_LOGO", "")  # a square image file for the app icons
+    THEME_COLOR = os.environ.get("THEME_COLOR", "#1f4e5f")
+    BACKGROUND_COLOR = os.environ.get("BACKGROUND_COLOR", "#ffffff")
     BABEL_DEFAULT_LOCALE = SHOP_LOCALE
     BABEL_DEFAULT_TIMEZONE = SHOP_TIMEZONE
     REDIS_URL = os.environ.get("REDIS_URL", "")

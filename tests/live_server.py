@@ -1,4 +1,4 @@
-"""Run the shop under gunicorn on a free loopback port, for tests that need real HTTP."""
+"""Run the shop under gunicorn on a loopback port, for tests that need real HTTP."""
 
 from __future__ import annotations
 
@@ -21,62 +21,76 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class LiveServer:
+    """gunicorn serving wsgi:app; can be stopped and started again on the same port."""
+
+    def __init__(self, database_url: str, media_root: Path, workers: int = 2, threads: int = 4, **env) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers, self.threads = workers, threads
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "shared-between-workers",
+            "MEDIA_ROOT": str(media_root),
+            **env,
+        }
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start gunicorn and wait until /healthz answers (30 s at most)."""
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                "/dev/null",
+                "--timeout",
+                "60",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.2)
+        output = self.proc.stdout.read().decode(errors="replace")[-3000:] if self.proc.poll() is not None else ""
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start:\n{output}")
+
+    def stop(self) -> None:
+        """Stop gunicorn (the shop is then really unreachable, not just emulated offline)."""
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
 @contextmanager
 def gunicorn(database_url: str, media_root: Path, workers: int = 2, threads: int = 4, **env):
-    """Yield the base URL of a gunicorn serving wsgi:app on `database_url`; stop it afterwards."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "shared-between-workers",
-        "MEDIA_ROOT": str(media_root),
-        **env,
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "--timeout",
-            "60",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    """Yield the base URL of a running gunicorn; stop it afterwards."""
+    server = LiveServer(database_url, media_root, workers, threads, **env)
+    server.start()
     try:
-        _wait_until_up(base, proc)
-        yield base
+        yield server.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _wait_until_up(base: str, proc: subprocess.Popen) -> None:
-    """Poll /healthz until it answers (30 s at most)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    output = proc.stdout.read().decode(errors="replace")[-3000:] if proc.stdout else ""
-    raise RuntimeError(f"gunicorn did not start:\n{output}")
+        server.stop()

@@ -7,6 +7,7 @@
   // on the form or any ancestor (e.g. <body data-msg-network="...">).
   const MSG = {
     network: 'Could not reach the shop. Please try again.',
+    queued: "You're offline; we'll add it when you're back.",
     failed: 'Something went wrong. Please try again.',
   };
   const TOAST_MS = 4000;
@@ -70,7 +71,9 @@
         credentials: 'same-origin',
       });
     } catch (e) {
-      throw new Error(msg(form, 'network')); // fetch only rejects when the network failed
+      const offline = new Error(msg(form, 'network')); // fetch only rejects when the network failed
+      offline.offline = true;
+      throw offline;
     }
     const data = await res.json().catch(() => null); // a proxy error page is not JSON
     if (res.ok && data && data.ok) return data;
@@ -93,9 +96,18 @@
   async function addToCart(form) {
     setBusy(form, true);
     try {
-      const data = await post(form);
+      let data;
+      try {
+        data = await post(form);
+      } catch (err) {
+        if (!err.offline || !window.StorefrontOutbox) throw err;
+        // Offline: pwa.js keeps the tap in the outbox and sends it when the shop is reachable.
+        const body = new URLSearchParams(new FormData(form)).toString();
+        window.dispatchEvent(new CustomEvent('storefront:cart-offline', { detail: body }));
+        data = { message: msg(form, 'queued') };
+      }
       clearError(form);
-      setCount(data.count);
+      if (data.count !== undefined) setCount(data.count);
       announce(data.message);
       // Visible confirmation under the button; it is not a live region (the status region
       // already speaks), it just fades in and hides itself again.
@@ -149,9 +161,18 @@
     const mine = generation;
     setBusy(form, true);
     try {
-      const data = await post(form);
+      let data;
+      try {
+        data = await post(form);
+      } catch (err) {
+        if (!err.offline || !window.StorefrontOutbox) throw err;
+        // Offline: pwa.js keeps the tap in the outbox and sends it when the shop is reachable.
+        const body = new URLSearchParams(new FormData(form)).toString();
+        window.dispatchEvent(new CustomEvent('storefront:cart-offline', { detail: body }));
+        data = { message: msg(form, 'queued') };
+      }
       clearError(form);
-      setCount(data.count);
+      if (data.count !== undefined) setCount(data.count);
       announce(data.message);
       if (mine === generation && !queued.has(form)) {
         await refreshCart(form.elements.quantity.id).catch(() => {}); // same when offline

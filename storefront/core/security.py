@@ -32,6 +32,12 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("FORCE_SECURE_COOKIES") or request.is_secure)
 
+    def save_session(self, app: Flask, session, response) -> None:
+        """Save as usual; the session is saved after every after_request hook, so a response
+        that only now gets its Set-Cookie is marked private here."""
+        super().save_session(app, session, response)
+        _private_if_setting_cookies(response)
+
 
 def is_safe_next(target: str | None) -> bool:
     """True only for a path on this site: '/admin', not 'https://evil', '//evil' or '/\\evil'."""
@@ -60,7 +66,21 @@ def _add_headers(response):
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         _secure_cookies(response)
+    _private_if_setting_cookies(response)
     return response
+
+
+def _private_if_setting_cookies(response) -> None:
+    """A response that sets a cookie is for one browser only: say so in Cache-Control.
+
+    Shared caches must not keep it, and the service worker (which cannot see Set-Cookie
+    headers) learns from `private` that it must not store the page either.
+    """
+    if "Set-Cookie" not in response.headers:
+        return
+    directives = response.headers.get("Cache-Control", "")
+    if "no-store" not in directives and "private" not in directives:
+        response.headers["Cache-Control"] = f"private, {directives}" if directives else "private"
 
 
 def _secure_cookies(response) -> None:

@@ -1,0 +1,145 @@
+/* The shop's service worker: an offline app shell, viewed pages and photos kept for offline
+ * browsing, and an outbox that re-sends beacons and add-to-cart taps made while offline.
+ * The server fills in SHELL_VERSION and SHELL_URLS (hashes of the shell files), so any change
+ * to a shell file makes a new worker with a new cache, and the old cache is deleted. */
+'use strict';
+
+const SHELL_VERSION = '__SHELL_VERSION__';
+const SHELL_URLS = __SHELL_URLS__;
+const SHELL_CACHE = 'shell-' + SHELL_VERSION;
+const PAGE_CACHE = 'pages-v1';
+const IMAGE_CACHE = 'images-v1';
+const MAX_PAGES = 60;
+const MAX_IMAGES = 120;
+const NETWORK_TIMEOUT_MS = 3000;
+// Personal or state-changing places: never stored, whatever their headers say.
+const PRIVATE_PREFIXES = ['/admin', '/seller', '/cart', '/checkout', '/o/', '/login', '/logout', '/e', '/stripe'];
+const PAGE_PATTERN = /^\/($|c\/|p\/|search$|stores$)/;
+importScripts(__OUTBOX_URL__);
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL_URLS)));
+  // The very first worker takes over at once; an update waits until the shopper agrees
+  // (the page shows "New version - refresh" and posts 'skip-waiting').
+  if (!self.registration.active) self.skipWaiting();
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith('shell-') && n !== SHELL_CACHE).map((n) => caches.delete(n)));
+    await self.clients.claim();
+    await flushOutbox();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  const data = event.data || {};
+  if (data.type === 'skip-waiting') self.skipWaiting();
+  if (data.type === 'keep-page' && typeof data.url === 'string') event.waitUntil(keepPage(data.url, data.images));
+  if (data.type === 'flush-outbox') event.waitUntil(flushOutbox());
+});
+
+self.addEventListener('sync', (event) => {
+  if (event.tag === 'outbox') event.waitUntil(flushOutbox());
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin || isPrivate(url.pathname)) return;
+  if (request.mode === 'navigate') {
+    event.respondWith(navigate(request, url));
+  } else if (url.pathname.startsWith('/static/') || url.pathname.startsWith('/icons/')) {
+    event.respondWith(shellFirst(request));
+  } else if (url.pathname.startsWith('/media/')) {
+    event.respondWith(imageCacheFirst(request));
+  }
+});
+
+function isPrivate(path) {
+  return PRIVATE_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : prefix + '/'));
+}
+
+// A response may be stored only if the server allows it: no Set-Cookie made it `private`
+// (the server marks those), and nothing personal is `no-store`.
+function storable(response) {
+  if (!response || !response.ok || response.type !== 'basic') return false;
+  const cc = (response.headers.get('Cache-Control') || '').toLowerCase();
+  return !cc.includes('no-store') && !cc.includes('private');
+}
+
+async function navigate(request, url) {
+  const keep = PAGE_PATTERN.test(url.pathname);
+  const network = fetch(request).then(async (response) => {
+    if (keep && storable(response)) await put(PAGE_CACHE, request, response.clone(), MAX_PAGES);
+    return response;
+  });
+  network.catch(() => {});  // a late failure after the cache answered is not an error
+  const timeout = new Promise((resolve) => setTimeout(resolve, NETWORK_TIMEOUT_MS, null));
+  try {
+    const first = await Promise.race([network, timeout]);
+    if (first) return first;
+    const cached = await cachedPage(url);
+    return cached || await network;  // slow network and nothing cached: keep waiting
+  } catch (err) {
+    return (await cachedPage(url)) || (await caches.match('/offline')) || Response.error();
+  }
+}
+
+async function cachedPage(url) {
+  const cache = await caches.open(PAGE_CACHE);
+  return (await cache.match(url.href)) || (await cache.match(url.origin + url.pathname))
+    || (url.pathname === '/' ? await cache.match(url.origin + '/') : undefined)
+    || ((await caches.open(SHELL_CACHE)).match(url.pathname));
+}
+
+async function shellFirst(request) {
+  const hit = (await caches.match(request)) || (await caches.match(request, {ignoreSearch: true}));
+  if (hit) return hit;
+  const response = await fetch(request);
+  return response;
+}
+
+async function imageCacheFirst(request) {
+  const cache = await caches.open(IMAGE_CACHE);
+  const hit = await cache.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (storable(response)) await put(IMAGE_CACHE, request, response.clone(), MAX_IMAGES);
+  return response;
+}
+
+// Keep a page the shopper saw before this worker controlled it (its first response set the
+// session cookie, so it could not be stored then), with the photos it showed.
+async function keepPage(href, images) {
+  const url = new URL(href);
+  if (url.origin !== self.location.origin || isPrivate(url.pathname) || !PAGE_PATTERN.test(url.pathname)) return;
+  try {
+    const response = await fetch(url.href, {credentials: 'same-origin'});
+    if (storable(response)) await put(PAGE_CACHE, url.href, response, MAX_PAGES);
+    for (const src of (Array.isArray(images) ? images : []).slice(0, 12)) {
+      const img = new URL(src, url);
+      if (img.origin === url.origin && img.pathname.startsWith('/media/')) await imageCacheFirst(new Request(img.href));
+    }
+  } catch (err) { /* offline: nothing to keep now */ }
+}
+
+// Put a response in a cache and trim the oldest entries so storage cannot grow without bound.
+async function put(name, request, response, limit) {
+  const cache = await caches.open(name);
+  await cache.put(request, response);
+  const keys = await cache.keys();
+  for (const old of keys.slice(0, Math.max(keys.length - limit, 0))) await cache.delete(old);
+}
+
+// ---- The outbox (static/js/outbox.js, shared with the page) ----
+async function flushOutbox() {
+  await self.StorefrontOutbox.flush((item, response) =>
+    notifyClients({type: 'outbox-sent', kind: item.kind, status: response.status}));
+}
+
+async function notifyClients(message) {
+  const clients = await self.clients.matchAll({type: 'window'});
+  clients.forEach((client) => client.postMessage(message));
+}

@@ -1,0 +1,149 @@
+"""Serve the manifest, the service worker (with its shell version), icons and offline pages."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import click
+from flask import Blueprint, Response, abort, current_app, render_template, send_from_directory, url_for
+from flask_babel import gettext as _
+
+from ..config import ROOT
+from ..core.templating import static_url
+from . import icons
+
+bp = Blueprint("pwa", __name__, cli_group=None)  # its command is top level: `flask pwa-icons`
+
+# The app shell: precached by the worker, and hashed into its version.
+SHELL_STATIC = ("css/app.css", "js/app.js", "js/pwa.js", "js/outbox.js", "js/offline.js")
+SHELL_TEMPLATES = ("base.html", "pwa/offline.html", "pwa/my_orders.html")
+
+
+def branding() -> icons.Branding:
+    """The shop's name, colours and optional logo, from configuration."""
+    cfg = current_app.config
+    logo = Path(cfg["SHOP_LOGO"]) if cfg.get("SHOP_LOGO") else None
+    return icons.Branding(cfg["SHOP_NAME"], cfg["THEME_COLOR"], cfg["BACKGROUND_COLOR"], logo)
+
+
+def icon_folder() -> Path:
+    """Where generated icons live (per instance: they depend on the shop's branding)."""
+    return Path(current_app.instance_path) / "pwa"
+
+
+@bp.app_template_global()
+def icon_url(name: str) -> str:
+    """URL of a generated icon, versioned by the branding so a new logo is never stale."""
+    return url_for("pwa.icon", name=name, v=branding().fingerprint)
+
+
+def _no_cache(response: Response) -> Response:
+    """Always revalidated: a deploy must reach shoppers at their next visit."""
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _fill(value, words: dict[str, str]):
+    """Replace {PLACEHOLDER}s in every string of the manifest template."""
+    if isinstance(value, str):
+        for key, word in words.items():
+            value = value.replace("{" + key + "}", word)
+        return value
+    if isinstance(value, list):
+        return [_fill(item, words) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, words) for key, item in value.items()}
+    return value
+
+
+def build_manifest() -> dict:
+    """manifest.json from the repository, with this shop's names, colours and icon versions."""
+    cfg = current_app.config
+    name = cfg["SHOP_NAME"]
+    words = {
+        "SHOP_NAME": name,
+        "SHOP_SHORT_NAME": cfg.get("SHOP_SHORT_NAME") or name[:12],
+        "SHOP_LOCALE": cfg["SHOP_LOCALE"].replace("_", "-"),
+        "THEME_COLOR": cfg["THEME_COLOR"],
+        "BACKGROUND_COLOR": cfg["BACKGROUND_COLOR"],
+        "DESCRIPTION": _("%(shop)s: shop from your home screen", shop=name),
+        "SCREENSHOT_LABEL": _("%(shop)s on a phone", shop=name),
+        "CART": _("Cart"),
+        "MY_ORDERS": _("My orders"),
+    }
+    manifest = _fill(json.loads((ROOT / "manifest.json").read_text()), words)
+    version = branding().fingerprint
+    for item in [*manifest["icons"], *manifest["screenshots"], *(i for s in manifest["shortcuts"] for i in s["icons"])]:
+        item["src"] += f"?v={version}"
+    return manifest
+
+
+@bp.cli.command("pwa-icons")
+def pwa_icons_command() -> None:
+    """Generate the home-screen icons and install screenshot from SHOP_LOGO, else the shop's name."""
+    for path in icons.generate(branding(), icon_folder()):
+        click.echo(f"wrote {path}")
+
+
+@bp.get("/manifest.json")
+def manifest():
+    """The web app manifest (application/manifest+json)."""
+    icons.ensure(branding(), icon_folder())
+    body = json.dumps(build_manifest(), ensure_ascii=False, separators=(",", ":"))
+    return _no_cache(Response(body, mimetype="application/manifest+json"))
+
+
+@bp.get("/icons/<name>")
+def icon(name: str):
+    """A generated icon or the install screenshot (made on first use, or by `flask pwa-icons`)."""
+    allowed = {n for n, _size, _purpose in icons.ICONS} | {icons.SCREENSHOT[0]}
+    if name not in allowed:
+        abort(404)
+    icons.ensure(branding(), icon_folder())
+    response = send_from_directory(icon_folder(), name, max_age=31536000)
+    response.cache_control.immutable = True
+    return response
+
+
+def shell_urls() -> list[str]:
+    """Everything the worker precaches: versioned static files, icons and the offline pages."""
+    static = [static_url(path) for path in SHELL_STATIC]
+    generated = [icon_url(n) for n, _size, purpose in icons.ICONS if purpose != "apple"]
+    return [*static, *generated, url_for("pwa.offline"), url_for("pwa.my_orders")]
+
+
+def shell_version() -> str:
+    """A hash of every shell file, the worker's own source and the branding: any change, new cache."""
+    digest = hashlib.sha256((ROOT / "service-worker.js").read_bytes())
+    for path in SHELL_STATIC:
+        digest.update((Path(current_app.static_folder) / path).read_bytes())
+    for name in SHELL_TEMPLATES:
+        digest.update((Path(current_app.template_folder) / name).read_bytes())
+    digest.update(branding().fingerprint.encode())
+    return digest.hexdigest()[:12]
+
+
+@bp.get("/service-worker.js")
+def service_worker():
+    """The worker script at the root (so its scope is the whole shop), never cached stale."""
+    source = (ROOT / "service-worker.js").read_text()
+    source = source.replace("'__SHELL_VERSION__'", json.dumps(shell_version()))
+    source = source.replace("__SHELL_URLS__", json.dumps(shell_urls()))
+    source = source.replace("__OUTBOX_URL__", json.dumps(static_url("js/outbox.js")))
+    response = Response(source, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return _no_cache(response)
+
+
+@bp.get("/offline")
+def offline():
+    """Shown when a page is not reachable: lists the products viewed that are available offline."""
+    return _no_cache(current_app.make_response(render_template("pwa/offline.html", no_csrf=True)))
+
+
+@bp.get("/my-orders")
+def my_orders():
+    """The orders this device placed (links kept on the device, nothing read from the server)."""
+    return _no_cache(current_app.make_response(render_template("pwa/my_orders.html", no_csrf=True)))
