@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,20 +91,41 @@ def generate(brand: Branding, folder: Path) -> list[Path]:
         written.append(_save(render_icon(brand, size, purpose), folder / name))
     name, size = SCREENSHOT
     written.append(_save(render_screenshot(brand, size), folder / name))
-    (folder / "fingerprint").write_text(brand.fingerprint)
+    fingerprint = folder / f".fingerprint-{os.getpid()}-{threading.get_ident()}"
+    fingerprint.write_text(brand.fingerprint)
+    fingerprint.replace(folder / "fingerprint")
     return written
 
 
+_generating = threading.Lock()
+
+
 def ensure(brand: Branding, folder: Path) -> None:
-    """Generate the files unless they exist for this very branding already."""
+    """Generate the files unless they exist for this very branding already.
+
+    Several requests (threads, or worker processes) may ask at once: each writes complete
+    files under unique temporary names and renames them into place, so any reader sees a
+    whole PNG, and the fingerprint is written last.
+    """
+    if _current(brand, folder):
+        return
+    with _generating:
+        if not _current(brand, folder):
+            generate(brand, folder)
+
+
+def _current(brand: Branding, folder: Path) -> bool:
+    """True when the files in `folder` were made for this branding."""
     marker = folder / "fingerprint"
-    if not (marker.exists() and marker.read_text() == brand.fingerprint):
-        generate(brand, folder)
+    try:
+        return marker.read_text() == brand.fingerprint
+    except OSError:
+        return False
 
 
 def _save(image: Image.Image, path: Path) -> Path:
     """Save atomically (write a temp file, then rename) so a request never sees half a PNG."""
-    temp = path.with_suffix(".tmp")
+    temp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     image.save(temp, "PNG", optimize=True)
     temp.replace(path)
     return path
