@@ -240,3 +240,72 @@ def test_service_worker_is_served_fresh_from_the_root(server):
         source = response.read().decode()
     assert "__SHELL_VERSION__" not in source and "const SHELL_URLS = [" in source
     assert Path(ROOT / "service-worker.js").exists()
+
+
+# Chrome fires a real beforeinstallprompt for this shop too (it is installable); both the real
+# event's prompt() and our stand-in's record the call, since headless Chrome shows no dialog.
+RECORD_PROMPT = """() => {
+    if (window.BeforeInstallPromptEvent) {
+        BeforeInstallPromptEvent.prototype.prompt = function () { window.__prompted = true; return Promise.resolve(); };
+        Object.defineProperty(BeforeInstallPromptEvent.prototype, 'userChoice',
+            {get: () => Promise.resolve({outcome: 'accepted'}), configurable: true});
+    }
+}"""
+
+FAKE_PROMPT = """() => {
+    const event = new Event('beforeinstallprompt', {cancelable: true});
+    event.prompt = () => { window.__prompted = true; };
+    event.userChoice = Promise.resolve({outcome: 'accepted'});
+    window.dispatchEvent(event);
+    return event.defaultPrevented;
+}"""
+
+
+def test_install_button_at_a_sensible_moment_and_dismissal_remembered(phone, server, shop_data, expect):
+    page = phone.new_page()
+    page.goto(server.url + "/")
+    assert page.evaluate(FAKE_PROMPT) is True, "the browser's own mini-infobar is replaced by our button"
+    expect(page.locator("[data-install-bar]")).to_be_hidden()  # first page view: too early to ask
+    page.goto(server.url + f"/p/{shop_data[0]}")
+    page.evaluate(FAKE_PROMPT)
+    expect(page.locator("[data-install-bar]")).to_be_visible()
+    page.evaluate(RECORD_PROMPT)
+    page.get_by_role("button", name="Install app").click()
+    assert page.evaluate("window.__prompted === true")
+    expect(page.locator("[data-install-bar]")).to_be_hidden()
+    page.goto(server.url + f"/p/{shop_data[1]}")
+    page.evaluate(FAKE_PROMPT)
+    page.get_by_role("button", name="Not now").first.click()
+    page.goto(server.url + "/c/home")
+    page.evaluate(FAKE_PROMPT)
+    expect(page.locator("[data-install-bar]")).to_be_hidden()  # dismissed: remembered for 30 days
+
+
+def test_installed_app_shows_no_install_offer(phone, server, shop_data, expect):
+    # Headless Chrome cannot launch the installed app; make the page see what it would see there.
+    phone.add_init_script("""(() => {
+        const real = window.matchMedia.bind(window);
+        window.matchMedia = (q) =>
+            q.includes('display-mode: standalone') ? Object.assign(real('all'), {matches: true}) : real(q);
+    })();""")
+    page = phone.new_page()
+    for path in ("/", f"/p/{shop_data[0]}", "/c/home"):
+        page.goto(server.url + path)
+        page.evaluate(FAKE_PROMPT)
+        expect(page.locator("[data-install-bar]")).to_be_hidden()
+        expect(page.locator("[data-ios-hint]")).to_be_hidden()
+
+
+def test_ios_safari_gets_the_add_to_home_screen_hint(playwright_api, browser, server, shop_data, expect):
+    device = {k: v for k, v in playwright_api.devices["iPhone 13"].items() if k != "default_browser_type"}
+    context = browser.new_context(**device)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    expect(page.locator("[data-ios-hint]")).to_be_hidden()
+    page.goto(server.url + f"/p/{shop_data[0]}")
+    expect(page.locator("[data-ios-hint]")).to_be_visible()
+    expect(page.locator("[data-ios-hint]")).to_contain_text("Add to Home Screen")
+    page.get_by_role("button", name="Got it").click()
+    page.goto(server.url + "/c/home")
+    expect(page.locator("[data-ios-hint]")).to_be_hidden()
+    context.close()

@@ -98,3 +98,12 @@ def test_pages_that_set_cookies_are_private(sqlite_app):
     assert "Set-Cookie" not in again.headers and again.headers["Cache-Control"] == "no-cache"
     offline = sqlite_app.test_client().get("/offline")
     assert "Set-Cookie" not in offline.headers and 'name="csrf-token"' not in offline.text
+
+
+def test_unchanged_manifest_and_worker_cost_a_304(sqlite_app):
+    client = sqlite_app.test_client()
+    for url in ("/manifest.json", "/service-worker.js", "/offline"):
+        first = client.get(url)
+        etag = first.headers["ETag"]
+        again = client.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b"", url
