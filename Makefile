@@ -31,6 +31,10 @@ test: venv
 bench: venv
 	$(BIN)/python bench/run.py
 
+.PHONY: bench-lighthouse
+bench-lighthouse: venv  # Lighthouse 12 on /, a category, a product and /cart (see bench/README.md)
+	$(BIN)/python bench/lighthouse.py
+
 lint: venv
 	$(BIN)/ruff check storefront tests bench
 

@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -523,8 +524,13 @@ def measure(base: str, wrk: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def serve_and_measure(tmp: Path, wrk: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Prepare a fresh DB, start gunicorn, measure, and always stop gunicorn."""
+@contextlib.contextmanager
+def demo_server(tmp: Path) -> Iterator[str]:
+    """Fresh SQLite DB + seed-demo in tmp, gunicorn on a free port; yields the base URL.
+
+    gunicorn is always stopped on exit; its log is tmp/gunicorn.log.
+    Also used by bench/lighthouse.py and bench/repeat_visit.py.
+    """
     env = app_env(tmp / "bench.db")
     print(f"Preparing a fresh SQLite DB in {tmp} (init-db, seed-demo) ...", flush=True)
     prepare_db(env)
@@ -535,10 +541,16 @@ def serve_and_measure(tmp: Path, wrk: str, args: argparse.Namespace) -> dict[str
     proc = start_gunicorn(env, port, log_path)
     try:
         wait_healthy(base, proc, log_path)
-        result = measure(base, wrk, args)
+        yield base
     finally:
         stop_server(proc)
-    log = log_path.read_text(errors="replace")
+
+
+def serve_and_measure(tmp: Path, wrk: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Prepare a fresh DB, start gunicorn, measure, and always stop gunicorn."""
+    with demo_server(tmp) as base:
+        result = measure(base, wrk, args)
+    log = (tmp / "gunicorn.log").read_text(errors="replace")
     result["gunicorn_worker_recycles"] = log.count("Autorestarting worker")
     return result
 
