@@ -50,7 +50,7 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin || isPrivate(url.pathname)) return;
   if (request.mode === 'navigate') {
     event.respondWith(navigate(request, url));
-  } else if (url.pathname.startsWith('/static/') || url.pathname.startsWith('/icons/')) {
+  } else if (url.pathname.startsWith('/static/') || url.pathname.startsWith('/icons/') || url.pathname === '/manifest.json') {
     event.respondWith(shellFirst(request));
   } else if (url.pathname.startsWith('/media/')) {
     event.respondWith(imageCacheFirst(request));

@@ -113,7 +113,8 @@ def shell_urls() -> list[str]:
     """Everything the worker precaches: versioned static files, icons and the offline pages."""
     static = [static_url(path) for path in SHELL_STATIC]
     generated = [icon_url(n) for n, _size, purpose in icons.ICONS if purpose != "apple"]
-    return [*static, *generated, url_for("pwa.offline"), url_for("pwa.my_orders")]
+    pages = [url_for("pwa.offline"), url_for("pwa.my_orders"), url_for("pwa.manifest")]
+    return [*static, *generated, *pages]
 
 
 def shell_version() -> str:
