@@ -91,6 +91,7 @@ def _to_login():
 def _register_blueprints(app: Flask) -> None:
     """Attach each capability's blueprint."""
     from .admin.views import bp as admin_bp
+    from .analytics.views import bp as analytics_bp
     from .auth.views import bp as auth_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
@@ -98,5 +99,5 @@ def _register_blueprints(app: Flask) -> None:
     from .orders.views import bp as orders_bp
     from .pwa.views import bp as pwa_bp
 
-    for blueprint in (core_bp, catalog_bp, cart_bp, orders_bp, auth_bp, admin_bp, pwa_bp):
+    for blueprint in (core_bp, catalog_bp, cart_bp, orders_bp, auth_bp, admin_bp, pwa_bp, analytics_bp):
         app.register_blueprint(blueprint)

@@ -1,4 +1,4 @@
-"""Flask commands: init-db, seed-demo, create-admin."""
+"""Flask commands: init-db, seed-demo, create-admin, purge-events."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(purge_events)
 
 
 @click.command("init-db")
@@ -62,3 +63,22 @@ def create_admin(email: str, password: str | None, role: str) -> None:
         raise click.BadParameter(str(err)) from err
     db.session.commit()
     click.echo(f"Admin login ({user.role}): {user.email} / {password}")
+
+
+@click.command("purge-events")
+@with_appcontext
+@click.option("--older-than", "older_than", required=True, help="Age of the events to delete, in days: 400d.")
+def purge_events(older_than: str) -> None:
+    """Delete behaviour events older than the given age (the retention promise in the README)."""
+    from .analytics import rules
+    from .analytics.service import purge_events as purge
+    from .clock import utcnow
+    from .domain import DomainError
+
+    try:
+        age = rules.parse_age(older_than)
+    except DomainError as err:
+        raise click.BadParameter(str(err), param_hint="--older-than") from err
+    deleted = purge(db.session, age, utcnow())
+    db.session.commit()
+    click.echo(f"Deleted {deleted} events older than {age.days} days.")

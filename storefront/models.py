@@ -1,5 +1,6 @@
 """Imports every capability's models so the metadata (and Alembic) sees all tables."""
 
+from .analytics.models import Event, VisitorSalt
 from .auth.models import User
 from .cart.models import Cart, CartLine
 from .catalog.models import Category, Photo, Product, Variant
@@ -10,6 +11,7 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "Event",
     "Order",
     "OrderLine",
     "OrderStatusChange",
@@ -18,4 +20,5 @@ __all__ = [
     "StockMovement",
     "User",
     "Variant",
+    "VisitorSalt",
 ]

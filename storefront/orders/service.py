@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from ..analytics import service as analytics
 from ..cart import service as carts
 from ..cart.models import Cart
 from ..domain import N_, Invalid, NotFound
@@ -109,6 +110,7 @@ def place_order(
     inventory.take_stock(session, [(i.variant.id, i.quantity) for i in items], order.id, now)
     carts.empty_cart(session, cart)
     session.flush()
+    analytics.record_purchase(session, order, cart.token, now)
     return order
 
 

@@ -1,0 +1,158 @@
+"""Behaviour-logging use-cases: record a beacon batch or a purchase, rotate salts, purge old events.
+
+Like every service: a session and `now` come in, rows are written and flushed, nothing is
+committed and `request` is never read (the view hands over a VisitorContext instead).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from . import rules
+from .models import Event, VisitorSalt
+
+if TYPE_CHECKING:
+    from ..orders.models import Order
+
+log = logging.getLogger(__name__)
+
+SALT_KEEP_DAYS = 2  # today's and yesterday's: enough for requests that straddle midnight
+
+
+@dataclass(frozen=True)
+class VisitorContext:
+    """What the request says about the sender; the IP is only ever hashed, never stored."""
+
+    ip: str
+    user_agent: str
+    session_cookie: str | None = None
+    cart_token: str | None = None
+    own_host: str = ""
+
+
+class SaltCache:
+    """Per-process cache of the current day's salt, so a beacon costs one INSERT, no SELECT.
+
+    One (day, salt) tuple replaced in one assignment: threads of a gthread worker never see
+    half an update, and yesterday's salt leaves memory as soon as today's is known.
+    """
+
+    def __init__(self) -> None:
+        self.current: tuple[date, str] | None = None
+
+
+def daily_salt(session: Session, day: date, cache: SaltCache | None = None) -> str:
+    """The secret salt of `day`, created on first use (race-safe); older salts are deleted."""
+    known = cache.current if cache is not None else None
+    if known is not None and known[0] == day:
+        return known[1]
+    salt = session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
+    if salt is None:
+        if _insert_salt(session, day, secrets.token_hex(32)):
+            cutoff = day - timedelta(days=SALT_KEEP_DAYS - 1)
+            session.execute(delete(VisitorSalt).where(VisitorSalt.day < cutoff))
+        # Whoever won the race, the row in the table is the salt every worker uses.
+        salt = session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
+    if cache is not None:
+        cache.current = (day, salt)
+    return salt
+
+
+def _insert_salt(session: Session, day: date, salt: str) -> bool:
+    """Insert the day's salt unless another worker did first; True when this call made it."""
+    row = {"day": day, "salt": salt}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(VisitorSalt).values(**row).on_conflict_do_nothing(index_elements=["day"])
+        # RETURNING, not rowcount: psycopg reports -1 for this statement.
+        return session.execute(stmt.returning(VisitorSalt.day)).first() is not None
+    try:
+        with session.begin_nested():
+            session.execute(insert(VisitorSalt).values(**row))
+    except IntegrityError:
+        return False
+    return True
+
+
+def record_events(
+    session: Session, batch: rules.Batch, visitor: VisitorContext, now: datetime, cache: SaltCache | None = None
+) -> int:
+    """Store a validated beacon batch with one INSERT; returns how many events were stored."""
+    salt = daily_salt(session, now.date(), cache)
+    common = {
+        "created_at": now,
+        "visitor_id": rules.visitor_id(salt, visitor.ip, visitor.user_agent),
+        "session_id": batch.session_id or rules.session_id(visitor.session_cookie),
+        "cart_hash": rules.cart_hash(visitor.cart_token),
+        "order_id": None,
+    }
+    rows = [{**common, **_event_columns(event, visitor.own_host)} for event in batch.events]
+    # One multi-row INSERT: the beacon must stay cheap under load.
+    session.execute(insert(Event).values(rows))
+    session.flush()
+    return len(rows)
+
+
+def _event_columns(event: rules.EventInput, own_host: str) -> dict:
+    """The columns of one browser event (every key present: a multi-row INSERT needs that)."""
+    source = None
+    if event.name == "page_view" or event.has_attribution:
+        source = rules.classify_source(event, own_host)
+    return {
+        "name": event.name,
+        "path": rules.redact_path(event.path),
+        "product_slug": event.product_slug,
+        "variant_id": event.variant_id,
+        "quantity": event.quantity,
+        "value": event.value,
+        "currency": event.currency,
+        "dwell_ms": event.dwell_ms,
+        "scroll_pct": event.scroll_pct,
+        "query": event.query,
+        "list_name": event.list_name,
+        "source": source.label if source else None,
+        "referrer_host": source.referrer_host if source else None,
+        "ref": event.ref,
+        "utm_source": event.utm_source,
+        "utm_medium": event.utm_medium,
+        "utm_campaign": event.utm_campaign,
+    }
+
+
+def record_purchase(session: Session, order: Order, cart_token: str | None, now: datetime) -> None:
+    """Log a placed order as a `purchase` event; a failure here never fails the order."""
+    try:
+        with session.begin_nested():  # a savepoint: an error rolls back this row only
+            session.add(
+                Event(
+                    created_at=now,
+                    name="purchase",
+                    order_id=order.id,
+                    value=order.total,
+                    currency=order.currency,
+                    quantity=order.item_count,
+                    cart_hash=rules.cart_hash(cart_token),
+                )
+            )
+    except SQLAlchemyError:
+        # Behaviour logging must never break shopping; the order itself is the record.
+        log.exception("could not record the purchase event of order %s", order.id)
+
+
+def purge_events(session: Session, older_than: timedelta, now: datetime) -> int:
+    """Delete events (and stale salts) older than `older_than`; returns the events deleted."""
+    cutoff = now - older_than
+    deleted = session.execute(delete(Event).where(Event.created_at < cutoff)).rowcount
+    session.execute(delete(VisitorSalt).where(VisitorSalt.day < now.date() - timedelta(days=SALT_KEEP_DAYS - 1)))
+    session.flush()
+    return deleted
