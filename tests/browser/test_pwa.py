@@ -309,3 +309,33 @@ def test_ios_safari_gets_the_add_to_home_screen_hint(playwright_api, browser, se
     page.goto(server.url + "/c/home")
     expect(page.locator("[data-ios-hint]")).to_be_hidden()
     context.close()
+
+
+def test_beacon_made_offline_reaches_the_server_when_back_online(phone, server, shop_data, sqlite_app, expect):
+    from storefront.analytics.models import Event
+    from tests.browser.test_tracker import SWITCH_AWAY
+
+    page = phone.new_page()
+    page.goto(server.url + f"/p/{shop_data[2]}")
+    controlled(page)
+    server.stop()
+    phone.set_offline(True)
+    page.evaluate(SWITCH_AWAY)  # the tracker flushes its batch: page_view, view_item, engagement
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not page.evaluate("StorefrontOutbox.all().then((i) => i.length)"):
+        time.sleep(0.1)
+    assert page.evaluate("StorefrontOutbox.all().then((items) => items.map((i) => i.kind))") == ["beacon"]
+    with sqlite_app.app_context():
+        assert db.session.scalars(select(Event)).all() == []
+    server.start()
+    phone.set_offline(False)
+    deadline = time.monotonic() + 15
+    names: list[str] = []
+    while time.monotonic() < deadline:
+        with sqlite_app.app_context():
+            names = sorted(e.name for e in db.session.scalars(select(Event).where(Event.product_slug == shop_data[2])))
+        if "view_item" in names:
+            break
+        time.sleep(0.2)
+    assert "view_item" in names and "engagement" in names, names
+    assert names.count("view_item") == 1, "sent once, not once by the page and again by the worker"
