@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from .catalog import service as catalog
-from .catalog.images import render_demo_photo, store_upload
+from .catalog.images import render_demo_photo
 from .catalog.models import Category, Product
 from .clock import utcnow
 from .inventory.service import adjust_stock
@@ -101,16 +101,8 @@ def _variants(kind: str, rng: random.Random) -> list[tuple[str, int | None]]:
 
 def _add_photo(session: Session, product: Product, seed: int) -> None:
     """Generate a photo for the product and store it like an upload."""
-    stored = store_upload(render_demo_photo(product.title, seed, (800, 800)), Path(current_app.config["MEDIA_ROOT"]))
-    catalog.add_photo(
-        session,
-        product,
-        key=stored.key,
-        width=stored.width,
-        height=stored.height,
-        widths=stored.widths,
-        alt=product.title,
-    )
+    photo = render_demo_photo(product.title, seed, (800, 800))
+    catalog.store_photo(session, product, photo, Path(current_app.config["MEDIA_ROOT"]), alt=product.title)
 
 
 def seed_catalog(session: Session, seed: int = 7) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.guards import role_required
 from ..catalog import service as catalog
-from ..catalog.images import ImageRejected, delete_image, store_upload
+from ..catalog.images import ImageRejected, delete_image
 from ..catalog.models import Category, Photo, Product, Variant
 from ..catalog.rules import slugify
 from ..clock import utcnow
@@ -190,27 +190,25 @@ def photo_add(product_id: int):
     cfg = current_app.config
     if form.validate_on_submit():
         data = form.photo.data.stream.read(cfg["MAX_PHOTO_BYTES"] + 1)
+        media = Path(cfg["MEDIA_ROOT"])
         try:
-            stored = store_upload(
-                data, Path(cfg["MEDIA_ROOT"]), max_bytes=cfg["MAX_PHOTO_BYTES"], max_pixels=cfg["MAX_PHOTO_PIXELS"]
+            photo = catalog.store_photo(
+                db.session,
+                product,
+                data,
+                media,
+                alt=(form.alt.data or product.title).strip(),
+                max_bytes=cfg["MAX_PHOTO_BYTES"],
+                max_pixels=cfg["MAX_PHOTO_PIXELS"],
             )
         except ImageRejected as err:
             form.photo.errors.append(_(err.message))
         else:
             try:
-                catalog.add_photo(
-                    db.session,
-                    product,
-                    key=stored.key,
-                    width=stored.width,
-                    height=stored.height,
-                    widths=stored.widths,
-                    alt=(form.alt.data or product.title).strip(),
-                )
                 db.session.commit()
             except Exception:
                 db.session.rollback()
-                delete_image(stored.key, Path(cfg["MEDIA_ROOT"]))  # no orphan files
+                delete_image(photo.key, media)  # no orphan files
                 raise
             flash(_("Photo added."), "success")
             return redirect(url_for("admin.product_edit", product_id=product_id), code=303)

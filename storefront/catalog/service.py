@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain import N_, Conflict, NotFound
+from .images import delete_image, store_upload
 from .models import Category, Photo, Product, Variant
 from .rules import like_pattern, render_description, search_terms, slugify
 
@@ -153,19 +155,35 @@ def add_variant(
     return variant
 
 
-def add_photo(
-    session: Session, product: Product, *, key: str, width: int, height: int, widths: tuple[int, ...], alt: str
+def store_photo(
+    session: Session,
+    product: Product,
+    data: bytes,
+    media_root: Path,
+    *,
+    alt: str,
+    max_bytes: int = 8 * 1024 * 1024,
+    max_pixels: int = 40_000_000,
 ) -> Photo:
-    """Attach an already-stored photo to a product, after the existing ones."""
-    photo = Photo(
-        product=product,
-        key=key,
-        width=width,
-        height=height,
-        widths=",".join(str(w) for w in widths),
-        alt=alt,
-        position=len(product.photos),
-    )
-    session.add(photo)
-    session.flush()
+    """Check, re-encode and store an uploaded photo, then attach it after the product's others.
+
+    Raises ImageRejected (nothing written) for a bad file. If the row cannot be added, the
+    files are removed again; the caller removes them if its commit fails.
+    """
+    stored = store_upload(data, media_root, max_bytes=max_bytes, max_pixels=max_pixels)
+    try:
+        photo = Photo(
+            product=product,
+            key=stored.key,
+            width=stored.width,
+            height=stored.height,
+            widths=",".join(str(w) for w in stored.widths),
+            alt=alt[:200],
+            position=len(product.photos),
+        )
+        session.add(photo)
+        session.flush()
+    except Exception:
+        delete_image(stored.key, media_root)
+        raise
     return photo

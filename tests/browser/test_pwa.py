@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from storefront.cart.models import CartLine
 from storefront.catalog import service as catalog
-from storefront.catalog.images import render_demo_photo, store_upload
+from storefront.catalog.images import render_demo_photo
 from storefront.extensions import db
 from tests.browser.conftest import ARGS, CHROMIUM
 from tests.builders import PASSWORD, make_category, make_product, make_user
@@ -30,15 +30,8 @@ def shop_data(sqlite_app, tmp_path):
         slugs = []
         for n, title in enumerate(("Ceramic vase", "Wool throw", "Oak table")):
             product = make_product(title, price=2500 + n, variants=(("", 9),), category=category)
-            stored = store_upload(render_demo_photo(title, n, (700, 700)), tmp_path / "media")
-            catalog.add_photo(
-                db.session,
-                product,
-                key=stored.key,
-                width=stored.width,
-                height=stored.height,
-                widths=stored.widths,
-                alt=title,
+            catalog.store_photo(
+                db.session, product, render_demo_photo(title, n, (700, 700)), tmp_path / "media", alt=title
             )
             slugs.append(product.slug)
         db.session.commit()

@@ -84,23 +84,15 @@ def test_product_page_stock_states_and_photos(client, app):
 
 
 def test_product_photos_are_responsive(client, app):
-    from storefront.catalog.images import render_demo_photo, store_upload
+    from storefront.catalog.images import render_demo_photo
 
     with app.app_context():
         product = make_product("Vase")
         from pathlib import Path
 
         for seed in (1, 2):
-            stored = store_upload(render_demo_photo("Vase", seed, (1200, 900)), Path(app.config["MEDIA_ROOT"]))
-            service.add_photo(
-                db.session,
-                product,
-                key=stored.key,
-                width=stored.width,
-                height=stored.height,
-                widths=stored.widths,
-                alt="Blue vase",
-            )
+            photo = render_demo_photo("Vase", seed, (1200, 900))
+            service.store_photo(db.session, product, photo, Path(app.config["MEDIA_ROOT"]), alt="Blue vase")
         db.session.commit()
         slug = product.slug
     html = client.get(f"/p/{slug}").text
