@@ -275,7 +275,7 @@ def print_report(result: dict[str, Any]) -> None:
         f"  Lighthouse {result['lighthouse']}, Chromium {result['chromium'] or '?'} ({CHROME}),"
         " mobile form factor, simulated throttling (Lighthouse defaults)"
     )
-    print(f"  CPU benchmark index (lowest of the runs): {fmt(result['benchmark_index'], 'd')}")
+    print(f"  CPU benchmark index (lowest of the runs): {fmt(result['benchmark_index'], '.0f')}")
     print(f"  server: gunicorn -c gunicorn.conf.py, {WORKERS} workers on {HOST}; db: fresh SQLite + seed-demo")
     columns = ("page", "path", "perf", "a11y", "bp", "seo", "FCP ms", "LCP ms", "TBT ms", "CLS", "SI ms", "bytes")
     header = ROW.format(*columns)
