@@ -161,18 +161,10 @@
     const mine = generation;
     setBusy(form, true);
     try {
-      let data;
-      try {
-        data = await post(form);
-      } catch (err) {
-        if (!err.offline || !window.StorefrontOutbox) throw err;
-        // Offline: pwa.js keeps the tap in the outbox and sends it when the shop is reachable.
-        const body = new URLSearchParams(new FormData(form)).toString();
-        window.dispatchEvent(new CustomEvent('storefront:cart-offline', { detail: body }));
-        data = { message: msg(form, 'queued') };
-      }
+      // Quantity changes are not queued offline: the cart page itself needs the network.
+      const data = await post(form);
       clearError(form);
-      if (data.count !== undefined) setCount(data.count);
+      setCount(data.count);
       announce(data.message);
       if (mine === generation && !queued.has(form)) {
         await refreshCart(form.elements.quantity.id).catch(() => {}); // same when offline
