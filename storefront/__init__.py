@@ -22,7 +22,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from . import cli, errors
     from .core import security, templating
 
-    security.init_app(app)  # first: its after_request hook then runs last, after Flask-Login's
+    security.init_app(app)
     _register_extensions(app)
     _register_blueprints(app)
     errors.register_error_handlers(app)

@@ -27,15 +27,18 @@ CSP = "; ".join(
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """The session cookie is Secure whenever the request came over HTTPS."""
+    """Signed-cookie sessions, plus the one place that finishes every response's cookies."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("FORCE_SECURE_COOKIES") or request.is_secure)
 
     def save_session(self, app: Flask, session, response) -> None:
-        """Save as usual; the session is saved after every after_request hook, so a response
-        that only now gets its Set-Cookie is marked private here."""
+        """Save as usual, then finish the cookies: Flask saves the session after every
+        after_request hook (Flask-Login's remember-me cookie included), so here every cookie the
+        response sets is known: all become Secure over HTTPS, and the response private."""
         super().save_session(app, session, response)
+        if request.is_secure:
+            _secure_cookies(response)
         _private_if_setting_cookies(response)
 
 
@@ -65,8 +68,6 @@ def _add_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        _secure_cookies(response)
-    _private_if_setting_cookies(response)
     return response
 
 
