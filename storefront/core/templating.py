@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale, gettext
 
+from ..hashing import file_digest
 from ..money import format_amount_plain, format_money
 from ..orders.labels import EVENT_LABELS, STATUS_LABELS
 
@@ -22,16 +21,9 @@ def money(amount_minor: int | None, currency: str | None = None) -> str:
     return format_money(amount_minor, currency or current_app.config["SHOP_CURRENCY"], str(get_locale()))
 
 
-@lru_cache(maxsize=256)
-def _file_hash(path: str, mtime: float) -> str:
-    """A short content hash of a static file (recomputed when the file changes)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
-
-
 def static_url(filename: str) -> str:
     """URL of a static file with a content-hash query, so it can be cached for a year."""
-    path = Path(current_app.static_folder) / filename
-    version = _file_hash(str(path), path.stat().st_mtime) if path.exists() else "0"
+    version = file_digest(Path(current_app.static_folder) / filename)[:10] or "0"
     return url_for("static", filename=filename, v=version)
 
 

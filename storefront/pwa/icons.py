@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from ..hashing import file_digest
+
 # (file name, size, purpose) — what the manifest and the iOS tags point at.
 ICONS = (
     ("icon-192.png", 192, "any"),
@@ -33,8 +35,8 @@ class Branding:
     def fingerprint(self) -> str:
         """A short hash of the branding (and the logo's bytes), used in file URLs."""
         digest = hashlib.sha256(f"{self.name}|{self.theme_color}|{self.background_color}".encode())
-        if self.logo and self.logo.exists():
-            digest.update(self.logo.read_bytes())
+        if self.logo:
+            digest.update(file_digest(self.logo).encode())  # cached: this runs on every page
         return digest.hexdigest()[:10]
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..config import ROOT
 from ..core.templating import static_url
+from ..hashing import file_digest
 from . import icons
 
 bp = Blueprint("pwa", __name__, cli_group=None)  # its command is top level: `flask pwa-icons`
@@ -119,11 +120,10 @@ def shell_urls() -> list[str]:
 
 def shell_version() -> str:
     """A hash of every shell file, the worker's own source and the branding: any change, new cache."""
-    digest = hashlib.sha256((ROOT / "service-worker.js").read_bytes())
-    for path in SHELL_STATIC:
-        digest.update((Path(current_app.static_folder) / path).read_bytes())
-    for name in SHELL_TEMPLATES:
-        digest.update((Path(current_app.template_folder) / name).read_bytes())
+    files = [ROOT / "service-worker.js"]
+    files += [Path(current_app.static_folder) / path for path in SHELL_STATIC]
+    files += [Path(current_app.template_folder) / name for name in SHELL_TEMPLATES]
+    digest = hashlib.sha256("".join(file_digest(path) for path in files).encode())
     digest.update(branding().fingerprint.encode())
     return digest.hexdigest()[:12]
 
