@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -91,11 +91,6 @@ def order_event(reference: str):
 def _shop_zone() -> ZoneInfo:
     """The time zone admin pages show times in; "today" and date filters follow it."""
     return ZoneInfo(str(get_timezone()))
-
-
-def _currency() -> str:
-    """The shop's currency code."""
-    return current_app.config["SHOP_CURRENCY"]
 
 
 from . import products, stock  # noqa: E402,F401  (register their routes on bp)

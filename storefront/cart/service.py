@@ -139,9 +139,3 @@ def empty_cart(session: Session, cart: Cart) -> None:
     """Remove every line (after the order took them)."""
     session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
     session.expire(cart, ["lines"])
-
-
-def count_units(session: Session, token: str | None) -> int:
-    """Units in the cart behind this token, for the badge."""
-    cart = find_cart(session, token)
-    return sum(line.quantity for line in cart.lines) if cart else 0

@@ -58,13 +58,6 @@ def render_description(markdown_text: str) -> str:
     )
 
 
-def plain_summary(markdown_text: str, limit: int = 160) -> str:
-    """A plain-text summary of a description, for meta tags and cards."""
-    text = nh3.clean(_markdown.render(markdown_text or ""), tags=set())
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
 def slugify(text: str, max_length: int = 80) -> str:
     """A URL slug: lower-case ASCII words joined by '-' (non-Latin titles keep their letters)."""
     normal = unicodedata.normalize("NFKD", text or "")
@@ -98,8 +91,3 @@ def parse_page(raw: str | None) -> int:
     if text.isascii() and text.isdigit() and 0 < len(text) < 5:
         return min(max(int(text), 1), MAX_PAGE)
     return 1
-
-
-def price_range(unit_prices: list[int]) -> tuple[int, int] | None:
-    """Lowest and highest price of the variants on offer, or None when there are none."""
-    return (min(unit_prices), max(unit_prices)) if unit_prices else None
