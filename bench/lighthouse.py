@@ -17,7 +17,6 @@ from typing import Any
 
 from run import (
     HOST,
-    HTTP_OK,
     REPO,
     RESULTS_DIR,
     WORKERS,
@@ -25,8 +24,8 @@ from run import (
     _raise_exit,
     demo_server,
     find_product_slug,
+    find_slug,
     git_commit,
-    http_get,
     run_checked,
 )
 
@@ -76,17 +75,6 @@ def ensure_chrome() -> None:
     """Lighthouse drives the Debian Chromium at /usr/bin/chromium."""
     if not os.access(CHROME, os.X_OK):
         raise BenchError(f"{CHROME} is missing (apt-get install -y chromium)")
-
-
-def find_category_slug(base: str) -> str:
-    """Fetch the home page and return the slug of the first /c/<slug> link."""
-    status, body = http_get(base + "/")
-    if status != HTTP_OK:
-        raise BenchError(f"GET / answered {status}")
-    match = re.search(r'href="/c/([^"/?#]+)"', body.decode("utf-8", "replace"))
-    if not match:
-        raise BenchError('no href="/c/<slug>" link on the home page (is the demo data seeded?)')
-    return match.group(1)
 
 
 def kill_chrome_in(profile_root: Path) -> None:
@@ -251,7 +239,7 @@ def measure(base: str, work: Path) -> list[dict[str, Any]]:
     """Pick the pages from the home page and audit them one after the other."""
     pages = {
         "home": "/",
-        "category": f"/c/{find_category_slug(base)}",
+        "category": f"/c/{find_slug(base, 'c')}",
         "product": f"/p/{find_product_slug(base)}",
         "cart": "/cart",
     }

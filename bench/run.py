@@ -204,15 +204,20 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=10)
 
 
-def find_product_slug(base: str) -> str:
-    """Fetch the home page and return the slug of the first /p/<slug> link."""
+def find_slug(base: str, prefix: str) -> str:
+    """Fetch the home page and return the slug of its first /<prefix>/<slug> link (p or c)."""
     status, body = http_get(base + "/")
     if status != HTTP_OK:
         raise BenchError(f"GET / answered {status}")
-    match = re.search(r'href="/p/([^"/?#]+)"', body.decode("utf-8", "replace"))
+    match = re.search(rf'href="/{prefix}/([^"/?#]+)"', body.decode("utf-8", "replace"))
     if not match:
-        raise BenchError('no href="/p/<slug>" link on the home page (is the demo data seeded?)')
+        raise BenchError(f'no href="/{prefix}/<slug>" link on the home page (is the demo data seeded?)')
     return match.group(1)
+
+
+def find_product_slug(base: str) -> str:
+    """The slug of the first product linked from the home page."""
+    return find_slug(base, "p")
 
 
 def install_wrk() -> None:
