@@ -56,6 +56,11 @@ class Config:
     TRUST_PROXY = _int("TRUST_PROXY", 0)  # number of reverse proxies in front (X-Forwarded-*)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: phones keep tabs for days
     SEND_FILE_MAX_AGE_DEFAULT = 3600
+    # Sellers: a seller link counts for this many days (last touch wins); commission is approved
+    # this many days after delivery/collection (returns are still possible before).
+    SELLER_ATTRIBUTION_DAYS = _int("SELLER_ATTRIBUTION_DAYS", 30)
+    SELLER_RETURN_WINDOW_DAYS = _int("SELLER_RETURN_WINDOW_DAYS", 14)
+    SELLER_COOKIE_NAME = "ref"
 
 
 class TestConfig(Config):

@@ -6,17 +6,23 @@ from .cart.models import Cart, CartLine
 from .catalog.models import Category, Photo, Product, Variant
 from .inventory.models import StockMovement
 from .orders.models import Order, OrderLine, OrderStatusChange
+from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
 
 __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "CommissionEntry",
     "Event",
     "Order",
     "OrderLine",
     "OrderStatusChange",
+    "Payout",
     "Photo",
     "Product",
+    "Seller",
+    "SellerCategoryRate",
+    "SellerClick",
     "StockMovement",
     "User",
     "Variant",
