@@ -60,6 +60,9 @@ def _register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table in the metadata, for Alembic too)
     from .auth.service import load_user
 
+    from .payments import provider
+
+    provider.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_to_login)
     _lazy_current_user(app)
@@ -97,7 +100,9 @@ def _register_blueprints(app: Flask) -> None:
     from .catalog.views import bp as catalog_bp
     from .core.views import bp as core_bp
     from .orders.views import bp as orders_bp
+    from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
 
-    for blueprint in (core_bp, catalog_bp, cart_bp, orders_bp, auth_bp, admin_bp, pwa_bp, analytics_bp):
+    blueprints = (core_bp, catalog_bp, cart_bp, orders_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -56,6 +56,11 @@ class Config:
     TRUST_PROXY = _int("TRUST_PROXY", 0)  # number of reverse proxies in front (X-Forwarded-*)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: phones keep tabs for days
     SEND_FILE_MAX_AGE_DEFAULT = 3600
+    # Card payments (Stripe Checkout) are offered only when a secret key is set.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 2)
+    HOLD_SWEEP_SECONDS = _int("HOLD_SWEEP_SECONDS", 30)  # in-request release of expired stock holds
     # Sellers: a seller link counts for this many days (last touch wins); commission is approved
     # this many days after delivery/collection (returns are still possible before).
     SELLER_ATTRIBUTION_DAYS = _int("SELLER_ATTRIBUTION_DAYS", 30)
@@ -70,3 +75,5 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     LOGIN_RATE_LIMIT = "5 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    STRIPE_SECRET_KEY = ""  # card payment tests configure a fake Stripe themselves
+    STRIPE_WEBHOOK_SECRET = ""

@@ -11,12 +11,14 @@ they never queue behind writers.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import has_request_context, request
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,6 +33,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 # Code outside a request (CLI, tests, background jobs) writes unless it says otherwise.
 _read_only: ContextVar[bool] = ContextVar("storefront_read_only", default=False)
+# Set by write_transaction: this transaction writes even though the request is a GET.
+_force_write: ContextVar[bool] = ContextVar("storefront_force_write", default=False)
 
 
 class Base(DeclarativeBase):
@@ -41,6 +45,8 @@ class Base(DeclarativeBase):
 
 def _wants_write_lock() -> bool:
     """True when the transaction about to begin may write (so SQLite should lock early)."""
+    if _force_write.get():
+        return True
     if has_request_context():
         return request.method not in SAFE_METHODS
     return not _read_only.get()
@@ -67,3 +73,25 @@ def _sqlite_on_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """One short write transaction, committed on success and rolled back on error.
+
+    For use-cases that talk to a payment provider between steps (storefront.payments.flows):
+    each step commits on its own so no row lock is ever held across a network call. It also
+    takes SQLite's write lock up front inside GET requests (a shopper coming back from the
+    payment page). Any transaction still open (a read) is ended first.
+    """
+    if session.in_transaction():
+        session.commit()
+    token = _force_write.set(True)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _force_write.reset(token)

@@ -6,6 +6,7 @@ from .cart.models import Cart, CartLine
 from .catalog.models import Category, Photo, Product, Variant
 from .inventory.models import StockMovement
 from .orders.models import Order, OrderLine, OrderStatusChange
+from .payments.models import Payment, ProviderNotification, Refund
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
 
 __all__ = [
@@ -17,9 +18,12 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderStatusChange",
+    "Payment",
     "Payout",
     "Photo",
     "Product",
+    "ProviderNotification",
+    "Refund",
     "Seller",
     "SellerCategoryRate",
     "SellerClick",

@@ -53,10 +53,26 @@ def order_list():
 @bp.get("/orders/<reference>")
 def order_detail(reference: str):
     """One order with its lines, history and the steps allowed now."""
+    return render_order(reference)
+
+
+def render_order(reference: str, error: str | None = None, status: int = 200):
+    """The admin order page: lines, history, allowed steps, and the payment with its refunds."""
+    from ..payments import service as payments
+    from .refunds import new_refund_key
+
     order = service.order_by_reference(db.session, reference)
     if order is None:
         abort(404)
-    return render_template("admin/order.html", order=order, events=allowed_events(order.status, order.delivery_method))
+    html = render_template(
+        "admin/order.html",
+        order=order,
+        error=error,
+        events=allowed_events(order.status, order.delivery_method),
+        payment=payments.payment_of(db.session, order.id),
+        refund_key=new_refund_key(),
+    )
+    return html, status
 
 
 @bp.post("/orders/<reference>/event")
@@ -77,13 +93,7 @@ def order_event(reference: str):
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        order = service.order_by_reference(db.session, reference)
-        return render_template(
-            "admin/order.html",
-            order=order,
-            error=err.message,
-            events=allowed_events(order.status, order.delivery_method),
-        ), err.status_code
+        return render_order(reference, err.message, err.status_code)
     flash(_("Order %(ref)s is now %(status)s.", ref=order.reference, status=_(STATUS_LABELS[order.status])), "success")
     return redirect(url_for("admin.order_detail", reference=reference), code=303)
 
@@ -93,4 +103,4 @@ def _shop_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-from . import products, stock  # noqa: E402,F401  (register their routes on bp)
+from . import products, refunds, stock  # noqa: E402,F401  (register their routes on bp)

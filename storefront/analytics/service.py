@@ -129,24 +129,44 @@ def _event_columns(event: rules.EventInput, own_host: str) -> dict:
     }
 
 
-def record_purchase(session: Session, order: Order, cart_token: str | None, now: datetime) -> None:
-    """Log a placed order as a `purchase` event; a failure here never fails the order."""
+def record_purchase(
+    session: Session, order: Order, cart_token: str | None, now: datetime, *, cart_hash: str | None = None
+) -> None:
+    """Log a sale as a `purchase` event (cash: when placed; card: when paid); never fails the order.
+
+    `cart_hash` stands in for `cart_token` when the cart is long gone (a card payment arriving
+    later carries the hash kept on its payment row).
+    """
+    _record_server_event(
+        session,
+        Event(
+            created_at=now,
+            name="purchase",
+            order_id=order.id,
+            value=order.total,
+            currency=order.currency,
+            quantity=order.item_count,
+            cart_hash=cart_hash or rules.cart_hash(cart_token),
+        ),
+    )
+
+
+def record_refund(session: Session, order: Order, amount: int, now: datetime) -> None:
+    """Log money given back on an order as a `refund` event (server side only, like purchases)."""
+    _record_server_event(
+        session,
+        Event(created_at=now, name="refund", order_id=order.id, value=amount, currency=order.currency),
+    )
+
+
+def _record_server_event(session: Session, event: Event) -> None:
+    """Store one server-side event in a savepoint; a failure never breaks the order or refund."""
     try:
         with session.begin_nested():  # a savepoint: an error rolls back this row only
-            session.add(
-                Event(
-                    created_at=now,
-                    name="purchase",
-                    order_id=order.id,
-                    value=order.total,
-                    currency=order.currency,
-                    quantity=order.item_count,
-                    cart_hash=rules.cart_hash(cart_token),
-                )
-            )
+            session.add(event)
     except SQLAlchemyError:
         # Behaviour logging must never break shopping; the order itself is the record.
-        log.exception("could not record the purchase event of order %s", order.id)
+        log.exception("could not record the %s event of order %s", event.name, event.order_id)
 
 
 def purge_events(session: Session, older_than: timedelta, now: datetime) -> int:

@@ -10,6 +10,7 @@ from flask_babel import format_datetime, get_locale, gettext
 from ..hashing import file_digest
 from ..money import format_amount_plain, format_money
 from ..orders.labels import EVENT_LABELS, STATUS_LABELS
+from ..payments.labels import PAYMENT_LABELS, REFUND_LABELS
 
 CART_COUNT_COOKIE = "cart_n"
 
@@ -56,6 +57,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["status_label"] = lambda status: gettext(STATUS_LABELS.get(status, status))
     app.jinja_env.filters["event_label"] = lambda event: gettext(EVENT_LABELS.get(event, event))
+    app.jinja_env.filters["payment_label"] = lambda status: gettext(PAYMENT_LABELS.get(status, status))
+    app.jinja_env.filters["refund_label"] = lambda status: gettext(REFUND_LABELS.get(status, status))
     app.jinja_env.filters["amount"] = lambda minor: format_amount_plain(minor, current_app.config["SHOP_CURRENCY"])
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.globals.update(static_url=static_url, media_url=media_url, cart_count=cart_count, locale=get_locale)

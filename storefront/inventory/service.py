@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from ..catalog.models import Product, Variant
@@ -47,44 +47,121 @@ def _record(
     )
 
 
-def take_stock(session: Session, lines: Iterable[tuple[int, int]], order_id: int, now: datetime) -> None:
-    """Take (variant_id, quantity) lines off the shelf for an order, all or nothing.
+Lines = Iterable[tuple[int | None, int]]
 
-    Lines are taken in variant id order so concurrent orders lock rows in the same order
-    (no deadlocks on PostgreSQL). Raises OutOfStock naming every line that could not be
-    supplied; the caller rolls the transaction back.
+
+def move_stock(
+    session: Session,
+    lines: Lines,
+    before: str,
+    after: str,
+    order_id: int,
+    now: datetime,
+    user_id: int | None = None,
+) -> None:
+    """Move an order's (variant_id, quantity) lines between stock states ("none", "held", "taken").
+
+    The one entry point for order stock, driven by orders.rules.STOCK_STATE: placing takes or
+    holds, payment turns a hold into a take, expiry releases a hold, cancelling gives back.
+    Lines go in variant id order so concurrent orders lock rows in the same order (no
+    deadlocks on PostgreSQL). Taking or holding raises OutOfStock naming every short line;
+    the caller rolls the transaction back.
     """
-    short: list[int] = []
-    for variant_id, quantity in sorted(lines):
-        stmt = (
-            update(Variant)
-            .where(Variant.id == variant_id, Variant.on_hand - Variant.reserved >= quantity)
-            .values(on_hand=Variant.on_hand - quantity)
-            .returning(Variant.on_hand)
-        )
-        after = session.execute(stmt).scalar_one_or_none()
-        if after is None:
-            short.append(variant_id)
-            continue
-        _record(session, variant_id, -quantity, after, "order", now, order_id=order_id)
+    if before == after:
+        return
+    step = _MOVES.get((before, after))
+    if step is None:
+        raise ValueError(f"no stock move from {before} to {after}")
+    ordered = sorted((v, q) for v, q in lines if v is not None)  # a deleted variant has nothing to move
+    short = [
+        variant_id
+        for variant_id, quantity in ordered
+        if not step(session, variant_id, quantity, order_id, now, user_id)
+    ]
     if short:
         raise OutOfStock(short)
 
 
-def return_stock(
-    session: Session, lines: Iterable[tuple[int | None, int]], order_id: int, now: datetime, user_id: int | None = None
-) -> None:
-    """Put an order's lines back on the shelf (order cancelled)."""
-    for variant_id, quantity in sorted((v, q) for v, q in lines if v is not None):
-        stmt = (
-            update(Variant)
-            .where(Variant.id == variant_id)
-            .values(on_hand=Variant.on_hand + quantity)
-            .returning(Variant.on_hand)
-        )
-        after = session.execute(stmt).scalar_one_or_none()
-        if after is not None:  # the variant may have been deleted since
-            _record(session, variant_id, quantity, after, "cancel", now, order_id=order_id, user_id=user_id)
+def _take(session: Session, variant_id: int, quantity: int, order_id: int, now: datetime, user_id: int | None) -> bool:
+    """Off the shelf, only if that many are available (on hand and not held for someone else)."""
+    stmt = (
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.on_hand - Variant.reserved >= quantity)
+        .values(on_hand=Variant.on_hand - quantity)
+        .returning(Variant.on_hand)
+    )
+    return _ledger_after(session, stmt, variant_id, -quantity, "order", order_id, now, user_id)
+
+
+def _hold(session: Session, variant_id: int, quantity: int, order_id: int, now: datetime, user_id: int | None) -> bool:
+    """Reserve units for a pending payment, by the same availability test as taking."""
+    stmt = (
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.on_hand - Variant.reserved >= quantity)
+        .values(reserved=Variant.reserved + quantity)
+        .returning(Variant.on_hand)
+    )
+    return session.execute(stmt).scalar_one_or_none() is not None
+
+
+def _take_held(
+    session: Session, variant_id: int, quantity: int, order_id: int, now: datetime, user_id: int | None
+) -> bool:
+    """The payment arrived: the held units leave the shelf (cannot fail: they were reserved)."""
+    stmt = (
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.reserved >= quantity, Variant.on_hand >= quantity)
+        .values(on_hand=Variant.on_hand - quantity, reserved=Variant.reserved - quantity)
+        .returning(Variant.on_hand)
+    )
+    return _ledger_after(session, stmt, variant_id, -quantity, "order", order_id, now, user_id)
+
+
+def _release(
+    session: Session, variant_id: int, quantity: int, order_id: int, now: datetime, user_id: int | None
+) -> bool:
+    """A hold ends without a sale: the units are available again (on_hand never changed)."""
+    stmt = (
+        update(Variant)
+        .where(Variant.id == variant_id)
+        .values(reserved=case((Variant.reserved >= quantity, Variant.reserved - quantity), else_=0))
+    )
+    session.execute(stmt)
+    return True
+
+
+def _give_back(
+    session: Session, variant_id: int, quantity: int, order_id: int, now: datetime, user_id: int | None
+) -> bool:
+    """Back on the shelf (order cancelled after its stock was taken)."""
+    stmt = (
+        update(Variant)
+        .where(Variant.id == variant_id)
+        .values(on_hand=Variant.on_hand + quantity)
+        .returning(Variant.on_hand)
+    )
+    _ledger_after(session, stmt, variant_id, quantity, "cancel", order_id, now, user_id)
+    return True  # the variant may have been deleted since: nothing to give back to
+
+
+def _ledger_after(
+    session: Session, stmt, variant_id: int, delta: int, reason: str, order_id: int, now: datetime, user_id: int | None
+) -> bool:
+    """Run a conditional stock UPDATE; on success write its ledger line. False when refused."""
+    after = session.execute(stmt).scalar_one_or_none()
+    if after is None:
+        return False
+    _record(session, variant_id, delta, after, reason, now, order_id=order_id, user_id=user_id)
+    return True
+
+
+_MOVES = {
+    ("none", "taken"): _take,
+    ("none", "held"): _hold,
+    ("held", "taken"): _take_held,
+    ("held", "none"): _release,
+    ("taken", "none"): _give_back,
+}
 
 
 def adjust_stock(

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .rules import Delivery, normalise_phone
+from .rules import Delivery, PaymentMethod, normalise_phone
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 CHECKOUT_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -54,17 +54,24 @@ class CheckoutForm(FlaskForm):
     country = SelectField(_l("Country"), validators=[_required_for_delivery], validate_choice=False)
     payment_method = RadioField(
         _l("Payment"),
-        default="cash",
-        choices=[
-            ("cash", _l("Cash on delivery, or pay at pickup")),
-        ],
+        default=PaymentMethod.CASH,
+        validate_choice=False,  # validate_payment_method says it in the shop's words
         validators=[DataRequired(_l("Please choose how to pay."))],
     )
     note = TextAreaField(_l("Note for the shop (optional)"), validators=[Length(max=1000)])
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, card: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
+        # Card payment is offered only when a payment provider is configured.
+        self.payment_method.choices = [(PaymentMethod.CASH, _l("Cash on delivery, or pay at pickup"))]
+        if card:
+            self.payment_method.choices.insert(0, (PaymentMethod.CARD, _l("Card, on a secure payment page")))
+
+    def validate_payment_method(self, field) -> None:
+        """One of the offered ways to pay (card only when the shop takes cards)."""
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Please choose one of the payment options shown."))
 
     def validate_phone(self, field) -> None:
         """A plausible phone number (digits, spaces, + and dashes)."""

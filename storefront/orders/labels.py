@@ -6,6 +6,8 @@ from ..domain import N_
 from .rules import OrderEvent, OrderStatus
 
 STATUS_LABELS = {
+    OrderStatus.AWAITING_PAYMENT: N_("Awaiting payment"),
+    OrderStatus.UNPAID: N_("Not paid"),
     OrderStatus.PLACED: N_("Placed"),
     OrderStatus.CONFIRMED: N_("Confirmed"),
     OrderStatus.PACKED: N_("Packed"),
@@ -24,4 +26,6 @@ EVENT_LABELS = {
     OrderEvent.DELIVER: N_("Mark delivered"),
     OrderEvent.COLLECT: N_("Mark collected"),
     OrderEvent.CANCEL: N_("Cancel order"),
+    OrderEvent.PAY: N_("Payment received"),
+    OrderEvent.EXPIRE: N_("Payment not completed"),
 }

@@ -34,7 +34,8 @@ class Order(Base):
     region: Mapped[str] = mapped_column(String(100), default="")
     postcode: Mapped[str] = mapped_column(String(20), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
-    payment_method: Mapped[str] = mapped_column(String(16))
+    payment_method: Mapped[str] = mapped_column(String(16))  # rules.PaymentMethod
+    hold_expires_at: Mapped[datetime | None] = mapped_column()  # card orders: stock held until then
     note: Mapped[str] = mapped_column(Text, default="")
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[int] = mapped_column(BigInteger)

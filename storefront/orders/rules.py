@@ -12,6 +12,8 @@ from ..domain import N_, Conflict
 class OrderStatus(StrEnum):
     """Where an order stands."""
 
+    AWAITING_PAYMENT = "awaiting_payment"  # card order: stock held until the payment arrives
+    UNPAID = "unpaid"  # the payment window closed or the payment failed; nothing was charged
     PLACED = "placed"
     CONFIRMED = "confirmed"
     PACKED = "packed"
@@ -32,6 +34,15 @@ class OrderEvent(StrEnum):
     DELIVER = "deliver"
     COLLECT = "collect"
     CANCEL = "cancel"
+    PAY = "pay"  # the card payment arrived (webhook or success page)
+    EXPIRE = "expire"  # the card payment failed or its window closed
+
+
+class PaymentMethod(StrEnum):
+    """How the shopper pays."""
+
+    CASH = "cash"  # on delivery, or at pickup
+    CARD = "card"  # online, through the payment provider's hosted page
 
 
 class Delivery(StrEnum):
@@ -46,6 +57,10 @@ S, E = OrderStatus, OrderEvent
 # The lifecycle: (status, event) -> new status. Anything not listed is refused.
 # Shipping only applies to deliveries and "ready for pickup" only to pickups (see next_status).
 TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
+    (S.AWAITING_PAYMENT, E.PAY): S.PLACED,
+    (S.AWAITING_PAYMENT, E.EXPIRE): S.UNPAID,
+    (S.UNPAID, E.PAY): S.PLACED,  # a late payment, accepted only while the stock is still there
+    (S.UNPAID, E.CANCEL): S.CANCELLED,
     (S.PLACED, E.CONFIRM): S.CONFIRMED,
     (S.PLACED, E.CANCEL): S.CANCELLED,
     (S.CONFIRMED, E.PACK): S.PACKED,
@@ -64,8 +79,30 @@ _ONLY_FOR = {
     E.COLLECT: Delivery.PICKUP,
 }
 
-# Events that give the stock back to the shelf.
-RETURNS_STOCK = frozenset({E.CANCEL})
+# Orders in these statuses count as sales in reports and dashboards (card orders count once
+# paid; cancelled orders never).
+SALE_STATUSES = frozenset({S.PLACED, S.CONFIRMED, S.PACKED, S.SHIPPED, S.READY_FOR_PICKUP, S.DELIVERED, S.COLLECTED})
+
+# Only the payment provider's news moves an order with these events; never a person.
+SYSTEM_EVENTS = frozenset({E.PAY, E.EXPIRE})
+
+
+class Stock(StrEnum):
+    """What an order in a given status does to its lines' stock."""
+
+    NONE = "none"  # nothing: not yet paid for, or given back
+    HELD = "held"  # reserved (counted against availability, still on the shelf)
+    TAKEN = "taken"  # off the shelf
+
+
+# The stock each status implies; a transition moves stock from one state to the other (see
+# inventory.service.move_stock), so "cancel" gives back what was taken and "expire" what was held.
+STOCK_STATE: dict[OrderStatus, Stock] = {
+    S.AWAITING_PAYMENT: Stock.HELD,
+    S.UNPAID: Stock.NONE,
+    S.CANCELLED: Stock.NONE,
+    **{status: Stock.TAKEN for status in SALE_STATUSES},
+}
 
 # The steps a shopper sees on the order page, per delivery method.
 TIMELINE = {
@@ -95,9 +132,11 @@ def next_status(status: str, event: str, delivery: str) -> OrderStatus:
 
 
 def allowed_events(status: str, delivery: str) -> list[OrderEvent]:
-    """Events the admin may apply now, in table order."""
+    """Events a person may apply now, in table order (payment events are the provider's)."""
     result = []
     for (from_status, event), _to in TRANSITIONS.items():
+        if event in SYSTEM_EVENTS:
+            continue
         if from_status == status and _ONLY_FOR.get(event, Delivery(delivery)) == delivery:
             result.append(event)
     return result

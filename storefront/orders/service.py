@@ -16,7 +16,7 @@ from ..cart.models import Cart
 from ..domain import N_, Invalid, NotFound
 from ..inventory import service as inventory
 from .models import Order, OrderLine, OrderStatusChange
-from .rules import RETURNS_STOCK, OrderStatus, TransitionRefused, compute_totals, next_status
+from .rules import STOCK_STATE, OrderStatus, PaymentMethod, TransitionRefused, compute_totals, next_status
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
@@ -59,9 +59,13 @@ def place_order(
     *,
     currency: str,
     shipping_fee: int,
+    hold_until: datetime | None = None,
 ) -> Order:
     """Turn the cart into an order, taking stock atomically; idempotent per checkout_key.
 
+    A cash order takes its stock and empties the cart. A card order holds its stock until
+    `hold_until` and leaves the cart alone: the caller empties it once the payment page is
+    ready, so a payment provider that is down costs the shopper nothing.
     Raises OutOfStock (naming the lines) or Invalid; the caller rolls back, so the cart and
     the stock are then exactly as they were.
     """
@@ -76,11 +80,16 @@ def place_order(
     if not items:
         raise Invalid(N_("Your cart is empty."))
     totals = compute_totals(carts.priced_lines(items), details.delivery_method, shipping_fee)
+    by_card = details.payment_method == PaymentMethod.CARD
+    if by_card and hold_until is None:
+        raise ValueError("a card order needs a hold deadline")
+    status = OrderStatus.AWAITING_PAYMENT if by_card else OrderStatus.PLACED
     order = Order(
         token=secrets.token_urlsafe(24),
         reference=new_reference(),
         checkout_key=checkout_key,
-        status=OrderStatus.PLACED,
+        status=status,
+        hold_expires_at=hold_until if by_card else None,
         currency=currency,
         subtotal=totals.subtotal,
         shipping=totals.shipping,
@@ -102,15 +111,15 @@ def place_order(
                 quantity=item.quantity,
             )
         )
-    order.history.append(
-        OrderStatusChange(from_status=None, to_status=OrderStatus.PLACED, event="place", created_at=now)
-    )
+    order.history.append(OrderStatusChange(from_status=None, to_status=status, event="place", created_at=now))
     session.add(order)
     session.flush()
-    inventory.take_stock(session, [(i.variant.id, i.quantity) for i in items], order.id, now)
-    carts.empty_cart(session, cart)
-    session.flush()
-    analytics.record_purchase(session, order, cart.token, now)
+    lines = [(i.variant.id, i.quantity) for i in items]
+    inventory.move_stock(session, lines, "none", STOCK_STATE[status], order.id, now)
+    if not by_card:
+        carts.empty_cart(session, cart)
+        session.flush()
+        analytics.record_purchase(session, order, cart.token, now)
     return order
 
 
@@ -131,7 +140,9 @@ def apply_event(
     """Move an order along the lifecycle table; the one place an order's status changes.
 
     The UPDATE is guarded by the status we read, so two people pressing "cancel" at once
-    cancel (and restock) once; the loser gets TransitionRefused.
+    cancel (and restock) once; the loser gets TransitionRefused. The stock follows the
+    statuses' STOCK_STATE (a hold becomes a take on payment, is released on expiry; a cancel
+    gives back what was taken); taking can raise OutOfStock, and the caller rolls back.
     """
     from_status = order.status
     to_status = next_status(from_status, event, order.delivery_method)
@@ -155,8 +166,10 @@ def apply_event(
             created_at=now,
         )
     )
-    if event in RETURNS_STOCK:
-        inventory.return_stock(session, [(ln.variant_id, ln.quantity) for ln in order.lines], order.id, now, user_id)
+    lines = [(ln.variant_id, ln.quantity) for ln in order.lines]
+    inventory.move_stock(
+        session, lines, STOCK_STATE[OrderStatus(from_status)], STOCK_STATE[to_status], order.id, now, user_id
+    )
     session.flush()
     session.expire(order)
     return order

@@ -14,9 +14,15 @@ from ..clock import utcnow
 from ..domain import DomainError
 from ..extensions import db
 from ..inventory.rules import OutOfStock
+from ..payments import flows
+from ..payments import service as payments
+from ..payments.provider import ProviderError, card_enabled, provider_for
+from ..payments.rules import deadlines
+from ..payments.views import payment_urls
 from . import service
 from .forms import CheckoutForm
-from .rules import TIMELINE, Delivery, compute_totals
+from .models import Order
+from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, compute_totals
 
 bp = Blueprint("orders", __name__)
 
@@ -55,47 +61,78 @@ def checkout():
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
-    form = CheckoutForm(checkout_key=secrets.token_urlsafe(24), country=current_app.config["SHOP_COUNTRY"])
+    form = CheckoutForm(
+        checkout_key=secrets.token_urlsafe(24), country=current_app.config["SHOP_COUNTRY"], card=card_enabled()
+    )
     return _render_checkout(form, items)
 
 
 @bp.post("/checkout")
 def place_order():
-    """Place the order: validate, take stock atomically, empty the cart, show the order."""
-    form = CheckoutForm()
+    """Place the order: validate, take (cash) or hold (card) stock atomically, then show or pay it."""
+    form = CheckoutForm(card=card_enabled())
     cart = current_cart()
     items = carts.cart_items(cart)
     if form.validate_on_submit():
         existing = service.find_by_checkout_key(db.session, form.checkout_key.data)
-        if existing is not None:  # the same form sent twice: show the order it already made
-            return redirect(url_for("orders.view", token=existing.token), code=303)
+        if existing is not None:  # the same form sent twice: show (or pay) the order it already made
+            return _after_placing(existing, form, None)
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
     if form.errors:
         return _render_checkout(form, items, _("Please check the fields marked below."), status=422)
     try:
-        order = service.place_order(
-            db.session,
-            cart,
-            _details(form),
-            form.checkout_key.data,
-            utcnow(),
-            currency=current_app.config["SHOP_CURRENCY"],
-            shipping_fee=current_app.config["SHIPPING_FLAT_FEE"],
-        )
+        order = _place(form, cart)
         db.session.commit()
     except (DomainError, IntegrityError) as err:
         db.session.rollback()
         # The same form sent twice at once: the other request placed the order meanwhile.
         existing = service.find_by_checkout_key(db.session, form.checkout_key.data)
         if existing is not None:
-            return redirect(url_for("orders.view", token=existing.token), code=303)
+            return _after_placing(existing, form, None)
         if isinstance(err, IntegrityError):
             raise
         return _refused_checkout(form, err)
-    response = redirect(url_for("orders.view", token=order.token), code=303)
-    return _no_store(set_cart_cookies(response, None, 0))
+    return _after_placing(order, form, cart.id)
+
+
+def _place(form: CheckoutForm, cart) -> Order:
+    """Place the order in this request's transaction; a card order also opens its payment."""
+    now = utcnow()
+    details = _details(form)
+    by_card = details.payment_method == PaymentMethod.CARD
+    closes_at, hold_until = deadlines(now) if by_card else (None, None)
+    payments.release_stale_holds(db.session, now)  # stock held by abandoned payments is for sale again
+    order = service.place_order(
+        db.session,
+        cart,
+        details,
+        form.checkout_key.data,
+        now,
+        currency=current_app.config["SHOP_CURRENCY"],
+        shipping_fee=current_app.config["SHIPPING_FLAT_FEE"],
+        hold_until=hold_until,
+    )
+    if by_card:
+        payments.open_payment(db.session, order, PaymentMethod.CARD, cart.token, closes_at, now)
+    return order
+
+
+def _after_placing(order: Order, form: CheckoutForm, cart_id: int | None):
+    """Show a placed order, or send a card order to its payment page (the same page every time)."""
+    token = order.token
+    provider = provider_for(order.payment_method)
+    if order.status != OrderStatus.AWAITING_PAYMENT or provider is None:
+        return _no_store(set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0))
+    try:
+        page = flows.start_checkout(db.session, provider, order.id, cart_id, *payment_urls(token))
+    except ProviderError as err:
+        # The hold is released and the cart is as it was: try again, or pay cash.
+        form.checkout_key.data = secrets.token_urlsafe(24)
+        message = _("%(problem)s Nothing was charged: you can try again or pay in cash.", problem=err.message)
+        return _render_checkout(form, carts.cart_items(current_cart()), message, status=err.status_code)
+    return _no_store(set_cart_cookies(redirect(page.url, code=303), None, 0))
 
 
 def _refused_checkout(form: CheckoutForm, err: DomainError):
@@ -139,6 +176,10 @@ def view(token: str):
     order = service.find_order(db.session, token)
     reached = {change.to_status: change.created_at for change in order.history}
     html = render_template(
-        "orders/order.html", order=order, timeline=TIMELINE[Delivery(order.delivery_method)], reached=reached
+        "orders/order.html",
+        order=order,
+        timeline=TIMELINE[Delivery(order.delivery_method)],
+        reached=reached,
+        payment=payments.payment_of(db.session, order.id),
     )
     return _no_store(current_app.make_response(html))

@@ -1,0 +1,176 @@
+"""Payment use-cases that talk to the provider: database steps with network calls between them.
+
+These are the one exception to "the view commits once": each database step runs in its own
+short write_transaction and commits before the provider is called, because no row lock may be
+held across a network call (a slow Stripe would otherwise stall every checkout, and on SQLite
+every writer). Each step is safe to repeat: guarded UPDATEs and idempotency keys make the
+webhook, the shopper's return, the sweep and any retry land on the same single outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..cart.models import Cart
+from ..clock import utcnow
+from ..db import write_transaction
+from ..orders.models import Order
+from . import service
+from .models import Refund
+from .provider import PaymentProvider, ProviderError, ProviderEvent, ProviderUnreachable
+from .rules import RefundStatus
+
+log = logging.getLogger(__name__)
+SOLD_OUT_NOTE = "Sold out before the payment arrived."
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    """Where to send the shopper to pay."""
+
+    url: str
+
+
+def start_checkout(
+    session: Session,
+    provider: PaymentProvider,
+    order_id: int,
+    cart_id: int | None,
+    success_url: str,
+    cancel_url: str,
+    clock: Clock = utcnow,
+) -> PaymentPage:
+    """Open (or reopen) the payment page of a placed card order; the cart empties once it is open.
+
+    Raises ProviderError after giving the held stock back, so the shopper, whose cart is
+    untouched, can try again or choose cash.
+    """
+    with write_transaction(session):
+        order = session.get(Order, order_id)
+        payment = service.payment_of(session, order_id)
+        if payment.checkout_url:  # a double click, or the other tab got here first
+            return PaymentPage(payment.checkout_url)
+        request = service.checkout_request(order, payment, success_url, cancel_url)
+        payment_id = payment.id
+    try:
+        page = provider.start(request)  # the same key: the same page, however often we ask
+    except ProviderError:
+        with write_transaction(session):
+            service.abandon(session, payment_id, clock())
+        raise
+    with write_transaction(session):
+        cart = session.get(Cart, cart_id) if cart_id is not None else None
+        service.record_session(session, payment_id, page, cart, clock())
+        url = service.payment_of(session, order_id).checkout_url
+    return PaymentPage(url or page.url)
+
+
+def fulfil_checkout(
+    session: Session,
+    provider: PaymentProvider,
+    session_ref: str,
+    clock: Clock = utcnow,
+    notification: ProviderEvent | None = None,
+) -> service.Outcome:
+    """Apply what the provider says about a payment page, any number of times, concurrently.
+
+    Called by the webhook (with its `notification`, recorded so a redelivery is recognised),
+    by the shopper's return from the payment page, and by the sweep. A payment that arrives
+    after its goods sold out is refunded here and now (or by the next sweep if that fails).
+    """
+    page = provider.get_checkout(session_ref)  # before any transaction: no lock while we wait
+    with write_transaction(session):
+        if notification is not None and not service.claim_notification(session, notification, provider.method, clock()):
+            return service.Outcome()
+        outcome = service.apply_checkout(session, page, clock())
+    if outcome.refund_due:
+        settle_due_refunds(session, provider, clock)
+    return outcome
+
+
+def refund(
+    session: Session,
+    provider: PaymentProvider,
+    order_id: int,
+    amount: int,
+    key: str,
+    user_id: int | None,
+    reason: str = "",
+    clock: Clock = utcnow,
+) -> Refund:
+    """Refund part or all of an order's payment, once per key, and return the refund row.
+
+    The amount is booked first (so concurrent refunds cannot exceed the payment), then asked
+    of the provider with the same key every time; an unanswered request stays pending and is
+    retried by the sweep, a refused one gives its amount back.
+    """
+    with write_transaction(session):
+        booked = service.begin_refund(session, order_id, amount, key, clock(), user_id, reason)
+        refund_id, status = booked.id, booked.status
+        payment_ref = service.payment_of(session, order_id).payment_ref
+    if status != RefundStatus.PENDING:
+        return _reload(session, refund_id)
+    return _ask_refund(session, provider, refund_id, payment_ref, amount, key, clock)
+
+
+def _ask_refund(
+    session: Session, provider: PaymentProvider, refund_id: int, payment_ref: str, amount: int, key: str, clock: Clock
+) -> Refund:
+    """Ask the provider for a booked refund and record its answer (pending if none came)."""
+    try:
+        result = provider.refund(payment_ref, amount, key)
+    except ProviderUnreachable:
+        log.warning("refund %s unanswered; it stays pending and the sweep retries it", refund_id)
+        return _reload(session, refund_id)  # outcome unknown: retried later with the same key
+    except ProviderError as err:
+        with write_transaction(session):
+            service.finish_refund(session, refund_id, None, err.message, clock())
+        raise
+    with write_transaction(session):
+        service.finish_refund(session, refund_id, result, "", clock())
+    return _reload(session, refund_id)
+
+
+def _reload(session: Session, refund_id: int) -> Refund:
+    """The refund row as it is now (in a fresh read)."""
+    return session.get(Refund, refund_id)
+
+
+def settle_due_refunds(session: Session, provider: PaymentProvider, clock: Clock = utcnow) -> int:
+    """Refund in full what the shop owes (late payments for sold-out goods); retry pending refunds."""
+    settled = 0
+    with write_transaction(session):
+        owed = [
+            (p.order_id, p.amount - p.amount_refunded, p.idempotency_key) for p in service.refund_due_payments(session)
+        ]
+        pending = [
+            (r.id, r.order_id, r.amount, r.idempotency_key, r.payment.payment_ref)
+            for r in service.pending_refunds(session)
+        ]
+    for order_id, amount, key in owed:
+        try:
+            done = refund(session, provider, order_id, amount, f"sold-out-{key}", None, SOLD_OUT_NOTE, clock)
+            settled += done.status == RefundStatus.SUCCEEDED
+        except ProviderError:
+            log.warning("automatic refund of order %s was refused", order_id, exc_info=True)
+    for refund_id, _order_id, amount, key, payment_ref in pending:
+        try:
+            done = _ask_refund(session, provider, refund_id, payment_ref, amount, key, clock)
+            settled += done.status == RefundStatus.SUCCEEDED
+        except ProviderError:
+            log.warning("refund %s was refused", refund_id, exc_info=True)
+    return settled
+
+
+def sweep(session: Session, provider: PaymentProvider | None, clock: Clock = utcnow) -> tuple[int, int]:
+    """Release holds past their deadline; then settle refunds owed. Returns (released, refunded)."""
+    with write_transaction(session):
+        released = service.release_stale_holds(session, clock())
+    refunded = settle_due_refunds(session, provider, clock) if provider is not None else 0
+    return released, refunded

@@ -1,0 +1,82 @@
+"""Pure payment rules: payment states, how long stock is held, what a refund may be. No Flask here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from ..domain import N_, Invalid
+from ..money import format_amount_plain
+from ..orders.rules import OrderEvent
+from .provider import SessionState
+
+# Stripe lets a Checkout Session live 30 minutes at least; one more keeps clear of clock skew.
+SESSION_MINUTES = 31
+# The hold outlives the page a little, so a payment made in its last second still finds its stock.
+HOLD_GRACE_MINUTES = 5
+
+
+class PaymentStatus(StrEnum):
+    """Where an online payment stands."""
+
+    PENDING = "pending"  # the page is open, or a slow payment is on its way
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+class RefundStatus(StrEnum):
+    """Where a refund stands."""
+
+    PENDING = "pending"  # asked for; the provider's answer is not in yet
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+# What the provider's news means for the payment and for the order.
+STATUS_FOR_STATE = {
+    SessionState.OPEN: PaymentStatus.PENDING,
+    SessionState.PROCESSING: PaymentStatus.PENDING,
+    SessionState.PAID: PaymentStatus.PAID,
+    SessionState.FAILED: PaymentStatus.FAILED,
+    SessionState.EXPIRED: PaymentStatus.EXPIRED,
+}
+ORDER_EVENT_FOR_STATE = {
+    SessionState.PAID: OrderEvent.PAY,
+    SessionState.FAILED: OrderEvent.EXPIRE,
+    SessionState.EXPIRED: OrderEvent.EXPIRE,
+}
+# A payment may only move forward: nothing leaves "paid", and a failed or expired page can
+# still turn out paid (a payment racing the expiry), never back to pending.
+MAY_BECOME = {
+    PaymentStatus.PENDING: frozenset({PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.EXPIRED}),
+    PaymentStatus.FAILED: frozenset({PaymentStatus.PAID}),
+    PaymentStatus.EXPIRED: frozenset({PaymentStatus.PAID}),
+    PaymentStatus.PAID: frozenset(),
+}
+
+
+def came_from(new: PaymentStatus) -> list[PaymentStatus]:
+    """The statuses a payment may be in to move to `new` (for a guarded UPDATE)."""
+    return [old for old, targets in MAY_BECOME.items() if new in targets]
+
+
+def deadlines(now: datetime) -> tuple[datetime, datetime]:
+    """When the payment page closes, and when the held stock is released (a little later)."""
+    closes = now + timedelta(minutes=SESSION_MINUTES)
+    return closes, closes + timedelta(minutes=HOLD_GRACE_MINUTES)
+
+
+def check_refund(amount: int, paid: int, already_refunded: int, currency: str) -> None:
+    """A refund is positive and at most what is left of the payment; Invalid otherwise."""
+    if amount <= 0:
+        raise Invalid(N_("Enter an amount above zero."))
+    left = paid - already_refunded
+    if left <= 0:
+        raise Invalid(N_("This payment has already been refunded in full."))
+    if amount > left:
+        raise Invalid(
+            N_("At most %(left)s %(currency)s can still be refunded."),
+            left=format_amount_plain(left, currency),
+            currency=currency,
+        )

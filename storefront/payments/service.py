@@ -1,0 +1,318 @@
+"""Payment use-cases on the database only: each flushes, none commits, none talks to the provider.
+
+The provider calls sit between these steps in storefront.payments.flows. Every state change
+here is a guarded UPDATE (WHERE the status is still what we read), so the webhook, the
+shopper's return and the sweep can all run the same step at once and it happens once.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..analytics import service as analytics
+from ..analytics.rules import cart_hash
+from ..cart import service as carts
+from ..cart.models import Cart
+from ..domain import N_, Conflict, NotFound
+from ..inventory.rules import OutOfStock
+from ..orders import service as orders
+from ..orders.models import Order
+from ..orders.rules import OrderEvent, OrderStatus, TransitionRefused
+from .models import Payment, ProviderNotification, Refund
+from .provider import CheckoutLine, CheckoutRequest, CheckoutSession, ProviderEvent, RefundResult, SessionState
+from .rules import (
+    ORDER_EVENT_FOR_STATE,
+    STATUS_FOR_STATE,
+    PaymentStatus,
+    RefundStatus,
+    came_from,
+    check_refund,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What applying the provider's news did."""
+
+    known: bool = True  # False: the page is not one of ours
+    paid_now: bool = False  # this call moved the payment to paid
+    refund_due: bool = False  # paid, but the goods were gone: the money must go back
+
+
+def open_payment(
+    session: Session, order: Order, method: str, cart_token: str | None, closes_at: datetime, now: datetime
+) -> Payment:
+    """The pending payment of a just-placed card order (one per order); its page closes at `closes_at`."""
+    payment = Payment(
+        order_id=order.id,
+        provider=method,
+        status=PaymentStatus.PENDING,
+        amount=order.total,
+        currency=order.currency,
+        idempotency_key=secrets.token_urlsafe(24),
+        cart_hash=cart_hash(cart_token),
+        expires_at=closes_at,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def payment_of(session: Session, order_id: int) -> Payment | None:
+    """An order's online payment, if it has one."""
+    return session.scalars(select(Payment).where(Payment.order_id == order_id)).first()
+
+
+def checkout_request(order: Order, payment: Payment, success_url: str, cancel_url: str) -> CheckoutRequest:
+    """The payment page's contents, from the order's own lines and prices (never the browser's)."""
+    lines = [
+        CheckoutLine(ln.title + (f" ({ln.variant_name})" if ln.variant_name else ""), ln.unit_price, ln.quantity)
+        for ln in order.lines
+    ]
+    if order.shipping:
+        lines.append(CheckoutLine("Delivery", order.shipping, 1))
+    return CheckoutRequest(
+        order_id=order.id,
+        reference=order.reference,
+        currency=order.currency,
+        lines=tuple(lines),
+        email=order.email,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        expires_at=payment.expires_at,
+        idempotency_key=f"checkout-{payment.idempotency_key}",
+    )
+
+
+def record_session(session: Session, payment_id: int, page: CheckoutSession, cart: Cart | None, now: datetime) -> None:
+    """Remember the payment page opened for the payment (first writer wins) and empty the cart."""
+    session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.session_ref.is_(None))
+        .values(session_ref=page.ref, checkout_url=page.url, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if cart is not None:
+        carts.empty_cart(session, cart)
+    session.flush()
+
+
+def abandon(session: Session, payment_id: int, now: datetime) -> None:
+    """The payment page could not be opened: the payment failed and the held stock goes back."""
+    payment = session.get(Payment, payment_id)
+    if payment is None or not _move_payment(session, payment, PaymentStatus.FAILED, now):
+        return
+    _order_event(session, payment.order_id, OrderEvent.EXPIRE, now, N_("The payment page could not be opened."))
+
+
+def claim_notification(session: Session, event: ProviderEvent, provider: str, now: datetime) -> bool:
+    """Record a provider event as applied; False when it was already (a redelivery)."""
+    values = {
+        "id": event.id,
+        "provider": provider,
+        "type": event.type[:80],
+        "session_ref": event.session_ref,
+        "received_at": now,
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ProviderNotification).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    return session.execute(stmt).rowcount == 1
+
+
+def apply_checkout(session: Session, page: CheckoutSession, now: datetime) -> Outcome:
+    """Bring the payment and its order in line with what the provider says about the page."""
+    payment = session.scalars(select(Payment).where(Payment.session_ref == page.ref)).first()
+    if payment is None:
+        return Outcome(known=False)
+    new_status = STATUS_FOR_STATE[page.state]
+    if new_status == PaymentStatus.PENDING:
+        return Outcome()
+    if new_status == PaymentStatus.PAID and (page.amount, page.currency) != (payment.amount, payment.currency):
+        # Never happens with pages we opened ourselves; refuse to fulfil rather than guess.
+        log.error(
+            "payment %s: paid %s %s, expected %s %s",
+            payment.id,
+            page.amount,
+            page.currency,
+            payment.amount,
+            payment.currency,
+        )
+        return Outcome()
+    if not _move_payment(session, payment, new_status, now, payment_ref=page.payment_ref):
+        return Outcome()  # already applied (a redelivery, or the other path got here first)
+    if new_status != PaymentStatus.PAID:
+        _order_event(session, payment.order_id, OrderEvent.EXPIRE, now, "")
+        return Outcome()
+    return _settle_paid_order(session, payment, now)
+
+
+def _settle_paid_order(session: Session, payment: Payment, now: datetime) -> Outcome:
+    """The money arrived: the order goes ahead, or, if its goods are gone, is cancelled and refunded."""
+    order = session.get(Order, payment.order_id)
+    try:
+        with session.begin_nested():  # a late payment may find the stock gone: undo just this
+            orders.apply_event(session, order, ORDER_EVENT_FOR_STATE[SessionState.PAID], now)
+    except (OutOfStock, TransitionRefused):
+        session.refresh(order)
+        if order.status == OrderStatus.UNPAID:
+            orders.apply_event(session, order, OrderEvent.CANCEL, now, note="Sold out before the payment arrived.")
+        session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id)
+            .values(refund_due=True, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.flush()
+        return Outcome(paid_now=True, refund_due=True)
+    analytics.record_purchase(session, order, None, now, cart_hash=payment.cart_hash)
+    return Outcome(paid_now=True)
+
+
+def _move_payment(
+    session: Session, payment: Payment, new: PaymentStatus, now: datetime, payment_ref: str | None = None
+) -> bool:
+    """One guarded step of the payment's status; False when someone else already took it."""
+    values: dict = {"status": new, "updated_at": now}
+    if new == PaymentStatus.PAID:
+        values.update(paid_at=now, payment_ref=payment_ref)
+    result = session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status.in_(came_from(new)))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(payment)
+    return result.rowcount == 1
+
+
+def _order_event(session: Session, order_id: int, event: OrderEvent, now: datetime, note: str) -> None:
+    """Apply a payment-driven event to the order unless the order has moved on already."""
+    order = session.get(Order, order_id)
+    with suppress(TransitionRefused):  # e.g. the sweep expired it a moment ago
+        orders.apply_event(session, order, event, now, note=note)
+
+
+def release_stale_holds(session: Session, now: datetime, limit: int = 200) -> int:
+    """Expire card orders whose payment window has passed, giving their held stock back."""
+    stmt = (
+        select(Order.id)
+        .where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.hold_expires_at < now)
+        .order_by(Order.hold_expires_at)
+        .limit(limit)
+    )
+    released = 0
+    for order_id in session.scalars(stmt).all():
+        payment = payment_of(session, order_id)
+        if payment is not None:
+            _move_payment(session, payment, PaymentStatus.EXPIRED, now)
+        order = session.get(Order, order_id)
+        try:
+            orders.apply_event(session, order, OrderEvent.EXPIRE, now, note="The payment window closed.")
+            released += 1
+        except TransitionRefused:
+            continue
+    return released
+
+
+def has_stale_holds(session: Session, now: datetime) -> bool:
+    """True when some card order's hold is past its deadline (a cheap indexed check)."""
+    stmt = select(Order.id).where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.hold_expires_at < now).limit(1)
+    return session.scalar(stmt) is not None
+
+
+def begin_refund(
+    session: Session, order_id: int, amount: int, key: str, now: datetime, user_id: int | None, reason: str = ""
+) -> Refund:
+    """Book a refund before asking the provider (same key: the same refund, never a second one)."""
+    existing = session.scalars(select(Refund).where(Refund.idempotency_key == key)).first()
+    if existing is not None:
+        return existing
+    payment = payment_of(session, order_id)
+    if payment is None or payment.status != PaymentStatus.PAID:
+        raise Conflict(N_("Only an order paid online can be refunded here."))
+    check_refund(amount, payment.amount, payment.amount_refunded, payment.currency)
+    booked = session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.amount_refunded + amount <= Payment.amount)
+        .values(amount_refunded=Payment.amount_refunded + amount, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if booked.rowcount != 1:
+        raise Conflict(N_("Another refund was made meanwhile; reload the page and check the amount."))
+    refund = Refund(
+        payment_id=payment.id,
+        order_id=order_id,
+        amount=amount,
+        idempotency_key=key,
+        status=RefundStatus.PENDING,
+        reason=reason[:200],
+        user_id=user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(refund)
+    session.flush()
+    return refund
+
+
+def finish_refund(session: Session, refund_id: int, result: RefundResult | None, error: str, now: datetime) -> Refund:
+    """The provider's answer: accepted (result) or refused (error); applied once."""
+    refund = session.get(Refund, refund_id)
+    if refund is None:
+        raise NotFound(N_("That refund does not exist."))
+    status = RefundStatus.SUCCEEDED if result is not None else RefundStatus.FAILED
+    values: dict = {"status": status, "updated_at": now, "error": error[:300]}
+    if result is not None:
+        values["provider_ref"] = result.ref
+    moved = session.execute(
+        update(Refund)
+        .where(Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(refund)
+    if moved.rowcount == 1:
+        if result is None:  # give the booked amount back: it was never refunded
+            session.execute(
+                update(Payment)
+                .where(Payment.id == refund.payment_id)
+                .values(amount_refunded=Payment.amount_refunded - refund.amount, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        else:
+            order = session.get(Order, refund.order_id)
+            analytics.record_refund(session, order, refund.amount, now)
+    session.flush()
+    return refund
+
+
+def refund_due_payments(session: Session) -> list[Payment]:
+    """Payments the shop owes back in full (paid after their goods sold out) not yet refunded."""
+    stmt = select(Payment).where(Payment.refund_due.is_(True), Payment.amount_refunded < Payment.amount)
+    return list(session.scalars(stmt))
+
+
+def pending_refunds(session: Session) -> list[Refund]:
+    """Refunds asked for whose answer never came (to retry with their own key)."""
+    return list(session.scalars(select(Refund).where(Refund.status == RefundStatus.PENDING).order_by(Refund.id)))
+
+
+def refunded_total(session: Session, order_id: int) -> int:
+    """Money given back on an order so far."""
+    stmt = select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.order_id == order_id, Refund.status == RefundStatus.SUCCEEDED
+    )
+    return int(session.scalar(stmt))

@@ -1,0 +1,160 @@
+"""Card payments through Stripe Checkout (the hosted payment page); the only module that imports stripe.
+
+Every call carries an idempotency key where Stripe creates something, so a retry (ours, or the
+library's own network retries) never opens a second page or refunds twice. Stripe's answers are
+turned into the provider interface's plain values; its errors into ProviderError subclasses.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import stripe
+
+from ..domain import N_
+from ..orders.rules import PaymentMethod
+from .provider import (
+    CheckoutRequest,
+    CheckoutSession,
+    ProviderEvent,
+    ProviderRefused,
+    ProviderUnreachable,
+    RefundResult,
+    SessionState,
+    WebhookRejected,
+)
+
+PAID = frozenset({"paid", "no_payment_required"})
+# A completed-but-unpaid session with its payment intent in one of these has failed for good.
+FAILED_INTENT = frozenset({"requires_payment_method", "canceled"})
+
+
+class StripeProvider:
+    """Stripe Checkout in payment mode, with prices from the server's own order lines."""
+
+    method = PaymentMethod.CARD
+    online = True
+    page_origin = "https://checkout.stripe.com"  # where the shopper pays
+
+    def __init__(
+        self,
+        secret_key: str,
+        webhook_secret: str,
+        *,
+        http_client: stripe.HTTPClient | None = None,
+        max_network_retries: int = 2,
+    ) -> None:
+        self._client = stripe.StripeClient(secret_key, http_client=http_client, max_network_retries=max_network_retries)
+        self._webhook_secret = webhook_secret
+
+    def start(self, request: CheckoutRequest) -> CheckoutSession:
+        """Open a hosted payment page for the order (the same page again for the same key)."""
+        params: dict = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": line.unit_amount,
+                        "product_data": {"name": line.name[:250]},
+                    },
+                    "quantity": line.quantity,
+                }
+                for line in request.lines
+            ],
+            "client_reference_id": str(request.order_id),
+            "metadata": {"order_id": str(request.order_id), "order_reference": request.reference},
+            "payment_intent_data": {"metadata": {"order_id": str(request.order_id)}},
+            "expires_at": _timestamp(request.expires_at),
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+        }
+        if request.email:
+            params["customer_email"] = request.email
+        with _errors():
+            session = self._client.v1.checkout.sessions.create(params, {"idempotency_key": request.idempotency_key})
+        return _session(session)
+
+    def get_checkout(self, ref: str) -> CheckoutSession:
+        """The page's current state, with its payment intent (to tell a bounced payment apart)."""
+        with _errors():
+            session = self._client.v1.checkout.sessions.retrieve(ref, {"expand": ["payment_intent"]})
+        return _session(session)
+
+    def refund(self, payment_ref: str, amount: int, idempotency_key: str) -> RefundResult:
+        """Refund part or all of a payment; the same key never refunds twice."""
+        with _errors():
+            refund = self._client.v1.refunds.create(
+                {"payment_intent": payment_ref, "amount": amount}, {"idempotency_key": idempotency_key}
+            )
+        data = refund.to_dict()
+        return RefundResult(ref=data["id"], amount=data["amount"], status=data.get("status") or "pending")
+
+    def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
+        """A webhook event, after checking its signature and age on the raw body."""
+        if not self._webhook_secret:
+            raise WebhookRejected("STRIPE_WEBHOOK_SECRET is not set")
+        try:
+            event = self._client.construct_event(payload, signature, self._webhook_secret)
+        except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError) as exc:
+            raise WebhookRejected(str(exc)) from exc
+        data = event.to_dict()
+        obj = (data.get("data") or {}).get("object") or {}
+        session_ref = obj.get("id") if obj.get("object") == "checkout.session" else None
+        return ProviderEvent(id=str(data.get("id", "")), type=str(data.get("type", "")), session_ref=session_ref)
+
+
+class _errors:
+    """Turn Stripe's exceptions into the provider interface's."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, _tb) -> bool:
+        if exc is None:
+            return False
+        if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError):
+            raise ProviderUnreachable(N_("The card payment service did not answer. Please try again.")) from exc
+        if isinstance(exc, stripe.APIError) and getattr(exc, "http_status", None) in (None, 500, 502, 503, 504):
+            raise ProviderUnreachable(N_("The card payment service did not answer. Please try again.")) from exc
+        if isinstance(exc, stripe.StripeError):
+            raise ProviderRefused(
+                N_("The card payment service refused: %(reason)s"), reason=exc.user_message or ""
+            ) from exc
+        return False
+
+
+def _session(stripe_session: stripe.checkout.Session) -> CheckoutSession:
+    """Stripe's Checkout Session as the provider interface's value."""
+    session = stripe_session.to_dict()
+    intent = session.get("payment_intent")
+    intent_id = intent if isinstance(intent, str) else (intent.get("id") if intent else None)
+    intent_status = intent.get("status") if intent is not None and not isinstance(intent, str) else None
+    order_id = session.get("client_reference_id") or (session.get("metadata") or {}).get("order_id")
+    expires = session.get("expires_at")
+    return CheckoutSession(
+        ref=session["id"],
+        url=session.get("url"),
+        state=_state(session.get("status"), session.get("payment_status"), intent_status),
+        order_id=int(order_id) if order_id and str(order_id).isdigit() else None,
+        amount=session.get("amount_total") or 0,
+        currency=(session.get("currency") or "").upper(),
+        payment_ref=intent_id,
+        expires_at=datetime.fromtimestamp(expires, UTC).replace(tzinfo=None) if expires else None,
+    )
+
+
+def _state(status: str | None, payment_status: str | None, intent_status: str | None) -> SessionState:
+    """Stripe's (status, payment_status, intent status) as one SessionState."""
+    if payment_status in PAID and status == "complete":
+        return SessionState.PAID
+    if status == "expired":
+        return SessionState.EXPIRED
+    if status == "complete":
+        return SessionState.FAILED if intent_status in FAILED_INTENT else SessionState.PROCESSING
+    return SessionState.OPEN
+
+
+def _timestamp(moment: datetime) -> int:
+    """A naive UTC datetime as Unix seconds."""
+    return int(moment.replace(tzinfo=UTC).timestamp())

@@ -1,0 +1,119 @@
+"""Payment routes: the provider's webhook, the shopper's return and "pay now", and refunds in admin.
+
+The webhook and the shopper's return both call flows.fulfil_checkout, which owns its short
+transactions (see flows.py), so these views never commit themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+
+from ..clock import utcnow
+from ..db import write_transaction
+from ..extensions import csrf, db, limiter
+from ..orders import service as orders
+from ..orders.rules import OrderStatus, PaymentMethod
+from . import flows, service
+from .provider import ProviderError, WebhookRejected, provider_for
+
+log = logging.getLogger(__name__)
+bp = Blueprint("payments", __name__)
+
+# Checkout Session events we act on; every other type is acknowledged and ignored.
+HANDLED_EVENTS = frozenset(
+    {
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+    }
+)
+SWEEP_EVERY_SECONDS = 30.0
+_last_sweep = [0.0]  # per process
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+@limiter.exempt
+def stripe_webhook():
+    """Stripe's notifications: verified on the raw body, applied once, answered 2xx when done."""
+    provider = provider_for(PaymentMethod.CARD)
+    if provider is None:
+        abort(404)
+    try:
+        event = provider.parse_event(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
+    except WebhookRejected as exc:
+        log.warning("webhook refused: %s", exc)
+        return jsonify(error="invalid_signature", message="The signature, timestamp or body is not valid."), 400
+    if event.type not in HANDLED_EVENTS or not event.session_ref:
+        return jsonify(received=True, handled=False)
+    try:
+        outcome = flows.fulfil_checkout(db.session, provider, event.session_ref, notification=event)
+    except ProviderError as err:  # Stripe retries a non-2xx answer later
+        return jsonify(error=err.code, message=str(err)), 503
+    return jsonify(received=True, handled=True, known=outcome.known)
+
+
+@bp.get("/o/<token>/paid")
+def returned(token: str):
+    """The shopper is back from the payment page: confirm the payment now, webhook or not."""
+    order = orders.find_order(db.session, token)
+    payment = service.payment_of(db.session, order.id)
+    if payment is None or not payment.session_ref:
+        return redirect(url_for("orders.view", token=token), code=303)
+    # The session id in the address is only a hint: we check the page this order opened.
+    ref, provider = payment.session_ref, provider_for(payment.provider)
+    if provider is not None:
+        try:
+            outcome = flows.fulfil_checkout(db.session, provider, ref)
+            if outcome.refund_due:
+                flash(_("Sorry: the items sold out before your payment arrived. It has been refunded in full."), "info")
+        except ProviderError:
+            flash(_("We could not confirm your payment yet. This page will show it as soon as it arrives."), "info")
+    return redirect(url_for("orders.view", token=token), code=303)
+
+
+@bp.post("/o/<token>/pay")
+def pay(token: str):
+    """Open the order's payment page again (same page, same amount: nothing is charged twice)."""
+    order = orders.find_order(db.session, token)
+    provider = provider_for(order.payment_method)
+    if order.status != OrderStatus.AWAITING_PAYMENT or provider is None or not provider.online:
+        flash(_("This order is not waiting for a payment."), "info")
+        return redirect(url_for("orders.view", token=token), code=303)
+    try:
+        page = flows.start_checkout(db.session, provider, order.id, None, *payment_urls(token))
+    except ProviderError as err:
+        flash(err.message, "error")
+        return redirect(url_for("orders.view", token=token), code=303)
+    return redirect(page.url, code=303)
+
+
+def payment_urls(token: str) -> tuple[str, str]:
+    """Where the payment page sends the shopper back: after paying, and after giving up."""
+    success = url_for("payments.returned", token=token, _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
+    return success, url_for("orders.view", token=token, _external=True)
+
+
+@bp.before_app_request
+def _sweep_stale_holds():
+    """Release expired holds now and then, even when no webhook and no cron ever come."""
+    now = time.monotonic()
+    if now - _last_sweep[0] < current_app.config.get("HOLD_SWEEP_SECONDS", SWEEP_EVERY_SECONDS):
+        return
+    _last_sweep[0] = now
+    if request.endpoint in (None, "static") or request.path.startswith(("/stripe/", "/e")):
+        return
+    try:
+        if service.has_stale_holds(db.session, utcnow()):
+            with write_transaction(db.session):
+                service.release_stale_holds(db.session, utcnow())
+        else:
+            db.session.rollback()
+    except Exception:  # the sweep must never break the page the shopper asked for
+        db.session.rollback()
+        log.exception("hold sweep failed")
