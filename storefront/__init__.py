@@ -102,7 +102,12 @@ def _register_blueprints(app: Flask) -> None:
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
+    from .sellers.admin import bp as seller_admin_bp
+    from .sellers.sharing import bp as share_bp
+    from .sellers.views import bp as seller_bp
 
     blueprints = (core_bp, catalog_bp, cart_bp, orders_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
     for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    for blueprint in (share_bp, seller_bp, seller_admin_bp):
         app.register_blueprint(blueprint)

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(purge_events)
+    app.cli.add_command(approve_commissions)
 
 
 @click.command("init-db")
@@ -82,3 +83,15 @@ def purge_events(older_than: str) -> None:
     deleted = purge(db.session, age, utcnow())
     db.session.commit()
     click.echo(f"Deleted {deleted} events older than {age.days} days.")
+
+
+@click.command("approve-commissions")
+@with_appcontext
+def approve_commissions() -> None:
+    """Approve seller commissions whose orders are paid, delivered and past the return window."""
+    from .clock import utcnow
+    from .sellers.service import approve_due
+
+    count = approve_due(db.session, utcnow())
+    db.session.commit()
+    click.echo(f"Approved {count} commissions.")

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..core.security import safe_next
 from ..extensions import db, limiter
+from .rules import home_endpoint, is_seller
 from .service import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -33,6 +34,14 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _landing(role: str, next_url: str | None) -> str:
+    """The safe `next=` page, else the account's home; sellers never land on an /admin page."""
+    target = safe_next(next_url, url_for(home_endpoint(role)))
+    if is_seller(role) and target.startswith("/admin"):
+        return url_for(home_endpoint(role))
+    return target
+
+
 def _no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -43,15 +52,14 @@ def _no_store(response):
 def login():
     """Sign in; failed attempts are limited per address (429 past the limit)."""
     form = LoginForm(next=request.args.get("next", ""))
-    target = safe_next(form.next.data, url_for("admin.dashboard"))
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(target)
+        return redirect(_landing(current_user.role, form.next.data))
     status = 200
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(target, code=303)
+            return redirect(_landing(user.role, form.next.data), code=303)
         form.password.errors.append(_("Wrong email or password."))
         status = 401
     elif request.method == "POST":

@@ -303,6 +303,14 @@ class LedgerEvent(StrEnum):
     PAYOUT = "payout"
 
 
+# Labels people read (translated where shown).
+ENTRY_LABELS = {
+    "pending": N_("Pending"),
+    "approved": N_("Approved"),
+    "paid": N_("Paid out"),
+    "reversed": N_("Reversed"),
+}
+
 P, A, PD, R = EntryStatus.PENDING, EntryStatus.APPROVED, EntryStatus.PAID, EntryStatus.REVERSED
 L = LedgerEvent
 

@@ -1,0 +1,148 @@
+"""Request side of seller links: the `?ref=CODE` hook, the attribution cookie, attribution_from_request().
+
+A shopper opening `/p/<slug>?ref=CODE` (or the shop's home page with `?ref=`) gets the normal
+page (its canonical URL has no `ref`), and, when CODE is an active seller's:
+  * one SellerClick (a reload within 30 minutes is the same click),
+  * the signed first-party cookie `ref` listing their last few seller touches (code + server
+    time), kept for the attribution window. Signed, so a shopper cannot invent or back-date a
+    touch; HttpOnly and SameSite=Lax; Secure over HTTPS (core.security finishes every cookie).
+Link-preview fetchers (chat apps) and the seller themself get the page and nothing else.
+Malformed, unknown or disabled codes: the page works, nobody is credited.
+
+At checkout, the order code calls attribution_from_request() and hands the result to
+service.credit_order(); the pure rule there decides who, if anyone, is credited.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app, g, request
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..catalog.models import Product
+from ..clock import utcnow
+from ..extensions import db
+from . import accounts, rules
+from .service import DEFAULT_ATTRIBUTION_DAYS, Attribution
+
+log = logging.getLogger(__name__)
+
+REF_ENDPOINTS = frozenset({"catalog.product", "catalog.home"})
+COOKIE_SALT = "seller-touches"
+
+
+@dataclass(frozen=True)
+class PageReferral:
+    """This page was opened through an active seller's link."""
+
+    seller_id: int
+    code: str
+    user_id: int
+    product_id: int | None
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=COOKIE_SALT)
+
+
+def _cookie_name() -> str:
+    return current_app.config.get("SELLER_COOKIE_NAME", "ref")
+
+
+def _window_days() -> int:
+    return int(current_app.config.get("SELLER_ATTRIBUTION_DAYS", DEFAULT_ATTRIBUTION_DAYS))
+
+
+def read_touches() -> list[rules.Touch]:
+    """The seller touches in this browser's signed cookie; anything tampered with or malformed is ignored."""
+    raw = request.cookies.get(_cookie_name())
+    if not raw or len(raw) > 1000:
+        return []
+    try:
+        data = _serializer().loads(raw)
+    except BadSignature:
+        return []
+    touches = []
+    for item in data if isinstance(data, list) else []:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], int)):
+            continue
+        code = rules.normalise_code(item[0] if isinstance(item[0], str) else None)
+        if code and 0 < item[1] < 2**33:
+            touches.append(rules.Touch(code, datetime.fromtimestamp(item[1], UTC).replace(tzinfo=None)))
+    return touches[: rules.MAX_TOUCHES]
+
+
+def attribution_from_request() -> Attribution:
+    """What the order code hands to service.credit_order(): this shopper's touches and the window."""
+    return Attribution(tuple(read_touches()), _window_days())
+
+
+def note_referral() -> None:
+    """Before a shop page: remember an active seller's `?ref=` for the page (share links) and the after hook."""
+    g.page_referral = None
+    if request.endpoint not in REF_ENDPOINTS or "ref" not in request.args:
+        return
+    if rules.is_link_preview(request.headers.get("User-Agent")):
+        return  # previews get the page and its Open Graph tags, never a click or a cookie
+    seller = accounts.seller_by_code(db.session, request.args.get("ref"))
+    if seller is None or not seller.active or not seller.user.active:
+        return
+    product_id = None
+    if request.endpoint == "catalog.product":
+        slug = (request.view_args or {}).get("slug", "")
+        product_id = db.session.scalar(select(Product.id).where(Product.slug == slug[:120]))
+    g.page_referral = PageReferral(seller.id, seller.code, seller.user_id, product_id)
+
+
+def record_referral(response):
+    """After a shop page opened through a seller link: count the click and set the attribution cookie."""
+    referral: PageReferral | None = g.get("page_referral")
+    if referral is None or request.method != "GET" or response.status_code != 200:
+        return response
+    if current_user.is_authenticated and current_user.id == referral.user_id:
+        return response  # a seller checking their own link is not a shopper
+    now = utcnow()
+    touches = read_touches()
+    if rules.is_new_click(touches, referral.code, now):
+        _record_click(referral, now)
+    value = [[t.code, int(t.at.replace(tzinfo=UTC).timestamp())] for t in rules.add_touch(touches, referral.code, now)]
+    response.set_cookie(
+        _cookie_name(),
+        _serializer().dumps(value),
+        max_age=_window_days() * 86400,
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
+    return response
+
+
+def _record_click(referral: PageReferral, now: datetime) -> None:
+    """Store the click in its own short transaction; a failure never breaks the shopper's page."""
+    try:
+        # End the page's read transaction first: the click's transaction then starts with its
+        # INSERT, so SQLite takes the write lock (waiting if busy) instead of failing on a stale read.
+        db.session.rollback()
+        accounts.record_click(db.session, referral.seller_id, referral.product_id, now)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not record a click for seller %s", referral.seller_id)
+
+
+def share_code() -> str | None:
+    """The ref code a share from this page carries: the signed-in seller's own, else the page's seller link."""
+    if current_user.is_authenticated and getattr(current_user, "role", "") == "seller":
+        if "own_seller_code" not in g:
+            seller = accounts.seller_for_user(db.session, current_user.id)
+            g.own_seller_code = seller.code if seller is not None and seller.active else None
+        if g.own_seller_code:
+            return g.own_seller_code
+    referral: PageReferral | None = g.get("page_referral")
+    return referral.code if referral is not None else None

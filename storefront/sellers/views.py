@@ -1,0 +1,63 @@
+"""The seller's own dashboard at /seller (phone-first): share links, clicks, orders, commission."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template, request
+from flask_login import current_user
+
+from ..auth.rules import is_seller
+from ..catalog.service import product_by_slug
+from ..clock import utcnow
+from ..extensions import db, login_manager
+from . import accounts, reports
+from .rules import ENTRY_LABELS
+
+bp = Blueprint("seller", __name__, url_prefix="/seller")
+
+
+@bp.before_request
+def _only_sellers():
+    """Signed-in sellers only; owners and staff have the admin instead (403 here)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not is_seller(current_user.role):
+        abort(403)
+    g.seller = accounts.seller_for_user(db.session, current_user.id)
+    if g.seller is None:
+        abort(403)
+    return None
+
+
+@bp.after_request
+def _private(response):
+    """Personal figures: never stored by a cache or the service worker."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def dashboard():
+    """Figures, best products, the shop link and a share link for every product."""
+    data = reports.dashboard(db.session, g.seller, utcnow(), recent=5)
+    return render_template(
+        "seller/dashboard.html",
+        seller=g.seller,
+        data=data,
+        products=reports.shareable_products(db.session),
+        labels=ENTRY_LABELS,
+    )
+
+
+@bp.get("/commissions")
+def commissions():
+    """Every commission (newest first) and every payout."""
+    data = reports.dashboard(db.session, g.seller, utcnow(), recent=200)
+    return render_template("seller/commissions.html", seller=g.seller, data=data, labels=ENTRY_LABELS)
+
+
+@bp.get("/poster")
+def poster():
+    """A printable poster: the QR code of the shop link, or of one product's link (?product=<slug>)."""
+    slug = request.args.get("product", "")
+    product = product_by_slug(db.session, slug) if slug else None
+    return render_template("seller/poster.html", seller=g.seller, product=product)
