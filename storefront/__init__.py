@@ -105,9 +105,11 @@ def _register_blueprints(app: Flask) -> None:
     from .sellers.admin import bp as seller_admin_bp
     from .sellers.sharing import bp as share_bp
     from .sellers.views import bp as seller_bp
+    from .stores.admin import bp as store_admin_bp
+    from .stores.views import bp as stores_bp
 
     blueprints = (core_bp, catalog_bp, cart_bp, orders_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    for blueprint in (share_bp, seller_bp, seller_admin_bp):
+    for blueprint in (share_bp, seller_bp, seller_admin_bp, stores_bp, store_admin_bp):
         app.register_blueprint(blueprint)

@@ -8,26 +8,31 @@ from .inventory.models import StockMovement
 from .orders.models import Order, OrderLine, OrderStatusChange
 from .payments.models import Payment, ProviderNotification, Refund
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
+from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
 __all__ = [
     "Cart",
     "CartLine",
     "Category",
     "CommissionEntry",
+    "CustomerStore",
     "Event",
     "Order",
     "OrderLine",
     "OrderStatusChange",
+    "OrderStore",
     "Payment",
     "Payout",
     "Photo",
     "Product",
+    "RevenueShare",
     "ProviderNotification",
     "Refund",
     "Seller",
     "SellerCategoryRate",
     "SellerClick",
     "StockMovement",
+    "Store",
     "User",
     "Variant",
     "VisitorSalt",

@@ -1,0 +1,72 @@
+"""The shopper's /stores page: nearest stores by shared location or typed city/postcode; choosing a store.
+
+Works without JavaScript: the shopper types a city or postcode (GET form), or picks from the
+full list. static/js/stores.js adds "Use my location" (browser geolocation fills lat/lng into a
+GET form). Choosing a store (POST with CSRF) keeps its id in the `store` cookie, which order
+placement reads through chosen_store_id() when it binds a new customer.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..core.security import safe_next
+from ..domain import DomainError
+from ..extensions import db
+from . import rules, service
+from .models import Store
+
+bp = Blueprint("stores", __name__)
+STORE_COOKIE = "store"
+STORE_COOKIE_MAX_AGE = 365 * 86400
+LIST_SIZE = 20
+
+
+def chosen_store_id() -> int | None:
+    """The store this shopper chose on /stores (from the cookie), if any; checked again by the service."""
+    raw = request.cookies.get(STORE_COOKIE, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
+
+
+def _page(status: int = 200, **context):
+    response = current_app.make_response(
+        (render_template("stores/stores.html", chosen=chosen_store_id(), **context), status)
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.get("/stores")
+def stores():
+    """Stores nearest to ?lat=&lng= (shared location) or ?q= (city or postcode); else all, by name."""
+    query = (request.args.get("q") or "").strip()[: rules.MAX_PLACE_CHARS]
+    if "lat" in request.args or "lng" in request.args:
+        try:
+            centre = rules.parse_coordinates(request.args.get("lat"), request.args.get("lng"))
+        except DomainError as err:
+            listing = [(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]]
+            return _page(400, listing=listing, error=err.message, query=query, mode="all")
+        listing = service.nearest_stores(db.session, centre, LIST_SIZE)
+        return _page(listing=listing, query=query, mode="location")
+    if query:
+        search = service.stores_near_place(db.session, query, LIST_SIZE)
+        return _page(listing=search.stores, query=query, mode="place" if search.centre else "unknown_place")
+    return _page(listing=[(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]], query="", mode="all")
+
+
+@bp.post("/stores/choose")
+def choose():
+    """Remember the shopper's store in a cookie (used when their first order binds them)."""
+    raw = request.form.get("store_id", "")
+    store = None
+    if raw.isascii() and raw.isdigit() and len(raw) < 10:
+        store = db.session.get(Store, int(raw))
+    if store is None or not store.active:
+        listing = [(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]]
+        return _page(404, listing=listing, error=_("That store is not available. Please choose another."), query="")
+    flash(_("%(name)s is now your store.", name=store.name), "success")
+    response = redirect(safe_next(request.form.get("next"), url_for("stores.stores")), code=303)
+    response.set_cookie(STORE_COOKIE, str(store.id), max_age=STORE_COOKIE_MAX_AGE, httponly=True, samesite="Lax")
+    return response
