@@ -47,13 +47,13 @@ def stores():
             centre = rules.parse_coordinates(request.args.get("lat"), request.args.get("lng"))
         except DomainError as err:
             listing = [(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]]
-            return _page(400, listing=listing, error=err.message, query=query, mode="all")
+            return _page(400, listing=listing, error=err.message, place=query, mode="all")
         listing = service.nearest_stores(db.session, centre, LIST_SIZE)
-        return _page(listing=listing, query=query, mode="location")
+        return _page(listing=listing, place=query, mode="location")
     if query:
         search = service.stores_near_place(db.session, query, LIST_SIZE)
-        return _page(listing=search.stores, query=query, mode="place" if search.centre else "unknown_place")
-    return _page(listing=[(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]], query="", mode="all")
+        return _page(listing=search.stores, place=query, mode="place" if search.centre else "unknown_place")
+    return _page(listing=[(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]], place="", mode="all")
 
 
 @bp.post("/stores/choose")
@@ -65,7 +65,7 @@ def choose():
         store = db.session.get(Store, int(raw))
     if store is None or not store.active:
         listing = [(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]]
-        return _page(404, listing=listing, error=_("That store is not available. Please choose another."), query="")
+        return _page(404, listing=listing, error=_("That store is not available. Please choose another."), place="")
     flash(_("%(name)s is now your store.", name=store.name), "success")
     response = redirect(safe_next(request.form.get("next"), url_for("stores.stores")), code=303)
     response.set_cookie(STORE_COOKIE, str(store.id), max_age=STORE_COOKIE_MAX_AGE, httponly=True, samesite="Lax")
