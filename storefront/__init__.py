@@ -59,7 +59,6 @@ def _register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     from . import models  # noqa: F401  (every table in the metadata, for Alembic too)
     from .auth.service import load_user
-
     from .payments import provider
 
     provider.init_app(app)

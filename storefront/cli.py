@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(purge_events)
     app.cli.add_command(approve_commissions)
+    from .payments.cli import expire_holds_command
+
+    app.cli.add_command(expire_holds_command)
 
 
 @click.command("init-db")

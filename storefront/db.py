@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from flask import has_request_context, request
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,8 +84,9 @@ def write_transaction(session: Session) -> Iterator[Session]:
     takes SQLite's write lock up front inside GET requests (a shopper coming back from the
     payment page). Any transaction still open (a read) is ended first.
     """
-    if session.in_transaction():
-        session.commit()
+    plain = session() if isinstance(session, scoped_session) else session
+    if plain.in_transaction():
+        plain.commit()
     token = _force_write.set(True)
     try:
         yield session

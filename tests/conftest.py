@@ -78,10 +78,10 @@ def sqlite_app(tmp_path):
     yield from _make_app(f"sqlite:///{tmp_path / 'shop.db'}", tmp_path)
 
 
-def _make_app(db_url: str, tmp_path):
+def _make_app(db_url: str, tmp_path, extra: dict | None = None):
     """Build a test app on `db_url`; SQLite gets a fresh schema (PostgreSQL was truncated)."""
     application = create_app(
-        {**_test_config(), "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media")}
+        {**_test_config(), "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **(extra or {})}
     )
     with application.app_context():
         if db_url.startswith("sqlite"):

@@ -14,6 +14,7 @@ from ..core.templating import CART_COUNT_COOKIE
 from ..domain import DomainError
 from ..errors import wants_json
 from ..extensions import db
+from ..payments import service as holds
 from . import service
 from .models import Cart
 from .rules import parse_id, parse_quantity
@@ -112,6 +113,7 @@ def add():
         variant = db.session.get(Variant, variant_id)
         quantity = parse_quantity(request.form.get("quantity", "1"), allow_zero=False, maximum=cfg["MAX_LINE_QUANTITY"])
         now = utcnow()
+        holds.release_stale_holds(db.session, now)  # units held by abandoned card payments are for sale
         cart = current_cart() or service.new_cart(db.session, now)
         line = service.add_item(
             db.session, cart, variant_id, quantity, now, cfg["MAX_LINE_QUANTITY"], cfg["MAX_CART_LINES"]

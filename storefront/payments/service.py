@@ -128,8 +128,13 @@ def claim_notification(session: Session, event: ProviderEvent, provider: str, no
         "received_at": now,
     }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(ProviderNotification).values(**values).on_conflict_do_nothing(index_elements=["id"])
-    return session.execute(stmt).rowcount == 1
+    stmt = (
+        insert(ProviderNotification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(ProviderNotification.id)  # no row back when it was already there
+    )
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def apply_checkout(session: Session, page: CheckoutSession, now: datetime) -> Outcome:

@@ -1,0 +1,144 @@
+"""Stock holds of card orders: released on expiry (webhook, command or in-request sweep); late payments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from storefront.catalog.models import Variant
+from storefront.clock import utcnow
+from storefront.extensions import db
+from storefront.orders.models import Order
+from storefront.payments.models import Payment, Refund
+from tests.builders import CHECKOUT_PICKUP, ShopClient
+
+from .conftest import deliver, pay_by_card, session_id_of
+
+
+def _stock(variant_id: int) -> tuple[int, int]:
+    db.session.expire_all()
+    variant = db.session.get(Variant, variant_id)
+    return variant.on_hand, variant.reserved
+
+
+def _order_of(session_id: str) -> Order:
+    db.session.expire_all()
+    return db.session.scalars(select(Payment).where(Payment.session_ref == session_id)).one().order
+
+
+def _hold_ran_out(app, session_id: str) -> None:
+    """Move the order's hold deadline into the past (as if 40 minutes went by)."""
+    with app.app_context():
+        order = _order_of(session_id)
+        db.session.execute(
+            update(Order).where(Order.id == order.id).values(hold_expires_at=utcnow() - timedelta(minutes=1))
+        )
+        db.session.commit()
+
+
+def test_expired_session_webhook_releases_the_hold(app, shop, coat, fake_stripe):
+    session_id = session_id_of(pay_by_card(shop, coat, 4))
+    with app.app_context():
+        assert _stock(coat) == (5, 4)
+    fake_stripe.expire(session_id)
+    assert deliver(shop.client, fake_stripe, "checkout.session.expired", session_id).status_code == 200
+    with app.app_context():
+        assert _stock(coat) == (5, 0)
+        order = _order_of(session_id)
+        assert order.status == "unpaid" and order.payment.status == "expired"
+    # A second delivery (or the sweep) changes nothing more.
+    assert deliver(shop.client, fake_stripe, "checkout.session.expired", session_id).status_code == 200
+    with app.app_context():
+        assert _stock(coat) == (5, 0)
+
+
+def test_expire_holds_command_releases_stale_holds_without_any_webhook(app, shop, coat, fake_stripe, runner):
+    fresh = ShopClient(app.test_client())
+    stale_session = session_id_of(pay_by_card(shop, coat, 2))
+    session_id_of(pay_by_card(fresh, coat, 1))
+    _hold_ran_out(app, stale_session)
+    result = runner.invoke(args=["expire-holds"])
+    assert result.exit_code == 0 and "Released 1 expired stock holds" in result.output
+    with app.app_context():
+        assert _stock(coat) == (5, 1)  # the fresh order keeps its hold
+        assert _order_of(stale_session).status == "unpaid"
+    assert "Released 0" in runner.invoke(args=["expire-holds"]).output
+
+
+def test_the_in_request_sweep_releases_stale_holds(app, shop, coat, fake_stripe):
+    app.config["HOLD_SWEEP_SECONDS"] = 0
+    session_id = session_id_of(pay_by_card(shop, coat, 5))
+    _hold_ran_out(app, session_id)
+    page = app.test_client().get("/")  # any shopper's visit
+    assert page.status_code == 200
+    with app.app_context():
+        assert _stock(coat) == (5, 0) and _order_of(session_id).status == "unpaid"
+
+
+def test_a_checkout_releases_stale_holds_before_taking_stock(app, shop, coat, fake_stripe):
+    session_id = session_id_of(pay_by_card(shop, coat, 5))  # every unit held
+    _hold_ran_out(app, session_id)
+    buyer = ShopClient(app.test_client())
+    assert buyer.add(coat, 5).status_code == 303
+    assert buyer.checkout(CHECKOUT_PICKUP).status_code == 303  # the stale hold gave way
+    with app.app_context():
+        assert _stock(coat) == (0, 0)
+
+
+def test_late_payment_with_stock_left_goes_ahead(app, shop, coat, fake_stripe, runner):
+    session_id = session_id_of(pay_by_card(shop, coat, 2))
+    _hold_ran_out(app, session_id)
+    runner.invoke(args=["expire-holds"])
+    fake_stripe.pay(session_id)  # the shopper paid in the page's last second
+    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    with app.app_context():
+        assert _order_of(session_id).status == "placed"
+        assert _stock(coat) == (3, 0)
+        assert not db.session.scalars(select(Refund)).all()
+
+
+def test_late_payment_after_the_stock_is_gone_is_refunded_never_oversold(app, shop, coat, fake_stripe, runner):
+    session_id = session_id_of(pay_by_card(shop, coat, 3))
+    _hold_ran_out(app, session_id)
+    runner.invoke(args=["expire-holds"])
+    buyer = ShopClient(app.test_client())  # meanwhile someone buys the last units in cash
+    assert buyer.add(coat, 5).status_code == 303
+    assert buyer.checkout(CHECKOUT_PICKUP).status_code == 303
+    fake_stripe.pay(session_id)
+    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    with app.app_context():
+        order = _order_of(session_id)
+        assert order.status == "cancelled"
+        assert order.payment.status == "paid" and order.payment.refund_due
+        assert _stock(coat) == (0, 0)  # never below zero, never oversold
+        (refund,) = db.session.scalars(select(Refund)).all()
+        assert refund.status == "succeeded" and refund.amount == order.total
+        token, total = order.token, order.total
+    assert fake_stripe.refunded(session_id) == total
+    page = shop.client.get(f"/o/{token}").get_data(as_text=True)
+    assert "sold out before your payment arrived" in page and "Refunded in full" in page
+    # Redelivered: still one refund.
+    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    runner.invoke(args=["expire-holds"])
+    assert fake_stripe.refunded(session_id) == total
+
+
+def test_an_automatic_refund_that_cannot_reach_stripe_is_retried_by_the_sweep(app, shop, coat, fake_stripe, runner):
+    session_id = session_id_of(pay_by_card(shop, coat, 5))
+    _hold_ran_out(app, session_id)
+    runner.invoke(args=["expire-holds"])
+    buyer = ShopClient(app.test_client())
+    assert buyer.add(coat, 1).status_code == 303 and buyer.checkout(CHECKOUT_PICKUP).status_code == 303
+    fake_stripe.pay(session_id)
+    payload, signature = fake_stripe.event("checkout.session.completed", session_id)
+    fake_stripe.path_failures["/v1/refunds"] = ["network"]  # the session read works, the refund does not
+    assert shop.client.post("/stripe/webhook", data=payload, headers={"Stripe-Signature": signature}).status_code == 200
+    assert fake_stripe.refunded(session_id) == 0
+    with app.app_context():
+        assert db.session.scalars(select(Refund)).one().status == "pending"
+    assert "settled 1 refunds" in runner.invoke(args=["expire-holds"]).output
+    with app.app_context():
+        order = _order_of(session_id)
+        assert fake_stripe.refunded(session_id) == order.total
+        assert db.session.scalars(select(Refund)).one().status == "succeeded"
