@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..catalog.models import Product
 from ..inventory.service import low_stock_variants
 from ..orders.models import Order
-from ..orders.rules import OrderStatus
+from ..orders.rules import SALE_STATUSES, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ def utc_midnight(day: date, tz: tzinfo) -> datetime | None:
 
 
 def dashboard(session: Session, now: datetime, tz: tzinfo = UTC) -> Dashboard:
-    """Today's orders and revenue (cancelled ones excluded), open orders, low stock.
+    """Today's sales and revenue (not cancelled, card orders once paid), open orders, low stock.
 
     `now` is naive UTC; "today" is the shop's day in `tz`, the zone the admin shows times in.
     """
     start = utc_midnight(now.replace(tzinfo=UTC).astimezone(tz).date(), tz)
-    today = (Order.created_at >= start) & (Order.status != OrderStatus.CANCELLED)
+    today = (Order.created_at >= start) & Order.status.in_(SALE_STATUSES)
     count, revenue = session.execute(
         select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0)).where(today)
     ).one()

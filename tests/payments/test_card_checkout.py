@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -211,3 +212,22 @@ def test_no_database_lock_is_held_while_stripe_is_called(app, shop, coat, fake_s
         other.dispose()
     assert ("post", "/v1/checkout/sessions") in checked
     assert checked.count(("get", f"/v1/checkout/sessions/{session_id}")) == 2
+
+
+def test_coming_back_without_paying_offers_to_pay_and_counts_no_sale(app, shop, coat, fake_stripe):
+    session_id = session_id_of(pay_by_card(shop, coat, 1))  # the card is declined; the shopper gives up
+    with app.app_context():
+        token = only_order().token
+    page = shop.client.get(f"/o/{token}/paid?session_id={session_id}", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-payment-status="pending"' in html
+    assert f'action="/o/{token}/pay"' in html and "We are holding your items until" in html
+    with app.app_context():
+        assert only_order().status == "awaiting_payment"
+        from tests.builders import make_user
+
+        make_user()
+    admin = ShopClient(app.test_client())
+    admin.login()
+    dashboard = admin.client.get("/admin/").get_data(as_text=True)
+    assert re.search(r"<dd data-revenue-today>([^<]*)</dd>", dashboard).group(1) == "$0.00"
