@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
+    from .reports.views import bp as reports_bp
     from .sellers.admin import bp as seller_admin_bp
     from .sellers.sharing import bp as share_bp
     from .sellers.views import bp as seller_bp
@@ -112,3 +113,4 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (share_bp, seller_bp, seller_admin_bp, stores_bp, store_admin_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(reports_bp)

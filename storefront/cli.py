@@ -1,4 +1,4 @@
-"""Flask commands: init-db, seed-demo, create-admin, purge-events."""
+"""Flask commands: init-db, seed-demo, create-admin, purge-events (and each capability's own)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ from .extensions import db
 
 def init_app(app: Flask) -> None:
     """Register the shop's commands."""
+    from .analytics.cli import rollup_command, seed_events_command
+
+    app.cli.add_command(rollup_command)
+    app.cli.add_command(seed_events_command)
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)

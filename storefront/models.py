@@ -1,6 +1,16 @@
 """Imports every capability's models so the metadata (and Alembic) sees all tables."""
 
-from .analytics.models import Event, VisitorSalt
+from .analytics.models import (
+    Event,
+    ReportOrder,
+    RollupDay,
+    RollupInterest,
+    RollupPendingDay,
+    RollupProduct,
+    RollupSource,
+    RollupState,
+    VisitorSalt,
+)
 from .auth.models import User
 from .cart.models import Cart, CartLine
 from .catalog.models import Category, Photo, Product, Variant
@@ -28,6 +38,13 @@ __all__ = [
     "RevenueShare",
     "ProviderNotification",
     "Refund",
+    "ReportOrder",
+    "RollupDay",
+    "RollupInterest",
+    "RollupPendingDay",
+    "RollupProduct",
+    "RollupSource",
+    "RollupState",
     "Seller",
     "SellerCategoryRate",
     "SellerClick",

@@ -1,10 +1,10 @@
-"""Behaviour logging tables: the append-only `events` log and the daily visitor-id salts."""
+"""Behaviour logging tables: the append-only `events` log, the daily visitor-id salts and the rollups."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
@@ -62,3 +62,132 @@ class VisitorSalt(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Rollups: what the reports read (never the raw events). Rebuilt per shop-time-zone day. ---
+
+
+class RollupState(Base):
+    """The one row (id 1) that says how far the rollups have got; its UPDATE serialises runs."""
+
+    __tablename__ = "rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))  # the shop zone the days were cut in
+    complete_through: Mapped[date | None] = mapped_column()  # days up to here are final
+    orders_seen_until: Mapped[datetime | None] = mapped_column()  # orders.updated_at watermark
+    today_refreshed_at: Mapped[datetime | None] = mapped_column()  # the open day's last recompute
+    customer_salt: Mapped[str] = mapped_column(String(64))  # keys customers without showing them
+    locked_at: Mapped[datetime | None] = mapped_column()  # touched first by every run (the lock)
+
+
+class RollupPendingDay(Base):
+    """A day to recompute because an order of that day changed (status, new order, payment)."""
+
+    __tablename__ = "rollup_pending_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+
+
+class RollupDay(Base):
+    """One shop day: traffic, the session funnel and sales (sale orders only)."""
+
+    __tablename__ = "rollup_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    sessions: Mapped[int] = mapped_column(default=0)
+    visitors: Mapped[int] = mapped_column(default=0)  # visitor ids rotate daily: unique per day
+    page_views: Mapped[int] = mapped_column(default=0)
+    product_views: Mapped[int] = mapped_column(default=0)
+    view_sessions: Mapped[int] = mapped_column(default=0)  # funnel: sessions that viewed a product
+    cart_sessions: Mapped[int] = mapped_column(default=0)  # ... that added to cart
+    checkout_sessions: Mapped[int] = mapped_column(default=0)  # ... that began checkout
+    paid_sessions: Mapped[int] = mapped_column(default=0)  # ... that placed a sale order
+    orders: Mapped[int] = mapped_column(default=0)  # every sale order of the day, tracked or not
+    revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units, order totals
+    items: Mapped[int] = mapped_column(default=0)
+
+
+class RollupSource(Base):
+    """One shop day x traffic source: sessions, and the sale orders those sessions placed."""
+
+    __tablename__ = "rollup_sources"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sessions: Mapped[int] = mapped_column(default=0)
+    orders: Mapped[int] = mapped_column(default=0)
+    revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RollupProduct(Base):
+    """One shop day x product: views, dwell (with every session's dwell for true medians), sales."""
+
+    __tablename__ = "rollup_products"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    product_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    views: Mapped[int] = mapped_column(default=0)
+    viewers: Mapped[int] = mapped_column(default=0)
+    view_sessions: Mapped[int] = mapped_column(default=0)
+    dwell_sessions: Mapped[int] = mapped_column(default=0)
+    dwell_total_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    dwell_median_ms: Mapped[int | None] = mapped_column()
+    # Each session's dwell on the product, sorted, space-separated: a median over several days
+    # must see every value (a median of daily medians is not the median).
+    dwell_values: Mapped[str] = mapped_column(Text, default="")
+    cart_adds: Mapped[int] = mapped_column(default=0)
+    cart_sessions: Mapped[int] = mapped_column(default=0)
+    checkout_sessions: Mapped[int] = mapped_column(default=0)
+    orders: Mapped[int] = mapped_column(default=0)
+    units: Mapped[int] = mapped_column(default=0)
+    revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # line totals, no shipping
+
+
+class RollupInterest(Base):
+    """A session that lingered on a product or put it in the cart (for "interested, did not buy")."""
+
+    __tablename__ = "rollup_interest"
+    __table_args__ = (Index("ix_rollup_interest_product_slug_day", "product_slug", "day"),)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    product_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    visitor_id: Mapped[str | None] = mapped_column(String(32))
+    dwell_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    cart_units: Mapped[int] = mapped_column(default=0)
+    cart_hash: Mapped[str | None] = mapped_column(String(32))  # matched against orders when reported
+    source: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str | None] = mapped_column(String(32))
+    first_seen: Mapped[datetime] = mapped_column()
+
+
+class ReportOrder(Base):
+    """One order as the reports see it: shop-time day/hour, customer key, place, cart link.
+
+    A projection of `orders` (refreshed when an order's updated_at moves), so reports never
+    parse phone numbers or convert time zones per request.
+    """
+
+    __tablename__ = "report_orders"
+    __table_args__ = (
+        Index("ix_report_orders_day", "day"),
+        Index("ix_report_orders_cart_hash", "cart_hash"),
+    )
+
+    order_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column()
+    day: Mapped[date] = mapped_column()
+    hour: Mapped[int] = mapped_column(SmallInteger)
+    weekday: Mapped[int] = mapped_column(SmallInteger)  # 0 = Monday
+    status: Mapped[str] = mapped_column(String(24))
+    is_sale: Mapped[bool] = mapped_column()
+    total: Mapped[int] = mapped_column(BigInteger)
+    items: Mapped[int] = mapped_column(default=0)
+    customer_key: Mapped[str] = mapped_column(String(16))
+    delivery_method: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str] = mapped_column(String(2), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    cart_hash: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column()

@@ -1,0 +1,330 @@
+"""Rollup use-cases: project orders for the reports, recompute whole days, and the catch-up.
+
+`catch_up` is a generator: it flushes one unit of work (the orders projection, then one day)
+and yields, and the caller commits there (the CLI after every day, the reports page too), so
+a long first run keeps its progress and never holds one huge transaction. Every unit starts
+by touching the rollup_state row: on PostgreSQL a row lock, on SQLite the write lock, so two
+runs (cron and a report page, two workers) take turns instead of racing. Each day is deleted
+and inserted again whole, so running twice changes nothing.
+
+What is recomputed, and when:
+- *final* days (ended more than GRACE ago, shop time zone) once, in order, behind the
+  `complete_through` watermark; the events of a final day never change (server timestamps);
+- days an order of which changed (new order, status change, payment), found through
+  orders.updated_at since the `orders_seen_until` watermark, queued in rollup_pending_days;
+- the *open* day (today) again when `refresh_every` has passed since its last recompute.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..catalog.models import Product, Variant
+from ..orders.models import Order, OrderLine
+from ..orders.rules import SALE_STATUSES
+from . import rollup_rules as rr
+from .models import (
+    Event,
+    ReportOrder,
+    RollupDay,
+    RollupInterest,
+    RollupPendingDay,
+    RollupProduct,
+    RollupSource,
+    RollupState,
+)
+
+STATE_ID = 1
+GRACE = timedelta(minutes=5)  # a request that straddles midnight commits its events a little late
+ORDERS_OVERLAP = timedelta(minutes=10)  # orders committed out of updated_at order are still seen
+CHUNK = 500
+DAY_TABLES = (RollupDay, RollupSource, RollupProduct, RollupInterest)
+
+
+@dataclass
+class Progress:
+    """What one unit of work did (the caller commits after each)."""
+
+    step: str  # "orders" or "day"
+    day: date | None = None
+    orders: int = 0
+    remaining: int = 0
+
+
+@dataclass
+class Plan:
+    """The days a catch-up will recompute, in order, and whether each is final."""
+
+    days: list[tuple[date, bool]] = field(default_factory=list)
+
+
+def zone_name(tz: tzinfo) -> str:
+    """The IANA name of a zone (what rollup_state remembers)."""
+    return getattr(tz, "key", None) or str(tz)
+
+
+def lock_state(session: Session, now: datetime, tz: tzinfo) -> RollupState:
+    """Take the rollup lock (touch the state row first), creating the row on first use.
+
+    A change of shop time zone cuts days differently: every rollup is dropped and rebuilt.
+    """
+    stmt = update(RollupState).where(RollupState.id == STATE_ID).values(locked_at=now)
+    if session.execute(stmt).rowcount != 1:
+        _create_state(session, now, tz)
+        session.execute(stmt)
+    state = session.scalars(
+        select(RollupState).where(RollupState.id == STATE_ID).execution_options(populate_existing=True)
+    ).one()
+    if state.timezone != zone_name(tz):
+        for table in (*DAY_TABLES, RollupPendingDay, ReportOrder):
+            session.execute(delete(table))
+        state.timezone = zone_name(tz)
+        state.complete_through = state.orders_seen_until = state.today_refreshed_at = None
+    return state
+
+
+def _create_state(session: Session, now: datetime, tz: tzinfo) -> None:
+    """Insert the state row unless a concurrent first run just did (then keep theirs)."""
+    row = {"id": STATE_ID, "timezone": zone_name(tz), "customer_salt": secrets.token_hex(32), "locked_at": now}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module = postgresql if dialect == "postgresql" else sqlite
+        session.execute(module.insert(RollupState).values(**row).on_conflict_do_nothing(index_elements=["id"]))
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(RollupState).values(**row))
+    except IntegrityError:
+        pass
+
+
+def reset(session: Session, now: datetime, tz: tzinfo, since: date | None = None) -> None:
+    """Make the next catch-up recompute every day from `since` (all days when None)."""
+    state = lock_state(session, now, tz)
+    if since is None:
+        state.complete_through = state.orders_seen_until = None
+    elif state.complete_through is not None and state.complete_through >= since:
+        state.complete_through = since - timedelta(days=1)
+    state.today_refreshed_at = None
+    session.flush()
+
+
+def catch_up(
+    session: Session,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    max_days: int | None = None,
+    refresh_every: timedelta = timedelta(0),
+) -> Iterator[Progress]:
+    """Bring the rollups up to date, yielding after each flushed unit (commit there)."""
+    state = lock_state(session, now, tz)
+    projected = refresh_orders(session, state, tz)
+    plan = plan_days(session, state, now, tz, refresh_every)
+    todo = plan.days[:max_days] if max_days is not None else plan.days
+    yield Progress("orders", orders=projected, remaining=len(plan.days))
+    slugs = variant_slugs(session)
+    for index, (day, final) in enumerate(todo, 1):
+        state = lock_state(session, now, tz)
+        recompute_day(session, day, tz, slugs)
+        session.execute(delete(RollupPendingDay).where(RollupPendingDay.day == day))
+        if final and (state.complete_through is None or day == state.complete_through + timedelta(days=1)):
+            state.complete_through = day
+        if not final:
+            state.today_refreshed_at = now
+        session.flush()
+        yield Progress("day", day=day, remaining=len(plan.days) - index)
+
+
+def plan_days(session: Session, state: RollupState, now: datetime, tz: tzinfo, refresh_every: timedelta) -> Plan:
+    """Final days past the watermark, then days with changed orders, then the open day(s) if due."""
+    today = rr.shop_day(now, tz)
+    final_through = rr.shop_day(now - GRACE, tz) - timedelta(days=1)
+    pending = set(session.scalars(select(RollupPendingDay.day)))
+    # Never before the first day with data (a reset to 2020 must not roll up empty years).
+    start = first_data_day(session, tz)
+    if start is not None and state.complete_through is not None:
+        start = max(start, state.complete_through + timedelta(days=1))
+    days: list[tuple[date, bool]] = []
+    if start is not None:
+        day = start
+        while day <= final_through:
+            days.append((day, True))
+            pending.discard(day)
+            day += timedelta(days=1)
+    days += [(day, True) for day in sorted(pending) if day <= final_through]
+    refresh_due = state.today_refreshed_at is None or now - state.today_refreshed_at >= refresh_every
+    day = final_through + timedelta(days=1)
+    while day <= today:
+        if refresh_due or day in pending:
+            days.append((day, False))
+        day += timedelta(days=1)
+    return Plan(days)
+
+
+def first_data_day(session: Session, tz: tzinfo) -> date | None:
+    """The first shop day with an event or an order, or None when there is neither."""
+    firsts = [session.scalar(select(func.min(Event.created_at))), session.scalar(select(func.min(ReportOrder.day)))]
+    days = [rr.shop_day(firsts[0], tz) if firsts[0] else None, firsts[1]]
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
+
+
+def variant_slugs(session: Session) -> dict[int, str]:
+    """Every variant's product slug (add_to_cart events may carry only the variant)."""
+    return dict(session.execute(select(Variant.id, Product.slug).join(Product, Variant.product_id == Product.id)).all())
+
+
+def recompute_day(session: Session, day: date, tz: tzinfo, slugs: dict[int, str]) -> rr.DayRollup:
+    """Delete and rebuild every rollup row of one shop day; flushes."""
+    start, end = rr.day_bounds(day, tz)
+    events = session.execute(
+        select(
+            Event.created_at,
+            Event.name,
+            Event.visitor_id,
+            Event.session_id,
+            Event.cart_hash,
+            Event.product_slug,
+            Event.variant_id,
+            Event.quantity,
+            Event.dwell_ms,
+            Event.source,
+            Event.ref,
+        )
+        .where(Event.created_at >= start, Event.created_at < end)
+        .order_by(Event.created_at, Event.id)
+    )
+    rollup = rr.roll_up_day(
+        day, (rr.EventRow(*row) for row in events), day_orders(session, day), day_lines(session, day), slugs
+    )
+    for table in DAY_TABLES:
+        session.execute(delete(table).where(table.day == day))
+    session.execute(insert(RollupDay), [rollup.day])
+    for table, rows in (
+        (RollupSource, rollup.sources),
+        (RollupProduct, rollup.products),
+        (RollupInterest, rollup.interest),
+    ):
+        for index in range(0, len(rows), CHUNK):
+            session.execute(insert(table), rows[index : index + CHUNK])
+    session.flush()
+    return rollup
+
+
+def day_orders(session: Session, day: date) -> list[rr.OrderRow]:
+    """The day's orders (any status) from the projection, in time order."""
+    rows = session.execute(
+        select(
+            ReportOrder.order_id,
+            ReportOrder.created_at,
+            ReportOrder.is_sale,
+            ReportOrder.total,
+            ReportOrder.items,
+            ReportOrder.cart_hash,
+        )
+        .where(ReportOrder.day == day)
+        .order_by(ReportOrder.created_at, ReportOrder.order_id)
+    )
+    return [rr.OrderRow(*row) for row in rows]
+
+
+def day_lines(session: Session, day: date) -> list[rr.LineRow]:
+    """The lines of the day's sale orders."""
+    rows = session.execute(
+        select(
+            OrderLine.order_id, OrderLine.product_slug, OrderLine.quantity, OrderLine.unit_price * OrderLine.quantity
+        )
+        .join(ReportOrder, ReportOrder.order_id == OrderLine.order_id)
+        .where(ReportOrder.day == day, ReportOrder.is_sale.is_(True))
+        .order_by(OrderLine.id)
+    )
+    return [rr.LineRow(*row) for row in rows]
+
+
+def refresh_orders(session: Session, state: RollupState, tz: tzinfo) -> int:
+    """Re-project orders changed since the watermark; queue the days whose figures moved.
+
+    Returns how many report_orders rows were written.
+    """
+    since = state.orders_seen_until - ORDERS_OVERLAP if state.orders_seen_until else None
+    changed = select(Order.id).where(Order.updated_at >= since) if since else select(Order.id)
+    orders = (
+        session.execute(
+            select(
+                Order.id,
+                Order.created_at,
+                Order.updated_at,
+                Order.status,
+                Order.total,
+                Order.phone,
+                Order.email,
+                Order.delivery_method,
+                Order.country,
+                Order.region,
+                Order.city,
+                func.coalesce(func.sum(OrderLine.quantity), 0).label("items"),
+            )
+            .outerjoin(OrderLine, OrderLine.order_id == Order.id)
+            .where(Order.id.in_(changed))
+            .group_by(Order.id)
+        )
+        .mappings()
+        .all()
+    )
+    if not orders:
+        return 0
+    ids = [o["id"] for o in orders] if len(orders) <= CHUNK else None
+    carts = purchase_carts(session, min(o["created_at"] for o in orders), ids)
+    known = {r.order_id: r for r in session.scalars(select(ReportOrder).where(ReportOrder.order_id.in_(changed)))}
+    sale_statuses = frozenset(str(s) for s in SALE_STATUSES)
+    rows, dirty = [], set()
+    for order in orders:
+        row = rr.project_order(
+            order, tz=tz, salt=state.customer_salt, cart_hash=carts.get(order["id"]), sale_statuses=sale_statuses
+        )
+        old = known.get(order["id"])
+        if old is not None and all(getattr(old, key) == value for key, value in row.items()):
+            continue
+        rows.append(row)
+        dirty.add(row["day"])
+        if old is not None:
+            dirty.add(old.day)
+    for index in range(0, len(rows), CHUNK):
+        chunk = rows[index : index + CHUNK]
+        session.execute(delete(ReportOrder).where(ReportOrder.order_id.in_([r["order_id"] for r in chunk])))
+        session.execute(insert(ReportOrder), chunk)
+    queue_days(session, dirty)
+    latest = max(o["updated_at"] for o in orders)
+    state.orders_seen_until = max(latest, state.orders_seen_until) if state.orders_seen_until else latest
+    session.flush()
+    return len(rows)
+
+
+def purchase_carts(session: Session, since: datetime, order_ids: list[int] | None = None) -> dict[int, str]:
+    """order id -> cart hash, from the server-side purchase events since `since` (of `order_ids`)."""
+    stmt = select(Event.order_id, Event.cart_hash).where(
+        Event.name == "purchase", Event.created_at >= since - timedelta(minutes=1)
+    )
+    if order_ids is not None:
+        stmt = stmt.where(Event.order_id.in_(order_ids))
+    rows = session.execute(stmt.order_by(Event.id.desc()))
+    return {order_id: cart for order_id, cart in rows if order_id is not None and cart}
+
+
+def queue_days(session: Session, days: set[date]) -> None:
+    """Add days to the recompute queue (the caller holds the rollup lock)."""
+    if not days:
+        return
+    queued = set(session.scalars(select(RollupPendingDay.day)))
+    new = sorted(days - queued)
+    if new:
+        session.execute(insert(RollupPendingDay), [{"day": d} for d in new])

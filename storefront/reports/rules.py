@@ -1,0 +1,257 @@
+"""Pure report rules: the date range, rates, medians, distributions and RFM segments.
+
+No Flask and no session: numbers in, numbers out. The reports' definitions that are not
+about a single day live here (the per-day ones are in analytics/rollup_rules.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..analytics.rollup_rules import decode_values, median_ms
+from ..domain import N_, DomainError
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 731  # two years: enough to compare a season with last year's
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class InvalidRange(DomainError):
+    """The report's dates cannot be read or make no range."""
+
+    status_code = 400
+    code = "invalid_range"
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Shop days from `start` to `end`, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        """How many days the range covers."""
+        return (self.end - self.start).days + 1
+
+    def dates(self) -> list[date]:
+        """Every day of the range, in order."""
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+
+def parse_range(raw_from: str | None, raw_to: str | None, today: date) -> DateRange:
+    """The range asked for (YYYY-MM-DD, both optional: the last 30 days up to today by default)."""
+    end = _parse_day(raw_to, N_("The end date")) or today
+    start = _parse_day(raw_from, N_("The start date")) or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise InvalidRange(N_("The start date must not be after the end date."))
+    if (end - start).days + 1 > MAX_DAYS:
+        raise InvalidRange(N_("Choose at most %(days)s days."), days=MAX_DAYS)
+    return DateRange(start, end)
+
+
+def _parse_day(raw: str | None, what: str) -> date | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        if not DATE_RE.fullmatch(text):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+        if day.year < 2000:
+            raise ValueError(text)
+    except ValueError as exc:
+        raise InvalidRange(N_("Dates must look like 2026-01-31 (got %(value)s)."), value=text[:20]) from exc
+    return day
+
+
+def rate(part: int | None, whole: int | None) -> float | None:
+    """part / whole, or None when there is nothing to divide by."""
+    return part / whole if whole else None
+
+
+def per(total: int | None, count: int | None) -> int | None:
+    """A rounded average in whole units (money in minor units, milliseconds), None without a count."""
+    return round(total / count) if count else None
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One funnel step: how many reached it, and what share of the first and previous step."""
+
+    key: str
+    count: int
+    of_first: float | None
+    of_previous: float | None
+
+    @property
+    def drop_off(self) -> float | None:
+        """Share of the previous step that did not reach this one."""
+        return None if self.of_previous is None else 1 - self.of_previous
+
+
+def funnel(steps: list[tuple[str, int]]) -> list[FunnelStep]:
+    """Steps with their conversion from the first step and from the one before."""
+    first = steps[0][1] if steps else 0
+    result, previous = [], None
+    for key, count in steps:
+        result.append(
+            FunnelStep(key, count, rate(count, first), rate(count, previous) if previous is not None else None)
+        )
+        previous = count
+    return result
+
+
+def merged_median(encoded: Iterable[str]) -> int | None:
+    """The true median over several days' dwell values (each day's stored as encoded text)."""
+    values: list[int] = []
+    for text in encoded:
+        values += decode_values(text)
+    return median_ms(values)
+
+
+@dataclass(frozen=True)
+class CustomerStats:
+    """One customer's sale orders in the range."""
+
+    key: str
+    orders: int
+    revenue: int
+    last_day: date
+
+
+def repeat_rate(customers: list[CustomerStats]) -> float | None:
+    """Share of customers with two or more orders."""
+    return rate(sum(1 for c in customers if c.orders >= 2), len(customers))
+
+
+FREQUENCY_LABELS = ("1", "2", "3", "4", "5+")
+
+
+def frequency_distribution(customers: list[CustomerStats]) -> list[tuple[str, int]]:
+    """How many customers ordered once, twice ... five times or more."""
+    counts = Counter(FREQUENCY_LABELS[min(c.orders, 5) - 1] for c in customers)
+    return [(label, counts.get(label, 0)) for label in FREQUENCY_LABELS]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A histogram bar: values from `low` (included) to `high` (excluded; None: no upper end)."""
+
+    low: int
+    high: int | None
+    count: int
+
+
+def nice_step(span: float, bins: int) -> int:
+    """A round bucket width (1, 2 or 5 times a power of ten) giving about `bins` buckets."""
+    raw = max(span / max(bins, 1), 1)
+    power = 10 ** math.floor(math.log10(raw))
+    return int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def histogram(values: list[int], bins: int = 8) -> list[Bucket]:
+    """Equal round-width buckets up to the 95th percentile, then one open bucket for the rest."""
+    if not values:
+        return []
+    ordered = sorted(values)
+    top = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+    step = nice_step(top, bins)
+    edges = list(range(0, top + step, step))
+    if edges[-1] <= top:
+        edges.append(edges[-1] + step)
+    counts = Counter(min(v // step, len(edges) - 1) for v in ordered)
+    buckets = [Bucket(edges[i], edges[i + 1], counts.get(i, 0)) for i in range(len(edges) - 1)]
+    rest = counts.get(len(edges) - 1, 0)
+    if rest:
+        buckets.append(Bucket(edges[-1], None, rest))
+    return buckets
+
+
+# RFM: recency (days since the last order, at the end of the range), frequency (orders) and
+# money (revenue), each scored 1-3, then named by the first matching rule below.
+RECENT_DAYS, LAPSING_DAYS = 30, 90
+
+
+@dataclass(frozen=True)
+class Rfm:
+    """A customer's RFM scores and segment."""
+
+    key: str
+    recency_days: int
+    orders: int
+    revenue: int
+    r: int
+    f: int
+    m: int
+    segment: str
+
+
+SEGMENTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "champions",
+        N_("Champions"),
+        N_("Recent, frequent, big spenders: thank them, ask for referrals."),
+    ),
+    ("loyal", N_("Loyal"), N_("Ordered more than once, lately: early access and new arrivals.")),
+    ("new", N_("New"), N_("One recent order: a welcome follow-up turns them into regulars.")),
+    ("at_risk", N_("At risk"), N_("Used to order more than once, not lately: win them back.")),
+    ("lapsed", N_("Lapsed"), N_("One order, a while ago: a reminder or an offer.")),
+)
+
+
+def segment_of(r: int, f: int, m: int) -> str:
+    """The RFM segment of scores (rules in SEGMENTS order, first match wins)."""
+    if r == 3 and f >= 2 and m == 3:
+        return "champions"
+    if f >= 2 and r >= 2:
+        return "loyal"
+    if f == 1 and r == 3:
+        return "new"
+    if f >= 2:
+        return "at_risk"
+    return "lapsed"
+
+
+def money_thresholds(revenues: list[int]) -> tuple[int, int]:
+    """Revenue at the first and second tertile (the M score's cut points)."""
+    if not revenues:
+        return (0, 0)
+    ordered = sorted(revenues)
+    return ordered[(len(ordered) - 1) // 3], ordered[(2 * (len(ordered) - 1)) // 3]
+
+
+def rfm(customers: list[CustomerStats], as_of: date) -> list[Rfm]:
+    """Score and segment every customer as of `as_of` (the end of the range)."""
+    low, high = money_thresholds([c.revenue for c in customers])
+    result = []
+    for c in customers:
+        recency = (as_of - c.last_day).days
+        r = 3 if recency <= RECENT_DAYS else 2 if recency <= LAPSING_DAYS else 1
+        f = 1 if c.orders == 1 else 2 if c.orders <= 3 else 3
+        m = 3 if c.revenue > high else 2 if c.revenue > low else 1
+        result.append(Rfm(c.key, recency, c.orders, c.revenue, r, f, m, segment_of(r, f, m)))
+    return result
+
+
+def segment_counts(scored: list[Rfm]) -> list[tuple[str, int, int]]:
+    """(segment, customers, revenue) for every segment, in SEGMENTS order."""
+    customers, revenue = Counter(), Counter()
+    for row in scored:
+        customers[row.segment] += 1
+        revenue[row.segment] += row.revenue
+    return [(key, customers.get(key, 0), revenue.get(key, 0)) for key, _label, _advice in SEGMENTS]
+
+
+def heatmap(rows: Iterable[tuple[int, int, int]]) -> list[list[int]]:
+    """7 x 24 counts (Monday first, hour 0-23) from (weekday, hour, count) rows."""
+    grid = [[0] * 24 for _ in range(7)]
+    for weekday, hour, count in rows:
+        grid[int(weekday)][int(hour)] += int(count)
+    return grid

@@ -1,0 +1,353 @@
+"""What each report page shows (headline figures, charts, tables) and every CSV export.
+
+One builder per page turns the service's figures into translated stats, SVG charts and
+tables; EXPORTS maps each CSV name to the same table builders, so a CSV always has exactly
+the page's rows (all of them: pages show the first rows of long tables).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from babel.numbers import format_compact_currency
+from flask import current_app, url_for
+from flask_babel import format_number, format_percent, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from ..core.templating import money
+from ..money import minor_digits
+from . import charts, rules, service, tables
+from .rules import DateRange
+
+ACCENT = "#b4531a"
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A headline figure."""
+
+    label: str
+    value: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart with its visible caption."""
+
+    svg: Markup
+    caption: str
+
+
+def count(value: float) -> str:
+    return format_number(round(value))
+
+
+def cash(value: float) -> str:
+    return money(round(value))
+
+
+def cash_tick(value: float) -> str:
+    """Short money for axis ticks ($1.2K)."""
+    currency = current_app.config["SHOP_CURRENCY"]
+    major = value / 10 ** minor_digits(currency)
+    return format_compact_currency(major, currency, locale=get_locale(), fraction_digits=1)
+
+
+def seconds(value: float) -> str:
+    return tables.cell(value, "ms")
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else format_percent(value, "#,##0.0%")
+
+
+def summary(points: list[tuple[str, float]], fmt: Callable[[float], str]) -> str:
+    """A one-sentence description of a series for screen readers."""
+    if not points:
+        return _("No data in this period.")
+    label, peak = max(points, key=lambda p: p[1])
+    return _(
+        "Total %(total)s; highest %(peak)s (%(label)s).",
+        total=fmt(sum(v for _l, v in points)),
+        peak=fmt(peak),
+        label=label,
+    )
+
+
+def ranking(points: list[tuple[str, float]], fmt: Callable[[float], str]) -> str:
+    """A description of a ranking for screen readers."""
+    if not points:
+        return _("No data in this period.")
+    return "; ".join(f"{label}: {fmt(value)}" for label, value in points[:TOP])
+
+
+def overview_page(session: Session, span: DateRange, _args: Mapping) -> dict:
+    data = service.overview(session, span)
+    labels = [tables.short_day(d["day"]) for d in data.daily]
+    revenue = [(label, d["revenue"]) for label, d in zip(labels, data.daily)]
+    totals = data.totals
+    stats = [
+        Stat(_("Visitors"), count(totals["visitors"]), _("unique per day, added up")),
+        Stat(_("Sessions"), count(totals["sessions"])),
+        Stat(_("Orders"), count(totals["orders"])),
+        Stat(_("Revenue"), cash(totals["revenue"])),
+        Stat(_("Conversion rate"), percent(data.conversion), _("orders per session")),
+        Stat(_("Average order value"), cash(data.average_order) if data.average_order is not None else "–"),
+    ]
+    sessions = [d["sessions"] for d in data.daily]
+    visitors = [d["visitors"] for d in data.daily]
+    figures = [
+        Figure(
+            charts.column_chart(
+                "trend-revenue", _("Revenue per day"), summary(revenue, cash), revenue, cash, cash_tick
+            ),
+            _("Revenue per day (sale orders)"),
+        ),
+        Figure(
+            charts.line_chart(
+                "trend-traffic",
+                _("Sessions and visitors per day"),
+                summary(list(zip(labels, sessions)), count),
+                labels,
+                [(_("Sessions"), sessions, charts.BRAND), (_("Visitors"), visitors, ACCENT)],
+                count,
+            ),
+            _("Sessions and visitors per day"),
+        ),
+        Figure(
+            charts.column_chart(
+                "trend-orders",
+                _("Orders per day"),
+                summary([(lb, d["orders"]) for lb, d in zip(labels, data.daily)], count),
+                [(lb, d["orders"]) for lb, d in zip(labels, data.daily)],
+                count,
+            ),
+            _("Orders per day"),
+        ),
+    ]
+    return {"stats": stats, "figures": figures, "tables": [(tables.daily_table(data), None)]}
+
+
+def funnel_page(session: Session, span: DateRange, _args: Mapping) -> dict:
+    steps = service.funnel(session, span)
+    rows = [(str(tables.FUNNEL_LABELS[s.key]), s.count) for s in steps]
+    stats = [
+        Stat(str(tables.FUNNEL_LABELS[s.key]), count(s.count), _("%(share)s of viewers", share=percent(s.of_first)))
+        for s in steps
+    ]
+    chart = charts.bar_chart("funnel", _("Funnel"), ranking(rows, count), rows, count, _("No sessions in this period."))
+    figure = Figure(chart, _("Sessions at each step; the table gives the drop-off between steps."))
+    return {"stats": stats, "figures": [figure], "tables": [(tables.funnel_table(steps), None)]}
+
+
+def products_page(session: Session, span: DateRange, _args: Mapping) -> dict:
+    items = service.products(session, span)
+    views = [(p.title, p.views) for p in items[:TOP]]
+    by_revenue = sorted(items, key=lambda p: -p.revenue)[:TOP]
+    revenue = [(p.title, p.revenue) for p in by_revenue if p.revenue]
+    by_dwell = sorted((p for p in items if p.median_dwell_ms is not None), key=lambda p: -p.median_dwell_ms)[:TOP]
+    dwell = [(p.title, p.median_dwell_ms) for p in by_dwell]
+    empty = _("No data in this period.")
+    figures = [
+        Figure(
+            charts.bar_chart("top-views", _("Most viewed"), ranking(views, count), views, count, empty),
+            _("Most viewed"),
+        ),
+        Figure(
+            charts.bar_chart("top-dwell", _("Longest median dwell"), ranking(dwell, seconds), dwell, seconds, empty),
+            _("Longest median dwell (half the sessions stayed longer)"),
+        ),
+        Figure(
+            charts.bar_chart("top-revenue", _("Best sellers"), ranking(revenue, cash), revenue, cash, empty),
+            _("Best sellers by revenue"),
+        ),
+    ]
+    return {"figures": figures, "tables": [(tables.products_table(items), 100)]}
+
+
+def interest_page(session: Session, span: DateRange, args: Mapping) -> dict:
+    items = service.interest(session, span)
+    table = tables.interest_table(items)
+    for row in table.rows:
+        row["href"] = url_for(
+            "reports.interest",
+            product=row["slug"],
+            **{"from": span.start.isoformat(), "to": span.end.isoformat()},
+            _anchor="sessions",
+        )
+    rows = [(i.title, i.sessions) for i in items[:TOP]]
+    chart = charts.bar_chart(
+        "interest", _("Interested sessions"), ranking(rows, count), rows, count, _("No data in this period.")
+    )
+    context = {
+        "figures": [Figure(chart, _("Sessions that stayed 30 s or more, or added to cart, and did not buy"))],
+        "tables": [(table, 100)],
+        "link_column": "title",
+    }
+    slug = (args.get("product") or "")[:120]
+    if slug:
+        context["tables"].append(
+            (tables.interest_sessions_table(slug, service.interest_sessions(session, span, slug)), 200)
+        )
+    return context
+
+
+def when_page(session: Session, span: DateRange, _args: Mapping) -> dict:
+    orders, revenue = service.orders_heatmap(session, span)
+    names = tables.day_names()
+
+    def cell_title(row: int, hour: int, value: float) -> str:
+        return _("%(day)s %(hour)s:00: %(orders)s orders", day=names[row], hour=f"{hour:02d}", orders=count(value))
+
+    weekdays = [(names[d], sum(orders[d])) for d in range(7)]
+    hours = [(f"{h:02d}", sum(orders[d][h] for d in range(7))) for h in range(24)]
+    desc = summary(weekdays, count)
+    figures = [
+        Figure(
+            charts.heatmap_chart("heatmap", _("Orders by weekday and hour"), desc, orders, names, cell_title),
+            _("Orders by weekday and hour of the day (shop time); darker is more"),
+        ),
+        Figure(
+            charts.column_chart("by-weekday", _("Orders by weekday"), desc, weekdays, count), _("Orders by weekday")
+        ),
+        Figure(
+            charts.column_chart("by-hour", _("Orders by hour"), summary(hours, count), hours, count),
+            _("Orders by hour of the day"),
+        ),
+    ]
+    return {
+        "figures": figures,
+        "grid": {"rows": list(zip(names, orders)), "hours": [f"{h:02d}" for h in range(24)]},
+        "tables": [(tables.heatmap_table(orders, revenue), 0)],
+    }
+
+
+def customers_page(session: Session, span: DateRange, _args: Mapping) -> dict:
+    data = service.customers(session, span)
+    stats = [
+        Stat(_("Customers"), count(data.count), _("by phone number, else email")),
+        Stat(_("Repeat-purchase rate"), percent(data.repeat_rate), _("customers with 2 or more orders")),
+        Stat(_("Orders per customer"), format_number(round(data.orders / data.count, 2)) if data.count else "–"),
+        Stat(_("Orders"), count(data.orders)),
+    ]
+    frequency = [(label, n) for label, n in data.frequency]
+    values = [(f"{cash_tick(b.low)}+" if b.high is None else cash_tick(b.low), b.count) for b in data.order_values]
+    labels = {key: label for key, label, _advice in rules.SEGMENTS}
+    segments = [(_(labels[key]), n) for key, n, _revenue in data.segments]
+    figures = [
+        Figure(
+            charts.column_chart("frequency", _("Orders per customer"), summary(frequency, count), frequency, count),
+            _("Customers by number of orders in the period"),
+        ),
+        Figure(
+            charts.column_chart("order-values", _("Order values"), summary(values, count), values, count),
+            _("Orders by value (each bar from its amount up to the next)"),
+        ),
+        Figure(
+            charts.bar_chart("segments", _("Segments"), ranking(segments, count), segments, count, _("No customers.")),
+            _("Customers per RFM segment"),
+        ),
+    ]
+    return {
+        "stats": stats,
+        "figures": figures,
+        "tables": [
+            (tables.segments_table(data), None),
+            (tables.frequency_table(data), None),
+            (tables.order_values_table(data), None),
+            (tables.customers_table(data), 50),
+        ],
+    }
+
+
+def where_page(session: Session, span: DateRange, _args: Mapping) -> dict:
+    data = service.places(session, span)
+    countries = tables.countries_table(data)
+    cities = tables.cities_table(data)
+    by_country = [(r["name"], r["revenue"]) for r in countries.rows[:TOP]]
+    by_city = [(r["city"] or _("Unknown"), r["orders"]) for r in cities.rows[:TOP]]
+    empty = _("No deliveries in this period.")
+    stats = [
+        Stat(_("Delivered orders"), count(sum(r["orders"] for r in data.countries))),
+        Stat(_("Revenue from deliveries"), cash(sum(r["revenue"] for r in data.countries))),
+        Stat(_("Pickups in the shop"), count(data.pickups["orders"])),
+        Stat(_("Revenue from pickups"), cash(data.pickups["revenue"])),
+    ]
+    figures = [
+        Figure(
+            charts.bar_chart("countries", _("Revenue by country"), ranking(by_country, cash), by_country, cash, empty),
+            _("Revenue by country (deliveries)"),
+        ),
+        Figure(
+            charts.bar_chart("cities", _("Orders by city"), ranking(by_city, count), by_city, count, empty),
+            _("Orders by city (deliveries)"),
+        ),
+    ]
+    return {"stats": stats, "figures": figures, "tables": [(countries, None), (cities, 100)]}
+
+
+def sources_page(session: Session, span: DateRange, _args: Mapping) -> dict:
+    table = tables.sources_table(service.sources(session, span))
+    sessions = [(r["label"], r["sessions"]) for r in table.rows if r["sessions"]]
+    revenue = [(r["label"], r["revenue"]) for r in sorted(table.rows, key=lambda r: -r["revenue"]) if r["revenue"]]
+    empty = _("No data in this period.")
+    figures = [
+        Figure(
+            charts.bar_chart(
+                "source-sessions", _("Sessions by source"), ranking(sessions, count), sessions, count, empty
+            ),
+            _("Sessions by source"),
+        ),
+        Figure(
+            charts.bar_chart("source-revenue", _("Revenue by source"), ranking(revenue, cash), revenue, cash, empty),
+            _("Revenue by source (orders counted for the session that placed them)"),
+        ),
+    ]
+    return {"figures": figures, "tables": [(table, None)]}
+
+
+PAGES: dict[str, Callable[[Session, DateRange, Mapping], dict]] = {
+    "overview": overview_page,
+    "funnel": funnel_page,
+    "products": products_page,
+    "interest": interest_page,
+    "when": when_page,
+    "customers": customers_page,
+    "where": where_page,
+    "sources": sources_page,
+}
+
+
+def build(name: str, session: Session, span: DateRange, args: Mapping) -> dict | None:
+    """The template context of one report page."""
+    page = PAGES.get(name)
+    return page(session, span, args) if page else None
+
+
+def _interest_sessions(session: Session, span: DateRange, args: Mapping) -> tables.Table | None:
+    slug = (args.get("product") or "")[:120]
+    return (
+        tables.interest_sessions_table(slug, service.interest_sessions(session, span, slug, 100_000)) if slug else None
+    )
+
+
+EXPORTS: dict[str, Callable[[Session, DateRange, Mapping], tables.Table | None]] = {
+    "daily": lambda s, span, _a: tables.daily_table(service.overview(s, span)),
+    "funnel": lambda s, span, _a: tables.funnel_table(service.funnel(s, span)),
+    "products": lambda s, span, _a: tables.products_table(service.products(s, span)),
+    "interest": lambda s, span, _a: tables.interest_table(service.interest(s, span)),
+    "interest_sessions": _interest_sessions,
+    "when": lambda s, span, _a: tables.heatmap_table(*service.orders_heatmap(s, span)),
+    "segments": lambda s, span, _a: tables.segments_table(service.customers(s, span)),
+    "frequency": lambda s, span, _a: tables.frequency_table(service.customers(s, span)),
+    "order_values": lambda s, span, _a: tables.order_values_table(service.customers(s, span)),
+    "customers": lambda s, span, _a: tables.customers_table(service.customers(s, span)),
+    "countries": lambda s, span, _a: tables.countries_table(service.places(s, span)),
+    "cities": lambda s, span, _a: tables.cities_table(service.places(s, span)),
+    "sources": lambda s, span, _a: tables.sources_table(service.sources(s, span)),
+}

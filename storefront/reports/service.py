@@ -1,0 +1,336 @@
+"""Report read models: each section's figures for a date range, read from the rollups.
+
+Reports never scan the raw events: traffic, funnel, products and interest come from the
+rollup_* tables (one row per day, day x product ...), sales from report_orders (one row per
+order, with shop-time day/hour and a customer key). Order figures count sale orders only
+(orders.rules.SALE_STATUSES): unpaid card orders and cancelled ones are not sales.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from ..analytics.models import ReportOrder, RollupDay, RollupInterest, RollupProduct, RollupSource, RollupState
+from ..analytics.rollup_rules import LONG_DWELL_MS
+from ..catalog.models import Product
+from ..orders.models import OrderLine
+from . import rules
+from .rules import DateRange
+
+DAY_FIELDS = ("sessions", "visitors", "page_views", "product_views", "orders", "revenue", "items")
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How far the rollups have got (shown above every report)."""
+
+    complete_through: date | None
+    today_refreshed_at: object | None
+
+
+def freshness(session: Session) -> Freshness:
+    """The rollup watermark and the last refresh of today."""
+    state = session.get(RollupState, 1)
+    return Freshness(state.complete_through, state.today_refreshed_at) if state else Freshness(None, None)
+
+
+@dataclass
+class Overview:
+    """Totals over the range and one row per day for the trend."""
+
+    totals: dict
+    daily: list[dict]
+
+    @property
+    def conversion(self) -> float | None:
+        """Sale orders per session."""
+        return rules.rate(self.totals["orders"], self.totals["sessions"])
+
+    @property
+    def average_order(self) -> int | None:
+        """Average order value (minor units)."""
+        return rules.per(self.totals["revenue"], self.totals["orders"])
+
+
+def overview(session: Session, span: DateRange) -> Overview:
+    """Visitors, sessions, orders and revenue over the range, and per day (missing days are zero)."""
+    rows = session.execute(
+        select(RollupDay.day, *(getattr(RollupDay, f) for f in DAY_FIELDS)).where(
+            RollupDay.day.between(span.start, span.end)
+        )
+    ).all()
+    by_day = {row.day: row for row in rows}
+    daily = []
+    for day in span.dates():
+        row = by_day.get(day)
+        daily.append({"day": day, **{f: (getattr(row, f) if row else 0) for f in DAY_FIELDS}})
+    totals = {f: sum(d[f] for d in daily) for f in DAY_FIELDS}
+    return Overview(totals, daily)
+
+
+def funnel(session: Session, span: DateRange) -> list[rules.FunnelStep]:
+    """Sessions that viewed a product -> added to cart -> began checkout -> placed a sale order."""
+    keys = ("view_sessions", "cart_sessions", "checkout_sessions", "paid_sessions")
+    row = session.execute(
+        select(*(func.coalesce(func.sum(getattr(RollupDay, k)), 0) for k in keys)).where(
+            RollupDay.day.between(span.start, span.end)
+        )
+    ).one()
+    return rules.funnel([(key, int(value)) for key, value in zip(keys, row)])
+
+
+@dataclass
+class ProductFigures:
+    """One product over the range."""
+
+    slug: str
+    title: str
+    views: int
+    viewers: int
+    view_sessions: int
+    dwell_sessions: int
+    dwell_total_ms: int
+    median_dwell_ms: int | None
+    cart_adds: int
+    cart_sessions: int
+    checkout_sessions: int
+    orders: int
+    units: int
+    revenue: int
+
+    @property
+    def average_dwell_ms(self) -> int | None:
+        return rules.per(self.dwell_total_ms, self.dwell_sessions)
+
+    @property
+    def cart_rate(self) -> float | None:
+        """Sessions that added it to the cart, per session that viewed it."""
+        return rules.rate(self.cart_sessions, self.view_sessions)
+
+    @property
+    def conversion(self) -> float | None:
+        """Sale orders with it, per session that viewed it."""
+        return rules.rate(self.orders, self.view_sessions)
+
+
+SUMMED = (
+    "views",
+    "viewers",
+    "view_sessions",
+    "dwell_sessions",
+    "dwell_total_ms",
+    "cart_adds",
+    "cart_sessions",
+    "checkout_sessions",
+    "orders",
+    "units",
+    "revenue",
+)
+
+
+def products(session: Session, span: DateRange) -> list[ProductFigures]:
+    """Every product seen or sold in the range, most viewed first; medians over every session."""
+    in_range = RollupProduct.day.between(span.start, span.end)
+    sums = session.execute(
+        select(RollupProduct.product_slug, *(func.sum(getattr(RollupProduct, f)) for f in SUMMED))
+        .where(in_range)
+        .group_by(RollupProduct.product_slug)
+    ).all()
+    values: dict[str, list[str]] = defaultdict(list)
+    for slug, text in session.execute(
+        select(RollupProduct.product_slug, RollupProduct.dwell_values).where(in_range, RollupProduct.dwell_sessions > 0)
+    ):
+        values[slug].append(text)
+    titles = product_titles(session)
+    result = []
+    for slug, *summed in sums:
+        n = [int(v or 0) for v in summed]
+        median = rules.merged_median(values.get(slug, ()))
+        result.append(ProductFigures(slug, titles.get(slug, slug), *n[:5], median, *n[5:]))
+    return sorted(result, key=lambda p: (-p.views, -p.revenue, p.slug))
+
+
+def product_titles(session: Session) -> dict[str, str]:
+    """slug -> current title of every product (rollups keep slugs only)."""
+    return dict(session.execute(select(Product.slug, Product.title)).all())
+
+
+@dataclass
+class Interest:
+    """Sessions interested in one product that did not buy it (in the same cart, later on)."""
+
+    slug: str
+    title: str
+    sessions: int
+    visitors: int
+    long_dwell: int
+    carted: int
+    cart_units: int
+    dwell_total_ms: int
+
+
+def _not_bought():
+    """True for an interest row whose cart never became a sale order with that product."""
+    bought = (
+        select(ReportOrder.order_id)
+        .join(OrderLine, OrderLine.order_id == ReportOrder.order_id)
+        .where(
+            ReportOrder.cart_hash == RollupInterest.cart_hash,
+            ReportOrder.is_sale.is_(True),
+            ReportOrder.created_at >= RollupInterest.first_seen,
+            OrderLine.product_slug == RollupInterest.product_slug,
+        )
+        .exists()
+    )
+    return RollupInterest.cart_hash.is_(None) | ~bought
+
+
+def interest(session: Session, span: DateRange) -> list[Interest]:
+    """Per product: sessions with a long dwell or a cart add on it and no purchase of it."""
+    rows = session.execute(
+        select(
+            RollupInterest.product_slug,
+            func.count(),
+            func.count(func.distinct(RollupInterest.visitor_id)),
+            func.sum(case((RollupInterest.dwell_ms >= LONG_DWELL_MS, 1), else_=0)),
+            func.sum(case((RollupInterest.cart_units > 0, 1), else_=0)),
+            func.sum(RollupInterest.cart_units),
+            func.sum(RollupInterest.dwell_ms),
+        )
+        .where(RollupInterest.day.between(span.start, span.end), _not_bought())
+        .group_by(RollupInterest.product_slug)
+    ).all()
+    titles = product_titles(session)
+    result = [Interest(slug, titles.get(slug, slug), *(int(v or 0) for v in rest)) for slug, *rest in rows]
+    return sorted(result, key=lambda r: (-r.sessions, r.slug))
+
+
+def interest_sessions(session: Session, span: DateRange, slug: str, limit: int = 500) -> list[dict]:
+    """The interested-but-did-not-buy sessions of one product, longest dwell first."""
+    rows = session.execute(
+        select(
+            RollupInterest.day,
+            RollupInterest.session_key,
+            RollupInterest.dwell_ms,
+            RollupInterest.cart_units,
+            RollupInterest.source,
+            RollupInterest.ref,
+        )
+        .where(
+            RollupInterest.day.between(span.start, span.end), RollupInterest.product_slug == slug[:120], _not_bought()
+        )
+        .order_by(RollupInterest.dwell_ms.desc(), RollupInterest.day, RollupInterest.session_key)
+        .limit(limit)
+    ).all()
+    return [row._asdict() for row in rows]
+
+
+def _sales(span: DateRange):
+    """Sale orders of the range."""
+    return (ReportOrder.is_sale.is_(True), ReportOrder.day.between(span.start, span.end))
+
+
+def orders_heatmap(session: Session, span: DateRange) -> tuple[list[list[int]], list[list[int]]]:
+    """Sale orders and revenue by weekday (Monday first) x hour, in the shop's time zone."""
+    rows = session.execute(
+        select(ReportOrder.weekday, ReportOrder.hour, func.count(), func.sum(ReportOrder.total))
+        .where(*_sales(span))
+        .group_by(ReportOrder.weekday, ReportOrder.hour)
+    ).all()
+    return rules.heatmap((w, h, n) for w, h, n, _r in rows), rules.heatmap((w, h, r) for w, h, _n, r in rows)
+
+
+@dataclass
+class Customers:
+    """How often and how much: customers, repeat rate, distributions and RFM segments."""
+
+    count: int
+    orders: int
+    repeat_rate: float | None
+    frequency: list[tuple[str, int]]
+    order_values: list[rules.Bucket]
+    segments: list[tuple[str, int, int]]
+    scored: list[rules.Rfm] = field(default_factory=list)
+
+
+def customers(session: Session, span: DateRange) -> Customers:
+    """Customers (by normalised phone, else email) of the range with their RFM scores."""
+    stats = [
+        rules.CustomerStats(key, int(n), int(revenue), last)
+        for key, n, revenue, last in session.execute(
+            select(ReportOrder.customer_key, func.count(), func.sum(ReportOrder.total), func.max(ReportOrder.day))
+            .where(*_sales(span))
+            .group_by(ReportOrder.customer_key)
+        )
+    ]
+    totals = list(session.scalars(select(ReportOrder.total).where(*_sales(span))))
+    scored = rules.rfm(stats, span.end)
+    return Customers(
+        count=len(stats),
+        orders=len(totals),
+        repeat_rate=rules.repeat_rate(stats),
+        frequency=rules.frequency_distribution(stats),
+        order_values=rules.histogram(totals),
+        segments=rules.segment_counts(scored),
+        scored=sorted(scored, key=lambda r: (-r.revenue, r.key)),
+    )
+
+
+@dataclass
+class Places:
+    """Sale orders and revenue by country and by city (deliveries), and pickups apart."""
+
+    countries: list[dict]
+    cities: list[dict]
+    pickups: dict
+
+
+def places(session: Session, span: DateRange) -> Places:
+    """Where the orders went, from the delivery addresses; pickups counted apart."""
+    delivered = (*_sales(span), ReportOrder.delivery_method == "delivery")
+    count, revenue = func.count(), func.sum(ReportOrder.total)
+    cities = [
+        {"country": c, "region": r, "city": city, "orders": int(n), "revenue": int(m)}
+        for c, r, city, n, m in session.execute(
+            select(ReportOrder.country, ReportOrder.region, ReportOrder.city, count, revenue)
+            .where(*delivered)
+            .group_by(ReportOrder.country, ReportOrder.region, ReportOrder.city)
+        )
+    ]
+    countries: dict[str, dict] = {}
+    for row in cities:
+        entry = countries.setdefault(row["country"], {"country": row["country"], "orders": 0, "revenue": 0})
+        entry["orders"] += row["orders"]
+        entry["revenue"] += row["revenue"]
+    pickup_n, pickup_revenue = session.execute(
+        select(count, func.coalesce(revenue, 0)).where(*_sales(span), ReportOrder.delivery_method == "pickup")
+    ).one()
+    return Places(
+        sorted(countries.values(), key=_biggest_first),
+        sorted(cities, key=_biggest_first),
+        {"orders": int(pickup_n), "revenue": int(pickup_revenue)},
+    )
+
+
+def _biggest_first(row: dict) -> tuple:
+    return (-row["orders"], -row["revenue"], row["country"], row.get("region", ""), row.get("city", ""))
+
+
+def sources(session: Session, span: DateRange) -> list[dict]:
+    """Sessions, sale orders and revenue per traffic source (orders by the session that placed them)."""
+    rows = session.execute(
+        select(RollupSource.source, func.sum(RollupSource.sessions), func.sum(RollupSource.orders))
+        .add_columns(func.sum(RollupSource.revenue))
+        .where(RollupSource.day.between(span.start, span.end))
+        .group_by(RollupSource.source)
+    ).all()
+    result = [
+        {"source": s, "sessions": int(n), "orders": int(o), "revenue": int(r), "conversion": rules.rate(o, n)}
+        for s, n, o, r in rows
+    ]
+    return sorted(result, key=lambda r: (-r["sessions"], -r["orders"], r["source"]))

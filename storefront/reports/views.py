@@ -1,0 +1,205 @@
+"""The owner's reports at /admin/reports: one page per question, each table also as CSV.
+
+Every page first catches the rollups up (the days not rolled up yet, days whose orders
+changed, and today when it is older than REPORTS_REFRESH_SECONDS), in its own short
+transactions, then reads the rollups only. A page never catches up more than
+REPORTS_CATCHUP_DAYS days (a first run over months of history belongs to `flask rollup`);
+it says so when days are left.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask_babel import format_date, get_timezone
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ..analytics import rollup
+from ..analytics.rollup_rules import shop_day
+from ..auth.guards import require_login_for
+from ..clock import utcnow
+from ..domain import DomainError
+from ..extensions import db
+from . import rules, sections, service, tables
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+require_login_for(bp)
+
+SECTIONS = (
+    ("overview", _l("Overview")),
+    ("funnel", _l("Funnel")),
+    ("products", _l("Products")),
+    ("interest", _l("Interested, did not buy")),
+    ("when", _l("When")),
+    ("customers", _l("How often, how much")),
+    ("where", _l("Where")),
+    ("sources", _l("Sources")),
+)
+SETTINGS = {"REPORTS_REFRESH_SECONDS": 300, "REPORTS_CATCHUP_DAYS": 14}
+
+
+@bp.record_once
+def _settings(state) -> None:
+    """Defaults for the catch-up settings, overridable from the environment."""
+    for name, default in SETTINGS.items():
+        raw = os.environ.get(name, "").strip()
+        state.app.config.setdefault(name, int(raw) if raw.isdigit() else default)
+
+
+@bp.after_request
+def _private(response):
+    """Reports are personal: never stored by any cache or the service worker."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.before_request
+def _catch_up() -> None:
+    """Bring the rollups up to date before reading them (the login guard has run first)."""
+    config = current_app.config
+    g.rollup_remaining = 0
+    try:
+        with Session(db.engine) as session:  # its own transactions, one per day, committed here
+            for progress in rollup.catch_up(
+                session,
+                utcnow(),
+                shop_zone(),
+                max_days=config["REPORTS_CATCHUP_DAYS"],
+                refresh_every=timedelta(seconds=config["REPORTS_REFRESH_SECONDS"]),
+            ):
+                session.commit()
+                g.rollup_remaining = progress.remaining
+    except SQLAlchemyError:
+        # Slightly stale figures beat no report: the next page (or `flask rollup`) tries again.
+        log.exception("report catch-up failed")
+    db.session.commit()  # end this request's read snapshot so it sees what was just written
+
+
+def shop_zone() -> ZoneInfo:
+    """The shop's time zone: report days, hours and "today" follow it, like the admin's dates."""
+    return ZoneInfo(str(get_timezone()))
+
+
+def _range() -> rules.DateRange:
+    today = shop_day(utcnow(), shop_zone())
+    return rules.parse_range(request.args.get("from"), request.args.get("to"), today)
+
+
+def _page(name: str):
+    """Render one report section for the asked range (400 with the form and a message on bad dates)."""
+    title = dict(SECTIONS)[name]
+    base = {"sections": SECTIONS, "section": name, "section_title": title, "args": request.args}
+    try:
+        span = _range()
+    except DomainError as err:
+        return render_template("admin/reports/section.html", error=err.message, span=None, tables=[], **base), 400
+    context = {"stats": [], "figures": [], "tables": [], "grid": None, "link_column": None}
+    context.update(sections.build(name, db.session, span, request.args) or {})
+    freshness = service.freshness(db.session)
+    return render_template(
+        "admin/reports/section.html",
+        span=span,
+        freshness=freshness,
+        remaining=g.get("rollup_remaining", 0),
+        cell=tables.cell,
+        **base,
+        **context,
+    )
+
+
+@bp.get("/")
+def overview():
+    """Visitors, sessions, orders, revenue, conversion and order value, with the trend."""
+    return _page("overview")
+
+
+@bp.get("/funnel")
+def funnel():
+    """Viewed -> added to cart -> began checkout -> ordered, with the drop-off at each step."""
+    return _page("funnel")
+
+
+@bp.get("/products")
+def products():
+    """Per product: views, dwell (average and median), add-to-cart rate, conversion, revenue."""
+    return _page("products")
+
+
+@bp.get("/interest")
+def interest():
+    """Products people lingered on or put in the cart without buying; ?product= lists the sessions."""
+    return _page("interest")
+
+
+@bp.get("/when")
+def when():
+    """Orders by weekday and hour, in the shop's time zone."""
+    return _page("when")
+
+
+@bp.get("/customers")
+def customers():
+    """Repeat rate, orders per customer, order values and RFM segments."""
+    return _page("customers")
+
+
+@bp.get("/where")
+def where():
+    """Orders and revenue by country and city (deliveries), and pickups."""
+    return _page("where")
+
+
+@bp.get("/sources")
+def sources():
+    """Sessions, orders and revenue by traffic source."""
+    return _page("sources")
+
+
+@bp.get("/<name>.csv")
+def export(name: str):
+    """One report table as CSV, for the same date range as the page."""
+    if name not in sections.EXPORTS:
+        abort(404)
+    try:
+        span = _range()
+    except DomainError as err:
+        return Response(err.message + "\n", status=400, mimetype="text/plain")
+    table = sections.EXPORTS[name](db.session, span, request.args)
+    if table is None:
+        abort(404)
+    filename = f"{table.name}-{span.start.isoformat()}-{span.end.isoformat()}.csv"
+    return Response(
+        tables.to_csv(table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+def export_url(table: tables.Table, span: rules.DateRange) -> str:
+    """The CSV address of a table for the range shown."""
+    extra = {"product": request.args["product"]} if table.name == "interest_sessions" else {}
+    return url_for(
+        "reports.export", name=table.name, **{"from": span.start.isoformat(), "to": span.end.isoformat()}, **extra
+    )
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"export_url": export_url, "range_url": _range_url, "report_day": lambda day: format_date(day, "medium")}
+
+
+def _range_url(endpoint: str, days: int | None = None, **extra) -> str:
+    """A report address keeping the range shown (or the last `days` days up to today)."""
+    args = {k: v for k, v in request.args.items() if k in ("from", "to")}
+    if days is not None:
+        today = shop_day(utcnow(), shop_zone())
+        args = {"from": (today - timedelta(days=days - 1)).isoformat(), "to": today.isoformat()}
+    return url_for(endpoint, **args, **extra)
