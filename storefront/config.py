@@ -60,6 +60,7 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 2)
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # default: Stripe's; a mock's URL in tests
     HOLD_SWEEP_SECONDS = _int("HOLD_SWEEP_SECONDS", 30)  # in-request release of expired stock holds
     # Sellers: a seller link counts for this many days (last touch wins); commission is approved
     # this many days after delivery/collection (returns are still possible before).

@@ -156,6 +156,7 @@ def init_app(app: Flask) -> None:
             app.config.get("STRIPE_WEBHOOK_SECRET", ""),
             http_client=app.config.get("STRIPE_HTTP_CLIENT"),
             max_network_retries=app.config.get("STRIPE_MAX_NETWORK_RETRIES", 2),
+            api_base=app.config.get("STRIPE_API_BASE", ""),
         )
         # The checkout form's redirect leads to the provider's page: allow it in form-action.
         from ..core.security import build_csp

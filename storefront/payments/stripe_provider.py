@@ -43,8 +43,14 @@ class StripeProvider:
         *,
         http_client: stripe.HTTPClient | None = None,
         max_network_retries: int = 2,
+        api_base: str = "",
     ) -> None:
-        self._client = stripe.StripeClient(secret_key, http_client=http_client, max_network_retries=max_network_retries)
+        self._client = stripe.StripeClient(
+            secret_key,
+            http_client=http_client,
+            max_network_retries=max_network_retries,
+            base_addresses={"api": api_base} if api_base else None,
+        )
         self._webhook_secret = webhook_secret
 
     def start(self, request: CheckoutRequest) -> CheckoutSession:

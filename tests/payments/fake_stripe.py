@@ -14,6 +14,8 @@ import re
 import secrets
 import threading
 import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 import stripe
@@ -338,3 +340,42 @@ def _lists(node):
 
 def _answer(said: StripeSaid):
     return json.dumps(said.body()), said.status, {}
+
+
+@contextmanager
+def serving(fake: FakeStripe):
+    """Serve the fake over HTTP on a loopback port (for a shop running in another process)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else None
+            try:
+                content, status, headers = fake.request(
+                    self.command, f"http://stripe.local{self.path}", dict(self.headers.items()), body
+                )
+            except stripe.APIConnectionError:
+                self.close_connection = True
+                return
+            payload = content.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
