@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from storefront.clock import utcnow
-from storefront.domain import Invalid, NotFound
+from storefront.domain import Conflict, Invalid, NotFound
 from storefront.extensions import db
-from storefront.sellers import service
+from storefront.sellers import accounts, service
 from storefront.sellers.models import CommissionEntry, Payout, Seller
 from storefront.sellers.rules import PayoutTooLarge
 from tests.builders import make_category, make_product, make_user
@@ -68,14 +68,13 @@ def test_no_credit_for_expired_unknown_disabled_or_self_referral(shop, app):
     disabled = make_order([(shop["coat"], 1)])
     assert _credit(disabled, ("ANNA24", now), now=now) is None
     assert db.session.scalar(select(func.count(CommissionEntry.id))) == 0
-
-
-def test_window_setting_is_honoured(shop):
-    now = utcnow()
-    order = make_order([(shop["coat"], 1)])
-    entry = service.credit_order(db.session, order, touched(("ANNA24", now - timedelta(days=8)), window_days=7), now)
-    assert entry is None
-    entry = service.credit_order(db.session, order, touched(("ANNA24", now - timedelta(days=8)), window_days=10), now)
+    db.session.get(Seller, shop["anna"]).active = True
+    # the window comes with the attribution (SELLER_ATTRIBUTION_DAYS on the request side)
+    week_old = touched(("ANNA24", now - timedelta(days=8)), window_days=7)
+    assert service.credit_order(db.session, disabled, week_old, now) is None
+    entry = service.credit_order(
+        db.session, disabled, touched(("ANNA24", now - timedelta(days=8)), window_days=10), now
+    )
     assert entry is not None and entry.touched_at == now - timedelta(days=8)
 
 
@@ -205,38 +204,41 @@ def test_payouts_settle_oldest_entries_and_never_exceed_owed(shop):
     assert _owed(shop["anna"]) == earned - paid_out == 3000
 
 
-def test_seller_accounts_cannot_take_over_admin_emails(shop):
-    from storefront.domain import Conflict
-    from storefront.sellers import accounts
-
-    make_user("boss@example.com", "owner")
-    with pytest.raises(Conflict):
-        accounts.create_seller(
+def test_seller_accounts_cannot_take_over_admin_emails(sqlite_app):
+    def create(email: str, code: str | None = None):
+        return accounts.create_seller(
             db.session,
-            email="boss@example.com",
-            name="",
+            email=email,
+            name="Neo",
             phone="",
             password=None,
-            code=None,
+            code=code,
             rate_bp=100,
             overrides={},
             now=utcnow(),
         )
-    db.session.rollback()
-    with pytest.raises(Conflict):
-        make_seller("ANNA24", email="new@example.com")
-    db.session.rollback()
-    seller, password = accounts.create_seller(
-        db.session,
-        email="New@Example.com",
-        name="Neo",
-        phone="",
-        password=None,
-        code=None,
-        rate_bp=100,
-        overrides={},
-        now=utcnow(),
-    )
+
+    with sqlite_app.app_context():
+        make_seller("ANNA24")
+        make_user("boss@example.com", "owner")
+        for email, code in (("boss@example.com", None), ("new@example.com", "ANNA24")):
+            with pytest.raises(Conflict):
+                create(email, code)
+            db.session.rollback()
+        seller, password = create("New@Example.com")
+        db.session.commit()
+        assert seller.user.role == "seller" and seller.user.email == "new@example.com"
+        assert len(password) >= 12 and seller.user.check_password(password) and len(seller.code) == 6
+
+
+def test_the_approve_commissions_command(shop, runner):
+    now = utcnow()
+    order = make_order([(shop["coat"], 1)])
+    _credit(order, ("ANNA24", now - timedelta(days=20)), now=now - timedelta(days=20))
+    service.order_paid(db.session, order.id, now - timedelta(days=20))
+    service.order_completed(db.session, order.id, now - timedelta(days=15), return_window_days=14)
     db.session.commit()
-    assert seller.user.role == "seller" and seller.user.email == "new@example.com"
-    assert len(password) >= 12 and seller.user.check_password(password) and len(seller.code) == 6
+    result = runner.invoke(args=["approve-commissions"])
+    assert result.exit_code == 0 and "Approved 1 commissions." in result.output, result.output
+    assert service.entry_for_order(db.session, order.id).status == "approved" and _owed(shop["anna"]) == 1000
+    assert "Approved 0 commissions." in runner.invoke(args=["approve-commissions"]).output

@@ -38,7 +38,7 @@ def shop(sqlite_app):
     with app.app_context():
         coat = make_product("Wool coat", price=5000, variants=(("M", 10), ("L", 3)), overrides={"L": 6500})
         catalog.store_photo(
-            db.session, coat, render_demo_photo("Wool coat", 2, (900, 900)), app.config["MEDIA_ROOT"], alt="coat"
+            db.session, coat, render_demo_photo("Wool coat", 2, (400, 400)), app.config["MEDIA_ROOT"], alt="coat"
         )
         db.session.commit()
         make_seller("ANNA24")

@@ -26,7 +26,18 @@ def _signed_in(app, email: str) -> ShopClient:
 
 @pytest.fixture
 def world(app):
-    """Owner, staff, seller ANNA24 with one approved and one pending commission, and a click."""
+    """Owner, staff, seller ANNA24 with one approved and one pending commission."""
+    return _world(app)
+
+
+@pytest.fixture
+def sqlite_world(sqlite_app):
+    """The same world on SQLite only, for tests about forms and access rather than the database."""
+    _world(sqlite_app)
+    return sqlite_app
+
+
+def _world(app) -> dict:
     with app.app_context():
         make_user("owner@example.com", "owner")
         make_user("staff@example.com", "staff")
@@ -62,7 +73,8 @@ def test_sellers_land_on_their_dashboard_and_never_reach_admin(app, world):
     assert seller.client.get("/seller/poster?product=nope").status_code == 404
 
 
-def test_owners_and_staff_cannot_open_the_seller_dashboard(app, world):
+def test_owners_and_staff_cannot_open_the_seller_dashboard(sqlite_world):
+    app = sqlite_world
     assert app.test_client().get("/seller/").status_code == 302, "anonymous: to the login page"
     for email in ("owner@example.com", "staff@example.com"):
         assert _signed_in(app, email).client.get("/seller/").status_code == 403
@@ -82,7 +94,8 @@ def test_owner_sees_the_sellers_list_and_csv(app, world):
     assert rows[1][0] == "ANNA24" and rows[1][7:11] == ["2", "200.00", "10.00", "10.00"]
 
 
-def test_owner_creates_a_seller_with_a_generated_password_shown_once(app, world):
+def test_owner_creates_a_seller_with_a_generated_password_shown_once(sqlite_world):
+    app, world = sqlite_world, {"category": 1}
     owner = _signed_in(app, "owner@example.com")
     response = owner.post(
         "/admin/sellers/new",
