@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -105,7 +105,7 @@ def record_referral(response):
     referral: PageReferral | None = g.get("page_referral")
     if referral is None or request.method != "GET" or response.status_code != 200:
         return response
-    if current_user.is_authenticated and current_user.id == referral.user_id:
+    if _signed_in_user_id() == referral.user_id:
         return response  # a seller checking their own link is not a shopper
     now = utcnow()
     touches = read_touches()
@@ -136,9 +136,20 @@ def _record_click(referral: PageReferral, now: datetime) -> None:
         log.exception("could not record a click for seller %s", referral.seller_id)
 
 
+def _signed_in_user_id() -> int | None:
+    """The signed-in account's id, without touching `current_user` for anonymous shoppers.
+
+    Loading the user for an anonymous visitor makes Flask-Login write `_fresh` into the session:
+    a Set-Cookie, and so a private (uncacheable) shop page, for nothing.
+    """
+    if "_user_id" not in session or not current_user.is_authenticated:
+        return None
+    return current_user.id
+
+
 def share_code() -> str | None:
     """The ref code a share from this page carries: the signed-in seller's own, else the page's seller link."""
-    if current_user.is_authenticated and getattr(current_user, "role", "") == "seller":
+    if _signed_in_user_id() is not None and getattr(current_user, "role", "") == "seller":
         if "own_seller_code" not in g:
             seller = accounts.seller_for_user(db.session, current_user.id)
             g.own_seller_code = seller.code if seller is not None and seller.active else None

@@ -216,3 +216,10 @@ def test_touches_outside_the_window_do_not_credit(shop):
         old = service.Attribution((tracking.rules.Touch("ANNA24", utcnow() - timedelta(days=31)),), 30)
         assert service.credit_order(db.session, order, old, utcnow()) is None
         assert db.session.scalar(select(func.count(Seller.id))) == 2
+
+
+def test_product_pages_stay_cacheable_for_anonymous_shoppers(shop):
+    client = shop.test_client()
+    client.get("/")  # the session (CSRF token) starts here
+    page = client.get("/p/wool-coat")
+    assert page.headers.getlist("Set-Cookie") == [] and "private" not in page.headers["Cache-Control"]
