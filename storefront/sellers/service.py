@@ -73,6 +73,8 @@ def credit_order(
     when nobody is credited. A commission of 0 (0 % rate) is still recorded: the seller brought
     the order.
     """
+    if order.id is None:
+        session.flush()  # the entry refers to the order by id
     existing = entry_for_order(session, order.id)
     if existing is not None or attribution is None or not attribution.touches:
         return existing
