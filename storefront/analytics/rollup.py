@@ -117,6 +117,17 @@ def reset(session: Session, now: datetime, tz: tzinfo, since: date | None = None
     session.flush()
 
 
+def needs_catch_up(session: Session, now: datetime, tz: tzinfo, refresh_every: timedelta = timedelta(0)) -> bool:
+    """True when a catch-up has work to do; reads only (a report page checks this first, so most
+    page views never take the rollup lock; end this read transaction before calling catch_up)."""
+    state = session.get(RollupState, STATE_ID, populate_existing=True)
+    if state is None or state.timezone != zone_name(tz):
+        return True
+    if changed_orders(session, state)[0]:
+        return True
+    return bool(plan_days(session, state, now, tz, refresh_every).days)
+
+
 def catch_up(
     session: Session,
     now: datetime,
@@ -186,7 +197,7 @@ def variant_slugs(session: Session) -> dict[int, str]:
 def recompute_day(session: Session, day: date, tz: tzinfo, slugs: dict[int, str]) -> rr.DayRollup:
     """Delete and rebuild every rollup row of one shop day; flushes."""
     start, end = rr.day_bounds(day, tz)
-    events = session.execute(
+    events = session.connection().execute(  # Core: tuples straight from the driver, no ORM rows
         select(
             Event.created_at,
             Event.name,
@@ -204,18 +215,19 @@ def recompute_day(session: Session, day: date, tz: tzinfo, slugs: dict[int, str]
         .order_by(Event.created_at, Event.id)
     )
     rollup = rr.roll_up_day(
-        day, (rr.EventRow(*row) for row in events), day_orders(session, day), day_lines(session, day), slugs
+        day, map(rr.EventRow._make, events), day_orders(session, day), day_lines(session, day), slugs
     )
     for table in DAY_TABLES:
         session.execute(delete(table).where(table.day == day))
-    session.execute(insert(RollupDay), [rollup.day])
+    # Core inserts (the table, not the class): plain rows, no ORM bookkeeping per row.
+    session.execute(insert(RollupDay.__table__), [rollup.day])
     for table, rows in (
         (RollupSource, rollup.sources),
         (RollupProduct, rollup.products),
         (RollupInterest, rollup.interest),
     ):
         for index in range(0, len(rows), CHUNK):
-            session.execute(insert(table), rows[index : index + CHUNK])
+            session.execute(insert(table.__table__), rows[index : index + CHUNK])
     session.flush()
     return rollup
 
@@ -250,14 +262,69 @@ def day_lines(session: Session, day: date) -> list[rr.LineRow]:
     return [rr.LineRow(*row) for row in rows]
 
 
+def changed_orders(session: Session, state: RollupState) -> tuple[list[int], datetime | None]:
+    """Ids of orders new or changed since the watermark (and the latest updated_at seen).
+
+    Two narrow reads instead of one wide one: (id, updated_at) of the orders updated lately,
+    then the projection's updated_at of those ids. Only what differs is loaded in full.
+    """
+    since = state.orders_seen_until - ORDERS_OVERLAP if state.orders_seen_until else None
+    stmt = select(Order.id, Order.updated_at)
+    recent = dict(session.execute(stmt.where(Order.updated_at >= since) if since else stmt).all())
+    if not recent:
+        return [], None
+    known: dict[int, datetime] = {}
+    ids = list(recent)
+    for index in range(0, len(ids), CHUNK * 4):
+        chunk = ids[index : index + CHUNK * 4]
+        known.update(
+            session.execute(
+                select(ReportOrder.order_id, ReportOrder.updated_at).where(ReportOrder.order_id.in_(chunk))
+            ).all()
+        )
+    changed = [order_id for order_id, updated in recent.items() if known.get(order_id) != updated]
+    return changed, max(recent.values())
+
+
 def refresh_orders(session: Session, state: RollupState, tz: tzinfo) -> int:
     """Re-project orders changed since the watermark; queue the days whose figures moved.
 
     Returns how many report_orders rows were written.
     """
-    since = state.orders_seen_until - ORDERS_OVERLAP if state.orders_seen_until else None
-    changed = select(Order.id).where(Order.updated_at >= since) if since else select(Order.id)
-    orders = (
+    changed, latest = changed_orders(session, state)
+    if latest is not None:
+        state.orders_seen_until = max(latest, state.orders_seen_until) if state.orders_seen_until else latest
+    rows, dirty = [], set()
+    sale_statuses = frozenset(str(s) for s in SALE_STATUSES)
+    for index in range(0, len(changed), CHUNK * 4):
+        chunk = changed[index : index + CHUNK * 4]
+        orders = _order_rows(session, chunk)
+        ids = chunk if len(chunk) <= CHUNK else None
+        carts = purchase_carts(session, min(o["created_at"] for o in orders), ids) if orders else {}
+        known = {
+            r.order_id: r.day
+            for r in session.execute(select(ReportOrder).where(ReportOrder.order_id.in_(chunk))).scalars()
+        }
+        for order in orders:
+            row = rr.project_order(
+                order, tz=tz, salt=state.customer_salt, cart_hash=carts.get(order["id"]), sale_statuses=sale_statuses
+            )
+            rows.append(row)
+            dirty.add(row["day"])
+            if order["id"] in known:
+                dirty.add(known[order["id"]])
+    for index in range(0, len(rows), CHUNK):
+        chunk_rows = rows[index : index + CHUNK]
+        session.execute(delete(ReportOrder).where(ReportOrder.order_id.in_([r["order_id"] for r in chunk_rows])))
+        session.execute(insert(ReportOrder), chunk_rows)
+    queue_days(session, dirty)
+    session.flush()
+    return len(rows)
+
+
+def _order_rows(session: Session, ids: list[int]) -> list:
+    """The orders columns the projection needs, with each order's item count."""
+    return (
         session.execute(
             select(
                 Order.id,
@@ -274,39 +341,12 @@ def refresh_orders(session: Session, state: RollupState, tz: tzinfo) -> int:
                 func.coalesce(func.sum(OrderLine.quantity), 0).label("items"),
             )
             .outerjoin(OrderLine, OrderLine.order_id == Order.id)
-            .where(Order.id.in_(changed))
+            .where(Order.id.in_(ids))
             .group_by(Order.id)
         )
         .mappings()
         .all()
     )
-    if not orders:
-        return 0
-    ids = [o["id"] for o in orders] if len(orders) <= CHUNK else None
-    carts = purchase_carts(session, min(o["created_at"] for o in orders), ids)
-    known = {r.order_id: r for r in session.scalars(select(ReportOrder).where(ReportOrder.order_id.in_(changed)))}
-    sale_statuses = frozenset(str(s) for s in SALE_STATUSES)
-    rows, dirty = [], set()
-    for order in orders:
-        row = rr.project_order(
-            order, tz=tz, salt=state.customer_salt, cart_hash=carts.get(order["id"]), sale_statuses=sale_statuses
-        )
-        old = known.get(order["id"])
-        if old is not None and all(getattr(old, key) == value for key, value in row.items()):
-            continue
-        rows.append(row)
-        dirty.add(row["day"])
-        if old is not None:
-            dirty.add(old.day)
-    for index in range(0, len(rows), CHUNK):
-        chunk = rows[index : index + CHUNK]
-        session.execute(delete(ReportOrder).where(ReportOrder.order_id.in_([r["order_id"] for r in chunk])))
-        session.execute(insert(ReportOrder), chunk)
-    queue_days(session, dirty)
-    latest = max(o["updated_at"] for o in orders)
-    state.orders_seen_until = max(latest, state.orders_seen_until) if state.orders_seen_until else latest
-    session.flush()
-    return len(rows)
 
 
 def purchase_carts(session: Session, since: datetime, order_ids: list[int] | None = None) -> dict[int, str]:

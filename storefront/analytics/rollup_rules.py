@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
 
 from ..orders.rules import normalise_phone
 from .rules import SOURCE_DIRECT, SOURCE_INTERNAL
@@ -31,9 +32,9 @@ LONG_DWELL_MS = 30_000  # a shopper who stays half a minute on a product is inte
 ORDER_GRACE = timedelta(seconds=60)  # a session's first beacon may land just after the order
 
 
-@dataclass(frozen=True)
-class EventRow:
-    """One stored event, as much of it as the rollup reads (rows come in time order)."""
+class EventRow(NamedTuple):
+    """One stored event, as much of it as the rollup reads (rows come in time order; a tuple, as
+    a day brings tens of thousands)."""
 
     created_at: datetime
     name: str
@@ -83,10 +84,11 @@ class SessionDay:
     cart_hashes: set[str] = field(default_factory=set)
     checkout: bool = False
     page_views: int = 0
-    views: Counter = field(default_factory=Counter)
-    dwell: Counter = field(default_factory=Counter)
-    cart_adds: Counter = field(default_factory=Counter)
-    cart_units: Counter = field(default_factory=Counter)
+    # Plain dicts (slug -> count): a day has thousands of sessions, and Counter() is slow to make.
+    views: dict[str, int] = field(default_factory=dict)
+    dwell: dict[str, int] = field(default_factory=dict)
+    cart_adds: dict[str, int] = field(default_factory=dict)
+    cart_units: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -147,12 +149,12 @@ def _apply(session: SessionDay, event: EventRow, variant_slugs: Mapping[int, str
     if event.name == "page_view":
         session.page_views += 1
     elif event.name == "view_item" and slug:
-        session.views[slug] += 1
+        session.views[slug] = session.views.get(slug, 0) + 1
     elif event.name == "engagement" and slug:
-        session.dwell[slug] += event.dwell_ms or 0
+        session.dwell[slug] = session.dwell.get(slug, 0) + (event.dwell_ms or 0)
     elif event.name == "add_to_cart" and slug:
-        session.cart_adds[slug] += 1
-        session.cart_units[slug] += event.quantity or 1
+        session.cart_adds[slug] = session.cart_adds.get(slug, 0) + 1
+        session.cart_units[slug] = session.cart_units.get(slug, 0) + (event.quantity or 1)
     elif event.name == "begin_checkout":
         session.checkout = True
 
@@ -211,7 +213,9 @@ def _source_rows(day: date, sessions: list[SessionDay], sales: list[OrderRow], o
     rows: dict[str, dict] = {}
 
     def row(source: str) -> dict:
-        return rows.setdefault(source, {"day": day, "source": source, "sessions": 0, "orders": 0, "revenue": 0})
+        if source not in rows:
+            rows[source] = {"day": day, "source": source, "sessions": 0, "orders": 0, "revenue": 0}
+        return rows[source]
 
     for session in sessions:
         row(session.source or SOURCE_DIRECT)["sessions"] += 1
@@ -230,7 +234,10 @@ def _product_rows(day: date, sessions: list[SessionDay], lines: list[LineRow]) -
     dwells: dict[str, list[int]] = defaultdict(list)
 
     def row(slug: str) -> dict:
-        return rows.setdefault(slug, _empty_product(day, slug))
+        found = rows.get(slug)
+        if found is None:
+            found = rows[slug] = _empty_product(day, slug)
+        return found
 
     for s in sessions:
         for slug, count in s.views.items():

@@ -24,6 +24,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from operator import itemgetter
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -376,6 +377,7 @@ def seed_events(
     result = SeedResult(days=day_list)
     for day, budget in zip(day_list, apportion(events, weights)):
         day_events, pending, sessions = sim.day(day, budget)
+        day_events.sort(key=itemgetter("created_at"))  # rows arrive in time order, as beacons do
         for index in range(0, len(day_events), CHUNK):
             session.execute(insert(Event.__table__), day_events[index : index + CHUNK])
         write_orders(session, sim, pending, shipping_fee)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from ..analytics.rollup_rules import decode_values, median_ms
 from ..domain import N_, DomainError
@@ -116,9 +117,8 @@ def merged_median(encoded: Iterable[str]) -> int | None:
     return median_ms(values)
 
 
-@dataclass(frozen=True)
-class CustomerStats:
-    """One customer's sale orders in the range."""
+class CustomerStats(NamedTuple):
+    """One customer's sale orders in the range (a tuple: there may be tens of thousands)."""
 
     key: str
     orders: int
@@ -158,17 +158,30 @@ def nice_step(span: float, bins: int) -> int:
 
 def histogram(values: list[int], bins: int = 8) -> list[Bucket]:
     """Equal round-width buckets up to the 95th percentile, then one open bucket for the rest."""
-    if not values:
+    return histogram_of_counts(Counter(values), bins)
+
+
+def histogram_of_counts(counts: Mapping[int, int], bins: int = 8) -> list[Bucket]:
+    """The same from {value: how many times} (what a GROUP BY gives: far fewer rows than orders)."""
+    total = sum(counts.values())
+    if not total:
         return []
-    ordered = sorted(values)
-    top = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+    ordered = sorted(counts.items())
+    seen, top = 0, ordered[-1][0]
+    for value, n in ordered:  # the 95th percentile: the value where 95% of the orders are reached
+        seen += n
+        if seen >= math.ceil(0.95 * total):
+            top = value
+            break
     step = nice_step(top, bins)
     edges = list(range(0, top + step, step))
     if edges[-1] <= top:
         edges.append(edges[-1] + step)
-    counts = Counter(min(v // step, len(edges) - 1) for v in ordered)
-    buckets = [Bucket(edges[i], edges[i + 1], counts.get(i, 0)) for i in range(len(edges) - 1)]
-    rest = counts.get(len(edges) - 1, 0)
+    per_bucket: Counter = Counter()
+    for value, n in ordered:
+        per_bucket[min(value // step, len(edges) - 1)] += n
+    buckets = [Bucket(edges[i], edges[i + 1], per_bucket.get(i, 0)) for i in range(len(edges) - 1)]
+    rest = per_bucket.get(len(edges) - 1, 0)
     if rest:
         buckets.append(Bucket(edges[-1], None, rest))
     return buckets
@@ -179,8 +192,7 @@ def histogram(values: list[int], bins: int = 8) -> list[Bucket]:
 RECENT_DAYS, LAPSING_DAYS = 30, 90
 
 
-@dataclass(frozen=True)
-class Rfm:
+class Rfm(NamedTuple):
     """A customer's RFM scores and segment."""
 
     key: str

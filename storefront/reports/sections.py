@@ -260,7 +260,7 @@ def customers_page(session: Session, span: DateRange, _args: Mapping) -> dict:
             (tables.segments_table(data), None),
             (tables.frequency_table(data), None),
             (tables.order_values_table(data), None),
-            (tables.customers_table(data), 50),
+            (tables.customers_table(data, limit=50), 50),
         ],
     }
 

@@ -260,22 +260,26 @@ class Customers:
 
 def customers(session: Session, span: DateRange) -> Customers:
     """Customers (by normalised phone, else email) of the range with their RFM scores."""
-    stats = [
-        rules.CustomerStats(key, int(n), int(revenue), last)
-        for key, n, revenue, last in session.execute(
-            select(ReportOrder.customer_key, func.count(), func.sum(ReportOrder.total), func.max(ReportOrder.day))
-            .where(*_sales(span))
-            .group_by(ReportOrder.customer_key)
+    stats = list(
+        map(
+            rules.CustomerStats._make,
+            session.execute(
+                select(ReportOrder.customer_key, func.count(), func.sum(ReportOrder.total), func.max(ReportOrder.day))
+                .where(*_sales(span))
+                .group_by(ReportOrder.customer_key)
+            ),
         )
-    ]
-    totals = list(session.scalars(select(ReportOrder.total).where(*_sales(span))))
+    )
+    totals = dict(
+        session.execute(select(ReportOrder.total, func.count()).where(*_sales(span)).group_by(ReportOrder.total)).all()
+    )
     scored = rules.rfm(stats, span.end)
     return Customers(
         count=len(stats),
-        orders=len(totals),
+        orders=sum(totals.values()),
         repeat_rate=rules.repeat_rate(stats),
         frequency=rules.frequency_distribution(stats),
-        order_values=rules.histogram(totals),
+        order_values=rules.histogram_of_counts(totals),
         segments=rules.segment_counts(scored),
         scored=sorted(scored, key=lambda r: (-r.revenue, r.key)),
     )

@@ -53,12 +53,17 @@ class Column:
 
 @dataclass
 class Table:
-    """A titled table; `name` is its CSV file name and export address."""
+    """A titled table; `name` is its CSV file name and export address.
+
+    `total` is how many rows the whole table has when `rows` holds only the first ones (a page
+    shows the top of a long table; the CSV builds it whole).
+    """
 
     name: str
     title: str
     columns: list[Column]
     rows: list[dict] = field(default_factory=list)
+    total: int | None = None
 
 
 def cell(value: object, kind: str) -> str:
@@ -282,9 +287,10 @@ def segments_table(data: service.Customers) -> Table:
     )
 
 
-def customers_table(data: service.Customers) -> Table:
-    labels = {key: label for key, label, _advice in rules.SEGMENTS}
-    rows = [vars(r) | {"segment_label": _(labels[r.segment])} for r in data.scored]
+def customers_table(data: service.Customers, limit: int | None = None) -> Table:
+    labels = {key: _(label) for key, label, _advice in rules.SEGMENTS}  # translated once, not per row
+    scored = data.scored[:limit] if limit else data.scored
+    rows = [r._asdict() | {"segment_label": labels[r.segment]} for r in scored]
     return Table(
         "customers",
         _("Customers (pseudonymous ids)"),
@@ -299,6 +305,7 @@ def customers_table(data: service.Customers) -> Table:
             Column("segment_label", _("Segment"), "text"),
         ],
         rows,
+        total=len(data.scored),
     )
 
 

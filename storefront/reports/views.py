@@ -66,14 +66,15 @@ def _catch_up() -> None:
     """Bring the rollups up to date before reading them (the login guard has run first)."""
     config = current_app.config
     g.rollup_remaining = 0
+    now, zone = utcnow(), shop_zone()
+    refresh_every = timedelta(seconds=config["REPORTS_REFRESH_SECONDS"])
     try:
         with Session(db.engine) as session:  # its own transactions, one per day, committed here
+            if not rollup.needs_catch_up(session, now, zone, refresh_every):
+                return
+            session.commit()  # end the read snapshot before the write lock (SQLite refuses the upgrade)
             for progress in rollup.catch_up(
-                session,
-                utcnow(),
-                shop_zone(),
-                max_days=config["REPORTS_CATCHUP_DAYS"],
-                refresh_every=timedelta(seconds=config["REPORTS_REFRESH_SECONDS"]),
+                session, now, zone, max_days=config["REPORTS_CATCHUP_DAYS"], refresh_every=refresh_every
             ):
                 session.commit()
                 g.rollup_remaining = progress.remaining
