@@ -3,10 +3,11 @@
 Where to look:
   rules.py        pure rules: codes, link-preview bots, who is credited, commission maths, ledger table
   models.py       Seller, SellerCategoryRate, SellerClick, CommissionEntry, Payout
-  service.py      the ledger use-cases the order/payment code calls (credit_order, order_paid ...)
+  service.py      the ledger use-cases order placement and payments call (credit_order, order_paid ...)
   accounts.py     creating, editing and disabling sellers; recording clicks
-  reports.py      read models: the seller's dashboard, the owner's list, CSV rows
-  tracking.py     request side: `?ref=` hook, the attribution cookie, attribution_from_request()
-  sharing.py      share links, QR codes and the Open Graph share image (routes /qr, /og)
-  views.py        /seller dashboard;  admin.py: /admin/sellers
+  reports.py      read models: the seller's dashboard, the owner's list (and its CSV columns)
+  tracking.py     request side: the `?ref=` hook, the attribution cookie, attribution_from_request()
+  sharing.py      routes /qr and /og, and the template helpers of the product page's share partials
+  share_image.py  the 1200x630 preview image (Pillow), cached on disk
+  views.py        /seller dashboard;  admin.py + forms.py: /admin/sellers
 """
