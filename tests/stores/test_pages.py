@@ -48,7 +48,9 @@ def test_refusing_geolocation_still_finds_stores_by_city_or_postcode(town):
     assert 'name="q"' in plain.text and '<label for="store-q">' in plain.text
     by_city = client.get("/stores?q=lyon").text
     assert _names(by_city)[0] == "Lyon Centre" and "km from lyon" in by_city
-    assert 'id="q" name="q" type="search" maxlength="100" placeholder="Search" value=""' in by_city, "not the product search"
+    assert 'id="q" name="q" type="search" maxlength="100" placeholder="Search" value=""' in by_city, (
+        "not the product search"
+    )
     assert _names(client.get("/stores?q=75003").text)[0] == "Paris Marais"
     unknown = client.get("/stores?q=Atlantis")
     assert unknown.status_code == 200 and "Atlantis" in unknown.text and len(_names(unknown.text)) == 3
