@@ -35,6 +35,11 @@ bench: venv
 bench-lighthouse: venv  # Lighthouse 12 on /, a category, a product and /cart (see bench/README.md)
 	$(BIN)/python bench/lighthouse.py
 
+.PHONY: bench-analytics
+bench-analytics: venv  # POST /e events/s under wrk and report page times over 1M events (bench/events.py, bench/reports.py)
+	$(BIN)/python bench/events.py
+	$(BIN)/python bench/reports.py
+
 lint: venv
 	$(BIN)/ruff check storefront tests bench
 

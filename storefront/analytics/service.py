@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import rules
-from .models import Event, VisitorSalt
+from .models import Event, RollupInterest, VisitorSalt
 
 if TYPE_CHECKING:
     from ..orders.models import Order
@@ -174,9 +174,15 @@ def _record_server_event(session: Session, event: Event) -> None:
 
 
 def purge_events(session: Session, older_than: timedelta, now: datetime) -> int:
-    """Delete events (and stale salts) older than `older_than`; returns the events deleted."""
+    """Delete events (and stale salts) older than `older_than`; returns the events deleted.
+
+    The per-session interest rows of the reports go with them (same pseudonymous ids, same
+    retention); the daily aggregates stay, so old periods keep their figures.
+    """
     cutoff = now - older_than
     deleted = session.execute(delete(Event).where(Event.created_at < cutoff)).rowcount
     session.execute(delete(VisitorSalt).where(VisitorSalt.day < now.date() - timedelta(days=SALT_KEEP_DAYS - 1)))
+    # A whole day older than the cutoff in any zone (the rows are cut in the shop's days).
+    session.execute(delete(RollupInterest).where(RollupInterest.day < cutoff.date() - timedelta(days=1)))
     session.flush()
     return deleted
