@@ -47,6 +47,7 @@ class CheckoutForm(FlaskForm):
         ],
         validators=[DataRequired(_l("Please choose delivery or pickup."))],
     )
+    pickup_store = SelectField(_l("Pick up at"), validate_choice=False)
     street = StringField(_l("Street and number"), validators=[_required_for_delivery, Length(max=200)])
     city = StringField(_l("City"), validators=[_required_for_delivery, Length(max=100)])
     region = StringField(_l("Region or state (optional)"), validators=[Length(max=100)])
@@ -60,13 +61,28 @@ class CheckoutForm(FlaskForm):
     )
     note = TextAreaField(_l("Note for the shop (optional)"), validators=[Length(max=1000)])
 
-    def __init__(self, *args, card: bool = False, **kwargs) -> None:
+    def __init__(self, *args, card: bool = False, pickup_stores: list[tuple[int, str]] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
+        # Shops with several pickup points let the shopper choose one; with none, "at the shop".
+        self.pickup_store.choices = [(str(store_id), label) for store_id, label in pickup_stores]
         # Card payment is offered only when a payment provider is configured.
         self.payment_method.choices = [(PaymentMethod.CASH, _l("Cash on delivery, or pay at pickup"))]
         if card:
             self.payment_method.choices.insert(0, (PaymentMethod.CARD, _l("Card, on a secure payment page")))
+
+    def validate_pickup_store(self, field) -> None:
+        """One of the listed stores, when picking up and the shop lists stores."""
+        if self.delivery_method.data != Delivery.PICKUP or not field.choices:
+            field.data = ""
+            return
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Please choose the store where you will pick up."))
+
+    @property
+    def pickup_store_id(self) -> int | None:
+        """The chosen pickup store's id (validated), or None."""
+        return int(self.pickup_store.data) if self.pickup_store.data else None
 
     def validate_payment_method(self, field) -> None:
         """One of the offered ways to pay (card only when the shop takes cards)."""

@@ -83,6 +83,17 @@ _ONLY_FOR = {
 # paid; cancelled orders never).
 SALE_STATUSES = frozenset({S.PLACED, S.CONFIRMED, S.PACKED, S.SHIPPED, S.READY_FOR_PICKUP, S.DELIVERED, S.COLLECTED})
 
+# What each lifecycle step means for a seller's commission on the order (sellers.service applies
+# these; repeated or late steps change nothing). Cash is collected on delivery or at pickup, so
+# those steps also count as "paid"; delivery and collection start the return window.
+COMMISSION_STEPS: dict[OrderEvent, tuple[str, ...]] = {
+    E.PAY: ("paid",),
+    E.DELIVER: ("paid", "completed"),
+    E.COLLECT: ("paid", "completed"),
+    E.CANCEL: ("cancelled",),
+    E.EXPIRE: ("cancelled",),
+}
+
 # Only the payment provider's news moves an order with these events; never a person.
 SYSTEM_EVENTS = frozenset({E.PAY, E.EXPIRE})
 

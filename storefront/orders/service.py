@@ -15,8 +15,20 @@ from ..cart import service as carts
 from ..cart.models import Cart
 from ..domain import N_, Invalid, NotFound
 from ..inventory import service as inventory
+from ..sellers import service as sellers
+from ..sellers.service import Attribution
+from ..stores import service as stores
 from .models import Order, OrderLine, OrderStatusChange
-from .rules import STOCK_STATE, OrderStatus, PaymentMethod, TransitionRefused, compute_totals, next_status
+from .rules import (
+    COMMISSION_STEPS,
+    STOCK_STATE,
+    OrderEvent,
+    OrderStatus,
+    PaymentMethod,
+    TransitionRefused,
+    compute_totals,
+    next_status,
+)
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
@@ -37,6 +49,15 @@ class CheckoutDetails:
     postcode: str = ""
     country: str = ""
     note: str = ""
+    pickup_store_id: int | None = None  # the store chosen for pickup
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Who and where the order came through, read from the request by the view."""
+
+    attribution: Attribution | None = None  # the seller link the shopper arrived by, if any
+    chosen_store_id: int | None = None  # the store the shopper picked on /stores
 
 
 def new_reference() -> str:
@@ -60,6 +81,7 @@ def place_order(
     currency: str,
     shipping_fee: int,
     hold_until: datetime | None = None,
+    channel: Channel = Channel(),
 ) -> Order:
     """Turn the cart into an order, taking stock atomically; idempotent per checkout_key.
 
@@ -96,7 +118,7 @@ def place_order(
         total=totals.total,
         created_at=now,
         updated_at=now,
-        **details.__dict__,
+        **{k: v for k, v in details.__dict__.items() if k != "pickup_store_id"},
     )
     for item in items:
         product = item.variant.product
@@ -116,6 +138,11 @@ def place_order(
     session.flush()
     lines = [(i.variant.id, i.quantity) for i in items]
     inventory.move_stock(session, lines, "none", STOCK_STATE[status], order.id, now)
+    stores.assign_order(
+        session, order, now, pickup_store_id=details.pickup_store_id, chosen_store_id=channel.chosen_store_id
+    )
+    if channel.attribution is not None:
+        sellers.credit_order(session, order, channel.attribution, now)
     if not by_card:
         carts.empty_cart(session, cart)
         session.flush()
@@ -170,6 +197,15 @@ def apply_event(
     inventory.move_stock(
         session, lines, STOCK_STATE[OrderStatus(from_status)], STOCK_STATE[to_status], order.id, now, user_id
     )
+    for step in COMMISSION_STEPS.get(OrderEvent(event), ()):
+        _COMMISSION[step](session, order.id, now)
     session.flush()
     session.expire(order)
     return order
+
+
+_COMMISSION = {
+    "paid": sellers.order_paid,
+    "completed": sellers.order_completed,
+    "cancelled": sellers.order_cancelled,
+}

@@ -19,6 +19,10 @@ from ..payments import service as payments
 from ..payments.provider import ProviderError, card_enabled, provider_for
 from ..payments.rules import deadlines
 from ..payments.views import payment_urls
+from ..sellers.tracking import attribution_from_request
+from ..stores import service as stores
+from ..stores.models import OrderStore
+from ..stores.views import chosen_store_id
 from . import service
 from .forms import CheckoutForm
 from .models import Order
@@ -62,7 +66,7 @@ def checkout():
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
     form = CheckoutForm(
-        checkout_key=secrets.token_urlsafe(24), country=current_app.config["SHOP_COUNTRY"], card=card_enabled()
+        checkout_key=secrets.token_urlsafe(24), country=current_app.config["SHOP_COUNTRY"], **_form_options()
     )
     return _render_checkout(form, items)
 
@@ -70,7 +74,7 @@ def checkout():
 @bp.post("/checkout")
 def place_order():
     """Place the order: validate, take (cash) or hold (card) stock atomically, then show or pay it."""
-    form = CheckoutForm(card=card_enabled())
+    form = CheckoutForm(**_form_options())
     cart = current_cart()
     items = carts.cart_items(cart)
     if form.validate_on_submit():
@@ -113,10 +117,17 @@ def _place(form: CheckoutForm, cart) -> Order:
         currency=current_app.config["SHOP_CURRENCY"],
         shipping_fee=current_app.config["SHIPPING_FLAT_FEE"],
         hold_until=hold_until,
+        channel=service.Channel(attribution_from_request(), chosen_store_id()),
     )
     if by_card:
         payments.open_payment(db.session, order, PaymentMethod.CARD, cart.token, closes_at, now)
     return order
+
+
+def _form_options() -> dict:
+    """What the checkout offers: card when a provider is set up, and the stores for pickup."""
+    pickup = [(store.id, f"{store.name}, {store.city}") for store in stores.active_stores(db.session, pickup_only=True)]
+    return {"card": card_enabled(), "pickup_stores": pickup}
 
 
 def _after_placing(order: Order, form: CheckoutForm, cart_id: int | None):
@@ -167,6 +178,7 @@ def _details(form: CheckoutForm) -> service.CheckoutDetails:
         postcode=text(form.postcode) if delivering else "",
         country=form.country.data if delivering else "",
         note=text(form.note),
+        pickup_store_id=form.pickup_store_id,
     )
 
 
@@ -181,5 +193,6 @@ def view(token: str):
         timeline=TIMELINE[Delivery(order.delivery_method)],
         reached=reached,
         payment=payments.payment_of(db.session, order.id),
+        store=db.session.get(OrderStore, order.id),
     )
     return _no_store(current_app.make_response(html))

@@ -27,6 +27,7 @@ from ..inventory.rules import OutOfStock
 from ..orders import service as orders
 from ..orders.models import Order
 from ..orders.rules import OrderEvent, OrderStatus, TransitionRefused
+from ..sellers import service as sellers
 from .models import Payment, ProviderNotification, Refund
 from .provider import CheckoutLine, CheckoutRequest, CheckoutSession, ProviderEvent, RefundResult, SessionState
 from .rules import (
@@ -300,6 +301,8 @@ def finish_refund(session: Session, refund_id: int, result: RefundResult | None,
         else:
             order = session.get(Order, refund.order_id)
             analytics.record_refund(session, order, refund.amount, now)
+            session.flush()
+            sellers.order_refunded(session, order.id, refunded_total(session, order.id), now)
     session.flush()
     return refund
 
