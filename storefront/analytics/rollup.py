@@ -112,7 +112,9 @@ def reset(session: Session, now: datetime, tz: tzinfo, since: date | None = None
     if since is None:
         state.complete_through = state.orders_seen_until = None
     elif state.complete_through is not None and state.complete_through >= since:
-        state.complete_through = since - timedelta(days=1)
+        # Never before the first day with data (a reset to 2020 must not roll up empty years).
+        first = first_data_day(session, tz)
+        state.complete_through = max(since, first or since) - timedelta(days=1)
     state.today_refreshed_at = None
     session.flush()
 
@@ -141,9 +143,10 @@ def catch_up(
     projected = refresh_orders(session, state, tz)
     plan = plan_days(session, state, now, tz, refresh_every)
     todo = plan.days[:max_days] if max_days is not None else plan.days
-    yield Progress("orders", orders=projected, remaining=len(plan.days))
     slugs = variant_slugs(session)
+    yield Progress("orders", orders=projected, remaining=len(plan.days))
     for index, (day, final) in enumerate(todo, 1):
+        # The lock first, again: on SQLite a transaction that read first could not write later.
         state = lock_state(session, now, tz)
         recompute_day(session, day, tz, slugs)
         session.execute(delete(RollupPendingDay).where(RollupPendingDay.day == day))
@@ -160,10 +163,12 @@ def plan_days(session: Session, state: RollupState, now: datetime, tz: tzinfo, r
     today = rr.shop_day(now, tz)
     final_through = rr.shop_day(now - GRACE, tz) - timedelta(days=1)
     pending = set(session.scalars(select(RollupPendingDay.day)))
-    # Never before the first day with data (a reset to 2020 must not roll up empty years).
-    start = first_data_day(session, tz)
-    if start is not None and state.complete_through is not None:
-        start = max(start, state.complete_through + timedelta(days=1))
+    # The first day with data is looked up only before the first run: on PostgreSQL the events'
+    # time index is a BRIN, which cannot answer min() without reading the table.
+    if state.complete_through is not None:
+        start: date | None = state.complete_through + timedelta(days=1)
+    else:
+        start = first_data_day(session, tz)
     days: list[tuple[date, bool]] = []
     if start is not None:
         day = start

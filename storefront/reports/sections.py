@@ -288,7 +288,8 @@ def where_page(session: Session, span: DateRange, _args: Mapping) -> dict:
             _("Orders by city (deliveries)"),
         ),
     ]
-    return {"stats": stats, "figures": figures, "tables": [(countries, None), (cities, 100)]}
+    pickups = tables.stores_table(data)
+    return {"stats": stats, "figures": figures, "tables": [(countries, None), (cities, 100), (pickups, None)]}
 
 
 def sources_page(session: Session, span: DateRange, _args: Mapping) -> dict:
@@ -349,5 +350,6 @@ EXPORTS: dict[str, Callable[[Session, DateRange, Mapping], tables.Table | None]]
     "customers": lambda s, span, _a: tables.customers_table(service.customers(s, span)),
     "countries": lambda s, span, _a: tables.countries_table(service.places(s, span)),
     "cities": lambda s, span, _a: tables.cities_table(service.places(s, span)),
+    "pickups": lambda s, span, _a: tables.stores_table(service.places(s, span)),
     "sources": lambda s, span, _a: tables.sources_table(service.sources(s, span)),
 }

@@ -19,6 +19,7 @@ from ..analytics.models import ReportOrder, RollupDay, RollupInterest, RollupPro
 from ..analytics.rollup_rules import LONG_DWELL_MS
 from ..catalog.models import Product
 from ..orders.models import OrderLine
+from ..stores.models import OrderStore, Store
 from . import rules
 from .rules import DateRange
 
@@ -287,11 +288,12 @@ def customers(session: Session, span: DateRange) -> Customers:
 
 @dataclass
 class Places:
-    """Sale orders and revenue by country and by city (deliveries), and pickups apart."""
+    """Sale orders and revenue by country and by city (deliveries), and pickups apart, by store."""
 
     countries: list[dict]
     cities: list[dict]
     pickups: dict
+    stores: list[dict] = field(default_factory=list)
 
 
 def places(session: Session, span: DateRange) -> Places:
@@ -311,13 +313,23 @@ def places(session: Session, span: DateRange) -> Places:
         entry = countries.setdefault(row["country"], {"country": row["country"], "orders": 0, "revenue": 0})
         entry["orders"] += row["orders"]
         entry["revenue"] += row["revenue"]
-    pickup_n, pickup_revenue = session.execute(
-        select(count, func.coalesce(revenue, 0)).where(*_sales(span), ReportOrder.delivery_method == "pickup")
-    ).one()
+    stores = [
+        {"store": name, "country": "", "orders": int(n), "revenue": int(m)}
+        for _id, name, n, m in session.execute(
+            select(Store.id, Store.name, count, revenue)
+            .select_from(ReportOrder)
+            .outerjoin(OrderStore, OrderStore.order_id == ReportOrder.order_id)
+            .outerjoin(Store, Store.id == OrderStore.store_id)
+            .where(*_sales(span), ReportOrder.delivery_method == "pickup")
+            .group_by(Store.id, Store.name)
+        )
+    ]
+    pickups = {"orders": sum(r["orders"] for r in stores), "revenue": sum(r["revenue"] for r in stores)}
     return Places(
         sorted(countries.values(), key=_biggest_first),
         sorted(cities, key=_biggest_first),
-        {"orders": int(pickup_n), "revenue": int(pickup_revenue)},
+        pickups,
+        sorted(stores, key=lambda r: (-r["orders"], -r["revenue"], r["store"] or "")),
     )
 
 

@@ -345,6 +345,16 @@ def cities_table(data: service.Places) -> Table:
     )
 
 
+def stores_table(data: service.Places) -> Table:
+    rows = [r | {"name": r["store"] or _("No store recorded")} for r in data.stores]
+    return Table(
+        "pickups",
+        _("Pickups by store"),
+        [Column("name", _("Store"), "text"), Column("orders", _("Orders")), Column("revenue", _("Revenue"), "money")],
+        rows,
+    )
+
+
 def sources_table(rows: list[dict]) -> Table:
     shown = [r | {"label": str(SOURCE_LABELS.get(r["source"], r["source"]))} for r in rows]
     return Table(

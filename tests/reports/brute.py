@@ -19,6 +19,7 @@ from storefront.analytics.models import Event
 from storefront.catalog.models import Product, Variant
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine
+from storefront.stores.models import OrderStore, Store
 
 SALE = {"placed", "confirmed", "packed", "shipped", "ready_for_pickup", "delivered", "collected"}
 LONG_DWELL_MS = 30_000
@@ -244,18 +245,23 @@ def customers(world: World, start: date, end: date) -> dict[str, tuple[int, int,
     return {who: tuple(values) for who, values in result.items()}
 
 
-def places(world: World, start: date, end: date) -> tuple[Counter, Counter, tuple[int, int]]:
-    """Orders per country and per (country, region, city) for deliveries; pickups (orders, revenue)."""
-    countries, cities = Counter(), Counter()
+def places(world: World, start: date, end: date) -> tuple[Counter, Counter, tuple[int, int], Counter]:
+    """Orders per country and per (country, region, city) for deliveries; pickups (orders, revenue),
+    and pickup revenue per store name (None: no store recorded)."""
+    store_of = dict(
+        db.session.execute(select(OrderStore.order_id, Store.name).join(Store, Store.id == OrderStore.store_id)).all()
+    )
+    countries, cities, stores = Counter(), Counter(), Counter()
     pickups = [0, 0]
     for order in world.sales(start, end):
         if order["delivery"] == "pickup":
             pickups[0] += 1
             pickups[1] += order["total"]
+            stores[store_of.get(order["id"])] += order["total"]
             continue
         countries[order["place"][0]] += 1
         cities[order["place"]] += 1
-    return countries, cities, tuple(pickups)
+    return countries, cities, tuple(pickups), stores
 
 
 def sources(world: World, start: date, end: date) -> dict[str, tuple[int, int, int]]:

@@ -26,6 +26,7 @@ from storefront.auth import models as auth_models
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine, OrderStatusChange
+from storefront.stores.models import OrderStore, Store
 from tests.builders import ShopClient, make_category, make_product, make_user
 from tests.conftest import _test_config
 
@@ -156,6 +157,14 @@ def edge_cases(now: datetime) -> None:
         Event.__table__.insert(),
         [_event(unpaid.created_at, "purchase", order_id=unpaid.id, value=unpaid.total, cart_hash=cart)],
     )
+    # A pickup counted for a store (the stores capability links orders to stores).
+    pickup = db.session.scalars(
+        select(Order).where(Order.delivery_method == "pickup", Order.status == "collected").order_by(Order.id)
+    ).first()
+    store = Store(name="Harbour Street shop", latitude=40.7, longitude=-74.0)
+    db.session.add(store)
+    db.session.flush()
+    db.session.add(OrderStore(order_id=pickup.id, store_id=store.id, reason="pickup"))
     for index, phone in enumerate(("+1 212 555 0199", "+12125550199", "+1 (212) 555-0199")):
         at = now - timedelta(days=1 + index, hours=rng.randint(0, 5))
         order = _order(at, "delivered", phone, "ADA@Example.com" if index else "", ("GB", "England", "LONDON "))

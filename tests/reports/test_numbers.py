@@ -88,11 +88,12 @@ def check_interest(world, span) -> None:
 def check_when_and_where(world, span) -> None:
     orders, _revenue = service.orders_heatmap(db.session, span)
     assert orders == brute.heatmap(world, span.start, span.end)
-    countries, cities, pickups = brute.places(world, span.start, span.end)
+    countries, cities, pickups, stores = brute.places(world, span.start, span.end)
     places = service.places(db.session, span)
     assert Counter({r["country"]: r["orders"] for r in places.countries}) == countries
     assert Counter({(r["country"], r["region"], r["city"]): r["orders"] for r in places.cities}) == cities
     assert (places.pickups["orders"], places.pickups["revenue"]) == pickups
+    assert Counter({r["store"]: r["revenue"] for r in places.stores}) == stores
 
 
 def check_customers(world, span) -> None:
@@ -137,6 +138,7 @@ def test_reports_equal_a_brute_force_recomputation_even_after_rollup_runs_twice(
         full = _ranges(history)[0]
         assert brute.interest(world, full.start, full.end) and brute.places(world, full.start, full.end)[2][0] > 0
         assert {"untracked", "ref", "pwa", "social"} <= set(brute.sources(world, full.start, full.end))
+        assert "Harbour Street shop" in brute.places(world, full.start, full.end)[3]
         assert any(o["status"] == "cancelled" for o in world.orders)
 
         before = snapshot()

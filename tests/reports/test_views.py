@@ -16,7 +16,7 @@ from storefront.catalog.models import Product
 from storefront.extensions import db
 from storefront.reports import sections, service
 from storefront.reports.rules import DateRange
-from tests.builders import CHECKOUT_PICKUP, ShopClient, make_product
+from tests.builders import CHECKOUT_DELIVERY, ShopClient, make_product
 from tests.reports.conftest import ZONE, signed_in
 
 PAGES = ("", "funnel", "products", "interest", "when", "customers", "where", "sources")
@@ -97,13 +97,14 @@ def test_reports_catch_up_by_themselves_when_an_order_arrives(report_app, histor
         span = DateRange(shop_day(history, ZONE), shop_day(history, ZONE))
         before = service.overview(db.session, span).totals
     shop.add(variant, 1)
-    assert shop.checkout(CHECKOUT_PICKUP).status_code == 303  # a real order, through checkout
+    assert shop.checkout(CHECKOUT_DELIVERY).status_code == 303  # a real order, through checkout
     owner = signed_in(report_app)
     assert owner.client.get("/admin/reports/").status_code == 200  # the page rolls up first
     with report_app.app_context():
         after = service.overview(db.session, span).totals
-        assert (after["orders"], after["revenue"]) == (before["orders"] + 1, before["revenue"] + 9900)
-        assert service.places(db.session, span).pickups["revenue"] >= 9900
+        assert (after["orders"], after["revenue"]) == (before["orders"] + 1, before["revenue"] + 9900 + 500)
+        london = [c for c in service.places(db.session, span).cities if c["city"] == "London"]
+        assert london and london[0]["revenue"] >= 10400
 
 
 def test_a_page_rolls_up_at_most_the_configured_days_and_says_what_is_left(report_sqlite_app, sqlite_history):
