@@ -138,3 +138,46 @@ def seed_catalog(session: Session, seed: int = 7) -> int:
             _add_photo(session, product, seed * 1000 + count)
             count += 1
     return count
+
+
+DEMO_STORES = (
+    # name, address, city, postcode, latitude, longitude, hours, pickup
+    ("Market Street", "12 Market Street", "Manchester", "M1 1AA", 53.4826, -2.2393, "Mon-Sat 9:00-18:00", True),
+    ("Camden Lock", "3 Chalk Farm Road", "London", "NW1 8AB", 51.5413, -0.1466, "Daily 10:00-19:00", True),
+    ("Harbourside", "8 Anchor Road", "Bristol", "BS1 5DB", 51.4504, -2.5990, "Tue-Sun 10:00-17:00", False),
+)
+DEMO_SELLER_EMAIL = "seller@example.com"
+
+
+def seed_stores_and_seller(session: Session) -> str:
+    """Demo stores (two with pickup) and one seller at 10 %; returns the seller's one-time password."""
+    from .sellers import accounts
+    from .stores import service as stores
+    from .stores.models import Store
+
+    for name, address, city, postcode, lat, lng, hours, pickup in DEMO_STORES:
+        stores.save_store(
+            session,
+            Store(),
+            name=name,
+            address=address,
+            city=city,
+            postcode=postcode,
+            latitude=lat,
+            longitude=lng,
+            opening_hours=hours,
+            pickup=pickup,
+            active=True,
+        )
+    _seller, password = accounts.create_seller(
+        session,
+        email=DEMO_SELLER_EMAIL,
+        name="Demo Seller",
+        phone="",
+        password=None,
+        code="DEMO10",
+        rate_bp=1000,
+        overrides={},
+        now=utcnow(),
+    )
+    return password

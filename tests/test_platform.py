@@ -125,6 +125,13 @@ def test_seed_demo_builds_a_realistic_shop_once(sqlite_app):
         variants = db.session.scalar(select(func.count(Variant.id)))
         assert 35 <= products <= 60 and variants > products
         assert all(p.photos for p in db.session.scalars(select(Product)))
+    # Stores for pickup and a seller whose login works, so the demo shows the whole shop.
+    password = re.search(r"Seller login: seller@example.com / (\S+)", result.output).group(1)
+    seller = app.test_client()
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', seller.get("/login").text).group(1)
+    login = seller.post("/login", data={"csrf_token": csrf, "email": "seller@example.com", "password": password})
+    assert login.status_code in (302, 303) and "DEMO10" in seller.get("/seller/").text
+    assert "Camden Lock" in app.test_client().get("/stores").text
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "nothing seeded" in again.output
     client = app.test_client()
