@@ -1,0 +1,82 @@
+"""Each shopper page costs a small, fixed number of queries, however many products it lists (no N+1)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event
+
+from storefront.extensions import db
+from tests.builders import ShopClient, make_category, make_product
+
+# The budget per page (SQLite counts its BEGIN too). A page that starts loading rows one by one
+# goes over it as soon as it lists a few products.
+BUDGET = {"home": 6, "category": 8, "product": 6, "search": 6, "cart": 6, "checkout": 8}
+
+
+def _stock_shop(app, products: int) -> dict[str, str]:
+    with app.app_context():
+        category = make_category("Coats")
+        for n in range(products):
+            make_product(f"Wool coat {n}", variants=(("S", 3), ("M", 3), ("L", 0)), category=category)
+        return {"category": category.slug}
+
+
+def _count(app, client, method: str, url: str, **kwargs) -> int:
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = getattr(client, method)(url, **kwargs)
+        assert response.status_code in (200, 303), (url, response.status_code)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def _page_costs(app, products: int) -> dict[str, int]:
+    slugs = _stock_shop(app, products)
+    shop = ShopClient(app.test_client())
+    home = shop.client.get("/").get_data(as_text=True)
+    product = re.search(r'href="/p/([^"?]+)"', home).group(1)
+    with app.app_context():
+        from storefront.catalog.models import Variant
+
+        variant_ids = [v.id for v in db.session.query(Variant).filter(Variant.on_hand > 0).limit(3)]
+    for variant_id in variant_ids:
+        assert shop.add(variant_id, 1).status_code == 303
+    client = shop.client
+    return {
+        "home": _count(app, client, "get", "/"),
+        "category": _count(app, client, "get", f"/c/{slugs['category']}"),
+        "product": _count(app, client, "get", f"/p/{product}"),
+        "search": _count(app, client, "get", "/search?q=wool+coat"),
+        "cart": _count(app, client, "get", "/cart"),
+        "checkout": _count(app, client, "get", "/checkout"),
+    }
+
+
+@pytest.mark.parametrize("products", [3, 24])
+def test_shopper_pages_stay_within_their_query_budget(sqlite_app, products):
+    costs = _page_costs(sqlite_app, products)
+    over = {page: cost for page, cost in costs.items() if cost > BUDGET[page]}
+    assert not over, f"query counts over budget with {products} products: {over} (budget {BUDGET})"
+
+
+def test_query_counts_do_not_grow_with_the_catalogue(tmp_path):
+    from tests.conftest import _make_app
+
+    shops = [_make_app(f"sqlite:///{tmp_path / name}.db", tmp_path / name) for name in ("small", "large")]
+    small_app, large_app = (next(shop) for shop in shops)
+    try:
+        assert _page_costs(small_app, 2) == _page_costs(large_app, 24)
+    finally:
+        for shop in shops:
+            next(shop, None)  # the fixture's teardown: close the sessions, dispose the engine
