@@ -8,6 +8,7 @@ order, with shop-time day/hour and a customer key). Order figures count sale ord
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -256,7 +257,17 @@ class Customers:
     frequency: list[tuple[str, int]]
     order_values: list[rules.Bucket]
     segments: list[tuple[str, int, int]]
-    scored: list[rules.Rfm] = field(default_factory=list)
+    scored: list[rules.Rfm] = field(default_factory=list)  # in no particular order
+
+    def biggest(self, limit: int | None = None) -> list[rules.Rfm]:
+        """Customers by revenue, biggest first (the first `limit` only: no full sort for a page)."""
+        if limit:
+            return heapq.nsmallest(limit, self.scored, key=_by_revenue)
+        return sorted(self.scored, key=_by_revenue)
+
+
+def _by_revenue(row: rules.Rfm) -> tuple:
+    return (-row.revenue, row.key)
 
 
 def customers(session: Session, span: DateRange) -> Customers:
@@ -282,7 +293,7 @@ def customers(session: Session, span: DateRange) -> Customers:
         frequency=rules.frequency_distribution(stats),
         order_values=rules.histogram_of_counts(totals),
         segments=rules.segment_counts(scored),
-        scored=sorted(scored, key=lambda r: (-r.revenue, r.key)),
+        scored=scored,
     )
 
 

@@ -289,8 +289,7 @@ def segments_table(data: service.Customers) -> Table:
 
 def customers_table(data: service.Customers, limit: int | None = None) -> Table:
     labels = {key: _(label) for key, label, _advice in rules.SEGMENTS}  # translated once, not per row
-    scored = data.scored[:limit] if limit else data.scored
-    rows = [r._asdict() | {"segment_label": labels[r.segment]} for r in scored]
+    rows = [r._asdict() | {"segment_label": labels[r.segment]} for r in data.biggest(limit)]
     return Table(
         "customers",
         _("Customers (pseudonymous ids)"),

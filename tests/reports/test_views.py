@@ -154,6 +154,8 @@ def test_every_table_exports_as_csv_with_the_page_figures(report_app, history):
     people = _csv(shop, "customers", query)
     assert len(people) - 1 == customers.count  # every customer, not only the 50 on the page
     assert all(re.fullmatch(r"[0-9a-f]{16}", row[0]) for row in people[1:])  # pseudonymous ids only
+    revenues = [float(row[2]) for row in people[1:]]
+    assert revenues == sorted(revenues, reverse=True)  # biggest customers first
     assert not any("@" in cell or "+1" in cell for row in people for cell in row)
     when = _csv(shop, "when", query)
     assert len(when) == 1 + 7 * 24 and sum(int(r[2]) for r in when[1:]) == customers.orders
