@@ -12,7 +12,9 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 10000
 max_requests_jitter = 1000
-accesslog = os.environ.get("ACCESS_LOG", "-")
+# The app logs one JSON line per request without personal data (storefront/core/requestlog.py);
+# gunicorn's access log would add IP addresses and full URLs (order tokens), so it is off unless asked.
+accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = False  # each worker opens its own database connections

@@ -56,6 +56,7 @@ class Config:
     TRUST_PROXY = _int("TRUST_PROXY", 0)  # number of reverse proxies in front (X-Forwarded-*)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: phones keep tabs for days
     SEND_FILE_MAX_AGE_DEFAULT = 3600
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "1") == "1"  # one JSON line per request (no personal data)
     # Card payments (Stripe Checkout) are offered only when a secret key is set.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
@@ -76,5 +77,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     LOGIN_RATE_LIMIT = "5 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    REQUEST_LOG = False  # tests that need it turn it on
     STRIPE_SECRET_KEY = ""  # card payment tests configure a fake Stripe themselves
     STRIPE_WEBHOOK_SECRET = ""
