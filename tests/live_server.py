@@ -33,6 +33,7 @@ class LiveServer:
             "DATABASE_URL": database_url,
             "SECRET_KEY": "shared-between-workers",
             "MEDIA_ROOT": str(media_root),
+            "REQUEST_LOG": "0",  # stdout is a pipe read only on failure: a full pipe would stall workers
             **env,
         }
         self.proc: subprocess.Popen | None = None
