@@ -34,6 +34,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = SHOP_TIMEZONE
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "storefront")  # shops sharing one Redis
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
     # Uploads: the request cap is above the per-photo cap so an oversized photo is answered
