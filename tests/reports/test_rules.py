@@ -91,14 +91,14 @@ def _attrs(svg: str) -> tuple[str, int]:
 def test_charts_are_accessible_svg_without_style_attributes():
     rows = [("<script>alert(1)</script>", 10), ("Wool & linen", 5)]
     bar = str(charts.bar_chart("c1", "Top <b>", "Desc & more", rows, str, "Nothing"))
-    assert bar.startswith('<svg class="chart" id="c1" viewBox="0 0 360 ') and 'role="img"' in bar
+    assert bar.startswith(f'<svg class="chart" id="c1" viewBox="0 0 {charts.WIDTH} ') and 'role="img"' in bar
     assert 'aria-labelledby="c1-t c1-d"' in bar and '<title id="c1-t">Top &lt;b&gt;</title>' in bar
     assert "<script>" not in bar and "&lt;script&gt;" in bar and "Wool &amp; linen" in bar
     assert " style=" not in bar and _attrs(bar)[1] == 1 + len(rows)
     assert "Nothing" in str(charts.bar_chart("c2", "t", "d", [], str, "Nothing"))
     points = [(f"D{i}", i * 10) for i in range(30)]
     column = str(charts.column_chart("c3", "t", "d", points, str))
-    assert _attrs(column) == ("0 0 360 182", 31)
+    assert _attrs(column) == (f"0 0 {charts.WIDTH} 182", 31)
     assert column.count("<text") < 30 + 4 + 1  # x labels thinned out so they never overlap
     line = str(charts.line_chart("c4", "t", "d", [p[0] for p in points], [("A", [1] * 30, "#000")], str))
     assert line.count("<circle") == 30 and "<polyline" in line
