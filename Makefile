@@ -6,7 +6,12 @@ FLASK := $(BIN)/flask --app wsgi
 ADMIN_EMAIL ?= owner@example.com
 PORT ?= 8000
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test bench lint venv clean translations messages
+
+# Translations: the .po catalogues are in git, the compiled .mo files are built here (git ignores them).
+TRANSLATIONS := storefront/translations
+PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -18,14 +23,24 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-run: venv
+translations: $(MO_FILES)
+
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After changing user-facing text: re-extract, then translate the new entries in every messages.po.
+messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --add-location=file --sort-by-file -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+
+run: venv translations
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) create-admin --email $(ADMIN_EMAIL)
 	@echo "Shop: http://127.0.0.1:$(PORT)/   Admin: http://127.0.0.1:$(PORT)/admin/"
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 wsgi:app
 
-test: venv
+test: venv translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: venv

@@ -9,6 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _list(name: str, default: str) -> list[str]:
+    """Read a comma-separated environment variable as a list of non-empty items."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 def _int(name: str, default: int) -> int:
     """Read an integer environment variable, falling back to ``default``."""
     raw = os.environ.get(name, "").strip()
@@ -30,6 +35,10 @@ class Config:
     SHOP_LOGO = os.environ.get("SHOP_LOGO", "")  # a square image file for the app icons
     THEME_COLOR = os.environ.get("THEME_COLOR", "#1f4e5f")
     BACKGROUND_COLOR = os.environ.get("BACKGROUND_COLOR", "#ffffff")
+    # The shop's own words come in these languages (catalogues in storefront/translations/);
+    # a shopper's choice or Accept-Language picks one, else SHOP_LOCALE.
+    SUPPORTED_LOCALES = _list("SUPPORTED_LOCALES", "en,bn,es,zh_Hans")
+    LOCALE_COOKIE_NAME = "locale"
     BABEL_DEFAULT_LOCALE = SHOP_LOCALE
     BABEL_DEFAULT_TIMEZONE = SHOP_TIMEZONE
     REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -20,13 +20,23 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+def supported_locales() -> list[str]:
+    """The languages the shop speaks (SUPPORTED_LOCALES), its own locale always among them."""
+    supported = list(current_app.config.get("SUPPORTED_LOCALES") or [])
+    shop_locale = current_app.config["SHOP_LOCALE"]
+    return supported if shop_locale in supported else [*supported, shop_locale]
+
+
 def select_locale() -> str:
-    """The shopper's explicit choice, else Accept-Language, else the shop's locale."""
-    supported = current_app.config.get("SUPPORTED_LOCALES") or [current_app.config["SHOP_LOCALE"]]
-    chosen = request.cookies.get("locale")
+    """The shopper's explicit choice (the locale cookie), else Accept-Language, else the shop's locale."""
+    from .core.locales import negotiate
+
+    supported = supported_locales()
+    chosen = request.cookies.get(current_app.config.get("LOCALE_COOKIE_NAME", "locale"))
     if chosen in supported:
         return chosen
-    return request.accept_languages.best_match(supported) or current_app.config["SHOP_LOCALE"]
+    accepted = [tag for tag, quality in request.accept_languages if quality > 0]
+    return negotiate(accepted, supported) or current_app.config["SHOP_LOCALE"]
 
 
 babel = Babel()

@@ -34,9 +34,18 @@ def parse_amount(text: str, currency: str) -> int:
     return int(scaled)
 
 
-def format_money(amount_minor: int, currency: str, locale: str) -> str:
-    """Format minor units for display, the way Babel says for this locale and currency."""
-    return format_currency(to_decimal(amount_minor, currency), currency, locale=locale)
+def format_money(amount_minor: int, currency: str, locale: str, native_digits: bool = False) -> str:
+    """Format minor units for display, the way Babel says for this locale and currency.
+
+    With `native_digits`, the locale's own numbering system is used where CLDR makes it the
+    default (bn: ৳১,২৩৪.৫০); Babel picks that system's symbols, and core.locales its digits.
+    """
+    if not native_digits:
+        return format_currency(to_decimal(amount_minor, currency), currency, locale=locale)
+    from .core.locales import native_digits as in_native_digits
+
+    text = format_currency(to_decimal(amount_minor, currency), currency, locale=locale, numbering_system="default")
+    return in_native_digits(text, locale)
 
 
 def format_amount_plain(amount_minor: int, currency: str) -> str:

@@ -11,6 +11,7 @@ from ..hashing import file_digest
 from ..money import format_amount_plain, format_money
 from ..orders.labels import EVENT_LABELS, STATUS_LABELS
 from ..payments.labels import PAYMENT_LABELS, REFUND_LABELS
+from .locales import native_digits
 
 CART_COUNT_COOKIE = "cart_n"
 
@@ -19,7 +20,12 @@ def money(amount_minor: int | None, currency: str | None = None) -> str:
     """Format minor units in the shopper's locale and the shop's (or given) currency."""
     if amount_minor is None:
         return ""
-    return format_money(amount_minor, currency or current_app.config["SHOP_CURRENCY"], str(get_locale()))
+    return format_money(amount_minor, currency or current_app.config["SHOP_CURRENCY"], str(get_locale()), True)
+
+
+def shop_datetime(value, fmt: str = "medium") -> str:
+    """A date and time in the shop's time zone, formatted for the shopper's locale (its digits too)."""
+    return native_digits(format_datetime(value, fmt), get_locale()) if value else ""
 
 
 def static_url(filename: str) -> str:
@@ -60,7 +66,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["payment_label"] = lambda status: gettext(PAYMENT_LABELS.get(status, status))
     app.jinja_env.filters["refund_label"] = lambda status: gettext(REFUND_LABELS.get(status, status))
     app.jinja_env.filters["amount"] = lambda minor: format_amount_plain(minor, current_app.config["SHOP_CURRENCY"])
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = shop_datetime
     app.jinja_env.globals.update(static_url=static_url, media_url=media_url, cart_count=cart_count, locale=get_locale)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

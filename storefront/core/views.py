@@ -1,16 +1,29 @@
-"""Health check, robots.txt and product media."""
+"""Health check, robots.txt, product media and the shopper's choice of language."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, current_app, jsonify, send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, send_from_directory, url_for
 from sqlalchemy import text
 
-from ..extensions import db
+from ..extensions import db, supported_locales
+from .locales import html_lang, language_names, text_direction
+from .security import safe_next
 
 bp = Blueprint("core", __name__)
 MEDIA_NAME = re.compile(r"^[0-9a-f]{32}-[0-9]{2,4}\.(webp|jpg)$")
+LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.record_once
+def _template_helpers(state) -> None:
+    """base.html's <html lang dir> and the language switcher."""
+    state.app.jinja_env.globals.update(
+        html_lang=html_lang,
+        text_direction=text_direction,
+        language_choices=lambda: language_names(tuple(supported_locales())),
+    )
 
 
 @bp.get("/healthz")
@@ -44,4 +57,18 @@ def media(name: str):
     response = send_from_directory(current_app.config["MEDIA_ROOT"], name, max_age=31536000)
     response.cache_control.public = True
     response.cache_control.immutable = True
+    return response
+
+
+@bp.post("/locale")
+def choose_locale():
+    """Remember the shopper's language (a cookie, CSRF-checked form) and go back to the page."""
+    target = safe_next(request.form.get("next"), url_for("catalog.home"))
+    response = redirect(target, code=303)
+    cookie = current_app.config.get("LOCALE_COOKIE_NAME", "locale")
+    chosen = request.form.get("locale", "")
+    if chosen in supported_locales():
+        response.set_cookie(cookie, chosen, max_age=LOCALE_COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    elif chosen == "":  # "the browser's language": forget the choice
+        response.delete_cookie(cookie, samesite="Lax", httponly=True)
     return response

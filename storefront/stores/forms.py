@@ -35,5 +35,5 @@ class StoreForm(FlaskForm):
 class SharesForm(FlaskForm):
     """The owner's revenue-share percentages."""
 
-    store_share = RateField(_l("Store share (% of its customers' turnover)"), validators=[DataRequired()])
-    seller_share = RateField(_l("Seller share (% of the turnover from their links)"), validators=[DataRequired()])
+    store_share = RateField(_l("Store share of its customers' turnover (%)"), validators=[DataRequired()])
+    seller_share = RateField(_l("Seller share of the turnover from their links (%)"), validators=[DataRequired()])
