@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from ..core.caching import revalidated
 from ..extensions import db
 from ..inventory.rules import stock_state
 from . import service
@@ -13,17 +14,17 @@ from .rules import MAX_QUERY_CHARS, parse_page, parse_sort, search_terms
 bp = Blueprint("catalog", __name__)
 
 
-def _public(response_body: str):
-    """A shopper page: storable (the service worker keeps it for offline) but revalidated.
+def _public(response_body: str, status: int = 200):
+    """A shopper page: storable (the service worker keeps it for offline) but revalidated by ETag.
 
     Its forms carry the visitor's CSRF token and the cart badge, so it varies by cookie and
     is never served from a cache without asking the server first.
     """
-    response = current_app.make_response(response_body)
+    response = current_app.make_response((response_body, status))
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")
     response.vary.add("Accept-Language")
-    return response
+    return revalidated(response) if status == 200 else response  # unchanged: an empty 304
 
 
 @bp.get("/")
@@ -80,9 +81,7 @@ def render_product(item: Product, *, selected: Variant | None = None, error: str
         error=error,
         max_quantity=current_app.config["MAX_LINE_QUANTITY"],
     )
-    response = _public(html)
-    response.status_code = status
-    return response
+    return _public(html, status)
 
 
 @bp.get("/p/<slug>")

@@ -80,3 +80,22 @@ def test_query_counts_do_not_grow_with_the_catalogue(tmp_path):
     finally:
         for shop in shops:
             next(shop, None)  # the fixture's teardown: close the sessions, dispose the engine
+
+
+def test_unchanged_shopper_pages_revalidate_as_304_and_changes_show(sqlite_app):
+    slugs = _stock_shop(sqlite_app, 2)
+    client = sqlite_app.test_client()
+    home = client.get("/")
+    product = re.search(r'href="/p/([^"?]+)"', home.get_data(as_text=True)).group(1)
+    for url in ("/", f"/c/{slugs['category']}", f"/p/{product}", "/search?q=wool"):
+        first = client.get(url)
+        etag = first.headers["ETag"]
+        again = client.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b"", url
+    with sqlite_app.app_context():
+        from storefront.catalog.models import Product
+
+        db.session.query(Product).filter(Product.slug == product).update({"price": 1234})
+        db.session.commit()
+    changed = client.get(f"/p/{product}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "12.34" in changed.get_data(as_text=True)
