@@ -9,13 +9,19 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..catalog.rules import is_slug
 from ..inventory.rules import MAX_STOCK, REASONS
 from ..money import parse_amount
 
 SKU_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-SLUG_RE = r"^[\w-]*$"
 # Prices are stored in 32-bit integer columns (minor units): anything larger fails on PostgreSQL.
 MAX_AMOUNT_MINOR = 2**31 - 1
+
+
+def slug_characters(_form, field) -> None:
+    """A typed web address holds letters and digits of any script (with their marks) and '-' only."""
+    if field.data and not is_slug(field.data.strip()):
+        raise ValidationError(str(_l("Letters, digits and - only.")))
 
 
 class MoneyField(StringField):
@@ -43,7 +49,7 @@ class ProductForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please give a title.")), Length(max=200)])
     slug = StringField(
         _l("Web address (slug)"),
-        validators=[Optional(), Length(max=80), Regexp(SLUG_RE, message=_l("Letters, digits and - only."))],
+        validators=[Optional(), Length(max=80), slug_characters],
     )
     price = MoneyField(_l("Price"), validators=[DataRequired(_l("Please give a price."))])
     category_id = SelectField(_l("Category"), coerce=int, validate_choice=True)
@@ -105,7 +111,7 @@ class CategoryForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please give a name.")), Length(max=120)])
     slug = StringField(
         _l("Web address (slug)"),
-        validators=[Optional(), Length(max=80), Regexp(SLUG_RE, message=_l("Letters, digits and - only."))],
+        validators=[Optional(), Length(max=80), slug_characters],
     )
     position = IntegerField(_l("Position"), default=0, validators=[Optional(), NumberRange(0, 10000)])
 

@@ -58,18 +58,43 @@ def render_description(markdown_text: str) -> str:
     )
 
 
+def _is_slug_char(ch: str) -> bool:
+    """Letters and digits of any script, and the marks that complete them (Bengali vowel signs)."""
+    return ch.isalnum() or ch == "_" or unicodedata.category(ch).startswith("M")
+
+
 def slugify(text: str, max_length: int = 80) -> str:
-    """A URL slug: lower-case ASCII words joined by '-' (non-Latin titles keep their letters)."""
-    normal = unicodedata.normalize("NFKD", text or "")
-    ascii_text = normal.encode("ascii", "ignore").decode()
-    source = ascii_text if re.search(r"[A-Za-z0-9]", ascii_text) else normal
-    slug = re.sub(r"[^\w]+", "-", source.lower(), flags=re.UNICODE).strip("-_")
+    """A URL slug: lower-case words joined by '-'.
+
+    Accents are dropped from Latin letters ("Crème" -> "creme"); other scripts keep their
+    letters and marks as written ("জামদানি শাড়ি", "丝绸围巾"), in NFC so a slug typed or
+    pasted by a shopper matches the stored one.
+    """
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFKD", text or ""):
+        if unicodedata.combining(ch) and kept and kept[-1].isascii():
+            continue  # an accent on a Latin letter
+        kept.append(ch)
+    normal = unicodedata.normalize("NFC", "".join(kept)).lower()
+    slug = "".join(ch if _is_slug_char(ch) else "-" for ch in normal)
+    slug = re.sub(r"-{2,}", "-", slug).strip("-_")
     return slug[:max_length].strip("-") or "item"
+
+
+def is_slug(text: str) -> bool:
+    """True when `text` holds only what slugify() keeps: letters, digits, marks, '-' and '_'."""
+    return all(ch == "-" or _is_slug_char(ch) for ch in text)
+
+
+def normal_slug(slug: str) -> str:
+    """A slug from a URL in the form slugs are stored in (NFC), so any spelling of it matches."""
+    return unicodedata.normalize("NFC", slug)
 
 
 def search_terms(query: str | None) -> list[str]:
     """Split a search query into at most a few words; odd characters are just characters."""
-    text = (query or "").replace("\x00", " ")
+    # NFC: a Bengali or accented word typed in another normal form still matches the title.
+    text = unicodedata.normalize("NFC", (query or "").replace("\x00", " "))
     text = re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
     return [t for t in text.split(" ") if t][:MAX_QUERY_TERMS]
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..domain import N_, Conflict, NotFound
 from .images import delete_image, store_upload
 from .models import Category, Photo, Product, Variant
-from .rules import like_pattern, render_description, search_terms, slugify
+from .rules import like_pattern, normal_slug, render_description, search_terms, slugify
 
 LISTING_OPTIONS = (selectinload(Product.variants), selectinload(Product.photos))
 
@@ -56,7 +56,7 @@ def categories(session: Session) -> list[Category]:
 
 def category_by_slug(session: Session, slug: str) -> Category:
     """A category or NotFound."""
-    category = session.scalars(select(Category).where(Category.slug == slug[:80])).first()
+    category = session.scalars(select(Category).where(Category.slug == normal_slug(slug)[:80])).first()
     if category is None:
         raise NotFound(N_("We could not find that category."))
     return category
@@ -90,7 +90,7 @@ def search(session: Session, query: str, sort: str, page: int, per_page: int) ->
 
 def product_by_slug(session: Session, slug: str) -> Product:
     """A product on sale, with variants and photos, or NotFound."""
-    product = session.scalars(_on_sale().where(Product.slug == slug[:120])).first()
+    product = session.scalars(_on_sale().where(Product.slug == normal_slug(slug)[:120])).first()
     if product is None:
         raise NotFound(N_("We could not find that product. It may have been removed."))
     return product
