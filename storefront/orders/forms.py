@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -16,11 +17,24 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 CHECKOUT_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+# CLDR territory codes that are not countries one can ship to (EU, eurozone, UN, pseudo-locales, unknown).
+NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+
+
 def country_choices() -> list[tuple[str, str]]:
-    """ISO country codes with names in the shopper's language, sorted by name."""
+    """ISO country codes with names in the shopper's language, sorted by name (accents aside: Bélgica before Bután)."""
     territories = get_locale().territories
-    names = [(code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()]
-    return sorted(names, key=lambda pair: pair[1])
+    names = [
+        (code, name)
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    ]
+    return sorted(names, key=lambda pair: (_sort_key(pair[1]), pair[1]))
+
+
+def _sort_key(name: str) -> str:
+    """A name without accents, case-folded, so that É sorts with E."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).casefold()
 
 
 def _required_for_delivery(form: CheckoutForm, field) -> None:
