@@ -137,7 +137,9 @@ def _after_placing(order: Order, form: CheckoutForm, cart_id: int | None):
     if order.status != OrderStatus.AWAITING_PAYMENT or provider is None:
         return _no_store(set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0))
     try:
-        page = flows.start_checkout(db.session, provider, order.id, cart_id, *payment_urls(token))
+        page = flows.start_checkout(
+            db.session, provider, order.id, cart_id, *payment_urls(token), delivery_label=_("Delivery")
+        )
     except ProviderError as err:
         # The hold is released and the cart is as it was: try again, or pay cash.
         form.checkout_key.data = secrets.token_urlsafe(24)

@@ -45,6 +45,7 @@ def start_checkout(
     success_url: str,
     cancel_url: str,
     clock: Clock = utcnow,
+    delivery_label: str = "Delivery",
 ) -> PaymentPage:
     """Open (or reopen) the payment page of a placed card order; the cart empties once it is open.
 
@@ -56,7 +57,7 @@ def start_checkout(
         payment = service.payment_of(session, order_id)
         if payment.checkout_url:  # a double click, or the other tab got here first
             return PaymentPage(payment.checkout_url)
-        request = service.checkout_request(order, payment, success_url, cancel_url)
+        request = service.checkout_request(order, payment, success_url, cancel_url, delivery_label)
         payment_id = payment.id
     try:
         page = provider.start(request)  # the same key: the same page, however often we ask

@@ -77,14 +77,19 @@ def payment_of(session: Session, order_id: int) -> Payment | None:
     return session.scalars(select(Payment).where(Payment.order_id == order_id)).first()
 
 
-def checkout_request(order: Order, payment: Payment, success_url: str, cancel_url: str) -> CheckoutRequest:
-    """The payment page's contents, from the order's own lines and prices (never the browser's)."""
+def checkout_request(
+    order: Order, payment: Payment, success_url: str, cancel_url: str, delivery_label: str = "Delivery"
+) -> CheckoutRequest:
+    """The payment page's contents, from the order's own lines and prices (never the browser's).
+
+    `delivery_label` names the delivery fee line in the shopper's language (the caller translates).
+    """
     lines = [
         CheckoutLine(ln.title + (f" ({ln.variant_name})" if ln.variant_name else ""), ln.unit_price, ln.quantity)
         for ln in order.lines
     ]
     if order.shipping:
-        lines.append(CheckoutLine("Delivery", order.shipping, 1))
+        lines.append(CheckoutLine(delivery_label, order.shipping, 1))
     return CheckoutRequest(
         order_id=order.id,
         reference=order.reference,

@@ -87,7 +87,9 @@ def pay(token: str):
         flash(_("This order is not waiting for a payment."), "info")
         return redirect(url_for("orders.view", token=token), code=303)
     try:
-        page = flows.start_checkout(db.session, provider, order.id, None, *payment_urls(token))
+        page = flows.start_checkout(
+            db.session, provider, order.id, None, *payment_urls(token), delivery_label=_("Delivery")
+        )
     except ProviderError as err:
         flash(err.message, "error")
         return redirect(url_for("orders.view", token=token), code=303)

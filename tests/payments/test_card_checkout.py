@@ -231,3 +231,17 @@ def test_coming_back_without_paying_offers_to_pay_and_counts_no_sale(app, shop, 
     admin.login()
     dashboard = admin.client.get("/admin/").get_data(as_text=True)
     assert re.search(r"<dd data-revenue-today>([^<]*)</dd>", dashboard).group(1) == "$0.00"
+
+
+def test_the_payment_page_names_the_delivery_line_in_the_shoppers_language(app, shop, coat, fake_stripe):
+    session_id = session_id_of(pay_by_card(shop, coat, 1))
+    names = [line["price_data"]["product_data"]["name"] for line in fake_stripe.sessions[session_id]["line_items_sent"]]
+    assert names == ["Wool coat (M)", "Delivery"]
+    other = ShopClient(app.test_client())
+    other.client.set_cookie("locale", "es")
+    spanish = session_id_of(pay_by_card(other, coat, 1))
+    sent = fake_stripe.sessions[spanish]["line_items_sent"][-1]["price_data"]["product_data"]["name"]
+    with app.test_request_context(headers={"Cookie": "locale=es"}):
+        from flask_babel import gettext
+
+        assert sent == gettext("Delivery") != "Delivery"
