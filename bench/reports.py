@@ -1,7 +1,7 @@
 """Server time of each report page over 1,000,000 events and 50,000 orders (SQLite and PostgreSQL).
 
     .venv/bin/python bench/reports.py [--events 1000000] [--orders 50000] [--days 90] [--runs 7]
-                                      [--sqlite-file PATH] [--pg-url URL | --no-pg]
+                                      [--sqlite-file PATH] [--pg-url URL | --pg-database URL | --no-pg]
 
 For each database: a fresh shop (init-db, seed-demo) gets `seed-events --days 90 --n 1000000
 --orders 50000`, which also rolls everything up; the seeding and rollup times are printed. Then,
@@ -13,7 +13,8 @@ check is included. A catch-up of today (REPORTS_REFRESH_SECONDS, 5 minutes by de
 apart, as is the biggest CSV export.
 
 --sqlite-file reuses (or keeps) a seeded SQLite file, so a second run skips the seeding.
-PostgreSQL: a database `storefront_bench_reports_<pid>` is created and dropped afterwards.
+PostgreSQL: a database `storefront_bench_reports_<pid>` is created and dropped afterwards, unless
+--pg-database URL names a database to use (and keep): seeded once, reused by later runs.
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--sqlite-file", help="reuse or keep this SQLite file (default: a temporary one)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--pg-database", help="reuse or keep this PostgreSQL database (default: a throw-away one)")
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args(argv)
     result = {
@@ -200,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             result["databases"]["sqlite"] = {"prepare": prepare(url, args), **measure(url, args)}
             if not args.no_pg:
                 print("PostgreSQL ...", flush=True)
-                with postgres_database(args.pg_url) as pg:
+                keep = contextlib.nullcontext(args.pg_database) if args.pg_database else None
+                with keep or postgres_database(args.pg_url) as pg:
                     result["databases"]["postgresql"] = {"prepare": prepare(pg, args), **measure(pg, args)}
     except BenchError as exc:
         print(f"\nbench failed: {exc}", file=sys.stderr)

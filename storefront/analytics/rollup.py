@@ -233,8 +233,31 @@ def recompute_day(session: Session, day: date, tz: tzinfo, slugs: dict[int, str]
     ):
         for index in range(0, len(rows), CHUNK):
             session.execute(insert(table.__table__), rows[index : index + CHUNK])
+    mark_bought(session, RollupInterest.day == day)
     session.flush()
     return rollup
+
+
+def mark_bought(session: Session, *where) -> None:
+    """Set rollup_interest.bought, for the rows matching `where`, from the sale orders of their cart.
+
+    Bought: a sale order of the same cart, placed at or after the session first showed interest,
+    has a line with the product. Called for a rebuilt day and for the carts of changed orders,
+    so the flag always reflects the current orders (and recomputing it changes nothing).
+    """
+    interest = RollupInterest.__table__
+    bought = (
+        select(ReportOrder.order_id)
+        .join(OrderLine, OrderLine.order_id == ReportOrder.order_id)
+        .where(
+            ReportOrder.cart_hash == interest.c.cart_hash,
+            ReportOrder.is_sale.is_(True),
+            ReportOrder.created_at >= interest.c.first_seen,
+            OrderLine.product_slug == interest.c.product_slug,
+        )
+        .exists()
+    )
+    session.execute(update(interest).where(interest.c.cart_hash.is_not(None), *where).values(bought=bought))
 
 
 def day_orders(session: Session, day: date) -> list[rr.OrderRow]:
@@ -299,29 +322,33 @@ def refresh_orders(session: Session, state: RollupState, tz: tzinfo) -> int:
     changed, latest = changed_orders(session, state)
     if latest is not None:
         state.orders_seen_until = max(latest, state.orders_seen_until) if state.orders_seen_until else latest
-    rows, dirty = [], set()
+    rows, dirty, touched_carts = [], set(), set()
     sale_statuses = frozenset(str(s) for s in SALE_STATUSES)
     for index in range(0, len(changed), CHUNK * 4):
         chunk = changed[index : index + CHUNK * 4]
         orders = _order_rows(session, chunk)
         ids = chunk if len(chunk) <= CHUNK else None
         carts = purchase_carts(session, min(o["created_at"] for o in orders), ids) if orders else {}
-        known = {
-            r.order_id: r.day
-            for r in session.execute(select(ReportOrder).where(ReportOrder.order_id.in_(chunk))).scalars()
-        }
+        known = {}
+        for r in session.execute(select(ReportOrder).where(ReportOrder.order_id.in_(chunk))).scalars():
+            known[r.order_id] = r.day
+            touched_carts.add(r.cart_hash)  # a cart that loses an order (rare) needs its flags again too
         for order in orders:
             row = rr.project_order(
                 order, tz=tz, salt=state.customer_salt, cart_hash=carts.get(order["id"]), sale_statuses=sale_statuses
             )
             rows.append(row)
             dirty.add(row["day"])
+            touched_carts.add(row["cart_hash"])
             if order["id"] in known:
                 dirty.add(known[order["id"]])
     for index in range(0, len(rows), CHUNK):
         chunk_rows = rows[index : index + CHUNK]
         session.execute(delete(ReportOrder).where(ReportOrder.order_id.in_([r["order_id"] for r in chunk_rows])))
         session.execute(insert(ReportOrder), chunk_rows)
+    hashes = sorted(cart for cart in touched_carts if cart)
+    for index in range(0, len(hashes), CHUNK):
+        mark_bought(session, RollupInterest.cart_hash.in_(hashes[index : index + CHUNK]))
     queue_days(session, dirty)
     session.flush()
     return len(rows)

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from functools import lru_cache
 
 from flask import Flask, g, request
 
@@ -37,8 +38,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _log_request(response):
         started = g.pop("request_started", None)
-        if started is not None:
-            log.info(json.dumps(request_line(response, time.perf_counter() - started), separators=(",", ":")))
+        if started is not None and log.isEnabledFor(logging.INFO):
+            log.info(request_json(response, time.perf_counter() - started))
         return response
 
 
@@ -55,3 +56,20 @@ def request_line(response, seconds: float) -> dict:
         "bytes": response.calculate_content_length() or 0,
         "pid": os.getpid(),
     }
+
+
+@lru_cache(maxsize=1024)
+def _quoted(text: str) -> str:
+    """A JSON string; methods, routes and endpoints are a small fixed set, so each is encoded once."""
+    return json.dumps(text)
+
+
+def request_json(response, seconds: float) -> str:
+    """request_line() as one compact JSON object, without a json.dumps of the whole dict per request."""
+    rule = request.url_rule
+    return (
+        f'{{"ts":{time.time():.3f},"method":{_quoted(request.method)},'
+        f'"route":{_quoted(rule.rule if rule is not None else "<unmatched>")},'
+        f'"endpoint":{_quoted(request.endpoint or "")},"status":{int(response.status_code)},'
+        f'"ms":{seconds * 1000:.2f},"bytes":{int(response.calculate_content_length() or 0)},"pid":{os.getpid()}}}'
+    )

@@ -239,17 +239,43 @@ def money_thresholds(revenues: list[int]) -> tuple[int, int]:
     return ordered[(len(ordered) - 1) // 3], ordered[(2 * (len(ordered) - 1)) // 3]
 
 
-def rfm(customers: list[CustomerStats], as_of: date) -> list[Rfm]:
-    """Score and segment every customer as of `as_of` (the end of the range)."""
-    low, high = money_thresholds([c.revenue for c in customers])
+def rfm(customers: list[CustomerStats], as_of: date, thresholds: tuple[int, int] | None = None) -> list[Rfm]:
+    """Score and segment every customer as of `as_of` (the end of the range).
+
+    The M score cuts at `thresholds` (default: the tertiles of these customers' revenue; pass
+    the whole range's to score a subset, e.g. the biggest customers only).
+    """
+    low, high = thresholds if thresholds is not None else money_thresholds([c.revenue for c in customers])
     result = []
     for c in customers:
         recency = (as_of - c.last_day).days
-        r = 3 if recency <= RECENT_DAYS else 2 if recency <= LAPSING_DAYS else 1
-        f = 1 if c.orders == 1 else 2 if c.orders <= 3 else 3
-        m = 3 if c.revenue > high else 2 if c.revenue > low else 1
+        r, f, m = _scores(recency, c.orders, c.revenue, low, high)
         result.append(Rfm(c.key, recency, c.orders, c.revenue, r, f, m, segment_of(r, f, m)))
     return result
+
+
+def _scores(recency: int, orders: int, revenue: int, low: int, high: int) -> tuple[int, int, int]:
+    r = 3 if recency <= RECENT_DAYS else 2 if recency <= LAPSING_DAYS else 1
+    f = 1 if orders == 1 else 2 if orders <= 3 else 3
+    m = 3 if revenue > high else 2 if revenue > low else 1
+    return r, f, m
+
+
+def rfm_segment_counts(
+    customers: list[CustomerStats], as_of: date, thresholds: tuple[int, int]
+) -> list[tuple[str, int, int]]:
+    """segment_counts(rfm(customers, as_of, thresholds)) without an RFM row per customer."""
+    low, high = thresholds
+    recency_of: dict[date, int] = {}  # a few dozen distinct last days for thousands of customers
+    customers_in, revenue_in = Counter(), Counter()
+    for c in customers:
+        recency = recency_of.get(c.last_day)
+        if recency is None:
+            recency = recency_of[c.last_day] = (as_of - c.last_day).days
+        segment = segment_of(*_scores(recency, c.orders, c.revenue, low, high))
+        customers_in[segment] += 1
+        revenue_in[segment] += c.revenue
+    return [(key, customers_in.get(key, 0), revenue_in.get(key, 0)) for key, _label, _advice in SEGMENTS]
 
 
 def segment_counts(scored: list[Rfm]) -> list[tuple[str, int, int]]:

@@ -12,14 +12,14 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BigInteger, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..analytics.models import ReportOrder, RollupDay, RollupInterest, RollupProduct, RollupSource, RollupState
 from ..analytics.rollup_rules import LONG_DWELL_MS
 from ..catalog.models import Product
-from ..orders.models import OrderLine
 from ..stores.models import OrderStore, Store
 from . import rules
 from .rules import DateRange
@@ -177,19 +177,12 @@ class Interest:
 
 
 def _not_bought():
-    """True for an interest row whose cart never became a sale order with that product."""
-    bought = (
-        select(ReportOrder.order_id)
-        .join(OrderLine, OrderLine.order_id == ReportOrder.order_id)
-        .where(
-            ReportOrder.cart_hash == RollupInterest.cart_hash,
-            ReportOrder.is_sale.is_(True),
-            ReportOrder.created_at >= RollupInterest.first_seen,
-            OrderLine.product_slug == RollupInterest.product_slug,
-        )
-        .exists()
-    )
-    return RollupInterest.cart_hash.is_(None) | ~bought
+    """True for an interest row whose cart never became a sale order with that product (later on).
+
+    The rollup keeps the flag (analytics.rollup.mark_bought): one column test instead of a
+    probe of the orders per row.
+    """
+    return RollupInterest.bought.is_(False)
 
 
 def interest(session: Session, span: DateRange) -> list[Interest]:
@@ -257,43 +250,58 @@ class Customers:
     frequency: list[tuple[str, int]]
     order_values: list[rules.Bucket]
     segments: list[tuple[str, int, int]]
-    scored: list[rules.Rfm] = field(default_factory=list)  # in no particular order
+    stats: list[rules.CustomerStats] = field(default_factory=list)  # in no particular order
+    as_of: date | None = None
+    thresholds: tuple[int, int] = (0, 0)
+
+    @cached_property
+    def scored(self) -> list[rules.Rfm]:
+        """Every customer's RFM scores (in no particular order; built only when asked for)."""
+        return rules.rfm(self.stats, self.as_of, self.thresholds)
 
     def biggest(self, limit: int | None = None) -> list[rules.Rfm]:
-        """Customers by revenue, biggest first (the first `limit` only: no full sort for a page)."""
+        """Customers by revenue, biggest first (the first `limit` only: only those are scored)."""
         if limit:
-            return heapq.nsmallest(limit, self.scored, key=_by_revenue)
+            return rules.rfm(heapq.nsmallest(limit, self.stats, key=_by_revenue), self.as_of, self.thresholds)
         return sorted(self.scored, key=_by_revenue)
 
 
-def _by_revenue(row: rules.Rfm) -> tuple:
+def _by_revenue(row: rules.CustomerStats | rules.Rfm) -> tuple:
     return (-row.revenue, row.key)
 
 
+def _whole(total):
+    """A sum as an integer column: PostgreSQL's sum(bigint) is numeric (a Decimal per row otherwise)."""
+    return cast(total, BigInteger)
+
+
 def customers(session: Session, span: DateRange) -> Customers:
-    """Customers (by normalised phone, else email) of the range with their RFM scores."""
-    stats = list(
-        map(
-            rules.CustomerStats._make,
-            session.execute(
-                select(ReportOrder.customer_key, func.count(), func.sum(ReportOrder.total), func.max(ReportOrder.day))
-                .where(*_sales(span))
-                .group_by(ReportOrder.customer_key)
-            ),
-        )
+    """Customers (by normalised phone, else email) of the range with their RFM scores.
+
+    Tens of thousands of customers over 90 days: Core rows (no ORM loading), and the page's
+    figures (segment counts, the top 50) without building an RFM row per customer.
+    """
+    conn = session.connection()
+    grouped = conn.execute(
+        select(ReportOrder.customer_key, func.count(), _whole(func.sum(ReportOrder.total)), func.max(ReportOrder.day))
+        .where(*_sales(span))
+        .group_by(ReportOrder.customer_key)
     )
+    stats = list(map(rules.CustomerStats._make, grouped.all()))  # fetchall: one row at a time is slow on psycopg
     totals = dict(
-        session.execute(select(ReportOrder.total, func.count()).where(*_sales(span)).group_by(ReportOrder.total)).all()
+        conn.execute(select(ReportOrder.total, func.count()).where(*_sales(span)).group_by(ReportOrder.total)).all()
     )
-    scored = rules.rfm(stats, span.end)
+    thresholds = rules.money_thresholds([c.revenue for c in stats])
     return Customers(
         count=len(stats),
         orders=sum(totals.values()),
         repeat_rate=rules.repeat_rate(stats),
         frequency=rules.frequency_distribution(stats),
         order_values=rules.histogram_of_counts(totals),
-        segments=rules.segment_counts(scored),
-        scored=scored,
+        segments=rules.rfm_segment_counts(stats, span.end, thresholds),
+        stats=stats,
+        as_of=span.end,
+        thresholds=thresholds,
     )
 
 

@@ -304,7 +304,7 @@ def customers_table(data: service.Customers, limit: int | None = None) -> Table:
             Column("segment_label", _("Segment"), "text"),
         ],
         rows,
-        total=len(data.scored),
+        total=data.count,
     )
 
 
