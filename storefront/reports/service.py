@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from sqlalchemy import BigInteger, case, cast, func, select
+from sqlalchemy import BigInteger, String, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..analytics.models import ReportOrder, RollupDay, RollupInterest, RollupProduct, RollupSource, RollupState
@@ -270,6 +270,11 @@ def _by_revenue(row: rules.CustomerStats | rules.Rfm) -> tuple:
     return (-row.revenue, row.key)
 
 
+def _as_date(value) -> date:
+    """A date from the driver: a date already, or ISO text (SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def _whole(total):
     """A sum as an integer column: PostgreSQL's sum(bigint) is numeric (a Decimal per row otherwise)."""
     return cast(total, BigInteger)
@@ -282,12 +287,19 @@ def customers(session: Session, span: DateRange) -> Customers:
     figures (segment counts, the top 50) without building an RFM row per customer.
     """
     conn = session.connection()
+    # The last day raw (SQLite's ISO text, PostgreSQL's date), converted once per distinct day:
+    # SQLAlchemy's per-row date parsing on SQLite cost more than the query.
+    last_day = type_coerce(func.max(ReportOrder.day), String)
     grouped = conn.execute(
-        select(ReportOrder.customer_key, func.count(), _whole(func.sum(ReportOrder.total)), func.max(ReportOrder.day))
+        select(ReportOrder.customer_key, func.count(), _whole(func.sum(ReportOrder.total)), last_day)
         .where(*_sales(span))
         .group_by(ReportOrder.customer_key)
-    )
-    stats = list(map(rules.CustomerStats._make, grouped.all()))  # fetchall: one row at a time is slow on psycopg
+    ).all()  # fetchall: one row at a time is slow on psycopg
+    days: dict = {}
+    stats = [
+        rules.CustomerStats(key, n, revenue, days.get(day) or days.setdefault(day, _as_date(day)))
+        for key, n, revenue, day in grouped
+    ]
     totals = dict(
         conn.execute(select(ReportOrder.total, func.count()).where(*_sales(span)).group_by(ReportOrder.total)).all()
     )
