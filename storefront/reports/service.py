@@ -270,6 +270,18 @@ def _by_revenue(row: rules.CustomerStats | rules.Rfm) -> tuple:
     return (-row.revenue, row.key)
 
 
+def _driver_rows(conn, stmt) -> list[tuple]:
+    """Every row as the driver's plain tuple: no SQLAlchemy Row per row (tens of thousands here).
+
+    Only for columns without result processing (ints, text, the raw day).
+    """
+    result = conn.execute(stmt)
+    try:
+        return result.cursor.fetchall()  # fetchall: one row at a time is slow on psycopg
+    finally:
+        result.close()
+
+
 def _as_date(value) -> date:
     """A date from the driver: a date already, or ISO text (SQLite)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
@@ -290,11 +302,12 @@ def customers(session: Session, span: DateRange) -> Customers:
     # The last day raw (SQLite's ISO text, PostgreSQL's date), converted once per distinct day:
     # SQLAlchemy's per-row date parsing on SQLite cost more than the query.
     last_day = type_coerce(func.max(ReportOrder.day), String)
-    grouped = conn.execute(
+    grouped = _driver_rows(
+        conn,
         select(ReportOrder.customer_key, func.count(), _whole(func.sum(ReportOrder.total)), last_day)
         .where(*_sales(span))
-        .group_by(ReportOrder.customer_key)
-    ).all()  # fetchall: one row at a time is slow on psycopg
+        .group_by(ReportOrder.customer_key),
+    )
     days: dict = {}
     stats = [
         rules.CustomerStats(key, n, revenue, days.get(day) or days.setdefault(day, _as_date(day)))
