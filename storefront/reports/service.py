@@ -8,8 +8,11 @@ order, with shop-time day/hour and a customer key). Order figures count sale ord
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -270,6 +273,19 @@ def _by_revenue(row: rules.CustomerStats | rules.Rfm) -> tuple:
     return (-row.revenue, row.key)
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: building tens of thousands of plain tuples (which hold no
+    cycles) otherwise triggers full collections that cost more than the tuples themselves."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def _driver_rows(conn, stmt) -> list[tuple]:
     """Every row as the driver's plain tuple: no SQLAlchemy Row per row (tens of thousands here).
 
@@ -298,36 +314,37 @@ def customers(session: Session, span: DateRange) -> Customers:
     Tens of thousands of customers over 90 days: Core rows (no ORM loading), and the page's
     figures (segment counts, the top 50) without building an RFM row per customer.
     """
-    conn = session.connection()
-    # The last day raw (SQLite's ISO text, PostgreSQL's date), converted once per distinct day:
-    # SQLAlchemy's per-row date parsing on SQLite cost more than the query.
-    last_day = type_coerce(func.max(ReportOrder.day), String)
-    grouped = _driver_rows(
-        conn,
-        select(ReportOrder.customer_key, func.count(), _whole(func.sum(ReportOrder.total)), last_day)
-        .where(*_sales(span))
-        .group_by(ReportOrder.customer_key),
-    )
-    days: dict = {}
-    stats = [
-        rules.CustomerStats(key, n, revenue, days.get(day) or days.setdefault(day, _as_date(day)))
-        for key, n, revenue, day in grouped
-    ]
-    totals = dict(
-        conn.execute(select(ReportOrder.total, func.count()).where(*_sales(span)).group_by(ReportOrder.total)).all()
-    )
-    thresholds = rules.money_thresholds([c.revenue for c in stats])
-    return Customers(
-        count=len(stats),
-        orders=sum(totals.values()),
-        repeat_rate=rules.repeat_rate(stats),
-        frequency=rules.frequency_distribution(stats),
-        order_values=rules.histogram_of_counts(totals),
-        segments=rules.rfm_segment_counts(stats, span.end, thresholds),
-        stats=stats,
-        as_of=span.end,
-        thresholds=thresholds,
-    )
+    with _cycle_collector_paused():  # tens of thousands of tuples, no cycles: no GC passes over them
+        conn = session.connection()
+        # The last day raw (SQLite's ISO text, PostgreSQL's date), converted once per distinct day:
+        # SQLAlchemy's per-row date parsing on SQLite cost more than the query.
+        last_day = type_coerce(func.max(ReportOrder.day), String)
+        grouped = _driver_rows(
+            conn,
+            select(ReportOrder.customer_key, func.count(), _whole(func.sum(ReportOrder.total)), last_day)
+            .where(*_sales(span))
+            .group_by(ReportOrder.customer_key),
+        )
+        days: dict = {}
+        stats = [
+            rules.CustomerStats(key, n, revenue, days.get(day) or days.setdefault(day, _as_date(day)))
+            for key, n, revenue, day in grouped
+        ]
+        totals = dict(
+            conn.execute(select(ReportOrder.total, func.count()).where(*_sales(span)).group_by(ReportOrder.total)).all()
+        )
+        thresholds = rules.money_thresholds([c.revenue for c in stats])
+        return Customers(
+            count=len(stats),
+            orders=sum(totals.values()),
+            repeat_rate=rules.repeat_rate(stats),
+            frequency=rules.frequency_distribution(stats),
+            order_values=rules.histogram_of_counts(totals),
+            segments=rules.rfm_segment_counts(stats, span.end, thresholds),
+            stats=stats,
+            as_of=span.end,
+            thresholds=thresholds,
+        )
 
 
 @dataclass
