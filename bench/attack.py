@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,13 +29,12 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import (  # noqa: E402
     HOST,
-    REPO,
     RESULTS_DIR,
     VENV_BIN,
     app_env,
     free_port,
-    gunicorn_extra_args,
     run_checked,
+    start_gunicorn,
     stop_server,
     wait_healthy,
 )
@@ -66,31 +64,6 @@ with app.app_context():
     db.session.commit()
     print(variant.id)
 """
-
-
-def start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    """gunicorn with the project's config and 4 workers on loopback."""
-    cmd = [
-        str(VENV_BIN / "gunicorn"),
-        "-c",
-        "gunicorn.conf.py",
-        "--workers",
-        str(WORKERS),
-        "--bind",
-        f"{HOST}:{port}",
-        *gunicorn_extra_args(),
-        "wsgi:app",
-    ]
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            cmd,
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
 
 
 def prepare_shopper(base: str, variant_id: int) -> tuple[requests.Session, str, str]:
@@ -172,7 +145,7 @@ def run_one(name: str, url: str, work: Path, shoppers: int, units: int) -> dict:
     run_checked([*flask, "init-db"], env, 180)
     variant_id = int(run_checked([str(VENV_BIN / "python"), "-c", SEED.format(units=units)], env, 120).split()[-1])
     port, log = free_port(), work / f"gunicorn-{name}.log"
-    proc = start(env, port, log)
+    proc = start_gunicorn(env, port, log, workers=WORKERS)
     base = f"http://{HOST}:{port}"
     try:
         wait_healthy(base, proc, log)

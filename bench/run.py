@@ -137,14 +137,14 @@ def gunicorn_extra_args() -> list[str]:
     return ["--no-control-socket"] if "--no-control-socket" in help_text else []
 
 
-def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """Start gunicorn with the project's config, 2 workers, bound to 127.0.0.1:port."""
+def start_gunicorn(env: dict[str, str], port: int, log_path: Path, workers: int = WORKERS) -> subprocess.Popen[bytes]:
+    """Start gunicorn with the project's config and `workers` workers, bound to 127.0.0.1:port."""
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "-c",
         "gunicorn.conf.py",
         "--workers",
-        str(WORKERS),
+        str(workers),
         "--bind",
         f"{HOST}:{port}",
         *gunicorn_extra_args(),
