@@ -44,6 +44,11 @@ def _configure(app: Flask, config: type | dict | None) -> None:
     instance.mkdir(exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'storefront.db'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no connection to lose: pinging it would cost a query on every request.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config["MEDIA_ROOT"]:
         app.config["MEDIA_ROOT"] = str(instance / "media")
 

@@ -25,7 +25,7 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or ""  # filled by create_app
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}  # PostgreSQL (create_app drops it for SQLite)
     SHOP_NAME = os.environ.get("SHOP_NAME", "Storefront")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD").upper()
     SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en")
@@ -42,7 +42,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = SHOP_LOCALE
     BABEL_DEFAULT_TIMEZONE = SHOP_TIMEZONE
     REDIS_URL = os.environ.get("REDIS_URL", "")
-    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STORAGE_URI = REDIS_URL or "swept-memory://"  # per process without Redis (core/ratelimit.py)
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "storefront")  # shops sharing one Redis
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
@@ -86,7 +86,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     LOGIN_RATE_LIMIT = "5 per minute"
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "swept-memory://"
     REQUEST_LOG = False  # tests that need it turn it on
     STRIPE_SECRET_KEY = ""  # card payment tests configure a fake Stripe themselves
     STRIPE_WEBHOOK_SECRET = ""

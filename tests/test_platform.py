@@ -141,3 +141,9 @@ def test_seed_demo_builds_a_realistic_shop_once(sqlite_app):
     assert page.status_code == 200 and 'type="image/webp"' in page.text and 'loading="lazy"' in home.text
     image = re.search(r'src="(/media/[^"]+\.jpg)"', page.text).group(1)
     assert client.get(image).status_code == 200
+
+
+def test_only_postgresql_connections_are_pinged_before_use(app, db_url):
+    """A pooled PostgreSQL connection may have died; an SQLite file cannot (and a ping is a query)."""
+    with app.app_context():
+        assert db.engine.pool._pre_ping is db_url.startswith("postgresql")
