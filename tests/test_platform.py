@@ -147,3 +147,26 @@ def test_only_postgresql_connections_are_pinged_before_use(app, db_url):
     """A pooled PostgreSQL connection may have died; an SQLite file cannot (and a ping is a query)."""
     with app.app_context():
         assert db.engine.pool._pre_ping is db_url.startswith("postgresql")
+
+
+def test_the_refunds_migration_queues_the_days_that_hold_refunds(empty_db_app):
+    """Days rolled up before rollup_days.refunds existed are recomputed by the next catch-up."""
+    directory = empty_db_app.extensions["migrate"].directory
+    with empty_db_app.app_context():
+        upgrade(directory=directory, revision="0006_interest_bought")
+        with db.engine.begin() as conn:
+            figures = ("sessions", "visitors", "page_views", "product_views", "view_sessions", "cart_sessions")
+            figures += ("checkout_sessions", "paid_sessions", "orders", "revenue", "items")
+            insert_day = f"INSERT INTO rollup_days (day, {', '.join(figures)}) VALUES (:day{', 0' * len(figures)})"
+            for day in ("2026-11-01", "2026-11-02", "2026-11-03", "2026-11-20"):
+                conn.execute(text(insert_day), {"day": day})
+            insert_event = "INSERT INTO events (created_at, name, value) VALUES (:at, :name, 500)"
+            conn.execute(text(insert_event), {"at": "2026-11-02 23:30:00", "name": "refund"})
+            conn.execute(text(insert_event), {"at": "2026-11-20 10:00:00", "name": "view_item"})
+        upgrade(directory=directory)
+        with db.engine.connect() as conn:
+            queued = conn.execute(text("SELECT day FROM rollup_pending_days ORDER BY day")).scalars().all()
+            queued = [str(day)[:10] for day in queued]
+            refunds = conn.execute(text("SELECT DISTINCT refunds FROM rollup_days")).scalars().all()
+        assert queued == ["2026-11-01", "2026-11-02", "2026-11-03"]  # not the day with no refund
+        assert refunds == [0]

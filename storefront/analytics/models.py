@@ -106,6 +106,8 @@ class RollupDay(Base):
     orders: Mapped[int] = mapped_column(default=0)  # every sale order of the day, tracked or not
     revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units, order totals
     items: Mapped[int] = mapped_column(default=0)
+    # Money given back that day (refund events, whatever day the order was placed): net = revenue - refunds.
+    refunds: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class RollupSource(Base):

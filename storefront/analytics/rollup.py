@@ -215,6 +215,7 @@ def recompute_day(session: Session, day: date, tz: tzinfo, slugs: dict[int, str]
             Event.dwell_ms,
             Event.source,
             Event.ref,
+            Event.value,
         )
         .where(Event.created_at >= start, Event.created_at < end)
         .order_by(Event.created_at, Event.id)

@@ -47,6 +47,7 @@ class EventRow(NamedTuple):
     dwell_ms: int | None = None
     source: str | None = None
     ref: str | None = None
+    value: int | None = None  # minor units: a refund's amount
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ def roll_up_day(
     variant_slugs: Mapping[int, str] | None = None,
 ) -> DayRollup:
     """Every rollup row of `day` from its events (time order), orders and sale-order lines."""
+    events = events if isinstance(events, list) else list(events)
     sessions = sessions_of(events, variant_slugs or {})
     owners = attribute_orders(sessions, orders)
     sales = [o for o in orders if o.is_sale]
@@ -199,6 +201,7 @@ def roll_up_day(
         "orders": len(sales),
         "revenue": sum(o.total for o in sales),
         "items": sum(o.items for o in sales),
+        "refunds": sum(e.value or 0 for e in events if e.name == "refund"),
     }
     return DayRollup(
         day_row,

@@ -419,7 +419,7 @@ def apportion(total: int, weights: list[float]) -> list[int]:
 
 
 def write_orders(session: Session, sim: Simulator, pending: list[PendingOrder], shipping_fee: int) -> None:
-    """Insert the orders with their lines, status history and server-side purchase events."""
+    """Insert the orders with their lines, status history and server-side purchase (and refund) events."""
     if not pending:
         return
     rows, histories = [], []
@@ -442,9 +442,29 @@ def write_orders(session: Session, sim: Simulator, pending: list[PendingOrder], 
             | {"value": row["total"], "currency": row["currency"], "cart_hash": order.cart_hash}
             | {"quantity": sum(quantity for _item, _variant, quantity in order.lines)}
         )
+        purchases += refund_events(sim, order_id, row, order)
     session.execute(insert(OrderLine.__table__), lines)
     session.execute(insert(OrderStatusChange.__table__), changes)
     session.execute(insert(Event.__table__), purchases)
+
+
+REFUND_SHARE = 0.03  # of completed orders: one item sent back and refunded a few days later
+
+
+def refund_events(sim: Simulator, order_id: int, row: dict, order: PendingOrder) -> list[dict]:
+    """A refund of one item for a few completed orders (its own random stream: the rest of the
+    world stays the same whether or not refunds are generated)."""
+    rng = random.Random(order_id * 7919)
+    if row["status"] not in (OrderStatus.DELIVERED, OrderStatus.COLLECTED) or rng.random() >= REFUND_SHARE:
+        return []
+    at = order.created_at + timedelta(days=rng.randint(2, 12), minutes=rng.randint(0, 600))
+    if at >= sim.now:
+        return []
+    _item, (_variant_id, price, _name, _sku), _quantity = rng.choice(order.lines)
+    return [
+        {**BLANK_EVENT, "created_at": at, "name": "refund", "order_id": order_id}
+        | {"value": price, "currency": row["currency"]}
+    ]
 
 
 def order_row(sim: Simulator, order: PendingOrder, shipping_fee: int) -> tuple[dict, list[dict]]:

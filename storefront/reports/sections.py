@@ -95,7 +95,9 @@ def overview_page(session: Session, span: DateRange, _args: Mapping) -> dict:
         Stat(_("Visitors"), count(totals["visitors"]), _("unique per day, added up")),
         Stat(_("Sessions"), count(totals["sessions"])),
         Stat(_("Orders"), count(totals["orders"])),
-        Stat(_("Revenue"), cash(totals["revenue"])),
+        Stat(_("Revenue"), cash(totals["revenue"]), _("sale orders placed")),
+        Stat(_("Refunds"), cash(totals["refunds"]), _("money given back in this period")),
+        Stat(_("Net revenue"), cash(data.net_revenue), _("revenue less refunds")),
         Stat(_("Conversion rate"), percent(data.conversion), _("orders per session")),
         Stat(_("Average order value"), cash(data.average_order) if data.average_order is not None else "–"),
     ]

@@ -27,7 +27,7 @@ from ..stores.models import OrderStore, Store
 from . import rules
 from .rules import DateRange
 
-DAY_FIELDS = ("sessions", "visitors", "page_views", "product_views", "orders", "revenue", "items")
+DAY_FIELDS = ("sessions", "visitors", "page_views", "product_views", "orders", "revenue", "items", "refunds")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,11 @@ class Overview:
     def conversion(self) -> float | None:
         """Sale orders per session."""
         return rules.rate(self.totals["orders"], self.totals["sessions"])
+
+    @property
+    def net_revenue(self) -> int:
+        """Revenue less the money given back in the range (minor units)."""
+        return self.totals["revenue"] - self.totals["refunds"]
 
     @property
     def average_order(self) -> int | None:

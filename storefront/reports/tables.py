@@ -121,7 +121,10 @@ def day_names() -> list[str]:
 
 
 def daily_table(data: service.Overview) -> Table:
-    rows = [{**d, "conversion": rules.rate(d["orders"], d["sessions"])} for d in data.daily]
+    rows = [
+        {**d, "net_revenue": d["revenue"] - d["refunds"], "conversion": rules.rate(d["orders"], d["sessions"])}
+        for d in data.daily
+    ]
     return Table(
         "daily",
         _("Day by day"),
@@ -132,6 +135,8 @@ def daily_table(data: service.Overview) -> Table:
             Column("page_views", _("Page views")),
             Column("orders", _("Orders")),
             Column("revenue", _("Revenue"), "money"),
+            Column("refunds", _("Refunds"), "money"),
+            Column("net_revenue", _("Net revenue"), "money"),
             Column("conversion", _("Conversion"), "rate"),
         ],
         rows,

@@ -125,3 +125,15 @@ def test_places_are_tidied_and_days_follow_the_shop_zone():
     )
     assert (row["day"], row["hour"], row["weekday"], row["is_sale"]) == (date(2026, 11, 20), 22, 4, True)
     assert (row["country"], row["city"]) == ("", "")  # a pickup has no delivery place
+
+
+def test_refunds_count_on_the_day_they_are_given_and_touch_no_session():
+    events = [
+        ev(0, "page_view"),
+        EventRow(at(1), "refund", value=1250),
+        EventRow(at(2), "refund", value=700),
+        EventRow(at(3), "purchase", value=9900),  # a sale of another day's order is not money back
+    ]
+    rollup = rr.roll_up_day(DAY, iter(events), [], [])  # any iterable of events, even a one-pass one
+    assert rollup.day["refunds"] == 1950
+    assert (rollup.day["sessions"], rollup.day["revenue"]) == (1, 0)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, timedelta
 
 from sqlalchemy import func, select
 
 from storefront.analytics.models import Event
+from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.payments.models import Payment, Refund
+from storefront.reports.rules import DateRange
+from storefront.reports.service import overview
+from storefront.reports.views import shop_zone
 from tests.builders import ShopClient, make_user
 
 from .conftest import paid_card_order
@@ -146,3 +151,15 @@ def test_a_refund_that_gets_no_answer_stays_pending_and_is_retried_once(app, sho
     assert _refunded(app) == (1000, 1000) and fake_stripe.refunded(order["session_id"]) == 1000
     assert _refund(owner, order["reference"], "10.00", key).status_code == 303  # the old form again
     assert fake_stripe.refunded(order["session_id"]) == 1000
+
+
+def test_the_overview_report_shows_refunds_and_net_revenue(app, shop, coat, fake_stripe):
+    order = paid_card_order(app, shop, fake_stripe, coat, 2)  # 105.00
+    owner = _owner(app)
+    assert _refund(owner, order["reference"], "10.00").status_code == 303
+    page = owner.client.get("/admin/reports/").get_data(as_text=True)  # the page rolls up first
+    assert "Net revenue" in page and "$95.00" in page
+    with app.test_request_context():
+        today = utcnow().replace(tzinfo=UTC).astimezone(shop_zone()).date()
+        report = overview(db.session, DateRange(today - timedelta(days=1), today))
+    assert (report.totals["revenue"], report.totals["refunds"], report.net_revenue) == (10500, 1000, 9500)

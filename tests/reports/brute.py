@@ -55,6 +55,7 @@ class World:
     visits: list[Visit]
     orders: list[dict]  # every order with its local day, hour, weekday, cart hash and lines
     owners: dict[int, Visit]  # order id -> the session that placed it
+    refunds: list[tuple[date, int]]  # (local day, amount) of every refund event
 
     def sales(self, start: date, end: date) -> list[dict]:
         return [o for o in self.orders if o["status"] in SALE and start <= o["day"] <= end]
@@ -118,7 +119,8 @@ def load(zone: ZoneInfo) -> World:
                 "lines": [(line.product_slug, line.quantity, line.unit_price * line.quantity) for line in lines[o.id]],
             }
         )
-    world = World(zone, list(visits.values()), orders, {})
+    refunds = [(local(e.created_at, zone).date(), e.value) for e in rows if e.name == "refund"]
+    world = World(zone, list(visits.values()), orders, {}, refunds)
     for order in orders:
         candidates = [
             v
@@ -158,6 +160,7 @@ def overview(world: World, start: date, end: date) -> dict:
         "orders": len(sales),
         "revenue": sum(o["total"] for o in sales),
         "items": sum(o["items"] for o in sales),
+        "refunds": sum(amount for day, amount in world.refunds if start <= day <= end),
     }
 
 

@@ -174,6 +174,14 @@ def edge_cases(now: datetime) -> None:
             Event.__table__.insert(),
             [_event(order.created_at, "purchase", order_id=order.id, value=order.total, cart_hash=None)],
         )
+    # Money given back just before and after a local midnight (the day it counts on is the shop's).
+    db.session.execute(
+        Event.__table__.insert(),
+        [
+            _event(midnight - timedelta(minutes=1), "refund", order_id=order.id, value=1250, currency="USD"),
+            _event(midnight + timedelta(minutes=1), "refund", order_id=order.id, value=700, currency="USD"),
+        ],
+    )
 
 
 def _order(at: datetime, status: str, phone: str, email: str, place: tuple[str, str, str]) -> Order:
