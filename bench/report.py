@@ -116,7 +116,7 @@ def print_weight(result: dict[str, Any]) -> None:
     """Page weight of the shopper pages (from the first database measured)."""
     db, data = next(iter(result["databases"].items()))
     print(f"\nPage weight on a first visit (bytes; served by the {db} run; gzip -6 / brotli -q11)")
-    row = "  {:<9} {:<24} {:>14} {:>14} {:>14} {:>15} {:>8} {:>13}  {}"
+    row = "  {:<9} {:<24} {:>14} {:>14} {:>14} {:>15} {:>8} {:>22}  {}"
     header = row.format("page", "path", "HTML gz/br", "CSS gz/br", "JS gz/br", "total gz/br", "raw", "photos", "goal")
     print(header)
     print("  " + "-" * (len(header) - 2))
