@@ -78,7 +78,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def ensure_categories(rng: random.Random) -> list[int]:
+def ensure_categories() -> list[int]:
     """The demo categories plus EXTRA_CATEGORIES (created once); their ids."""
     session = db.session
     existing = {c.name: c for c in session.scalars(select(Category))}
@@ -146,7 +146,7 @@ def add_products(target: int, seed: int) -> int:
         print(f"  {have:,} products already: nothing to add", flush=True)
         return 0
     rng = random.Random(seed * 7919 + have)
-    category_ids = ensure_categories(rng)
+    category_ids = ensure_categories()
     oldest = session.scalar(select(func.min(Product.created_at))) or utcnow()
     now, added, started = utcnow(), 0, time.perf_counter()
     while have + added < target:

@@ -50,6 +50,7 @@ from run import (
 from shopper import Shopper, checkout_load
 from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from weight import weigh_page
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -379,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
                     result["databases"]["postgresql"] = bench_database("postgresql", url, media, tmp, wrk_bin, args)
     except BenchError as exc:
         print(f"\nbench failed: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        print(f"\nbench failed: database unreachable ({exc.orig}); --no-pg skips PostgreSQL", file=sys.stderr)
         return 1
     result["wall_time_s"] = round(time.monotonic() - started)
     paths = save(result)
