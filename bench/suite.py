@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from events import BATCH, batch_body, count_events, lua_script, postgres_database
+from events import BATCH, batch_body, count_events, lua_script, postgres_database, wrk_run
 from report import print_report, summarize_database
 from reports import count, flask
 from run import (
@@ -36,12 +36,10 @@ from run import (
     BenchError,
     _raise_exit,
     app_env,
-    assert_local,
     ensure_wrk,
     find_slug,
     free_port,
     git_commit,
-    parse_wrk,
     run_checked,
     start_gunicorn,
     stop_server,
@@ -132,14 +130,6 @@ def write_lua(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def wrk(wrk_bin: str, url: str, script: Path | None, duration: int) -> dict[str, Any]:
-    """One bounded wrk run (-t2 -c16 --latency), optionally with a Lua script."""
-    cmd = [wrk_bin, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{duration}s", "--latency"]
-    if script:
-        cmd += ["-s", str(script)]
-    return parse_wrk(run_checked([*cmd, assert_local(url)], None, duration + 60))
-
-
 def cart_cookie(port: int, products: list[tuple[str, int]]) -> str:
     """The cookies of a shopper who put two products in the cart with real add-to-cart POSTs."""
     shopper = Shopper(HOST, port)
@@ -179,14 +169,14 @@ def run_round(wrk_bin: str, base: str, url: str, plan: dict, products: list, arg
             shown = f"{result['req_s']:.1f} orders/s ({result['http_req_s']:.0f} req/s)"
         elif name == "events":
             before, started = count_events(url), time.monotonic()
-            result = wrk(wrk_bin, base + route["path"], route["script"], args.duration)
+            result = wrk_run(wrk_bin, base + route["path"], route["script"], args.duration)
             result["stored_events"] = count_events(url) - before
             result["stored_events_s"] = result["stored_events"] / (time.monotonic() - started)
             result["accepted_events"] = (result["requests"] - result["non_2xx"]) * BATCH
-            result["events_s"] = result["req_s"] * BATCH
+            result["events_s"] = result["accepted_events"] / args.duration  # 202 answers only
             shown = f"{result['events_s']:,.0f} events/s ({result['req_s']:.0f} batches/s)"
         else:
-            result = wrk(wrk_bin, base + route["path"], route.get("script"), args.duration)
+            result = wrk_run(wrk_bin, base + route["path"], route.get("script"), args.duration)
             shown = f"{result['req_s']:.0f} req/s"
         results[name] = result
         progress(f"  {name:<9} {shown}, p99 {result['p99_ms'] or 0:.1f} ms")
