@@ -90,11 +90,21 @@ def print_routes(result: dict[str, Any]) -> None:
             path = row["path"] if len(row["path"]) <= 30 else row["path"][:27] + "..."
             ratio = fmt(row["ratio_to_baseline"], ".2f")
             print(ROW.format(db, name, path, *cells, ratio, errors, goal, verdict(met)))
+        print_error_detail(db, data["routes"])
         print()
     print("  ratio: route req/s / baseline req/s in the same run (median); events: batches/s / baseline;")
     print("         checkout: the flow's HTTP requests/s / baseline req/s")
     print("  checkout p50/p99: one complete checkout = 5 requests (product, add, form, place order, order page)")
-    print("  errors: non-2xx/3xx answers + socket errors, summed over runs")
+    print("  errors: non-2xx/3xx answers + socket errors, summed over runs; socket timeout = a request slower than")
+    print("         wrk's 2 s (left out of p50/p99), read = kept-alive connections dropped by a worker recycle")
+
+
+def print_error_detail(db: str, routes: dict[str, Any]) -> None:
+    """For routes with errors: non-2xx/3xx and socket errors by kind (timeout = slower than wrk's 2 s)."""
+    for name, row in routes.items():
+        kinds = ", ".join(f"{kind} {n}" for kind, n in row["socket_errors_by_kind"].items() if n)
+        if kinds or row["non_2xx"]:
+            print(f"    {db} {name} errors: non-2xx/3xx {row['non_2xx']}; socket: {kinds or '0'}")
 
 
 def print_checkout_detail(result: dict[str, Any]) -> None:
