@@ -43,8 +43,8 @@ run: venv translations
 test: venv translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: venv
-	$(BIN)/python bench/run.py
+bench: venv  # full suite, ~15-25 min; `make bench BENCH_ARGS=--quick` for a 2-minute check (bench/README.md)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 .PHONY: bench-lighthouse
 bench-lighthouse: venv  # Lighthouse 12 on /, a category, a product and /cart (see bench/README.md)

@@ -1,13 +1,9 @@
-"""Benchmark the shop under gunicorn with wrk, plus the product page weight."""
+"""`make bench` entry point, and the helpers every bench script shares (server, wrk, local HTTP)."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import gzip
-import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -15,14 +11,11 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -38,7 +31,6 @@ BASELINE = "baseline"
 HEALTH_TIMEOUT_S = 30.0
 SETUP_TIMEOUT_S = 180
 APT_TIMEOUT_S = 600
-GZIP_LEVEL = 6
 HTTP_OK = 200
 
 # Never use a proxy: every request of this script goes to 127.0.0.1.
@@ -49,22 +41,6 @@ class BenchError(RuntimeError):
     """A setup step of the benchmark failed."""
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
-    parser.add_argument(
-        "--runs",
-        type=int,
-        default=3,
-        help="interleaved rounds over all routes (default 3)",
-    )
-    args = parser.parse_args(argv)
-    if args.duration < 1 or args.runs < 1:
-        parser.error("--duration and --runs must be >= 1")
-    return args
-
-
 def assert_local(url: str) -> str:
     """Refuse any URL that does not target 127.0.0.1."""
     parts = urllib.parse.urlsplit(url)
@@ -73,9 +49,12 @@ def assert_local(url: str) -> str:
     return url
 
 
-def http_get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
-    """GET a local URL uncompressed; return (status, body) even for HTTP errors."""
-    request = urllib.request.Request(assert_local(url), headers={"Accept-Encoding": "identity"})
+def http_get(url: str, timeout: float = 10.0, cookie: str | None = None) -> tuple[int, bytes]:
+    """GET a local URL uncompressed (with a Cookie header if given); return (status, body) even for HTTP errors."""
+    headers = {"Accept-Encoding": "identity"}
+    if cookie:
+        headers["Cookie"] = cookie
+    request = urllib.request.Request(assert_local(url), headers=headers)
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             return response.status, response.read()
@@ -90,10 +69,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def app_env(db_path: Path) -> dict[str, str]:
-    """Environment for the app: its own SQLite DB and a secret key."""
+def app_env(db_path: Path, media_root: Path | None = None) -> dict[str, str]:
+    """Environment for the app: its own SQLite DB, photos beside it (not in instance/), a secret key."""
     env = dict(os.environ)
     env["DATABASE_URL"] = f"sqlite:///{db_path}"
+    env["MEDIA_ROOT"] = str(media_root or db_path.parent / "media")
     env.setdefault("SECRET_KEY", "bench-not-a-secret")
     env["PYTHONUNBUFFERED"] = "1"
     for name in ("FLASK_DEBUG", "FLASK_ENV"):
@@ -284,37 +264,6 @@ def parse_wrk(text: str) -> dict[str, Any]:
     }
 
 
-def run_wrk(wrk: str, url: str, duration: int) -> dict[str, Any]:
-    """Run one bounded wrk load against a local URL and parse its output."""
-    cmd = [
-        wrk,
-        f"-t{WRK_THREADS}",
-        f"-c{WRK_CONNECTIONS}",
-        f"-d{duration}s",
-        "--latency",
-        assert_local(url),
-    ]
-    output = run_checked(cmd, None, duration + 60)
-    return parse_wrk(output)
-
-
-def bench_routes(wrk: str, base: str, routes: dict[str, str], args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Run wrk over all routes, interleaved per round, so noise hits all alike."""
-    rounds: list[dict[str, Any]] = []
-    for index in range(args.runs):
-        results: dict[str, Any] = {}
-        for name, path in routes.items():
-            print(
-                f"  run {index + 1}/{args.runs}  {name:<9} {path} ...",
-                end=" ",
-                flush=True,
-            )
-            results[name] = run_wrk(wrk, base + path, args.duration)
-            print(f"{results[name]['req_s']:.0f} req/s", flush=True)
-        rounds.append(results)
-    return rounds
-
-
 def median_of(values: list[float | None]) -> float | None:
     """Median of the values that are present, or None."""
     present = [v for v in values if v is not None]
@@ -350,139 +299,6 @@ def summarize(rounds: list[dict[str, Any]], routes: dict[str, str]) -> dict[str,
     return summary
 
 
-class AssetParser(HTMLParser):
-    """Collect stylesheet hrefs and script srcs from a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.assets: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = {key.lower(): (value or "") for key, value in attrs}
-        rels = attr.get("rel", "").lower().split()
-        if tag == "link" and "stylesheet" in rels and attr.get("href"):
-            self.assets.append(attr["href"])
-        elif tag == "script" and attr.get("src"):
-            self.assets.append(attr["src"])
-
-
-def same_origin_assets(page_url: str, html: str) -> list[str]:
-    """Absolute URLs of the page's same-origin CSS/JS, de-duplicated, in order."""
-    parser = AssetParser()
-    parser.feed(html)
-    origin = urllib.parse.urlsplit(page_url).netloc
-    urls: list[str] = []
-    for ref in parser.assets:
-        url = urllib.parse.urljoin(page_url, ref)
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme == "http" and parts.netloc == origin and url not in urls:
-            urls.append(url)
-    return urls
-
-
-def weigh(label: str, body: bytes) -> dict[str, Any]:
-    """Raw and gzip-6 size of one transferred file."""
-    return {
-        "file": label,
-        "raw": len(body),
-        "gzip": len(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)),
-    }
-
-
-def page_weight(base: str, path: str) -> dict[str, Any]:
-    """Raw and gzip-6 bytes of the page HTML and its same-origin CSS/JS (no photos)."""
-    page_url = base + path
-    status, html = http_get(page_url)
-    if status != HTTP_OK:
-        raise BenchError(f"GET {path} answered {status}")
-    files = [weigh(path, html)]
-    for url in same_origin_assets(page_url, html.decode("utf-8", "replace")):
-        asset_status, body = http_get(url)
-        label = urllib.parse.urlsplit(url).path
-        if asset_status != HTTP_OK:
-            raise BenchError(f"GET {label} (referenced by {path}) answered {asset_status}")
-        files.append(weigh(label, body))
-    return {
-        "page": path,
-        "files": files,
-        "total_raw": sum(f["raw"] for f in files),
-        "total_gzip": sum(f["gzip"] for f in files),
-    }
-
-
-def fmt(value: float | None, spec: str) -> str:
-    """Format a number, or '-' when missing."""
-    return "-" if value is None else format(value, spec)
-
-
-ROUTE_ROW = "  {:<9} {:<34} {:>9} {:>8} {:>8} {:>6} {:>7}"
-WEIGHT_ROW = "  {:<50} {:>10} {:>13}"
-
-
-def print_routes(result: dict[str, Any]) -> None:
-    """Print the throughput/latency table."""
-    print(
-        f"\nThroughput and latency (median of {result['runs']} runs"
-        f" x {result['duration_s']}s, wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS})"
-    )
-    header = ROUTE_ROW.format("route", "path", "req/s", "p50 ms", "p99 ms", "ratio", "errors")
-    print(header)
-    print("  " + "-" * (len(header) - 2))
-    for name, row in result["routes"].items():
-        cells = (
-            fmt(row["req_s"], ".0f"),
-            fmt(row["p50_ms"], ".2f"),
-            fmt(row["p99_ms"], ".2f"),
-            fmt(row["ratio_to_baseline"], ".2f"),
-            row["non_2xx"] + row["socket_errors"],
-        )
-        print(ROUTE_ROW.format(name, row["path"], *cells))
-    print("  ratio = route req/s / baseline req/s, median of per-run ratios")
-    print("  errors = non-2xx/3xx responses + socket errors, summed over runs")
-    print_error_detail(result["routes"])
-
-
-def print_error_detail(routes: dict[str, Any]) -> None:
-    """Print, for routes with errors, non-2xx counts and socket errors by kind."""
-    for name, row in routes.items():
-        by_kind = row["socket_errors_by_kind"]
-        kinds = ", ".join(f"{kind} {n}" for kind, n in by_kind.items() if n)
-        if kinds or row["non_2xx"]:
-            print(f"    {name}: non-2xx/3xx {row['non_2xx']}; socket: {kinds or '0'}")
-
-
-def print_weight(weight: dict[str, Any]) -> None:
-    """Print the page weight table."""
-    print(f"\nTransferred bytes of {weight['page']}")
-    print("  (HTML + same-origin CSS/JS, raw and gzip level 6; photos excluded)")
-    header = WEIGHT_ROW.format("file", "raw bytes", "gzip-6 bytes")
-    rule = "  " + "-" * (len(header) - 2)
-    print(header)
-    print(rule)
-    for row in weight["files"]:
-        print(WEIGHT_ROW.format(row["file"], row["raw"], row["gzip"]))
-    print(rule)
-    print(WEIGHT_ROW.format("total", weight["total_raw"], weight["total_gzip"]))
-
-
-def print_report(result: dict[str, Any]) -> None:
-    """Print the human-readable report."""
-    print("\n=== Shop benchmark ===")
-    print(f"  when: {result['timestamp']}   commit: {result['commit'] or '-'}")
-    print(
-        f"  machine: {result['cpu_cores']} CPU cores,"
-        f" {platform.system()} {platform.machine()}, Python {platform.python_version()}"
-    )
-    print(
-        f"  server: gunicorn -c gunicorn.conf.py, {result['gunicorn_workers']} workers"
-        f" on {HOST}; db: fresh SQLite + seed-demo"
-    )
-    print(f"  worker recycles (max_requests): {result['gunicorn_worker_recycles']}")
-    print_routes(result)
-    print_weight(result["page_weight"])
-    print(f"\nJSON written to {result['json_path']}")
-
-
 def git_commit() -> str | None:
     """Short commit of the repo, if git can tell (read only)."""
     try:
@@ -499,34 +315,6 @@ def git_commit() -> str | None:
     if proc.returncode != 0:
         return None
     return proc.stdout.strip() or None
-
-
-def write_json(result: dict[str, Any]) -> Path:
-    """Write the result to bench/results/latest.json."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / "latest.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    return path
-
-
-def measure(base: str, wrk: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Run the load tests and the page weight against a running server."""
-    slug = find_product_slug(base)
-    routes = {BASELINE: "/robots.txt", "home": "/", "product": f"/p/{slug}"}
-    print(f"Benchmarking {base}  (product page /p/{slug})", flush=True)
-    rounds = bench_routes(wrk, base, routes, args)
-    return {
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": git_commit(),
-        "cpu_cores": os.cpu_count(),
-        "gunicorn_workers": WORKERS,
-        "wrk": {"threads": WRK_THREADS, "connections": WRK_CONNECTIONS},
-        "duration_s": args.duration,
-        "runs": args.runs,
-        "baseline": routes[BASELINE],
-        "routes": summarize(rounds, routes),
-        "page_weight": page_weight(base, routes["product"]),
-    }
 
 
 @contextlib.contextmanager
@@ -551,40 +339,16 @@ def demo_server(tmp: Path) -> Iterator[str]:
         stop_server(proc)
 
 
-def serve_and_measure(tmp: Path, wrk: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Prepare a fresh DB, start gunicorn, measure, and always stop gunicorn."""
-    with demo_server(tmp) as base:
-        result = measure(base, wrk, args)
-    log = (tmp / "gunicorn.log").read_text(errors="replace")
-    result["gunicorn_worker_recycles"] = log.count("Autorestarting worker")
-    return result
-
-
 def _raise_exit(signum: int, _frame: FrameType | None) -> None:
     """Turn SIGTERM/SIGHUP into SystemExit so cleanup (finally) runs."""
     raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: 0, or 1 on setup failure or non-2xx/3xx answers under load."""
-    args = parse_args(argv)
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _raise_exit)
-    try:
-        wrk = ensure_wrk()
-        with tempfile.TemporaryDirectory(prefix="shop-bench-") as tmp:
-            result = serve_and_measure(Path(tmp), wrk, args)
-    except BenchError as exc:
-        print(f"\nbench failed: {exc}", file=sys.stderr)
-        return 1
-    result["json_path"] = str((RESULTS_DIR / "latest.json").relative_to(REPO))
-    write_json(result)
-    print_report(result)
-    bad = [name for name, row in result["routes"].items() if row["non_2xx"]]
-    if bad:
-        print(f"\nWARNING: non-2xx/3xx responses on: {', '.join(bad)}", file=sys.stderr)
-        return 1
-    return 0
+    """`make bench`: the suite of bench/suite.py (routes, checkout, page weight on SQLite and PostgreSQL)."""
+    from suite import main as suite_main  # imports this module as `run`: one copy of BenchError for all
+
+    return suite_main(argv)
 
 
 if __name__ == "__main__":
