@@ -20,13 +20,15 @@ def create_app(config: type | dict | None = None) -> Flask:
     )
     _configure(app, config)
     from . import cli, errors
-    from .core import requestlog, security, templating
+    from .core import compression, requestlog, security, static_assets, templating
 
+    compression.init_app(app)  # first registered after_request, so it runs last (on the final body)
     security.init_app(app)
     _register_extensions(app)
     _register_blueprints(app)
     errors.register_error_handlers(app)
     templating.init_app(app)
+    static_assets.init_app(app)
     requestlog.init_app(app)
     cli.init_app(app)
     return app
