@@ -176,3 +176,15 @@ def test_shell_files_precached_by_the_service_worker_are_served_compressed(sqlit
         assert response.status_code == 200 and response.headers["Content-Encoding"] == "br", url
         name = url.split("?")[0].removeprefix("/static/")
         assert _decode(response) == (Path(sqlite_app.static_folder) / name).read_bytes()
+
+
+def test_files_fixed_by_their_url_do_not_vary_by_cookie(sqlite_app):
+    client = sqlite_app.test_client()
+    page = client.get("/")
+    assert "Cookie" in page.vary, "pages do depend on the shopper's cookies"
+    client.set_cookie("cart_n", "3")
+    url = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', page.text).group(1)
+    for accept in ("br", ""):
+        response = client.get(url, headers={"Accept-Encoding": accept})
+        assert "immutable" in response.headers["Cache-Control"]
+        assert list(response.vary) == ["Accept-Encoding"], response.headers.get("Vary")
