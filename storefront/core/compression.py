@@ -41,8 +41,9 @@ TEXT_TYPES = frozenset(
         "image/svg+xml",
     }
 )
-# Dynamic bodies are compressed on every request: fast settings (static files use the best).
-DYNAMIC_LEVEL = {"br": 5, "gzip": 6}
+# Dynamic bodies are compressed on every request: fast settings (brotli 4 costs ~0.2 ms for a
+# 12 kB page here, 5 twice that for 7 % less); static files are compressed once, at the best.
+DYNAMIC_LEVEL = {"br": 4, "gzip": 6}
 STATIC_LEVEL = {"br": 11, "gzip": 9}
 
 
