@@ -22,7 +22,6 @@ def create_app(config: type | dict | None = None) -> Flask:
     from . import cli, errors
     from .core import compression, requestlog, security, static_assets, templating
 
-    compression.init_app(app)  # first registered after_request, so it runs last (on the final body)
     security.init_app(app)
     _register_extensions(app)
     _register_blueprints(app)
@@ -30,6 +29,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     templating.init_app(app)
     static_assets.init_app(app)
     requestlog.init_app(app)
+    compression.init_app(app)  # last registered, so the first app-level hook: the log records bytes sent
     cli.init_app(app)
     return app
 

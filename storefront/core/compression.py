@@ -122,5 +122,6 @@ def compress_response(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the compression hook; call it before any other after_request so it runs last."""
+    """Register the compression hook, after the others so that it runs first (Flask runs them in
+    reverse): the request log then records the bytes sent. No other hook changes the body."""
     app.after_request(compress_response)

@@ -90,6 +90,8 @@ def send_static(filename: str):
     if source is None or source.suffix not in COMPRESSIBLE or not source.is_file():
         return send_from_directory(app.static_folder, filename, max_age=max_age)
     digest = file_digest(source)
+    if not digest:  # removed since the check above
+        return send_from_directory(app.static_folder, filename, max_age=max_age)
     coding = choose_coding(request.headers.get("Accept-Encoding", ""))
     variant = variant_file(source, digest, coding) if coding else None
     if variant is None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import json
+import logging
 
 import brotli
 import pytest
 from flask import Response, stream_with_context
 
+from storefront import create_app
 from storefront.core.compression import choose_coding
+from tests.conftest import _test_config
 
 
 def _decode(response) -> bytes:
@@ -121,3 +125,18 @@ def test_error_pages_are_compressed_too(sqlite_app):
     plain = client.get("/p/no-such-product")
     assert response.headers["Content-Encoding"] == "br" and len(response.get_data()) < len(plain.get_data())
     assert _decode(response).decode().startswith("<!doctype html>")
+
+
+def test_the_request_log_counts_the_bytes_sent(tmp_path):
+    database = f"sqlite:///{tmp_path / 's.db'}"
+    app = create_app({**_test_config(), "REQUEST_LOG": True, "SQLALCHEMY_DATABASE_URI": database})
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logging.getLogger("storefront.request").addHandler(handler)
+    try:
+        sent = app.test_client().get("/service-worker.js", headers={"Accept-Encoding": "br"})
+    finally:
+        logging.getLogger("storefront.request").removeHandler(handler)
+    assert sent.headers["Content-Encoding"] == "br"
+    assert json.loads(lines[-1])["bytes"] == len(sent.get_data())
