@@ -94,10 +94,17 @@ def send_static(filename: str):
         return send_from_directory(app.static_folder, filename, max_age=max_age)
     coding = choose_coding(request.headers.get("Accept-Encoding", ""))
     variant = variant_file(source, digest, coding) if coding else None
-    if variant is None:
+    response = _send_variant(source, variant, digest, coding, max_age) if variant is not None else None
+    if response is None:
         response = send_file(source, etag=digest[:32], max_age=max_age)
-    else:
-        mimetype = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _send_variant(source: Path, variant: Path, digest: str, coding: str, max_age: int | None):
+    """The compressed variant as `source`'s own type, or None if a prune removed it just now."""
+    mimetype = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+    try:
         response = send_file(
             variant,
             mimetype=mimetype,
@@ -106,8 +113,9 @@ def send_static(filename: str):
             last_modified=source.stat().st_mtime,
             max_age=max_age,
         )
-        response.headers["Content-Encoding"] = coding
-    response.vary.add("Accept-Encoding")
+    except FileNotFoundError:  # `flask compress-static` pruned it (it was made for other content)
+        return None
+    response.headers["Content-Encoding"] = coding
     return response
 
 
