@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 ADMIN_EMAIL ?= owner@example.com
 PORT ?= 8000
 
-.PHONY: run test bench lint venv clean translations messages
+.PHONY: run test bench lint venv clean translations messages static-assets
 
 # Translations: the .po catalogues are in git, the compiled .mo files are built here (git ignores them).
 TRANSLATIONS := storefront/translations
@@ -33,14 +33,18 @@ messages: venv
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --add-location=file --sort-by-file -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
-run: venv translations
+# Brotli/gzip variants of the static text files (git ignores them; the app makes any missing one itself).
+static-assets: venv
+	$(FLASK) compress-static
+
+run: venv translations static-assets
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) create-admin --email $(ADMIN_EMAIL)
 	@echo "Shop: http://127.0.0.1:$(PORT)/   Admin: http://127.0.0.1:$(PORT)/admin/"
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 wsgi:app
 
-test: venv translations
+test: venv translations static-assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: venv  # full suite, ~15-25 min; `make bench BENCH_ARGS=--quick` for a 2-minute check (bench/README.md)

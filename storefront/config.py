@@ -79,6 +79,13 @@ class Config:
     SELLER_RETURN_WINDOW_DAYS = _int("SELLER_RETURN_WINDOW_DAYS", 14)
     SELLER_COOKIE_NAME = "ref"
 
+    # Compression (storefront/core/compression.py, static_assets.py): pages and JSON are sent
+    # brotli/gzip-encoded when the client accepts it (COMPRESS_RESPONSES=0 leaves it to a proxy);
+    # static files from pre-compressed variants kept here (default: instance/static-compressed).
+    COMPRESS_RESPONSES = os.environ.get("COMPRESS_RESPONSES", "1") == "1"
+    COMPRESS_MIN_BYTES = _int("COMPRESS_MIN_BYTES", 500)
+    STATIC_COMPRESSED_DIR = os.environ.get("STATIC_COMPRESSED_DIR", "")
+
 
 class TestConfig(Config):
     """Settings for the test suite: a fixed secret and a strict login limit."""

@@ -43,6 +43,11 @@ class SessionInterface(SecureCookieSessionInterface):
         after_request hook (Flask-Login's remember-me cookie included), so here every cookie the
         response sets is known: all become Secure over HTTPS, and the response private."""
         super().save_session(app, session, response)
+        if response.cache_control.immutable and not session.modified:
+            # Flask-Login peeks at the session after every request, so Flask adds `Vary: Cookie`,
+            # but a file whose URL fixes its content does not depend on cookies: without this,
+            # a new cart cookie would make browsers fetch the year-long-cached CSS and JS again.
+            response.vary.discard("cookie")  # lower case: HeaderSet.remove matches its list case-sensitively
         if request.is_secure:
             _secure_cookies(response)
         _private_if_setting_cookies(response)
