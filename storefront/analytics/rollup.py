@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..catalog.models import Product, Variant
+from ..db import refresh_planner_statistics
 from ..orders.models import Order, OrderLine
 from ..orders.rules import SALE_STATUSES
 from . import rollup_rules as rr
@@ -47,6 +48,8 @@ GRACE = timedelta(minutes=5)  # a request that straddles midnight commits its ev
 ORDERS_OVERLAP = timedelta(minutes=10)  # orders committed out of updated_at order are still seen
 CHUNK = 500
 DAY_TABLES = (RollupDay, RollupSource, RollupProduct, RollupInterest)
+# The tables whose statistics steer the rollup's joins (SQLite has none until it is told to ANALYZE).
+PLANNED_TABLES = ("report_orders", "order_lines", "rollup_interest", "events")
 
 
 @dataclass
@@ -143,6 +146,8 @@ def catch_up(
     projected = refresh_orders(session, state, tz)
     plan = plan_days(session, state, now, tz, refresh_every)
     todo = plan.days[:max_days] if max_days is not None else plan.days
+    if todo:
+        refresh_planner_statistics(session, *PLANNED_TABLES)
     slugs = variant_slugs(session)
     yield Progress("orders", orders=projected, remaining=len(plan.days))
     for index, (day, final) in enumerate(todo, 1):

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from storefront.analytics import rollup
@@ -134,3 +134,28 @@ def test_the_rollup_command_is_idempotent(report_app, history):
     assert bad.exit_code == 2 and "--since" in bad.output
     with report_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(RollupDay)) >= 7
+
+
+def test_the_did_they_buy_update_finds_orders_by_cart_on_sqlite(report_sqlite_app, sqlite_history):
+    """A catch-up gives SQLite statistics first; without them its planner walked the sale-orders
+    index for every interest row (every sale order read per row: seconds per day at scale)."""
+    statements = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _executemany):
+        if statement.startswith("UPDATE rollup_interest SET bought"):
+            statements.append((statement, parameters))
+
+    with report_sqlite_app.app_context():
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            rollup.reset(db.session, sqlite_history, ZONE, since=shop_day(sqlite_history, ZONE) - timedelta(days=2))
+            db.session.commit()
+            run_rollup(sqlite_history)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+        assert statements
+        statement, parameters = statements[-1]
+        plan = " | ".join(
+            row[-1] for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        )
+    assert "report_orders USING INDEX ix_report_orders_cart_hash" in plan, plan
