@@ -20,13 +20,14 @@ def create_app(config: type | dict | None = None) -> Flask:
     )
     _configure(app, config)
     from . import cli, errors
-    from .core import requestlog, security, templating
+    from .core import pagecache, requestlog, security, templating
 
     security.init_app(app)
     _register_extensions(app)
     _register_blueprints(app)
     errors.register_error_handlers(app)
     templating.init_app(app)
+    pagecache.init_app(app)
     requestlog.init_app(app)
     cli.init_app(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,6 +19,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+cache = Cache()  # shopper pages (core.pagecache); configured there from REDIS_URL
 
 
 def supported_locales() -> list[str]:
