@@ -50,6 +50,14 @@ def current(engine: Engine) -> str | None:
     pool ends its read transaction. Read it before the catalog rows a page shows: a change
     committed in between then makes the page newer than its key, never older.
     """
+    found = _read(engine)
+    if found is None:  # first use of this database (or tests emptied it)
+        _create_row(engine)
+        found = _read(engine)
+    return None if found is None else f"{found[0]}.{found[1]}"
+
+
+def _read(engine: Engine) -> tuple | None:
     conn = engine.raw_connection()
     try:
         cursor = conn.cursor()
@@ -58,20 +66,14 @@ def current(engine: Engine) -> str | None:
         cursor.close()
     finally:
         conn.close()
-    if found is None:
-        _create_row(engine)
-        return None  # this request renders without the cache; the next one finds the row
-    return f"{found[0]}.{found[1]}"
+    return found
 
 
 _READ_SQL = f"SELECT epoch, value FROM {CatalogGeneration.__tablename__} WHERE id = {ROW_ID}"  # noqa: S608 - constants
 
 
 def _create_row(engine: Engine) -> None:
-    """Create the row (first use of a database, or after tests emptied it), in its own transaction.
-
-    A concurrent creator wins harmlessly (ON CONFLICT DO NOTHING).
-    """
+    """Create the row with a fresh epoch, in its own transaction; a concurrent creator wins harmlessly."""
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(engine.dialect.name)
     if dialect is None:
         return
