@@ -36,6 +36,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from ..catalog import generation
+from ..config import Config
 from ..extensions import cache, db
 from .templating import cart_count
 
@@ -157,13 +158,15 @@ def _files_digest(*folders: str) -> str:
 
 
 def _fingerprint(app: Flask) -> str:
-    """This release and its settings (secrets and addresses left out), as it shapes every page."""
+    """This release and the shop's settings (those of config.Config, less secrets and addresses).
+
+    Not every app.config entry: extensions add their own, not always the same in every process.
+    """
     package = Path(__file__).resolve().parents[1]
     settings = sorted(
-        (name, repr(value))
-        for name, value in app.config.items()
-        if isinstance(value, str | int | float | bool | list | tuple | type(None))
-        and not any(word in name for word in _SECRET_WORDS)
+        (name, repr(app.config.get(name)))
+        for name in dir(Config)
+        if name.isupper() and not any(word in name for word in _SECRET_WORDS)
     )
     files = _files_digest(str(package), str(app.template_folder), str(app.static_folder))
     return hashlib.blake2b(repr((files, settings)).encode(), digest_size=16).hexdigest()
