@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import event, select
@@ -265,3 +267,36 @@ def test_etags_hold_for_hits_and_change_with_the_catalog(app, lamp):
         db.session.commit()
     changed = client.get(url, headers={"If-None-Match": hit.headers["ETag"]})
     assert changed.status_code == 200 and "$44.00" in changed.get_data(as_text=True)
+
+
+def test_racing_orders_for_the_last_units_leave_no_stale_page(app):
+    """Shoppers race for the last units while others keep reading: the page after the race is right."""
+    with app.app_context():
+        variant_id = make_product("Silk scarf", variants=(("", 4),)).variants[0].id
+    url = "/p/silk-scarf"
+    reader = app.test_client()
+    assert "Only 4 left" not in reader.get(url).get_data(as_text=True)  # threshold 3: "In stock"
+    shoppers = []
+    for _ in range(8):
+        shop = ShopClient(app.test_client())
+        assert shop.add(variant_id, 1).status_code == 303
+        shoppers.append((shop, shop.checkout_key()))
+    barrier = threading.Barrier(len(shoppers) + 2)
+
+    def buy(args):
+        shop, key = args
+        barrier.wait()
+        return shop.checkout(CHECKOUT_PICKUP, key=key).status_code
+
+    def read(_):
+        barrier.wait()
+        return [app.test_client().get(url).status_code for _ in range(10)]
+
+    with ThreadPoolExecutor(len(shoppers) + 2) as pool:
+        buying, reading = pool.map(buy, shoppers), pool.map(read, range(2))  # all submitted at once
+        bought, reads = list(buying), list(reading)
+    assert sorted(bought) == [303] * 4 + [409] * 4
+    assert all(status == 200 for statuses in reads for status in statuses)
+    page = reader.get(url).get_data(as_text=True)
+    assert "Only" not in page and "In stock" not in page and "disabled>Sold out</button>" in page
+    assert "Sold out" in reader.get("/search?q=silk").get_data(as_text=True)
