@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from ..core.caching import revalidated
-from ..core.pagecache import shopper_page
+from ..core.pagecache import FilledPage, shopper_page
 from ..extensions import db
 from ..inventory.rules import stock_state
 from . import service
@@ -20,17 +20,20 @@ from .rules import MAX_QUERY_CHARS, parse_page, parse_sort, search_terms
 bp = Blueprint("catalog", __name__)
 
 
-def _public(response_body: str, status: int = 200):
+def _public(page: FilledPage | str, status: int = 200):
     """A shopper page: storable (the service worker keeps it for offline) but revalidated by ETag.
 
     Its forms carry the visitor's CSRF token and the cart badge, so it varies by cookie and
     is never served from a cache without asking the server first.
     """
-    response = current_app.make_response((response_body, status))
+    filled = page if isinstance(page, FilledPage) else None
+    response = current_app.make_response((filled.html if filled else page, status))
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")
     response.vary.add("Accept-Language")
-    return revalidated(response) if status == 200 else response  # unchanged: an empty 304
+    if status != 200:
+        return response
+    return revalidated(response, filled.etag if filled else None)  # unchanged: an empty 304
 
 
 @bp.get("/")

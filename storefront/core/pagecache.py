@@ -31,13 +31,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, get_flashed_messages, render_template, request
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from ..catalog import generation
 from ..config import Config
-from ..extensions import cache, db
+from ..extensions import cache, db, select_locale
 from .templating import cart_count
 
 log = logging.getLogger(__name__)
@@ -75,8 +74,20 @@ def hole(name: str) -> Markup:
     return Markup(filler())  # noqa: S704 - every filler returns escaped text or rendered HTML
 
 
-def fill(html: str) -> str:
-    """The page with every hole filled for this request (each value computed once)."""
+@dataclass(frozen=True)
+class FilledPage:
+    """A shopper page for this request, and its ETag (which ignores the CSRF token, see core.caching)."""
+
+    html: str
+    etag: str
+
+
+def fill(html: str, digest: str) -> FilledPage:
+    """The page with every hole filled for this request (each value computed once).
+
+    The ETag comes from the cached page's digest and the filled values other than the token,
+    so it changes exactly when the page does, without hashing the whole page per request.
+    """
     values: dict[str, str] = {}
 
     def value(match: re.Match) -> str:
@@ -85,7 +96,9 @@ def fill(html: str) -> str:
             values[name] = FILLERS[name]()
         return values[name]
 
-    return HOLE.sub(value, html)
+    filled = HOLE.sub(value, html)
+    basis = "\0".join([digest, *(f"{k}={v}" for k, v in sorted(values.items()) if k != "csrf")])
+    return FilledPage(filled, hashlib.blake2b(basis.encode(), digest_size=16).hexdigest())
 
 
 @dataclass
@@ -100,20 +113,23 @@ def _state() -> _State:
     return current_app.extensions["pagecache"]
 
 
-def shopper_page(render: Callable[[], str], *vary: object) -> str:
+def shopper_page(render: Callable[[], str], *vary: object) -> FilledPage:
     """The page from the cache, or rendered by `render()` (with holes) and cached; holes filled.
 
     `vary` lists what the page depends on besides the catalog, the locale and the host: its
     parsed arguments (slug, sort, page, query...). An exception from `render` (NotFound) passes.
     """
     key = _key(vary)
-    html = _cache_call(cache.get, key) if key else None
-    if not isinstance(html, str):
+    cached = _cache_call(cache.get, key) if key else None
+    if isinstance(cached, tuple) and len(cached) == 2:
+        html, digest = cached
+    else:
         html = _render_with_holes(render)
+        digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
         token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
         if key and not (isinstance(token, str) and token in html):  # never cache a visitor's token
-            _cache_call(cache.set, key, html)
-    return fill(html)
+            _cache_call(cache.set, key, (html, digest))
+    return fill(html, digest)
 
 
 def _key(vary: tuple) -> str | None:
@@ -121,7 +137,7 @@ def _key(vary: tuple) -> str | None:
     version = generation.current(db.engine)
     if version is None:
         return None
-    parts = (_state().fingerprint, version, request.endpoint, request.url_root, str(get_locale()), *vary)
+    parts = (_state().fingerprint, version, request.endpoint, request.url_root, select_locale(), *vary)
     return "page:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
 
 
