@@ -20,7 +20,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     )
     _configure(app, config)
     from . import cli, errors
-    from .core import compression, requestlog, security, static_assets, templating
+    from .core import compression, pagecache, requestlog, security, static_assets, templating
 
     security.init_app(app)
     _register_extensions(app)
@@ -28,6 +28,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     templating.init_app(app)
     static_assets.init_app(app)
+    pagecache.init_app(app)
     requestlog.init_app(app)
     compression.init_app(app)  # last registered, so the first app-level hook: the log records bytes sent
     cli.init_app(app)

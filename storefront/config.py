@@ -45,6 +45,13 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "swept-memory://"  # per process without Redis (core/ratelimit.py)
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "storefront")  # shops sharing one Redis
     RATELIMIT_HEADERS_ENABLED = True
+    # Shopper page cache (core.pagecache): "" picks RedisCache when REDIS_URL is set (shared by
+    # every worker and server), else SimpleCache (each worker's memory, CACHE_THRESHOLD pages).
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "")
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or f"{RATELIMIT_KEY_PREFIX}:cache:"
+    CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 600)  # changes invalidate at once; this bounds memory
+    CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 500)
+    CACHE_REDIS_TIMEOUT_S = 0.5
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
     # Uploads: the request cap is above the per-photo cap so an oversized photo is answered
     # by the form (with its message) rather than by a bare 413.
@@ -94,6 +101,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     LOGIN_RATE_LIMIT = "5 per minute"
     RATELIMIT_STORAGE_URI = "swept-memory://"
+    CACHE_TYPE = "SimpleCache"  # the Redis tests configure Redis themselves
     REQUEST_LOG = False  # tests that need it turn it on
     STRIPE_SECRET_KEY = ""  # card payment tests configure a fake Stripe themselves
     STRIPE_WEBHOOK_SECRET = ""

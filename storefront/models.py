@@ -13,7 +13,7 @@ from .analytics.models import (
 )
 from .auth.models import User
 from .cart.models import Cart, CartLine
-from .catalog.models import Category, Photo, Product, Variant
+from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
 from .inventory.models import StockMovement
 from .orders.models import Order, OrderLine, OrderStatusChange
 from .payments.models import Payment, ProviderNotification, Refund
@@ -23,6 +23,7 @@ from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 __all__ = [
     "Cart",
     "CartLine",
+    "CatalogGeneration",
     "Category",
     "CommissionEntry",
     "CustomerStore",

@@ -123,3 +123,17 @@ class Photo(Base):
     def width_list(self) -> list[int]:
         """Rendition widths, smallest first."""
         return [int(w) for w in self.widths.split(",") if w]
+
+
+class CatalogGeneration(Base):
+    """One row: the version of everything shopper pages show (see catalog.generation).
+
+    `epoch` is random per row, so a re-created database never reuses the keys of pages that a
+    shared cache (Redis) still holds from the old one; `value` goes up with every change.
+    """
+
+    __tablename__ = "catalog_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epoch: Mapped[str] = mapped_column(String(32))
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -13,12 +13,17 @@ import hashlib
 from flask import Response, current_app, g, request
 
 
-def revalidated(response: Response) -> Response:
-    """Give a public page an ETag (ignoring its CSRF token) and answer 304 when it matches."""
+def revalidated(response: Response, etag: str | None = None) -> Response:
+    """Give a public page an ETag (ignoring its CSRF token) and answer 304 when it matches.
+
+    `etag`: one already computed the same way (core.pagecache gets it without hashing the page).
+    """
     if current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return response  # tokens expire: an old copy's token could be stale, so always send the page
-    body = response.get_data()
-    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    basis = body.replace(token.encode(), b"") if isinstance(token, str) and token else body
-    response.set_etag(hashlib.blake2b(basis, digest_size=16).hexdigest())
+    if etag is None:
+        body = response.get_data()
+        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        basis = body.replace(token.encode(), b"") if isinstance(token, str) and token else body
+        etag = hashlib.blake2b(basis, digest_size=16).hexdigest()
+    response.set_etag(etag)
     return response.make_conditional(request)

@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
+from ..catalog import generation
 from ..catalog.models import Product, Variant
 from ..domain import N_, Conflict, NotFound
 from .models import StockMovement
-from .rules import InvalidCsv, OutOfStock, StockRow, check_adjustment
+from .rules import InvalidCsv, OutOfStock, StockRow, check_adjustment, shows_differently
 
 
 def _record(
@@ -88,9 +89,9 @@ def _take(session: Session, variant_id: int, quantity: int, order_id: int, now: 
         update(Variant)
         .where(Variant.id == variant_id, Variant.on_hand - Variant.reserved >= quantity)
         .values(on_hand=Variant.on_hand - quantity)
-        .returning(Variant.on_hand)
     )
-    return _ledger_after(session, stmt, variant_id, -quantity, "order", order_id, now, user_id)
+    after = _shown_move(session, stmt, -quantity)
+    return _ledger_after(session, after, variant_id, -quantity, "order", order_id, now, user_id)
 
 
 def _hold(session: Session, variant_id: int, quantity: int, order_id: int, now: datetime, user_id: int | None) -> bool:
@@ -99,9 +100,8 @@ def _hold(session: Session, variant_id: int, quantity: int, order_id: int, now: 
         update(Variant)
         .where(Variant.id == variant_id, Variant.on_hand - Variant.reserved >= quantity)
         .values(reserved=Variant.reserved + quantity)
-        .returning(Variant.on_hand)
     )
-    return session.execute(stmt).scalar_one_or_none() is not None
+    return _shown_move(session, stmt, -quantity) is not None
 
 
 def _take_held(
@@ -112,9 +112,9 @@ def _take_held(
         update(Variant)
         .where(Variant.id == variant_id, Variant.reserved >= quantity, Variant.on_hand >= quantity)
         .values(on_hand=Variant.on_hand - quantity, reserved=Variant.reserved - quantity)
-        .returning(Variant.on_hand)
     )
-    return _ledger_after(session, stmt, variant_id, -quantity, "order", order_id, now, user_id)
+    after = _shown_move(session, stmt, 0)  # available stays the same: nothing shown changes
+    return _ledger_after(session, after, variant_id, -quantity, "order", order_id, now, user_id)
 
 
 def _release(
@@ -126,7 +126,9 @@ def _release(
         .where(Variant.id == variant_id)
         .values(reserved=case((Variant.reserved >= quantity, Variant.reserved - quantity), else_=0))
     )
-    session.execute(stmt)
+    # If the hold was partly gone already, fewer than `quantity` came back; assuming all of them
+    # can only see a change that is not there, never miss one (shown states are ranges of counts).
+    _shown_move(session, stmt, quantity)
     return True
 
 
@@ -134,21 +136,42 @@ def _give_back(
     session: Session, variant_id: int, quantity: int, order_id: int, now: datetime, user_id: int | None
 ) -> bool:
     """Back on the shelf (order cancelled after its stock was taken)."""
-    stmt = (
-        update(Variant)
-        .where(Variant.id == variant_id)
-        .values(on_hand=Variant.on_hand + quantity)
-        .returning(Variant.on_hand)
-    )
-    _ledger_after(session, stmt, variant_id, quantity, "cancel", order_id, now, user_id)
+    stmt = update(Variant).where(Variant.id == variant_id).values(on_hand=Variant.on_hand + quantity)
+    after = _shown_move(session, stmt, quantity)
+    _ledger_after(session, after, variant_id, quantity, "cancel", order_id, now, user_id)
     return True  # the variant may have been deleted since: nothing to give back to
 
 
+def _shown_move(session: Session, stmt, available_delta: int) -> int | None:
+    """Run a conditional stock UPDATE; the new on-hand, or None when refused (or no such variant).
+
+    When the move changes what shopper pages show of the variant (sold out, "only N left", in
+    stock), the transaction is marked so its commit invalidates cached pages; other moves keep
+    them (catalog.generation). `available_delta` is how the move changed the available units.
+    """
+    stmt = stmt.returning(Variant.on_hand, Variant.reserved, Variant.low_stock_threshold).execution_options(
+        **{generation.CHECKED_OPTION: True}
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    available = max(row.on_hand - row.reserved, 0)
+    if shows_differently(max(available - available_delta, 0), available, row.low_stock_threshold):
+        generation.mark_changed(session)
+    return row.on_hand
+
+
 def _ledger_after(
-    session: Session, stmt, variant_id: int, delta: int, reason: str, order_id: int, now: datetime, user_id: int | None
+    session: Session,
+    after: int | None,
+    variant_id: int,
+    delta: int,
+    reason: str,
+    order_id: int,
+    now: datetime,
+    user_id: int | None,
 ) -> bool:
-    """Run a conditional stock UPDATE; on success write its ledger line. False when refused."""
-    after = session.execute(stmt).scalar_one_or_none()
+    """Write the ledger line of a stock move that happened (`after` is its new on-hand). False when refused."""
     if after is None:
         return False
     _record(session, variant_id, delta, after, reason, now, order_id=order_id, user_id=user_id)

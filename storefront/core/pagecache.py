@@ -1,0 +1,223 @@
+"""Shopper page cache: whole pages rendered once, with holes for what differs per visitor.
+
+A catalog page (home, category, search, product) is rendered with *holes* where a visitor's own
+data goes, and that HTML is cached (Flask-Caching: Redis when REDIS_URL is set, else each
+worker's memory). Every request, hit or miss, then fills the holes with its own values:
+
+  csrf        the visitor's CSRF token (the `csrf_token()` template global is a hole here)
+  cart_count  the cart badge number, and `cart_empty` its " is-empty" class (the cart_n cookie)
+  flashes     the visitor's flashed messages
+  next        this request's own path and query, for the language switcher
+
+Everything else a page shows is in its key: the page's own arguments, the visitor's locale,
+the host the links point to, the catalog generation (catalog.generation: bumped in the same
+transaction as any change shoppers could see, so no stale page survives it in any worker or
+server), and the deploy fingerprint (code, templates, static files, settings), so a shared Redis
+never serves a page of an older release. A hole is an HTML comment, which escaped text (product
+titles, search words) can never produce. A render that used the visitor's token anyway is
+served but not cached. A cache that fails (Redis down) is skipped for a while, with a log line:
+pages are then rendered every time, never refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, current_app, g, get_flashed_messages, render_template, request
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from ..catalog import generation
+from ..config import Config
+from ..extensions import cache, db, select_locale
+from .templating import cart_count
+
+log = logging.getLogger(__name__)
+
+RENDERING = "pagecache_rendering"  # set on g while a cacheable page renders with holes
+HOLE = re.compile(r"<!--hole:([a-z_]+)-->")
+RETRY_AFTER_FAILURE_S = 10.0
+_SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "URI", "URL")
+
+
+def _flashes() -> str:
+    messages = get_flashed_messages(with_categories=True)
+    return render_template("_partials/flashes.html", messages=messages) if messages else ""
+
+
+def _next_path() -> str:
+    return escape(request.full_path.rstrip("?") if request.method == "GET" else request.path)
+
+
+# Each returns HTML-safe text for its hole.
+FILLERS: dict[str, Callable[[], str]] = {
+    "csrf": lambda: escape(generate_csrf()),
+    "cart_count": lambda: str(cart_count()),
+    "cart_empty": lambda: "" if cart_count() else " is-empty",
+    "flashes": _flashes,
+    "next": _next_path,
+}
+
+
+def hole(name: str) -> Markup:
+    """Template global: a hole while a cacheable page renders, else the visitor's value itself."""
+    filler = FILLERS[name]  # an unknown hole is a template bug: fail loudly
+    if g.get(RENDERING):
+        return Markup("<!--hole:{}-->").format(name)
+    return Markup(filler())  # noqa: S704 - every filler returns escaped text or rendered HTML
+
+
+@dataclass(frozen=True)
+class FilledPage:
+    """A shopper page for this request, and its ETag (which ignores the CSRF token, see core.caching)."""
+
+    html: str
+    etag: str
+
+
+def fill(html: str, digest: str) -> FilledPage:
+    """The page with every hole filled for this request (each value computed once).
+
+    The ETag comes from the cached page's digest and the filled values other than the token,
+    so it changes exactly when the page does, without hashing the whole page per request.
+    """
+    values: dict[str, str] = {}
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in values:
+            values[name] = FILLERS[name]()
+        return values[name]
+
+    filled = HOLE.sub(value, html)
+    basis = "\0".join([digest, *(f"{k}={v}" for k, v in sorted(values.items()) if k != "csrf")])
+    return FilledPage(filled, hashlib.blake2b(basis.encode(), digest_size=16).hexdigest())
+
+
+@dataclass
+class _State:
+    """Per app: the deploy fingerprint, and until when the cache is skipped after a failure."""
+
+    fingerprint: str
+    skip_until: float = 0.0
+
+
+def _state() -> _State:
+    return current_app.extensions["pagecache"]
+
+
+def shopper_page(render: Callable[[], str], *vary: object) -> FilledPage:
+    """The page from the cache, or rendered by `render()` (with holes) and cached; holes filled.
+
+    `vary` lists what the page depends on besides the catalog, the locale and the host: its
+    parsed arguments (slug, sort, page, query...). An exception from `render` (NotFound) passes.
+    """
+    key = _key(vary)
+    cached = _cache_call(cache.get, key) if key else None
+    if isinstance(cached, tuple) and len(cached) == 2:
+        html, digest = cached
+    else:
+        html = _render_with_holes(render)
+        digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
+        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        if key and not (isinstance(token, str) and token in html):  # never cache a visitor's token
+            _cache_call(cache.set, key, (html, digest))
+    return fill(html, digest)
+
+
+def _key(vary: tuple) -> str | None:
+    """The cache key of this page for this request; None when the generation is unavailable."""
+    version = generation.current(db.engine)
+    if version is None:
+        return None
+    parts = (_state().fingerprint, version, request.endpoint, request.url_root, select_locale(), *vary)
+    return "page:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+
+
+def _render_with_holes(render: Callable[[], str]) -> str:
+    setattr(g, RENDERING, True)
+    try:
+        return render()
+    finally:
+        g.pop(RENDERING, None)
+
+
+def _cache_call(method: Callable, *args):
+    """Call the cache; on any failure log it, skip the cache for a while and answer None."""
+    state = _state()
+    if time.monotonic() < state.skip_until:
+        return None
+    try:
+        return method(*args)
+    except Exception:  # noqa: BLE001 - a broken cache must never break a page
+        state.skip_until = time.monotonic() + RETRY_AFTER_FAILURE_S
+        log.warning("page cache unavailable; pages are rendered uncached for %ss", RETRY_AFTER_FAILURE_S, exc_info=True)
+        return None
+
+
+@lru_cache(maxsize=8)
+def _files_digest(*folders: str) -> str:
+    """A digest of the code, templates, translations and static files (once per process)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".po", ".pot"):
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(app: Flask) -> str:
+    """This release and the shop's settings (those of config.Config, less secrets and addresses).
+
+    Not every app.config entry: extensions add their own, not always the same in every process.
+    """
+    package = Path(__file__).resolve().parents[1]
+    settings = sorted(
+        (name, repr(app.config.get(name)))
+        for name in dir(Config)
+        if name.isupper() and not any(word in name for word in _SECRET_WORDS)
+    )
+    files = _files_digest(str(package), str(app.template_folder), str(app.static_folder))
+    return hashlib.blake2b(repr((files, settings)).encode(), digest_size=16).hexdigest()
+
+
+def _cache_settings(app: Flask) -> dict:
+    """Flask-Caching settings: Redis when REDIS_URL is set (shared by every worker and server), else memory."""
+    cfg = app.config
+    cache_type = cfg.get("CACHE_TYPE") or ("RedisCache" if cfg.get("REDIS_URL") else "SimpleCache")
+    settings = {
+        "CACHE_TYPE": cache_type,
+        "CACHE_DEFAULT_TIMEOUT": cfg["CACHE_DEFAULT_TIMEOUT"],
+        "CACHE_KEY_PREFIX": cfg["CACHE_KEY_PREFIX"],
+        "CACHE_THRESHOLD": cfg["CACHE_THRESHOLD"],
+    }
+    if cache_type == "RedisCache":
+        settings["CACHE_REDIS_URL"] = cfg.get("CACHE_REDIS_URL") or cfg["REDIS_URL"]
+        # A Redis that hangs must not hold a page for long: fail fast, then skip it for a while.
+        timeout = cfg["CACHE_REDIS_TIMEOUT_S"]
+        settings["CACHE_OPTIONS"] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    return settings
+
+
+def init_app(app: Flask) -> None:
+    """Bind the cache, and make `csrf_token()` and `hole()` hole-aware in templates."""
+    settings = _cache_settings(app)
+    app.config["CACHE_TYPE"] = settings["CACHE_TYPE"]
+    cache.init_app(app, config=settings)
+    app.extensions["pagecache"] = _State(fingerprint=_fingerprint(app))
+    app.jinja_env.globals["hole"] = hole
+    # Flask-WTF offers generate_csrf both as a global and through a context processor; this
+    # processor runs after its one, so `csrf_token()` is the hole in every template.
+    app.context_processor(lambda: {"csrf_token": _csrf_hole})
+
+
+def _csrf_hole() -> Markup:
+    """`csrf_token()` in templates: the visitor's token, or its hole in a cacheable page."""
+    return hole("csrf")
