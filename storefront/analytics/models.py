@@ -106,6 +106,7 @@ class RollupDay(Base):
     orders: Mapped[int] = mapped_column(default=0)  # every sale order of the day, tracked or not
     revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units, order totals
     items: Mapped[int] = mapped_column(default=0)
+    refunds: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class RollupSource(Base):
