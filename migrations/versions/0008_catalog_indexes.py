@@ -66,5 +66,6 @@ def downgrade():
     for name in LISTING_INDEXES:
         op.drop_index(name, table_name="products")
     op.create_index("ix_products_listing", "products", ["archived", "category_id", "created_at"], unique=False)
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.drop_column("search_text")
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), never batch mode's copy-and-drop of
+    # the table: dropping `products` would cascade to variants, photos and cart lines.
+    op.drop_column("products", "search_text")

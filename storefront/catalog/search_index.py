@@ -14,6 +14,17 @@ the LIKE scan it replaces did, but through an index:
 Terms shorter than three characters carry no trigram: they are matched by `LIKE` on
 `search_text` (a scan, narrowed by the other terms when there are any).
 
+What shoppers get, on both databases alike: any part of a word ("woo", "ool"; a prefix is just
+a part), any case of any script that has case, Latin accents optional ("creme" finds "Crème":
+the folding is ours, in Python, so it is the same on both), full-width forms folded, Chinese
+and Japanese found as typed with no word segmentation (3+ characters through the index, 1-2 by
+the scan), Bengali and other scripts matched as written (NFC). What they do not get: stemming
+or plurals ("scarves" does not find "scarf"), typo tolerance, accent folding outside Latin
+(Greek tonos, Arabic harakat stay significant), relevance ranking (results keep the shop's
+sort orders). Word-based full text (FTS5 unicode61, tsvector) was not chosen: it matches whole
+words or prefixes only, so "围巾" inside "真丝围巾" and "ool" inside "wool" would be lost, which
+the shop's search has always found. SQLite needs FTS5 and 3.34+ (the trigram tokenizer).
+
 These objects are not SQLAlchemy tables or indexes (a virtual table, triggers and an operator-class
 index have no portable form): `install()` adds them to `create_all` for the tests, migration 0008
 creates them on real databases with `create()`, and `is_search_index()` keeps Alembic's

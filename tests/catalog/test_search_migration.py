@@ -52,6 +52,12 @@ def test_migration_indexes_existing_products(fresh_app):
             _insert_product(conn, "mug", "Crème Brûlée Mug", "Stoneware.")
             _insert_product(conn, "scarf", "真丝围巾", "柔软的桑蚕丝")
             _insert_product(conn, "hat", "Old wool hat", "Gone.", archived=True)
+            conn.execute(
+                text(
+                    "INSERT INTO variants (product_id, sku, name, on_hand, reserved, low_stock_threshold, position,"
+                    " archived) SELECT id, 'MUG-1', '', 4, 0, 3, 0, false FROM products WHERE slug = 'mug'"
+                )
+            )
         upgrade(directory=directory)
     client = fresh_app.test_client()
     for query, title in (("creme", "Crème Brûlée Mug"), ("桑蚕丝", "真丝围巾"), ("围巾", "真丝围巾")):
@@ -67,4 +73,6 @@ def test_migration_indexes_existing_products(fresh_app):
         downgrade(directory=directory, revision="0007_day_refunds")
         with db.engine.connect() as conn:
             columns = [c["name"] for c in db.inspect(conn).get_columns("products")]
+            variants = conn.execute(text("SELECT count(*) FROM variants")).scalar()
         assert "search_text" not in columns
+        assert variants == 1, "the downgrade kept the products' variants (no table rebuild cascading deletes)"
