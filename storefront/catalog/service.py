@@ -82,7 +82,8 @@ def _count(session: Session, stmt: Select) -> int:
 def _page(session: Session, stmt: Select, page: int, per_page: int, total: int) -> Page:
     """One page of a listing of `total` rows; a page past the end shows the last one."""
     pages = max((total + per_page - 1) // per_page, 1)
-    items = list(session.scalars(stmt.limit(per_page).offset((min(page, pages) - 1) * per_page)))
+    # Nothing matched: no second query (for a search by a short word that one would be a scan).
+    items = list(session.scalars(stmt.limit(per_page).offset((min(page, pages) - 1) * per_page))) if total else []
     return Page(items=items, page=min(page, pages), pages=pages, total=total)
 
 
