@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -34,8 +35,12 @@ def parse_amount(text: str, currency: str) -> int:
     return int(scaled)
 
 
+@lru_cache(maxsize=8192)
 def format_money(amount_minor: int, currency: str, locale: str, native_digits: bool = False) -> str:
     """Format minor units for display, the way Babel says for this locale and currency.
+
+    Memoised: a pure function of its arguments, and Babel's formatting (pattern parsing, CLDR
+    lookups) costs more than the rest of a product card; a shop has a few hundred distinct prices.
 
     With `native_digits`, the locale's own numbering system is used where CLDR makes it the
     default (bn: ৳১,২৩৪.৫০); Babel picks that system's symbols, and core.locales its digits.

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..db import Base
+from . import search_index
+from .rules import search_document
 
 
 class Category(Base):
@@ -24,13 +26,24 @@ class Category(Base):
     products: Mapped[list[Product]] = relationship(back_populates="category")
 
 
+def _search_text_default(context) -> str:
+    """A new row's search text from its title and description, for inserts that do not set it."""
+    row = context.get_current_parameters()
+    return search_document(row.get("title"), row.get("description_md"))
+
+
 class Product(Base):
     """Something the shop sells; priced and stocked per variant."""
 
     __tablename__ = "products"
+    # One index per shopper listing, each led by `archived` (shoppers only see archived = false)
+    # and ending in the listing's full sort order, so a page is read in order, never sorted.
     __table_args__ = (
         CheckConstraint("price >= 0", name="price_not_negative"),
-        Index("ix_products_listing", "archived", "category_id", "created_at"),
+        Index("ix_products_listing", "archived", "category_id", "created_at", "id"),  # category, newest
+        Index("ix_products_category_price", "archived", "category_id", "price", "id"),  # category, by price
+        Index("ix_products_home", "archived", "featured", "created_at", "id"),  # home: featured, then newest
+        Index("ix_products_newest", "archived", "created_at", "id"),  # search results, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +57,9 @@ class Product(Base):
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # rules.search_document(title, description_md), set by catalog.service.save_product; the
+    # search index (search_index.py) is built over it.
+    search_text: Mapped[str] = mapped_column(Text, default=_search_text_default, deferred=True)
 
     category: Mapped[Category | None] = relationship(back_populates="products")
     variants: Mapped[list[Variant]] = relationship(
@@ -57,6 +73,23 @@ class Product(Base):
     def active_variants(self) -> list[Variant]:
         """Variants still offered to shoppers."""
         return [v for v in self.variants if not v.archived]
+
+    # The two facts a product card shows, in Python: a Jinja filter chain per card cost more
+    # than the rest of the card.
+    @property
+    def price_range(self) -> tuple[int, int]:
+        """Lowest and highest unit price of the offered variants (the product's price if none)."""
+        prices = [v.unit_price for v in self.active_variants] or [self.price]
+        return min(prices), max(prices)
+
+    @property
+    def sold_out(self) -> bool:
+        """True when variants are offered and not one unit of any is left."""
+        offered = self.active_variants
+        return bool(offered) and not any(v.available for v in offered)
+
+
+search_index.install(Product.__table__)
 
 
 class Variant(Base):

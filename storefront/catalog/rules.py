@@ -1,4 +1,4 @@
-"""Pure catalog rules: slugs, the rich-text sanitiser, search terms, sort orders, prices."""
+"""Pure catalog rules: slugs, the rich-text sanitiser, search terms and text, sort orders, prices."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ SORTS = ("newest", "price_asc", "price_desc")
 MAX_QUERY_CHARS = 100
 MAX_QUERY_TERMS = 8
 MAX_PAGE = 1000
+# The full-text indexes (SQLite FTS5 trigram, PostgreSQL pg_trgm) index runs of 3 characters:
+# a shorter term ("围巾", "S", "%") cannot use them and is matched by a scan instead.
+MIN_INDEXED_TERM = 3
 
 # What an owner's Markdown may become: text structure, emphasis, lists, links. No images
 # (photos have their own validated pipeline), no scripts, styles, iframes or event handlers.
@@ -58,6 +61,16 @@ def render_description(markdown_text: str) -> str:
     )
 
 
+def _drop_latin_accents(text: str) -> str:
+    """Text in NFKD without the accents on Latin letters; other scripts keep their marks."""
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFKD", text or ""):
+        if unicodedata.combining(ch) and kept and kept[-1].isascii():
+            continue  # an accent on a Latin letter
+        kept.append(ch)
+    return "".join(kept)
+
+
 def _is_slug_char(ch: str) -> bool:
     """Letters and digits of any script, and the marks that complete them (Bengali vowel signs)."""
     return ch.isalnum() or ch == "_" or unicodedata.category(ch).startswith("M")
@@ -70,12 +83,7 @@ def slugify(text: str, max_length: int = 80) -> str:
     letters and marks as written ("জামদানি শাড়ি", "丝绸围巾"), in NFC so a slug typed or
     pasted by a shopper matches the stored one.
     """
-    kept: list[str] = []
-    for ch in unicodedata.normalize("NFKD", text or ""):
-        if unicodedata.combining(ch) and kept and kept[-1].isascii():
-            continue  # an accent on a Latin letter
-        kept.append(ch)
-    normal = unicodedata.normalize("NFC", "".join(kept)).lower()
+    normal = unicodedata.normalize("NFC", _drop_latin_accents(text)).lower()
     slug = "".join(ch if _is_slug_char(ch) else "-" for ch in normal)
     slug = re.sub(r"-{2,}", "-", slug).strip("-_")
     return slug[:max_length].strip("-") or "item"
@@ -97,6 +105,30 @@ def search_terms(query: str | None) -> list[str]:
     text = unicodedata.normalize("NFC", (query or "").replace("\x00", " "))
     text = re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
     return [t for t in text.split(" ") if t][:MAX_QUERY_TERMS]
+
+
+def fold_for_search(text: str) -> str:
+    """The form both the indexed text and the shopper's words are compared in.
+
+    Case folded (any script with case), Latin accents dropped ("Crème" and "creme" meet),
+    compatibility forms unified (full-width "ｗｏｏｌ" is "wool"), NFC. Other scripts keep
+    their letters and marks, so Bengali and Chinese match as written.
+    """
+    return unicodedata.normalize("NFC", _drop_latin_accents(text)).casefold()
+
+
+def search_document(title: str | None, description_md: str | None) -> str:
+    """What search looks in for a product: its title and description, folded for matching.
+
+    A newline separates them: search terms never hold whitespace, so no term can match
+    across the end of the title and the start of the description.
+    """
+    return fold_for_search(f"{title or ''}\n{description_md or ''}")
+
+
+def fts_phrase(term: str) -> str:
+    """A folded term as an FTS5 phrase: quoted, so AND, NEAR, *, ^, : and ( ) are plain text."""
+    return '"' + term.replace('"', '""') + '"'
 
 
 def like_pattern(term: str) -> str:

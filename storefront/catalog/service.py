@@ -6,15 +6,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Boolean, ColumnElement, Select, func, literal_column, select
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from ..domain import N_, Conflict, NotFound
 from .images import delete_image, store_upload
 from .models import Category, Photo, Product, Variant
-from .rules import like_pattern, normal_slug, render_description, search_terms, slugify
+from .rules import (
+    MIN_INDEXED_TERM,
+    fold_for_search,
+    fts_phrase,
+    like_pattern,
+    normal_slug,
+    render_description,
+    search_document,
+    search_terms,
+    slugify,
+)
+from .search_index import fts_match
 
 LISTING_OPTIONS = (selectinload(Product.variants), selectinload(Product.photos))
+# A product card never shows the description: listings leave its two copies (often kilobytes)
+# in the database, and a template that starts using them fails loudly instead of lazy-loading.
+CARD_OPTIONS = (
+    *LISTING_OPTIONS,
+    defer(Product.description_md, raiseload=True),
+    defer(Product.description_html, raiseload=True),
+)
 
 
 @dataclass
@@ -27,9 +45,19 @@ class Page:
     total: int
 
 
-def _on_sale() -> Select:
-    """Products shoppers may see, with what their cards need loaded up front (no N+1)."""
-    return select(Product).where(Product.archived.is_(False)).options(*LISTING_OPTIONS)
+def _on_sale(options=CARD_OPTIONS) -> Select:
+    """Products shoppers may see, with what their cards need loaded up front (no N+1).
+
+    `archived = false` rather than `IS false`: an equality every listing index can lead with.
+    """
+    return select(Product).where(Product.archived == False).options(*options)  # noqa: E712
+
+
+# SQLite's documented way to keep a term off the indexes is a unary "+": the row is then reached
+# through another term (the FTS match's rowids) and this is checked on it.
+_NOT_ARCHIVED_BY_ROW = literal_column(f"+{Product.__tablename__}.archived", Boolean) == False  # noqa: E712
+# Below this many matches, reading them by id and sorting them beats walking a sort index.
+FEW_MATCHES = 500
 
 
 def _sorted(stmt: Select, sort: str) -> Select:
@@ -43,9 +71,19 @@ def _sorted(stmt: Select, sort: str) -> Select:
 
 def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
     """Run a listing for one page, with the total for the pager."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return _page(session, stmt, page, per_page, _count(session, stmt))
+
+
+def _count(session: Session, stmt: Select) -> int:
+    """How many rows a listing has (its filters answer from an index: no row is read)."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def _page(session: Session, stmt: Select, page: int, per_page: int, total: int) -> Page:
+    """One page of a listing of `total` rows; a page past the end shows the last one."""
     pages = max((total + per_page - 1) // per_page, 1)
-    items = list(session.scalars(stmt.limit(per_page).offset((min(page, pages) - 1) * per_page)))
+    # Nothing matched: no second query (for a search by a short word that one would be a scan).
+    items = list(session.scalars(stmt.limit(per_page).offset((min(page, pages) - 1) * per_page))) if total else []
     return Page(items=items, page=min(page, pages), pages=pages, total=total)
 
 
@@ -73,24 +111,41 @@ def category_page(session: Session, category: Category, sort: str, page: int, pe
     return paginate(session, _sorted(_on_sale().where(Product.category_id == category.id), sort), page, per_page)
 
 
+def _matching(session: Session, terms: list[str]) -> list[ColumnElement[bool]]:
+    """Conditions for products whose search text holds every (folded) term, through the search index."""
+    folded = [fold_for_search(t) for t in terms]
+    short = [t for t in folded if len(t) < MIN_INDEXED_TERM]
+    if session.get_bind().dialect.name == "sqlite":
+        indexed = [fts_phrase(t) for t in folded if len(t) >= MIN_INDEXED_TERM]
+        conditions = [fts_match(indexed)] if indexed else []
+    else:  # PostgreSQL: the pg_trgm GIN index serves LIKE '%term%' for terms of 3 characters or more
+        conditions, short = [], folded
+    return conditions + [Product.search_text.like(like_pattern(t), escape="\\") for t in short]
+
+
 def search(session: Session, query: str, sort: str, page: int, per_page: int) -> Page:
-    """Products whose title or description contain every word of the query."""
+    """Products whose title or description contain every word of the query (any case, Latin accents or not)."""
     terms = search_terms(query)
     if not terms:
         return Page(items=[], page=1, pages=1, total=0)
-    conditions = [
-        or_(
-            Product.title.ilike(like_pattern(t), escape="\\"),
-            Product.description_md.ilike(like_pattern(t), escape="\\"),
-        )
-        for t in terms
-    ]
-    return paginate(session, _sorted(_on_sale().where(and_(*conditions)), sort), page, per_page)
+    matching = _matching(session, terms)
+    if session.get_bind().dialect.name != "sqlite":
+        return paginate(session, _sorted(_on_sale().where(*matching), sort), page, per_page)
+    # SQLite cannot know how many rows the FTS index will match, and given `archived = 0` it
+    # walks a listing index testing every row against the matches: 10k rows for a rare word.
+    # Read the matches by id instead (cost grows with the matches), to count them always, and
+    # for the page when they are few; when they are many, walking the sort order's index meets
+    # one every few rows, which is cheaper than sorting them all.
+    by_id = select(Product).where(_NOT_ARCHIVED_BY_ROW, *matching).options(*CARD_OPTIONS)
+    total = _count(session, by_id)
+    listing = by_id if total <= FEW_MATCHES else _on_sale().where(*matching)
+    return _page(session, _sorted(listing, sort), page, per_page, total)
 
 
 def product_by_slug(session: Session, slug: str) -> Product:
     """A product on sale, with variants and photos, or NotFound."""
-    product = session.scalars(_on_sale().where(Product.slug == normal_slug(slug)[:120])).first()
+    page_options = (*LISTING_OPTIONS, joinedload(Product.category))  # the breadcrumb: no extra query
+    product = session.scalars(_on_sale(page_options).where(Product.slug == normal_slug(slug)[:120])).first()
     if product is None:
         raise NotFound(N_("We could not find that product. It may have been removed."))
     return product
@@ -125,6 +180,7 @@ def save_product(
     product.slug = unique_slug(session, slug or title, product.id)
     product.description_md = description_md
     product.description_html = render_description(description_md)
+    product.search_text = search_document(title, description_md)
     product.price = price
     product.category_id = category_id
     product.featured = featured
