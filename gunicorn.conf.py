@@ -17,4 +17,9 @@ max_requests_jitter = 1000
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-preload_app = False  # each worker opens its own database connections
+# The app is imported once, by the master, and the workers are forked from it: a worker starts
+# (or is replaced after max_requests) in milliseconds instead of re-importing everything, which
+# stalled its connections for a second or more under load, and every worker shares the same
+# settings (a SECRET_KEY left unset is then one random key, not one per worker). Database pools
+# are emptied in each forked worker (wsgi.py), so no connection is shared across processes.
+preload_app = True

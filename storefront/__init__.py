@@ -35,6 +35,24 @@ def create_app(config: type | dict | None = None) -> Flask:
     return app
 
 
+def forget_connections_after_fork(app: Flask) -> None:
+    """Let processes forked from this one (gunicorn's preloaded workers) start with empty pools.
+
+    A database connection is a socket: a child using the parent's would interleave its queries
+    with the parent's or a sibling's. `dispose(close=False)` drops the inherited connections
+    without closing them (they still belong to the parent), so each worker opens its own.
+    """
+
+    def reset_pools() -> None:
+        from .extensions import db
+
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=reset_pools)
+
+
 def _configure(app: Flask, config: type | dict | None) -> None:
     """Load Config (or a test config), then fill the defaults that need the instance folder."""
     app.config.from_object(Config)

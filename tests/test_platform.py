@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 
-from storefront import create_app
+from storefront import create_app, forget_connections_after_fork
 from storefront.auth.models import User
 from storefront.catalog.models import Product, Variant
 from storefront.catalog.search_index import include_name
@@ -173,3 +174,28 @@ def test_the_refunds_migration_queues_the_days_that_hold_refunds(empty_db_app):
             refunds = conn.execute(text("SELECT DISTINCT refunds FROM rollup_days")).scalars().all()
         assert queued == ["2026-11-01", "2026-11-02", "2026-11-03"]  # not the day with no refund
         assert refunds == [0]
+
+
+def test_a_forked_worker_opens_its_own_database_connections(app):
+    """gunicorn preloads the app and forks workers: a child must never reuse the parent's socket."""
+    forget_connections_after_fork(app)
+    with app.app_context():
+        db.session.execute(text("SELECT 1")).scalar_one()
+        db.session.remove()
+        parent_pool = db.engine.pool
+        assert parent_pool.checkedin() == 1  # the parent keeps an open connection in its pool
+    pid = os.fork()
+    if pid == 0:  # the child: an empty pool, then a query on a connection of its own
+        code = 1
+        try:
+            with app.app_context():
+                if db.engine.pool is not parent_pool and db.engine.pool.checkedin() == 0:
+                    db.session.execute(text("SELECT 1")).scalar_one()
+                    code = 0
+        finally:
+            os._exit(code)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    with app.app_context():
+        assert db.engine.pool is parent_pool and parent_pool.checkedin() == 1  # the parent's is untouched
+        assert db.session.execute(text("SELECT 2")).scalar_one() == 2
