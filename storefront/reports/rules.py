@@ -126,18 +126,24 @@ class CustomerStats(NamedTuple):
     last_day: date
 
 
-def repeat_rate(customers: list[CustomerStats]) -> float | None:
-    """Share of customers with two or more orders."""
-    return rate(sum(1 for c in customers if c.orders >= 2), len(customers))
-
-
 FREQUENCY_LABELS = ("1", "2", "3", "4", "5+")
 
 
-def frequency_distribution(customers: list[CustomerStats]) -> list[tuple[str, int]]:
-    """How many customers ordered once, twice ... five times or more."""
-    counts = Counter(FREQUENCY_LABELS[min(c.orders, 5) - 1] for c in customers)
-    return [(label, counts.get(label, 0)) for label in FREQUENCY_LABELS]
+def orders_histogram(customers: list[CustomerStats]) -> Counter:
+    """Customers per number of orders, 5 standing for five or more (one pass over the customers)."""
+    return Counter(min(c.orders, 5) for c in customers)
+
+
+def repeat_rate(customers: list[CustomerStats] | Counter) -> float | None:
+    """Share of customers with two or more orders (from the customers or their orders_histogram)."""
+    histogram = customers if isinstance(customers, Counter) else orders_histogram(customers)
+    return rate(sum(n for orders, n in histogram.items() if orders >= 2), sum(histogram.values()))
+
+
+def frequency_distribution(customers: list[CustomerStats] | Counter) -> list[tuple[str, int]]:
+    """How many customers ordered once, twice ... five times or more (customers or their histogram)."""
+    histogram = customers if isinstance(customers, Counter) else orders_histogram(customers)
+    return [(label, histogram.get(orders, 0)) for orders, label in enumerate(FREQUENCY_LABELS, 1)]
 
 
 @dataclass(frozen=True)

@@ -330,11 +330,15 @@ def customers(session: Session, span: DateRange) -> Customers:
             .where(*_sales(span))
             .group_by(ReportOrder.customer_key),
         )
-        days: dict = {}
-        stats = [
-            rules.CustomerStats(key, n, revenue, days.get(day) or days.setdefault(day, _as_date(day)))
-            for key, n, revenue, day in grouped
-        ]
+        if grouped and isinstance(grouped[0][3], date):  # PostgreSQL: the driver made dates already
+            stats = list(map(rules.CustomerStats._make, grouped))
+        else:  # SQLite's ISO text, converted once per distinct day
+            days: dict = {}
+            stats = [
+                rules.CustomerStats(key, n, revenue, days.get(day) or days.setdefault(day, _as_date(day)))
+                for key, n, revenue, day in grouped
+            ]
+        histogram = rules.orders_histogram(stats)
         totals = dict(
             conn.execute(select(ReportOrder.total, func.count()).where(*_sales(span)).group_by(ReportOrder.total)).all()
         )
@@ -342,8 +346,8 @@ def customers(session: Session, span: DateRange) -> Customers:
         return Customers(
             count=len(stats),
             orders=sum(totals.values()),
-            repeat_rate=rules.repeat_rate(stats),
-            frequency=rules.frequency_distribution(stats),
+            repeat_rate=rules.repeat_rate(histogram),
+            frequency=rules.frequency_distribution(histogram),
             order_values=rules.histogram_of_counts(totals),
             segments=rules.rfm_segment_counts(stats, span.end, thresholds),
             stats=stats,

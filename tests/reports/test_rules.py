@@ -72,6 +72,10 @@ def test_rfm_scores_and_segments():
     assert (scored["loyal"].r, scored["loyal"].f) == (2, 2)
     assert rules.repeat_rate(customers) == 0.5
     assert rules.frequency_distribution(customers) == [("1", 3), ("2", 1), ("3", 1), ("4", 0), ("5+", 1)]
+    histogram = rules.orders_histogram(customers)  # what the report computes once for both figures
+    assert histogram == {1: 3, 2: 1, 3: 1, 5: 1}
+    assert rules.repeat_rate(histogram) == 0.5
+    assert rules.frequency_distribution(histogram) == rules.frequency_distribution(customers)
     counts = {key: (n, revenue) for key, n, revenue in rules.segment_counts(list(scored.values()))}
     assert counts["lapsed"] == (2, 3_000) and counts["champions"] == (1, 90_000)
     assert rules.repeat_rate([]) is None
