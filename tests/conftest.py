@@ -119,3 +119,24 @@ def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+@pytest.fixture
+def empty_db_app(db_url, tmp_path):
+    """An app whose database has no tables yet (PostgreSQL: a fresh schema)."""
+    url = db_url
+    if not url.startswith("sqlite"):
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS mig CASCADE"))
+            conn.execute(text("CREATE SCHEMA mig"))
+        engine.dispose()
+        url += ("&" if "?" in url else "?") + "options=-csearch_path%3Dmig"
+    else:
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path / "media")}
+    )
+    yield app
+    with app.app_context():
+        db.engine.dispose()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import re
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from storefront import create_app, forget_connections_after_fork
 from storefront.auth.models import User
@@ -17,27 +16,6 @@ from storefront.catalog.models import Product, Variant
 from storefront.catalog.search_index import include_name
 from storefront.extensions import db
 from tests.builders import make_product
-
-
-@pytest.fixture
-def empty_db_app(db_url, tmp_path):
-    """An app whose database has no tables yet (PostgreSQL: a fresh schema)."""
-    url = db_url
-    if not url.startswith("sqlite"):
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS mig CASCADE"))
-            conn.execute(text("CREATE SCHEMA mig"))
-        engine.dispose()
-        url += ("&" if "?" in url else "?") + "options=-csearch_path%3Dmig"
-    else:
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path / "media")}
-    )
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_migrations_build_exactly_the_models(empty_db_app):

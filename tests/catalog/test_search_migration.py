@@ -1,35 +1,12 @@
-"""Migration 0008 builds the search text and index for the products a shop already has."""
+"""Migration 0009 builds the search text and index for the products a shop already has."""
 
 from __future__ import annotations
 
-import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
-from storefront import create_app
 from storefront.catalog.models import Product
 from storefront.extensions import db
-
-
-@pytest.fixture
-def fresh_app(db_url, tmp_path):
-    """An app on a database without tables (PostgreSQL: its own schema)."""
-    url = db_url
-    if not url.startswith("sqlite"):
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS mig_search CASCADE"))
-            conn.execute(text("CREATE SCHEMA mig_search"))
-        engine.dispose()
-        url += ("&" if "?" in url else "?") + "options=-csearch_path%3Dmig_search"
-    else:
-        url = f"sqlite:///{tmp_path / 'before_0008.db'}"
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path / "media")}
-    )
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def _insert_product(conn, slug: str, title: str, description: str, archived: bool = False) -> None:
@@ -44,9 +21,9 @@ def _insert_product(conn, slug: str, title: str, description: str, archived: boo
     )
 
 
-def test_migration_indexes_existing_products(fresh_app):
-    directory = fresh_app.extensions["migrate"].directory
-    with fresh_app.app_context():
+def test_migration_indexes_existing_products(empty_db_app):
+    directory = empty_db_app.extensions["migrate"].directory
+    with empty_db_app.app_context():
         upgrade(directory=directory, revision="0008_catalog_generation")
         with db.engine.begin() as conn:
             _insert_product(conn, "mug", "Crème Brûlée Mug", "Stoneware.")
@@ -59,17 +36,17 @@ def test_migration_indexes_existing_products(fresh_app):
                 )
             )
         upgrade(directory=directory)
-    client = fresh_app.test_client()
+    client = empty_db_app.test_client()
     for query, title in (("creme", "Crème Brûlée Mug"), ("桑蚕丝", "真丝围巾"), ("围巾", "真丝围巾")):
         page = client.get("/search", query_string={"q": query})
         assert page.status_code == 200 and title in page.text, query
     assert "Old wool hat" not in client.get("/search?q=wool").text
-    with fresh_app.app_context():  # bulk inserts after the migration (bench/scale.py's way) are indexed too
+    with empty_db_app.app_context():  # bulk inserts after the migration (bench/scale.py's way) are indexed too
         row = {"slug": "oak-bowl", "title": "Handmade oak bowl", "description_md": "Oiled.", "price": 900}
         db.session.execute(insert(Product), [row])
         db.session.commit()
     assert "Handmade oak bowl" in client.get("/search?q=oak+bowl").text
-    with fresh_app.app_context():
+    with empty_db_app.app_context():
         downgrade(directory=directory, revision="0008_catalog_generation")
         with db.engine.connect() as conn:
             columns = [c["name"] for c in db.inspect(conn).get_columns("products")]
