@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from typing import Any
 
-from run import WORKERS, WRK_CONNECTIONS, WRK_THREADS, median_of, summarize
+from run import WRK_CONNECTIONS, WRK_THREADS, median_of, summarize
 
 PAGE_WEIGHT_GOAL = 30_000  # bytes, HTML + CSS + JS compressed, first visit
 RATIO_GOAL, P99_GOAL_MS = 0.60, 25.0
@@ -153,7 +153,7 @@ def print_header(result: dict[str, Any]) -> None:
     print(f"  when: {result['timestamp']}   commit: {result['commit'] or '-'}   wall time: {result['wall_time_s']} s")
     print(
         f"  machine: {result['cpu_cores']} CPU cores, {platform.system()} {platform.machine()},"
-        f" Python {platform.python_version()}; gunicorn -c gunicorn.conf.py --workers {WORKERS}"
+        f" Python {platform.python_version()}; gunicorn -c gunicorn.conf.py --workers {result['gunicorn_workers']}"
     )
     for db, data in result["databases"].items():
         rows = data["prepare"]["rows"]

@@ -25,6 +25,11 @@ VENV_BIN = REPO / ".venv" / "bin"
 RESULTS_DIR = REPO / "bench" / "results"
 HOST = "127.0.0.1"
 WORKERS = 2
+# What gunicorn.conf.py starts on this machine (2 x cores + 1, or WEB_CONCURRENCY): `make bench`
+# measures the shop as deployed. With only 2 workers, gthread's greedy accept() often left all 16
+# of wrk's kept-alive connections on one worker (one core busy, the other idle), so the same route
+# measured 550 or 1,350 req/s from one run to the next.
+PRODUCTION_WORKERS = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1)
 WRK_THREADS = 2
 WRK_CONNECTIONS = 16
 BASELINE = "baseline"

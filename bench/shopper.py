@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import resource
 import statistics
 import threading
 import time
@@ -214,12 +215,12 @@ def checkout_load(host: str, port: int, products: list[tuple[str, int]], clients
         threading.Thread(target=_client, args=(host, port, products, i, deadline, tally), daemon=True)
         for i in range(clients)
     ]
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), _cpu_seconds()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=duration + 120)
-    elapsed = time.monotonic() - started
+    elapsed, client_cpu = time.monotonic() - started, _cpu_seconds() - cpu_before
     requests = sum(tally.statuses.values())
     orders = len(tally.order_tokens)
     return {
@@ -239,4 +240,13 @@ def checkout_load(host: str, port: int, products: list[tuple[str, int]], clients
         "socket_errors": tally.socket_errors,
         "socket_errors_by_kind": {"connection": tally.socket_errors} if tally.socket_errors else {},
         "reconnects": tally.reconnects,
+        # What the load tool itself cost (all its threads): CPU it took from the server it measures.
+        "client_cpu_core_share": client_cpu / elapsed,
+        "client_cpu_ms_per_order": client_cpu * 1000 / orders if orders else None,
     }
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process so far (user + system, every thread)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

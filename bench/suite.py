@@ -1,7 +1,7 @@
 """`make bench`: shopper routes, POST /e and full checkouts under load, beside a baseline, on SQLite and PostgreSQL.
 
 Per database: a shop scaled to --products products and --events events (or a reused one), the
-checkout products stocked up, gunicorn with the project's gunicorn.conf.py and 2 workers, then
+checkout products stocked up, gunicorn with the project's gunicorn.conf.py and its worker count, then
 interleaved rounds over every route (wrk -t2 -c16, or 16 checkout clients), page weight, and a
 reconciliation of what the load tools saw against what the database holds. See bench/README.md.
 """
@@ -27,10 +27,10 @@ from report import print_report, summarize_database
 from reports import count, flask
 from run import (
     HOST,
+    PRODUCTION_WORKERS,
     REPO,
     RESULTS_DIR,
     VENV_BIN,
-    WORKERS,
     WRK_CONNECTIONS,
     WRK_THREADS,
     BenchError,
@@ -175,7 +175,10 @@ def run_round(wrk_bin: str, base: str, url: str, plan: dict, products: list, arg
     for name, route in plan.items():
         if route.get("checkout"):
             result = checkout_load(HOST, port, products, args.clients, args.duration)
-            shown = f"{result['req_s']:.1f} orders/s ({result['http_req_s']:.0f} req/s)"
+            shown = (
+                f"{result['req_s']:.1f} orders/s ({result['http_req_s']:.0f} req/s;"
+                f" the client took {result['client_cpu_core_share']:.0%} of a core)"
+            )
         elif name == "events":
             before, started = count_events(url), time.monotonic()
             result = wrk_run(wrk_bin, base + route["path"], route["script"], args.duration)
@@ -278,8 +281,8 @@ def bench_database(name: str, url: str, media: Path, tmp: Path, wrk_bin: str, ar
     products = prepared["checkout_products"]
     port, log_path = free_port(), tmp / f"gunicorn-{name}.log"
     base = f"http://{HOST}:{port}"
-    progress(f"{name}: gunicorn -c gunicorn.conf.py --workers {WORKERS} on {HOST}:{port}")
-    proc = start_gunicorn(env, port, log_path)
+    progress(f"{name}: gunicorn -c gunicorn.conf.py --workers {PRODUCTION_WORKERS} on {HOST}:{port}")
+    proc = start_gunicorn(env, port, log_path, workers=PRODUCTION_WORKERS)
     try:
         wait_healthy(base, proc, log_path)
         plan = plan_routes(base, port, tmp, products)
@@ -355,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
         "cpu_cores": os.cpu_count(),
-        "gunicorn_workers": WORKERS,
+        "gunicorn_workers": PRODUCTION_WORKERS,
         "wrk": {"threads": WRK_THREADS, "connections": WRK_CONNECTIONS},
         "checkout_clients": args.clients,
         "duration_s": args.duration,

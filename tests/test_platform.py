@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
+import runpy
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -177,3 +180,16 @@ def test_a_forked_worker_opens_its_own_database_connections(app):
     with app.app_context():
         assert db.engine.pool is parent_pool and parent_pool.checkedin() == 1  # the parent's is untouched
         assert db.session.execute(text("SELECT 2")).scalar_one() == 2
+
+
+def test_gunicorn_freezes_the_preloaded_heap_before_forking():
+    """Workers' full garbage collections skip what the master built (60-125 ms pauses -> 3-13 ms)."""
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert config["preload_app"] is True
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        config["pre_fork"](None, None)
+        assert gc.get_freeze_count() > 10_000  # the imported app, not a handful of objects
+    finally:
+        gc.unfreeze()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
+from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import Select, html_params
 
 from .rules import Delivery, PaymentMethod, normalise_phone
 
@@ -22,14 +26,76 @@ NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """ISO country codes with names in the shopper's language, sorted by name (accents aside: Bélgica before Bután)."""
-    territories = get_locale().territories
+    """ISO country codes with names in the shopper's language, sorted by name (accents aside: Bélgica before Bután).
+
+    The same list object for every request in a language (built once: sorting 250 names took
+    about 2 ms per checkout request), which also lets `OptionsOnceSelect` render it once.
+    """
+    return _country_choices(str(get_locale()))
+
+
+@lru_cache(maxsize=64)
+def _country_choices(locale_tag: str) -> list[tuple[str, str]]:
+    """The country list of one language (a Babel locale tag such as "es" or "zh_Hans")."""
+    territories = Locale.parse(locale_tag).territories
     names = [
         (code, name)
         for code, name in territories.items()
         if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     ]
     return sorted(names, key=lambda pair: (_sort_key(pair[1]), pair[1]))
+
+
+@lru_cache(maxsize=64)
+def _country_codes(locale_tag: str) -> frozenset[str]:
+    """The codes of that list, for validation."""
+    return frozenset(code for code, _name in _country_choices(locale_tag))
+
+
+class OptionsOnceSelect(Select):
+    """WTForms' select, with the options of a long, shared choices list rendered once.
+
+    Rendering 250 countries option by option cost about 4 ms per checkout page. The markup is
+    identical to `Select`'s (a test compares them): the options are built once per choices list
+    object, and per request only the selected one is rendered again. Lists not seen before (or
+    with groups) are rendered the ordinary way.
+    """
+
+    CACHED_LISTS = 64  # one per language in practice; a bound in case a caller builds lists per request
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rendered: dict[int, tuple[list, list[str], dict[str, int]]] = {}
+
+    def __call__(self, field, **kwargs) -> Markup:
+        choices = field.choices
+        if not isinstance(choices, list) or field.has_groups():
+            return super().__call__(field, **kwargs)
+        entry = self._rendered.get(id(choices))
+        if entry is None or entry[0] is not choices:  # the id of a list that is gone may be reused
+            if len(self._rendered) >= self.CACHED_LISTS:
+                self._rendered.clear()
+            options = [_option(value, label) for value, label in choices]
+            entry = (choices, options, {str(value): i for i, (value, _label) in enumerate(choices)})
+            self._rendered[id(choices)] = entry
+        _choices, options, index = entry
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in dir(flags):
+            if name in self.validation_attrs and name not in kwargs:
+                kwargs[name] = getattr(flags, name)
+        selected = index.get(field.data) if isinstance(field.data, str) else None
+        if selected is not None:
+            options = options.copy()
+            options[selected] = _option(*choices[selected], selected=True)
+        # html_params escapes every attribute and _option every label, as WTForms' Select does.
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{''.join(options)}</select>")  # noqa: S704
+
+
+def _option(value, label, selected: bool = False) -> str:
+    """One <option>, exactly as WTForms' Select.render_option writes it."""
+    params = html_params(value=value, selected=True) if selected else html_params(value=value)
+    return f"<option {params}>{escape(label or value)}</option>"
 
 
 def _sort_key(name: str) -> str:
@@ -66,7 +132,9 @@ class CheckoutForm(FlaskForm):
     city = StringField(_l("City"), validators=[_required_for_delivery, Length(max=100)])
     region = StringField(_l("Region or state (optional)"), validators=[Length(max=100)])
     postcode = StringField(_l("Postcode"), validators=[_required_for_delivery, Length(max=20)])
-    country = SelectField(_l("Country"), validators=[_required_for_delivery], validate_choice=False)
+    country = SelectField(
+        _l("Country"), validators=[_required_for_delivery], validate_choice=False, widget=OptionsOnceSelect()
+    )
     payment_method = RadioField(
         _l("Payment"),
         default=PaymentMethod.CASH,
@@ -117,8 +185,7 @@ class CheckoutForm(FlaskForm):
 
     def validate_country(self, field) -> None:
         """A known country code, when delivering."""
-        codes = {code for code, _name in self.country.choices}
-        if self.delivery_method.data == Delivery.DELIVERY and field.data not in codes:
+        if self.delivery_method.data == Delivery.DELIVERY and field.data not in _country_codes(str(get_locale())):
             raise ValidationError(_l("Please choose a country."))
 
     def validate_checkout_key(self, field) -> None:
