@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -32,14 +34,14 @@ def current_cart() -> Cart | None:
     return service.find_cart(db.session, cart_token())
 
 
-def set_cart_cookies(response, cart: Cart | None, count: int):
-    """Keep the cart cookie (HttpOnly, 90 days) and the badge count cookie in step."""
+def set_cart_cookies(response, token: str | None, count: int):
+    """Keep the cart cookie (HttpOnly, 90 days; when a token is given) and the badge count cookie in step."""
     cfg = current_app.config
     secure = bool(cfg.get("FORCE_SECURE_COOKIES") or request.is_secure)
-    if cart is not None:
+    if token is not None:
         response.set_cookie(
             cfg["CART_COOKIE_NAME"],
-            cart.token,
+            token,
             max_age=cfg["CART_COOKIE_MAX_AGE"],
             httponly=True,
             samesite="Lax",
@@ -80,16 +82,32 @@ def view():
     return _render_cart()
 
 
-def _answer(cart: Cart | None, message: str, fallback: str):
-    """After a successful change: JSON for scripts, else back to where the shopper was."""
-    count = sum(line.quantity for line in cart.lines) if cart else 0
+class _Changed(NamedTuple):
+    """What the answer to a cart change needs, read before the commit (which expires the cart)."""
+
+    token: str
+    count: int
+
+
+def _changed(cart: Cart) -> _Changed:
+    """The cart's token and unit count, as they will be committed."""
+    return _Changed(cart.token, sum(line.quantity for line in cart.lines))
+
+
+def _answer(changed: _Changed, message: str, fallback: str):
+    """After a successful change: JSON for scripts, else back to where the shopper was.
+
+    Built from values read before the commit: reading the expired cart again would start a
+    second transaction (a second write lock on SQLite) just to count its lines.
+    """
+    count = changed.count
     if wants_json():
         response = jsonify(ok=True, message=message, count=count)
     else:
         flash(message, "success")
         response = redirect(safe_next(request.form.get("next"), fallback), code=303)
     response.headers["Cache-Control"] = "no-store"
-    return set_cart_cookies(response, cart, count)
+    return set_cart_cookies(response, changed.token, count)
 
 
 def _refused(err: DomainError, variant: Variant | None = None):
@@ -119,10 +137,11 @@ def add():
             db.session, cart, variant_id, quantity, now, cfg["MAX_LINE_QUANTITY"], cfg["MAX_CART_LINES"]
         )
         message = _("Added %(item)s to your cart.", item=line.variant.label)
+        changed = _changed(cart)
         db.session.commit()
     except DomainError as err:
         return _refused(err, variant)
-    return _answer(cart, message, url_for("cart.view"))
+    return _answer(changed, message, url_for("cart.view"))
 
 
 @bp.post("/cart/update")
@@ -137,10 +156,11 @@ def update():
         if cart is None:
             return _render_cart(_("Your cart is empty."), 404)
         service.set_quantity(db.session, cart, variant_id, quantity, utcnow(), current_app.config["MAX_LINE_QUANTITY"])
+        changed = _changed(cart)
         db.session.commit()
     except DomainError as err:
         return _refused(err)
-    return _answer(cart, _("Cart updated."), url_for("cart.view"))
+    return _answer(changed, _("Cart updated."), url_for("cart.view"))
 
 
 @bp.post("/cart/remove")
@@ -152,7 +172,8 @@ def remove():
         if cart is None:
             return _render_cart(_("Your cart is empty."), 404)
         service.remove_item(db.session, cart, variant_id, utcnow())
+        changed = _changed(cart)
         db.session.commit()
     except DomainError as err:
         return _refused(err)
-    return _answer(cart, _("Removed from your cart."), url_for("cart.view"))
+    return _answer(changed, _("Removed from your cart."), url_for("cart.view"))

@@ -69,10 +69,12 @@ class OptionsOnceSelect(Select):
 
     def __call__(self, field, **kwargs) -> Markup:
         choices = field.choices
-        if not isinstance(choices, list) or field.has_groups():
-            return super().__call__(field, **kwargs)
         entry = self._rendered.get(id(choices))
         if entry is None or entry[0] is not choices:  # the id of a list that is gone may be reused
+            # Only a list of (value, label) pairs: other shapes (dicts for groups, SelectChoice)
+            # go to WTForms. (Not field.has_groups(): it converts every choice on each call.)
+            if not isinstance(choices, list) or not all(type(c) is tuple and len(c) == 2 for c in choices):
+                return super().__call__(field, **kwargs)
             if len(self._rendered) >= self.CACHED_LISTS:
                 self._rendered.clear()
             options = [_option(value, label) for value, label in choices]

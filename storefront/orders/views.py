@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import NamedTuple
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -29,6 +30,19 @@ from .models import Order
 from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, compute_totals
 
 bp = Blueprint("orders", __name__)
+
+
+class _Placed(NamedTuple):
+    """What the answer to a placed order needs, read before the commit expires the order."""
+
+    id: int
+    token: str
+    status: str
+    payment_method: str
+
+    @classmethod
+    def of(cls, order: Order) -> _Placed:
+        return cls(order.id, order.token, order.status, order.payment_method)
 
 
 def _no_store(response):
@@ -80,25 +94,25 @@ def place_order():
     if form.validate_on_submit():
         existing = service.find_by_checkout_key(db.session, form.checkout_key.data)
         if existing is not None:  # the same form sent twice: show (or pay) the order it already made
-            return _after_placing(existing, form, None)
+            return _after_placing(_Placed.of(existing), form, None)
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
     if form.errors:
         return _render_checkout(form, items, _("Please check the fields marked below."), status=422)
     try:
-        order = _place(form, cart)
+        placed, cart_id = _Placed.of(_place(form, cart)), cart.id
         db.session.commit()
     except (DomainError, IntegrityError) as err:
         db.session.rollback()
         # The same form sent twice at once: the other request placed the order meanwhile.
         existing = service.find_by_checkout_key(db.session, form.checkout_key.data)
         if existing is not None:
-            return _after_placing(existing, form, None)
+            return _after_placing(_Placed.of(existing), form, None)
         if isinstance(err, IntegrityError):
             raise
         return _refused_checkout(form, err)
-    return _after_placing(order, form, cart.id)
+    return _after_placing(placed, form, cart_id)
 
 
 def _place(form: CheckoutForm, cart) -> Order:
@@ -130,7 +144,7 @@ def _form_options() -> dict:
     return {"card": card_enabled(), "pickup_stores": pickup}
 
 
-def _after_placing(order: Order, form: CheckoutForm, cart_id: int | None):
+def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
     """Show a placed order, or send a card order to its payment page (the same page every time)."""
     token = order.token
     provider = provider_for(order.payment_method)

@@ -70,3 +70,13 @@ def test_checkout_page_shows_the_shop_country_selected(sqlite_app):
     page = shop.client.get("/checkout").get_data(as_text=True)
     assert page.count('<option selected value="US">United States</option>') == 1
     assert page.count("<option ") > 200
+
+
+def test_other_shapes_of_choices_are_left_to_wtforms(sqlite_app):
+    with sqlite_app.test_request_context():
+        grouped = {"Europe": [("FR", "France"), ("DE", "Germany")], "Asia": [("JP", "Japan")]}
+        cached, plain = _both(grouped, "DE")
+        assert cached == plain and "<optgroup" in cached
+        triples = [("FR", "France", {"data-x": "1"})]
+        cached, plain = _both(triples, "FR")
+        assert cached == plain
