@@ -47,11 +47,11 @@ run: venv translations static-assets
 test: venv translations static-assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: venv  # full suite, ~15-25 min; `make bench BENCH_ARGS=--quick` for a 2-minute check (bench/README.md)
+bench: venv translations static-assets  # full suite, ~15-25 min; `make bench BENCH_ARGS=--quick` for a 2-minute check (bench/README.md)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 .PHONY: bench-lighthouse
-bench-lighthouse: venv  # Lighthouse 12 on /, a category, a product and /cart (see bench/README.md)
+bench-lighthouse: venv translations static-assets  # Lighthouse 12 on /, a category, a product and /cart (see bench/README.md)
 	$(BIN)/python bench/lighthouse.py
 
 .PHONY: bench-analytics
