@@ -1,0 +1,76 @@
+"""On PostgreSQL the catalog generation is read on its own autocommit connections (one round trip a page).
+
+They skip the pool's ping, so a connection the server dropped must be replaced on the spot, and
+they must go away with the application's engine.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storefront.catalog import generation
+from storefront.extensions import db
+from tests.builders import make_product
+from tests.conftest import _make_app
+
+
+@pytest.fixture
+def pg_app(postgres_url, tmp_path):
+    from tests.conftest import _truncate_all
+
+    _truncate_all(postgres_url)
+    yield from _make_app(postgres_url, tmp_path)
+
+
+def _reader_backends(admin, database: str) -> list[tuple[int, str | None]]:
+    """(pid, state) of the reader connections open on this database."""
+    rows = admin.execute(
+        text("SELECT pid, state FROM pg_stat_activity WHERE application_name = :name AND datname = :db"),
+        {"name": generation.READER_NAME, "db": database},
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_a_dropped_reader_connection_is_replaced_and_readers_go_with_the_engine(pg_app, postgres_url):
+    with pg_app.app_context():
+        slug = make_product("Brass lamp", price=4500).slug
+        engine = db.engine
+        database = engine.url.database
+    admin_engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    shopper = pg_app.test_client()
+    try:
+        with admin_engine.connect() as admin:
+            assert "$45.00" in shopper.get(f"/p/{slug}").get_data(as_text=True)
+            reader = generation._reader(engine)  # noqa: SLF001
+            assert reader is not engine and reader.pool._pre_ping is False  # noqa: SLF001
+            backends = _reader_backends(admin, database)
+            assert backends and all(state == "idle" for _pid, state in backends)  # autocommit: no open transaction
+
+            for pid, _state in backends:  # the server drops them (restart, idle timeout)
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            with pg_app.app_context():
+                product = db.session.scalars(db.select(generation.Product).where(generation.Product.slug == slug)).one()
+                product.price = 3990
+                db.session.commit()
+            page = shopper.get(f"/p/{slug}")
+            assert page.status_code == 200 and "$39.90" in page.get_data(as_text=True)  # read again, not stale
+            assert _reader_backends(admin, database)  # a fresh connection replaced the dropped one
+
+            with pg_app.app_context():
+                db.engine.dispose()
+            deadline = time.monotonic() + 5
+            while _reader_backends(admin, database) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _reader_backends(admin, database) == []  # closed with the engine
+            assert all(entry[1] is not reader for entry in generation._readers.values())  # noqa: SLF001
+    finally:
+        admin_engine.dispose()
+
+
+def test_sqlite_reads_the_generation_through_the_engine_itself(sqlite_app):
+    with sqlite_app.app_context():
+        assert generation._reader(db.engine) is db.engine  # noqa: SLF001
+        assert generation.current(db.engine)
