@@ -11,8 +11,13 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 10000
-max_requests_jitter = 1000
+# A worker is replaced after this many requests, a safety net against slow leaks. Each
+# replacement starts with an empty page cache (without Redis) and new database connections, so
+# not too often: at 10,000, make bench recycled a worker every few seconds (24 in 4 minutes).
+# No leak was found: a worker's RSS stayed at 101 MB from 7,000 to 28,000 mixed shopper
+# requests, 1,000 distinct search pages among them.
+max_requests = 100000
+max_requests_jitter = 10000
 # The app logs one JSON line per request without personal data (storefront/core/requestlog.py);
 # gunicorn's access log would add IP addresses and full URLs (order tokens), so it is off unless asked.
 accesslog = os.environ.get("ACCESS_LOG") or None
