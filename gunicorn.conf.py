@@ -31,6 +31,14 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = True
 
 
+def when_ready(server):
+    """Before the first worker is forked: compile the templates and load the languages once, here."""
+    from storefront.core.warmup import warm_up
+
+    done = warm_up(server.app.wsgi())
+    server.log.info("warmed up: %(templates)s templates, %(locales)s languages", done)
+
+
 def pre_fork(server, worker):
     """Freeze what the master has built (the app, its templates, SQLAlchemy's mappers) before forking.
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_babel import get_babel, gettext
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
@@ -193,3 +194,33 @@ def test_gunicorn_freezes_the_preloaded_heap_before_forking():
         assert gc.get_freeze_count() > 10_000  # the imported app, not a handful of objects
     finally:
         gc.unfreeze()
+
+
+def test_gunicorns_master_compiles_templates_and_loads_languages_before_forking(sqlite_app):
+    """Forked workers inherit them instead of spending their first requests on it."""
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    logged = []
+
+    class Server:
+        class app:  # noqa: N801 - gunicorn's server.app: the application whose wsgi() is the Flask app
+            @staticmethod
+            def wsgi():
+                return sqlite_app
+
+        class log:  # noqa: N801
+            @staticmethod
+            def info(message, args):
+                logged.append(message % args)
+
+    env = sqlite_app.jinja_env
+    env.cache.clear()
+    with sqlite_app.app_context():
+        babel_cache = get_babel().instance.domain_instance.cache  # one Domain, one cache for the process
+    babel_cache.clear()
+    config["when_ready"](Server)
+    templates = env.list_templates()
+    assert len(templates) > 30 and len(env.cache) == len(templates)
+    assert {locale for locale, _domain in babel_cache} == {"en", "bn", "es", "zh_Hans"}
+    assert logged == [f"warmed up: {len(templates)} templates, 4 languages"]
+    with sqlite_app.test_request_context(headers={"Cookie": "locale=es"}):
+        assert gettext("Cart") != "Cart"  # the loaded catalogue is the one requests use
