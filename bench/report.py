@@ -91,12 +91,20 @@ def print_routes(result: dict[str, Any]) -> None:
             ratio = fmt(row["ratio_to_baseline"], ".2f")
             print(ROW.format(db, name, path, *cells, ratio, errors, goal, verdict(met)))
         print_error_detail(db, data["routes"])
+        print_server_times(db, data.get("server_ms") or {})
         print()
     print("  ratio: route req/s / baseline req/s in the same run (median); events: batches/s / baseline;")
     print("         checkout: the flow's HTTP requests/s / baseline req/s")
     print("  checkout p50/p99: one complete checkout = 5 requests (product, add, form, place order, order page)")
     print("  errors: non-2xx/3xx answers + socket errors, summed over runs; socket timeout = a request slower than")
     print("         wrk's 2 s (left out of p50/p99), read = kept-alive connections dropped by a worker recycle")
+
+
+def print_server_times(db: str, times: dict[str, Any]) -> None:
+    """The app's own time per route from the request log: the rest of wrk's latency is waiting."""
+    if times:
+        cells = ", ".join(f"{name} {t['p50_ms']:.1f}/{t['p99_ms']:.1f}" for name, t in times.items())
+        print(f"    {db} time in the app (request log, p50/p99 ms, all runs): {cells}")
 
 
 def print_error_detail(db: str, routes: dict[str, Any]) -> None:

@@ -173,6 +173,7 @@ def run_round(wrk_bin: str, base: str, url: str, plan: dict, products: list, arg
     port = int(base.rsplit(":", 1)[1])
     results: dict[str, Any] = {}
     for name, route in plan.items():
+        started_at = time.time()
         if route.get("checkout"):
             result = checkout_load(HOST, port, products, args.clients, args.duration)
             shown = (
@@ -190,6 +191,7 @@ def run_round(wrk_bin: str, base: str, url: str, plan: dict, products: list, arg
         else:
             result = wrk_run(wrk_bin, base + route["path"], route.get("script"), args.duration)
             shown = f"{result['req_s']:.0f} req/s"
+        result["window"] = (started_at, time.time())  # wall clock, to pick this run's request log lines
         results[name] = result
         progress(f"  {name:<9} {shown}, p99 {result['p99_ms'] or 0:.1f} ms")
     return results
@@ -299,7 +301,51 @@ def bench_database(name: str, url: str, media: Path, tmp: Path, wrk_bin: str, ar
     result = summarize_database(rounds, plan)
     result.update(prepare=prepared, reconcile=checked, page_weight=pages)
     result["gunicorn_worker_recycles"] = log_text.count(b"Autorestarting worker")
+    result["server_ms"] = server_times(log_text, rounds)
     return result
+
+
+# The request log's route (the URL rule) of each wrk route: its lines give the time spent in the app.
+LOGGED_ROUTES = {
+    "baseline": "/robots.txt",
+    "home": "/",
+    "category": "/c/<slug>",
+    "product": "/p/<slug>",
+    "search": "/search",
+    "cart": "/cart",
+    "events": "/e",
+}
+
+
+def server_times(log_text: bytes, rounds: list[dict]) -> dict[str, dict[str, float | int]]:
+    """p50/p99 of the app's own time per route (request log `ms`: Flask in, response out), all runs.
+
+    Beside wrk's latencies, which add the wait for a worker and a core, this says how much of a
+    slow answer is the app and how much is queueing on a saturated machine. Only the lines logged
+    while wrk ran that route count (the checkout load also opens product pages, with cookies).
+    """
+    entries = []
+    for line in log_text.splitlines():
+        if line.startswith(b'{"ts"'):
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                continue
+    times = {}
+    for name, rule in LOGGED_ROUTES.items():
+        windows = [r[name]["window"] for r in rounds if name in r]
+        values = sorted(
+            float(e.get("ms", 0))
+            for e in entries
+            if e.get("route") == rule and any(start <= e.get("ts", 0) <= end for start, end in windows)
+        )
+        if values:
+            times[name] = {
+                "n": len(values),
+                "p50_ms": values[len(values) // 2],
+                "p99_ms": values[min(len(values) - 1, int(len(values) * 0.99))],
+            }
+    return times
 
 
 def sqlite_target(args: argparse.Namespace, tmp: Path) -> tuple[str, Path]:
