@@ -32,7 +32,13 @@ preload_app = True
 
 
 def when_ready(server):
-    """Before the first worker is forked: compile the templates and load the languages once, here."""
+    """Before the first worker is forked: compile the templates and load the languages once, here.
+
+    Only when the app is preloaded (the default above): with --no-preload the master must not
+    import it, and each worker loads its own.
+    """
+    if not server.cfg.preload_app:
+        return
     from storefront.core.warmup import warm_up
 
     done = warm_up(server.app.wsgi())

@@ -202,6 +202,9 @@ def test_gunicorns_master_compiles_templates_and_loads_languages_before_forking(
     logged = []
 
     class Server:
+        class cfg:  # noqa: N801
+            preload_app = True
+
         class app:  # noqa: N801 - gunicorn's server.app: the application whose wsgi() is the Flask app
             @staticmethod
             def wsgi():
