@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from ..analytics import service as analytics
 from ..cart import service as carts
@@ -154,8 +154,9 @@ def find_order(session: Session, token: str) -> Order:
     """An order by its unguessable token, or NotFound."""
     if not TOKEN_RE.match(token or ""):
         raise NotFound(N_("We could not find that order."))
-    stmt = select(Order).where(Order.token == token).options(selectinload(Order.lines), selectinload(Order.history))
-    order = session.scalars(stmt).first()
+    # One joined SELECT: an order has a few lines and a short history (lines x steps rows).
+    stmt = select(Order).where(Order.token == token).options(joinedload(Order.lines), joinedload(Order.history))
+    order = session.scalars(stmt).unique().one_or_none()  # the token is unique; all rows are read
     if order is None:
         raise NotFound(N_("We could not find that order."))
     return order

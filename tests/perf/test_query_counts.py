@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import event
 
 from storefront.extensions import cache, db
-from tests.builders import ShopClient, make_category, make_product
+from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_product
 
 # The budget per page (SQLite counts its BEGIN too). A page that starts loading rows one by one
 # goes over it as soon as it lists a few products. The cart is one joined SELECT (cart, lines,
 # variants, products), so the cart page is that and its BEGIN, and the checkout adds the stores.
-BUDGET = {"home": 6, "category": 8, "product": 6, "search": 6, "cart": 2, "checkout": 3}
+# The order page: the order with its lines and history (one joined SELECT), its payment, its store.
+BUDGET = {"home": 6, "category": 8, "product": 6, "search": 6, "cart": 2, "checkout": 3, "order": 4}
 
 
 def _stock_shop(app, products: int) -> dict[str, str]:
@@ -64,7 +65,7 @@ def _page_costs(app, products: int) -> dict[str, int]:
     for variant_id in variant_ids:
         assert shop.add(variant_id, 1).status_code == 303
     client = shop.client
-    return {
+    costs = {
         "home": _count(app, client, "get", "/"),
         "category": _count(app, client, "get", f"/c/{slugs['category']}"),
         "product": _count(app, client, "get", f"/p/{product}"),
@@ -72,6 +73,10 @@ def _page_costs(app, products: int) -> dict[str, int]:
         "cart": _count(app, client, "get", "/cart"),
         "checkout": _count(app, client, "get", "/checkout"),
     }
+    placed = shop.checkout(CHECKOUT_PICKUP)
+    assert placed.status_code == 303, placed.get_data(as_text=True)[:500]
+    costs["order"] = _count(app, client, "get", placed.headers["Location"])  # its lines: one order, 3 lines
+    return costs
 
 
 @pytest.mark.parametrize("products", [3, 24])
