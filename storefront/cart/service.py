@@ -59,15 +59,16 @@ def find_cart(session: Session, token: str | None) -> Cart | None:
 
 def new_cart(session: Session, now: datetime) -> Cart:
     """A new empty cart with an unguessable token (256 random bits)."""
-    cart = Cart(token=secrets.token_urlsafe(32), created_at=now, updated_at=now)
+    # lines=[]: a new cart has none, and saying so spares the first add a SELECT to find out.
+    cart = Cart(token=secrets.token_urlsafe(32), created_at=now, updated_at=now, lines=[])
     session.add(cart)
     session.flush()
     return cart
 
 
 def _sellable_variant(session: Session, variant_id: int) -> Variant:
-    """The variant if it is on sale, else NotFound."""
-    variant = session.get(Variant, variant_id)
+    """The variant if it is on sale, else NotFound (read with its product: one statement)."""
+    variant = session.get(Variant, variant_id, options=[joinedload(Variant.product)])
     if variant is None or variant.archived or variant.product.archived:
         raise NotFound(N_("That item is no longer for sale."))
     return variant

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from ..catalog import service as catalog
 from ..catalog.models import Variant
@@ -128,7 +129,7 @@ def add():
     variant = None
     try:
         variant_id = parse_id(request.form.get("variant_id"))
-        variant = db.session.get(Variant, variant_id)
+        variant = db.session.get(Variant, variant_id, options=[joinedload(Variant.product)])
         quantity = parse_quantity(request.form.get("quantity", "1"), allow_zero=False, maximum=cfg["MAX_LINE_QUANTITY"])
         now = utcnow()
         holds.release_stale_holds(db.session, now)  # units held by abandoned card payments are for sale
