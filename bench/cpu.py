@@ -1,0 +1,186 @@
+"""CPU time the app spends per request, in this process: the checkout flow step by step, and cached pages.
+
+    .venv/bin/python bench/cpu.py --database URL [--orders 150] [--hits 2000] [--profile STEP] [--queries]
+
+No server and no network: requests go through Flask's WSGI app in this process, and the figure
+is `time.process_time()` (this process's CPU, not wall time), so it barely moves with whatever
+else the machine is doing; compare commits by running both in turns. What it does not count is
+the server around the app (gunicorn's HTTP parsing and threads, about 0.3 ms a request here) and
+the database server's own CPU (PostgreSQL: about 9 ms per order here, see `pidstat`).
+
+The database must already hold a shop: the demo (`flask --app wsgi seed-demo`) or a database
+`make bench` kept (`--sqlite-file`, `--pg-database`). The checkout variants are stocked up as
+`make bench` does (bench/scale.py), and orders are placed for real (pickup, cash).
+
+  checkout  one complete order as `make bench` places it: product page (a new visitor), add to
+            cart, checkout form, place order, order page: the median CPU ms of each step
+  pages     a cached hit of /robots.txt (the baseline), /, a category, a product and a search,
+            as wrk sends them (no cookies)
+
+--profile STEP prints cProfile's top functions for one step (product, add, checkout_form,
+place, order_page, or a page name); --queries prints the SQL statements of one order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from run import git_commit  # noqa: E402 - after the path
+from shopper import CHECKOUT_FORM, CSRF_RE, KEY_RE, PICKUP_RE, VALUE_RE  # noqa: E402
+
+STEPS = ("product", "add", "checkout_form", "place", "order_page")
+NO_COMPRESSION = {"Accept-Encoding": "identity"}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", required=True, help="DATABASE_URL of a shop (demo or kept bench database)")
+    parser.add_argument("--media", default="", help="MEDIA_ROOT (default: a folder beside a SQLite file, or none)")
+    parser.add_argument("--orders", type=int, default=150, help="orders measured (after 20 warm-up orders)")
+    parser.add_argument("--hits", type=int, default=2000, help="cached hits measured per page")
+    parser.add_argument("--profile", default="", help="cProfile one step or page")
+    parser.add_argument("--queries", action="store_true", help="print the SQL statements of one order")
+    return parser.parse_args(argv)
+
+
+class Timer:
+    """CPU time per named step, and an optional profiler around one of them."""
+
+    def __init__(self, profiled: str) -> None:
+        self.samples: dict[str, list[float]] = {}
+        self.profiled, self.profiler = profiled, cProfile.Profile() if profiled else None
+        self.current: str | None = None
+
+    def __call__(self, name: str, call: Callable):
+        profiling = self.profiler is not None and name == self.profiled
+        self.current = name
+        if profiling:
+            self.profiler.enable()
+        started = time.process_time()
+        try:
+            return call()
+        finally:
+            self.samples.setdefault(name, []).append(time.process_time() - started)
+            if profiling:
+                self.profiler.disable()
+            self.current = None
+
+    def medians_ms(self) -> dict[str, float]:
+        return {name: statistics.median(values) * 1000 for name, values in self.samples.items()}
+
+
+def one_order(app, timer: Timer, slug: str, variant_id: int) -> None:
+    """A new visitor's complete checkout, each step timed; fails loudly if the shop answers otherwise."""
+    client = app.test_client()
+    page = timer("product", lambda: client.get(f"/p/{slug}", headers=NO_COMPRESSION)).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    token = match.group(1) or match.group(2)
+    added = timer(
+        "add", lambda: client.post("/cart/add", data={"csrf_token": token, "variant_id": variant_id, "quantity": 1})
+    )
+    assert added.status_code == 303, added.status_code
+    form_page = timer("checkout_form", lambda: client.get("/checkout", headers=NO_COMPRESSION))
+    html = form_page.get_data(as_text=True)
+    form = {**CHECKOUT_FORM, "csrf_token": token, "checkout_key": VALUE_RE.search(KEY_RE.search(html).group(0))[1]}
+    stores = PICKUP_RE.search(html)
+    if stores:
+        form["pickup_store"] = VALUE_RE.search(stores.group(1)).group(1)
+    placed = timer("place", lambda: client.post("/checkout", data=form))
+    assert placed.status_code == 303, (placed.status_code, placed.get_data(as_text=True)[:500])
+    order = timer("order_page", lambda: client.get(placed.headers["Location"], headers=NO_COMPRESSION))
+    assert order.status_code == 200, order.status_code
+
+
+def page_paths(app) -> dict[str, str]:
+    """The baseline and the cached shopper pages, as `make bench` picks them."""
+    client = app.test_client()
+    home = client.get("/").get_data(as_text=True)
+    category = re.search(r'href="/c/([^"?]+)"', home).group(1)
+    product = re.search(r'href="/p/([^"?]+)"', home).group(1)
+    return {"robots": "/robots.txt", "home": "/", "category": f"/c/{category}", "product": f"/p/{product}",
+            "search": "/search?q=wool"}  # fmt: skip
+
+
+def cached_hits(app, timer: Timer, paths: dict[str, str], hits: int) -> None:
+    """Each page `hits` times through the WSGI app, as wrk asks: no cookies, no compression."""
+    from werkzeug.test import EnvironBuilder
+
+    def call(path: str) -> None:
+        environ = EnvironBuilder(path=path, headers={"User-Agent": "wrk"}).get_environ()
+        body = app.wsgi_app(environ, lambda *_args: None)
+        b"".join(body)
+        getattr(body, "close", lambda: None)()
+
+    for name, path in paths.items():
+        for _ in range(50):  # fill the page cache, warm everything
+            call(path)
+        for _ in range(hits):
+            timer(name, lambda path=path: call(path))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ["DATABASE_URL"] = args.database
+    os.environ["REQUEST_LOG"] = "0"  # its line costs a little; the servers' figures include it
+    if args.media or args.database.startswith("sqlite:///"):
+        os.environ["MEDIA_ROOT"] = args.media or args.database.removeprefix("sqlite:///") + ".media"
+    from scale import stock_up
+    from sqlalchemy import event
+
+    from storefront import create_app
+    from storefront.extensions import db
+
+    app = create_app()
+    app.config["HOLD_SWEEP_SECONDS"] = 10**9  # upkeep that lands on a random request: not a step's cost
+    with app.app_context():
+        products = [(slug, variant_id) for variant_id, slug in stock_up(1_000_000, 12)]
+        engine = db.engine
+    statements: list[tuple[str, str]] = []
+    timer = Timer(args.profile)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _record(_conn, _cursor, statement, *_args):
+        if timer.current:
+            statements.append((timer.current, " ".join(statement.split())))
+
+    for n in range(20):
+        one_order(app, Timer(""), *products[n % len(products)])
+    statements.clear()
+    for n in range(args.orders):
+        one_order(app, timer, *products[n % len(products)])
+    per_order = {name: sum(1 for step, _ in statements if step == name) / args.orders for name in STEPS}
+    cached_hits(app, timer, page_paths(app), args.hits)
+
+    medians = timer.medians_ms()
+    print(f"CPU ms per request in this process (median), {engine.dialect.name}, commit {git_commit() or '-'}")
+    print(f"  checkout, {args.orders} orders (SQL statements per step in brackets):")
+    for name in STEPS:
+        print(f"    {name:<14} {medians[name]:6.2f}  [{per_order[name]:.1f}]")
+    print(f"    {'one order':<14} {sum(medians[name] for name in STEPS):6.2f}")
+    print(f"  cached pages, {args.hits} hits each (ratio: baseline / page):")
+    for name in ("robots", "home", "category", "product", "search"):
+        print(f"    {name:<14} {medians[name]:6.3f}  {medians['robots'] / medians[name]:.2f}")
+    if args.queries:
+        statements.clear()
+        one_order(app, timer, *products[0])
+        for step, statement in statements:
+            print(f"  {step:<14} {statement[:150]}")
+    if timer.profiler is not None:
+        pstats.Stats(timer.profiler).sort_stats("cumulative").print_stats(40)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
