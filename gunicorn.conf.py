@@ -41,7 +41,11 @@ def when_ready(server):
         return
     from storefront.core.warmup import warm_up
 
-    done = warm_up(server.app.wsgi())
+    try:
+        done = warm_up(server.app.wsgi())
+    except Exception:  # noqa: BLE001 - a template that fails to compile breaks its page, not the shop
+        server.log.exception("warm-up failed; workers compile what they need on first use")
+        return
     server.log.info("warmed up: %(templates)s templates, %(locales)s languages", done)
 
 

@@ -52,8 +52,7 @@ def find_cart(session: Session, token: str | None) -> Cart | None:
         .where(Cart.token == token)
         .options(joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product))
     )
-    # unique(): one Cart per joined row; one_or_none() reads every row (first() would stop at the
-    # first line and leave the collection short). The token is unique, so there is at most one.
+    # unique(): the joined rows repeat the cart, one per line; the token is unique, so one or none.
     return session.scalars(stmt).unique().one_or_none()
 
 

@@ -20,16 +20,23 @@ first, sorted by id), once per transaction however many changes it made, and rol
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import secrets
 import threading
+import weakref
 
+from flask import current_app, has_app_context
 from sqlalchemy import create_engine, event, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from .models import CatalogGeneration, Category, Photo, Product, Variant
+
+log = logging.getLogger(__name__)
 
 ROW_ID = 1
 CHANGED = "catalog_changed"  # key in Session.info for "this transaction changed the catalog"
@@ -50,11 +57,17 @@ def current(engine: Engine) -> str | None:
     SELECT on a raw driver connection, outside the request's session and without SQLAlchemy's
     statement machinery (about 30 us instead of 140 us on SQLite). Read it before the catalog rows
     a page shows: a change committed in between then makes the page newer than its key, never older.
+    A database that cannot answer gives None: the page is then rendered without the cache (and
+    fails or not on its own queries), never served from it.
     """
-    found = _read(engine)
-    if found is None:  # first use of this database (or tests emptied it)
-        _create_row(engine)
+    try:
         found = _read(engine)
+        if found is None:  # first use of this database (or tests emptied it)
+            _create_row(engine)
+            found = _read(engine)
+    except (engine.dialect.loaded_dbapi.OperationalError, OperationalError):  # the driver's, or SQLAlchemy's
+        log.warning("catalog generation unreadable; the page is rendered without the cache", exc_info=True)
+        return None
     return None if found is None else f"{found[0]}.{found[1]}"
 
 
@@ -67,19 +80,23 @@ def _read(engine: Engine) -> tuple | None:
         conn = reader.raw_connection()
         try:
             cursor = conn.cursor()
-            cursor.execute(_READ_SQL)
-            found = cursor.fetchone()
-            cursor.close()
+            try:
+                cursor.execute(_READ_SQL)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
         except reader.dialect.loaded_dbapi.OperationalError:
-            # Only the reader pool skips the ping: a connection the server dropped (restart,
-            # idle timeout) fails here instead, and is replaced once.
+            conn.invalidate()  # never back into the pool
+            conn = None
             if reader is engine or attempt == 2:
-                conn.close()
                 raise
-            conn.invalidate()
-            continue
-        conn.close()
-        return found
+            # The reader pool skips the ping, so a connection the server dropped (restart, idle
+            # timeout) fails here instead. Its idle siblings most likely died with it: drop them
+            # all, and read once more on a new connection.
+            reader.dispose()
+        finally:
+            if conn is not None:
+                conn.close()
     return None  # not reached
 
 
@@ -87,7 +104,7 @@ def _read(engine: Engine) -> tuple | None:
 # Through the application's pool it took three round trips (pool_pre_ping's SELECT 1, the SELECT,
 # the ROLLBACK that resets a returned connection): 0.5 ms of a 1.4 ms cached page. Here it is one.
 READER_NAME = "storefront-catalog-generation"
-_readers: dict[int, tuple[Engine, Engine]] = {}
+_readers: dict[int, tuple[weakref.ref, Engine]] = {}  # id(engine) -> (the engine, weakly; its reader)
 _readers_lock = threading.Lock()
 
 
@@ -96,40 +113,45 @@ def _reader(engine: Engine) -> Engine:
     if engine.dialect.name != "postgresql":
         return engine  # SQLite: a file; no ping, and a read without a transaction costs nothing
     entry = _readers.get(id(engine))
-    if entry is None or entry[0] is not engine:  # the id of an engine that is gone may be reused
+    if entry is None or entry[0]() is not engine:  # the id of an engine that is gone may be reused
         with _readers_lock:
             entry = _readers.get(id(engine))
-            if entry is None or entry[0] is not engine:
-                reader = create_engine(
-                    engine.url,
-                    isolation_level="AUTOCOMMIT",
-                    pool_pre_ping=False,
-                    pool_reset_on_return=None,
-                    connect_args={"application_name": READER_NAME},  # easy to tell apart in pg_stat_activity
-                )
-                entry = _readers[id(engine)] = (engine, reader)
-                event.listen(engine, "engine_disposed", _dispose_reader_with(reader, os.getpid()))
+            if entry is None or entry[0]() is not engine:
+                reader = create_engine(engine.url, **_reader_options())
+                entry = _readers[id(engine)] = (weakref.ref(engine), reader)
+                drop = functools.partial(_drop_reader, id(engine), reader, os.getpid())
+                event.listen(engine, "engine_disposed", lambda _engine: drop())  # disposed with its engine
+                weakref.finalize(engine, drop)  # or when its engine is garbage collected
     return entry[1]
 
 
-def _dispose_reader_with(reader: Engine, owner_pid: int):
-    """The reader goes with its engine: disposing the engine closes the reader's connections too.
+def _reader_options() -> dict:
+    """The application's engine options (SSL, prepare_threshold for PgBouncer...), less the ping and the reset."""
+    options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}) if has_app_context() else {}
+    for name in ("pool_pre_ping", "pool_reset_on_return", "isolation_level", "execution_options"):
+        options.pop(name, None)
+    connect_args = {**options.pop("connect_args", {}), "application_name": READER_NAME}  # for pg_stat_activity
+    return {
+        **options,
+        "isolation_level": "AUTOCOMMIT",
+        "pool_pre_ping": False,
+        "pool_reset_on_return": None,
+        "connect_args": connect_args,
+    }
 
-    In a forked child (forget_connections_after_fork disposes the inherited engines there) the
-    connections belong to the parent: they are dropped from the pool, never closed.
-    """
 
-    def dispose(engine: Engine) -> None:
-        reader.dispose(close=os.getpid() == owner_pid)
-        with _readers_lock:
-            if _readers.get(id(engine), (None, None))[1] is reader:
-                del _readers[id(engine)]
-
-    return dispose
+def _drop_reader(key: int, reader: Engine, owner_pid: int) -> None:
+    """Close a reader's connections (in a forked child only drop them: they are the parent's)."""
+    reader.dispose(close=os.getpid() == owner_pid)
+    with _readers_lock:
+        if key in _readers and _readers[key][1] is reader:
+            del _readers[key]
 
 
 def _forget_readers_after_fork() -> None:
     """A forked worker opens its own reader connections (see storefront.forget_connections_after_fork)."""
+    global _readers_lock  # noqa: PLW0603 - a lock held by another thread of the parent stays held here
+    _readers_lock = threading.Lock()
     for _engine, reader in list(_readers.values()):
         reader.dispose(close=False)
 

@@ -25,17 +25,18 @@ CHECKOUT_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> tuple[tuple[str, str], ...]:
     """ISO country codes with names in the shopper's language, sorted by name (accents aside: Bélgica before Bután).
 
-    The same list object for every request in a language (built once: sorting 250 names took
-    about 2 ms per checkout request), which also lets `OptionsOnceSelect` render it once.
+    The same object for every request in a language (built once: sorting 250 names took about
+    2 ms per checkout request), which also lets `OptionsOnceSelect` render it once. A tuple,
+    because every request and thread shares it.
     """
     return _country_choices(str(get_locale()))
 
 
 @lru_cache(maxsize=64)
-def _country_choices(locale_tag: str) -> list[tuple[str, str]]:
+def _country_choices(locale_tag: str) -> tuple[tuple[str, str], ...]:
     """The country list of one language (a Babel locale tag such as "es" or "zh_Hans")."""
     territories = Locale.parse(locale_tag).territories
     names = [
@@ -43,7 +44,7 @@ def _country_choices(locale_tag: str) -> list[tuple[str, str]]:
         for code, name in territories.items()
         if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     ]
-    return sorted(names, key=lambda pair: (_sort_key(pair[1]), pair[1]))
+    return tuple(sorted(names, key=lambda pair: (_sort_key(pair[1]), pair[1])))
 
 
 @lru_cache(maxsize=64)
@@ -65,15 +66,17 @@ class OptionsOnceSelect(Select):
 
     def __init__(self) -> None:
         super().__init__()
-        self._rendered: dict[int, tuple[list, list[str], dict[str, int]]] = {}
+        self._rendered: dict[int, tuple[list | tuple, list[str], dict[str, int]]] = {}
 
     def __call__(self, field, **kwargs) -> Markup:
         choices = field.choices
         entry = self._rendered.get(id(choices))
         if entry is None or entry[0] is not choices:  # the id of a list that is gone may be reused
-            # Only a list of (value, label) pairs: other shapes (dicts for groups, SelectChoice)
-            # go to WTForms. (Not field.has_groups(): it converts every choice on each call.)
-            if not isinstance(choices, list) or not all(type(c) is tuple and len(c) == 2 for c in choices):
+            # Only a list or tuple of (value, label) pairs: other shapes (dicts for groups,
+            # SelectChoice) go to WTForms. (Not field.has_groups(): it converts every choice on
+            # each call.) The selected option is the one whose value equals the data as a string:
+            # for SelectField's default coerce=str, as here.
+            if not isinstance(choices, list | tuple) or not all(type(c) is tuple and len(c) == 2 for c in choices):
                 return super().__call__(field, **kwargs)
             if len(self._rendered) >= self.CACHED_LISTS:
                 self._rendered.clear()

@@ -156,7 +156,7 @@ def find_order(session: Session, token: str) -> Order:
         raise NotFound(N_("We could not find that order."))
     # One joined SELECT: an order has a few lines and a short history (lines x steps rows).
     stmt = select(Order).where(Order.token == token).options(joinedload(Order.lines), joinedload(Order.history))
-    order = session.scalars(stmt).unique().one_or_none()  # the token is unique; all rows are read
+    order = session.scalars(stmt).unique().one_or_none()  # rows repeat the order; its token is unique
     if order is None:
         raise NotFound(N_("We could not find that order."))
     return order

@@ -6,6 +6,7 @@ they must go away with the application's engine.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -49,9 +50,15 @@ def test_a_dropped_reader_connection_is_replaced_and_readers_go_with_the_engine(
             backends = _reader_backends(admin, database)
             assert backends and all(state == "idle" for _pid, state in backends)  # autocommit: no open transaction
 
-            for pid, _state in backends:  # the server drops them (restart, idle timeout)
+            held = [reader.raw_connection() for _ in range(3)]  # several idle connections, as busy threads leave
+            for conn in held:
+                conn.close()
+            backends = _reader_backends(admin, database)
+            assert len(backends) >= 3
+            for pid, _state in backends:  # the server drops them all (restart, idle timeout)
                 admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             with pg_app.app_context():
+                assert generation.current(engine) is not None  # read on a new connection, not given up
                 product = db.session.scalars(db.select(generation.Product).where(generation.Product.slug == slug)).one()
                 product.price = 3990
                 db.session.commit()
@@ -74,3 +81,45 @@ def test_sqlite_reads_the_generation_through_the_engine_itself(sqlite_app):
     with sqlite_app.app_context():
         assert generation._reader(db.engine) is db.engine  # noqa: SLF001
         assert generation.current(db.engine)
+
+
+def test_a_forked_worker_reads_on_its_own_connections_and_leaves_the_parents_alone(pg_app, postgres_url):
+    with pg_app.app_context():
+        slug = make_product("Brass lamp", price=4500).slug
+        engine = db.engine
+    shopper = pg_app.test_client()
+    assert "$45.00" in shopper.get(f"/p/{slug}").get_data(as_text=True)
+    reader = generation._reader(engine)  # noqa: SLF001
+    parent_connections = reader.pool.checkedin()
+    assert parent_connections >= 1
+    pid = os.fork()
+    if pid == 0:  # the child: nothing inherited in its pool, and a read of its own that works
+        code = 1
+        try:
+            if reader.pool.checkedin() == 0 and generation.current(engine):
+                code = 0
+        finally:
+            os._exit(code)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert reader.pool.checkedin() == parent_connections  # the parent's connections were not closed by the child
+    assert "$45.00" in shopper.get(f"/p/{slug}").get_data(as_text=True)  # and still work
+
+
+def test_an_unreadable_generation_renders_the_page_without_the_cache(pg_app, monkeypatch):
+    with pg_app.app_context():
+        slug = make_product("Brass lamp", price=4500).slug
+    shopper = pg_app.test_client()
+    assert "$45.00" in shopper.get(f"/p/{slug}").get_data(as_text=True)
+
+    def refuse(engine):
+        raise engine.dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(generation, "_read", refuse)
+    with pg_app.app_context():
+        assert generation.current(db.engine) is None
+        product = db.session.scalars(db.select(generation.Product).where(generation.Product.slug == slug)).one()
+        product.price = 3990
+        db.session.commit()
+    page = shopper.get(f"/p/{slug}")
+    assert page.status_code == 200 and "$39.90" in page.get_data(as_text=True)  # rendered, not a stale hit
