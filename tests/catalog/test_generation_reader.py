@@ -11,6 +11,7 @@ import time
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool.base import ResetStyle
 
 from storefront.catalog import generation
 from storefront.extensions import db
@@ -46,7 +47,9 @@ def test_a_dropped_reader_connection_is_replaced_and_readers_go_with_the_engine(
         with admin_engine.connect() as admin:
             assert "$45.00" in shopper.get(f"/p/{slug}").get_data(as_text=True)
             reader = generation._reader(engine)  # noqa: SLF001
+            # one round trip a read: no ping before it, no ROLLBACK after it (autocommit)
             assert reader is not engine and reader.pool._pre_ping is False  # noqa: SLF001
+            assert reader.pool._reset_on_return is ResetStyle.reset_none  # noqa: SLF001
             backends = _reader_backends(admin, database)
             assert backends and all(state == "idle" for _pid, state in backends)  # autocommit: no open transaction
 
