@@ -101,14 +101,13 @@ def _answer(changed: _Changed, message: str, fallback: str):
     Built from values read before the commit: reading the expired cart again would start a
     second transaction (a second write lock on SQLite) just to count its lines.
     """
-    count = changed.count
     if wants_json():
-        response = jsonify(ok=True, message=message, count=count)
+        response = jsonify(ok=True, message=message, count=changed.count)
     else:
         flash(message, "success")
         response = redirect(safe_next(request.form.get("next"), fallback), code=303)
     response.headers["Cache-Control"] = "no-store"
-    return set_cart_cookies(response, changed.token, count)
+    return set_cart_cookies(response, changed.token, changed.count)
 
 
 def _refused(err: DomainError, variant: Variant | None = None):
