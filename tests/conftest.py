@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -9,8 +10,10 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.security import generate_password_hash
 
 from storefront import create_app
+from storefront.auth import models as auth_models
 from storefront.config import TestConfig
 from storefront.extensions import db
 from tests.builders import ShopClient
@@ -140,3 +143,31 @@ def empty_db_app(db_url, tmp_path):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def quick_password_hash(monkeypatch):
+    """For tests that sign in but are not about hashing: one round keeps sign-ins fast.
+
+    Use with `pytestmark = pytest.mark.usefixtures("quick_password_hash")`; tests/auth use the real hash.
+    """
+    monkeypatch.setattr(
+        auth_models, "generate_password_hash", functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
+    )
+
+
+REDIS_URL = os.environ.get("STOREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url():
+    """The test Redis (shared cache, shared rate limits); CI has it and must not skip."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError:
+        if _postgres_required():  # the same switch: CI requires every service
+            pytest.fail(f"Redis is not reachable at {REDIS_URL} but Redis tests are required here")
+        pytest.skip(f"Redis tests skipped: no Redis at {REDIS_URL}")
+    return REDIS_URL

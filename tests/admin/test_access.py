@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from storefront.auth import models as auth_models
 from storefront.catalog.models import Category, Product
 from storefront.core.security import is_safe_next
 from storefront.extensions import db
 from tests.builders import ShopClient, make_category, make_product, make_user, stock_of
 
-
-@pytest.fixture(autouse=True)
-def quick_password_hash(monkeypatch):
-    """These tests are not about hashing: one round keeps sign-ins fast (tests/auth use the real hash)."""
-    monkeypatch.setattr(
-        auth_models, "generate_password_hash", functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )
+pytestmark = pytest.mark.usefixtures("quick_password_hash")  # sign-ins are not the subject here
 
 
 ANY_METHOD = {"HEAD", "OPTIONS"}

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-from storefront.auth import models as auth_models
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.inventory.models import StockMovement
 from storefront.orders.models import Order, OrderStatusChange
 from tests.builders import CHECKOUT_DELIVERY, CHECKOUT_PICKUP, ShopClient, make_product, make_user, stock_of
 
-
-@pytest.fixture(autouse=True)
-def quick_password_hash(monkeypatch):
-    """These tests are not about hashing: one round keeps sign-ins fast (tests/auth use the real hash)."""
-    monkeypatch.setattr(
-        auth_models, "generate_password_hash", functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )
+pytestmark = pytest.mark.usefixtures("quick_password_hash")  # sign-ins are not the subject here
 
 
 @pytest.fixture

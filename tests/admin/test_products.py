@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import time
@@ -12,22 +11,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-from storefront.auth import models as auth_models
 from storefront.auth.models import User
 from storefront.catalog.models import Photo, Product, Variant
 from storefront.extensions import db
 from storefront.inventory.models import StockMovement
 from tests.builders import ShopClient, make_product, make_user, png_header_only
 
-
-@pytest.fixture(autouse=True)
-def quick_password_hash(monkeypatch):
-    """These tests are not about hashing: one round keeps sign-ins fast (tests/auth use the real hash)."""
-    monkeypatch.setattr(
-        auth_models, "generate_password_hash", functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )
+pytestmark = pytest.mark.usefixtures("quick_password_hash")  # sign-ins are not the subject here
 
 
 # --- helpers ---------------------------------------------------------------------------

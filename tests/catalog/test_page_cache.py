@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import event, select
-from werkzeug.security import generate_password_hash
 
-from storefront.auth import models as auth_models
 from storefront.catalog import generation
 from storefront.catalog.models import Product
 from storefront.extensions import cache, db
@@ -21,12 +18,7 @@ from tests.sellers.builders import make_seller
 PAGES = ("home", "category", "search", "product")
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hash(monkeypatch):
-    """Sign-ins are not the subject here: one hashing round keeps them fast."""
-    monkeypatch.setattr(
-        auth_models, "generate_password_hash", functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )
+pytestmark = pytest.mark.usefixtures("quick_password_hash")  # sign-ins are not the subject here
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ costs speed, never a page.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 
 import pytest
@@ -17,24 +16,15 @@ from sqlalchemy import event
 from storefront.catalog.models import Product
 from storefront.extensions import db
 from tests.builders import make_product
-from tests.conftest import _make_app
-
-REDIS_URL = os.environ.get("STOREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.conftest import REDIS_URL, _make_app
 
 
 @pytest.fixture
-def redis_client():
-    """Redis for the shared cache; CI has it and must not skip."""
+def redis_client(redis_url):
+    """A client of the test Redis (tests/conftest.py's redis_url: CI has it and must not skip)."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        if os.environ.get("CI") == "true" or os.environ.get("STOREFRONT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"Redis is not reachable at {REDIS_URL} but the page cache test is required here")
-        pytest.skip(f"Redis page cache test skipped: no Redis at {REDIS_URL}")
-    return client
+    return redis.Redis.from_url(redis_url, socket_timeout=2)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ exactly once however the shoppers are spread over them (PostgreSQL's conditional
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import uuid
@@ -22,22 +21,7 @@ from tests.builders import CHECKOUT_PICKUP, make_product, make_user, stock_of
 from tests.conftest import _make_app, _truncate_all
 from tests.live_server import gunicorn
 
-REDIS_URL = os.environ.get("STOREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 UNITS, SHOPPERS = 10, 24
-
-
-@pytest.fixture
-def redis_url():
-    """Redis for the shared rate limits; CI has it and must not skip."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError:
-        if os.environ.get("CI") == "true" or os.environ.get("STOREFRONT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"Redis is not reachable at {REDIS_URL} but the scale-out test is required here")
-        pytest.skip(f"scale-out test skipped: no Redis at {REDIS_URL}")
-    return REDIS_URL
 
 
 @pytest.fixture
