@@ -105,3 +105,4 @@ class TestConfig(Config):
     REQUEST_LOG = False  # tests that need it turn it on
     STRIPE_SECRET_KEY = ""  # card payment tests configure a fake Stripe themselves
     STRIPE_WEBHOOK_SECRET = ""
+    SHOP_TIMEZONE = BABEL_DEFAULT_TIMEZONE = "UTC"  # not the developer's SHOP_TIMEZONE: tests pin zones themselves

@@ -18,6 +18,8 @@ from storefront.config import TestConfig
 from storefront.extensions import db
 from tests.builders import ShopClient
 
+pytest_plugins = ["tests.clock"]  # every test at a pinned instant (tests/clock.py)
+
 PG_ENV = "STOREFRONT_TEST_DATABASE_URL"
 
 

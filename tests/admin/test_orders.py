@@ -70,6 +70,7 @@ def order(app, coat, shop) -> dict:
 # --- the list -------------------------------------------------------------------------------
 
 
+@pytest.mark.clock_sensitive  # "today" in the shop zone
 def test_order_list_filters_by_status_and_date(app, coat, shop, staff):
     staff_shop, _ = staff
     first = place(app, shop, coat["variants"][0], 1)
@@ -259,6 +260,7 @@ def test_shopper_page_is_not_cancelled_while_the_order_runs(app, order, shop):
 # --- dashboard ------------------------------------------------------------------------------
 
 
+@pytest.mark.clock_sensitive  # "today" in the shop zone
 def test_dashboard_counts_today_without_cancelled_orders(app, coat, shop, staff):
     staff_shop, _ = staff
     kept = place(app, shop, coat["variants"][0], 1)  # 120.00 + 5.00
@@ -282,6 +284,7 @@ def test_dashboard_counts_today_without_cancelled_orders(app, coat, shop, staff)
     assert figures() == ("1", "$120.00")
 
 
+@pytest.mark.clock_sensitive  # "today" in the shop zone
 def test_today_and_date_filters_follow_the_shop_time_zone(app, coat, shop, staff):
     staff_shop, _ = staff
     app.extensions["babel"].default_timezone = "America/New_York"  # as SHOP_TIMEZONE would set it

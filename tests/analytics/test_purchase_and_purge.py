@@ -85,6 +85,7 @@ def test_purge_events_needs_an_age(app, runner):
     assert result.exit_code == 2 and "--older-than" in result.output
 
 
+@pytest.mark.clock_sensitive  # retention counts days back from now
 def test_orders_stay_when_events_are_purged(app, variants):
     shop = ShopClient(app.test_client())
     shop.add(variants[0], 1)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from storefront.analytics.models import RollupDay, RollupInterest
 from storefront.clock import utcnow
 from storefront.extensions import db
+
+pytestmark = pytest.mark.clock_sensitive  # retention counts days back from today
 
 
 def test_purge_keeps_daily_figures_and_drops_old_session_rows(app, runner):

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from storefront.analytics import rollup_rules as rr
 from storefront.analytics.rollup_rules import EventRow, LineRow, OrderRow
+
+pytestmark = pytest.mark.clock_sensitive  # days in the shop zone, grace after midnight
+
 
 DAY = date(2026, 11, 20)
 T0 = datetime(2026, 11, 20, 10, 0)

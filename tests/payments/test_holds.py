@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from storefront.catalog.models import Variant
@@ -14,6 +15,8 @@ from storefront.payments.models import Payment, Refund
 from tests.builders import CHECKOUT_PICKUP, ShopClient
 
 from .conftest import deliver, pay_by_card, session_id_of
+
+pytestmark = pytest.mark.clock_sensitive  # hold expiry is "now" minus the hold time
 
 
 def _stock(variant_id: int) -> tuple[int, int]:

@@ -174,6 +174,18 @@ def edge_cases(now: datetime) -> None:
             Event.__table__.insert(),
             [_event(order.created_at, "purchase", order_id=order.id, value=order.total, cart_hash=None)],
         )
+    # A cancelled order: the generator cancels 5% at random, which may be none at some hours.
+    cancelled = _order(now - timedelta(days=3), "placed", "+1 718 555 0142", "", ("US", "NY", "Brooklyn"))
+    cancelled.status = "cancelled"
+    cancelled.history.append(
+        OrderStatusChange(
+            from_status="placed", to_status="cancelled", event="cancel", created_at=now - timedelta(days=3, hours=-2)
+        )
+    )
+    db.session.execute(
+        Event.__table__.insert(),
+        [_event(cancelled.created_at, "purchase", order_id=cancelled.id, value=cancelled.total, cart_hash=None)],
+    )
     # Money given back just before and after a local midnight (the day it counts on is the shop's).
     db.session.execute(
         Event.__table__.insert(),

@@ -18,6 +18,8 @@ from storefront.reports import rules, service
 from tests.reports import brute
 from tests.reports.conftest import ZONE, run_rollup, snapshot
 
+pytestmark = pytest.mark.clock_sensitive  # report ranges end "today", across a local midnight
+
 
 def _ranges(now):
     today = rollup.rr.shop_day(now, ZONE)

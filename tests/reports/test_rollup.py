@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,8 @@ from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.reports.conftest import ZONE, run_rollup, snapshot
 from tests.reports.test_numbers import assert_reports_match
+
+pytestmark = pytest.mark.clock_sensitive  # "today", midnight and the grace minutes
 
 HOUR = timedelta(hours=1)
 
@@ -69,15 +72,19 @@ def test_today_is_refreshed_when_due_then_final_after_midnight(report_app, histo
     with report_app.app_context():
         today = shop_day(history, ZONE)
         sessions = _day_row(today).sessions
-        at = min(history, day_bounds(today, ZONE)[1] - timedelta(minutes=1))
+        midnight = day_bounds(today, ZONE)[1]
+        # The refresh interval fits in what is left of today, whenever the history was made
+        # (at 23:30 a whole hour would already be tomorrow, which refreshes both days).
+        every = min(HOUR, (midnight - history) / 3)
+        at = min(history, midnight - timedelta(minutes=1))
         db.session.execute(
             Event.__table__.insert(),
             [{"created_at": at, "name": "page_view", "session_id": "9" * 32, "visitor_id": "8" * 32}],
         )
         db.session.commit()
-        assert [s.step for s in run_rollup(history + timedelta(minutes=1), refresh_every=HOUR)] == ["orders"]
+        assert [s.step for s in run_rollup(history + every / 2, refresh_every=every)] == ["orders"]
         assert _day_row(today).sessions == sessions  # not due yet
-        assert [s.day for s in run_rollup(history + 2 * HOUR, refresh_every=HOUR) if s.day] == [today]
+        assert [s.day for s in run_rollup(history + 2 * every, refresh_every=every) if s.day] == [today]
         assert _day_row(today).sessions == sessions + 1
         # After midnight (and the grace minutes) today is final, and the new day is open.
         after_midnight = day_bounds(today, ZONE)[1] + rollup.GRACE + timedelta(minutes=1)

@@ -10,6 +10,9 @@ import pytest
 from storefront.reports import charts, rules
 from storefront.reports.rules import CustomerStats, InvalidRange
 
+pytestmark = pytest.mark.clock_sensitive  # date ranges and days in the shop zone
+
+
 TODAY = date(2026, 3, 31)
 
 

@@ -19,6 +19,9 @@ from storefront.reports.rules import DateRange
 from tests.builders import CHECKOUT_DELIVERY, ShopClient, make_product
 from tests.reports.conftest import ZONE, signed_in
 
+pytestmark = pytest.mark.clock_sensitive  # reports show ranges ending "today"
+
+
 PAGES = ("", "funnel", "products", "interest", "when", "customers", "where", "sources")
 URLS = [f"/admin/reports/{page}" for page in PAGES] + [f"/admin/reports/{name}.csv" for name in sections.EXPORTS]
 

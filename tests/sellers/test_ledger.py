@@ -16,6 +16,8 @@ from storefront.sellers.rules import PayoutTooLarge
 from tests.builders import make_category, make_product, make_user
 from tests.sellers.builders import make_order, make_seller, touched
 
+pytestmark = pytest.mark.clock_sensitive  # commissions' return window and attribution window
+
 
 @pytest.fixture
 def shop(app):

@@ -104,6 +104,7 @@ def test_assign_order_binds_a_new_customer_and_keeps_the_store(app):
     db.session.commit()
 
 
+@pytest.mark.clock_sensitive  # a report over days around now
 def test_revenue_report_per_store_seller_and_channel(app):
     paris = make_store("Paris", 48.85, 2.35, "Paris", "75001")
     make_seller("ANNA24", rate_bp=1000)
