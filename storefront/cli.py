@@ -62,13 +62,14 @@ def seed_demo(if_empty: bool, seed: int) -> None:
 @click.option("--password", default=None, help="Default: a random one, printed once.")
 @click.option("--role", type=click.Choice(["owner", "staff"]), default="owner", show_default=True)
 def create_admin(email: str, password: str | None, role: str) -> None:
-    """Create an owner/staff account, or reset its password; prints the login."""
+    """Create an owner/staff account, or reset its password (signing it out everywhere); prints the login."""
     from .auth.service import upsert_user
+    from .clock import utcnow
     from .domain import DomainError
 
     password = password or secrets.token_urlsafe(12)
     try:
-        user = upsert_user(db.session, email, password, role)
+        user = upsert_user(db.session, email, password, role, now=utcnow())
     except DomainError as err:
         raise click.BadParameter(str(err)) from err
     db.session.commit()
