@@ -300,3 +300,16 @@ def test_the_device_cookie_is_signed(app, owner):
         stranger = browser(app, "203.0.113.77")
         stranger.client.set_cookie(DEVICE_COOKIE, forged)
         assert stranger.login(password="wrong password!").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("locale", "account_title", "accounts_title"),
+    [("bn", "আপনার অ্যাকাউন্ট", "অ্যাকাউন্ট"), ("es", "Su cuenta", "Cuentas"), ("zh_Hans", "我的账户", "账户")],
+)
+def test_the_new_pages_speak_every_language(app, owner, locale, account_title, accounts_title):
+    shop = signed_in(app)
+    shop.client.set_cookie("locale", locale)
+    account = shop.client.get("/account/")
+    assert account.status_code == 200 and f"<h1>{account_title}</h1>" in account.text
+    accounts = shop.client.get("/admin/accounts/")
+    assert accounts.status_code == 200 and f"<h1>{accounts_title}</h1>" in accounts.text
