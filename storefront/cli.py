@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(purge_sign_ins)
     app.cli.add_command(purge_events)
     app.cli.add_command(approve_commissions)
     from .payments.cli import expire_holds_command
@@ -74,6 +75,18 @@ def create_admin(email: str, password: str | None, role: str) -> None:
         raise click.BadParameter(str(err)) from err
     db.session.commit()
     click.echo(f"Admin login ({user.role}): {user.email} / {password}")
+
+
+@click.command("purge-sign-ins")
+@with_appcontext
+def purge_sign_ins() -> None:
+    """Delete ended or expired sign-ins and stale login-throttle counters (run daily)."""
+    from .auth.sessions import purge
+    from .clock import utcnow
+
+    deleted = purge(db.session, utcnow())
+    db.session.commit()
+    click.echo(f"Deleted {deleted} ended sign-ins and old login counters.")
 
 
 @click.command("purge-events")

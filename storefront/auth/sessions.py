@@ -12,11 +12,21 @@ import secrets
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from .models import User, UserSession
-from .rules import LAST_SEEN_STEP, REMEMBER, SESSION, TOKEN_BYTES, session_is_live, token_digest
+from .models import LoginAttempt, User, UserSession
+from .rules import (
+    ACCOUNT_WINDOW,
+    LAST_SEEN_STEP,
+    REMEMBER,
+    REMEMBER_LIFETIME,
+    SESSION,
+    SESSION_IDLE,
+    TOKEN_BYTES,
+    session_is_live,
+    token_digest,
+)
 
 
 def issue(session: Session, user: User, kind: str, now: datetime) -> tuple[str, UserSession]:
@@ -98,3 +108,26 @@ def count_live(session: Session, user_id: int, now: datetime) -> int:
         )
     )
     return sum(1 for row in rows if session_is_live(SESSION, row.created_at, row.last_seen_at, now))
+
+
+def purge(session: Session, now: datetime) -> int:
+    """Delete sign-ins that can no longer be used (revoked, idle or expired) and stale throttle counters."""
+    dead = session.execute(
+        delete(UserSession)
+        .where(
+            or_(
+                UserSession.revoked_at.is_not(None),
+                (UserSession.kind == SESSION) & (UserSession.last_seen_at <= now - SESSION_IDLE),
+                (UserSession.kind == REMEMBER) & (UserSession.created_at <= now - REMEMBER_LIFETIME),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    # Every counter window (an hour, a day) is over by then, and no back-off outlasts BACKOFF_CAP.
+    stale = session.execute(
+        delete(LoginAttempt)
+        .where(LoginAttempt.window_start <= now - ACCOUNT_WINDOW)
+        .where(LoginAttempt.locked_until.is_(None) | (LoginAttempt.locked_until <= now))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return dead + stale

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select
 
-from storefront.auth.models import User, UserSession
+from storefront.auth.models import LoginAttempt, User, UserSession
 from storefront.auth.signin import DEVICE_COOKIE, REMEMBER_COOKIE
 from storefront.clock import utcnow
 from storefront.extensions import db
@@ -313,3 +313,24 @@ def test_the_new_pages_speak_every_language(app, owner, locale, account_title, a
     assert account.status_code == 200 and f"<h1>{account_title}</h1>" in account.text
     accounts = shop.client.get("/admin/accounts/")
     assert accounts.status_code == 200 and f"<h1>{accounts_title}</h1>" in accounts.text
+
+
+def test_purge_sign_ins_keeps_what_still_works(app, owner, runner):
+    import time_machine
+
+    with time_machine.travel("2026-12-01 10:00", tick=False):
+        old = signed_in(app)
+        assert old.post("/logout").status_code == 303
+        browser(app, "192.0.2.7").login(password="wrong password!")
+    with time_machine.travel("2026-12-03 10:00", tick=False):
+        current = signed_in(app, remember="y")
+        result = runner.invoke(args=["purge-sign-ins"])
+        assert result.exit_code == 0, result.output
+        # The ended session and the stranger's address counter; the owner's counters were reused today.
+        assert "Deleted 2 " in result.output, result.output
+        assert opens(current)
+    with app.app_context():
+        kinds = sorted(row.kind for row in db.session.scalars(select(UserSession)))
+        keys = sorted(key.split(":")[0] for key in db.session.scalars(select(LoginAttempt.key)))
+    assert kinds == ["remember", "session"]
+    assert keys == ["acct", "addr"]
