@@ -18,6 +18,7 @@ from .rules import ROLES, check_password_strength, normalise_email
 _DUMMY = User(password_hash=generate_password_hash("not-a-real-password"))
 # Accounts the owner's screen may disable: never an owner (the shop must keep one way in).
 DISABLEABLE_ROLES = ("staff", "seller")
+MAX_ID = 2**31 - 1  # an id the database's INTEGER can hold (larger ones cannot exist)
 WRONG_CURRENT_PASSWORD = N_("Your current password is not right.")
 
 
@@ -73,7 +74,7 @@ def accounts_for_owner(session: Session) -> list[User]:
 
 def set_active(session: Session, user_id: int, active: bool, acting_user_id: int, now: datetime) -> User:
     """Disable (signing it out everywhere) or re-enable a staff or seller account."""
-    user = session.get(User, user_id)
+    user = session.get(User, user_id) if 0 < user_id <= MAX_ID else None
     if user is None:
         raise NotFound(N_("We could not find that account."))
     if user.id == acting_user_id or user.role not in DISABLEABLE_ROLES:

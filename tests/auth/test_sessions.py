@@ -213,6 +213,7 @@ def test_the_accounts_screen_refuses_bad_requests(app, owner):
     assert boss.post(f"/admin/accounts/{owner}/state", {"active": "0"}).status_code == 409, "not yourself"
     assert boss.post(f"/admin/accounts/{staff_id}/state", {"active": "maybe"}).status_code == 422
     assert boss.post("/admin/accounts/999/state", {"active": "0"}).status_code == 404
+    assert boss.post(f"/admin/accounts/{10**20}/state", {"active": "0"}).status_code == 404
     assert boss.client.post(f"/admin/accounts/{staff_id}/state", data={"active": "0"}).status_code == 400, "CSRF"
     assert opens(staff)
     assert opens(boss)
