@@ -91,7 +91,7 @@ def measure(url: str, args: argparse.Namespace) -> dict:
     app = create_app({**settings, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     zone = shop_zone_for(app)
     with app.app_context():
-        upsert_user(db.session, "bench-owner@example.com", PASSWORD, "owner")
+        upsert_user(db.session, "bench-owner@example.com", PASSWORD, "owner", now=utcnow())
         db.session.commit()
     client = app.test_client()
     assert client.post("/login", data={"email": "bench-owner@example.com", "password": PASSWORD}).status_code == 303

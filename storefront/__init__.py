@@ -85,11 +85,11 @@ def _register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     from . import models  # noqa: F401  (every table in the metadata, for Alembic too)
-    from .auth.service import load_user
+    from .auth import signin
     from .payments import provider
 
     provider.init_app(app)
-    login_manager.user_loader(load_user)
+    signin.init_app(app)
     login_manager.unauthorized_handler(_to_login)
     _lazy_current_user(app)
 
@@ -121,6 +121,8 @@ def _register_blueprints(app: Flask) -> None:
     """Attach each capability's blueprint."""
     from .admin.views import bp as admin_bp
     from .analytics.views import bp as analytics_bp
+    from .auth.account import bp as account_bp
+    from .auth.admin import bp as account_admin_bp
     from .auth.views import bp as auth_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
@@ -141,3 +143,5 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (share_bp, seller_bp, seller_admin_bp, stores_bp, store_admin_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(account_admin_bp)

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(purge_sign_ins)
     app.cli.add_command(purge_events)
     app.cli.add_command(approve_commissions)
     from .payments.cli import expire_holds_command
@@ -62,17 +63,30 @@ def seed_demo(if_empty: bool, seed: int) -> None:
 @click.option("--password", default=None, help="Default: a random one, printed once.")
 @click.option("--role", type=click.Choice(["owner", "staff"]), default="owner", show_default=True)
 def create_admin(email: str, password: str | None, role: str) -> None:
-    """Create an owner/staff account, or reset its password; prints the login."""
+    """Create an owner/staff account, or reset its password (signing it out everywhere); prints the login."""
     from .auth.service import upsert_user
+    from .clock import utcnow
     from .domain import DomainError
 
     password = password or secrets.token_urlsafe(12)
     try:
-        user = upsert_user(db.session, email, password, role)
+        user = upsert_user(db.session, email, password, role, now=utcnow())
     except DomainError as err:
         raise click.BadParameter(str(err)) from err
     db.session.commit()
     click.echo(f"Admin login ({user.role}): {user.email} / {password}")
+
+
+@click.command("purge-sign-ins")
+@with_appcontext
+def purge_sign_ins() -> None:
+    """Delete ended or expired sign-ins and stale login-throttle counters (run daily)."""
+    from .auth.sessions import purge
+    from .clock import utcnow
+
+    deleted = purge(db.session, utcnow())
+    db.session.commit()
+    click.echo(f"Deleted {deleted} ended sign-ins and old login counters.")
 
 
 @click.command("purge-events")

@@ -42,7 +42,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = SHOP_LOCALE
     BABEL_DEFAULT_TIMEZONE = SHOP_TIMEZONE
     REDIS_URL = os.environ.get("REDIS_URL", "")
-    RATELIMIT_STORAGE_URI = REDIS_URL or "swept-memory://"  # per process without Redis (core/ratelimit.py)
+    RATELIMIT_STORAGE_URI = REDIS_URL or "swept-memory://"  # beacon; per process without Redis (core/ratelimit.py)
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "storefront")  # shops sharing one Redis
     RATELIMIT_HEADERS_ENABLED = True
     # Shopper page cache (core.pagecache): "" picks RedisCache when REDIS_URL is set (shared by
@@ -52,6 +52,8 @@ class Config:
     CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 600)  # changes invalidate at once; this bounds memory
     CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 500)
     CACHE_REDIS_TIMEOUT_S = 0.5
+    # Login attempts per address, counted in the database (auth/throttle.py): shared by every worker
+    # and server with or without Redis. Each account also backs off after 5 failures in a row.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
     # Uploads: the request cap is above the per-photo cap so an oversized photo is answered
     # by the form (with its message) rather than by a bare 413.

@@ -11,7 +11,7 @@ from .analytics.models import (
     RollupState,
     VisitorSalt,
 )
-from .auth.models import User
+from .auth.models import LoginAttempt, User, UserSession
 from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
 from .inventory.models import StockMovement
@@ -51,7 +51,9 @@ __all__ = [
     "SellerClick",
     "StockMovement",
     "Store",
+    "LoginAttempt",
     "User",
+    "UserSession",
     "Variant",
     "VisitorSalt",
 ]

@@ -64,7 +64,7 @@ def make_product(
 
 def make_user(email: str = "owner@example.com", role: str = "owner"):
     """A committed account with the shared test password."""
-    user = upsert_user(db.session, email, PASSWORD, role)
+    user = upsert_user(db.session, email, PASSWORD, role, now=utcnow())
     db.session.commit()
     return user
 

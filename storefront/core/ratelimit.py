@@ -9,7 +9,8 @@ sweeps inline, at most once a second, from whichever request gets there first.
 
 It is registered as `swept-memory://`, the default RATELIMIT_STORAGE_URI when no REDIS_URL is
 set. Like `memory://`, it counts per worker process: several workers or servers share limits
-only through Redis.
+only through Redis. Login attempts do not use it: they are counted in the database
+(storefront/auth/throttle.py), so their limits hold across processes in every configuration.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..auth.models import User
 from ..auth.rules import check_password_strength, normalise_email
+from ..auth.service import reset_password
 from ..catalog.models import Category
 from ..domain import N_, Conflict, Invalid, NotFound
 from . import rules
@@ -120,17 +121,20 @@ def update_seller(
     rate_bp: int,
     overrides: Mapping[int, int],
     active: bool,
+    now: datetime,
     new_password: str | None = None,
 ) -> None:
-    """Change a seller's name, phone, rates, state or password (the code never changes: links are out there)."""
+    """Change a seller's name, phone, rates, state or password (the code never changes: links are out there).
+
+    A new password ends every session and remember-me token of the seller's account.
+    """
     rules.check_rate(rate_bp)
     seller.phone = _clean_phone(phone)
     seller.user.name = (name or "").strip()[:120] or seller.user.name
     seller.commission_bp = rate_bp
     seller.active = active
     if new_password:
-        check_password_strength(new_password)
-        seller.user.set_password(new_password)
+        reset_password(session, seller.user, new_password, now)
     set_rates(session, seller, overrides)
     session.flush()
 

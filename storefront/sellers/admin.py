@@ -109,6 +109,7 @@ def seller_edit(seller_id: int):
             rate_bp=form.rate.basis_points,
             overrides=overrides,
             active=form.active.data,
+            now=utcnow(),
             new_password=form.password.data or None,
         )
         db.session.commit()
