@@ -130,20 +130,20 @@ def check_open_cash_orders(session: Session, phone: str, client_hash: str | None
 class CustomerHistory:
     """What staff see about who placed an order: new customer, or how many orders are open."""
 
-    earlier_orders: int  # other orders from this phone, any status
+    earlier_orders: int  # orders from this phone placed before this one, any status
     open_from_phone: int  # open orders from this phone, this one included when open
     open_from_address: int  # open orders from the same client address, this one included
 
     @property
     def new_customer(self) -> bool:
-        """No other order ever came from this phone."""
+        """This is the first order from this phone."""
         return self.earlier_orders == 0
 
 
 def customer_history(session: Session, order: Order) -> CustomerHistory:
-    """Other and open orders from the order's phone, and open orders from its client address."""
+    """Earlier and open orders from the order's phone, and open orders from its client address."""
     phone = _same_phone(order.phone)
-    others = session.scalar(select(func.count(Order.id)).where(phone, Order.id != order.id)) or 0
+    others = session.scalar(select(func.count(Order.id)).where(phone, Order.id < order.id)) or 0
     open_phone = session.scalar(select(func.count(Order.id)).where(phone, Order.status.in_(OPEN_STATUSES))) or 0
     open_address = 0
     if order.client_hash:
