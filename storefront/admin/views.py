@@ -15,7 +15,8 @@ from ..domain import DomainError
 from ..extensions import db
 from ..orders import service as orders
 from ..orders.labels import STATUS_LABELS
-from ..orders.limit_rules import whatsapp_number
+from ..orders.limit_rules import release_deadline, whatsapp_number
+from ..orders.limits import current_limits
 from ..orders.rules import OrderStatus, allowed_events
 from . import service
 from .forms import OrderFilterForm
@@ -67,6 +68,7 @@ def render_order(reference: str, error: str | None = None, status: int = 200):
     if order is None:
         abort(404)
     facts = service.order_facts(db.session, order)
+    release_at = release_deadline(order, current_limits(db.session, current_app.config).release_after_hours)
     html = render_template(
         "admin/order.html",
         order=order,
@@ -76,6 +78,7 @@ def render_order(reference: str, error: str | None = None, status: int = 200):
         cash_note=_(cash_payment_label(order.status, order.delivery_method)),
         refund_key=new_refund_key(),
         facts=facts,
+        release_at=release_at,
         **_customer_lines(facts.customer),
         whatsapp=whatsapp_number(order.phone, current_app.config.get("SHOP_CALLING_CODE", "")),
     )

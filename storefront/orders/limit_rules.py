@@ -14,8 +14,11 @@ import hmac
 import ipaddress
 import re
 from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from ..domain import N_, DomainError, Invalid
+from .rules import OrderStatus, PaymentMethod
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,16 @@ def whatsapp_number(phone: str, calling_code: str = "") -> str | None:
     if not code:
         return None
     return code + (digits[1:] if digits.startswith("0") else digits)
+
+
+class _PlacedOrder(Protocol):
+    status: str
+    payment_method: str
+    created_at: datetime
+
+
+def release_deadline(order: _PlacedOrder, after_hours: int) -> datetime | None:
+    """When the sweep will cancel this order if staff do not confirm it (unconfirmed cash orders only)."""
+    if after_hours <= 0 or order.status != OrderStatus.PLACED or order.payment_method != PaymentMethod.CASH:
+        return None
+    return order.created_at + timedelta(hours=after_hours)

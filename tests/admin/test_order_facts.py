@@ -121,3 +121,25 @@ def test_the_order_page_renders_translated(app, shop_setup, staff, locale):
     ):
         assert english not in html, (locale, english)
     assert "Market Street" in html and "tel:" in html
+
+
+def test_an_unconfirmed_cash_order_says_when_it_will_be_released(app, shop_setup, staff):
+    reference = place(app, shop_setup, CHECKOUT_DELIVERY)
+    html = staff.client.get(f"/admin/orders/{reference}").text
+    assert "data-release-at" in html and "cancelled automatically on" in html
+    assert staff.post(f"/admin/orders/{reference}/event", {"event": "confirm"}).status_code == 303
+    assert "data-release-at" not in staff.client.get(f"/admin/orders/{reference}").text, "confirming stops it"
+
+
+def test_release_deadline_rule():
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace
+
+    from storefront.orders.limit_rules import release_deadline
+
+    at = datetime(2026, 12, 31, 23, 30)
+    cash = SimpleNamespace(status="placed", payment_method="cash", created_at=at)
+    assert release_deadline(cash, 48) == at + timedelta(hours=48)
+    assert release_deadline(cash, 0) is None
+    assert release_deadline(SimpleNamespace(status="confirmed", payment_method="cash", created_at=at), 48) is None
+    assert release_deadline(SimpleNamespace(status="placed", payment_method="card", created_at=at), 48) is None
