@@ -65,6 +65,17 @@ class Config:
     MAX_CART_LINES = _int("MAX_CART_LINES", 50)
     PAGE_SIZE = _int("PAGE_SIZE", 12)
     SHIPPING_FLAT_FEE = _int("SHIPPING_FLAT_FEE", 500)  # minor units, delivery only
+    # Hoarding limits (orders/limit_rules.py): the defaults until the owner saves their own on
+    # Admin > Order limits. 0 switches a limit off. Units per order apply to every order; the
+    # open-order counts to cash orders placed and not yet confirmed by staff; those are
+    # cancelled (stock back) by the expire-holds sweep after ORDER_RELEASE_AFTER_HOURS.
+    ORDER_MAX_UNITS = _int("ORDER_MAX_UNITS", 30)
+    ORDER_MAX_OPEN_PER_PHONE = _int("ORDER_MAX_OPEN_PER_PHONE", 3)
+    ORDER_MAX_OPEN_PER_ADDRESS = _int("ORDER_MAX_OPEN_PER_ADDRESS", 3)
+    ORDER_RELEASE_AFTER_HOURS = _int("ORDER_RELEASE_AFTER_HOURS", 48)
+    # The shop's country calling code (e.g. "1", "44", "880"): turns customers' local phone
+    # numbers into WhatsApp links on the admin order page ("" shows links for +numbers only).
+    SHOP_CALLING_CODE = os.environ.get("SHOP_CALLING_CODE", "")
     CART_COOKIE_NAME = "cart"
     CART_COOKIE_MAX_AGE = 90 * 24 * 3600
     SESSION_COOKIE_HTTPONLY = True

@@ -15,7 +15,7 @@ from .auth.models import LoginAttempt, User, UserSession
 from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
 from .inventory.models import StockMovement
-from .orders.models import Order, OrderLine, OrderStatusChange
+from .orders.models import Order, OrderLimitSettings, OrderLine, OrderStatusChange
 from .payments.models import Payment, ProviderNotification, Refund
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
@@ -29,6 +29,7 @@ __all__ = [
     "CustomerStore",
     "Event",
     "Order",
+    "OrderLimitSettings",
     "OrderLine",
     "OrderStatusChange",
     "OrderStore",

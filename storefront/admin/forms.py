@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from ..catalog.rules import is_slug
 from ..inventory.rules import MAX_STOCK, REASONS
 from ..money import parse_amount
+from ..orders.limit_rules import LIMIT_RANGES
 
 SKU_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 # Prices are stored in 32-bit integer columns (minor units): anything larger fails on PostgreSQL.
@@ -125,3 +126,45 @@ class OrderFilterForm(FlaskForm):
     status = SelectField(_l("Status"), validate_choice=False)
     date_from = StringField(_l("From"))
     date_to = StringField(_l("To"))
+
+
+class CountField(StringField):
+    """A whole number typed by the owner; `.number` holds it after validation (range from LIMIT_RANGES)."""
+
+    number: int | None = None
+
+    def __init__(self, label, low: int, high: int, **kwargs) -> None:
+        super().__init__(label, **kwargs)
+        self.low, self.high = low, high
+
+    def pre_validate(self, form) -> None:
+        self.number = None
+        text = (self.data or "").strip()
+        # ASCII digits only, and at most 6 of them: "٣" or a 40-digit number is refused, not parsed.
+        if not (text.isascii() and text.isdigit() and len(text) <= 6) or not self.low <= int(text) <= self.high:
+            raise ValidationError(
+                _l("Please give a whole number from %(low)s to %(high)s.", low=self.low, high=self.high)
+            )
+        self.number = int(text)
+
+
+def _limit_field(name: str, label) -> CountField:
+    low, high = LIMIT_RANGES[name]
+    return CountField(label, low, high)
+
+
+class OrderLimitsForm(FlaskForm):
+    """The owner's hoarding limits (0 switches a limit off)."""
+
+    max_units_per_order = _limit_field("max_units_per_order", _l("Most items in one order"))
+    max_open_per_phone = _limit_field("max_open_per_phone", _l("Most unconfirmed cash orders per phone number"))
+    max_open_per_address = _limit_field(
+        "max_open_per_address", _l("Most unconfirmed cash orders per connection (network address)")
+    )
+    release_after_hours = _limit_field(
+        "release_after_hours", _l("Cancel unconfirmed cash orders after this many hours")
+    )
+
+    def values(self) -> dict[str, int]:
+        """The validated numbers by limit name."""
+        return {name: getattr(self, name).number for name in LIMIT_RANGES}

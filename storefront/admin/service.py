@@ -10,8 +10,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..catalog.models import Product
 from ..inventory.service import low_stock_variants
+from ..orders.limits import CustomerHistory, customer_history
 from ..orders.models import Order
 from ..orders.rules import SALE_STATUSES, OrderStatus
+from ..sellers.models import Seller
+from ..sellers.service import entry_for_order
+from ..stores.models import OrderStore, Store
+from ..stores.rules import customer_key
+from ..stores.service import bound_store
 
 
 @dataclass(frozen=True)
@@ -82,3 +88,26 @@ def list_orders(
 def order_by_reference(session: Session, reference: str) -> Order | None:
     """An order by its human reference."""
     return session.scalars(select(Order).where(Order.reference == reference[:16])).first()
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """Who placed an order and through whom: what staff check before confirming a cash order."""
+
+    customer: CustomerHistory
+    pickup_store: Store | None  # where the shopper collects (pickup orders)
+    bound_store: Store | None  # the store the customer is bound to (revenue share)
+    seller: Seller | None  # the seller whose link brought the order
+
+
+def order_facts(session: Session, order: Order) -> OrderFacts:
+    """The order's customer history, pickup and bound stores, and referring seller."""
+    recorded = session.get(OrderStore, order.id)
+    pickup = recorded.store if recorded is not None and recorded.reason == "pickup" else None
+    entry = entry_for_order(session, order.id)
+    return OrderFacts(
+        customer=customer_history(session, order),
+        pickup_store=pickup,
+        bound_store=bound_store(session, customer_key(order.phone, order.email)),
+        seller=entry.seller if entry is not None else None,
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ from ..domain import DomainError
 from ..extensions import db
 from ..orders import service as orders
 from ..orders.labels import STATUS_LABELS
+from ..orders.limit_rules import release_deadline, whatsapp_number
+from ..orders.limits import current_limits
 from ..orders.rules import OrderStatus, allowed_events
 from . import service
 from .forms import OrderFilterForm
@@ -57,22 +59,52 @@ def order_detail(reference: str):
 
 
 def render_order(reference: str, error: str | None = None, status: int = 200):
-    """The admin order page: lines, history, allowed steps, and the payment with its refunds."""
+    """The admin order page: customer, stores, seller, lines, history, allowed steps, payment and refunds."""
     from ..payments import service as payments
+    from ..payments.labels import cash_payment_label
     from .refunds import new_refund_key
 
     order = service.order_by_reference(db.session, reference)
     if order is None:
         abort(404)
+    facts = service.order_facts(db.session, order)
+    release_at = release_deadline(order, current_limits(db.session, current_app.config).release_after_hours)
     html = render_template(
         "admin/order.html",
         order=order,
         error=error,
         events=allowed_events(order.status, order.delivery_method),
         payment=payments.payment_of(db.session, order.id),
+        cash_note=_(cash_payment_label(order.status, order.delivery_method)),
         refund_key=new_refund_key(),
+        facts=facts,
+        release_at=release_at,
+        **_customer_lines(facts.customer),
+        whatsapp=whatsapp_number(order.phone, current_app.config.get("SHOP_CALLING_CODE", "")),
     )
     return html, status
+
+
+def _customer_lines(history) -> dict[str, str | None]:
+    """ "New customer" or how many orders from this phone are open; a warning when one address has several."""
+    if history.new_customer:
+        customer = _("New customer")
+    else:
+        customer = ngettext(
+            "%(count)s open order from this phone",
+            "%(count)s open orders from this phone",
+            history.open_from_phone,
+            count=format_decimal(history.open_from_phone),
+        )
+    address = None
+    if history.open_from_address > 1:
+        address = ngettext(
+            "%(count)s open order from the same connection (network address)",
+            "%(count)s open orders from the same connection (network address)",
+            history.open_from_address,
+            count=format_decimal(history.open_from_address),
+        )
+    return {"customer_line": customer, "address_line": address}
 
 
 @bp.post("/orders/<reference>/event")
@@ -103,4 +135,4 @@ def _shop_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-from . import products, refunds, stock  # noqa: E402,F401  (register their routes on bp)
+from . import order_limits, products, refunds, stock  # noqa: E402,F401  (register their routes on bp)

@@ -28,4 +28,5 @@ EVENT_LABELS = {
     OrderEvent.CANCEL: N_("Cancel order"),
     OrderEvent.PAY: N_("Payment received"),
     OrderEvent.EXPIRE: N_("Payment not completed"),
+    OrderEvent.RELEASE: N_("Released: not confirmed in time"),
 }

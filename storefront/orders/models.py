@@ -18,6 +18,7 @@ class Order(Base):
     __table_args__ = (
         CheckConstraint("total >= 0", name="total_not_negative"),
         Index("ix_orders_status_created", "status", "created_at"),
+        Index("ix_orders_phone", "phone"),  # "N open orders from this phone", the per-phone limit
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +37,9 @@ class Order(Base):
     country: Mapped[str] = mapped_column(String(2), default="")
     payment_method: Mapped[str] = mapped_column(String(16))  # rules.PaymentMethod
     hold_expires_at: Mapped[datetime | None] = mapped_column()  # card orders: stock held until then
+    # HMAC of the client's network address (limit_rules.client_hash), never the address itself:
+    # it only counts open cash orders per address.
+    client_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[int] = mapped_column(BigInteger)
@@ -97,3 +101,24 @@ class OrderStatusChange(Base):
 
     order: Mapped[Order] = relationship(back_populates="history")
     user = relationship("User")
+
+
+class OrderLimitSettings(Base):
+    """The owner's hoarding limits (one row; until saved, the config defaults apply)."""
+
+    __tablename__ = "order_limits"
+    __table_args__ = (
+        CheckConstraint(
+            "max_units_per_order >= 0 AND max_open_per_phone >= 0 AND max_open_per_address >= 0 "
+            "AND release_after_hours >= 0",
+            name="limits_not_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    max_units_per_order: Mapped[int]
+    max_open_per_phone: Mapped[int]
+    max_open_per_address: Mapped[int]
+    release_after_hours: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

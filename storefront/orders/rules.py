@@ -36,6 +36,7 @@ class OrderEvent(StrEnum):
     CANCEL = "cancel"
     PAY = "pay"  # the card payment arrived (webhook or success page)
     EXPIRE = "expire"  # the card payment failed or its window closed
+    RELEASE = "release"  # a cash order nobody confirmed in time: cancelled by the sweep, stock back
 
 
 class PaymentMethod(StrEnum):
@@ -63,6 +64,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     (S.UNPAID, E.CANCEL): S.CANCELLED,
     (S.PLACED, E.CONFIRM): S.CONFIRMED,
     (S.PLACED, E.CANCEL): S.CANCELLED,
+    (S.PLACED, E.RELEASE): S.CANCELLED,  # only cash orders (orders.service.release_unconfirmed_cash_orders)
     (S.CONFIRMED, E.PACK): S.PACKED,
     (S.CONFIRMED, E.CANCEL): S.CANCELLED,
     (S.PACKED, E.SHIP): S.SHIPPED,
@@ -92,10 +94,12 @@ COMMISSION_STEPS: dict[OrderEvent, tuple[str, ...]] = {
     E.COLLECT: ("paid", "completed"),
     E.CANCEL: ("cancelled",),
     E.EXPIRE: ("cancelled",),
+    E.RELEASE: ("cancelled",),
 }
 
-# Only the payment provider's news moves an order with these events; never a person.
-SYSTEM_EVENTS = frozenset({E.PAY, E.EXPIRE})
+# Only the payment provider's news (or the sweep, for RELEASE) moves an order with these
+# events; never a person.
+SYSTEM_EVENTS = frozenset({E.PAY, E.EXPIRE, E.RELEASE})
 
 
 class Stock(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
@@ -18,6 +18,8 @@ from ..inventory import service as inventory
 from ..sellers import service as sellers
 from ..sellers.service import Attribution
 from ..stores import service as stores
+from . import limits as hoarding
+from .limit_rules import HoardingLimits, check_units
 from .models import Order, OrderLine, OrderStatusChange
 from .rules import (
     COMMISSION_STEPS,
@@ -58,6 +60,7 @@ class Channel:
 
     attribution: Attribution | None = None  # the seller link the shopper arrived by, if any
     chosen_store_id: int | None = None  # the store the shopper picked on /stores
+    client_hash: str | None = None  # limit_rules.client_hash of the client's address
 
 
 def new_reference() -> str:
@@ -82,14 +85,17 @@ def place_order(
     shipping_fee: int,
     hold_until: datetime | None = None,
     channel: Channel = Channel(),
+    limits: HoardingLimits | None = None,
 ) -> Order:
     """Turn the cart into an order, taking stock atomically; idempotent per checkout_key.
 
     A cash order takes its stock and empties the cart. A card order holds its stock until
     `hold_until` and leaves the cart alone: the caller empties it once the payment page is
     ready, so a payment provider that is down costs the shopper nothing.
-    Raises OutOfStock (naming the lines) or Invalid; the caller rolls back, so the cart and
-    the stock are then exactly as they were.
+    With `limits` (the shopper's checkout passes the owner's), an order with too many units
+    or one cash order too many from the same phone or address is refused.
+    Raises OutOfStock (naming the lines), Invalid or a limit_rules.LimitError; the caller
+    rolls back, so the cart and the stock are then exactly as they were.
     """
     existing = find_by_checkout_key(session, checkout_key)
     if existing is not None:
@@ -105,6 +111,10 @@ def place_order(
     by_card = details.payment_method == PaymentMethod.CARD
     if by_card and hold_until is None:
         raise ValueError("a card order needs a hold deadline")
+    if limits is not None:
+        check_units(sum(item.quantity for item in items), limits)
+        if not by_card:  # counted under a lock, in this transaction: concurrent orders take turns
+            hoarding.check_open_cash_orders(session, details.phone, channel.client_hash, limits)
     status = OrderStatus.AWAITING_PAYMENT if by_card else OrderStatus.PLACED
     order = Order(
         token=secrets.token_urlsafe(24),
@@ -112,6 +122,7 @@ def place_order(
         checkout_key=checkout_key,
         status=status,
         hold_expires_at=hold_until if by_card else None,
+        client_hash=channel.client_hash,
         currency=currency,
         subtotal=totals.subtotal,
         shipping=totals.shipping,
@@ -203,6 +214,26 @@ def apply_event(
     session.flush()
     session.expire(order)
     return order
+
+
+def release_unconfirmed_cash_orders(session: Session, now: datetime, after_hours: int, limit: int = 200) -> int:
+    """Cancel cash orders nobody confirmed within `after_hours`, giving their stock back; 0 hours: never.
+
+    Run by the periodic sweep (the expire-holds command), never in a shopper's request. Each
+    order goes through apply_event's guarded transition, so a member of staff confirming it
+    at the same moment wins or loses cleanly: a confirmed order is never released.
+    """
+    if after_hours <= 0:
+        return 0
+    released = 0
+    for order_id in hoarding.unconfirmed_cash_orders_before(session, now - timedelta(hours=after_hours), limit):
+        order = session.get(Order, order_id)
+        try:  # a refused step (staff confirmed it meanwhile) wrote nothing
+            apply_event(session, order, OrderEvent.RELEASE, now, note="Not confirmed in time.")
+            released += 1
+        except TransitionRefused:
+            continue
+    return released
 
 
 _COMMISSION = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import NamedTuple
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +26,8 @@ from ..stores.models import OrderStore
 from ..stores.views import chosen_store_id
 from . import service
 from .forms import CheckoutForm
+from .limit_rules import client_hash
+from .limits import current_limits
 from .models import Order
 from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, compute_totals
 
@@ -131,7 +133,12 @@ def _place(form: CheckoutForm, cart) -> Order:
         currency=current_app.config["SHOP_CURRENCY"],
         shipping_fee=current_app.config["SHIPPING_FLAT_FEE"],
         hold_until=hold_until,
-        channel=service.Channel(attribution_from_request(), chosen_store_id()),
+        channel=service.Channel(
+            attribution_from_request(),
+            chosen_store_id(),
+            client_hash(request.remote_addr, current_app.config["SECRET_KEY"]),
+        ),
+        limits=current_limits(db.session, current_app.config),
     )
     if by_card:
         payments.open_payment(db.session, order, PaymentMethod.CARD, cart.token, closes_at, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..domain import N_
+from ..orders.rules import Delivery, OrderStatus
 from .rules import PaymentStatus, RefundStatus
 
 PAYMENT_LABELS = {
@@ -17,3 +18,16 @@ REFUND_LABELS = {
     RefundStatus.SUCCEEDED: N_("Refunded"),
     RefundStatus.FAILED: N_("Refund refused"),
 }
+
+
+def cash_payment_label(status: str, delivery_method: str) -> str:
+    """What a cash order's payment line says: only a delivered or collected order has been paid."""
+    if status == OrderStatus.CANCELLED:
+        return N_("Not paid: the order was cancelled.")
+    if delivery_method == Delivery.PICKUP:
+        if status == OrderStatus.COLLECTED:
+            return N_("Paid at pickup, in person.")
+        return N_("To be paid at pickup, in person.")
+    if status == OrderStatus.DELIVERED:
+        return N_("Paid in cash on delivery.")
+    return N_("To be paid in cash on delivery.")

@@ -9,11 +9,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 
 import pytest
 from sqlalchemy import func, select
 
+from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.orders.limit_rules import DEFAULT_LIMITS
+from storefront.orders.limits import save_limits
 from storefront.orders.models import Order
 from tests.builders import CHECKOUT_PICKUP, make_product, stock_of
 from tests.live_server import gunicorn
@@ -27,6 +31,12 @@ def server(sqlite_app, tmp_path):
     """gunicorn with 4 worker processes on the test's SQLite file."""
     with sqlite_app.app_context():
         variant = make_product("Last lamp", variants=(("One size", LAST_UNITS),)).variants[0].id
+        # Every shopper here comes from 127.0.0.1 with one phone: this test is about stock, so
+        # the owner has switched the per-phone and per-address limits off.
+        save_limits(
+            db.session, {**asdict(DEFAULT_LIMITS), "max_open_per_phone": 0, "max_open_per_address": 0}, None, utcnow()
+        )
+        db.session.commit()
     with gunicorn(sqlite_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "media", workers=4) as base:
         yield base, variant
 
