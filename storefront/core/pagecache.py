@@ -40,6 +40,7 @@ from markupsafe import Markup, escape
 from ..catalog import generation
 from ..config import Config
 from ..extensions import cache, db, select_locale
+from .numerals import number
 from .pagestore import MemoryPages, PageStore, RedisPages
 from .templating import cart_count
 
@@ -64,7 +65,7 @@ def _next_path() -> str:
 # Each returns HTML-safe text for its hole.
 FILLERS: dict[str, Callable[[], str]] = {
     "csrf": lambda: escape(generate_csrf()),
-    "cart_count": lambda: str(cart_count()),
+    "cart_count": lambda: number(cart_count()),  # in the page's digits; JS reads data-cart-count
     "cart_empty": lambda: "" if cart_count() else " is-empty",
     "flashes": _flashes,
     "next": _next_path,
