@@ -72,23 +72,25 @@ def _flood(client, words: list[str]) -> None:
 @pytest.fixture
 def redis_shop(db_url, tmp_path, redis_url, redis_client):
     """An app whose page cache and rate limits share the test Redis, under fresh prefixes."""
-    tag = uuid.uuid4().hex[:10]
-    prefix = f"test-bounds-{tag}:"
+    tag = uuid.uuid4()
+    prefix = f"test-bounds-{tag.hex[:10]}:"
+    # The rate-limit keys hold the client's address: a fresh one finds this test's counters
+    # (the limiter keeps the key prefix of the first app a test process creates).
+    address = "10.{}.{}.{}".format(*tag.bytes[:3])
     settings = {
         "CACHE_TYPE": "",
         "REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": prefix,
         "RATELIMIT_STORAGE_URI": redis_url,
-        "RATELIMIT_KEY_PREFIX": f"test-bounds-rl-{tag}",
         "EVENTS_RATE_LIMIT": "5 per minute",
         "SEARCH_CACHE_MAX_KEYS": SEARCH_CAP,
         "CACHE_MAX_PAGES": PAGE_CAP,
         "CACHE_MAX_PAGE_BYTES": MAX_PAGE_BYTES,
     }
     shop = _make_app(db_url, tmp_path, settings)
-    yield next(shop), prefix, tag
+    yield next(shop), prefix, address
     next(shop, None)
-    for pattern in (f"{prefix}*", f"*test-bounds-rl-{tag}*"):
+    for pattern in (f"{prefix}*", f"LIMITS:*/{address}/*"):
         keys = list(redis_client.scan_iter(pattern))
         if keys:
             redis_client.delete(*keys)
@@ -99,14 +101,15 @@ def _beacon(client):
 
 
 def test_a_flood_of_searches_in_redis_stays_under_the_cap_and_keeps_rate_limits(redis_shop, redis_client):
-    app, prefix, tag = redis_shop
+    app, prefix, address = redis_shop
     words = _words(FLOOD)
     product_url = _stock(app, words)
     client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
     assert client.get(product_url).status_code == 200
     for _ in range(3):  # three of the five beacon posts a minute allowed to this address
         assert _beacon(client).status_code != 429
-    counters = {k: redis_client.get(k) for k in redis_client.scan_iter(f"*test-bounds-rl-{tag}*")}
+    counters = {k: redis_client.get(k) for k in redis_client.scan_iter(f"LIMITS:*/{address}/*")}
     assert counters and all(int(v) == 3 for v in counters.values()), counters
 
     _flood(client, words)
@@ -129,7 +132,7 @@ def test_a_flood_of_searches_in_redis_stays_under_the_cap_and_keeps_rate_limits(
 
 
 def test_searches_not_worth_it_are_not_stored(redis_shop, redis_client):
-    app, prefix, _tag = redis_shop
+    app, prefix, _address = redis_shop
     _stock(app, _words(5))
     client = app.test_client()
     long_query = "lantern " + "x" * 60
