@@ -11,6 +11,7 @@ the browser, not by the shopper); order references are written as they are.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 
 from babel.numbers import format_decimal
@@ -28,11 +29,14 @@ def format_count(value: int, locale: str) -> str:
     return native_digits(format_decimal(value, locale=locale, numbering_system="default"), locale)
 
 
-def number(value: int | None) -> str:
-    """A count in the current locale's digits ("" for None)."""
+def number(value: float | Decimal | None) -> str:
+    """A count (or a distance...) in the current locale's digits ("" for None)."""
     if value is None:
         return ""
-    return format_count(int(value), str(get_locale() or "en"))
+    locale = str(get_locale() or "en")
+    if isinstance(value, int):
+        return format_count(value, locale)
+    return native_digits(format_decimal(value, locale=locale, numbering_system="default"), locale)
 
 
 def localized(params: dict) -> dict:
@@ -65,5 +69,6 @@ def init_app(app: Flask) -> None:
     `numbering_system` tells the page's scripts which digits the server wrote (<html
     data-numbering>), for Intl.NumberFormat: a browser's default for a language may differ.
     """
-    app.jinja_env.filters["number"] = number
+    # Flask-Babel's own filters print ASCII digits whatever the locale: these write its digits.
+    app.jinja_env.filters.update(number=number, numberformat=number, decimalformat=number)
     app.jinja_env.globals.update(gettext=_gettext, ngettext=_ngettext, numbering_system=numbering_system)

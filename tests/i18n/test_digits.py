@@ -18,6 +18,7 @@ from storefront.core.numerals import format_count
 from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_product
+from tests.stores.builders import make_store
 
 BENGALI_DIGITS = "০১২৩৪৫৬৭৮৯"
 ACCEPT = {"bn": "bn-BD,bn;q=0.9", "es": "es-ES,es;q=0.9", "zh_Hans": "zh-CN,zh;q=0.9"}
@@ -103,6 +104,17 @@ def _pages(app, shop, locale: str) -> dict[str, str]:
     texts["short cart"] = visible_text(short.client.get("/cart").get_data(as_text=True))
     texts["short checkout"] = visible_text(short.client.get("/checkout").get_data(as_text=True))
     return texts
+
+
+def test_store_distances_are_in_the_page_digits(app):
+    with app.app_context():
+        make_store("Lyon Centre", 45.76, 4.83, city="Lyon", address="Rue de la Paix", opening_hours="Mon-Sat")
+    for locale, expected in (("bn", "২.৬ কিমি"), ("es", "2,6 km"), ("zh_Hans", "2.6")):
+        page = _shopper(app, locale).client.get("/stores?lat=45.75&lng=4.86")
+        text = visible_text(page.get_data(as_text=True))
+        assert expected in text, (locale, text)
+        if locale == "bn":
+            assert not re.search(r"[0-9]", text), re.findall(r".{0,30}[0-9]+.{0,30}", text)
 
 
 def _counts(locale: str, *values: int) -> list[str]:
