@@ -1,8 +1,9 @@
 """Shopper page cache: whole pages rendered once, with holes for what differs per visitor.
 
 A catalog page (home, category, search, product) is rendered with *holes* where a visitor's own
-data goes, and that HTML is cached (Flask-Caching: Redis when REDIS_URL is set, else each
-worker's memory). Every request, hit or miss, then fills the holes with its own values:
+data goes, and that HTML is cached (core.pagestore: in Redis when CACHE_REDIS_URL or REDIS_URL
+is set, else in each worker's memory through Flask-Caching). Every request, hit or miss, then
+fills the holes with its own values:
 
   csrf        the visitor's CSRF token (the `csrf_token()` template global is a hole here)
   cart_count  the cart badge number, and `cart_empty` its " is-empty" class (the cart_n cookie)
