@@ -51,6 +51,17 @@ class Config:
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or f"{RATELIMIT_KEY_PREFIX}:cache:"
     CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 600)  # changes invalidate at once; this bounds memory
     CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 500)
+    # Bounds (core.pagestore), so a flood of odd URLs cannot grow memory: at most this many
+    # cached pages in Redis (LRU), none over CACHE_MAX_PAGE_BYTES. Search pages have their own
+    # cap (in Redis; per worker without it) and life, and only a search worth it is cached:
+    # with results, a short query, one of its first pages.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")  # default REDIS_URL; see README "Redis"
+    CACHE_MAX_PAGES = _int("CACHE_MAX_PAGES", 2000)
+    CACHE_MAX_PAGE_BYTES = _int("CACHE_MAX_PAGE_BYTES", 256 * 1024)
+    SEARCH_CACHE_MAX_KEYS = _int("SEARCH_CACHE_MAX_KEYS", 200)
+    SEARCH_CACHE_TIMEOUT = _int("SEARCH_CACHE_TIMEOUT", 120)
+    SEARCH_CACHE_MAX_QUERY_CHARS = _int("SEARCH_CACHE_MAX_QUERY_CHARS", 40)
+    SEARCH_CACHE_MAX_PAGE = _int("SEARCH_CACHE_MAX_PAGE", 3)
     CACHE_REDIS_TIMEOUT_S = 0.5
     # Login attempts per address, counted in the database (auth/throttle.py): shared by every worker
     # and server with or without Redis. Each account also backs off after 5 failures in a row.

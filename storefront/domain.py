@@ -30,7 +30,9 @@ class DomainError(Exception):
         try:
             from flask_babel import gettext
 
-            return gettext(self.template, **self.params)
+            from .core.numerals import localized  # counts in the shopper's digits (bn: ৩)
+
+            return gettext(self.template, **localized(self.params))
         except (RuntimeError, KeyError):  # no app context: keep the English text
             return str(self)
 

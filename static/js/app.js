@@ -26,11 +26,18 @@
     setTimeout(() => { region.textContent = text; }, 50);
   }
 
-  // Badge: every [data-cart-count]; visually hidden (still read) when the cart is empty.
+  // Badge: every [data-cart-count]; visually hidden (still read) when the cart is empty. The
+  // number is written in the page's digits, as the server writes it (bn: ৩, not 3); without a
+  // count given, the cart_n cookie the server keeps says it. <html data-numbering> names the
+  // server's digits: a browser's default for the language may differ (ar: ١ in Chromium).
+  const root = document.documentElement;
+  const countFormat = new Intl.NumberFormat(root.lang || undefined, { numberingSystem: root.dataset.numbering });
+  const cookieCount = () => +(/(?:^|;\s*)cart_n=(\d+)/.exec(document.cookie)?.[1] || 0);
   function setCount(n) {
+    const count = n ?? cookieCount();
     for (const el of $$('[data-cart-count]')) {
-      if (n != null) el.textContent = String(n);
-      el.classList.toggle('is-empty', !(+el.textContent > 0));
+      el.textContent = countFormat.format(count);
+      el.classList.toggle('is-empty', !(count > 0));
     }
   }
 
@@ -204,8 +211,6 @@
   // cache (the count may have changed on another page); the server keeps it in cookie cart_n.
   setCount();
   addEventListener('pageshow', (e) => {
-    if (!e.persisted) return;
-    const n = /(?:^|;\s*)cart_n=(\d+)/.exec(document.cookie);
-    setCount(n ? +n[1] : 0);
+    if (e.persisted) setCount();
   });
 })();

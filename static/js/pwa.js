@@ -20,7 +20,10 @@
   function setBadge() {
     var m = document.cookie.match(/(?:^|; )cart_n=(\d+)/), n = m ? m[1] : '0';
     document.querySelectorAll('[data-cart-count]').forEach(function (b) {
-      b.textContent = n; b.classList.toggle('is-empty', n === '0');
+      // In the page's digits, as the server writes it (bn: ৩).
+      var root = document.documentElement;
+      b.textContent = new Intl.NumberFormat(root.lang || undefined, { numberingSystem: root.dataset.numbering }).format(+n);
+      b.classList.toggle('is-empty', n === '0');
     });
   }
 

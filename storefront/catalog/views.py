@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from ..core.caching import revalidated
-from ..core.pagecache import FilledPage, shopper_page
+from ..core.pagecache import FilledPage, dont_store, shopper_page
 from ..extensions import db
 from ..inventory.rules import stock_state
 from . import service
@@ -70,9 +70,19 @@ def search():
 
     def render() -> str:
         listing = service.search(db.session, query, sort, page, current_app.config["PAGE_SIZE"])
+        if not listing.total:
+            dont_store()  # a random word finds nothing: keep the cache for searches that do
         return render_template("catalog/search.html", query=query, listing=listing, sort=sort, truncated=truncated)
 
-    return _public(shopper_page(render, query, truncated, sort, page))
+    kind = "search" if _search_worth_caching(query, truncated, page) else None
+    return _public(shopper_page(render, query, truncated, sort, page, kind=kind))
+
+
+def _search_worth_caching(query: str, truncated: bool, page: int) -> bool:
+    """Visitors choose search keys: only a short query's first pages may take a place in the cache."""
+    cfg = current_app.config
+    short = 0 < len(query) <= cfg["SEARCH_CACHE_MAX_QUERY_CHARS"]
+    return short and not truncated and page <= cfg["SEARCH_CACHE_MAX_PAGE"]
 
 
 def render_product(item: Product, *, selected: Variant | None = None, error: str | None = None, status: int = 200):

@@ -97,6 +97,13 @@ def text_direction(locale: Locale | str) -> str:
     return "rtl" if parsed is not None and parsed.character_order == RTL else "ltr"
 
 
+def numbering_system(locale: Locale | str) -> str:
+    """The CLDR numbering system whose digits native_digits() writes: 'beng' for bn, else 'latn'."""
+    parsed = locale if isinstance(locale, Locale) else parse_locale(locale)
+    system = parsed.default_numbering_system if parsed is not None else "latn"
+    return system if system in NATIVE_DIGITS else "latn"
+
+
 def native_digits(text: str, locale: Locale | str) -> str:
     """`text` with ASCII digits written in the locale's default digits (Bengali for bn)."""
     parsed = locale if isinstance(locale, Locale) else parse_locale(locale)

@@ -1,8 +1,9 @@
 """Shopper page cache: whole pages rendered once, with holes for what differs per visitor.
 
 A catalog page (home, category, search, product) is rendered with *holes* where a visitor's own
-data goes, and that HTML is cached (Flask-Caching: Redis when REDIS_URL is set, else each
-worker's memory). Every request, hit or miss, then fills the holes with its own values:
+data goes, and that HTML is cached (core.pagestore: in Redis when CACHE_REDIS_URL or REDIS_URL
+is set, else in each worker's memory through Flask-Caching). Every request, hit or miss, then
+fills the holes with its own values:
 
   csrf        the visitor's CSRF token (the `csrf_token()` template global is a hole here)
   cart_count  the cart badge number, and `cart_empty` its " is-empty" class (the cart_n cookie)
@@ -13,7 +14,10 @@ Everything else a page shows is in its key: the page's own arguments, the visito
 the host the links point to, the catalog generation (catalog.generation: bumped in the same
 transaction as any change shoppers could see, so no stale page survives it in any worker or
 server), and the deploy fingerprint (code, templates, static files, settings), so a shared Redis
-never serves a page of an older release. A hole is an HTML comment, which escaped text (product
+never serves a page of an older release. How many pages of each kind are kept is capped
+(core.pagestore: search pages, whose keys visitors choose, have their own small cap and a shorter
+life, and only a search worth it is stored), so the cache's memory is bounded whatever the
+traffic. A hole is an HTML comment, which escaped text (product
 titles, search words) can never produce. A render that used the visitor's token anyway is
 served but not cached. A cache that fails (Redis down) is skipped for a while, with a log line:
 pages are then rendered every time, never refused.
@@ -37,11 +41,14 @@ from markupsafe import Markup, escape
 from ..catalog import generation
 from ..config import Config
 from ..extensions import cache, db, select_locale
+from .numerals import number
+from .pagestore import MemoryPages, PageStore, RedisPages
 from .templating import cart_count
 
 log = logging.getLogger(__name__)
 
 RENDERING = "pagecache_rendering"  # set on g while a cacheable page renders with holes
+NO_STORE = "pagecache_no_store"  # set on g by a render whose page is not worth keeping
 HOLE = re.compile(r"<!--hole:([a-z_]+)-->")
 RETRY_AFTER_FAILURE_S = 10.0
 _SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "URI", "URL")
@@ -59,7 +66,7 @@ def _next_path() -> str:
 # Each returns HTML-safe text for its hole.
 FILLERS: dict[str, Callable[[], str]] = {
     "csrf": lambda: escape(generate_csrf()),
-    "cart_count": lambda: str(cart_count()),
+    "cart_count": lambda: number(cart_count()),  # in the page's digits; JS reads data-cart-count
     "cart_empty": lambda: "" if cart_count() else " is-empty",
     "flashes": _flashes,
     "next": _next_path,
@@ -106,6 +113,9 @@ class _State:
     """Per app: the deploy fingerprint, and until when the cache is skipped after a failure."""
 
     fingerprint: str
+    store: PageStore
+    timeouts: dict[str, int]
+    max_bytes: int
     skip_until: float = 0.0
 
 
@@ -113,23 +123,39 @@ def _state() -> _State:
     return current_app.extensions["pagecache"]
 
 
-def shopper_page(render: Callable[[], str], *vary: object) -> FilledPage:
+def shopper_page(render: Callable[[], str], *vary: object, kind: str | None = "page") -> FilledPage:
     """The page from the cache, or rendered by `render()` (with holes) and cached; holes filled.
 
     `vary` lists what the page depends on besides the catalog, the locale and the host: its
-    parsed arguments (slug, sort, page, query...). An exception from `render` (NotFound) passes.
+    parsed arguments (slug, sort, page, query...). `kind` picks the cap and lifetime ("page",
+    "search"); None renders without the cache. An exception from `render` (NotFound) passes.
     """
-    key = _key(vary)
-    cached = _cache_call(cache.get, key) if key else None
-    if isinstance(cached, tuple) and len(cached) == 2:
+    state = _state()
+    key = _key(vary) if kind else None
+    cached = _cache_call(state.store.get, key, kind) if key else None
+    if cached is not None:
         html, digest = cached
     else:
         html = _render_with_holes(render)
         digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
-        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        if key and not (isinstance(token, str) and token in html):  # never cache a visitor's token
-            _cache_call(cache.set, key, (html, digest))
+        if key and _worth_storing(html):
+            _cache_call(state.store.put, key, kind, (html, digest), state.timeouts[kind])
     return fill(html, digest)
+
+
+def dont_store() -> None:
+    """Called by a render whose page is not worth a place in the cache (a search without results)."""
+    setattr(g, NO_STORE, True)
+
+
+def _worth_storing(html: str) -> bool:
+    """Not a page that holds a visitor's token, that its render refused, or of an outsized size."""
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if isinstance(token, str) and token in html:  # never cache a visitor's token
+        return False
+    if g.pop(NO_STORE, False):
+        return False
+    return len(html.encode()) <= _state().max_bytes
 
 
 def _key(vary: tuple) -> str | None:
@@ -143,6 +169,7 @@ def _key(vary: tuple) -> str | None:
 
 def _render_with_holes(render: Callable[[], str]) -> str:
     setattr(g, RENDERING, True)
+    g.pop(NO_STORE, None)
     try:
         return render()
     finally:
@@ -191,7 +218,8 @@ def _fingerprint(app: Flask) -> str:
 def _cache_settings(app: Flask) -> dict:
     """Flask-Caching settings: Redis when REDIS_URL is set (shared by every worker and server), else memory."""
     cfg = app.config
-    cache_type = cfg.get("CACHE_TYPE") or ("RedisCache" if cfg.get("REDIS_URL") else "SimpleCache")
+    redis_url = cfg.get("CACHE_REDIS_URL") or cfg.get("REDIS_URL")
+    cache_type = cfg.get("CACHE_TYPE") or ("RedisCache" if redis_url else "SimpleCache")
     settings = {
         "CACHE_TYPE": cache_type,
         "CACHE_DEFAULT_TIMEOUT": cfg["CACHE_DEFAULT_TIMEOUT"],
@@ -199,11 +227,24 @@ def _cache_settings(app: Flask) -> dict:
         "CACHE_THRESHOLD": cfg["CACHE_THRESHOLD"],
     }
     if cache_type == "RedisCache":
-        settings["CACHE_REDIS_URL"] = cfg.get("CACHE_REDIS_URL") or cfg["REDIS_URL"]
+        settings["CACHE_REDIS_URL"] = redis_url
         # A Redis that hangs must not hold a page for long: fail fast, then skip it for a while.
         timeout = cfg["CACHE_REDIS_TIMEOUT_S"]
         settings["CACHE_OPTIONS"] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     return settings
+
+
+def _page_store(app: Flask, settings: dict) -> PageStore:
+    """Redis with every kind capped across servers, else this worker's Flask-Caching store."""
+    cfg = app.config
+    if settings["CACHE_TYPE"] != "RedisCache":
+        return MemoryPages(cache, {"search": cfg["SEARCH_CACHE_MAX_KEYS"]})
+    import redis
+
+    options = settings["CACHE_OPTIONS"]
+    client = redis.Redis.from_url(settings["CACHE_REDIS_URL"], **options)
+    caps = {"page": cfg["CACHE_MAX_PAGES"], "search": cfg["SEARCH_CACHE_MAX_KEYS"]}
+    return RedisPages(client, cfg["CACHE_KEY_PREFIX"], caps)
 
 
 def init_app(app: Flask) -> None:
@@ -211,7 +252,13 @@ def init_app(app: Flask) -> None:
     settings = _cache_settings(app)
     app.config["CACHE_TYPE"] = settings["CACHE_TYPE"]
     cache.init_app(app, config=settings)
-    app.extensions["pagecache"] = _State(fingerprint=_fingerprint(app))
+    cfg = app.config
+    app.extensions["pagecache"] = _State(
+        fingerprint=_fingerprint(app),
+        store=_page_store(app, settings),
+        timeouts={"page": cfg["CACHE_DEFAULT_TIMEOUT"], "search": cfg["SEARCH_CACHE_TIMEOUT"]},
+        max_bytes=cfg["CACHE_MAX_PAGE_BYTES"],
+    )
     app.jinja_env.globals["hole"] = hole
     # Flask-WTF offers generate_csrf both as a global and through a context processor; this
     # processor runs after its one, so `csrf_token()` is the hole in every template.

@@ -11,6 +11,7 @@ from ..hashing import file_digest
 from ..money import format_amount_plain, format_money
 from ..orders.labels import EVENT_LABELS, STATUS_LABELS
 from ..payments.labels import PAYMENT_LABELS, REFUND_LABELS
+from . import numerals
 from .locales import native_digits
 
 CART_COUNT_COOKIE = "cart_n"
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["amount"] = lambda minor: format_amount_plain(minor, current_app.config["SHOP_CURRENCY"])
     app.jinja_env.filters["datetime"] = shop_datetime
     app.jinja_env.globals.update(static_url=static_url, media_url=media_url, cart_count=cart_count, locale=get_locale)
+    numerals.init_app(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.after_request(_long_cache_static)

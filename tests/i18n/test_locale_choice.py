@@ -42,7 +42,7 @@ def test_html_lang_and_direction():
 
 
 def _lang_dir(html: str) -> tuple[str, str]:
-    match = re.search(r'<html lang="([^"]+)" dir="(ltr|rtl)">', html)
+    match = re.search(r'<html lang="([^"]+)" dir="(ltr|rtl)"[^>]*>', html)
     assert match, "the page has no <html lang dir>"
     return match.group(1), match.group(2)
 

@@ -62,7 +62,7 @@ def test_two_instances_share_pages_and_see_each_others_changes(two_instances, re
         product = make_product("Clay pot", price=2500)
         product_id, url = product.id, f"/p/{product.slug}"
     assert "$25.00" in a.test_client().get(url).get_data(as_text=True)
-    assert len(list(redis_client.scan_iter(f"{prefix}*"))) == 1, "A stored the page in Redis"
+    assert len(list(redis_client.scan_iter(f"{prefix}page:*"))) == 1, "A stored the page in Redis"
 
     reads_b = _catalog_reads(b)
     page_b = b.test_client().get(url).get_data(as_text=True)

@@ -1,0 +1,74 @@
+"""Counts in the shopper's language: the same digits as its prices and dates (bn: ১২, not 12).
+
+Prices go through Babel with the locale's own numbering system (core.templating.money), so a
+count printed by Python's `%` next to them would be in ASCII digits: "মাত্র 2টি বাকি" beside
+"৮০.৯৯US$". Here every whole number a message or a template shows is formatted by Babel for the
+locale, in its default digits: `number(n)`, the `number` filter, and the gettext/ngettext of
+templates and DomainError messages, whose integer placeholders (`%(num)s`, `%(count)s`...)
+are formatted this way. Form values, URLs and attributes keep ASCII digits (they are read by
+the browser, not by the shopper); order references are written as they are.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+from babel.numbers import format_decimal
+from flask import Flask
+from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from .locales import native_digits, numbering_system
+
+
+@lru_cache(maxsize=4096)
+def format_count(value: int, locale: str) -> str:
+    """A whole number for `locale`, grouped and in its default digits (memoised: a pure function)."""
+    return native_digits(format_decimal(value, locale=locale, numbering_system="default"), locale)
+
+
+def number(value: float | Decimal | None) -> str:
+    """A count (or a distance...) in the current locale's digits ("" for None)."""
+    if value is None:
+        return ""
+    locale = str(get_locale() or "en")
+    if isinstance(value, int):
+        return format_count(value, locale)
+    return native_digits(format_decimal(value, locale=locale, numbering_system="default"), locale)
+
+
+def localized(params: dict) -> dict:
+    """Message placeholders with every integer (not a bool) written as a count of this locale."""
+    return {k: number(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in params.items()}
+
+
+@pass_context
+def _gettext(context, string: str, **variables) -> str:
+    """Jinja's newstyle gettext, with integer placeholders in the locale's digits."""
+    text = get_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the shop's own catalogue, as Jinja's gettext does
+    return text % localized(variables)  # always a format string ("%%"), as in Jinja's own
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    """Jinja's newstyle ngettext: the form is chosen by `num`, which is shown in the locale's digits."""
+    variables.setdefault("num", num)
+    text = get_translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the shop's own catalogue, as Jinja's ngettext does
+    return text % localized(variables)
+
+
+def init_app(app: Flask) -> None:
+    """The `number` filter, and template gettext/ngettext (installed by Flask-Babel) with local digits.
+
+    `numbering_system` tells the page's scripts which digits the server wrote (<html
+    data-numbering>), for Intl.NumberFormat: a browser's default for a language may differ.
+    """
+    # Flask-Babel's own filters print ASCII digits whatever the locale: these write its digits.
+    app.jinja_env.filters.update(number=number, numberformat=number, decimalformat=number)
+    app.jinja_env.globals.update(gettext=_gettext, ngettext=_ngettext, numbering_system=numbering_system)
