@@ -27,7 +27,7 @@ from ..stores.views import chosen_store_id
 from . import service
 from .forms import CheckoutForm
 from .models import Order
-from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, compute_totals
+from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, check_shown_total, totals_by_delivery
 
 bp = Blueprint("orders", __name__)
 
@@ -56,15 +56,24 @@ def _no_store(response):
 def _render_checkout(
     form: CheckoutForm, items, error: str | None = None, sold_out: set[int] | None = None, status: int = 200
 ):
-    """The checkout page: the form (with the shopper's values and messages) and the summary."""
+    """The checkout page: the form (with the shopper's values and messages) and the summary.
+
+    The summary carries the server's totals for every delivery method; the page shows the one
+    matching the chosen method (CSS without JavaScript, checkout.js with it), and the form sends
+    the figures back so the order is never placed at a total the shopper did not see.
+    """
     cfg = current_app.config
-    delivery = form.delivery_method.data or Delivery.DELIVERY
-    totals = compute_totals(carts.priced_lines(items), delivery, cfg["SHIPPING_FLAT_FEE"])
+    method = form.delivery_method.data if form.delivery_method.data in set(Delivery) else Delivery.DELIVERY
+    quotes = totals_by_delivery(carts.priced_lines(items), cfg["SHIPPING_FLAT_FEE"])
+    form.shown_total_delivery.data = str(quotes[Delivery.DELIVERY].total)
+    form.shown_total_pickup.data = str(quotes[Delivery.PICKUP].total)
     html = render_template(
         "orders/checkout.html",
         form=form,
         items=items,
-        totals=totals,
+        method=method,
+        quotes=quotes,
+        totals=quotes[method],
         error=error,
         sold_out=sold_out or set(),
         shipping_fee=cfg["SHIPPING_FLAT_FEE"],
@@ -79,10 +88,20 @@ def checkout():
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
+    options = _form_options()
     form = CheckoutForm(
-        checkout_key=secrets.token_urlsafe(24), country=current_app.config["SHOP_COUNTRY"], **_form_options()
+        checkout_key=secrets.token_urlsafe(24),
+        country=current_app.config["SHOP_COUNTRY"],
+        pickup_store=_preselected_store(options["pickup_stores"]),
+        **options,
     )
     return _render_checkout(form, items)
+
+
+def _preselected_store(pickup_stores: list[tuple[int, str]]) -> str | None:
+    """The store the shopper chose on /stores, when it is one of the pickup stores offered."""
+    chosen = chosen_store_id()
+    return str(chosen) if chosen in {store_id for store_id, _label in pickup_stores} else None
 
 
 @bp.post("/checkout")
@@ -133,6 +152,7 @@ def _place(form: CheckoutForm, cart) -> Order:
         hold_until=hold_until,
         channel=service.Channel(attribution_from_request(), chosen_store_id()),
     )
+    check_shown_total(form.shown_total, order.total)  # raises (and the view rolls back) on a mismatch
     if by_card:
         payments.open_payment(db.session, order, PaymentMethod.CARD, cart.token, closes_at, now)
     return order
@@ -149,6 +169,8 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
     token = order.token
     provider = provider_for(order.payment_method)
     if order.status != OrderStatus.AWAITING_PAYMENT or provider is None:
+        if cart_id is not None:  # just placed (not the same form sent again): say thank you once
+            flash(_("Thank you! Your order is placed."), "thanks")
         return _no_store(set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0))
     try:
         page = flows.start_checkout(
