@@ -204,7 +204,9 @@ def check_shown_total(shown: str | None, charged: int) -> None:
     if not text:
         return
     if not (text.isascii() and text.isdigit() and len(text) < 16) or int(text) != charged:
-        raise TotalChanged(N_("The total has changed since the page was shown. Please check it and place the order again."))
+        raise TotalChanged(
+            N_("The total has changed since the page was shown. Please check it and place the order again.")
+        )
 
 
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,24}$")
