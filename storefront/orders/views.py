@@ -6,6 +6,7 @@ import secrets
 from typing import NamedTuple
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -22,9 +23,10 @@ from ..payments.rules import deadlines
 from ..payments.views import payment_urls
 from ..sellers.tracking import attribution_from_request
 from ..stores import service as stores
-from ..stores.models import OrderStore
+from ..stores.models import OrderStore, Store
 from ..stores.views import chosen_store_id
 from . import service
+from .addresses import address_lines
 from .forms import CheckoutForm
 from .models import Order
 from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, check_shown_total, totals_by_delivery
@@ -170,7 +172,7 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
     provider = provider_for(order.payment_method)
     if order.status != OrderStatus.AWAITING_PAYMENT or provider is None:
         if cart_id is not None:  # just placed (not the same form sent again): say thank you once
-            flash(_("Thank you! Your order is placed."), "thanks")
+            flash(_("Thank you for your order! We have received it."), "success")
         return _no_store(set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0))
     try:
         page = flows.start_checkout(
@@ -222,15 +224,35 @@ def _details(form: CheckoutForm) -> service.CheckoutDetails:
 
 @bp.get("/o/<token>")
 def view(token: str):
-    """The order page: lines, totals, delivery details and the status timeline. No login."""
+    """The order page: lines, totals, delivery or pickup details and the status timeline. No login."""
     order = service.find_order(db.session, token)
     reached = {change.to_status: change.created_at for change in order.history}
+    store = db.session.get(OrderStore, order.id)
     html = render_template(
         "orders/order.html",
         order=order,
         timeline=TIMELINE[Delivery(order.delivery_method)],
         reached=reached,
         payment=payments.payment_of(db.session, order.id),
-        store=db.session.get(OrderStore, order.id),
+        store=store,
+        address=_delivery_address(order),
+        store_address=_store_address(store.store) if store is not None else [],
     )
     return _no_store(current_app.make_response(html))
+
+
+def _delivery_address(order: Order) -> list[str]:
+    """The delivery address as its country writes it, ending with the country's name in the shopper's language."""
+    if order.delivery_method != Delivery.DELIVERY:
+        return []
+    lines = address_lines(
+        order.country, street=order.street, city=order.city, region=order.region, postcode=order.postcode
+    )
+    country = (order.country or "").upper()
+    return [*lines, get_locale().territories.get(country, country)] if country else lines
+
+
+def _store_address(store: Store) -> list[str]:
+    """A store's address as the shop's country writes it (stores are in the shop's country)."""
+    country = current_app.config["SHOP_COUNTRY"]
+    return address_lines(country, street=store.address, city=store.city, region="", postcode=store.postcode)
