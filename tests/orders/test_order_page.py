@@ -78,7 +78,13 @@ def test_a_german_address_in_spanish_names_the_country_in_spanish(app, shop):
 def test_a_pickup_shows_its_store_with_hours_and_map_and_no_delivery_line(app, shop):
     with app.app_context():
         store = make_store(
-            "Market Street", 37.7793, -122.4193, "San Francisco", "94103", address="870 Market St", opening_hours="Mon-Sat 9-18"
+            "Market Street",
+            37.7793,
+            -122.4193,
+            "San Francisco",
+            "94103",
+            address="870 Market St",
+            opening_hours="Mon-Sat 9-18",
         )
         store_id = store.id
     html = _one_order(app, shop, {**CHECKOUT_PICKUP, "pickup_store": str(store_id)})
