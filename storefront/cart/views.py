@@ -135,7 +135,8 @@ def _variant_state(variant: Variant) -> dict:
         label = ngettext("Only %(num)s left", "Only %(num)s left", count)
     else:
         label = _("In stock")
-    return {"id": variant.id, "state": state, "available": max(variant.available, 0), "label": label}
+    # The count only when the page would say "only N left": larger stock levels stay the shop's business.
+    return {"id": variant.id, "state": state, "available": count, "label": label}
 
 
 @bp.post("/cart/add")

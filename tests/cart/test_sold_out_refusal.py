@@ -80,3 +80,12 @@ def test_without_javascript_a_product_sold_out_entirely_shows_a_disabled_button(
     html = shop.add(only, 1).text
     assert f'data-stock-for="{only}">Sold out' in html
     assert re.search(r'<button class="btn btn-primary" type="submit" disabled>Sold out</button>', html)
+
+
+def test_a_refusal_with_plenty_in_stock_does_not_tell_how_many(app, shop):
+    with app.app_context():
+        scarf = make_product("Linen scarf", price=1500, variants=(("", 40),))
+        (scarf_id,) = variant_ids(scarf)
+    refused = shop.add(scarf_id, "abc", headers=JSON)  # a bad quantity, refused with the variant's state
+    assert refused.status_code in (400, 422)
+    assert refused.get_json()["variant"] == {"id": scarf_id, "state": "in_stock", "available": 0, "label": "In stock"}
