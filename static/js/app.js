@@ -84,7 +84,31 @@
     }
     const data = await res.json().catch(() => null); // a proxy error page is not JSON
     if (res.ok && data && data.ok) return data;
-    throw new Error((data && data.message) || msg(form, 'failed'));
+    const refused = new Error((data && data.message) || msg(form, 'failed'));
+    refused.variant = data && data.variant; // the variant's stock now, when the shop says why
+    throw refused;
+  }
+
+  // A refused add tells us the variant's current stock: the page may be older than it. Show the
+  // server's words for it and, when it is sold out, stop offering it (as a fresh page would).
+  function showVariantState(form, variant) {
+    for (const el of $$(`[data-stock-for="${variant.id}"]`, form)) {
+      el.textContent = variant.label;
+      el.className = `v-stock stock-${variant.state}`;
+    }
+    if (variant.state !== 'sold_out') return;
+    const radio = form.querySelector(`input[type=radio][name=variant_id][value="${variant.id}"]`);
+    if (radio) {
+      radio.checked = false;
+      radio.disabled = true;
+      radio.closest('.variant')?.classList.add('is-out');
+    }
+    if (form.querySelector('input[type=radio][name=variant_id]:not(:disabled)')) return; // others are left
+    const button = form.querySelector('button[type=submit]');
+    if (!button) return;
+    button.disabled = true;
+    button.removeAttribute('aria-disabled');
+    button.textContent = variant.label;
   }
 
   // While a request is in flight: aria-disabled (not `disabled`, which would drop keyboard
@@ -130,6 +154,7 @@
       toastTimers.set(form, setTimeout(() => { toast.hidden = true; }, TOAST_MS));
     } catch (err) {
       showError(form, err.message);
+      if (err.variant) showVariantState(form, err.variant);
     } finally {
       setBusy(form, false);
     }

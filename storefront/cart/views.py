@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
 from ..catalog import service as catalog
@@ -17,6 +18,7 @@ from ..core.templating import CART_COUNT_COOKIE
 from ..domain import DomainError
 from ..errors import wants_json
 from ..extensions import db
+from ..inventory.rules import shown_stock
 from ..payments import service as holds
 from . import service
 from .models import Cart
@@ -114,11 +116,27 @@ def _refused(err: DomainError, variant: Variant | None = None):
     """A refused change: nothing saved; JSON error, or the page re-shown with the message."""
     db.session.rollback()
     if wants_json():
-        return jsonify(error=err.code, message=err.message), err.status_code
+        if variant is None:
+            return jsonify(error=err.code, message=err.message), err.status_code
+        # The page that sent this may be older than the stock: give it the variant's state now.
+        return jsonify(error=err.code, message=err.message, variant=_variant_state(variant)), err.status_code
     if variant is not None and not variant.product.archived:
         product = catalog.product_by_slug(db.session, variant.product.slug)
         return render_product(product, selected=variant, error=err.message, status=err.status_code)
     return _render_cart(err.message, err.status_code)
+
+
+def _variant_state(variant: Variant) -> dict:
+    """A variant's stock as the product page shows it (read after the rollback, so current)."""
+    state, count = shown_stock(variant.available, variant.low_stock_threshold)
+    if state == "sold_out":
+        label = _("Sold out")
+    elif state == "low":
+        label = ngettext("Only %(num)s left", "Only %(num)s left", count)
+    else:
+        label = _("In stock")
+    # The count only when the page would say "only N left": larger stock levels stay the shop's business.
+    return {"id": variant.id, "state": state, "available": count, "label": label}
 
 
 @bp.post("/cart/add")

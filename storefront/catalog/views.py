@@ -95,7 +95,8 @@ def _product_html(item: Product, *, selected: Variant | None = None, error: str 
     variants = item.active_variants
     states = {v.id: stock_state(v.available, v.low_stock_threshold) for v in variants}
     prices = sorted({v.unit_price for v in variants}) or [item.price]
-    if selected is None:
+    # A refused add re-shows the page with the shopper's choice, unless that variant is now sold out.
+    if selected is None or states.get(selected.id) == "sold_out":
         selected = next((v for v in variants if states[v.id] != "sold_out"), None)
     return render_template(
         "catalog/product.html",

@@ -118,6 +118,10 @@ class CheckoutForm(FlaskForm):
     """Guest checkout: contact, delivery or pickup, payment, note."""
 
     checkout_key = HiddenField()
+    # The total shown for each delivery method (minor units): the order is refused if what it
+    # would charge differs (prices or the cart changed since the page was rendered).
+    shown_total_delivery = HiddenField()
+    shown_total_pickup = HiddenField()
     customer_name = StringField(
         _l("Full name"), validators=[DataRequired(_l("Please tell us your name.")), Length(max=120)]
     )
@@ -165,6 +169,12 @@ class CheckoutForm(FlaskForm):
             return
         if field.data not in {value for value, _label in field.choices}:
             raise ValidationError(_l("Please choose the store where you will pick up."))
+
+    @property
+    def shown_total(self) -> str | None:
+        """The total the shopper saw next to the delivery method they chose."""
+        field = self.shown_total_pickup if self.delivery_method.data == Delivery.PICKUP else self.shown_total_delivery
+        return field.data
 
     @property
     def pickup_store_id(self) -> int | None:

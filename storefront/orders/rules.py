@@ -191,6 +191,28 @@ def compute_totals(lines: list[PricedLine], delivery: str, flat_fee: int) -> Tot
     return Totals(subtotal=subtotal, shipping=shipping)
 
 
+def totals_by_delivery(lines: list[PricedLine], flat_fee: int) -> dict[Delivery, Totals]:
+    """The totals for each way of getting the goods, so a page can show the one the shopper picks."""
+    return {method: compute_totals(lines, method, flat_fee) for method in Delivery}
+
+
+class TotalChanged(Conflict):
+    """The total about to be charged is not the one the shopper was shown."""
+
+    code = "total_changed"
+
+
+def check_shown_total(shown: str | None, charged: int) -> None:
+    """Refuse to charge a total other than the one shown (no figure sent: nothing to compare)."""
+    text = (shown or "").strip()
+    if not text:
+        return
+    if not (text.isascii() and text.isdigit() and len(text) < 16) or int(text) != charged:
+        raise TotalChanged(
+            N_("The total has changed since the page was shown. Please check it and place the order again.")
+        )
+
+
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,24}$")
 
 

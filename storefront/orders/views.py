@@ -6,6 +6,7 @@ import secrets
 from typing import NamedTuple
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -22,14 +23,15 @@ from ..payments.rules import deadlines
 from ..payments.views import payment_urls
 from ..sellers.tracking import attribution_from_request
 from ..stores import service as stores
-from ..stores.models import OrderStore
+from ..stores.models import OrderStore, Store
 from ..stores.views import chosen_store_id
 from . import service
+from .addresses import address_lines
 from .forms import CheckoutForm
 from .limit_rules import client_hash
 from .limits import current_limits
 from .models import Order
-from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, compute_totals
+from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, check_shown_total, totals_by_delivery
 
 bp = Blueprint("orders", __name__)
 
@@ -58,15 +60,24 @@ def _no_store(response):
 def _render_checkout(
     form: CheckoutForm, items, error: str | None = None, sold_out: set[int] | None = None, status: int = 200
 ):
-    """The checkout page: the form (with the shopper's values and messages) and the summary."""
+    """The checkout page: the form (with the shopper's values and messages) and the summary.
+
+    The summary carries the server's totals for every delivery method; the page shows the one
+    matching the chosen method (CSS without JavaScript, checkout.js with it), and the form sends
+    the figures back so the order is never placed at a total the shopper did not see.
+    """
     cfg = current_app.config
-    delivery = form.delivery_method.data or Delivery.DELIVERY
-    totals = compute_totals(carts.priced_lines(items), delivery, cfg["SHIPPING_FLAT_FEE"])
+    method = form.delivery_method.data if form.delivery_method.data in set(Delivery) else Delivery.DELIVERY
+    quotes = totals_by_delivery(carts.priced_lines(items), cfg["SHIPPING_FLAT_FEE"])
+    form.shown_total_delivery.data = str(quotes[Delivery.DELIVERY].total)
+    form.shown_total_pickup.data = str(quotes[Delivery.PICKUP].total)
     html = render_template(
         "orders/checkout.html",
         form=form,
         items=items,
-        totals=totals,
+        method=method,
+        quotes=quotes,
+        totals=quotes[method],
         error=error,
         sold_out=sold_out or set(),
         shipping_fee=cfg["SHIPPING_FLAT_FEE"],
@@ -81,10 +92,20 @@ def checkout():
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
+    options = _form_options()
     form = CheckoutForm(
-        checkout_key=secrets.token_urlsafe(24), country=current_app.config["SHOP_COUNTRY"], **_form_options()
+        checkout_key=secrets.token_urlsafe(24),
+        country=current_app.config["SHOP_COUNTRY"],
+        pickup_store=_preselected_store(options["pickup_stores"]),
+        **options,
     )
     return _render_checkout(form, items)
+
+
+def _preselected_store(pickup_stores: list[tuple[int, str]]) -> str | None:
+    """The store the shopper chose on /stores, when it is one of the pickup stores offered."""
+    chosen = chosen_store_id()
+    return str(chosen) if chosen in {store_id for store_id, _label in pickup_stores} else None
 
 
 @bp.post("/checkout")
@@ -140,6 +161,7 @@ def _place(form: CheckoutForm, cart) -> Order:
         ),
         limits=current_limits(db.session, current_app.config),
     )
+    check_shown_total(form.shown_total, order.total)  # raises (and the view rolls back) on a mismatch
     if by_card:
         payments.open_payment(db.session, order, PaymentMethod.CARD, cart.token, closes_at, now)
     return order
@@ -156,6 +178,8 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
     token = order.token
     provider = provider_for(order.payment_method)
     if order.status != OrderStatus.AWAITING_PAYMENT or provider is None:
+        if cart_id is not None:  # just placed (not the same form sent again): say thank you once
+            flash(_("Thank you for your order! We have received it."), "success")
         return _no_store(set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0))
     try:
         page = flows.start_checkout(
@@ -207,15 +231,35 @@ def _details(form: CheckoutForm) -> service.CheckoutDetails:
 
 @bp.get("/o/<token>")
 def view(token: str):
-    """The order page: lines, totals, delivery details and the status timeline. No login."""
+    """The order page: lines, totals, delivery or pickup details and the status timeline. No login."""
     order = service.find_order(db.session, token)
     reached = {change.to_status: change.created_at for change in order.history}
+    store = db.session.get(OrderStore, order.id)
     html = render_template(
         "orders/order.html",
         order=order,
         timeline=TIMELINE[Delivery(order.delivery_method)],
         reached=reached,
         payment=payments.payment_of(db.session, order.id),
-        store=db.session.get(OrderStore, order.id),
+        store=store,
+        address=_delivery_address(order),
+        store_address=_store_address(store.store) if store is not None else [],
     )
     return _no_store(current_app.make_response(html))
+
+
+def _delivery_address(order: Order) -> list[str]:
+    """The delivery address as its country writes it, ending with the country's name in the shopper's language."""
+    if order.delivery_method != Delivery.DELIVERY:
+        return []
+    lines = address_lines(
+        order.country, street=order.street, city=order.city, region=order.region, postcode=order.postcode
+    )
+    country = (order.country or "").upper()
+    return [*lines, get_locale().territories.get(country, country)] if country else lines
+
+
+def _store_address(store: Store) -> list[str]:
+    """A store's address as the shop's country writes it (stores are in the shop's country)."""
+    country = current_app.config["SHOP_COUNTRY"]
+    return address_lines(country, street=store.address, city=store.city, region="", postcode=store.postcode)

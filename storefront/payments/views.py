@@ -19,6 +19,7 @@ from ..orders import service as orders
 from ..orders.rules import OrderStatus, PaymentMethod
 from . import flows, service
 from .provider import ProviderError, WebhookRejected, provider_for
+from .rules import PaymentStatus
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
@@ -73,6 +74,8 @@ def returned(token: str):
             outcome = flows.fulfil_checkout(db.session, provider, ref)
             if outcome.refund_due:
                 flash(_("Sorry: the items sold out before your payment arrived. It has been refunded in full."), "info")
+            elif payment.status == PaymentStatus.PAID:  # by this call or by the webhook just before
+                flash(_("Thank you for your order! We have received it."), "success")
         except ProviderError:
             flash(_("We could not confirm your payment yet. This page will show it as soon as it arrives."), "info")
     return redirect(url_for("orders.view", token=token), code=303)

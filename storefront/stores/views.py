@@ -29,10 +29,12 @@ def chosen_store_id() -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
 
 
-def _page(status: int = 200, **context):
-    response = current_app.make_response(
-        (render_template("stores/stores.html", chosen=chosen_store_id(), **context), status)
+def _page(status: int = 200, back: str | None = None, **context):
+    """The stores page; `back` is this listing's own address, where choosing a store returns."""
+    html = render_template(
+        "stores/stores.html", chosen=chosen_store_id(), back=back or url_for("stores.stores"), **context
     )
+    response = current_app.make_response((html, status))
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")
     return response
@@ -49,11 +51,17 @@ def stores():
             listing = [(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]]
             return _page(400, listing=listing, error=err.message, place=query, mode="all")
         listing = service.nearest_stores(db.session, centre, LIST_SIZE)
-        return _page(listing=listing, place=query, mode="location")
+        return _page(listing=listing, place=query, mode="location", back=_this_listing())
     if query:
         search = service.stores_near_place(db.session, query, LIST_SIZE)
-        return _page(listing=search.stores, place=query, mode="place" if search.centre else "unknown_place")
+        mode = "place" if search.centre else "unknown_place"
+        return _page(listing=search.stores, place=query, mode=mode, back=_this_listing())
     return _page(listing=[(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]], place="", mode="all")
+
+
+def _this_listing() -> str:
+    """This listing's path and query, so that after choosing a store the same ranking and distances come back."""
+    return url_for("stores.stores", **{k: v for k, v in request.args.items() if k in ("lat", "lng", "q")})
 
 
 @bp.post("/stores/choose")

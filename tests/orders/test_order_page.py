@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from babel.dates import format_datetime
 
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.orders import service
 from storefront.orders.models import Order
-from tests.builders import CHECKOUT_PICKUP, make_product, variant_ids
+from tests.builders import CHECKOUT_DELIVERY, CHECKOUT_PICKUP, make_product, variant_ids
+from tests.stores.builders import make_store
 
 
 def test_an_order_with_several_lines_and_steps_shows_each_once_in_order(app, shop):
@@ -35,3 +39,70 @@ def test_an_order_with_several_lines_and_steps_shows_each_once_in_order(app, sho
     done = re.findall(r'<li class="done[^"]*"', html)
     assert len(done) == 4 and 'class="done current" aria-current="step"' in html  # placed, confirmed, packed, ready
     assert "$140.00" in html  # 1 x 10 + 2 x 20 + 3 x 30
+
+
+US_DELIVERY = {
+    **CHECKOUT_DELIVERY,
+    "street": "1 Market Street",
+    "city": "San Francisco",
+    "region": "CA",
+    "postcode": "94104",
+    "country": "US",
+}
+
+
+def _one_order(app, shop, fields, **headers) -> str:
+    """Place an order for one $20 item; the order page's HTML."""
+    with app.app_context():
+        variant_id = variant_ids(make_product("Felt hat", price=2000, variants=(("", 5),)))[0]
+    assert shop.add(variant_id).status_code == 303
+    placed = shop.checkout(fields)
+    assert placed.status_code == 303, placed.text
+    return shop.client.get(placed.headers["Location"], headers=headers).get_data(as_text=True)
+
+
+def test_a_us_address_reads_as_americans_write_it(app, shop):
+    html = _one_order(app, shop, US_DELIVERY)
+    address = re.search(r"<address data-delivery-address>(.*?)</address>", html, re.S).group(1)
+    assert address == "1 Market Street<br>San Francisco, CA 94104<br>United States"
+    assert "$5.00" in html and "$25.00" in html  # deliveries keep their delivery line
+
+
+def test_a_german_address_in_spanish_names_the_country_in_spanish(app, shop):
+    fields = {**CHECKOUT_DELIVERY, "street": "Hauptstraße 5", "city": "Berlin", "postcode": "10115", "country": "DE"}
+    html = _one_order(app, shop, fields, **{"Accept-Language": "es"})
+    address = re.search(r"<address data-delivery-address>(.*?)</address>", html, re.S).group(1)
+    assert address == "Hauptstraße 5<br>10115 Berlin<br>Alemania"
+
+
+def test_a_pickup_shows_its_store_with_hours_and_map_and_no_delivery_line(app, shop):
+    with app.app_context():
+        store = make_store(
+            "Market Street",
+            37.7793,
+            -122.4193,
+            "San Francisco",
+            "94103",
+            address="870 Market St",
+            opening_hours="Mon-Sat 9-18",
+        )
+        store_id = store.id
+    html = _one_order(app, shop, {**CHECKOUT_PICKUP, "pickup_store": str(store_id)})
+    block = re.search(r"<div class=\"pickup-store\" data-pickup-store>(.*?)</div>", html, re.S).group(1)
+    assert "<strong>Market Street</strong>" in block
+    assert "<address>870 Market St<br>San Francisco 94103</address>" in block
+    assert "Opening hours: Mon-Sat 9-18" in block
+    assert 'href="https://www.openstreetmap.org/?mlat=37.7793&amp;mlon=-122.4193' in block
+    assert "<span>Delivery</span>" not in html and "$0.00" not in html
+    assert "$20.00" in html
+
+
+def test_every_date_on_the_order_page_has_one_format(app, shop):
+    with time_machine.travel(datetime(2026, 3, 9, 14, 5, 7, tzinfo=UTC), tick=False):
+        html = _one_order(app, shop, CHECKOUT_PICKUP)
+    medium = format_datetime(datetime(2026, 3, 9, 14, 5, 7), "medium", tzinfo=UTC, locale="en")
+    short = format_datetime(datetime(2026, 3, 9, 14, 5, 7), "short", tzinfo=UTC, locale="en")
+    assert medium == "Mar 9, 2026, 2:05:07\u202fPM"
+    text = html.replace("&#8239;", "\u202f")
+    assert text.count(medium) >= 3  # placed, the timeline's first step, and the page's data attribute
+    assert short not in text

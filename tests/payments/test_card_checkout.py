@@ -65,6 +65,7 @@ def test_webhook_then_return_page_pays_once(app, shop, coat, fake_stripe):
         token = order.token
     page = shop.client.get(f"/o/{token}/paid?session_id={session_id}", follow_redirects=True)
     assert page.status_code == 200 and 'data-payment-status="paid"' in page.get_data(as_text=True)
+    assert "Thank you for your order!" in page.get_data(as_text=True)  # paid by the webhook just before
     with app.app_context():
         assert _movements(only_order().id) == 1
         assert db.session.scalar(select(func.count(Event.id)).where(Event.name == "purchase")) == 1
@@ -78,6 +79,7 @@ def test_return_page_before_the_webhook_pays_once(app, shop, coat, fake_stripe):
     page = shop.client.get(f"/o/{token}/paid?session_id={session_id}", follow_redirects=True)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'data-payment-status="paid"' in html
+    assert "Thank you for your order!" in html
     assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
     with app.app_context():
         order = only_order()
@@ -221,6 +223,7 @@ def test_coming_back_without_paying_offers_to_pay_and_counts_no_sale(app, shop, 
     page = shop.client.get(f"/o/{token}/paid?session_id={session_id}", follow_redirects=True)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'data-payment-status="pending"' in html
+    assert "Thank you for your order!" not in html, "not paid: no thanks yet"
     assert f'action="/o/{token}/pay"' in html and "We are holding your items until" in html
     with app.app_context():
         assert only_order().status == "awaiting_payment"
