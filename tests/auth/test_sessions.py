@@ -335,3 +335,18 @@ def test_purge_sign_ins_keeps_what_still_works(app, owner, runner):
         keys = sorted(key.split(":")[0] for key in db.session.scalars(select(LoginAttempt.key)))
     assert kinds == ["remember", "session"]
     assert keys == ["acct", "addr"]
+
+
+def test_a_disabled_account_costs_a_password_check_like_any_other(app, owner, monkeypatch):
+    """A refusal without hashing would answer faster and tell a stranger the account exists."""
+    from storefront.auth import service
+
+    with app.app_context():
+        db.session.get(User, owner).active = False
+        db.session.commit()
+        checked: list[str] = []
+        real = User.check_password
+        monkeypatch.setattr(User, "check_password", lambda self, pw: checked.append(pw) or real(self, pw))
+        assert service.authenticate(db.session, "owner@example.com", PASSWORD) is None
+        assert service.authenticate(db.session, "nobody@example.com", PASSWORD) is None
+    assert checked == [PASSWORD, PASSWORD], "a disabled account and an unknown email both cost one hash"
