@@ -18,6 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, g, request, session
+from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import update
@@ -25,7 +26,7 @@ from sqlalchemy import update
 from ..clock import utcnow
 from ..db import SAFE_METHODS, write_transaction
 from ..extensions import db, login_manager
-from . import sessions
+from . import sessions, throttle
 from .models import User, UserSession
 from .rules import REMEMBER, REMEMBER_LIFETIME, SESSION, account_digest
 
@@ -117,6 +118,18 @@ def _end_this_browser(now: datetime) -> None:
     """Revoke whatever sign-in this browser holds (its session id and remember-me token)."""
     sessions.revoke_token(db.session, session.pop(SID_KEY, None), now)
     sessions.revoke_token(db.session, request.cookies.get(REMEMBER_COOKIE), now)
+
+
+def claim_attempt(email: str, now: datetime) -> throttle.Claim:
+    """Count one password attempt of this browser on `email`: its address, or its known-device allowance."""
+    return throttle.claim(
+        db.session,
+        email=email,
+        address=get_remote_address(),
+        device=known_device(email),
+        limits=throttle.address_limits(current_app.config["LOGIN_RATE_LIMIT"]),
+        now=now,
+    )
 
 
 def known_device(email: str) -> str | None:

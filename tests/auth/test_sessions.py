@@ -350,3 +350,20 @@ def test_a_disabled_account_costs_a_password_check_like_any_other(app, owner, mo
         assert service.authenticate(db.session, "owner@example.com", PASSWORD) is None
         assert service.authenticate(db.session, "nobody@example.com", PASSWORD) is None
     assert checked == [PASSWORD, PASSWORD], "a disabled account and an unknown email both cost one hash"
+
+
+def test_the_current_password_check_is_throttled_like_a_sign_in(app, owner):
+    """A borrowed, signed-in browser must not be an unlimited password-guessing oracle."""
+    laptop = signed_in(app)
+    statuses = [
+        laptop.post(
+            "/account/password", {"current": f"guess number {n}", "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        ).status_code
+        for n in range(8)
+    ]
+    assert statuses[:5] == [422] * 5, statuses
+    assert 429 in statuses[5:], statuses
+    refused = laptop.post("/account/password", {"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert refused.status_code == 429 and refused.headers["Retry-After"].isdigit()
+    assert "Too many attempts." in refused.text
+    assert browser(app, "192.0.2.5").login(password=NEW_PASSWORD).status_code == 401, "the password did not change"
