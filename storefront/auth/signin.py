@@ -82,7 +82,10 @@ def load_from_remember_cookie(_request) -> User | None:
             user, successor = rotated
             sid, row = sessions.issue(db.session, user, SESSION, now)
     if rotated is None:
-        g.remember_cookie = ""  # spent, revoked, expired or forged: drop it
+        # Spent, revoked, expired or forged: drop it, unless a parallel request has just rotated
+        # it and is sending this browser the successor (our deletion could overwrite that).
+        if not sessions.spent_just_now(db.session, token, now):
+            g.remember_cookie = ""
         return None
     session[SID_KEY] = sid
     login_user(user, fresh=False)
