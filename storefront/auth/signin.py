@@ -75,12 +75,14 @@ def load_from_remember_cookie(_request) -> User | None:
     token = request.cookies.get(REMEMBER_COOKIE)
     if not token:
         return None
-    now = utcnow()
-    with write_transaction(db.session):
-        rotated = sessions.rotate_remember(db.session, token, now)
-        if rotated is not None:
-            user, successor = rotated
-            sid, row = sessions.issue(db.session, user, SESSION, now)
+    now, rotated = utcnow(), None
+    # A read first: a forged or dead cookie (anyone can send one) must not take SQLite's write lock.
+    if sessions.live(db.session, token, REMEMBER, now) is not None:
+        with write_transaction(db.session):
+            rotated = sessions.rotate_remember(db.session, token, now)
+            if rotated is not None:
+                user, successor = rotated
+                sid, row = sessions.issue(db.session, user, SESSION, now)
     if rotated is None:
         # Spent, revoked, expired or forged: drop it, unless a parallel request has just rotated
         # it and is sending this browser the successor (our deletion could overwrite that).

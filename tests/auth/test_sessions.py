@@ -419,3 +419,24 @@ def test_a_long_spent_remember_token_is_dropped(app, owner):
         stale.client.set_cookie(REMEMBER_COOKIE, first)
         assert not opens(stale)
         assert stale.client.get_cookie(REMEMBER_COOKIE) is None, "a token spent minutes ago is dropped"
+
+
+def test_a_forged_remember_cookie_takes_no_write_lock(app, owner):
+    """Any stranger can send one: it must cost a read, not SQLite's database-wide write lock."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement.upper())
+
+    stranger = browser(app, "203.0.113.66")
+    stranger.client.set_cookie(REMEMBER_COOKIE, "forged-token-" + "x" * 30)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert stranger.client.get("/login").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    writes = [s for s in statements if s.startswith(("BEGIN IMMEDIATE", "UPDATE", "INSERT", "DELETE"))]
+    assert writes == [], writes
+    assert stranger.client.get_cookie(REMEMBER_COOKIE) is None, "and the browser is told to drop it"
