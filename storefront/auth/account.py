@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from ..clock import utcnow
 from ..domain import DomainError
 from ..extensions import db, login_manager
-from . import sessions, signin
+from . import sessions, signin, throttle
 from .rules import is_seller
 from .service import WRONG_CURRENT_PASSWORD, change_own_password
 
@@ -72,14 +72,24 @@ def change_password():
     form = PasswordForm()
     if not form.validate_on_submit():
         return _page(form, 422)
+    # The current password is checked like a sign-in: a borrowed, signed-in browser is no free oracle.
+    now, keep = utcnow(), (signin.current_session_id(),)
+    held = signin.claim_attempt(current_user.email, now)
+    db.session.commit()  # counted before the password is checked, whatever happens next
+    if not held.allowed:
+        form.current.errors.append(_("Too many attempts. Please wait a little and try again."))
+        response = make_response(_page(form, 429))
+        response.headers["Retry-After"] = str(held.retry_after)
+        return response
     try:
-        ended = change_own_password(
-            db.session, current_user, form.current.data, form.new.data, utcnow(), keep=(signin.current_session_id(),)
-        )
+        ended = change_own_password(db.session, current_user, form.current.data, form.new.data, now, keep=keep)
     except DomainError as err:
         db.session.rollback()
+        throttle.settle(db.session, held, err.template != WRONG_CURRENT_PASSWORD, now)
+        db.session.commit()
         (form.current if err.template == WRONG_CURRENT_PASSWORD else form.new).errors.append(err.message)
         return _page(form, err.status_code)
+    throttle.settle(db.session, held, True, now)
     db.session.commit()
     flash(_("Your password is changed. Other devices signed out: %(count)s.", count=ended), "success")
     return redirect(url_for("account.account"), code=303)

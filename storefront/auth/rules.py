@@ -19,6 +19,10 @@ MIN_PASSWORD_LENGTH = 10
 # SESSION_IDLE is signed out; a remember-me token lives REMEMBER_LIFETIME from its last rotation.
 SESSION_IDLE = timedelta(days=14)
 REMEMBER_LIFETIME = timedelta(days=30)
+# A remember-me cookie spent this recently is not deleted (still never honoured): a parallel request
+# of the same browser (tabs restored at once) lost the rotation race, and the winner's response
+# carries the successor; deleting would race with it and could erase the new cookie.
+ROTATION_GRACE = timedelta(seconds=60)
 LAST_SEEN_STEP = timedelta(minutes=10)  # last_seen_at is written at most this often (a write per request is waste)
 TOKEN_BYTES = 32  # 256 bits
 SESSION, REMEMBER = "session", "remember"

@@ -21,6 +21,7 @@ from .rules import (
     LAST_SEEN_STEP,
     REMEMBER,
     REMEMBER_LIFETIME,
+    ROTATION_GRACE,
     SESSION,
     SESSION_IDLE,
     TOKEN_BYTES,
@@ -77,6 +78,18 @@ def rotate_remember(session: Session, token: str, now: datetime) -> tuple[User, 
         return None
     successor, _row = issue(session, user, REMEMBER, now)
     return user, successor
+
+
+def spent_just_now(session: Session, token: str | None, now: datetime) -> bool:
+    """True when a remember-me token was revoked within ROTATION_GRACE (likely a lost rotation race)."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return False
+    revoked_at = session.scalar(
+        select(UserSession.revoked_at).where(
+            UserSession.token_hash == token_digest(token), UserSession.kind == REMEMBER
+        )
+    )
+    return revoked_at is not None and now - revoked_at < ROTATION_GRACE
 
 
 def revoke_token(session: Session, token: str | None, now: datetime) -> None:

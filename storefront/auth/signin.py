@@ -18,6 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, g, request, session
+from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import update
@@ -25,7 +26,7 @@ from sqlalchemy import update
 from ..clock import utcnow
 from ..db import SAFE_METHODS, write_transaction
 from ..extensions import db, login_manager
-from . import sessions
+from . import sessions, throttle
 from .models import User, UserSession
 from .rules import REMEMBER, REMEMBER_LIFETIME, SESSION, account_digest
 
@@ -74,14 +75,19 @@ def load_from_remember_cookie(_request) -> User | None:
     token = request.cookies.get(REMEMBER_COOKIE)
     if not token:
         return None
-    now = utcnow()
-    with write_transaction(db.session):
-        rotated = sessions.rotate_remember(db.session, token, now)
-        if rotated is not None:
-            user, successor = rotated
-            sid, row = sessions.issue(db.session, user, SESSION, now)
+    now, rotated = utcnow(), None
+    # A read first: a forged or dead cookie (anyone can send one) must not take SQLite's write lock.
+    if sessions.live(db.session, token, REMEMBER, now) is not None:
+        with write_transaction(db.session):
+            rotated = sessions.rotate_remember(db.session, token, now)
+            if rotated is not None:
+                user, successor = rotated
+                sid, row = sessions.issue(db.session, user, SESSION, now)
     if rotated is None:
-        g.remember_cookie = ""  # spent, revoked, expired or forged: drop it
+        # Spent, revoked, expired or forged: drop it, unless a parallel request has just rotated
+        # it and is sending this browser the successor (our deletion could overwrite that).
+        if not sessions.spent_just_now(db.session, token, now):
+            g.remember_cookie = ""
         return None
     session[SID_KEY] = sid
     login_user(user, fresh=False)
@@ -117,6 +123,18 @@ def _end_this_browser(now: datetime) -> None:
     """Revoke whatever sign-in this browser holds (its session id and remember-me token)."""
     sessions.revoke_token(db.session, session.pop(SID_KEY, None), now)
     sessions.revoke_token(db.session, request.cookies.get(REMEMBER_COOKIE), now)
+
+
+def claim_attempt(email: str, now: datetime) -> throttle.Claim:
+    """Count one password attempt of this browser on `email`: its address, or its known-device allowance."""
+    return throttle.claim(
+        db.session,
+        email=email,
+        address=get_remote_address(),
+        device=known_device(email),
+        limits=throttle.address_limits(current_app.config["LOGIN_RATE_LIMIT"]),
+        now=now,
+    )
 
 
 def known_device(email: str) -> str | None:

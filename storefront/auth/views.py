@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
@@ -56,14 +55,7 @@ def login():
     if not form.validate_on_submit():
         return _login_page(form, 422)
     now, email = utcnow(), form.email.data
-    held = throttle.claim(
-        db.session,
-        email=email,
-        address=get_remote_address(),
-        device=signin.known_device(email),
-        limits=throttle.address_limits(current_app.config["LOGIN_RATE_LIMIT"]),
-        now=now,
-    )
+    held = signin.claim_attempt(email, now)
     db.session.commit()  # the attempt counts before the password is checked, whatever happens next
     if not held.allowed:
         form.password.errors.append(_("Too many attempts. Please wait a little and try again."))
