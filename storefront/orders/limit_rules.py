@@ -138,6 +138,44 @@ def client_network(address: str | None) -> str | None:
     return str(ip)
 
 
+# Where a reverse proxy on the shop's own machine or network talks from: loopback, RFC 1918,
+# carrier-grade NAT (container networks), IPv6 unique-local and link-local. Not ipaddress's
+# is_private, which also covers the documentation ranges that stand for public clients.
+PROXY_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+
+
+def counted_address(remote_addr: str | None, forwarded_for: str | None, trust_proxy: int) -> str | None:
+    """The client address to count open cash orders by, or None when it stands for every shopper.
+
+    Behind a reverse proxy the shop was not told about (TRUST_PROXY=0), every request comes
+    from the proxy's own loopback or private address with X-Forwarded-For set: counting that
+    one address would give the whole shop a single quota. Such requests are not counted by
+    address (the per-phone limit still holds). A client on a public address gains nothing by
+    forging the header, and with TRUST_PROXY set remote_addr is already the real client's.
+    """
+    if trust_proxy or not (forwarded_for or "").strip():
+        return remote_addr
+    try:
+        peer = ipaddress.ip_address((remote_addr or "").strip())
+    except ValueError:
+        return remote_addr
+    if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
+        peer = peer.ipv4_mapped
+    return None if any(peer in net for net in PROXY_NETWORKS) else remote_addr
+
+
 def client_hash(address: str | None, secret: str | bytes) -> str | None:
     """A keyed hash of the client's network (HMAC-SHA256 with the app secret): never the raw IP."""
     network = client_network(address)
