@@ -121,6 +121,22 @@ def phone_digits(phone: str) -> str:
     return re.sub(r"\D", "", phone or "")
 
 
+def phone_key(phone: str) -> str:
+    """One spelling per phone for counting and locking: its digits without the 00 international prefix.
+
+    "+44 20 7946 0958", "44 20 7946 0958" and "0044 20 7946 0958" are the same phone (no
+    national number starts with 00, the international prefix almost everywhere).
+    """
+    digits = phone_digits(phone)
+    return digits[2:] if digits.startswith("00") else digits
+
+
+def phone_spellings(phone: str) -> list[str]:
+    """How the checkout may have stored this phone (digits with an optional + or 00 prefix)."""
+    key = phone_key(phone)
+    return [key, f"+{key}", f"00{key}", f"+00{key}"]
+
+
 def client_network(address: str | None) -> str | None:
     """The network a client address stands for: the IPv4 address, or the IPv6 /64 prefix.
 
@@ -200,8 +216,8 @@ def whatsapp_number(phone: str, calling_code: str = "") -> str | None:
     digits = phone_digits(phone)
     if not digits:
         return None
-    if (phone or "").strip().startswith("+"):
-        return digits
+    if (phone or "").strip().startswith("+") or digits.startswith("00"):
+        return phone_key(phone)
     code = phone_digits(calling_code)
     if not code:
         return None

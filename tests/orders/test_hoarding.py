@@ -273,3 +273,11 @@ def test_with_trust_proxy_the_forwarded_address_is_counted(proxied_app):
     ]
     assert statuses == [303, 303, 303, 429]
     assert buy(behind_proxy(proxied_app, "203.0.113.8"), variant, phone="+1 555 0499").status_code == 303
+
+
+def test_the_international_00_prefix_is_the_same_phone(app, stock):
+    """ "0044 20 7946 0958" dialled from abroad is "+44 20 7946 0958": it must not reopen the quota."""
+    for n, phone in enumerate(("+44 20 7946 0958", "0044 20 7946 0958", "44 20 7946 0958")):
+        assert buy(shopper(app, f"198.51.100.{n + 1}"), stock[0], phone=phone).status_code == 303
+    refused = buy(shopper(app, "198.51.100.9"), stock[1], phone="00 44 20 7946 0958")
+    assert refused.status_code == 429 and PHONE_MESSAGE in refused.text

@@ -111,3 +111,9 @@ def test_whatsapp_number(phone, code, number):
 )
 def test_counted_address(peer, forwarded, trust, expected):
     assert limit_rules.counted_address(peer, forwarded, trust) == expected
+
+
+def test_phone_key_and_whatsapp_read_the_00_prefix_as_international():
+    assert limit_rules.phone_key("0044 20 7946 0958") == limit_rules.phone_key("+44 20 7946 0958") == "442079460958"
+    assert limit_rules.whatsapp_number("0044 20 7946 0958", "1") == "442079460958"
+    assert limit_rules.whatsapp_number("020 7946 0958", "44") == "442079460958"
