@@ -121,6 +121,22 @@ def phone_digits(phone: str) -> str:
     return re.sub(r"\D", "", phone or "")
 
 
+def phone_key(phone: str) -> str:
+    """One spelling per phone for counting and locking: its digits without the 00 international prefix.
+
+    "+44 20 7946 0958", "44 20 7946 0958" and "0044 20 7946 0958" are the same phone (no
+    national number starts with 00, the international prefix almost everywhere).
+    """
+    digits = phone_digits(phone)
+    return digits[2:] if digits.startswith("00") else digits
+
+
+def phone_spellings(phone: str) -> list[str]:
+    """How the checkout may have stored this phone (digits with an optional + or 00 prefix)."""
+    key = phone_key(phone)
+    return [key, f"+{key}", f"00{key}", f"+00{key}"]
+
+
 def client_network(address: str | None) -> str | None:
     """The network a client address stands for: the IPv4 address, or the IPv6 /64 prefix.
 
@@ -136,6 +152,44 @@ def client_network(address: str | None) -> str | None:
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
+
+
+# Where a reverse proxy on the shop's own machine or network talks from: loopback, RFC 1918,
+# carrier-grade NAT (container networks), IPv6 unique-local and link-local. Not ipaddress's
+# is_private, which also covers the documentation ranges that stand for public clients.
+PROXY_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+
+
+def counted_address(remote_addr: str | None, forwarded_for: str | None, trust_proxy: int) -> str | None:
+    """The client address to count open cash orders by, or None when it stands for every shopper.
+
+    Behind a reverse proxy the shop was not told about (TRUST_PROXY=0), every request comes
+    from the proxy's own loopback or private address with X-Forwarded-For set: counting that
+    one address would give the whole shop a single quota. Such requests are not counted by
+    address (the per-phone limit still holds). A client on a public address gains nothing by
+    forging the header, and with TRUST_PROXY set remote_addr is already the real client's.
+    """
+    if trust_proxy or not (forwarded_for or "").strip():
+        return remote_addr
+    try:
+        peer = ipaddress.ip_address((remote_addr or "").strip())
+    except ValueError:
+        return remote_addr
+    if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
+        peer = peer.ipv4_mapped
+    return None if any(peer in net for net in PROXY_NETWORKS) else remote_addr
 
 
 def client_hash(address: str | None, secret: str | bytes) -> str | None:
@@ -162,8 +216,8 @@ def whatsapp_number(phone: str, calling_code: str = "") -> str | None:
     digits = phone_digits(phone)
     if not digits:
         return None
-    if (phone or "").strip().startswith("+"):
-        return digits
+    if (phone or "").strip().startswith("+") or digits.startswith("00"):
+        return phone_key(phone)
     code = phone_digits(calling_code)
     if not code:
         return None

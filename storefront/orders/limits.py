@@ -24,7 +24,8 @@ from .limit_rules import (
     check_limits,
     check_open_orders,
     lock_key,
-    phone_digits,
+    phone_key,
+    phone_spellings,
 )
 from .models import Order, OrderLimitSettings
 from .rules import OrderStatus, PaymentMethod
@@ -87,9 +88,8 @@ def save_limits(session: Session, values: dict[str, int], user_id: int | None, n
 
 
 def _same_phone(phone: str):
-    """SQL condition: the order's phone is this one (with or without its leading +)."""
-    digits = phone_digits(phone)
-    return Order.phone.in_([digits, f"+{digits}"])
+    """SQL condition: the order's phone is this one (with or without its leading + or 00)."""
+    return Order.phone.in_(phone_spellings(phone))
 
 
 def _unconfirmed_cash():
@@ -106,7 +106,7 @@ def lock_customer(session: Session, phone: str, client_hash: str | None) -> None
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    keys = {lock_key("phone", phone_digits(phone))}
+    keys = {lock_key("phone", phone_key(phone))}
     if client_hash:
         keys.add(lock_key("address", client_hash))
     for key in sorted(keys):

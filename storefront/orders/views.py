@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import NamedTuple
 
@@ -28,11 +29,12 @@ from ..stores.views import chosen_store_id
 from . import service
 from .addresses import address_lines
 from .forms import CheckoutForm
-from .limit_rules import client_hash
+from .limit_rules import client_hash, counted_address
 from .limits import current_limits
 from .models import Order
 from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, check_shown_total, totals_by_delivery
 
+log = logging.getLogger(__name__)
 bp = Blueprint("orders", __name__)
 
 
@@ -157,7 +159,7 @@ def _place(form: CheckoutForm, cart) -> Order:
         channel=service.Channel(
             attribution_from_request(),
             chosen_store_id(),
-            client_hash(request.remote_addr, current_app.config["SECRET_KEY"]),
+            _client_hash(),
         ),
         limits=current_limits(db.session, current_app.config),
     )
@@ -165,6 +167,15 @@ def _place(form: CheckoutForm, cart) -> Order:
     if by_card:
         payments.open_payment(db.session, order, PaymentMethod.CARD, cart.token, closes_at, now)
     return order
+
+
+def _client_hash() -> str | None:
+    """The HMAC of the address this checkout counts against (None: not counted by address)."""
+    cfg = current_app.config
+    address = counted_address(request.remote_addr, request.headers.get("X-Forwarded-For"), cfg.get("TRUST_PROXY", 0))
+    if address is None:
+        log.warning("X-Forwarded-For from %s but TRUST_PROXY is 0: orders not counted by address", request.remote_addr)
+    return client_hash(address, cfg["SECRET_KEY"])
 
 
 def _form_options() -> dict:

@@ -225,3 +225,59 @@ def test_concurrent_orders_from_one_address_cannot_all_pass(app, stock):
     statuses = _race(app, stock, ["192.0.2.66"] * SHOPPERS, [f"+1 555 01{n:02d}" for n in range(SHOPPERS)])
     assert statuses == [303] * 3 + [429] * (SHOPPERS - 3), statuses
     assert order_count(app) == 3 and units_left(app, stock[0]) == 97
+
+
+def behind_proxy(app, forwarded_for: str) -> ShopClient:
+    """A shopper reaching the shop through a reverse proxy on the same machine."""
+    shop = shopper(app, "127.0.0.1")
+    shop.client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return shop
+
+
+def test_an_undeclared_proxy_does_not_give_the_whole_shop_one_address_quota(app, stock):
+    """TRUST_PROXY forgotten: every shopper arrives from the proxy's 127.0.0.1. Counting that
+    address would let only three cash orders be open in the whole shop."""
+    assert not app.config["TRUST_PROXY"]
+    for n in range(5):
+        response = buy(behind_proxy(app, f"203.0.113.{n + 1}"), stock[0], phone=f"+1 555 02{n:02d}")
+        assert response.status_code == 303, n
+    assert order_count(app) == 5
+    # The per-phone limit still holds for them.
+    for _n in range(2):
+        assert buy(behind_proxy(app, "203.0.113.40"), stock[1], phone="+1 555 0200").status_code == 303
+    assert buy(behind_proxy(app, "203.0.113.41"), stock[1], phone="+1 555 0200").status_code == 429
+
+
+def test_a_direct_client_cannot_dodge_the_address_limit_with_a_forged_header(app, stock):
+    attacker = shopper(app, "192.0.2.66")
+    statuses = []
+    for n in range(4):
+        attacker.client.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{n + 1}"
+        statuses.append(buy(attacker, stock[0], phone=f"+1 555 03{n:02d}").status_code)
+    assert statuses == [303, 303, 303, 429]
+
+
+@pytest.fixture
+def proxied_app(db_url, tmp_path):
+    """The shop run as README's production notes say: behind nginx, with TRUST_PROXY=1."""
+    from tests.conftest import _make_app
+
+    yield from _make_app(db_url, tmp_path, {"TRUST_PROXY": 1})
+
+
+def test_with_trust_proxy_the_forwarded_address_is_counted(proxied_app):
+    with proxied_app.app_context():
+        variant = make_product("Mug", price=1000, variants=(("One size", 100),)).variants[0].id
+    statuses = [
+        buy(behind_proxy(proxied_app, "203.0.113.7"), variant, phone=f"+1 555 04{n:02d}").status_code for n in range(4)
+    ]
+    assert statuses == [303, 303, 303, 429]
+    assert buy(behind_proxy(proxied_app, "203.0.113.8"), variant, phone="+1 555 0499").status_code == 303
+
+
+def test_the_international_00_prefix_is_the_same_phone(app, stock):
+    """ "0044 20 7946 0958" dialled from abroad is "+44 20 7946 0958": it must not reopen the quota."""
+    for n, phone in enumerate(("+44 20 7946 0958", "0044 20 7946 0958", "44 20 7946 0958")):
+        assert buy(shopper(app, f"198.51.100.{n + 1}"), stock[0], phone=phone).status_code == 303
+    refused = buy(shopper(app, "198.51.100.9"), stock[1], phone="00 44 20 7946 0958")
+    assert refused.status_code == 429 and PHONE_MESSAGE in refused.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storefront.domain import Invalid
+from storefront.orders import limit_rules
 from storefront.orders.limit_rules import (
     DEFAULT_LIMITS,
     HoardingLimits,
@@ -94,3 +95,25 @@ def test_lock_keys_are_signed_64_bit_and_stable():
 )
 def test_whatsapp_number(phone, code, number):
     assert whatsapp_number(phone, code) == number
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trust", "expected"),
+    [
+        ("127.0.0.1", "203.0.113.7", 0, None),  # nginx on the same machine, TRUST_PROXY forgotten
+        ("10.1.2.3", "203.0.113.7", 0, None),
+        ("::ffff:192.168.1.2", "203.0.113.7", 0, None),
+        ("192.0.2.66", "198.51.100.1", 0, "192.0.2.66"),  # a public client forging the header
+        ("127.0.0.1", "", 0, "127.0.0.1"),  # no proxy at all
+        ("203.0.113.7", "203.0.113.7", 1, "203.0.113.7"),  # ProxyFix already set the real client
+        ("not an ip", "203.0.113.7", 0, "not an ip"),
+    ],
+)
+def test_counted_address(peer, forwarded, trust, expected):
+    assert limit_rules.counted_address(peer, forwarded, trust) == expected
+
+
+def test_phone_key_and_whatsapp_read_the_00_prefix_as_international():
+    assert limit_rules.phone_key("0044 20 7946 0958") == limit_rules.phone_key("+44 20 7946 0958") == "442079460958"
+    assert limit_rules.whatsapp_number("0044 20 7946 0958", "1") == "442079460958"
+    assert limit_rules.whatsapp_number("020 7946 0958", "44") == "442079460958"
