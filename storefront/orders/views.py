@@ -30,7 +30,7 @@ from . import service
 from .addresses import address_lines
 from .forms import CheckoutForm
 from .limit_rules import client_hash, counted_address
-from .limits import current_limits
+from .limits import current_limits, lock_customer
 from .models import Order
 from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, check_shown_total, totals_by_delivery
 
@@ -146,6 +146,11 @@ def _place(form: CheckoutForm, cart) -> Order:
     details = _details(form)
     by_card = details.payment_method == PaymentMethod.CARD
     closes_at, hold_until = deadlines(now) if by_card else (None, None)
+    client = _client_hash()
+    if not by_card:
+        # The customer's lock first, row locks after: taken the other way round, two checkouts
+        # from one phone could each hold what the other waits for (PostgreSQL deadlock).
+        lock_customer(db.session, details.phone, client)
     payments.release_stale_holds(db.session, now)  # stock held by abandoned payments is for sale again
     order = service.place_order(
         db.session,
@@ -156,11 +161,7 @@ def _place(form: CheckoutForm, cart) -> Order:
         currency=current_app.config["SHOP_CURRENCY"],
         shipping_fee=current_app.config["SHIPPING_FLAT_FEE"],
         hold_until=hold_until,
-        channel=service.Channel(
-            attribution_from_request(),
-            chosen_store_id(),
-            _client_hash(),
-        ),
+        channel=service.Channel(attribution_from_request(), chosen_store_id(), client),
         limits=current_limits(db.session, current_app.config),
     )
     check_shown_total(form.shown_total, order.total)  # raises (and the view rolls back) on a mismatch

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from storefront.clock import utcnow
 from storefront.config import Config
@@ -281,3 +281,27 @@ def test_the_international_00_prefix_is_the_same_phone(app, stock):
         assert buy(shopper(app, f"198.51.100.{n + 1}"), stock[0], phone=phone).status_code == 303
     refused = buy(shopper(app, "198.51.100.9"), stock[1], phone="00 44 20 7946 0958")
     assert refused.status_code == 429 and PHONE_MESSAGE in refused.text
+
+
+def test_the_customer_lock_comes_before_releasing_stale_holds(app, stock, monkeypatch):
+    """Row locks taken before the customer's lock could deadlock two checkouts from one phone."""
+    from flask import request
+
+    from storefront.orders import views
+    from storefront.payments import service as payments
+
+    seen, release = [], payments.release_stale_holds
+
+    def spy(session, now, *args, **kwargs):
+        if request.path != "/checkout":  # add-to-cart sweeps too, outside any customer's lock
+            return release(session, now, *args, **kwargs)
+        if session.get_bind().dialect.name == "postgresql":
+            held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            seen.append(session.scalar(text(held)))
+        else:  # SQLite: the checkout's write transaction already holds the one write lock
+            seen.append(session.connection().connection.driver_connection.in_transaction)
+        return release(session, now, *args, **kwargs)
+
+    monkeypatch.setattr(views.payments, "release_stale_holds", spy)
+    assert buy(shopper(app), stock[0]).status_code == 303
+    assert seen == [2] or seen == [True], seen  # PostgreSQL: the phone's and the address's lock
