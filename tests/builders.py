@@ -137,6 +137,22 @@ class ShopClient:
         return self.post("/login", {"email": email, "password": password, "next": next_url})
 
 
+def nth_shopper(app, n: int) -> ShopClient:
+    """The n-th of several different people: a browser from an address of its own.
+
+    The hoarding limits count open cash orders per client address and per phone: tests of
+    something else that place many orders use different people (`pickup_by(n)` for the phone).
+    """
+    shop = ShopClient(app.test_client())
+    shop.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n % 250 + 1}"
+    return shop
+
+
+def pickup_by(n: int) -> dict:
+    """The pickup checkout form of the n-th person (a phone of their own)."""
+    return {**CHECKOUT_PICKUP, "phone": f"0171 555 {n:04d}"}
+
+
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose IHDR claims width x height, with a tiny IDAT: no real pixels."""
 

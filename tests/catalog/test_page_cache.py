@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 from storefront.catalog import generation
 from storefront.catalog.models import Product
 from storefront.extensions import cache, db
-from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_product, make_user
+from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_product, make_user, nth_shopper, pickup_by
 from tests.sellers.builders import make_seller
 
 PAGES = ("home", "category", "search", "product")
@@ -139,10 +139,10 @@ def test_orders_that_change_nothing_shown_keep_the_cache(app):
         db.session.commit()  # end the read above: SQLite allows one writer, and the first read creates the row
         before = generation.current(db.engine)
     assert before is not None
-    for _ in range(3):  # 50 -> 47 units: "In stock" all along (threshold 3)
-        buyer = ShopClient(app.test_client())
+    for n in range(3):  # 50 -> 47 units: "In stock" all along (threshold 3)
+        buyer = nth_shopper(app, n)
         assert buyer.add(variant_id, 1).status_code == 303
-        assert buyer.checkout(CHECKOUT_PICKUP).status_code == 303
+        assert buyer.checkout(pickup_by(n)).status_code == 303
     with app.app_context():
         assert generation.current(db.engine) == before, "in stock -> in stock: nothing shown changed"
         from storefront.inventory.service import adjust_stock
@@ -151,9 +151,9 @@ def test_orders_that_change_nothing_shown_keep_the_cache(app):
         db.session.commit()
         low = generation.current(db.engine)
     assert low != before
-    buyer = ShopClient(app.test_client())
+    buyer = nth_shopper(app, 3)
     assert buyer.add(variant_id, 1).status_code == 303
-    assert buyer.checkout(CHECKOUT_PICKUP).status_code == 303
+    assert buyer.checkout(pickup_by(3)).status_code == 303
     with app.app_context():
         assert generation.current(db.engine) != low, "Only 2 left -> Only 1 left is shown"
 
@@ -269,16 +269,16 @@ def test_racing_orders_for_the_last_units_leave_no_stale_page(app):
     reader = app.test_client()
     assert "Only 4 left" not in reader.get(url).get_data(as_text=True)  # threshold 3: "In stock"
     shoppers = []
-    for _ in range(8):
-        shop = ShopClient(app.test_client())
+    for n in range(8):
+        shop = nth_shopper(app, n)
         assert shop.add(variant_id, 1).status_code == 303
-        shoppers.append((shop, shop.checkout_key()))
+        shoppers.append((shop, shop.checkout_key(), n))
     barrier = threading.Barrier(len(shoppers) + 2)
 
     def buy(args):
-        shop, key = args
+        shop, key, n = args
         barrier.wait()
-        return shop.checkout(CHECKOUT_PICKUP, key=key).status_code
+        return shop.checkout(pickup_by(n), key=key).status_code
 
     def read(_):
         barrier.wait()
