@@ -109,9 +109,10 @@ def _secure_cookies(response) -> None:
 
 def _refuse_nul_bytes():
     """No text in the shop may hold a NUL byte (PostgreSQL cannot store one): refuse it early."""
-    values = [request.path, *request.args.values()]
+    # Every value of every name (a repeated name's later values too), and the names themselves.
+    values = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values.extend(request.form.values())
+        values.extend(text for pair in request.form.items(multi=True) for text in pair)
     if any("\x00" in value for value in values):
         abort(400, description="nul")
     return None
