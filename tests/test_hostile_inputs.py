@@ -16,11 +16,12 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storefront.cart.models import CartLine
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.orders.models import Order
 from storefront.reports.sections import EXPORTS
 from tests.builders import ShopClient, make_category, make_product, make_user
 from tests.sellers.builders import make_order, make_seller
@@ -327,8 +328,11 @@ def _walk_forms(walker: Walker) -> None:
         url = _fill(rule, walker.valid)
         for round_, fields in enumerate(_rounds(names)):
             walker.send("POST", url, f"form round {round_}", data=walker.form_data(fields))
+        token = {"X-CSRFToken": walker.shop.csrf()}  # as the shop's own fetch() calls send it
         for body in JSON_BODIES if walker.role in ("anonymous", "shopper") else ():
-            walker.send("POST", url, f"json {_short(body, 30)}", data=body, content_type="application/json")
+            walker.send(
+                "POST", url, f"json {_short(body, 30)}", data=body, content_type="application/json", headers=token
+            )
 
 
 def _walk_each_field(walker: Walker) -> None:
@@ -494,3 +498,20 @@ def test_a_nul_in_any_value_of_a_repeated_name_is_refused(app, shop, coat):
     assert shop.post("/cart/add", {"variant_id": [str(coat["variant"]), "a\x00b"]}).status_code == 400
     assert shop.post("/cart/add", {"a\x00b": "1", "variant_id": str(coat["variant"])}).status_code == 400
     assert _cart_lines(app) == []
+
+
+@pytest.mark.parametrize("body", [b'"\\u202e"', b"[1, 2]", b'{"customer_name": {"a": 1}, "phone": 7}', b"{}"])
+def test_a_json_body_where_a_form_is_expected_is_415(app, shop, coat, body):
+    assert shop.add(coat["variant"]).status_code == 303
+    before = _cart_lines(app)
+    headers = {"X-CSRFToken": shop.csrf(), "Accept": "application/json"}
+
+    for url in ("/checkout", "/cart/add", "/cart/update", "/stores/choose", "/login"):
+        response = shop.client.post(url, data=body, content_type="application/json", headers=headers)
+        assert response.status_code == 415, url
+
+    beacon = shop.client.post("/e", data=body, content_type="application/json")
+    assert beacon.status_code == 400, "the beacon still reads JSON, and refuses a bad batch itself"
+    assert _cart_lines(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == 0
