@@ -20,9 +20,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     )
     _configure(app, config)
     from . import cli, errors
-    from .core import compression, pagecache, requestlog, security, static_assets, templating
+    from .core import compression, inputs, pagecache, requestlog, security, static_assets, templating
 
     security.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
     _register_extensions(app)
     _register_blueprints(app)
     errors.register_error_handlers(app)

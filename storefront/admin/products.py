@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.guards import role_required
 from ..catalog import service as catalog
 from ..catalog.images import ImageRejected, delete_image
-from ..catalog.models import Category, Photo, Product, Variant
+from ..catalog.models import Photo, Product, Variant
 from ..catalog.rules import slugify
 from ..clock import utcnow
 from ..domain import DomainError
@@ -62,18 +62,23 @@ def _save(product: Product, form: ProductForm):
     _category_choices(form)
     if not form.validate_on_submit():
         return _edit_page(product if product.id else None, form, 422)
-    catalog.save_product(
-        db.session,
-        product,
-        title=form.title.data.strip(),
-        slug=(form.slug.data or "").strip(),
-        description_md=form.description_md.data or "",
-        price=form.price.minor,
-        category_id=form.category_id.data or None,
-        featured=form.featured.data,
-        now=utcnow(),
-    )
-    db.session.commit()
+    try:
+        catalog.save_product(
+            db.session,
+            product,
+            title=form.title.data.strip(),
+            slug=(form.slug.data or "").strip(),
+            description_md=form.description_md.data or "",
+            price=form.price.minor,
+            category_id=form.category_id.data or None,
+            featured=form.featured.data,
+            now=utcnow(),
+        )
+        db.session.commit()
+    except DomainError as err:  # the address kept being taken by saves running at the same moment
+        db.session.rollback()
+        form.slug.errors.append(err.message)
+        return _edit_page(product if product.id else None, form, err.status_code)
     flash(_("Saved %(title)s.", title=product.title), "success")
     return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
 
@@ -237,13 +242,16 @@ def categories():
     form = CategoryForm()
     status = 200
     if form.validate_on_submit():
-        slug = slugify(form.slug.data or form.name.data)
-        if db.session.scalars(select(Category).where(Category.slug == slug)).first():
-            form.slug.errors.append(_("Another category already uses this address."))
-            status = 409
-        else:
-            db.session.add(Category(name=form.name.data.strip(), slug=slug, position=form.position.data or 0))
+        try:
+            catalog.add_category(
+                db.session, form.name.data.strip(), slugify(form.slug.data or form.name.data), form.position.data or 0
+            )
             db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            form.slug.errors.append(err.message)
+            status = err.status_code
+        else:
             flash(_("Category added."), "success")
             return redirect(url_for("admin.categories"), code=303)
     elif request.method == "POST":

@@ -6,13 +6,14 @@ import csv
 import io
 from urllib.parse import urlsplit
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.guards import role_required
 from ..catalog.models import Variant
 from ..clock import utcnow
+from ..core.inputs import parse_id
 from ..core.security import safe_next
 from ..domain import DomainError
 from ..extensions import db
@@ -75,14 +76,19 @@ def _back_to_stock() -> str:
 
 @bp.get("/stock/ledger")
 def stock_ledger():
-    """The latest stock movements, optionally for one variant."""
+    """The latest stock movements, optionally for one variant (an unknown or malformed one is a 404)."""
     raw = request.args.get("variant", "")
-    variant_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    variant = None
+    if raw:
+        variant_id = parse_id(raw)
+        variant = db.session.get(Variant, variant_id) if variant_id else None
+        if variant is None:
+            abort(404)
     labels = {**REASONS, **SYSTEM_REASONS}
     return render_template(
         "admin/ledger.html",
-        movements=inventory.ledger(db.session, variant_id),
-        variant=db.session.get(Variant, variant_id) if variant_id else None,
+        movements=inventory.ledger(db.session, variant.id if variant else None),
+        variant=variant,
         labels=labels,
     )
 

@@ -15,6 +15,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
 from ..clock import utcnow
+from ..core.security import accepts_json
 from ..domain import N_, DomainError
 from ..extensions import csrf, db, limiter
 from . import rules, service
@@ -45,6 +46,7 @@ def _rate_limit_off() -> bool:
 
 
 @bp.post("/e")
+@accepts_json
 @csrf.exempt
 @limiter.limit(_events_rate_limit, key_func=get_remote_address, exempt_when=_rate_limit_off)
 def collect():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.inputs import parse_id as parse_database_id
 from ..domain import N_, Conflict, Invalid
 
 
@@ -28,11 +29,11 @@ def parse_quantity(raw: object, *, allow_zero: bool, maximum: int) -> int:
 
 
 def parse_id(raw: object) -> int:
-    """A positive database id from input, or Invalid."""
-    text = str(raw).strip() if raw is not None else ""
-    if not text.isascii() or not text.isdigit() or len(text) > 12 or int(text) == 0:
+    """A database id (1..2**31-1) from input, or Invalid."""
+    variant_id = parse_database_id(raw)
+    if variant_id is None:
         raise Invalid(N_("Please choose an option."))
-    return int(text)
+    return variant_id
 
 
 def check_line_quantity(wanted: int, available: int, maximum: int) -> None:

@@ -13,6 +13,7 @@ from ..catalog import service as catalog
 from ..catalog.models import Variant
 from ..catalog.views import render_product
 from ..clock import utcnow
+from ..core.inputs import token_cookie
 from ..core.security import safe_next
 from ..core.templating import CART_COUNT_COOKIE
 from ..domain import DomainError
@@ -28,8 +29,8 @@ bp = Blueprint("cart", __name__)
 
 
 def cart_token() -> str | None:
-    """The opaque cart token from the shopper's cookie."""
-    return request.cookies.get(current_app.config["CART_COOKIE_NAME"])
+    """The opaque cart token from the shopper's cookie; a malformed cookie is no cart at all."""
+    return token_cookie(request.cookies, current_app.config["CART_COOKIE_NAME"])
 
 
 def current_cart() -> Cart | None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Boolean, ColumnElement, Select, func, literal_column, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from ..domain import N_, Conflict, NotFound
@@ -25,6 +26,7 @@ from .rules import (
 )
 from .search_index import fts_match
 
+SAVE_ATTEMPTS = 5  # concurrent saves of one title: each retry sees one more winner
 LISTING_OPTIONS = (selectinload(Product.variants), selectinload(Product.photos))
 # A product card never shows the description: listings leave its two copies (often kilobytes)
 # in the database, and a template that starts using them fails loudly instead of lazy-loading.
@@ -175,40 +177,97 @@ def save_product(
     featured: bool,
     now: datetime,
 ) -> Product:
-    """Create or update a product; the description is sanitised once here, not per view."""
-    product.title = title
-    product.slug = unique_slug(session, slug or title, product.id)
-    product.description_md = description_md
-    product.description_html = render_description(description_md)
-    product.search_text = search_document(title, description_md)
-    product.price = price
-    product.category_id = category_id
-    product.featured = featured
-    product.updated_at = now
-    if product.id is None:
-        product.created_at = now
-        session.add(product)
-    session.flush()
-    return product
+    """Create or update a product; the description is sanitised once here, not per view.
+
+    unique_slug() cannot see a product another request is saving at this very moment: both
+    pick the same address and the unique index refuses the second write (PostgreSQL; SQLite's
+    write lock runs them one after the other). So the write happens in a savepoint, and a
+    refusal over the slug is answered by choosing again, now that the winner is visible.
+    """
+    description_html = render_description(description_md)
+    for _attempt in range(SAVE_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                # All fields again on a retry: undoing the savepoint expired the edited ones.
+                product.title = title
+                product.slug = unique_slug(session, slug or title, product.id)
+                product.description_md = description_md
+                product.description_html = description_html
+                product.search_text = search_document(title, description_md)
+                product.price = price
+                product.category_id = category_id
+                product.featured = featured
+                product.updated_at = now
+                if product.id is None:
+                    product.created_at = now
+                    session.add(product)
+                session.flush()
+            return product
+        except IntegrityError as err:
+            if not _violates(err, "slug"):
+                raise
+    raise Conflict(N_("Another product took this web address at the same moment. Please save again."))
+
+
+def _violates(err: IntegrityError, column: str) -> bool:
+    """True when the database refused a duplicate in `column` (both databases name it in the message)."""
+    return column in str(err.orig).lower()
 
 
 def add_variant(
     session: Session, product: Product, *, sku: str, name: str, price_override: int | None, low_stock_threshold: int
 ) -> Variant:
     """Add a variant (stock starts at zero; stock comes in through the ledger)."""
-    if session.scalars(select(Variant.id).where(Variant.sku == sku)).first() is not None:
-        raise Conflict(N_("Another variant already has the SKU %(sku)s."), sku=sku)
-    variant = Variant(
-        product=product,
-        sku=sku,
-        name=name,
-        price_override=price_override,
-        low_stock_threshold=low_stock_threshold,
-        position=len(product.variants),
-    )
-    session.add(variant)
-    session.flush()
+    taken = Conflict(N_("Another variant already has the SKU %(sku)s."), sku=sku)
+    if _sku_taken(session, sku):
+        raise taken
+    position = len(product.variants)
+    try:
+        # A savepoint: the same SKU saved by another request since the check above is refused
+        # by the unique index, and answered like the check's own refusal.
+        with session.begin_nested():
+            variant = Variant(
+                product=product,
+                sku=sku,
+                name=name,
+                price_override=price_override,
+                low_stock_threshold=low_stock_threshold,
+                position=position,
+            )
+            session.add(variant)
+            session.flush()
+    except IntegrityError as err:
+        if not _violates(err, "sku"):
+            raise
+        raise taken from err
     return variant
+
+
+def add_category(session: Session, name: str, slug: str, position: int) -> Category:
+    """Add a category at a free web address, else Conflict (also when another request just took it)."""
+    taken = Conflict(N_("Another category already uses this address."))
+    if _category_slug_taken(session, slug):
+        raise taken
+    try:
+        with session.begin_nested():  # as in add_variant: a concurrent twin is refused by the index
+            category = Category(name=name, slug=slug, position=position)
+            session.add(category)
+            session.flush()
+    except IntegrityError as err:
+        if not _violates(err, "slug"):
+            raise
+        raise taken from err
+    return category
+
+
+def _category_slug_taken(session: Session, slug: str) -> bool:
+    """True when a category already has this web address."""
+    return session.scalars(select(Category.id).where(Category.slug == slug)).first() is not None
+
+
+def _sku_taken(session: Session, sku: str) -> bool:
+    """True when a variant already has this SKU."""
+    return session.scalars(select(Variant.id).where(Variant.sku == sku)).first() is not None
 
 
 def store_photo(

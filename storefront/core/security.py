@@ -109,11 +109,33 @@ def _secure_cookies(response) -> None:
 
 def _refuse_nul_bytes():
     """No text in the shop may hold a NUL byte (PostgreSQL cannot store one): refuse it early."""
-    values = [request.path, *request.args.values()]
+    # Every value of every name (a repeated name's later values too), and the names themselves.
+    values = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values.extend(request.form.values())
+        values.extend(text for pair in request.form.items(multi=True) for text in pair)
     if any("\x00" in value for value in values):
         abort(400, description="nul")
+    return None
+
+
+def accepts_json(view):
+    """Mark a view that reads a JSON body itself (the beacon, webhooks); every other view refuses one."""
+    view.accepts_json = True
+    return view
+
+
+def _refuse_unexpected_json():
+    """A JSON body only where a view asked for one (415 elsewhere).
+
+    The shop's forms (Flask-WTF) read a JSON body as their fields when no form was sent, and a
+    list, a string or a nested object there is no form at all: it would crash the form, not be
+    refused by it. The shop's own scripts post forms; only the beacon and webhooks send JSON.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and not getattr(view, "accepts_json", False):
+        abort(415)
     return None
 
 
@@ -124,4 +146,5 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.session_interface = SessionInterface()
     app.before_request(_refuse_nul_bytes)
+    app.before_request(_refuse_unexpected_json)
     app.after_request(_add_headers)

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, reque
 from flask_babel import gettext as _
 
 from ..clock import utcnow
+from ..core.security import accepts_json
 from ..db import write_transaction
 from ..extensions import csrf, db, limiter
 from ..orders import service as orders
@@ -39,6 +40,7 @@ SWEEP_SKIPS = frozenset({"", "static", "payments.stripe_webhook", "core.healthz"
 
 
 @bp.post("/stripe/webhook")
+@accepts_json
 @csrf.exempt
 @limiter.exempt
 def stripe_webhook():

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..core.inputs import parse_id
 from ..core.security import safe_next
 from ..domain import DomainError
 from ..extensions import db
@@ -25,8 +26,7 @@ LIST_SIZE = 20
 
 def chosen_store_id() -> int | None:
     """The store this shopper chose on /stores (from the cookie), if any; checked again by the service."""
-    raw = request.cookies.get(STORE_COOKIE, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
+    return parse_id(request.cookies.get(STORE_COOKIE))
 
 
 def _page(status: int = 200, back: str | None = None, **context):
@@ -67,10 +67,8 @@ def _this_listing() -> str:
 @bp.post("/stores/choose")
 def choose():
     """Remember the shopper's store in a cookie (used when their first order binds them)."""
-    raw = request.form.get("store_id", "")
-    store = None
-    if raw.isascii() and raw.isdigit() and len(raw) < 10:
-        store = db.session.get(Store, int(raw))
+    store_id = parse_id(request.form.get("store_id"))
+    store = db.session.get(Store, store_id) if store_id else None
     if store is None or not store.active:
         listing = [(None, s) for s in service.active_stores(db.session)[:LIST_SIZE]]
         return _page(404, listing=listing, error=_("That store is not available. Please choose another."), place="")
