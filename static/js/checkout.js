@@ -12,8 +12,9 @@
     const total = box.getAttribute(`data-total-${method}`);
     if (total === null) return; // not a method the server priced: leave the page as rendered
     box.dataset.method = method;
+    box.dataset.js = 'on'; // app.css now hides the other methods' figures (without :has() too)
     document.body.dataset.value = total; // what analytics reports as the checkout's value
-    const shown = box.querySelector(`[data-total] [data-for-method="${method}"]`);
+    const shown = box.querySelector(`[data-total] [data-for-method="${method}"] [data-amount]`);
     if (say && live && shown) {
       live.textContent = '';
       setTimeout(() => { live.textContent = `${box.dataset.msgTotal || 'Total'}: ${shown.textContent}`; }, 50);

@@ -25,7 +25,10 @@ def cart(app, shop):
 
 def _shown(html: str, method: str) -> list[str]:
     """Every figure the page shows only when `method` is chosen."""
-    return re.findall(rf'data-for-method="{method}">(.*?)</(?:span|p)>', html, re.S)
+    figures = re.findall(
+        rf'data-for-method="{method}">(?:<span class="method-name">[^<]*</span>)?(.*?)</(?:span|p)>', html, re.S
+    )
+    return [re.sub(r"^<span data-amount>", "", figure) for figure in figures]
 
 
 def _hidden(html: str, name: str) -> str:
