@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from storefront.core.pagestore import RedisPages
 from storefront.extensions import cache, db
-from tests.builders import make_product
+from tests.builders import make_category, make_product
 from tests.conftest import _make_app
 
 FLOOD = 1050
@@ -141,6 +141,27 @@ def test_searches_not_worth_it_are_not_stored(redis_shop, redis_client):
     assert list(redis_client.scan_iter(f"{prefix}page:*")) == []
     client.get("/search?q=lantern")
     assert len(list(redis_client.scan_iter(f"{prefix}page:*"))) == 1
+
+
+def test_page_numbers_past_the_end_take_no_place_in_the_cache(redis_shop, redis_client):
+    """Any page number up to MAX_PAGE is accepted (a page past the end shows the last one): a
+    flood of them must not push the popular pages out, as a flood of searches does not."""
+    app, prefix, _address = redis_shop
+    with app.app_context():
+        lamps = make_category("Lamps")
+        make_product("Paper lantern", price=1200, category=lamps)
+    client = app.test_client()
+    for url in ("/c/lamps", "/search?q=lantern"):
+        assert client.get(url).status_code == 200
+    for n in range(2, PAGE_CAP + SEARCH_CAP + 10):
+        for url in (f"/c/lamps?page={n}", f"/search?q=lantern&page={n}"):
+            response = client.get(url)
+            assert response.status_code == 200 and "Paper lantern" in response.get_data(as_text=True)
+    assert len(list(redis_client.scan_iter(f"{prefix}page:*"))) == 2  # page 1 of each
+    reads = _catalog_reads(app)
+    assert "Paper lantern" in client.get("/c/lamps").get_data(as_text=True)
+    assert "Paper lantern" in client.get("/search?q=lantern").get_data(as_text=True)
+    assert reads == [], "both first pages are still served from the cache"
 
 
 def test_the_cap_holds_when_many_workers_store_at_once(redis_client):
