@@ -8,9 +8,11 @@ worker through one Lua script, and the script deletes only keys of its own sets.
 from __future__ import annotations
 
 import random
+import re
 import string
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -208,3 +210,14 @@ def test_without_redis_each_worker_keeps_a_bounded_cache(db_url, tmp_path):
         assert reads == [], "the popular search and the product page are still cached"
     finally:
         next(shop, None)
+
+
+def test_the_nginx_config_answers_only_the_shops_own_host():
+    """Every Host is a different page key (links are absolute): nginx must not pass made-up hosts on."""
+    conf = (Path(__file__).parents[2] / "deploy" / "nginx.conf").read_text()
+    servers = re.findall(r"^server \{(.*?)^\}", conf, re.S | re.M)
+    catch_all = [s for s in servers if re.search(r"listen 443 ssl default_server;", s)]
+    assert catch_all and "ssl_reject_handshake on;" in catch_all[0]
+    assert any("listen 80 default_server;" in s and "return 444;" in s for s in servers)
+    proxied = [s for s in servers if "proxy_pass" in s]
+    assert proxied and all("default_server" not in s and "server_name shop.example.com;" in s for s in proxied)
