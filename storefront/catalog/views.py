@@ -55,6 +55,8 @@ def category(slug: str):
     def render() -> str:
         cat = service.category_by_slug(db.session, slug)
         listing = service.category_page(db.session, cat, sort, page, current_app.config["PAGE_SIZE"])
+        if listing.page != page:
+            dont_store()  # a page past the end shows the last one: a flood of numbers must not fill the cache
         categories = service.categories(db.session)
         return render_template("catalog/category.html", category=cat, listing=listing, sort=sort, categories=categories)
 
@@ -70,8 +72,8 @@ def search():
 
     def render() -> str:
         listing = service.search(db.session, query, sort, page, current_app.config["PAGE_SIZE"])
-        if not listing.total:
-            dont_store()  # a random word finds nothing: keep the cache for searches that do
+        if not listing.total or listing.page != page:
+            dont_store()  # a random word finds nothing, a page past the end shows the last: keep the cache for the rest
         return render_template("catalog/search.html", query=query, listing=listing, sort=sort, truncated=truncated)
 
     kind = "search" if _search_worth_caching(query, truncated, page) else None

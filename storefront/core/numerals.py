@@ -45,8 +45,11 @@ def localized(params: dict) -> dict:
 
 
 @pass_context
-def _gettext(context, string: str, **variables) -> str:
-    """Jinja's newstyle gettext, with integer placeholders in the locale's digits."""
+def _gettext(context, string: str, /, **variables) -> str:
+    """Jinja's newstyle gettext, with integer placeholders in the locale's digits.
+
+    Positional-only, as Jinja's own (`__string`): a placeholder may be called `string` or `context`.
+    """
     text = get_translations().ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)  # noqa: S704 - the shop's own catalogue, as Jinja's gettext does
@@ -54,7 +57,7 @@ def _gettext(context, string: str, **variables) -> str:
 
 
 @pass_context
-def _ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+def _ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
     """Jinja's newstyle ngettext: the form is chosen by `num`, which is shown in the locale's digits."""
     variables.setdefault("num", num)
     text = get_translations().ungettext(singular, plural, num)

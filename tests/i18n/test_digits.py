@@ -145,3 +145,13 @@ def test_counts_are_grouped_as_the_language_groups_them():
     assert format_count(12345, "bn") == "১২,৩৪৫"
     assert format_count(12345, "es") == "12.345"
     assert format_count(12345, "zh_Hans") == "12,345"
+
+
+def test_template_gettext_takes_any_placeholder_name_and_escapes_values(app):
+    """As Jinja's own: a placeholder may be called string or num; values are escaped, counts localised."""
+    with app.test_request_context(headers={"Accept-Language": ACCEPT["bn"]}):
+        template = app.jinja_env.from_string(
+            "{{ _('%(string)s: %(context)s', string=word, context=3) }}|"
+            "{{ ngettext('%(num)s left of %(singular)s', '%(num)s left of %(singular)s', 2, num=n, singular=word) }}"
+        )
+        assert template.render(word="<b>", n=12) == "&lt;b&gt;: ৩|১২ left of &lt;b&gt;"

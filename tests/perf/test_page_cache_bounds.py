@@ -8,16 +8,18 @@ worker through one Lua script, and the script deletes only keys of its own sets.
 from __future__ import annotations
 
 import random
+import re
 import string
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
 from storefront.core.pagestore import RedisPages
 from storefront.extensions import cache, db
-from tests.builders import make_product
+from tests.builders import make_category, make_product
 from tests.conftest import _make_app
 
 FLOOD = 1050
@@ -143,6 +145,27 @@ def test_searches_not_worth_it_are_not_stored(redis_shop, redis_client):
     assert len(list(redis_client.scan_iter(f"{prefix}page:*"))) == 1
 
 
+def test_page_numbers_past_the_end_take_no_place_in_the_cache(redis_shop, redis_client):
+    """Any page number up to MAX_PAGE is accepted (a page past the end shows the last one): a
+    flood of them must not push the popular pages out, as a flood of searches does not."""
+    app, prefix, _address = redis_shop
+    with app.app_context():
+        lamps = make_category("Lamps")
+        make_product("Paper lantern", price=1200, category=lamps)
+    client = app.test_client()
+    for url in ("/c/lamps", "/search?q=lantern"):
+        assert client.get(url).status_code == 200
+    for n in range(2, PAGE_CAP + SEARCH_CAP + 10):
+        for url in (f"/c/lamps?page={n}", f"/search?q=lantern&page={n}"):
+            response = client.get(url)
+            assert response.status_code == 200 and "Paper lantern" in response.get_data(as_text=True)
+    assert len(list(redis_client.scan_iter(f"{prefix}page:*"))) == 2  # page 1 of each
+    reads = _catalog_reads(app)
+    assert "Paper lantern" in client.get("/c/lamps").get_data(as_text=True)
+    assert "Paper lantern" in client.get("/search?q=lantern").get_data(as_text=True)
+    assert reads == [], "both first pages are still served from the cache"
+
+
 def test_the_cap_holds_when_many_workers_store_at_once(redis_client):
     prefix = f"test-bounds-{uuid.uuid4().hex[:10]}:"
     writers, each, cap = 8, 40, 15
@@ -187,3 +210,14 @@ def test_without_redis_each_worker_keeps_a_bounded_cache(db_url, tmp_path):
         assert reads == [], "the popular search and the product page are still cached"
     finally:
         next(shop, None)
+
+
+def test_the_nginx_config_answers_only_the_shops_own_host():
+    """Every Host is a different page key (links are absolute): nginx must not pass made-up hosts on."""
+    conf = (Path(__file__).parents[2] / "deploy" / "nginx.conf").read_text()
+    servers = re.findall(r"^server \{(.*?)^\}", conf, re.S | re.M)
+    catch_all = [s for s in servers if re.search(r"listen 443 ssl default_server;", s)]
+    assert catch_all and "ssl_reject_handshake on;" in catch_all[0]
+    assert any("listen 80 default_server;" in s and "return 444;" in s for s in servers)
+    proxied = [s for s in servers if "proxy_pass" in s]
+    assert proxied and all("default_server" not in s and "server_name shop.example.com;" in s for s in proxied)
