@@ -6,7 +6,6 @@ from typing import NamedTuple
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
 from ..catalog import service as catalog
@@ -14,6 +13,7 @@ from ..catalog.models import Variant
 from ..catalog.views import render_product
 from ..clock import utcnow
 from ..core.inputs import token_cookie
+from ..core.numerals import count_ngettext
 from ..core.security import safe_next
 from ..core.templating import CART_COUNT_COOKIE
 from ..domain import DomainError
@@ -133,7 +133,7 @@ def _variant_state(variant: Variant) -> dict:
     if state == "sold_out":
         label = _("Sold out")
     elif state == "low":
-        label = ngettext("Only %(num)s left", "Only %(num)s left", count)
+        label = count_ngettext("Only %(num)s left", "Only %(num)s left", count)  # in the page's digits
     else:
         label = _("In stock")
     # The count only when the page would say "only N left": larger stock levels stay the shop's business.

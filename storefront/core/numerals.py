@@ -44,6 +44,12 @@ def localized(params: dict) -> dict:
     return {k: number(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in params.items()}
 
 
+def count_ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
+    """Flask-Babel's ngettext for Python code, with every count in the locale's digits."""
+    text = get_translations().ungettext(singular, plural, num)
+    return text % localized({"num": num, **variables})
+
+
 @pass_context
 def _gettext(context, string: str, /, **variables) -> str:
     """Jinja's newstyle gettext, with integer placeholders in the locale's digits.

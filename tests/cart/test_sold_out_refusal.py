@@ -89,3 +89,10 @@ def test_a_refusal_with_plenty_in_stock_does_not_tell_how_many(app, shop):
     refused = shop.add(scarf_id, "abc", headers=JSON)  # a bad quantity, refused with the variant's state
     assert refused.status_code in (400, 422)
     assert refused.get_json()["variant"] == {"id": scarf_id, "state": "in_stock", "available": 0, "label": "In stock"}
+
+
+def test_the_low_stock_label_uses_the_pages_digits(app, shop, coat):
+    _slug, _small, medium = coat
+    refused = shop.add(medium, 5, headers={**JSON, "Accept-Language": "bn"})
+    label = refused.get_json()["variant"]["label"]
+    assert "২" in label and not re.search(r"[0-9]", label), label  # as the page says it: "মাত্র ২টি বাকি"
