@@ -15,12 +15,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from storefront.core.pagestore import RedisPages
-from storefront.extensions import cache, db
+from storefront.extensions import cache
 from tests.builders import make_category, make_product
 from tests.conftest import _make_app
+from tests.perf.test_page_cache_redis import _catalog_reads
 
 FLOOD = 1050
 SEARCH_CAP = 20
@@ -48,19 +48,6 @@ def _stock(app, words: list[str]) -> str:
         lantern = make_product("Paper lantern", price=1200, description=" ".join(words))
         make_product("Desk fan", price=3000)
         return f"/p/{lantern.slug}"
-
-
-def _catalog_reads(app) -> list[str]:
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def record(conn, cursor, statement, *args):
-        if "products" in statement:
-            seen.append(statement)
-
-    return seen
 
 
 def _flood(client, words: list[str]) -> None:
