@@ -67,6 +67,7 @@ def test_pickup_order_shows_store_seller_links_and_the_truth_about_payment(app, 
     assert 'href="https://wa.me/14155550100"' in html and 'rel="noopener noreferrer"' in html
     assert "New customer" in html
     assert "To be paid at pickup, in person." in html
+    assert "delivery $0.00" not in html and "Total (delivery" not in html  # a pickup has no delivery line
     assert "Paid at pickup, in person." not in html.replace("To be paid at pickup, in person.", "")
     for event in ("confirm", "pack", "mark_ready", "collect"):
         assert staff.post(f"/admin/orders/{reference}/event", {"event": event}).status_code == 303
