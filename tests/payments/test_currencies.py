@@ -192,3 +192,19 @@ def test_with_card_on_a_price_stripe_cannot_charge_is_refused_with_the_form_agai
 def test_without_card_payments_any_price_in_the_currency_is_fine(app):
     owner = _owner(app)
     assert owner.post("/admin/products/new", {**PRODUCT, "price": "5.125"}).status_code == 303
+
+
+@pytest.mark.parametrize("app", [("KWD", True)], indirect=True)
+@pytest.mark.parametrize(
+    ("locale", "says"),
+    [
+        ("es", "Los pagos con tarjeta solo pueden cobrar KWD en múltiplos de 0.010."),
+        ("zh_Hans", "银行卡支付只能以 0.010 的倍数收取 KWD。"),
+        ("bn", "কার্ডে পেমেন্ট কেবল"),
+    ],
+)
+def test_the_refusal_is_in_the_owners_language(app, locale, says):
+    owner = _owner(app)
+    owner.client.set_cookie("locale", locale)
+    response = owner.post("/admin/products/new", {**PRODUCT, "price": "5.125"})
+    assert response.status_code == 422 and says in response.get_data(as_text=True)
