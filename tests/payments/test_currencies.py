@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 
 from storefront.catalog.models import Product, Variant
 from storefront.extensions import db
+from storefront.orders.rules import PaymentMethod
 from storefront.payments.currencies import UnchargeableAmount, check_card_amount, from_stripe, to_stripe, units
 from storefront.payments.models import Payment, Refund
+from storefront.payments.provider import ProviderRefused, provider_for
 from tests.builders import ShopClient, make_product, make_user
 from tests.conftest import _make_app
 
@@ -208,3 +210,14 @@ def test_the_refusal_is_in_the_owners_language(app, locale, says):
     owner.client.set_cookie("locale", locale)
     response = owner.post("/admin/products/new", {**PRODUCT, "price": "5.125"})
     assert response.status_code == 422 and says in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app", [("KWD", True)], indirect=True)
+def test_the_provider_itself_never_sends_an_amount_stripe_would_refuse(app, fake_stripe):
+    """Whoever calls it (the sweep's automatic refunds too), the provider checks before the network."""
+    with app.test_request_context():
+        provider = provider_for(PaymentMethod.CARD)
+        with pytest.raises(ProviderRefused) as refused:
+            provider.refund("pi_any", 5125, "key-1")
+    assert "in steps of 0.010" in str(refused.value)
+    assert fake_stripe.calls == []
