@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from .config import ROOT, Config
+from .config import ROOT, Config, check_config
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -73,6 +73,7 @@ def _configure(app: Flask, config: type | dict | None) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config["MEDIA_ROOT"]:
         app.config["MEDIA_ROOT"] = str(instance / "media")
+    check_config(app.config)
 
 
 def _register_extensions(app: Flask) -> None:

@@ -20,6 +20,33 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _float(name: str, default: float) -> float:
+    """Read a number (like 2.5) from the environment, falling back to ``default``."""
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else default
+
+
+class ConfigError(RuntimeError):
+    """A combination of settings the shop refuses to start with (the message says what to set)."""
+
+
+def check_config(config) -> None:
+    """Refuse settings that would make the shop wrong about money; ConfigError says what to fix."""
+    if config.get("STRIPE_SECRET_KEY") and not config.get("STRIPE_WEBHOOK_SECRET"):
+        # Without it every webhook is refused: a shopper who pays and closes the tab would be
+        # told "nothing was charged" when the hold runs out.
+        raise ConfigError(
+            "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: set the webhook signing secret "
+            "(whsec_..., from the Stripe dashboard or `stripe listen`), or unset STRIPE_SECRET_KEY for cash only."
+        )
+    timeout = config.get("STRIPE_TIMEOUT_SECONDS")
+    if not isinstance(timeout, int | float) or not 0 < timeout <= 60:
+        raise ConfigError(f"STRIPE_TIMEOUT_SECONDS must be above 0 and at most 60 seconds, not {timeout!r}.")
+    retries = config.get("STRIPE_MAX_NETWORK_RETRIES")
+    if not isinstance(retries, int) or not 0 <= retries <= 5:
+        raise ConfigError(f"STRIPE_MAX_NETWORK_RETRIES must be a whole number from 0 to 5, not {retries!r}.")
+
+
 class Config:
     """Production-ish defaults; every value can be overridden from the environment."""
 
@@ -98,10 +125,15 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: phones keep tabs for days
     SEND_FILE_MAX_AGE_DEFAULT = 3600
     REQUEST_LOG = os.environ.get("REQUEST_LOG", "1") == "1"  # one JSON line per request (no personal data)
-    # Card payments (Stripe Checkout) are offered only when a secret key is set.
+    # Card payments (Stripe Checkout) are offered only when a secret key is set; the app refuses
+    # to start with a key but no webhook secret (check_config).
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
-    STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 2)
+    # Each Stripe request waits at most STRIPE_TIMEOUT_SECONDS; creating a page and refunding are
+    # retried this many times more (the webhook and the return page never retry). Keep
+    # (retries + 1) x timeout under gunicorn's 30 s worker timeout: 2 x 10 s + backoff.
+    STRIPE_TIMEOUT_SECONDS = _float("STRIPE_TIMEOUT_SECONDS", 10.0)
+    STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 1)
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # default: Stripe's; a mock's URL in tests
     HOLD_SWEEP_SECONDS = _int("HOLD_SWEEP_SECONDS", 30)  # in-request release of expired stock holds
     # Sellers: a seller link counts for this many days (last touch wins); commission is approved

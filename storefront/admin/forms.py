@@ -13,6 +13,8 @@ from ..catalog.rules import is_slug
 from ..inventory.rules import MAX_STOCK, REASONS
 from ..money import parse_amount
 from ..orders.limit_rules import LIMIT_RANGES
+from ..payments.currencies import UnchargeableAmount, check_card_amount
+from ..payments.provider import card_enabled
 
 SKU_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 # Prices are stored in 32-bit integer columns (minor units): anything larger fails on PostgreSQL.
@@ -44,6 +46,16 @@ class MoneyField(StringField):
             raise ValidationError(_l("This amount is too large."))
 
 
+def chargeable_by_card(_form, field: MoneyField) -> None:
+    """With card payments on, a price must be one Stripe can charge (5.125 KWD cannot be)."""
+    if field.minor is None or not card_enabled():
+        return
+    try:
+        check_card_amount(field.minor, current_app.config["SHOP_CURRENCY"])
+    except UnchargeableAmount as exc:
+        raise ValidationError(exc.message) from exc
+
+
 class ProductForm(FlaskForm):
     """A product's own fields (variants, photos and stock have their own forms)."""
 
@@ -52,7 +64,7 @@ class ProductForm(FlaskForm):
         _l("Web address (slug)"),
         validators=[Optional(), Length(max=80), slug_characters],
     )
-    price = MoneyField(_l("Price"), validators=[DataRequired(_l("Please give a price."))])
+    price = MoneyField(_l("Price"), validators=[DataRequired(_l("Please give a price.")), chargeable_by_card])
     category_id = SelectField(_l("Category"), coerce=int, validate_choice=True)
     description_md = TextAreaField(_l("Description (Markdown)"), validators=[Length(max=20000)])
     featured = BooleanField(_l("Feature on the home page"))
@@ -62,7 +74,7 @@ class VariantForm(FlaskForm):
     """The editable fields of a variant (its SKU is fixed once orders may refer to it)."""
 
     name = StringField(_l("Name (e.g. M / Blue)"), validators=[Length(max=120)])
-    price_override = MoneyField(_l("Price, if different"))
+    price_override = MoneyField(_l("Price, if different"), validators=[chargeable_by_card])
     low_stock_threshold = IntegerField(
         _l("Low-stock alert at"), default=3, validators=[Optional(), NumberRange(0, 100000)]
     )

@@ -14,6 +14,7 @@ from ..domain import DomainError
 from ..extensions import db
 from ..money import parse_amount
 from ..payments import flows
+from ..payments.currencies import check_card_amount
 from ..payments.provider import provider_for
 from ..payments.rules import RefundStatus
 from . import service
@@ -44,6 +45,7 @@ def refund(reference: str):
         return _refused(reference, _("Enter the amount like 12.50."), 422)
     reason = request.form.get("reason", "").strip()[:200]
     try:
+        check_card_amount(amount, order.currency)  # before booking: 5.125 KWD cannot go back by card
         done = flows.refund(db.session, provider, order.id, amount, key, current_user.id, reason)
     except DomainError as err:
         return _refused(reference, err.message, err.status_code)

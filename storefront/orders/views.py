@@ -195,7 +195,13 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
         return _no_store(set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0))
     try:
         page = flows.start_checkout(
-            db.session, provider, order.id, cart_id, *payment_urls(token), delivery_label=_("Delivery")
+            db.session,
+            provider,
+            order.id,
+            cart_id,
+            *payment_urls(token),
+            delivery_label=_("Delivery"),
+            locale=str(get_locale()),
         )
     except ProviderError as err:
         # The hold is released and the cart is as it was: try again, or pay cash.

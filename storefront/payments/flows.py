@@ -46,6 +46,7 @@ def start_checkout(
     cancel_url: str,
     clock: Clock = utcnow,
     delivery_label: str = "Delivery",
+    locale: str = "auto",
 ) -> PaymentPage:
     """Open (or reopen) the payment page of a placed card order; the cart empties once it is open.
 
@@ -57,7 +58,7 @@ def start_checkout(
         payment = service.payment_of(session, order_id)
         if payment.checkout_url:  # a double click, or the other tab got here first
             return PaymentPage(payment.checkout_url)
-        request = service.checkout_request(order, payment, success_url, cancel_url, delivery_label)
+        request = service.checkout_request(order, payment, success_url, cancel_url, delivery_label, locale)
         payment_id = payment.id
     try:
         page = provider.start(request)  # the same key: the same page, however often we ask

@@ -51,6 +51,7 @@ class CheckoutRequest:
     cancel_url: str
     expires_at: datetime  # naive UTC
     idempotency_key: str  # the same order never opens two pages
+    locale: str = "auto"  # the shopper's language (a shop locale like zh_Hans); the page opens in it
 
     @property
     def amount(self) -> int:
@@ -155,14 +156,28 @@ def init_app(app: Flask) -> None:
             app.config["STRIPE_SECRET_KEY"],
             app.config.get("STRIPE_WEBHOOK_SECRET", ""),
             http_client=app.config.get("STRIPE_HTTP_CLIENT"),
-            max_network_retries=app.config.get("STRIPE_MAX_NETWORK_RETRIES", 2),
+            max_network_retries=app.config.get("STRIPE_MAX_NETWORK_RETRIES", 1),
             api_base=app.config.get("STRIPE_API_BASE", ""),
+            timeout=app.config.get("STRIPE_TIMEOUT_SECONDS", 10.0),
+            currency=app.config["SHOP_CURRENCY"],
         )
+        _check_delivery_fee(app)
         # The checkout form's redirect leads to the provider's page: allow it in form-action.
         from ..core.security import build_csp
 
         app.config["CONTENT_SECURITY_POLICY"] = build_csp(form_action=("'self'", StripeProvider.page_origin))
     app.extensions["payment_providers"] = providers
+
+
+def _check_delivery_fee(app: Flask) -> None:
+    """Refuse to start when the delivery fee is an amount card payments cannot charge."""
+    from ..config import ConfigError
+    from .currencies import UnchargeableAmount, check_card_amount
+
+    try:
+        check_card_amount(app.config["SHIPPING_FLAT_FEE"], app.config["SHOP_CURRENCY"])
+    except UnchargeableAmount as exc:
+        raise ConfigError(f"SHIPPING_FLAT_FEE: {exc}") from exc
 
 
 def provider_for(method: str) -> PaymentProvider | None:

@@ -78,11 +78,17 @@ def payment_of(session: Session, order_id: int) -> Payment | None:
 
 
 def checkout_request(
-    order: Order, payment: Payment, success_url: str, cancel_url: str, delivery_label: str = "Delivery"
+    order: Order,
+    payment: Payment,
+    success_url: str,
+    cancel_url: str,
+    delivery_label: str = "Delivery",
+    locale: str = "auto",
 ) -> CheckoutRequest:
     """The payment page's contents, from the order's own lines and prices (never the browser's).
 
-    `delivery_label` names the delivery fee line in the shopper's language (the caller translates).
+    `delivery_label` names the delivery fee line in the shopper's language (the caller translates),
+    and `locale` is that language, for the payment page.
     """
     lines = [
         CheckoutLine(ln.title + (f" ({ln.variant_name})" if ln.variant_name else ""), ln.unit_price, ln.quantity)
@@ -100,6 +106,7 @@ def checkout_request(
         cancel_url=cancel_url,
         expires_at=payment.expires_at,
         idempotency_key=f"checkout-{payment.idempotency_key}",
+        locale=locale,
     )
 
 

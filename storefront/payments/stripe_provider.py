@@ -3,6 +3,12 @@
 Every call carries an idempotency key where Stripe creates something, so a retry (ours, or the
 library's own network retries) never opens a second page or refunds twice. Stripe's answers are
 turned into the provider interface's plain values; its errors into ProviderError subclasses.
+
+Every call is bounded: `timeout` seconds per attempt (STRIPE_TIMEOUT_SECONDS). Creating a page
+and refunding (keyed, so safe to repeat) use the library's retries; reading a page does not,
+because its callers are the webhook and the shopper's return, which must answer quickly (Stripe
+redelivers the event, and the page and the sweep ask again). Amounts cross through
+payments/currencies.py in both directions (Stripe's minor units are not always Babel's).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import stripe
 
 from ..domain import N_
 from ..orders.rules import PaymentMethod
+from .currencies import UnchargeableAmount, from_stripe, to_stripe
 from .provider import (
     CheckoutRequest,
     CheckoutSession,
@@ -27,6 +34,15 @@ from .provider import (
 PAID = frozenset({"paid", "no_payment_required"})
 # A completed-but-unpaid session with its payment intent in one of these has failed for good.
 FAILED_INTENT = frozenset({"requires_payment_method", "canceled"})
+# Checkout's page languages (docs.stripe.com/api/checkout/sessions/create#locale); others: "auto".
+CHECKOUT_LOCALES = frozenset(
+    {
+        "bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-419", "et", "fi", "fil", "fr", "fr-CA", "hr",
+        "hu", "id", "it", "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl", "pt", "pt-BR", "ro", "ru",
+        "sk", "sl", "sv", "th", "tr", "vi", "zh", "zh-HK", "zh-TW",
+    }
+)  # fmt: skip
+DEFAULT_TIMEOUT_SECONDS = 10.0
 
 
 class StripeProvider:
@@ -42,31 +58,39 @@ class StripeProvider:
         webhook_secret: str,
         *,
         http_client: stripe.HTTPClient | None = None,
-        max_network_retries: int = 2,
+        max_network_retries: int = 1,
         api_base: str = "",
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        currency: str = "USD",
     ) -> None:
+        # The library's default client waits 80 s per attempt: a silent Stripe would hold a worker.
         self._client = stripe.StripeClient(
             secret_key,
-            http_client=http_client,
+            http_client=http_client or stripe.RequestsClient(timeout=timeout),
             max_network_retries=max_network_retries,
             base_addresses={"api": api_base} if api_base else None,
         )
         self._webhook_secret = webhook_secret
+        self._currency = currency  # the shop's: every order is placed in it
 
     def start(self, request: CheckoutRequest) -> CheckoutSession:
         """Open a hosted payment page for the order (the same page again for the same key)."""
+        try:  # refused before any network call: Stripe would refuse it anyway
+            amounts = [to_stripe(line.unit_amount, request.currency) for line in request.lines]
+        except UnchargeableAmount as exc:
+            raise ProviderRefused(exc.template, **exc.params) from exc
         params: dict = {
             "mode": "payment",
             "line_items": [
                 {
                     "price_data": {
                         "currency": request.currency.lower(),
-                        "unit_amount": line.unit_amount,
+                        "unit_amount": amount,
                         "product_data": {"name": line.name[:250]},
                     },
                     "quantity": line.quantity,
                 }
-                for line in request.lines
+                for line, amount in zip(request.lines, amounts, strict=True)
             ],
             "client_reference_id": str(request.order_id),
             "metadata": {"order_id": str(request.order_id), "order_reference": request.reference},
@@ -74,6 +98,7 @@ class StripeProvider:
             "expires_at": _timestamp(request.expires_at),
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
+            "locale": checkout_locale(request.locale),
         }
         if request.email:
             params["customer_email"] = request.email
@@ -84,17 +109,26 @@ class StripeProvider:
     def get_checkout(self, ref: str) -> CheckoutSession:
         """The page's current state, with its payment intent (to tell a bounced payment apart)."""
         with _errors():
-            session = self._client.v1.checkout.sessions.retrieve(ref, {"expand": ["payment_intent"]})
+            session = self._client.v1.checkout.sessions.retrieve(
+                ref, {"expand": ["payment_intent"]}, {"max_network_retries": 0}
+            )
         return _session(session)
 
-    def refund(self, payment_ref: str, amount: int, idempotency_key: str) -> RefundResult:
-        """Refund part or all of a payment; the same key never refunds twice."""
+    def refund(self, payment_ref: str, amount: int, idempotency_key: str, currency: str | None = None) -> RefundResult:
+        """Refund part or all of a payment (in the shop's currency unless told); the same key never refunds twice."""
+        currency = currency or self._currency
+        try:
+            stripe_amount = to_stripe(amount, currency)
+        except UnchargeableAmount as exc:
+            raise ProviderRefused(exc.template, **exc.params) from exc
         with _errors():
             refund = self._client.v1.refunds.create(
-                {"payment_intent": payment_ref, "amount": amount}, {"idempotency_key": idempotency_key}
+                {"payment_intent": payment_ref, "amount": stripe_amount},
+                {"idempotency_key": idempotency_key},
             )
         data = refund.to_dict()
-        return RefundResult(ref=data["id"], amount=data["amount"], status=data.get("status") or "pending")
+        shop_amount = from_stripe(data["amount"], data.get("currency") or currency)
+        return RefundResult(ref=data["id"], amount=shop_amount, status=data.get("status") or "pending")
 
     def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """A webhook event, after checking its signature and age on the raw body."""
@@ -143,7 +177,7 @@ def _session(stripe_session: stripe.checkout.Session) -> CheckoutSession:
         url=session.get("url"),
         state=_state(session.get("status"), session.get("payment_status"), intent_status),
         order_id=int(order_id) if order_id and str(order_id).isdigit() else None,
-        amount=session.get("amount_total") or 0,
+        amount=from_stripe(session.get("amount_total") or 0, session.get("currency") or "usd"),
         currency=(session.get("currency") or "").upper(),
         payment_ref=intent_id,
         expires_at=datetime.fromtimestamp(expires, UTC).replace(tzinfo=None) if expires else None,
@@ -159,6 +193,22 @@ def _state(status: str | None, payment_status: str | None, intent_status: str | 
     if status == "complete":
         return SessionState.FAILED if intent_status in FAILED_INTENT else SessionState.PROCESSING
     return SessionState.OPEN
+
+
+def checkout_locale(shop_locale: str) -> str:
+    """The Checkout page language for a shop locale (zh_Hans -> zh, pt_BR -> pt-BR, bn -> auto)."""
+    parts = shop_locale.replace("-", "_").split("_")
+    language = parts[0].lower()
+    rest = parts[1:]
+    if language == "zh" and rest:  # a script or a territory: Traditional is zh-TW / zh-HK
+        region = rest[-1].upper()
+        if region in ("HK", "MO"):
+            return "zh-HK"
+        return "zh-TW" if "Hant" in rest or region == "TW" else "zh"
+    for candidate in (f"{language}-{rest[-1]}" if rest else "", language):
+        if candidate in CHECKOUT_LOCALES:
+            return candidate
+    return "auto"
 
 
 def _timestamp(moment: datetime) -> int:

@@ -10,6 +10,7 @@ import logging
 import time
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..clock import utcnow
@@ -93,7 +94,13 @@ def pay(token: str):
         return redirect(url_for("orders.view", token=token), code=303)
     try:
         page = flows.start_checkout(
-            db.session, provider, order.id, None, *payment_urls(token), delivery_label=_("Delivery")
+            db.session,
+            provider,
+            order.id,
+            None,
+            *payment_urls(token),
+            delivery_label=_("Delivery"),
+            locale=str(get_locale()),
         )
     except ProviderError as err:
         flash(err.message, "error")

@@ -34,7 +34,11 @@ SESSION_PARAMS = {
     "success_url",
     "cancel_url",
     "customer_email",
+    "locale",
 }
+# Checkout's page languages, and Stripe's amount steps (docs.stripe.com/currencies "Special cases").
+CHECKOUT_LOCALES = {"auto", "en", "en-GB", "es", "es-419", "fr", "de", "ja", "pt-BR", "zh", "zh-HK", "zh-TW"}
+AMOUNT_STEP = {"isk": 100, "bhd": 10, "jod": 10, "kwd": 10, "omr": 10, "tnd": 10}
 LINE_PARAMS = {"price_data", "quantity"}
 PRICE_DATA_PARAMS = {"currency", "unit_amount", "product_data"}
 PRODUCT_DATA_PARAMS = {"name"}
@@ -154,6 +158,10 @@ class FakeStripe(stripe.HTTPClient):
             unit, quantity = _int(price.get("unit_amount"), "unit_amount"), _int(line.get("quantity"), "quantity")
             if unit < 0 or quantity < 1:
                 raise StripeSaid(400, "invalid_request_error", "bad amount or quantity", param=f"line_items[{i}]")
+            if unit % AMOUNT_STEP.get(currency, 1):
+                raise StripeSaid(
+                    400, "invalid_request_error", f"Invalid amount for {currency}", code="invalid_charge_amount"
+                )
             amount += unit * quantity
         expires_at = _int(p.get("expires_at"), "expires_at")
         now = int(time.time())
@@ -166,6 +174,8 @@ class FakeStripe(stripe.HTTPClient):
                 raise StripeSaid(400, "invalid_request_error", f"{url_param} must be a URL", param=url_param)
         if "{CHECKOUT_SESSION_ID}" not in p["success_url"]:
             raise StripeSaid(400, "invalid_request_error", "the shop wants the session id back", param="success_url")
+        if p.get("locale", "auto") not in CHECKOUT_LOCALES:
+            raise StripeSaid(400, "invalid_request_error", f"Invalid locale: {p['locale']}", param="locale")
         _only(p.get("metadata") or {}, {"order_id", "order_reference"}, "metadata")
         _only(p.get("payment_intent_data") or {}, {"metadata"}, "payment_intent_data")
         session_id = "cs_test_" + secrets.token_hex(12)
@@ -185,6 +195,7 @@ class FakeStripe(stripe.HTTPClient):
             "cancel_url": p["cancel_url"],
             "url": f"https://checkout.stripe.com/c/pay/{session_id}",
             "payment_intent": None,
+            "locale": p.get("locale"),
             "line_items_sent": lines,
         }
         return self._view(self.sessions[session_id])
@@ -197,6 +208,8 @@ class FakeStripe(stripe.HTTPClient):
         if intent["status"] != "succeeded":
             raise StripeSaid(400, "invalid_request_error", "This PaymentIntent has no successful charge")
         amount = _int(p.get("amount"), "amount")
+        if amount % AMOUNT_STEP.get(intent["currency"], 1):
+            raise StripeSaid(400, "invalid_request_error", "Invalid amount", code="invalid_charge_amount")
         left = intent["amount"] - intent["amount_refunded"]
         if amount <= 0 or amount > left:
             raise StripeSaid(

@@ -1,0 +1,153 @@
+"""Every Stripe call is bounded, and retried only where the caller can wait.
+
+Stripe is played by a real listening socket on 127.0.0.1 that accepts connections and never
+answers, reached through STRIPE_API_BASE by the real `stripe` library and its requests client.
+The bounds are behaviour (the call returns, a worker is not held for 80 s per attempt), not
+performance figures; the count of accepted connections shows the retry policy of each caller.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+import stripe
+from sqlalchemy import update
+
+from storefront.extensions import db
+from storefront.orders.rules import PaymentMethod
+from storefront.payments.models import Payment
+from storefront.payments.provider import ProviderUnreachable, provider_for
+from tests.builders import make_product
+from tests.conftest import _make_app
+
+from .conftest import CARD, only_order
+from .fake_stripe import API_KEY, WEBHOOK_SECRET
+
+TIMEOUT = 1.0
+RETRIES = 1
+SLACK = 2.0  # thread start, backoff between attempts (0.5 s at most for one retry), a loaded machine
+
+
+class SilentServer:
+    """Accepts every connection and never reads or answers a byte."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.accepted.append(conn)  # held open, never answered
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for conn in self.accepted:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent():
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def app(db_url, tmp_path, silent):
+    """The shop with card payments on, its Stripe the silent server (the library's real HTTP client)."""
+    yield from _make_app(
+        db_url,
+        tmp_path,
+        {
+            "STRIPE_SECRET_KEY": API_KEY,
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": silent.url,
+            "STRIPE_TIMEOUT_SECONDS": TIMEOUT,
+            "STRIPE_MAX_NETWORK_RETRIES": RETRIES,
+        },
+    )
+
+
+def _signed(session_id: str) -> tuple[bytes, str]:
+    payload = json.dumps(
+        {
+            "id": "evt_silent",
+            "object": "event",
+            "type": "checkout.session.completed",
+            "created": int(time.time()),
+            "data": {"object": {"id": session_id, "object": "checkout.session"}},
+        }
+    )
+    return payload.encode(), stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)
+
+
+def test_reading_a_page_gives_up_after_one_timeout_without_retrying(app, silent):
+    with app.test_request_context():
+        provider = provider_for(PaymentMethod.CARD)
+        started = time.monotonic()
+        with pytest.raises(ProviderUnreachable):
+            provider.get_checkout("cs_test_silent")
+        assert time.monotonic() - started < TIMEOUT + SLACK
+    assert len(silent.accepted) == 1
+
+
+def test_opening_a_page_retries_with_its_key_then_the_shopper_is_told(app, shop, silent):
+    with app.app_context():
+        variant = make_product("Wool coat", price=5000, variants=(("M", 5),)).variants[0].id
+    assert shop.add(variant).status_code == 303
+    started = time.monotonic()
+    response = shop.checkout(CARD)
+    assert time.monotonic() - started < TIMEOUT * (RETRIES + 1) + SLACK
+    assert response.status_code == 503
+    assert "did not answer" in response.get_data(as_text=True)
+    assert len(silent.accepted) == RETRIES + 1  # the library's retry, with the same idempotency key
+
+
+def test_the_webhook_answers_within_one_timeout(app, client, silent):
+    payload, signature = _signed("cs_test_silent")
+    started = time.monotonic()
+    response = client.post(
+        "/stripe/webhook", data=payload, headers={"Stripe-Signature": signature, "Content-Type": "application/json"}
+    )
+    assert time.monotonic() - started < TIMEOUT + SLACK
+    assert response.status_code == 503  # Stripe redelivers it later
+    assert len(silent.accepted) == 1
+
+
+def test_the_shoppers_return_page_answers_within_one_timeout(app, shop, silent):
+    with app.app_context():
+        variant = make_product("Wool coat", price=5000, variants=(("M", 5),)).variants[0].id
+    assert shop.add(variant).status_code == 303
+    assert shop.checkout(CARD).status_code == 503
+    with app.app_context():
+        order = only_order()
+        token = order.token
+        # As if the page had opened: the return asks Stripe about it.
+        db.session.execute(update(Payment).values(session_ref="cs_test_silent"))
+        db.session.commit()
+    before = len(silent.accepted)
+    started = time.monotonic()
+    response = shop.client.get(f"/o/{token}/paid?session_id=cs_test_silent")
+    assert time.monotonic() - started < TIMEOUT + SLACK
+    assert response.status_code == 303 and response.headers["Location"] == f"/o/{token}"
+    assert len(silent.accepted) - before == 1
