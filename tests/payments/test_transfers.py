@@ -348,3 +348,28 @@ def test_the_transfer_pages_are_translated(app, coat, bkash, lang):
     html = shop.client.get(f"/o/{order.token}").text
     english = ("Write this order reference in the transfer note:", "Send transaction id", "Awaiting transfer")
     assert not [text for text in english if text in html], lang
+
+
+def test_a_transfer_is_revenue_once_received_not_before(app, shop, coat, bkash):
+    from storefront.admin.service import dashboard
+
+    order = place_transfer(app, shop, coat, bkash, quantity=2)
+    with app.app_context():
+        waiting = dashboard(db.session, utcnow())
+        assert (waiting.orders_today, waiting.revenue_today, waiting.open_orders) == (0, 0, 1)
+        transfer_service.receive_transfer(db.session, db.session.get(Order, order.id), "REV-1", None, utcnow())
+        db.session.commit()
+        received = dashboard(db.session, utcnow())
+        assert (received.orders_today, received.revenue_today, received.open_orders) == (1, 10000, 1)
+
+
+def test_a_rejected_transfer_tells_the_shopper_to_get_in_touch(app, shop, coat, bkash):
+    order = place_transfer(app, shop, coat, bkash)
+    with app.app_context():
+        from storefront.orders.service import apply_event
+
+        apply_event(db.session, db.session.get(Order, order.id), "reject", utcnow())
+        db.session.commit()
+    html = shop.client.get(f"/o/{order.token}").text
+    assert "If you did send the money, please contact us with the order reference." in html
+    assert "Nothing was charged" not in html
