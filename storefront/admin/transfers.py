@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from ..domain import DomainError, Invalid
 from ..extensions import db
 from ..payments import transfer_service as transfers
 from ..payments.transfer_models import TransferMethod
-from ..payments.transfer_rules import ACCOUNT_MAX, INSTRUCTIONS_MAX, NAME_MAX, check_method
+from ..payments.transfer_rules import ACCOUNT_MAX, INSTRUCTIONS_MAX, NAME_MAX, TransferMethodValues, check_method
 from . import service
 from .views import bp, render_order
 
@@ -106,10 +107,8 @@ def _edit(form: TransferMethodForm, method: TransferMethod | None):
     return redirect(url_for("admin.transfer_methods"), code=303)
 
 
-def _with_active(values, active: bool):
+def _with_active(values: TransferMethodValues, active: bool) -> TransferMethodValues:
     """The validated values with the "offer it" switch."""
-    from dataclasses import replace
-
     return replace(values, active=bool(active))
 
 
