@@ -67,6 +67,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     (S.AWAITING_TRANSFER, E.RECEIVE): S.PLACED,
     (S.AWAITING_TRANSFER, E.REJECT): S.UNPAID,
     (S.AWAITING_TRANSFER, E.EXPIRE): S.UNPAID,  # the hold ran out: released by the sweep only
+    (S.UNPAID, E.RECEIVE): S.PLACED,  # a late transfer, accepted only while the stock is still there
     (S.UNPAID, E.PAY): S.PLACED,  # a late payment, accepted only while the stock is still there
     (S.UNPAID, E.CANCEL): S.CANCELLED,
     (S.PLACED, E.CONFIRM): S.CONFIRMED,

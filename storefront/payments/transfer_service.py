@@ -21,6 +21,10 @@ from ..orders.rules import OrderEvent, OrderStatus, TransitionRefused
 from .transfer_models import TransferMethod, TransferPayment
 from .transfer_rules import TransferMethodValues, accepts, normalise_transaction_id
 
+# A transfer may be received while its order waits for it, or late, after the hold ran out or
+# staff rejected it: then the stock is taken again if it is still there (OutOfStock otherwise).
+RECEIVABLE = frozenset({OrderStatus.AWAITING_TRANSFER, OrderStatus.UNPAID})
+
 
 def all_methods(session: Session) -> list[TransferMethod]:
     """Every transfer method, switched-off ones included, oldest first (the admin list)."""
@@ -100,7 +104,7 @@ def receive_transfer(session: Session, order: Order, raw_id: str, user_id: int |
     transfer = transfer_of(session, order.id)
     if transfer is None:
         raise NotFound(N_("This order is not paid by transfer."))
-    if order.status != OrderStatus.AWAITING_TRANSFER:
+    if order.status not in RECEIVABLE:
         raise TransitionRefused(N_("This order is not waiting for a transfer."))
     _check_unused(session, transfer, transaction_id)
     try:

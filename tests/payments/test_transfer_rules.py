@@ -95,6 +95,7 @@ def test_the_lifecycle_table_holds_stock_until_the_transfer_is_received():
         assert next_status("awaiting_transfer", "receive", delivery) == OrderStatus.PLACED
         assert next_status("awaiting_transfer", "reject", delivery) == OrderStatus.UNPAID
         assert next_status("awaiting_transfer", "expire", delivery) == OrderStatus.UNPAID
+    assert next_status("unpaid", "receive", "pickup") == OrderStatus.PLACED  # a late transfer
     with pytest.raises(TransitionRefused):
         next_status("placed", "receive", "delivery")
     with pytest.raises(TransitionRefused):
@@ -105,3 +106,4 @@ def test_staff_see_reject_as_a_button_but_receive_only_with_its_transaction_id()
     events = allowed_events("awaiting_transfer", "delivery")
     assert OrderEvent.REJECT in events
     assert OrderEvent.RECEIVE not in events and OrderEvent.EXPIRE not in events
+    assert OrderEvent.RECEIVE not in allowed_events("unpaid", "delivery")

@@ -373,3 +373,26 @@ def test_a_rejected_transfer_tells_the_shopper_to_get_in_touch(app, shop, coat, 
     html = shop.client.get(f"/o/{order.token}").text
     assert "If you did send the money, please contact us with the order reference." in html
     assert "Nothing was charged" not in html
+
+
+def test_a_late_transfer_is_received_while_the_stock_is_there_and_refused_once_it_is_gone(app, coat, bkash):
+    late = place_transfer(app, nth_shopper(app, 1), coat, bkash, quantity=3, fields=pickup_by(1))
+    gone = place_transfer(app, nth_shopper(app, 2), coat, bkash, quantity=2, fields=pickup_by(2))
+    staff = staff_client(app)
+    for order in (late, gone):
+        assert staff.post(f"/admin/orders/{order.reference}/event", {"event": "reject"}).status_code == 303
+    assert stock(app, coat) == (5, 0)
+    assert "data-late-transfer" in staff.client.get(f"/admin/orders/{late.reference}").text
+    assert (
+        staff.post(f"/admin/orders/{late.reference}/transfer-received", {"transaction_id": "LATE-1"}).status_code == 303
+    )
+    assert status_of(app, late.id) == "placed" and stock(app, coat) == (2, 0)
+    with app.app_context():  # meanwhile what was left went (sold in the shop, damaged...)
+        from storefront.inventory.service import adjust_stock
+
+        adjust_stock(db.session, coat, -2, "damaged", utcnow(), None)
+        db.session.commit()
+    refused = staff.post(f"/admin/orders/{gone.reference}/transfer-received", {"transaction_id": "LATE-2"})
+    assert refused.status_code == 409 and status_of(app, gone.id) == "unpaid"
+    with app.app_context():
+        assert transfer_service.transfer_of(db.session, gone.id).transaction_id is None  # rolled back, id free
