@@ -17,6 +17,7 @@ from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
 from .inventory.models import StockMovement
 from .orders.models import Order, OrderLimitSettings, OrderLine, OrderStatusChange
 from .payments.models import Payment, ProviderNotification, Refund
+from .payments.transfer_models import TransferMethod, TransferPayment
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
@@ -52,6 +53,8 @@ __all__ = [
     "SellerClick",
     "StockMovement",
     "Store",
+    "TransferMethod",
+    "TransferPayment",
     "LoginAttempt",
     "User",
     "UserSession",

@@ -53,7 +53,13 @@ def dashboard(session: Session, now: datetime, tz: tzinfo = UTC) -> Dashboard:
     count, revenue = session.execute(
         select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0)).where(today)
     ).one()
-    open_statuses = [OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.READY_FOR_PICKUP]
+    open_statuses = [
+        OrderStatus.AWAITING_TRANSFER,  # staff must look for the money: an order to act on
+        OrderStatus.PLACED,
+        OrderStatus.CONFIRMED,
+        OrderStatus.PACKED,
+        OrderStatus.READY_FOR_PICKUP,
+    ]
     open_orders = session.scalar(select(func.count(Order.id)).where(Order.status.in_(open_statuses))) or 0
     products = session.scalar(select(func.count(Product.id)).where(Product.archived.is_(False))) or 0
     recent = list(session.scalars(select(Order).order_by(Order.created_at.desc()).limit(10)))

@@ -17,7 +17,7 @@ from ..orders import service as orders
 from ..orders.labels import STATUS_LABELS
 from ..orders.limit_rules import release_deadline, whatsapp_number
 from ..orders.limits import current_limits
-from ..orders.rules import OrderStatus, allowed_events
+from ..orders.rules import FORM_ONLY_EVENTS, OrderStatus, allowed_events
 from . import service
 from .forms import OrderFilterForm
 
@@ -61,6 +61,7 @@ def order_detail(reference: str):
 def render_order(reference: str, error: str | None = None, status: int = 200):
     """The admin order page: customer, stores, seller, lines, history, allowed steps, payment and refunds."""
     from ..payments import service as payments
+    from ..payments import transfer_service
     from ..payments.labels import cash_payment_label
     from .refunds import new_refund_key
 
@@ -75,6 +76,7 @@ def render_order(reference: str, error: str | None = None, status: int = 200):
         error=error,
         events=allowed_events(order.status, order.delivery_method),
         payment=payments.payment_of(db.session, order.id),
+        transfer=transfer_service.transfer_of(db.session, order.id),
         cash_note=_(cash_payment_label(order.status, order.delivery_method)),
         refund_key=new_refund_key(),
         facts=facts,
@@ -113,11 +115,14 @@ def order_event(reference: str):
     order = service.order_by_reference(db.session, reference)
     if order is None:
         abort(404)
+    event = request.form.get("event", "")[:24]
+    if event in FORM_ONLY_EVENTS:  # "received" needs its transaction id: admin.transfer_received
+        return render_order(reference, _("Enter the transaction id to mark the transfer received."), 422)
     try:
         orders.apply_event(
             db.session,
             order,
-            request.form.get("event", "")[:24],
+            event,
             utcnow(),
             user_id=current_user.id,
             note=request.form.get("note", "")[:200],
@@ -135,4 +140,4 @@ def _shop_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-from . import order_limits, products, refunds, stock  # noqa: E402,F401  (register their routes on bp)
+from . import order_limits, products, refunds, stock, transfers  # noqa: E402,F401  (register their routes on bp)

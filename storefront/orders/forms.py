@@ -152,7 +152,14 @@ class CheckoutForm(FlaskForm):
     )
     note = TextAreaField(_l("Note for the shop (optional)"), validators=[Length(max=1000)])
 
-    def __init__(self, *args, card: bool = False, pickup_stores: list[tuple[int, str]] = (), **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        card: bool = False,
+        pickup_stores: list[tuple[int, str]] = (),
+        transfers: list[tuple[str, str]] = (),
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
         # Shops with several pickup points let the shopper choose one; with none, "at the shop".
@@ -161,6 +168,8 @@ class CheckoutForm(FlaskForm):
         self.payment_method.choices = [(PaymentMethod.CASH, _l("Cash on delivery, or pay at pickup"))]
         if card:
             self.payment_method.choices.insert(0, (PaymentMethod.CARD, _l("Card, on a secure payment page")))
+        # The owner's transfer methods for the shop's currency ("transfer-<id>", "bKash").
+        self.payment_method.choices.extend(transfers)
 
     def validate_pickup_store(self, field) -> None:
         """One of the listed stores, when picking up and the shop lists stores."""

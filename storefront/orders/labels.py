@@ -7,6 +7,7 @@ from .rules import OrderEvent, OrderStatus
 
 STATUS_LABELS = {
     OrderStatus.AWAITING_PAYMENT: N_("Awaiting payment"),
+    OrderStatus.AWAITING_TRANSFER: N_("Awaiting transfer"),
     OrderStatus.UNPAID: N_("Not paid"),
     OrderStatus.PLACED: N_("Placed"),
     OrderStatus.CONFIRMED: N_("Confirmed"),
@@ -29,4 +30,6 @@ EVENT_LABELS = {
     OrderEvent.PAY: N_("Payment received"),
     OrderEvent.EXPIRE: N_("Payment not completed"),
     OrderEvent.RELEASE: N_("Released: not confirmed in time"),
+    OrderEvent.RECEIVE: N_("Transfer received"),
+    OrderEvent.REJECT: N_("Reject: no transfer arrived"),
 }

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # Orders still going somewhere (neither finished nor cancelled): what staff mean by "open".
 OPEN_STATUSES = (
     OrderStatus.AWAITING_PAYMENT,
+    OrderStatus.AWAITING_TRANSFER,
     OrderStatus.PLACED,
     OrderStatus.CONFIRMED,
     OrderStatus.PACKED,
@@ -97,6 +98,16 @@ def _unconfirmed_cash():
     return (Order.status == OrderStatus.PLACED) & (Order.payment_method == PaymentMethod.CASH)
 
 
+def _unpaid_hold():
+    """SQL condition: an unconfirmed cash order, or a transfer order whose money nobody has seen.
+
+    Both take stock off the shelf before any money is in, so both count against the hoarding
+    limits. Only cash orders are released by `release_after_hours`; a transfer's hold has its
+    own deadline (payments.transfer_service.release_expired_transfers).
+    """
+    return _unconfirmed_cash() | (Order.status == OrderStatus.AWAITING_TRANSFER)
+
+
 def lock_customer(session: Session, phone: str, client_hash: str | None) -> None:
     """Make concurrent orders from this phone or address take turns until this transaction ends.
 
@@ -114,14 +125,14 @@ def lock_customer(session: Session, phone: str, client_hash: str | None) -> None
 
 
 def check_open_cash_orders(session: Session, phone: str, client_hash: str | None, limits: HoardingLimits) -> None:
-    """Lock this customer, count their unconfirmed cash orders, and refuse one more over the limit."""
+    """Lock this customer, count their unpaid cash and transfer orders, and refuse one more over the limit."""
     if not (limits.max_open_per_phone or limits.max_open_per_address):
         return
     lock_customer(session, phone, client_hash)
-    by_phone = session.scalar(select(func.count(Order.id)).where(_unconfirmed_cash(), _same_phone(phone))) or 0
+    by_phone = session.scalar(select(func.count(Order.id)).where(_unpaid_hold(), _same_phone(phone))) or 0
     by_address = 0
     if client_hash:
-        stmt = select(func.count(Order.id)).where(_unconfirmed_cash(), Order.client_hash == client_hash)
+        stmt = select(func.count(Order.id)).where(_unpaid_hold(), Order.client_hash == client_hash)
         by_address = session.scalar(stmt) or 0
     check_open_orders(by_phone, by_address, limits)
 

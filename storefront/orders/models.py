@@ -36,7 +36,7 @@ class Order(Base):
     postcode: Mapped[str] = mapped_column(String(20), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
     payment_method: Mapped[str] = mapped_column(String(16))  # rules.PaymentMethod
-    hold_expires_at: Mapped[datetime | None] = mapped_column()  # card orders: stock held until then
+    hold_expires_at: Mapped[datetime | None] = mapped_column()  # card and transfer orders: stock held until then
     # HMAC of the client's network address (limit_rules.client_hash), never the address itself:
     # it only counts open cash orders per address.
     client_hash: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -13,6 +13,7 @@ class OrderStatus(StrEnum):
     """Where an order stands."""
 
     AWAITING_PAYMENT = "awaiting_payment"  # card order: stock held until the payment arrives
+    AWAITING_TRANSFER = "awaiting_transfer"  # transfer order: stock held until staff see the money
     UNPAID = "unpaid"  # the payment window closed or the payment failed; nothing was charged
     PLACED = "placed"
     CONFIRMED = "confirmed"
@@ -37,6 +38,8 @@ class OrderEvent(StrEnum):
     PAY = "pay"  # the card payment arrived (webhook or success page)
     EXPIRE = "expire"  # the card payment failed or its window closed
     RELEASE = "release"  # a cash order nobody confirmed in time: cancelled by the sweep, stock back
+    RECEIVE = "receive"  # staff saw the shopper's transfer arrive (with its transaction id)
+    REJECT = "reject"  # staff say no transfer arrived (or it was not right): the hold goes back
 
 
 class PaymentMethod(StrEnum):
@@ -44,6 +47,7 @@ class PaymentMethod(StrEnum):
 
     CASH = "cash"  # on delivery, or at pickup
     CARD = "card"  # online, through the payment provider's hosted page
+    TRANSFER = "transfer"  # mobile money or bank transfer to the owner, confirmed by staff
 
 
 class Delivery(StrEnum):
@@ -60,6 +64,10 @@ S, E = OrderStatus, OrderEvent
 TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     (S.AWAITING_PAYMENT, E.PAY): S.PLACED,
     (S.AWAITING_PAYMENT, E.EXPIRE): S.UNPAID,
+    (S.AWAITING_TRANSFER, E.RECEIVE): S.PLACED,
+    (S.AWAITING_TRANSFER, E.REJECT): S.UNPAID,
+    (S.AWAITING_TRANSFER, E.EXPIRE): S.UNPAID,  # the hold ran out: released by the sweep only
+    (S.UNPAID, E.RECEIVE): S.PLACED,  # a late transfer, accepted only while the stock is still there
     (S.UNPAID, E.PAY): S.PLACED,  # a late payment, accepted only while the stock is still there
     (S.UNPAID, E.CANCEL): S.CANCELLED,
     (S.PLACED, E.CONFIRM): S.CONFIRMED,
@@ -90,16 +98,21 @@ SALE_STATUSES = frozenset({S.PLACED, S.CONFIRMED, S.PACKED, S.SHIPPED, S.READY_F
 # those steps also count as "paid"; delivery and collection start the return window.
 COMMISSION_STEPS: dict[OrderEvent, tuple[str, ...]] = {
     E.PAY: ("paid",),
+    E.RECEIVE: ("paid",),
     E.DELIVER: ("paid", "completed"),
     E.COLLECT: ("paid", "completed"),
     E.CANCEL: ("cancelled",),
     E.EXPIRE: ("cancelled",),
     E.RELEASE: ("cancelled",),
+    E.REJECT: ("cancelled",),
 }
 
 # Only the payment provider's news (or the sweep, for RELEASE) moves an order with these
 # events; never a person.
 SYSTEM_EVENTS = frozenset({E.PAY, E.EXPIRE, E.RELEASE})
+# A person applies these, but only through their own form (a transfer is received with its
+# transaction id: payments.transfer_service.receive_transfer), never as a bare lifecycle button.
+FORM_ONLY_EVENTS = frozenset({E.RECEIVE})
 
 
 class Stock(StrEnum):
@@ -114,6 +127,7 @@ class Stock(StrEnum):
 # inventory.service.move_stock), so "cancel" gives back what was taken and "expire" what was held.
 STOCK_STATE: dict[OrderStatus, Stock] = {
     S.AWAITING_PAYMENT: Stock.HELD,
+    S.AWAITING_TRANSFER: Stock.HELD,
     S.UNPAID: Stock.NONE,
     S.CANCELLED: Stock.NONE,
     **{status: Stock.TAKEN for status in SALE_STATUSES},
@@ -150,7 +164,7 @@ def allowed_events(status: str, delivery: str) -> list[OrderEvent]:
     """Events a person may apply now, in table order (payment events are the provider's)."""
     result = []
     for (from_status, event), _to in TRANSITIONS.items():
-        if event in SYSTEM_EVENTS:
+        if event in SYSTEM_EVENTS or event in FORM_ONLY_EVENTS:
             continue
         if from_status == status and _ONLY_FOR.get(event, Delivery(delivery)) == delivery:
             result.append(event)

@@ -109,19 +109,20 @@ def place_order(
         raise Invalid(N_("Your cart is empty."))
     totals = compute_totals(carts.priced_lines(items), details.delivery_method, shipping_fee)
     by_card = details.payment_method == PaymentMethod.CARD
-    if by_card and hold_until is None:
-        raise ValueError("a card order needs a hold deadline")
+    by_transfer = details.payment_method == PaymentMethod.TRANSFER
+    if (by_card or by_transfer) and hold_until is None:
+        raise ValueError("a card or transfer order needs a hold deadline")
     if limits is not None:
         check_units(sum(item.quantity for item in items), limits)
         if not by_card:  # counted under a lock, in this transaction: concurrent orders take turns
             hoarding.check_open_cash_orders(session, details.phone, channel.client_hash, limits)
-    status = OrderStatus.AWAITING_PAYMENT if by_card else OrderStatus.PLACED
+    status = _first_status(details.payment_method)
     order = Order(
         token=secrets.token_urlsafe(24),
         reference=new_reference(),
         checkout_key=checkout_key,
         status=status,
-        hold_expires_at=hold_until if by_card else None,
+        hold_expires_at=hold_until if by_card or by_transfer else None,
         client_hash=channel.client_hash,
         currency=currency,
         subtotal=totals.subtotal,
@@ -157,8 +158,18 @@ def place_order(
     if not by_card:
         carts.empty_cart(session, cart)
         session.flush()
+    if not (by_card or by_transfer):  # a transfer is a sale once received (payments.transfer_service)
         analytics.record_purchase(session, order, cart.token, now)
     return order
+
+
+def _first_status(payment_method: str) -> OrderStatus:
+    """A card order awaits its payment, a transfer order its transfer; a cash order is placed."""
+    if payment_method == PaymentMethod.CARD:
+        return OrderStatus.AWAITING_PAYMENT
+    if payment_method == PaymentMethod.TRANSFER:
+        return OrderStatus.AWAITING_TRANSFER
+    return OrderStatus.PLACED
 
 
 def find_order(session: Session, token: str) -> Order:

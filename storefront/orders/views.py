@@ -19,8 +19,10 @@ from ..extensions import db
 from ..inventory.rules import OutOfStock
 from ..payments import flows
 from ..payments import service as payments
+from ..payments import transfer_service as transfers
 from ..payments.provider import ProviderError, card_enabled, provider_for
 from ..payments.rules import deadlines
+from ..payments.transfer_rules import choice_value, hold_deadline, method_id_of
 from ..payments.views import payment_urls
 from ..sellers.tracking import attribution_from_request
 from ..stores import service as stores
@@ -146,6 +148,10 @@ def _place(form: CheckoutForm, cart) -> Order:
     details = _details(form)
     by_card = details.payment_method == PaymentMethod.CARD
     closes_at, hold_until = deadlines(now) if by_card else (None, None)
+    transfer_id = method_id_of(form.payment_method.data)
+    if transfer_id is not None:  # the method is read in this transaction: switched off meanwhile -> refused
+        method = transfers.method_for_checkout(db.session, transfer_id, current_app.config["SHOP_CURRENCY"])
+        hold_until = hold_deadline(now, method.hold_hours)
     client = _client_hash()
     if not by_card:
         # The customer's lock first, row locks after: taken the other way round, two checkouts
@@ -167,6 +173,8 @@ def _place(form: CheckoutForm, cart) -> Order:
     check_shown_total(form.shown_total, order.total)  # raises (and the view rolls back) on a mismatch
     if by_card:
         payments.open_payment(db.session, order, PaymentMethod.CARD, cart.token, closes_at, now)
+    if transfer_id is not None and transfers.transfer_of(db.session, order.id) is None:
+        transfers.open_transfer(db.session, order, method, now)
     return order
 
 
@@ -180,9 +188,14 @@ def _client_hash() -> str | None:
 
 
 def _form_options() -> dict:
-    """What the checkout offers: card when a provider is set up, and the stores for pickup."""
+    """What the checkout offers: card when a provider is set up, transfer methods, and the stores for pickup."""
     pickup = [(store.id, f"{store.name}, {store.city}") for store in stores.active_stores(db.session, pickup_only=True)]
-    return {"card": card_enabled(), "pickup_stores": pickup}
+    methods = transfers.methods_for(db.session, current_app.config["SHOP_CURRENCY"])
+    return {
+        "card": card_enabled(),
+        "pickup_stores": pickup,
+        "transfers": [(choice_value(method.id), method.name) for method in methods],
+    }
 
 
 def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
@@ -190,7 +203,9 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
     token = order.token
     provider = provider_for(order.payment_method)
     if order.status != OrderStatus.AWAITING_PAYMENT or provider is None:
-        if cart_id is not None:  # just placed (not the same form sent again): say thank you once
+        if cart_id is not None and order.status == OrderStatus.AWAITING_TRANSFER:
+            flash(_("Thank you! Your items are held for you: send the transfer as shown below."), "success")
+        elif cart_id is not None:  # just placed (not the same form sent again): say thank you once
             flash(_("Thank you for your order! We have received it."), "success")
         return _no_store(set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0))
     try:
@@ -236,7 +251,7 @@ def _details(form: CheckoutForm) -> service.CheckoutDetails:
         phone=form.phone.normalised,
         email=text(form.email).lower(),
         delivery_method=form.delivery_method.data,
-        payment_method=form.payment_method.data,
+        payment_method=PaymentMethod.TRANSFER if method_id_of(form.payment_method.data) else form.payment_method.data,
         street=text(form.street) if delivering else "",
         city=text(form.city) if delivering else "",
         region=text(form.region) if delivering else "",
@@ -250,7 +265,27 @@ def _details(form: CheckoutForm) -> service.CheckoutDetails:
 @bp.get("/o/<token>")
 def view(token: str):
     """The order page: lines, totals, delivery or pickup details and the status timeline. No login."""
+    return _render_order(service.find_order(db.session, token))
+
+
+@bp.post("/o/<token>/transfer")
+def transfer_claim(token: str):
+    """The shopper tells us the transaction id of their transfer (a hint for staff; shape checked)."""
     order = service.find_order(db.session, token)
+    raw = request.form.get("transaction_id", "")[:80]
+    try:
+        transfers.claim_transaction(db.session, order, raw, utcnow())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        order = service.find_order(db.session, token)
+        return _render_order(order, transfer_error=err.message, transfer_value=raw, status=err.status_code)
+    flash(_("Thank you: we will check the transfer and confirm your order."), "success")
+    return _no_store(redirect(url_for("orders.view", token=token) + "#payment", code=303))
+
+
+def _render_order(order: Order, transfer_error: str | None = None, transfer_value: str = "", status: int = 200):
+    """The order page (with the transfer form's message and value when it was refused)."""
     reached = {change.to_status: change.created_at for change in order.history}
     store = db.session.get(OrderStore, order.id)
     html = render_template(
@@ -259,11 +294,14 @@ def view(token: str):
         timeline=TIMELINE[Delivery(order.delivery_method)],
         reached=reached,
         payment=payments.payment_of(db.session, order.id),
+        transfer=transfers.transfer_of(db.session, order.id),
         store=store,
         address=_delivery_address(order),
         store_address=_store_address(store.store) if store is not None else [],
+        transfer_error=transfer_error,
+        transfer_value=transfer_value,
     )
-    return _no_store(current_app.make_response(html))
+    return _no_store(current_app.make_response((html, status)))
 
 
 def _delivery_address(order: Order) -> list[str]:

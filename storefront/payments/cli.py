@@ -1,7 +1,8 @@
 """`flask --app wsgi expire-holds`: the every-minute sweep of orders that nobody completed.
 
 Releases stock held by unpaid card orders, cancels cash orders nobody confirmed in time
-(stock back through the inventory ledger), and settles refunds owed. deploy/ runs it from a
+(stock back through the inventory ledger), settles refunds owed, and releases the stock of
+transfer orders whose hold ran out with no transfer received (only here, never in a request). deploy/ runs it from a
 systemd timer; shopper requests never do this housekeeping.
 """
 
@@ -18,6 +19,7 @@ from ..orders import service as orders
 from ..orders.limits import current_limits
 from ..orders.rules import PaymentMethod
 from . import flows
+from . import transfer_service as transfers
 from .provider import provider_for
 
 
@@ -33,3 +35,6 @@ def expire_holds_command() -> None:
         f"Released {released} expired stock holds; settled {refunded} refunds; "
         f"released {cancelled} cash orders not confirmed in time."
     )
+    with write_transaction(db.session):
+        unpaid = transfers.release_expired_transfers(db.session, utcnow())
+    click.echo(f"Released {unpaid} transfer orders: no transfer arrived in time.")

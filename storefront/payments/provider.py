@@ -148,7 +148,12 @@ class CashProvider:
 
 def init_app(app: Flask) -> None:
     """Build the providers this shop is configured for (card only with a Stripe key)."""
-    providers: dict[str, PaymentProvider] = {PaymentMethod.CASH: CashProvider()}
+    from .transfer import TransferProvider
+
+    providers: dict[str, PaymentProvider] = {
+        PaymentMethod.CASH: CashProvider(),
+        PaymentMethod.TRANSFER: TransferProvider(),
+    }
     if app.config.get("STRIPE_SECRET_KEY"):
         from .stripe_provider import StripeProvider
 
