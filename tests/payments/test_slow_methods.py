@@ -311,3 +311,24 @@ def test_a_mismatched_payment_whose_refund_cannot_reach_stripe_is_refunded_by_th
     assert fake_stripe.refunded(session_id) == 0
     assert "settled 1 refunds" in runner.invoke(args=["expire-holds"]).output
     assert fake_stripe.refunded(session_id) == total - 1
+
+
+@pytest.mark.parametrize("locale", ["es", "bn", "zh_Hans"])
+def test_the_new_payment_states_read_in_the_shoppers_language(app, shop, coat, fake_stripe, locale):
+    session_id = session_id_of(pay_by_card(shop, coat, 1))
+    token = _token(app)
+    with app.app_context():
+        closes = only_order().payment.expires_at
+    shop.client.set_cookie("locale", locale)
+    with app.test_request_context(headers={"Cookie": f"locale={locale}"}):
+        from flask_babel import gettext
+
+        timed_out = gettext('The payment page timed out. Press "Pay now" to open a new one.')
+        processing = gettext("Payment processing")
+    assert timed_out != 'The payment page timed out. Press "Pay now" to open a new one.'
+    with _travel(closes + timedelta(minutes=1)):
+        html = _page(shop, token)
+    assert timed_out.replace('"', "&#34;") in html or timed_out in html
+    fake_stripe.pay(session_id, slowly=True)
+    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    assert processing in _page(shop, token)
