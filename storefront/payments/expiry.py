@@ -69,7 +69,9 @@ def pay_now(
     """
     with write_transaction(session):
         payment = service.payment_of(session, order_id)
-        old_ref, closes = payment.session_ref, payment.expires_at
+        old_ref, closes, status = payment.session_ref, payment.expires_at, payment.status
+    if status != PaymentStatus.PENDING:  # processing (or settled): there is nothing left to pay
+        return None
     if old_ref is None or closes is None or clock() < closes:
         return flows.start_checkout(session, provider, order_id, None, success_url, cancel_url, clock, delivery_label)
     page = provider.expire_checkout(old_ref)

@@ -79,6 +79,8 @@ def test_a_processing_bank_debit_keeps_its_hold_and_its_page_tells_the_truth(app
     html = _page(shop, token)
     assert 'data-payment-window="processing"' in html and "Nothing was charged" not in html
     assert f'action="/o/{token}/pay"' not in html  # nothing to pay again
+    again = shop.post(f"/o/{token}/pay")  # a stale form, posted anyway
+    assert again.headers["Location"].endswith(f"/o/{token}") and len(fake_stripe.sessions) == 1
     fake_stripe.settle(session_id, succeeded=True)
     assert deliver(shop.client, fake_stripe, "checkout.session.async_payment_succeeded", session_id).status_code == 200
     with app.app_context():
