@@ -20,13 +20,14 @@ from ..cart.models import Cart
 from ..clock import utcnow
 from ..db import write_transaction
 from ..orders.models import Order
-from . import service
+from . import expiry, service
 from .models import Refund
 from .provider import PaymentProvider, ProviderError, ProviderEvent, ProviderUnreachable
 from .rules import RefundStatus
 
 log = logging.getLogger(__name__)
 SOLD_OUT_NOTE = "Sold out before the payment arrived."
+MISMATCH_NOTE = "Paid with another amount than the order's total."
 Clock = Callable[[], datetime]
 
 
@@ -149,15 +150,17 @@ def settle_due_refunds(session: Session, provider: PaymentProvider, clock: Clock
     settled = 0
     with write_transaction(session):
         owed = [
-            (p.order_id, p.amount - p.amount_refunded, p.idempotency_key) for p in service.refund_due_payments(session)
+            (p.order_id, p.amount - p.amount_refunded, p.idempotency_key, p.amount_mismatch)
+            for p in service.refund_due_payments(session)
         ]
         pending = [
             (r.id, r.order_id, r.amount, r.idempotency_key, r.payment.payment_ref)
             for r in service.pending_refunds(session)
         ]
-    for order_id, amount, key in owed:
+    for order_id, amount, key, mismatch in owed:
+        why, prefix = (MISMATCH_NOTE, "mismatch") if mismatch else (SOLD_OUT_NOTE, "sold-out")
         try:
-            done = refund(session, provider, order_id, amount, f"sold-out-{key}", None, SOLD_OUT_NOTE, clock)
+            done = refund(session, provider, order_id, amount, f"{prefix}-{key}", None, why, clock)
             settled += done.status == RefundStatus.SUCCEEDED
         except ProviderError:
             log.warning("automatic refund of order %s was refused", order_id, exc_info=True)
@@ -171,8 +174,10 @@ def settle_due_refunds(session: Session, provider: PaymentProvider, clock: Clock
 
 
 def sweep(session: Session, provider: PaymentProvider | None, clock: Clock = utcnow) -> tuple[int, int]:
-    """Release holds past their deadline; then settle refunds owed. Returns (released, refunded)."""
-    with write_transaction(session):
-        released = service.release_stale_holds(session, clock())
+    """Close holds past their deadline (asking the provider first); then settle refunds owed.
+
+    Returns (released, refunded). Only the background command runs this: it calls the provider.
+    """
+    released = expiry.sweep_card_holds(session, provider, clock)
     refunded = settle_due_refunds(session, provider, clock) if provider is not None else 0
     return released, refunded

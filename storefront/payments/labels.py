@@ -8,6 +8,7 @@ from .rules import PaymentStatus, RefundStatus
 
 PAYMENT_LABELS = {
     PaymentStatus.PENDING: N_("Waiting for payment"),
+    PaymentStatus.PROCESSING: N_("Payment processing"),
     PaymentStatus.PAID: N_("Paid"),
     PaymentStatus.FAILED: N_("Payment failed"),
     PaymentStatus.EXPIRED: N_("Not paid in time"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..clock import utcnow
@@ -33,6 +33,9 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     amount_refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     refund_due: Mapped[bool] = mapped_column(default=False)  # paid after the goods sold out
+    # The page was paid with another amount or currency than the order's: refunded, shown to the owner.
+    amount_mismatch: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reopened: Mapped[int] = mapped_column(default=0, server_default="0")  # new pages after a timed-out one
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     session_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # the payment page
     checkout_url: Mapped[str | None] = mapped_column(Text)

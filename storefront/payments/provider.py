@@ -123,6 +123,7 @@ class PaymentProvider(Protocol):
 
     def start(self, request: CheckoutRequest) -> CheckoutSession: ...
     def get_checkout(self, ref: str) -> CheckoutSession: ...
+    def expire_checkout(self, ref: str) -> CheckoutSession: ...
     def refund(self, payment_ref: str, amount: int, idempotency_key: str) -> RefundResult: ...
     def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
 
@@ -137,6 +138,9 @@ class CashProvider:
         raise ProviderRefused(N_("Cash is paid on delivery or at pickup."))
 
     def get_checkout(self, ref: str) -> CheckoutSession:
+        raise ProviderRefused(N_("Cash is paid on delivery or at pickup."))
+
+    def expire_checkout(self, ref: str) -> CheckoutSession:
         raise ProviderRefused(N_("Cash is paid on delivery or at pickup."))
 
     def refund(self, payment_ref: str, amount: int, idempotency_key: str) -> RefundResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -14,12 +15,16 @@ from .provider import SessionState
 SESSION_MINUTES = 31
 # The hold outlives the page a little, so a payment made in its last second still finds its stock.
 HOLD_GRACE_MINUTES = 5
+# "Pay now" after the page timed out opens a new one, but never holds stock longer than this
+# after the order was placed (or a shopper could keep units off the shelf for ever).
+MAX_HOLD_MINUTES = 120
 
 
 class PaymentStatus(StrEnum):
     """Where an online payment stands."""
 
-    PENDING = "pending"  # the page is open, or a slow payment is on its way
+    PENDING = "pending"  # the page is open
+    PROCESSING = "processing"  # paid by a slow method (bank debit): the money is on its way
     PAID = "paid"
     FAILED = "failed"
     EXPIRED = "expired"
@@ -36,7 +41,7 @@ class RefundStatus(StrEnum):
 # What the provider's news means for the payment and for the order.
 STATUS_FOR_STATE = {
     SessionState.OPEN: PaymentStatus.PENDING,
-    SessionState.PROCESSING: PaymentStatus.PENDING,
+    SessionState.PROCESSING: PaymentStatus.PROCESSING,
     SessionState.PAID: PaymentStatus.PAID,
     SessionState.FAILED: PaymentStatus.FAILED,
     SessionState.EXPIRED: PaymentStatus.EXPIRED,
@@ -48,8 +53,12 @@ ORDER_EVENT_FOR_STATE = {
 }
 # A payment may only move forward: nothing leaves "paid", and a failed or expired page can
 # still turn out paid (a payment racing the expiry), never back to pending.
+# A processing payment never expires: only its bank's answer (paid or failed) settles it.
 MAY_BECOME = {
-    PaymentStatus.PENDING: frozenset({PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.EXPIRED}),
+    PaymentStatus.PENDING: frozenset(
+        {PaymentStatus.PROCESSING, PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.EXPIRED}
+    ),
+    PaymentStatus.PROCESSING: frozenset({PaymentStatus.PAID, PaymentStatus.FAILED}),
     PaymentStatus.FAILED: frozenset({PaymentStatus.PAID}),
     PaymentStatus.EXPIRED: frozenset({PaymentStatus.PAID}),
     PaymentStatus.PAID: frozenset(),
@@ -65,6 +74,38 @@ def deadlines(now: datetime) -> tuple[datetime, datetime]:
     """When the payment page closes, and when the held stock is released (a little later)."""
     closes = now + timedelta(minutes=SESSION_MINUTES)
     return closes, closes + timedelta(minutes=HOLD_GRACE_MINUTES)
+
+
+@dataclass(frozen=True)
+class PaymentWindow:
+    """What the shopper may do about a card order waiting for its payment, at one instant."""
+
+    deadline: datetime  # the real one: the page's close, or the hold's if that comes first
+    page_open: bool  # the payment page still takes payments
+    may_reopen: bool  # the page timed out but the hold has time: "Pay now" opens a new one
+
+
+def payment_window(closes: datetime | None, hold_until: datetime, placed_at: datetime, now: datetime) -> PaymentWindow:
+    """The deadline to show and whether "Pay now" leads to the open page, a new one, or nowhere."""
+    deadline = min(closes, hold_until) if closes is not None else hold_until
+    page_open = now < deadline
+    return PaymentWindow(
+        deadline, page_open, not page_open and reopen_deadlines(now, hold_until, placed_at) is not None
+    )
+
+
+def reopen_deadlines(now: datetime, hold_until: datetime, placed_at: datetime) -> tuple[datetime, datetime] | None:
+    """A new page's close and hold, or None when the hold is over or would run past its limit.
+
+    The new page must close at least 30 minutes from now (Stripe refuses sooner), so the hold
+    is pushed out with it; never past MAX_HOLD_MINUTES after the order was placed.
+    """
+    if now >= hold_until:
+        return None
+    closes, hold = deadlines(now)
+    if hold > placed_at + timedelta(minutes=MAX_HOLD_MINUTES):
+        return None
+    return closes, hold
 
 
 def check_refund(amount: int, paid: int, already_refunded: int, currency: str) -> None:

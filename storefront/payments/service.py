@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,6 +48,9 @@ class Outcome:
     known: bool = True  # False: the page is not one of ours
     paid_now: bool = False  # this call moved the payment to paid
     refund_due: bool = False  # paid, but the goods were gone: the money must go back
+    processing: bool = False  # paid by a slow method; the money is on its way, the stock stays held
+    mismatch: bool = False  # paid with another amount than the order's: refunded, not fulfilled
+    released: bool = False  # this call gave the order's held stock back
 
 
 def open_payment(
@@ -105,7 +107,8 @@ def checkout_request(
         success_url=success_url,
         cancel_url=cancel_url,
         expires_at=payment.expires_at,
-        idempotency_key=f"checkout-{payment.idempotency_key}",
+        # A page reopened after a timeout is a new page: a new key (the old one would replay the old page).
+        idempotency_key=f"checkout-{payment.idempotency_key}" + (f"-{payment.reopened}" if payment.reopened else ""),
         locale=locale,
     )
 
@@ -159,22 +162,50 @@ def apply_checkout(session: Session, page: CheckoutSession, now: datetime) -> Ou
     if new_status == PaymentStatus.PENDING:
         return Outcome()
     if new_status == PaymentStatus.PAID and (page.amount, page.currency) != (payment.amount, payment.currency):
-        # Never happens with pages we opened ourselves; refuse to fulfil rather than guess.
-        log.error(
-            "payment %s: paid %s %s, expected %s %s",
-            payment.id,
-            page.amount,
-            page.currency,
-            payment.amount,
-            payment.currency,
-        )
-        return Outcome()
+        return _refuse_mismatched(session, payment, page, now)
+    if new_status == PaymentStatus.PROCESSING:
+        # The order keeps waiting, stock held, until the bank's answer (an async_payment_* event).
+        _move_payment(session, payment, new_status, now, payment_ref=page.payment_ref)
+        return Outcome(processing=True)
     if not _move_payment(session, payment, new_status, now, payment_ref=page.payment_ref):
         return Outcome()  # already applied (a redelivery, or the other path got here first)
     if new_status != PaymentStatus.PAID:
-        _order_event(session, payment.order_id, OrderEvent.EXPIRE, now, "")
-        return Outcome()
+        return Outcome(released=_order_event(session, payment.order_id, OrderEvent.EXPIRE, now, ""))
     return _settle_paid_order(session, payment, now)
+
+
+def _refuse_mismatched(session: Session, payment: Payment, page: CheckoutSession, now: datetime) -> Outcome:
+    """Paid, but not the order's amount: never fulfil; the money goes back and the owner sees a flag.
+
+    The payment row then records what was really charged, so the refund gives back exactly that.
+    """
+    log.error(
+        "payment %s: paid %s %s, expected %s %s; refunding",
+        payment.id,
+        page.amount,
+        page.currency,
+        payment.amount,
+        payment.currency,
+    )
+    charged = page.amount > 0 and len(page.currency) == 3
+    values: dict = {"amount_mismatch": True, "payment_ref": page.payment_ref, "updated_at": now}
+    if charged:
+        values.update(status=PaymentStatus.PAID, paid_at=now, amount=page.amount, currency=page.currency)
+        values.update(refund_due=True)
+    else:  # nothing was taken: nothing to give back
+        values.update(status=PaymentStatus.FAILED)
+    moved = session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status.in_(came_from(PaymentStatus.PAID)))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(payment)
+    if moved.rowcount != 1:
+        return Outcome(mismatch=True)  # already applied
+    note = N_("Paid with another amount than the order's total; refunded automatically.")
+    released = _order_event(session, payment.order_id, OrderEvent.EXPIRE, now, note)
+    return Outcome(paid_now=charged, refund_due=charged, mismatch=True, released=released)
 
 
 def _settle_paid_order(session: Session, payment: Payment, now: datetime) -> Outcome:
@@ -206,6 +237,8 @@ def _move_payment(
     values: dict = {"status": new, "updated_at": now}
     if new == PaymentStatus.PAID:
         values.update(paid_at=now, payment_ref=payment_ref)
+    elif payment_ref:  # a slow payment's intent: known before the money arrives
+        values.update(payment_ref=payment_ref)
     result = session.execute(
         update(Payment)
         .where(Payment.id == payment.id, Payment.status.in_(came_from(new)))
@@ -216,39 +249,63 @@ def _move_payment(
     return result.rowcount == 1
 
 
-def _order_event(session: Session, order_id: int, event: OrderEvent, now: datetime, note: str) -> None:
-    """Apply a payment-driven event to the order unless the order has moved on already."""
+def _order_event(session: Session, order_id: int, event: OrderEvent, now: datetime, note: str) -> bool:
+    """Apply a payment-driven event to the order unless the order has moved on already (then False)."""
     order = session.get(Order, order_id)
-    with suppress(TransitionRefused):  # e.g. the sweep expired it a moment ago
+    try:
         orders.apply_event(session, order, event, now, note=note)
+    except TransitionRefused:  # e.g. the sweep expired it a moment ago
+        return False
+    return True
+
+
+# A payment whose hold may be released without asking the provider: none at all (not a card
+# order), or one the provider already called over. A card page may have been paid by a slow
+# method still processing, which only the provider can tell (see payments.holds).
+_KNOWN_OVER = (Payment.id.is_(None)) | Payment.status.in_([PaymentStatus.FAILED, PaymentStatus.EXPIRED])
+
+
+def _stale_known_over(now: datetime):
+    """Orders holding stock past their deadline whose payment is known to be over."""
+    return (
+        select(Order.id)
+        .outerjoin(Payment, Payment.order_id == Order.id)
+        .where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.hold_expires_at < now, _KNOWN_OVER)
+    )
 
 
 def release_stale_holds(session: Session, now: datetime, limit: int = 200) -> int:
-    """Expire card orders whose payment window has passed, giving their held stock back."""
-    stmt = (
-        select(Order.id)
-        .where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.hold_expires_at < now)
-        .order_by(Order.hold_expires_at)
-        .limit(limit)
-    )
-    released = 0
-    for order_id in session.scalars(stmt).all():
-        payment = payment_of(session, order_id)
-        if payment is not None:
-            _move_payment(session, payment, PaymentStatus.EXPIRED, now)
-        order = session.get(Order, order_id)
-        try:
-            orders.apply_event(session, order, OrderEvent.EXPIRE, now, note="The payment window closed.")
-            released += 1
-        except TransitionRefused:
-            continue
-    return released
+    """Give back stock held past its deadline by orders whose payment is known to be over.
+
+    Never asks the provider, so it is safe inside a shopper's request (checkout, add to cart);
+    card pages that might still be paid are closed by the background sweep (flows.sweep).
+    """
+    stmt = _stale_known_over(now).order_by(Order.hold_expires_at).limit(limit)
+    return sum(release_hold(session, order_id, now) for order_id in session.scalars(stmt).all())
+
+
+def release_hold(session: Session, order_id: int, now: datetime) -> bool:
+    """Expire one order whose hold ran out, unless it moved on or its payment is on its way."""
+    order = session.get(Order, order_id)
+    if order.status != OrderStatus.AWAITING_PAYMENT or order.hold_expires_at is None or order.hold_expires_at >= now:
+        return False
+    payment = payment_of(session, order_id)
+    if payment is not None and payment.status == PaymentStatus.PROCESSING:
+        return False
+    pending = payment is not None and payment.status == PaymentStatus.PENDING
+    if pending and not _move_payment(session, payment, PaymentStatus.EXPIRED, now):
+        return False
+    return _order_event(session, order_id, OrderEvent.EXPIRE, now, "The payment window closed.")
 
 
 def has_stale_holds(session: Session, now: datetime) -> bool:
-    """True when some card order's hold is past its deadline (a cheap indexed check)."""
-    stmt = select(Order.id).where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.hold_expires_at < now).limit(1)
-    return session.scalar(stmt) is not None
+    """True when release_stale_holds has something to do (a cheap indexed check)."""
+    return session.scalar(_stale_known_over(now).limit(1)) is not None
+
+
+def knows_session(session: Session, session_ref: str) -> bool:
+    """True when the payment page is one this shop opened (and still tracks)."""
+    return session.scalar(select(Payment.id).where(Payment.session_ref == session_ref)) is not None
 
 
 def begin_refund(

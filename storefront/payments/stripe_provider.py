@@ -114,6 +114,19 @@ class StripeProvider:
             )
         return _session(session)
 
+    def expire_checkout(self, ref: str) -> CheckoutSession:
+        """Close the page so it can no longer be paid; the page as it now is.
+
+        Stripe expires only an open session; one already completed (paid, or a bank debit still
+        processing) or expired is refused with a 400, so we then read what became of it.
+        """
+        try:
+            with _errors():
+                session = self._client.v1.checkout.sessions.expire(ref, {"expand": ["payment_intent"]})
+            return _session(session)
+        except ProviderRefused:
+            return self.get_checkout(ref)
+
     def refund(self, payment_ref: str, amount: int, idempotency_key: str, currency: str | None = None) -> RefundResult:
         """Refund part or all of a payment (in the shop's currency unless told); the same key never refunds twice."""
         currency = currency or self._currency

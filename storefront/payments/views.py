@@ -19,9 +19,9 @@ from ..db import write_transaction
 from ..extensions import csrf, db, limiter
 from ..orders import service as orders
 from ..orders.rules import OrderStatus, PaymentMethod
-from . import flows, service
+from . import expiry, flows, rules, service
 from .provider import ProviderError, WebhookRejected, provider_for
-from .rules import PaymentStatus
+from .rules import PaymentStatus, PaymentWindow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
@@ -56,6 +56,13 @@ def stripe_webhook():
         return jsonify(error="invalid_signature", message="The signature, timestamp or body is not valid."), 400
     if event.type not in HANDLED_EVENTS or not event.session_ref:
         return jsonify(received=True, handled=False)
+    known = service.knows_session(db.session, event.session_ref)
+    db.session.rollback()  # end the read (on SQLite a POST's transaction holds the write lock): Stripe is next
+    if not known:
+        # Not a page this shop opened (another integration on the account, or one replaced by a
+        # new page): nothing to do, and a non-2xx answer would have Stripe retry it for days.
+        log.info("webhook %s %s: unknown payment page %s, ignored", event.id, event.type, event.session_ref)
+        return jsonify(received=True, handled=False, known=False)
     try:
         outcome = flows.fulfil_checkout(db.session, provider, event.session_ref, notification=event)
     except ProviderError as err:  # Stripe retries a non-2xx answer later
@@ -75,7 +82,17 @@ def returned(token: str):
     if provider is not None:
         try:
             outcome = flows.fulfil_checkout(db.session, provider, ref)
-            if outcome.refund_due:
+            if outcome.mismatch:
+                flash(
+                    _(
+                        "Your payment did not match the order total, so the order did not go ahead. "
+                        "It is refunded in full."
+                    ),
+                    "info",
+                )
+            elif outcome.processing:
+                flash(_("Your bank is processing the payment. We hold your items until it arrives."), "info")
+            elif outcome.refund_due:
                 flash(_("Sorry: the items sold out before your payment arrived. It has been refunded in full."), "info")
             elif payment.status == PaymentStatus.PAID:  # by this call or by the webhook just before
                 flash(_("Thank you for your order! We have received it."), "success")
@@ -93,11 +110,10 @@ def pay(token: str):
         flash(_("This order is not waiting for a payment."), "info")
         return redirect(url_for("orders.view", token=token), code=303)
     try:
-        page = flows.start_checkout(
+        page = expiry.pay_now(
             db.session,
             provider,
             order.id,
-            None,
             *payment_urls(token),
             delivery_label=_("Delivery"),
             locale=str(get_locale()),
@@ -105,7 +121,18 @@ def pay(token: str):
     except ProviderError as err:
         flash(err.message, "error")
         return redirect(url_for("orders.view", token=token), code=303)
+    if page is None:  # the old page was paid or is processing (the order page says so), or time is up
+        db.session.refresh(order)
+        if order.status == OrderStatus.UNPAID:
+            flash(_("The time to pay for this order is over."), "info")
+        return redirect(url_for("orders.view", token=token), code=303)
     return redirect(page.url, code=303)
+
+
+@bp.app_template_global()
+def payment_window(order, payment) -> PaymentWindow:
+    """The real deadline of a card order waiting for payment, and what "Pay now" will do, as of now."""
+    return rules.payment_window(payment.expires_at, order.hold_expires_at, order.created_at, utcnow())
 
 
 def payment_urls(token: str) -> tuple[str, str]:

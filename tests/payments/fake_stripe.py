@@ -1,7 +1,7 @@
 """A strict in-process Stripe for tests: the real `stripe` library talks to it through its HTTP client.
 
-It implements exactly the endpoints the shop calls (Checkout Session create and retrieve, refund
-create), keeps state, honours Idempotency-Key (same key + same parameters = the stored answer;
+It implements exactly the endpoints the shop calls (Checkout Session create, retrieve and
+expire, refund create), keeps state, honours Idempotency-Key (same key + same parameters = the stored answer;
 same key + other parameters = an idempotency error, as Stripe does), and rejects any parameter it
 does not know, so a typo in the shop's request fails the test instead of passing silently.
 Test-side controls stand in for the shopper on Stripe's page: pay, pay slowly, fail, expire.
@@ -133,6 +133,9 @@ class FakeStripe(stripe.HTTPClient):
         if method == "get" and match:
             _only(query, {"expand"}, "")
             return self._view(self._session(match.group(1)), expand=query.get("expand", []))
+        match = re.fullmatch(r"/v1/checkout/sessions/([A-Za-z0-9_]+)/expire", path)
+        if method == "post" and match:
+            return self._expire_session(match.group(1), params)
         if method == "post" and path == "/v1/refunds":
             return self._create_refund(params)
         raise StripeSaid(404, "invalid_request_error", f"Unrecognized request URL ({method.upper()}: {path})")
@@ -200,6 +203,20 @@ class FakeStripe(stripe.HTTPClient):
         }
         return self._view(self.sessions[session_id])
 
+    def _expire_session(self, session_id: str, p: dict) -> dict:
+        """Stripe expires only an open session; a completed or expired one is refused."""
+        _only(p, {"expand"}, "")
+        session = self._session(session_id)
+        if session["status"] != "open":
+            raise StripeSaid(
+                400,
+                "invalid_request_error",
+                f'Only Checkout Sessions with a status in ["open"] can be expired. '
+                f'This Checkout Session has a status of "{session["status"]}".',
+            )
+        session["status"] = "expired"
+        return self._view(session, expand=p.get("expand", []))
+
     def _create_refund(self, p: dict) -> dict:
         _only(p, REFUND_PARAMS, "")
         intent = self.intents.get(p.get("payment_intent", ""))
@@ -236,6 +253,8 @@ class FakeStripe(stripe.HTTPClient):
             raise StripeSaid(
                 404, "invalid_request_error", f"No such checkout.session: '{session_id}'", code="resource_missing"
             )
+        if session["status"] == "open" and time.time() >= session["expires_at"]:
+            session["status"] = "expired"  # Stripe closes an unpaid page at its expires_at
         return session
 
     def _view(self, session: dict, expand: list | None = None) -> dict:
@@ -251,10 +270,17 @@ class FakeStripe(stripe.HTTPClient):
         assert len(found) == 1, f"{len(found)} sessions for order {order_id}"
         return found[0]
 
-    def pay(self, session_id: str, *, slowly: bool = False) -> None:
-        """The shopper pays (a card: at once; `slowly`: a bank debit still processing)."""
+    def pay(self, session_id: str, *, slowly: bool = False, charged: tuple[int, str] | None = None) -> None:
+        """The shopper pays (a card: at once; `slowly`: a bank debit still processing).
+
+        `charged` (amount, currency) stands in for a page whose total is not the one the shop
+        asked for. An expired page cannot be paid.
+        """
         with self.lock:
             session = self._session(session_id)
+            assert session["status"] == "open", f"cannot pay a {session['status']} page"
+            if charged is not None:
+                session.update(amount_total=charged[0], currency=charged[1])
             intent_id = "pi_" + secrets.token_hex(12)
             self.intents[intent_id] = {
                 "id": intent_id,
@@ -297,6 +323,27 @@ class FakeStripe(stripe.HTTPClient):
         )
         header = stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp=int(time.time()) - age)
         return payload.encode(), header
+
+    def open_elsewhere(self, amount: int = 1000, currency: str = "usd") -> str:
+        """A page opened on the same account by something other than the shop (another integration)."""
+        with self.lock:
+            session_id = "cs_test_" + secrets.token_hex(12)
+            self.sessions[session_id] = {
+                "id": session_id,
+                "object": "checkout.session",
+                "mode": "payment",
+                "status": "open",
+                "payment_status": "unpaid",
+                "amount_total": amount,
+                "currency": currency,
+                "client_reference_id": None,
+                "metadata": {},
+                "customer_email": None,
+                "expires_at": int(time.time()) + MIN_EXPIRY,
+                "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+                "payment_intent": None,
+            }
+        return session_id
 
     def refunded(self, session_id: str) -> int:
         """How much of the session's payment was refunded."""

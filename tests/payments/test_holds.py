@@ -11,6 +11,7 @@ from storefront.catalog.models import Variant
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order
+from storefront.payments import service
 from storefront.payments.models import Payment, Refund
 from tests.builders import CHECKOUT_PICKUP, ShopClient
 
@@ -69,32 +70,64 @@ def test_expire_holds_command_releases_stale_holds_without_any_webhook(app, shop
     assert "Released 0" in runner.invoke(args=["expire-holds"]).output
 
 
-def test_the_in_request_sweep_releases_stale_holds(app, shop, coat, fake_stripe):
+def test_the_in_request_sweep_never_calls_stripe_nor_releases_a_page_that_may_be_paid(app, shop, coat, fake_stripe):
     app.config["HOLD_SWEEP_SECONDS"] = 0
     session_id = session_id_of(pay_by_card(shop, coat, 5))
     _hold_ran_out(app, session_id)
+    calls = len(fake_stripe.calls)
     page = app.test_client().get("/")  # any shopper's visit
     assert page.status_code == 200
+    assert len(fake_stripe.calls) == calls  # only the background sweep asks Stripe
     with app.app_context():
-        assert _stock(coat) == (5, 0) and _order_of(session_id).status == "unpaid"
+        assert _stock(coat) == (5, 5) and _order_of(session_id).status == "awaiting_payment"
 
 
-def test_a_checkout_releases_stale_holds_before_taking_stock(app, shop, coat, fake_stripe):
+def test_a_checkout_takes_stock_a_stale_hold_gave_back_after_stripe_closed_its_page(
+    app, shop, coat, fake_stripe, runner
+):
     session_id = session_id_of(pay_by_card(shop, coat, 5))  # every unit held
     _hold_ran_out(app, session_id)
     buyer = ShopClient(app.test_client())
+    calls = len(fake_stripe.calls)
+    assert buyer.add(coat, 5).status_code != 303  # not yet: the page may have been paid
+    assert len(fake_stripe.calls) == calls
+    assert "Released 1" in runner.invoke(args=["expire-holds"]).output  # Stripe expired the page
+    assert fake_stripe.sessions[session_id]["status"] == "expired"
     assert buyer.add(coat, 5).status_code == 303
-    assert buyer.checkout(CHECKOUT_PICKUP).status_code == 303  # the stale hold gave way
+    assert buyer.checkout(CHECKOUT_PICKUP).status_code == 303
     with app.app_context():
         assert _stock(coat) == (0, 0)
 
 
+def _released_by_the_clock_alone(app, session_id: str) -> None:
+    """A bank debit processing at Stripe, its hold released by the clock (the sweep before it asked Stripe)."""
+    _hold_ran_out(app, session_id)  # the shop never heard of the payment: no webhook came
+    with app.app_context():
+        assert service.release_hold(db.session, _order_of(session_id).id, utcnow())
+        db.session.commit()
+
+
+def _late_debit_succeeds(shop, fake_stripe, session_id: str) -> None:
+    fake_stripe.settle(session_id, succeeded=True)
+    assert deliver(shop.client, fake_stripe, "checkout.session.async_payment_succeeded", session_id).status_code == 200
+
+
+def test_the_sweep_finds_a_last_second_payment_and_the_order_goes_ahead(app, shop, coat, fake_stripe, runner):
+    session_id = session_id_of(pay_by_card(shop, coat, 2))
+    fake_stripe.pay(session_id)  # paid in the page's last second; the webhook is late
+    _hold_ran_out(app, session_id)
+    assert "Released 0" in runner.invoke(args=["expire-holds"]).output
+    with app.app_context():
+        assert _order_of(session_id).status == "placed"
+        assert _stock(coat) == (3, 0)
+        assert not db.session.scalars(select(Refund)).all()
+
+
 def test_late_payment_with_stock_left_goes_ahead(app, shop, coat, fake_stripe, runner):
     session_id = session_id_of(pay_by_card(shop, coat, 2))
-    _hold_ran_out(app, session_id)
-    runner.invoke(args=["expire-holds"])
-    fake_stripe.pay(session_id)  # the shopper paid in the page's last second
-    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    fake_stripe.pay(session_id, slowly=True)
+    _released_by_the_clock_alone(app, session_id)
+    _late_debit_succeeds(shop, fake_stripe, session_id)
     with app.app_context():
         assert _order_of(session_id).status == "placed"
         assert _stock(coat) == (3, 0)
@@ -103,13 +136,12 @@ def test_late_payment_with_stock_left_goes_ahead(app, shop, coat, fake_stripe, r
 
 def test_late_payment_after_the_stock_is_gone_is_refunded_never_oversold(app, shop, coat, fake_stripe, runner):
     session_id = session_id_of(pay_by_card(shop, coat, 3))
-    _hold_ran_out(app, session_id)
-    runner.invoke(args=["expire-holds"])
+    fake_stripe.pay(session_id, slowly=True)
+    _released_by_the_clock_alone(app, session_id)
     buyer = ShopClient(app.test_client())  # meanwhile someone buys the last units in cash
     assert buyer.add(coat, 5).status_code == 303
     assert buyer.checkout(CHECKOUT_PICKUP).status_code == 303
-    fake_stripe.pay(session_id)
-    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    _late_debit_succeeds(shop, fake_stripe, session_id)
     with app.app_context():
         order = _order_of(session_id)
         assert order.status == "cancelled"
@@ -122,19 +154,19 @@ def test_late_payment_after_the_stock_is_gone_is_refunded_never_oversold(app, sh
     page = shop.client.get(f"/o/{token}").get_data(as_text=True)
     assert "sold out before your payment arrived" in page and "Refunded in full" in page
     # Redelivered: still one refund.
-    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    assert deliver(shop.client, fake_stripe, "checkout.session.async_payment_succeeded", session_id).status_code == 200
     runner.invoke(args=["expire-holds"])
     assert fake_stripe.refunded(session_id) == total
 
 
 def test_an_automatic_refund_that_cannot_reach_stripe_is_retried_by_the_sweep(app, shop, coat, fake_stripe, runner):
     session_id = session_id_of(pay_by_card(shop, coat, 5))
-    _hold_ran_out(app, session_id)
-    runner.invoke(args=["expire-holds"])
+    fake_stripe.pay(session_id, slowly=True)
+    _released_by_the_clock_alone(app, session_id)
     buyer = ShopClient(app.test_client())
     assert buyer.add(coat, 1).status_code == 303 and buyer.checkout(CHECKOUT_PICKUP).status_code == 303
-    fake_stripe.pay(session_id)
-    payload, signature = fake_stripe.event("checkout.session.completed", session_id)
+    fake_stripe.settle(session_id, succeeded=True)
+    payload, signature = fake_stripe.event("checkout.session.async_payment_succeeded", session_id)
     fake_stripe.path_failures["/v1/refunds"] = ["network"]  # the session read works, the refund does not
     assert shop.client.post("/stripe/webhook", data=payload, headers={"Stripe-Signature": signature}).status_code == 200
     assert fake_stripe.refunded(session_id) == 0
