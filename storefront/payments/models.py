@@ -85,3 +85,24 @@ class ProviderNotification(Base):
     type: Mapped[str] = mapped_column(String(80))
     session_ref: Mapped[str | None] = mapped_column(String(255))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Dispute(Base):
+    """A chargeback the shopper opened with their bank, as Stripe reports it; one row per dispute id."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    provider_ref: Mapped[str] = mapped_column(String(255), unique=True)  # Stripe's dispute id (dp_...)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(32))  # Stripe's dispute status
+    opened_at: Mapped[datetime] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # None: still open
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    payment: Mapped[Payment] = relationship(backref=backref("disputes", order_by="Dispute.id"))
