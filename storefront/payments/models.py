@@ -51,6 +51,29 @@ class Payment(Base):
         """Money actually given back (refunds the provider accepted)."""
         return sum(r.amount for r in self.refunds if r.status == "succeeded")
 
+    @property
+    def refunded_in_full(self) -> bool:
+        """All of the payment is refunded or being refunded (nothing left to fulfil the order with)."""
+        return self.status == "paid" and self.amount_refunded >= self.amount
+
+    @property
+    def refund_pending(self) -> int:
+        """Money on its way back: asked for, or accepted but not yet completed by the provider."""
+        return sum(r.amount for r in self.refunds if r.status == "pending")
+
+    @property
+    def refund_failed_owed(self) -> int:
+        """Refunds that failed and are owed to the shopper again (as far as not refunded since)."""
+        # Only refunds the provider accepted and later failed: a request it refused never was a refund.
+        failed = sum(r.amount for r in self.refunds if r.status == "failed" and r.provider_ref)
+        return min(failed, self.amount - self.amount_refunded) if self.status == "paid" else 0
+
+    @property
+    def refunded_on(self) -> datetime | None:
+        """When the last refund that went through was completed."""
+        done = [r.updated_at for r in self.refunds if r.status == "succeeded"]
+        return max(done) if done else None
+
 
 class Refund(Base):
     """Money given back on a payment, in full or in part; one row per refund key."""
