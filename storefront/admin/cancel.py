@@ -11,6 +11,7 @@ from ..domain import DomainError
 from ..extensions import db
 from ..orders.labels import STATUS_LABELS
 from ..orders.models import Order
+from ..orders.rules import OrderStatus
 from ..payments import flows
 from ..payments import service as payments
 from ..payments.provider import ProviderError, provider_for
@@ -50,7 +51,9 @@ def cancel_order(order: Order):
     except DomainError as err:
         db.session.rollback()
         return render_order(reference, err.message, err.status_code)
-    flash(_("Order %(ref)s is now %(status)s.", ref=reference, status=_(STATUS_LABELS["cancelled"])), "success")
+    flash(
+        _("Order %(ref)s is now %(status)s.", ref=reference, status=_(STATUS_LABELS[OrderStatus.CANCELLED])), "success"
+    )
     if refund is not None and refund.status == RefundStatus.SUCCEEDED:
         flash(_("Refunded %(amount)s.", amount=money(refund.amount, currency)), "success")
     elif refund is not None:

@@ -158,3 +158,24 @@ def test_staff_cancelling_an_order_paid_by_card_refunds_it_too(app, shop, coat, 
     staff = _owner(app, "staff")
     assert _step(staff, order["reference"], "cancel").status_code == 303
     assert fake_stripe.refunded(order["session_id"]) == 5500
+
+
+def test_the_cancelled_and_refunded_page_reads_in_every_language(app, shop, coat, fake_stripe):
+    order = paid_card_order(app, shop, fake_stripe, coat, 1)
+    owner = _owner(app)
+    dispute = fake_stripe.open_dispute(order["session_id"])
+    payload, signature = fake_stripe.signed("charge.dispute.created", dispute)
+    assert shop.client.post("/stripe/webhook", data=payload, headers={"Stripe-Signature": signature}).status_code == 200
+    assert _step(owner, order["reference"], "cancel").status_code == 303
+    expected = {
+        "es-MX,es;q=0.9": ("Cancelado — se reembolsaron", "Disputaste"),
+        "bn-BD,bn;q=0.9": ("বাতিল —", "বিরোধ তুলেছেন"),
+        "zh-CN,zh;q=0.9": ("已取消 — 已于", "提出争议"),
+    }
+    for language, texts in expected.items():
+        page = shop.client.get(f"/o/{order['token']}", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert all(text in page for text in texts), (language, page)
+        admin = owner.client.get(f"/admin/orders/{order['reference']}", headers={"Accept-Language": language})
+        assert admin.status_code == 200
+    dashboard = owner.client.get("/admin/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert "未结争议" in dashboard
