@@ -208,3 +208,27 @@ def test_a_forged_refund_event_is_refused(app, shop, coat, fake_stripe):
     payload, signature = fake_stripe.signed("refund.updated", made, secret="whsec_wrong")
     assert _post(shop.client, payload, signature).status_code == 400
     assert _refunds(app) == []
+
+
+def test_concurrent_reports_of_one_dashboard_refund_record_it_once(app, shop, coat, fake_stripe):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    order = paid_card_order(app, shop, fake_stripe, coat, 2)
+    made = fake_stripe.dashboard_refund(order["session_id"], 3000)
+    events = [fake_stripe.signed("charge.refunded", fake_stripe.charge(order["session_id"])) for _ in range(3)]
+    events += [fake_stripe.signed("refund.updated", dict(made)) for _ in range(3)]
+    barrier = threading.Barrier(len(events))
+
+    def deliver(event):
+        client = app.test_client()
+        barrier.wait()
+        return _post(client, *event).status_code
+
+    with ThreadPoolExecutor(len(events)) as pool:
+        assert sorted(pool.map(deliver, events)) == [200] * len(events)
+    assert _refunds(app) == [(3000, "succeeded", made["id"])] and _booked(app) == 3000
+    from storefront.analytics.models import Event
+
+    with app.app_context():
+        assert db.session.scalars(select(Event.value).where(Event.name == "refund")).all() == [3000]
