@@ -323,6 +323,8 @@ def move_refund(session: Session, refund: Refund, new: RefundStatus, now: dateti
             .values(amount_refunded=Payment.amount_refunded - refund.amount, updated_at=now)
             .execution_options(synchronize_session=False)
         )
+        if old == RefundStatus.SUCCEEDED:  # it was counted as money back: take it out of the reports again
+            analytics.record_refund(session, session.get(Order, refund.order_id), -refund.amount, now)
     else:
         order = session.get(Order, refund.order_id)
         analytics.record_refund(session, order, refund.amount, now)

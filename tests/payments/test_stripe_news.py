@@ -107,6 +107,13 @@ def test_a_failed_refund_shows_as_failed_and_the_amount_is_owed_again(app, shop,
     assert "A refund of $55.00 failed and did not reach you." in page and "Refunded in full" not in page
     html = owner.client.get(f"/admin/orders/{order['reference']}").get_data(as_text=True)
     assert "up to $55.00" in html and "expired_or_canceled_card" in html  # the owner can refund it again
+    from storefront.analytics.models import Event
+
+    with app.app_context():  # the reports count it as given back, then not
+        assert db.session.scalars(select(Event.value).where(Event.name == "refund").order_by(Event.id)).all() == [
+            5500,
+            -5500,
+        ]
 
 
 def _seller_order(app, shop, fake_stripe, coat) -> dict:
