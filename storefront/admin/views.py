@@ -17,7 +17,7 @@ from ..orders import service as orders
 from ..orders.labels import STATUS_LABELS
 from ..orders.limit_rules import release_deadline, whatsapp_number
 from ..orders.limits import current_limits
-from ..orders.rules import FORM_ONLY_EVENTS, OrderStatus, allowed_events
+from ..orders.rules import FORM_ONLY_EVENTS, OrderEvent, OrderStatus, allowed_events
 from . import service
 from .forms import OrderFilterForm
 
@@ -34,8 +34,11 @@ def _private(response):
 
 @bp.get("/")
 def dashboard():
-    """Today's orders and revenue, open orders, low stock."""
-    return render_template("admin/dashboard.html", data=service.dashboard(db.session, utcnow(), _shop_zone()))
+    """Today's orders and revenue, open orders, low stock, open disputes."""
+    from ..payments.news import open_disputes
+
+    data = service.dashboard(db.session, utcnow(), _shop_zone())
+    return render_template("admin/dashboard.html", data=data, disputes=open_disputes(db.session))
 
 
 @bp.get("/orders")
@@ -62,6 +65,7 @@ def render_order(reference: str, error: str | None = None, status: int = 200):
     """The admin order page: customer, stores, seller, lines, history, allowed steps, payment and refunds."""
     from ..payments import service as payments
     from ..payments import transfer_service
+    from ..payments.flows import refundable
     from ..payments.labels import cash_payment_label
     from .refunds import new_refund_key
 
@@ -70,12 +74,14 @@ def render_order(reference: str, error: str | None = None, status: int = 200):
         abort(404)
     facts = service.order_facts(db.session, order)
     release_at = release_deadline(order, current_limits(db.session, current_app.config).release_after_hours)
+    payment = payments.payment_of(db.session, order.id)
     html = render_template(
         "admin/order.html",
         order=order,
         error=error,
-        events=allowed_events(order.status, order.delivery_method),
-        payment=payments.payment_of(db.session, order.id),
+        events=allowed_events(order.status, order.delivery_method, orders.refunded_in_full(db.session, order)),
+        payment=payment,
+        refundable=refundable(payment),
         transfer=transfer_service.transfer_of(db.session, order.id),
         cash_note=_(cash_payment_label(order.status, order.delivery_method)),
         refund_key=new_refund_key(),
@@ -118,6 +124,10 @@ def order_event(reference: str):
     event = request.form.get("event", "")[:24]
     if event in FORM_ONLY_EVENTS:  # "received" needs its transaction id: admin.transfer_received
         return render_order(reference, _("Enter the transaction id to mark the transfer received."), 422)
+    if event == OrderEvent.CANCEL:
+        from .cancel import cancel_order  # beside refunds: a cancel may give the payment back
+
+        return cancel_order(order)
     try:
         orders.apply_event(
             db.session,

@@ -10,7 +10,7 @@ from flask_babel import format_datetime, get_locale, gettext
 from ..hashing import file_digest
 from ..money import format_amount_plain, format_money
 from ..orders.labels import EVENT_LABELS, STATUS_LABELS
-from ..payments.labels import PAYMENT_LABELS, REFUND_LABELS
+from ..payments.labels import DISPUTE_LABELS, DISPUTE_REASONS, OTHER_REASON, PAYMENT_LABELS, REFUND_LABELS
 from . import numerals
 from .locales import native_digits
 
@@ -66,6 +66,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["event_label"] = lambda event: gettext(EVENT_LABELS.get(event, event))
     app.jinja_env.filters["payment_label"] = lambda status: gettext(PAYMENT_LABELS.get(status, status))
     app.jinja_env.filters["refund_label"] = lambda status: gettext(REFUND_LABELS.get(status, status))
+    app.jinja_env.filters["dispute_label"] = lambda status: gettext(DISPUTE_LABELS.get(status, OTHER_REASON))
+    app.jinja_env.filters["dispute_reason"] = lambda reason: gettext(DISPUTE_REASONS.get(reason, OTHER_REASON))
     app.jinja_env.filters["amount"] = lambda minor: format_amount_plain(minor, current_app.config["SHOP_CURRENCY"])
     app.jinja_env.filters["datetime"] = shop_datetime
     app.jinja_env.globals.update(static_url=static_url, media_url=media_url, cart_count=cart_count, locale=get_locale)

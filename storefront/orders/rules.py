@@ -115,6 +115,11 @@ SYSTEM_EVENTS = frozenset({E.PAY, E.EXPIRE, E.RELEASE})
 FORM_ONLY_EVENTS = frozenset({E.RECEIVE})
 
 
+# A payment refunded in full leaves nothing to fulfil the order with: these steps are refused
+# (cancel it instead). Delivery and collection stay possible: they record what already happened.
+NOT_AFTER_FULL_REFUND = frozenset({E.CONFIRM, E.PACK, E.SHIP, E.MARK_READY})
+
+
 class Stock(StrEnum):
     """What an order in a given status does to its lines' stock."""
 
@@ -160,11 +165,19 @@ def next_status(status: str, event: str, delivery: str) -> OrderStatus:
     return TRANSITIONS[key]
 
 
-def allowed_events(status: str, delivery: str) -> list[OrderEvent]:
+def check_not_refunded(event: str, refunded_in_full: bool) -> None:
+    """Refuse to confirm, pack or send an order whose payment was refunded in full."""
+    if refunded_in_full and event in NOT_AFTER_FULL_REFUND:
+        raise TransitionRefused(
+            N_("This order's payment was refunded in full, so it cannot be confirmed, packed or sent.")
+        )
+
+
+def allowed_events(status: str, delivery: str, refunded_in_full: bool = False) -> list[OrderEvent]:
     """Events a person may apply now, in table order (payment events are the provider's)."""
     result = []
     for (from_status, event), _to in TRANSITIONS.items():
-        if event in SYSTEM_EVENTS or event in FORM_ONLY_EVENTS:
+        if event in SYSTEM_EVENTS or event in FORM_ONLY_EVENTS or (refunded_in_full and event in NOT_AFTER_FULL_REFUND):
             continue
         if from_status == status and _ONLY_FOR.get(event, Delivery(delivery)) == delivery:
             result.append(event)

@@ -23,11 +23,13 @@ from .limit_rules import HoardingLimits, check_units
 from .models import Order, OrderLine, OrderStatusChange
 from .rules import (
     COMMISSION_STEPS,
+    NOT_AFTER_FULL_REFUND,
     STOCK_STATE,
     OrderEvent,
     OrderStatus,
     PaymentMethod,
     TransitionRefused,
+    check_not_refunded,
     compute_totals,
     next_status,
 )
@@ -196,6 +198,8 @@ def apply_event(
     """
     from_status = order.status
     to_status = next_status(from_status, event, order.delivery_method)
+    if event in NOT_AFTER_FULL_REFUND:
+        check_not_refunded(event, refunded_in_full(session, order))
     result = session.execute(
         update(Order)
         .where(Order.id == order.id, Order.status == from_status)
@@ -225,6 +229,15 @@ def apply_event(
     session.flush()
     session.expire(order)
     return order
+
+
+def refunded_in_full(session: Session, order: Order) -> bool:
+    """True when the order's online payment is refunded (or being refunded) in full."""
+    payment = getattr(order, "payment", None)  # the backref storefront.payments.models adds
+    if payment is None:
+        return False
+    session.refresh(payment, ["amount", "amount_refunded"])  # a refund may have just been booked
+    return payment.amount_refunded >= payment.amount
 
 
 def release_unconfirmed_cash_orders(session: Session, now: datetime, after_hours: int, limit: int = 200) -> int:

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 from ..cart.models import Cart
 from ..clock import utcnow
 from ..db import write_transaction
+from ..orders import service as orders
 from ..orders.models import Order
+from ..orders.rules import OrderEvent
 from . import expiry, service
-from .models import Refund
+from .models import Payment, Refund
 from .provider import PaymentProvider, ProviderError, ProviderEvent, ProviderUnreachable
-from .rules import RefundStatus
+from .rules import PaymentStatus, RefundStatus
 
 log = logging.getLogger(__name__)
 SOLD_OUT_NOTE = "Sold out before the payment arrived."
@@ -181,3 +183,46 @@ def sweep(session: Session, provider: PaymentProvider | None, clock: Clock = utc
     released = expiry.sweep_card_holds(session, provider, clock)
     refunded = settle_due_refunds(session, provider, clock) if provider is not None else 0
     return released, refunded
+
+
+CANCEL_NOTE = "Order cancelled."
+
+
+def cancel_order(
+    session: Session,
+    provider: PaymentProvider | None,
+    order_id: int,
+    user_id: int | None,
+    note: str = "",
+    refund_payment: bool = True,
+    clock: Clock = utcnow,
+) -> Refund | None:
+    """Cancel an order and, when it was paid online and `refund_payment`, refund what is left of it.
+
+    The cancel and the booked refund commit together (so a crash between them leaves a pending
+    refund the sweep retries, never a cancelled order that silently kept the money); the
+    provider is asked after that commit, with a key of the payment's own, so it refunds once.
+    Returns the refund (None when nothing was refunded); ProviderError if the provider refused.
+    """
+    with write_transaction(session):
+        order = session.get(Order, order_id)
+        orders.apply_event(session, order, OrderEvent.CANCEL, clock(), user_id=user_id, note=note)
+        payment = service.payment_of(session, order_id)
+        if not refund_payment or not refundable(payment) or provider is None or not provider.online:
+            return None
+        booked = service.begin_refund(
+            session,
+            order_id,
+            payment.amount - payment.amount_refunded,
+            f"cancel-{payment.idempotency_key}",
+            clock(),
+            user_id,
+            CANCEL_NOTE,
+        )
+        refund_id, amount, key, payment_ref = booked.id, booked.amount, booked.idempotency_key, payment.payment_ref
+    return _ask_refund(session, provider, refund_id, payment_ref, amount, key, clock)
+
+
+def refundable(payment: Payment | None) -> bool:
+    """True when an online payment was received and not all of it is refunded (or being refunded)."""
+    return payment is not None and payment.status == PaymentStatus.PAID and payment.amount_refunded < payment.amount

@@ -32,3 +32,26 @@ def cash_payment_label(status: str, delivery_method: str) -> str:
     if status == OrderStatus.DELIVERED:
         return N_("Paid in cash on delivery.")
     return N_("To be paid in cash on delivery.")
+
+
+# Stripe's dispute statuses and reasons, in the owner's words (anything else reads "Other").
+DISPUTE_LABELS = {
+    "warning_needs_response": N_("Inquiry: needs a response"),
+    "warning_under_review": N_("Inquiry: under review"),
+    "warning_closed": N_("Inquiry closed"),
+    "needs_response": N_("Needs a response"),
+    "under_review": N_("Under review"),
+    "won": N_("Won"),
+    "lost": N_("Lost"),
+}
+DISPUTE_REASONS = {
+    "fraudulent": N_("Not authorised by the card holder"),
+    "duplicate": N_("Charged twice"),
+    "product_not_received": N_("Goods not received"),
+    "product_unacceptable": N_("Goods not as described"),
+    "credit_not_processed": N_("Refund not received"),
+    "unrecognized": N_("Charge not recognised"),
+    "subscription_canceled": N_("Subscription cancelled"),
+    "general": N_("Other"),
+}
+OTHER_REASON = N_("Other")

@@ -54,6 +54,29 @@ class Payment(Base):
         """Money actually given back (refunds the provider accepted)."""
         return sum(r.amount for r in self.refunds if r.status == "succeeded")
 
+    @property
+    def refunded_in_full(self) -> bool:
+        """All of the payment is refunded or being refunded (nothing left to fulfil the order with)."""
+        return self.status == "paid" and self.amount_refunded >= self.amount
+
+    @property
+    def refund_pending(self) -> int:
+        """Money on its way back: asked for, or accepted but not yet completed by the provider."""
+        return sum(r.amount for r in self.refunds if r.status == "pending")
+
+    @property
+    def refund_failed_owed(self) -> int:
+        """Refunds that failed and are owed to the shopper again (as far as not refunded since)."""
+        # Only refunds the provider accepted and later failed: a request it refused never was a refund.
+        failed = sum(r.amount for r in self.refunds if r.status == "failed" and r.provider_ref)
+        return min(failed, self.amount - self.amount_refunded) if self.status == "paid" else 0
+
+    @property
+    def refunded_on(self) -> datetime | None:
+        """When the last refund that went through was completed."""
+        done = [r.updated_at for r in self.refunds if r.status == "succeeded"]
+        return max(done) if done else None
+
 
 class Refund(Base):
     """Money given back on a payment, in full or in part; one row per refund key."""
@@ -88,3 +111,24 @@ class ProviderNotification(Base):
     type: Mapped[str] = mapped_column(String(80))
     session_ref: Mapped[str | None] = mapped_column(String(255))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Dispute(Base):
+    """A chargeback the shopper opened with their bank, as Stripe reports it; one row per dispute id."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    provider_ref: Mapped[str] = mapped_column(String(255), unique=True)  # Stripe's dispute id (dp_...)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(32))  # Stripe's dispute status
+    opened_at: Mapped[datetime] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # None: still open
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    payment: Mapped[Payment] = relationship(backref=backref("disputes", order_by="Dispute.id"))

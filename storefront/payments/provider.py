@@ -74,12 +74,40 @@ class CheckoutSession:
 
 
 @dataclass(frozen=True)
+class RefundNews:
+    """A refund as the provider reports it (made by the shop or in the provider's dashboard)."""
+
+    ref: str
+    payment_ref: str  # the payment it gives money back from
+    amount: int
+    status: str  # rules.RefundStatus
+    shop_key: str = ""  # the shop's own refund key when the shop asked for it
+    failure: str = ""
+
+
+@dataclass(frozen=True)
+class DisputeNews:
+    """A chargeback as the provider reports it."""
+
+    ref: str
+    payment_ref: str
+    amount: int
+    currency: str
+    reason: str
+    status: str  # the provider's own dispute status (won, lost, needs_response ...)
+    closed: bool
+    opened_at: datetime | None  # naive UTC; None: when the shop heard of it
+
+
+@dataclass(frozen=True)
 class ProviderEvent:
     """A verified notification from the provider."""
 
     id: str
     type: str
     session_ref: str | None
+    refunds: tuple[RefundNews, ...] = ()  # refund events, and every refund of a refunded charge
+    dispute: DisputeNews | None = None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,20 @@ MAY_BECOME = {
 }
 
 
+# A refund the provider accepted may still fail later (the shopper's bank sends it back);
+# nothing else leaves "succeeded", and a failed refund stays failed (a new refund is a new row).
+REFUND_MAY_BECOME = {
+    RefundStatus.PENDING: frozenset({RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
+    RefundStatus.SUCCEEDED: frozenset({RefundStatus.FAILED}),
+    RefundStatus.FAILED: frozenset(),
+}
+
+
+def refund_came_from(new: RefundStatus) -> list[RefundStatus]:
+    """The statuses a refund may be in to move to `new` (for a guarded UPDATE)."""
+    return [old for old, targets in REFUND_MAY_BECOME.items() if new in targets]
+
+
 def came_from(new: PaymentStatus) -> list[PaymentStatus]:
     """The statuses a payment may be in to move to `new` (for a guarded UPDATE)."""
     return [old for old, targets in MAY_BECOME.items() if new in targets]

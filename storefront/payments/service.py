@@ -36,6 +36,7 @@ from .rules import (
     RefundStatus,
     came_from,
     check_refund,
+    refund_came_from,
 )
 
 log = logging.getLogger(__name__)
@@ -344,36 +345,57 @@ def begin_refund(
 
 
 def finish_refund(session: Session, refund_id: int, result: RefundResult | None, error: str, now: datetime) -> Refund:
-    """The provider's answer: accepted (result) or refused (error); applied once."""
+    """The provider's answer: accepted (result, maybe still pending) or refused (error); applied once."""
     refund = session.get(Refund, refund_id)
     if refund is None:
         raise NotFound(N_("That refund does not exist."))
-    status = RefundStatus.SUCCEEDED if result is not None else RefundStatus.FAILED
-    values: dict = {"status": status, "updated_at": now, "error": error[:300]}
-    if result is not None:
-        values["provider_ref"] = result.ref
+    if result is not None and refund.provider_ref is None:
+        session.execute(
+            update(Refund)
+            .where(Refund.id == refund.id, Refund.provider_ref.is_(None))
+            .values(provider_ref=result.ref, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    status = RefundStatus(result.status) if result is not None else RefundStatus.FAILED
+    if status != RefundStatus.PENDING:  # a refund Stripe reports pending is not money back yet
+        move_refund(session, refund, status, now, error)
+    session.flush()
+    session.expire(refund)
+    return refund
+
+
+def move_refund(session: Session, refund: Refund, new: RefundStatus, now: datetime, error: str = "") -> bool:
+    """One guarded step of a refund's status, with what it means for the payment, reports and commission.
+
+    Succeeded: the money is back (reports, seller commission). Failed: the booked amount is
+    owed to the shopper again (it can be refunded anew). False when already applied.
+    """
+    old = session.scalar(select(Refund.status).where(Refund.id == refund.id))
     moved = session.execute(
         update(Refund)
-        .where(Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
-        .values(**values)
+        .where(Refund.id == refund.id, Refund.status == old, Refund.status.in_(refund_came_from(new)))
+        .values(status=new, updated_at=now, error=error[:300])
         .execution_options(synchronize_session=False)
     )
     session.expire(refund)
-    if moved.rowcount == 1:
-        if result is None:  # give the booked amount back: it was never refunded
-            session.execute(
-                update(Payment)
-                .where(Payment.id == refund.payment_id)
-                .values(amount_refunded=Payment.amount_refunded - refund.amount, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-        else:
-            order = session.get(Order, refund.order_id)
-            analytics.record_refund(session, order, refund.amount, now)
-            session.flush()
-            sellers.order_refunded(session, order.id, refunded_total(session, order.id), now)
+    if moved.rowcount != 1:
+        return False
+    if new == RefundStatus.FAILED:  # give the booked amount back: it was never (or no longer) refunded
+        session.execute(
+            update(Payment)
+            .where(Payment.id == refund.payment_id)
+            .values(amount_refunded=Payment.amount_refunded - refund.amount, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if old == RefundStatus.SUCCEEDED:  # it was counted as money back: take it out of the reports again
+            analytics.record_refund(session, session.get(Order, refund.order_id), -refund.amount, now)
+    else:
+        order = session.get(Order, refund.order_id)
+        analytics.record_refund(session, order, refund.amount, now)
+        session.flush()
+        sellers.order_refunded(session, order.id, refunded_total(session, order.id), now)
     session.flush()
-    return refund
+    return True
 
 
 def refund_due_payments(session: Session) -> list[Payment]:
@@ -383,8 +405,13 @@ def refund_due_payments(session: Session) -> list[Payment]:
 
 
 def pending_refunds(session: Session) -> list[Refund]:
-    """Refunds asked for whose answer never came (to retry with their own key)."""
-    return list(session.scalars(select(Refund).where(Refund.status == RefundStatus.PENDING).order_by(Refund.id)))
+    """Refunds asked for whose answer never came (to retry with their own key).
+
+    A pending refund with a provider id was accepted and is in progress: its outcome comes by
+    webhook (refund.updated), never by asking again.
+    """
+    stmt = select(Refund).where(Refund.status == RefundStatus.PENDING, Refund.provider_ref.is_(None))
+    return list(session.scalars(stmt.order_by(Refund.id)))
 
 
 def refunded_total(session: Session, order_id: int) -> int:

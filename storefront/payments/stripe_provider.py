@@ -23,13 +23,16 @@ from .currencies import UnchargeableAmount, from_stripe, to_stripe
 from .provider import (
     CheckoutRequest,
     CheckoutSession,
+    DisputeNews,
     ProviderEvent,
     ProviderRefused,
     ProviderUnreachable,
+    RefundNews,
     RefundResult,
     SessionState,
     WebhookRejected,
 )
+from .rules import RefundStatus
 
 PAID = frozenset({"paid", "no_payment_required"})
 # A completed-but-unpaid session with its payment intent in one of these has failed for good.
@@ -43,6 +46,14 @@ CHECKOUT_LOCALES = frozenset(
     }
 )  # fmt: skip
 DEFAULT_TIMEOUT_SECONDS = 10.0
+# Stripe's refund statuses in the shop's words: only "succeeded" means the money went back.
+REFUND_STATUS = {
+    "succeeded": RefundStatus.SUCCEEDED,
+    "failed": RefundStatus.FAILED,
+    "canceled": RefundStatus.FAILED,
+}
+# A dispute in one of these is over (warning_closed: an inquiry that never became a chargeback).
+DISPUTE_CLOSED = frozenset({"won", "lost", "warning_closed"})
 
 
 class StripeProvider:
@@ -136,12 +147,17 @@ class StripeProvider:
             raise ProviderRefused(exc.template, **exc.params) from exc
         with _errors():
             refund = self._client.v1.refunds.create(
-                {"payment_intent": payment_ref, "amount": stripe_amount},
+                # The key in metadata lets a webhook that outruns this answer find the shop's row.
+                {
+                    "payment_intent": payment_ref,
+                    "amount": stripe_amount,
+                    "metadata": {"shop_refund_key": idempotency_key},
+                },
                 {"idempotency_key": idempotency_key},
             )
         data = refund.to_dict()
         shop_amount = from_stripe(data["amount"], data.get("currency") or currency)
-        return RefundResult(ref=data["id"], amount=shop_amount, status=data.get("status") or "pending")
+        return RefundResult(ref=data["id"], amount=shop_amount, status=_refund_status(data.get("status")))
 
     def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """A webhook event, after checking its signature and age on the raw body."""
@@ -154,7 +170,26 @@ class StripeProvider:
         data = event.to_dict()
         obj = (data.get("data") or {}).get("object") or {}
         session_ref = obj.get("id") if obj.get("object") == "checkout.session" else None
-        return ProviderEvent(id=str(data.get("id", "")), type=str(data.get("type", "")), session_ref=session_ref)
+        return ProviderEvent(
+            id=str(data.get("id", "")),
+            type=str(data.get("type", "")),
+            session_ref=session_ref,
+            refunds=self._refunds_in(obj),
+            dispute=_dispute(obj) if obj.get("object") == "dispute" else None,
+        )
+
+    def _refunds_in(self, obj: dict) -> tuple[RefundNews, ...]:
+        """The refunds an event is about: the refund itself, or every refund of a refunded charge."""
+        if obj.get("object") == "refund":
+            return (_refund_news(obj, ""),)
+        if obj.get("object") != "charge" or not obj.get("payment_intent"):
+            return ()
+        listed = obj.get("refunds")
+        if not isinstance(listed, dict) or listed.get("has_more") or "data" not in listed:
+            # Newer API versions leave the charge's refunds out of the event: ask for them.
+            with _errors():
+                listed = self._client.v1.refunds.list({"payment_intent": obj["payment_intent"], "limit": 100}).to_dict()
+        return tuple(_refund_news(r, obj["payment_intent"]) for r in listed.get("data") or [])
 
 
 class _errors:
@@ -195,6 +230,46 @@ def _session(stripe_session: stripe.checkout.Session) -> CheckoutSession:
         payment_ref=intent_id,
         expires_at=datetime.fromtimestamp(expires, UTC).replace(tzinfo=None) if expires else None,
     )
+
+
+def _refund_status(status: str | None) -> RefundStatus:
+    """Stripe's refund status as the shop's: pending (or requires_action) is not yet money back."""
+    return REFUND_STATUS.get(status or "", RefundStatus.PENDING)
+
+
+def _refund_news(refund: dict, payment_ref: str) -> RefundNews:
+    """One Stripe refund as the provider interface's value."""
+    return RefundNews(
+        ref=str(refund.get("id", "")),
+        payment_ref=_id(refund.get("payment_intent")) or payment_ref,
+        amount=from_stripe(int(refund.get("amount") or 0), refund.get("currency") or "usd"),  # Stripe always sends it
+        status=_refund_status(refund.get("status")),
+        shop_key=str((refund.get("metadata") or {}).get("shop_refund_key") or ""),
+        failure=str(refund.get("failure_reason") or ""),
+    )
+
+
+def _dispute(dispute: dict) -> DisputeNews:
+    """A Stripe dispute as the provider interface's value."""
+    status = str(dispute.get("status") or "")
+    created = dispute.get("created")
+    return DisputeNews(
+        ref=str(dispute.get("id", "")),
+        payment_ref=_id(dispute.get("payment_intent")) or "",
+        amount=from_stripe(int(dispute.get("amount") or 0), dispute.get("currency") or "usd"),
+        currency=str(dispute.get("currency") or "").upper(),
+        reason=str(dispute.get("reason") or "")[:64],
+        status=status[:32],
+        closed=status in DISPUTE_CLOSED,
+        opened_at=datetime.fromtimestamp(created, UTC).replace(tzinfo=None) if created else None,
+    )
+
+
+def _id(value) -> str | None:
+    """An id from a field that may hold the id or the expanded object."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value or None
 
 
 def _state(status: str | None, payment_status: str | None, intent_status: str | None) -> SessionState:

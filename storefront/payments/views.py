@@ -19,7 +19,7 @@ from ..db import write_transaction
 from ..extensions import csrf, db, limiter
 from ..orders import service as orders
 from ..orders.rules import OrderStatus, PaymentMethod
-from . import expiry, flows, rules, service
+from . import expiry, flows, news, rules, service
 from .provider import ProviderError, WebhookRejected, provider_for
 from .rules import PaymentStatus, PaymentWindow
 
@@ -33,6 +33,18 @@ HANDLED_EVENTS = frozenset(
         "checkout.session.async_payment_succeeded",
         "checkout.session.async_payment_failed",
         "checkout.session.expired",
+    }
+)
+# Money moved after checkout, in Stripe's dashboard or by the shopper's bank (payments/news.py).
+MONEY_EVENTS = frozenset(
+    {
+        "charge.refunded",
+        "refund.created",
+        "refund.updated",
+        "refund.failed",
+        "charge.dispute.created",
+        "charge.dispute.updated",
+        "charge.dispute.closed",
     }
 )
 SWEEP_EVERY_SECONDS = 30.0
@@ -54,6 +66,12 @@ def stripe_webhook():
     except WebhookRejected as exc:
         log.warning("webhook refused: %s", exc)
         return jsonify(error="invalid_signature", message="The signature, timestamp or body is not valid."), 400
+    except ProviderError as err:  # the charge's refunds could not be fetched: Stripe retries later
+        return jsonify(error=err.code, message=str(err)), 503
+    if event.type in MONEY_EVENTS:
+        with write_transaction(db.session):
+            applied = news.apply_money_news(db.session, event, provider.method, utcnow())
+        return jsonify(received=True, handled=True, applied=applied)
     if event.type not in HANDLED_EVENTS or not event.session_ref:
         return jsonify(received=True, handled=False)
     known = service.knows_session(db.session, event.session_ref)

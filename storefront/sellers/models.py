@@ -122,6 +122,8 @@ class CommissionEntry(Base):
     approved_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
     reversed_at: Mapped[datetime | None]
+    # Set while a dispute on the order is open: the commission is neither approved nor payable.
+    held_at: Mapped[datetime | None]
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("seller_payouts.id", ondelete="SET NULL"))
 
     seller: Mapped[Seller] = relationship()

@@ -234,6 +234,58 @@ def order_refunded(session: Session, order_id: int, amount: int, now: datetime) 
     return entry
 
 
+def hold_commission(session: Session, order_id: int, now: datetime) -> CommissionEntry | None:
+    """A dispute opened on the order: its commission is neither approved nor payable until it closes.
+
+    Approved commission leaves Seller.owed while held (so no payout can take it); idempotent.
+    """
+    entry = _locked_entry(session, order_id)
+    if entry is None or entry.held_at is not None or entry.status == EntryStatus.REVERSED:
+        return entry
+    _set_hold(session, entry, now)
+    return entry
+
+
+def release_commission(session: Session, order_id: int, now: datetime, lost: bool) -> CommissionEntry | None:
+    """The order's last open dispute closed: won, the commission goes on; lost, it is reversed.
+
+    A lost dispute gave the shopper's money back through their bank, so it counts as a full refund.
+    """
+    entry = _locked_entry(session, order_id)
+    if entry is None:
+        return None
+    if entry.held_at is not None:
+        _set_hold(session, entry, None)
+    if lost:
+        _move(session, entry, LedgerEvent.REFUND_ALL, {"amount": 0, "refunded": entry.base, "reversed_at": now})
+    else:
+        _approve_if_due(session, entry, now)
+    return entry
+
+
+def _set_hold(session: Session, entry: CommissionEntry, held_at: datetime | None) -> None:
+    """Hold (a time) or release (None) the locked `entry`, moving approved commission out of or into `owed`."""
+    result = session.execute(
+        update(CommissionEntry)
+        .where(
+            CommissionEntry.id == entry.id,
+            CommissionEntry.held_at.is_(None) if held_at else CommissionEntry.held_at.is_not(None),
+        )
+        .values(held_at=held_at)
+        .execution_options(**_NO_SYNC)
+    )
+    if result.rowcount == 1 and entry.status in rules.EARNED and entry.status != EntryStatus.PAID:
+        delta = -entry.amount if held_at else entry.amount
+        session.execute(
+            update(Seller)
+            .where(Seller.id == entry.seller_id)
+            .values(owed=Seller.owed + delta)
+            .execution_options(**_NO_SYNC)
+        )
+    session.flush()
+    session.refresh(entry)
+
+
 def approve_due(session: Session, now: datetime, limit: int = 1000) -> int:
     """Approve every pending commission whose order is paid, completed and past its return window."""
     due = session.scalars(
@@ -242,6 +294,7 @@ def approve_due(session: Session, now: datetime, limit: int = 1000) -> int:
             CommissionEntry.status == EntryStatus.PENDING,
             CommissionEntry.order_paid_at.is_not(None),
             CommissionEntry.approve_after <= now,
+            CommissionEntry.held_at.is_(None),
         )
         .order_by(CommissionEntry.approve_after, CommissionEntry.id)
         .limit(limit)
@@ -256,6 +309,8 @@ def approve_due(session: Session, now: datetime, limit: int = 1000) -> int:
 
 def _approve_if_due(session: Session, entry: CommissionEntry, now: datetime) -> bool:
     """Approve `entry` (already locked) when rules.approval_due says so."""
+    if entry.held_at is not None:  # a dispute is open: wait for it to close
+        return False
     if entry.status != EntryStatus.PENDING or not rules.approval_due(entry.order_paid_at, entry.approve_after, now):
         return False
     return _move(session, entry, LedgerEvent.APPROVE, {"approved_at": now})
@@ -289,7 +344,9 @@ def _move(session: Session, entry: CommissionEntry, event: LedgerEvent, values: 
     new_status = rules.next_entry_status(entry.status, event)
     if new_status is None:
         return False
-    old_earned = entry.amount if entry.status in rules.EARNED else 0
+    # Held approved commission is already out of `owed` (see _set_hold): it moves nothing.
+    counted = entry.held_at is None or entry.status == EntryStatus.PAID
+    old_earned = entry.amount if entry.status in rules.EARNED and counted else 0
     new_amount = values.get("amount", entry.amount)
     result = session.execute(
         update(CommissionEntry)
@@ -299,7 +356,8 @@ def _move(session: Session, entry: CommissionEntry, event: LedgerEvent, values: 
     )
     if result.rowcount != 1:
         return False
-    delta = (new_amount if new_status in rules.EARNED else 0) - old_earned
+    new_counted = entry.held_at is None or new_status == EntryStatus.PAID
+    delta = (new_amount if new_status in rules.EARNED and new_counted else 0) - old_earned
     if delta:
         session.execute(
             update(Seller)
@@ -361,7 +419,11 @@ def _settle(session: Session, seller_id: int, payout: Payout, now: datetime) -> 
     available = int(paid_out) - int(settled)
     approved = session.execute(
         select(CommissionEntry.id, CommissionEntry.amount)
-        .where(CommissionEntry.seller_id == seller_id, CommissionEntry.status == EntryStatus.APPROVED)
+        .where(
+            CommissionEntry.seller_id == seller_id,
+            CommissionEntry.status == EntryStatus.APPROVED,
+            CommissionEntry.held_at.is_(None),
+        )
         .order_by(CommissionEntry.approved_at, CommissionEntry.id)
     ).all()
     for entry_id, entry_amount in approved:

@@ -1,7 +1,7 @@
 """A strict in-process Stripe for tests: the real `stripe` library talks to it through its HTTP client.
 
 It implements exactly the endpoints the shop calls (Checkout Session create, retrieve and
-expire, refund create), keeps state, honours Idempotency-Key (same key + same parameters = the stored answer;
+expire, refund create and list), keeps state, honours Idempotency-Key (same key + same parameters = the stored answer;
 same key + other parameters = an idempotency error, as Stripe does), and rejects any parameter it
 does not know, so a typo in the shop's request fails the test instead of passing silently.
 Test-side controls stand in for the shopper on Stripe's page: pay, pay slowly, fail, expire.
@@ -42,7 +42,8 @@ AMOUNT_STEP = {"isk": 100, "bhd": 10, "jod": 10, "kwd": 10, "omr": 10, "tnd": 10
 LINE_PARAMS = {"price_data", "quantity"}
 PRICE_DATA_PARAMS = {"currency", "unit_amount", "product_data"}
 PRODUCT_DATA_PARAMS = {"name"}
-REFUND_PARAMS = {"payment_intent", "amount"}
+REFUND_PARAMS = {"payment_intent", "amount", "metadata"}
+REFUND_LIST_PARAMS = {"payment_intent", "limit"}
 
 
 class StripeSaid(Exception):
@@ -72,6 +73,8 @@ class FakeStripe(stripe.HTTPClient):
         self.sessions: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.disputes: dict[str, dict] = {}
+        self.refund_status = "succeeded"  # what a new refund reports at first ("pending" for slow ones)
         self.answers: dict[str, tuple[str, str, dict, tuple[str, int]]] = {}
         self.calls: list[tuple[str, str]] = []
         self.failures: list[str] = []  # "network" or "server", used up one per request
@@ -138,6 +141,10 @@ class FakeStripe(stripe.HTTPClient):
             return self._expire_session(match.group(1), params)
         if method == "post" and path == "/v1/refunds":
             return self._create_refund(params)
+        if method == "get" and path == "/v1/refunds":
+            _only(query, REFUND_LIST_PARAMS, "")
+            found = [r for r in self.refunds.values() if r["payment_intent"] == query.get("payment_intent")]
+            return {"object": "list", "data": found[::-1], "has_more": False, "url": "/v1/refunds"}
         raise StripeSaid(404, "invalid_request_error", f"Unrecognized request URL ({method.upper()}: {path})")
 
     def _create_session(self, p: dict) -> dict:
@@ -224,6 +231,7 @@ class FakeStripe(stripe.HTTPClient):
             raise StripeSaid(404, "invalid_request_error", "No such payment_intent", code="resource_missing")
         if intent["status"] != "succeeded":
             raise StripeSaid(400, "invalid_request_error", "This PaymentIntent has no successful charge")
+        _only(p.get("metadata") or {}, {"shop_refund_key"}, "metadata")
         amount = _int(p.get("amount"), "amount")
         if amount % AMOUNT_STEP.get(intent["currency"], 1):
             raise StripeSaid(400, "invalid_request_error", "Invalid amount", code="invalid_charge_amount")
@@ -235,6 +243,9 @@ class FakeStripe(stripe.HTTPClient):
                 f"Refund amount ({amount}) is greater than unrefunded amount ({left})",
                 code="amount_too_large" if left else "charge_already_refunded",
             )
+        return self._add_refund(intent, amount, p.get("metadata") or {})
+
+    def _add_refund(self, intent: dict, amount: int, metadata: dict) -> dict:
         intent["amount_refunded"] += amount
         refund_id = "re_" + secrets.token_hex(12)
         self.refunds[refund_id] = {
@@ -243,7 +254,11 @@ class FakeStripe(stripe.HTTPClient):
             "amount": amount,
             "currency": intent["currency"],
             "payment_intent": intent["id"],
-            "status": "succeeded",
+            "charge": "ch_" + intent["id"][3:],
+            "metadata": metadata,
+            "status": self.refund_status,
+            "failure_reason": None,
+            "created": int(time.time()),
         }
         return self.refunds[refund_id]
 
@@ -344,6 +359,75 @@ class FakeStripe(stripe.HTTPClient):
                 "payment_intent": None,
             }
         return session_id
+
+    def signed(self, kind: str, obj: dict, *, event_id: str | None = None, secret: str = WEBHOOK_SECRET):
+        """A signed webhook delivery (payload, Stripe-Signature header) about any object."""
+        payload = json.dumps(
+            {
+                "id": event_id or "evt_" + secrets.token_hex(12),
+                "object": "event",
+                "type": kind,
+                "created": int(time.time()),
+                "livemode": False,
+                "data": {"object": obj},
+            }
+        )
+        return payload.encode(), stripe.WebhookSignature.generate_signature_header(payload, secret)
+
+    def dashboard_refund(self, session_id: str, amount: int) -> dict:
+        """The owner refunds in Stripe's dashboard (no metadata, no idempotency key of the shop's)."""
+        with self.lock:
+            return self._add_refund(self.intents[self._session(session_id)["payment_intent"]], amount, {})
+
+    def set_refund_status(self, refund_id: str, status: str, failure_reason: str | None = None) -> dict:
+        """A refund's outcome changes later (pending -> succeeded, or -> failed: the money comes back)."""
+        with self.lock:
+            refund = self.refunds[refund_id]
+            if status in ("failed", "canceled") and refund["status"] not in ("failed", "canceled"):
+                self.intents[refund["payment_intent"]]["amount_refunded"] -= refund["amount"]
+            refund.update(status=status, failure_reason=failure_reason)
+            return dict(refund)
+
+    def charge(self, session_id: str, *, with_refunds: bool = True) -> dict:
+        """The payment's charge as a charge.* event carries it (newer API versions omit `refunds`)."""
+        intent = self.intents[self._session(session_id)["payment_intent"]]
+        charge = {
+            "id": "ch_" + intent["id"][3:],
+            "object": "charge",
+            "amount": intent["amount"],
+            "amount_refunded": intent["amount_refunded"],
+            "currency": intent["currency"],
+            "payment_intent": intent["id"],
+            "refunded": intent["amount_refunded"] >= intent["amount"],
+        }
+        if with_refunds:
+            found = [dict(r) for r in self.refunds.values() if r["payment_intent"] == intent["id"]]
+            charge["refunds"] = {"object": "list", "data": found[::-1], "has_more": False}
+        return charge
+
+    def open_dispute(self, session_id: str, amount: int | None = None, reason: str = "fraudulent") -> dict:
+        """The shopper disputes the payment with their bank."""
+        with self.lock:
+            intent = self.intents[self._session(session_id)["payment_intent"]]
+            dispute_id = "dp_" + secrets.token_hex(12)
+            self.disputes[dispute_id] = {
+                "id": dispute_id,
+                "object": "dispute",
+                "amount": intent["amount"] if amount is None else amount,
+                "currency": intent["currency"],
+                "charge": "ch_" + intent["id"][3:],
+                "payment_intent": intent["id"],
+                "reason": reason,
+                "status": "needs_response",
+                "created": int(time.time()),
+            }
+            return dict(self.disputes[dispute_id])
+
+    def close_dispute(self, dispute_id: str, status: str) -> dict:
+        """The bank decides: won, lost (or warning_closed for an inquiry)."""
+        with self.lock:
+            self.disputes[dispute_id]["status"] = status
+            return dict(self.disputes[dispute_id])
 
     def refunded(self, session_id: str) -> int:
         """How much of the session's payment was refunded."""

@@ -1,0 +1,68 @@
+"""Admin: cancel an order; a paid card order is refunded in full unless the owner keeps the payment."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.templating import money
+from ..domain import DomainError
+from ..extensions import db
+from ..orders.labels import STATUS_LABELS
+from ..orders.models import Order
+from ..orders.rules import OrderStatus
+from ..payments import flows
+from ..payments import service as payments
+from ..payments.provider import ProviderError, provider_for
+from ..payments.rules import RefundStatus
+from .views import render_order
+
+# What the cancel form's "refund" choice may say; refunding is the default.
+REFUND_CHOICES = {"full": True, "keep": False}
+
+
+def cancel_order(order: Order):
+    """Cancel the order (stock back, commission reversed) and refund its card payment as chosen."""
+    reference, currency = order.reference, order.currency
+    choice = request.form.get("refund", "full")
+    if choice not in REFUND_CHOICES:
+        return render_order(reference, _("Choose whether to refund the payment."), 400)
+    provider = provider_for(order.payment_method)
+    try:
+        refund = flows.cancel_order(
+            db.session,
+            provider,
+            order.id,
+            current_user.id,
+            request.form.get("note", "")[:200],
+            refund_payment=REFUND_CHOICES[choice],
+        )
+    except ProviderError as err:  # the cancel is committed; the refund was refused
+        flash(
+            _(
+                "The order is cancelled, but the payment service refused the refund: %(error)s "
+                "The payment is still owed to the customer.",
+                error=err.message,
+            ),
+            "error",
+        )
+        return _back(reference)
+    except DomainError as err:
+        db.session.rollback()
+        return render_order(reference, err.message, err.status_code)
+    flash(
+        _("Order %(ref)s is now %(status)s.", ref=reference, status=_(STATUS_LABELS[OrderStatus.CANCELLED])), "success"
+    )
+    if refund is not None and refund.status == RefundStatus.SUCCEEDED:
+        flash(_("Refunded %(amount)s.", amount=money(refund.amount, currency)), "success")
+    elif refund is not None:
+        flash(_("The refund is waiting for the payment service; it is retried automatically."), "info")
+    elif choice == "keep" and flows.refundable(payments.payment_of(db.session, order.id)):
+        flash(_("The payment was kept. Refund it below when you are ready."), "info")
+    return _back(reference)
+
+
+def _back(reference: str):
+    """See the order again."""
+    return redirect(url_for("admin.order_detail", reference=reference), code=303)

@@ -1,0 +1,72 @@
+"""The owner cancels a paid card order on a 320 px phone: the refund choice fits, and the shopper is told."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+
+from tests.browser.test_card_payment import STRIPE_PAGE, card_shop  # noqa: F401  (the fixture)
+from tests.builders import PASSWORD, make_user
+
+
+def _paid_order(browser, base: str, slug: str, fake, expect) -> str:
+    """A shopper pays by card; returns the shopper's order page address."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.route(
+        "https://checkout.stripe.com/**", lambda r: r.fulfill(status=200, content_type="text/html", body=STRIPE_PAGE)
+    )
+    page.goto(f"{base}/p/{slug}")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("[data-cart-count]").first).to_have_text("1")
+    page.goto(f"{base}/checkout")
+    page.get_by_label("Full name").fill("Ada Shopper")
+    page.get_by_label("Phone").fill("+1 555 0100")
+    page.get_by_label("Pick up at the shop").check()
+    page.get_by_label("Card, on a secure payment page").check()
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_url("https://checkout.stripe.com/c/pay/**")
+    session_id = re.search(r"cs_test_[0-9a-f]+", page.url).group(0)
+    fake.pay(session_id)
+    payload, signature = fake.event("checkout.session.completed", session_id)
+    request = urllib.request.Request(
+        f"{base}/stripe/webhook",
+        data=payload,
+        method="POST",
+        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert json.load(answer)["handled"] is True
+    page.goto(fake.sessions[session_id]["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id))
+    page.wait_for_url(f"{base}/o/**")
+    url = page.url
+    context.close()
+    return url
+
+
+def test_the_owner_cancels_and_refunds_on_a_phone(browser, card_shop, expect, sqlite_app):  # noqa: F811
+    base, slug, fake = card_shop
+    with sqlite_app.app_context():
+        make_user("owner@example.com", "owner")
+    order_url = _paid_order(browser, base, slug, fake, expect)
+    context = browser.new_context(viewport={"width": 320, "height": 700}, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.locator("#email").fill("owner@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base}/admin/")
+    page.goto(f"{base}/admin/orders")
+    page.locator("main a[href^='/admin/orders/']").first.click()
+    choice = page.locator("[data-cancel-refund]")
+    expect(choice).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    for label in choice.locator("label").all():
+        assert label.bounding_box()["height"] >= 44
+    expect(page.get_by_label("Refund in full")).to_be_checked()
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.locator("main")).to_contain_text("Refunded $120.00")
+    page.goto(order_url)
+    expect(page.locator("[data-cancel-refund]")).to_contain_text("Cancelled — refunded $120.00 on")
+    context.close()
