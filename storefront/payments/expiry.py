@@ -30,6 +30,25 @@ def sweep_card_holds(session: Session, provider: PaymentProvider | None, clock: 
         stale = holds.stale_card_holds(session, clock())
     for order_id, session_ref in stale:
         released += _close_hold(session, provider, order_id, session_ref, clock)
+    return released + _recheck_processing(session, provider, clock)
+
+
+def _recheck_processing(session: Session, provider: PaymentProvider | None, clock: flows.Clock) -> int:
+    """Ask about processing payments whose webhook is overdue; apply the answer (the count released)."""
+    if provider is None:
+        return 0
+    with write_transaction(session):
+        waiting = holds.processing_to_recheck(session, clock())
+    released = 0
+    for order_id, session_ref in waiting:
+        try:
+            outcome = flows.fulfil_checkout(session, provider, session_ref, clock)  # as the webhook would
+        except ProviderError:
+            continue  # asked again by the next sweep
+        if outcome.processing:
+            with write_transaction(session):
+                holds.mark_asked(session, order_id, clock())
+        released += int(outcome.released)
     return released
 
 

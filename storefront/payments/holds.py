@@ -5,7 +5,7 @@ Each flushes and never commits; storefront.payments.expiry calls the provider be
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -34,6 +34,42 @@ def stale_card_holds(session: Session, now: datetime, limit: int = 200) -> list[
         .limit(limit)
     )
     return [(order_id, ref) for order_id, ref in session.execute(stmt).all()]
+
+
+# A bank debit usually settles within days; its webhook may be lost. Ask about it this often.
+PROCESSING_RECHECK = timedelta(hours=1)
+
+
+def processing_to_recheck(session: Session, now: datetime, limit: int = 50) -> list[tuple[int, str]]:
+    """(order id, payment page) of processing payments past their hold not heard of for an hour.
+
+    Their async_payment_* webhook settles them; if it never comes, the sweep asks instead, so a
+    lost event cannot hold the stock (and leave the shopper's page "processing") for ever.
+    """
+    stmt = (
+        select(Order.id, Payment.session_ref)
+        .join(Payment, Payment.order_id == Order.id)
+        .where(
+            Order.status == OrderStatus.AWAITING_PAYMENT,
+            Order.hold_expires_at < now,
+            Payment.status == PaymentStatus.PROCESSING,
+            Payment.session_ref.is_not(None),
+            Payment.updated_at < now - PROCESSING_RECHECK,
+        )
+        .order_by(Payment.updated_at)
+        .limit(limit)
+    )
+    return [(order_id, ref) for order_id, ref in session.execute(stmt).all()]
+
+
+def mark_asked(session: Session, order_id: int, now: datetime) -> None:
+    """A still-processing payment was asked about now: the next question waits PROCESSING_RECHECK."""
+    session.execute(
+        update(Payment)
+        .where(Payment.order_id == order_id, Payment.status == PaymentStatus.PROCESSING)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def reopen_payment(session: Session, order_id: int, old_ref: str, now: datetime) -> bool:

@@ -113,6 +113,27 @@ def test_the_sweep_finds_a_debit_no_webhook_told_of_and_keeps_it_until_the_bank_
     assert "Nothing was charged" in _page(shop, _token(app))  # true now: the debit bounced
 
 
+def test_a_processing_debit_whose_webhook_was_lost_is_asked_about_hourly(app, shop, coat, fake_stripe, runner):
+    session_id = session_id_of(pay_by_card(shop, coat, 2))
+    fake_stripe.pay(session_id, slowly=True)  # no webhook reaches the shop, now or later
+    _hold_ran_out(app)
+    runner.invoke(args=["expire-holds"])  # finds it processing: stock stays held
+    reads = fake_stripe.count("get", f"/v1/checkout/sessions/{session_id}")
+    fake_stripe.settle(session_id, succeeded=True)  # the bank pays; the async_payment_succeeded event is lost
+    runner.invoke(args=["expire-holds"])
+    assert fake_stripe.count("get", f"/v1/checkout/sessions/{session_id}") == reads  # not asked every minute
+    with app.app_context():
+        assert only_order().payment.status == "processing"
+    with _travel(utcnow() + timedelta(hours=1, minutes=1)):
+        runner.invoke(args=["expire-holds"])
+    assert fake_stripe.count("get", f"/v1/checkout/sessions/{session_id}") == reads + 1
+    with app.app_context():
+        order = only_order()
+        assert order.status == "placed" and order.payment.status == "paid"
+        assert _stock(coat) == (3, 0)  # the held units were sold, not released
+    assert "Nothing was charged" not in _page(shop, _token(app))
+
+
 def test_the_sweep_expires_an_open_page_at_stripe_before_releasing_its_stock(app, shop, coat, fake_stripe, runner):
     session_id = session_id_of(pay_by_card(shop, coat, 2))
     _hold_ran_out(app)
