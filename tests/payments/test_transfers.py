@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from storefront.analytics.models import Event
 from storefront.catalog.models import Variant
@@ -167,9 +168,25 @@ def test_one_transaction_id_cannot_pay_two_orders(app, coat, bkash):
     refused = staff.post(f"/admin/orders/{second.reference}/transfer-received", {"transaction_id": "abc123"})
     assert refused.status_code == 409 and first.reference in refused.text
     assert status_of(app, second.id) == "awaiting_transfer"
-    with app.app_context():  # the same id on another account is another transfer
-        other = add_method("Nagad", account="01811111111")
-        assert other != bkash
+
+
+def test_one_transaction_id_cannot_pay_two_orders_through_two_methods(app, coat, bkash):
+    with app.app_context():  # the owner re-created bKash (same account) under another name
+        again = add_method("bKash personal")
+    first = place_transfer(app, nth_shopper(app, 1), coat, bkash, fields=pickup_by(1))
+    second = place_transfer(app, nth_shopper(app, 2), coat, again, fields=pickup_by(2))
+    staff = staff_client(app)
+    received = staff.post(f"/admin/orders/{first.reference}/transfer-received", {"transaction_id": "8N7A6D5C"})
+    assert received.status_code == 303
+    refused = staff.post(f"/admin/orders/{second.reference}/transfer-received", {"transaction_id": " 8n7a 6d5c "})
+    assert refused.status_code == 409 and first.reference in refused.text
+    assert status_of(app, second.id) == "awaiting_transfer"
+    with app.app_context():  # the database refuses it too, whatever the check above missed
+        payment = transfer_service.transfer_of(db.session, second.id)
+        payment.transaction_id = "8N7A6D5C"
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
 
 
 def test_two_staff_receiving_two_orders_with_one_transaction_id_at_once_receive_one(app, coat, bkash):
