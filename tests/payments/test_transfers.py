@@ -413,3 +413,36 @@ def test_a_late_transfer_is_received_while_the_stock_is_there_and_refused_once_i
     assert refused.status_code == 409 and status_of(app, gone.id) == "unpaid"
     with app.app_context():
         assert transfer_service.transfer_of(db.session, gone.id).transaction_id is None  # rolled back, id free
+
+
+def test_cancelling_a_received_transfer_tells_both_sides_the_money_goes_back_by_hand(app, shop, coat, bkash):
+    order = place_transfer(app, shop, coat, bkash, quantity=2)
+    staff = staff_client(app, "owner")
+    received = staff.post(f"/admin/orders/{order.reference}/transfer-received", {"transaction_id": "BACK-1"})
+    assert received.status_code == 303
+    before = staff.client.get(f"/admin/orders/{order.reference}").text
+    assert "data-transfer-cancel-hint" in before and "data-cancel-refund" not in before  # no card refund choice
+    cancelled = staff.post(f"/admin/orders/{order.reference}/event", {"event": "cancel", "refund": "full"})
+    assert cancelled.status_code == 303 and status_of(app, order.id) == "cancelled"
+    assert stock(app, coat) == (5, 0)
+    admin_page = staff.client.get(f"/admin/orders/{order.reference}").text
+    assert "data-transfer-refund-owed" in admin_page
+    html = shop.client.get(f"/o/{order.token}").text
+    assert "data-transfer-cancelled" in html and 'data-transfer-status="received"' not in html
+    assert "sends the money back to you by hand" in html and "refunded" not in html.lower()
+
+
+@pytest.mark.parametrize("lang", ["bn", "es", "zh_Hans"])
+def test_the_money_goes_back_by_hand_notes_are_translated(app, coat, bkash, lang):
+    shop = ShopClient(app.test_client())
+    order = place_transfer(app, shop, coat, bkash)
+    owner = staff_client(app, "owner")
+    owner.post(f"/admin/orders/{order.reference}/transfer-received", {"transaction_id": "LANG-1"})
+    hint = owner.client.get(f"/admin/orders/{order.reference}").text
+    owner.post(f"/admin/orders/{order.reference}/event", {"event": "cancel"})
+    for client in (owner, shop):
+        client.post("/locale", {"locale": lang, "next": "/"})
+    pages = owner.client.get(f"/admin/orders/{order.reference}").text + shop.client.get(f"/o/{order.token}").text
+    assert "you return the transfer yourself" in hint and "data-transfer-refund-owed" in pages
+    english = ("sends the money back to you by hand", "send it back for you", "data-transfer-cancelled")
+    assert [text for text in english if text in pages] == ["data-transfer-cancelled"], lang
