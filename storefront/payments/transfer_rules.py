@@ -63,15 +63,31 @@ def parse_currencies(raw: str | None) -> tuple[str, ...]:
 
 
 def check_method(name: str, account: str, instructions: str, currencies: str, hold_hours: str) -> TransferMethodValues:
-    """The owner's entries for a transfer method as clean values; Invalid names the first problem."""
+    """The owner's entries for a transfer method as clean values; Invalid (with its `field`) names the first problem."""
     name, account, instructions = (name or "").strip(), (account or "").strip(), (instructions or "").strip()
     if not name or len(name) > NAME_MAX:
-        raise Invalid(N_("Give the method a name of at most %(n)s characters, like bKash."), n=NAME_MAX)
+        raise _on("name", Invalid(N_("Give the method a name of at most %(n)s characters, like bKash."), n=NAME_MAX))
     if not account or len(account) > ACCOUNT_MAX:
-        raise Invalid(N_("Enter the number, key or account to pay to (at most %(n)s characters)."), n=ACCOUNT_MAX)
+        message = N_("Enter the number, key or account to pay to (at most %(n)s characters).")
+        raise _on("account", Invalid(message, n=ACCOUNT_MAX))
     if len(instructions) > INSTRUCTIONS_MAX:
-        raise Invalid(N_("Instructions can be at most %(n)s characters."), n=INSTRUCTIONS_MAX)
-    return TransferMethodValues(name, account, instructions, parse_currencies(currencies), check_hold_hours(hold_hours))
+        message = N_("Instructions can be at most %(n)s characters.")
+        raise _on("instructions", Invalid(message, n=INSTRUCTIONS_MAX))
+    try:
+        codes = parse_currencies(currencies)
+    except Invalid as err:
+        raise _on("currencies", err) from None
+    try:
+        hours = check_hold_hours(hold_hours)
+    except Invalid as err:
+        raise _on("hold_hours", err) from None
+    return TransferMethodValues(name, account, instructions, codes, hours)
+
+
+def _on(field: str, err: Invalid) -> Invalid:
+    """`err` marked with the form field it is about, so the form shows it beside that field."""
+    err.field = field
+    return err
 
 
 def check_hold_hours(raw: str | int | None) -> int:

@@ -446,3 +446,21 @@ def test_the_money_goes_back_by_hand_notes_are_translated(app, coat, bkash, lang
     assert "you return the transfer yourself" in hint and "data-transfer-refund-owed" in pages
     english = ("sends the money back to you by hand", "send it back for you", "data-transfer-cancelled")
     assert [text for text in english if text in pages] == ["data-transfer-cancelled"], lang
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "Give the method a name"),
+        ("account", "", "Enter the number, key or account"),
+        ("currencies", "USD, QQQ", "Unknown currency code: QQQ."),
+        ("hold_hours", "999", "1 to 168 hours"),
+    ],
+)
+def test_a_refused_method_value_is_shown_beside_its_own_field(app, field, value, message):
+    owner = staff_client(app, "owner")
+    bad = owner.post("/admin/payment-methods/new", {**METHOD_FORM, field: value})
+    assert bad.status_code == 422
+    error = re.search(r'<p class="error" id="([a-z_]+)-err">([^<]*)</p>', bad.text)
+    assert error and error.groups()[0] == field and message in error.groups()[1]
+    assert f'aria-describedby="{field}-err"' in bad.text
