@@ -15,9 +15,9 @@ from babel.numbers import list_currencies
 
 from ..domain import N_, Invalid
 
-# bKash/Nagad TrxIDs, Pix end-to-end ids, bank references, WeChat/Alipay order numbers: letters,
-# digits and dashes. Spaces people copy with them are dropped before checking.
-TRANSACTION_ID_RE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
+# bKash/Nagad TrxIDs, Pix end-to-end ids, bank references, WeChat/Alipay order numbers: letters
+# and digits. Spaces and dashes people copy or type with them are dropped before checking.
+TRANSACTION_ID_RE = re.compile(r"^[A-Za-z0-9]{4,40}$")
 HOLD_HOURS_RANGE = (1, 168)  # an hour to a week; bank transfers can take days
 NAME_MAX, ACCOUNT_MAX, INSTRUCTIONS_MAX = 80, 120, 2000
 MAX_CURRENCIES = 10
@@ -36,12 +36,13 @@ class TransferMethodValues:
 
 
 def normalise_transaction_id(raw: str | None) -> str:
-    """The transaction id in one spelling (no spaces, upper case), or Invalid when it cannot be one.
+    """The transaction id in one spelling (no spaces or dashes, upper case), or Invalid when it cannot be one.
 
-    Upper case so that "8n7a6d" and "8N7A6D" are the same transfer: the unique constraint
-    must see one id however it was typed.
+    Upper case and without dashes so that "8n7a6d" and "8N7A-6D" are the same transfer: the
+    unique constraint must see one id however it was typed (staff's field is pre-filled with
+    the shopper's spelling).
     """
-    text = re.sub(r"\s+", "", raw or "")
+    text = re.sub(r"[\s-]+", "", raw or "")
     if not TRANSACTION_ID_RE.match(text):
         raise Invalid(N_("A transaction id is 4 to 40 letters, digits or dashes, as shown in your payment app."))
     return text.upper()
