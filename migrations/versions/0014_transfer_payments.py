@@ -19,7 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create transfer_methods and transfer_payments (one transaction id confirms one order per method)."""
+    """Create transfer_methods and transfer_payments (one transaction id confirms one order, whatever the method)."""
     op.create_table(
         "transfer_methods",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -67,7 +67,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transfer_payments")),
         sa.UniqueConstraint("order_id", name=op.f("uq_transfer_payments_order_id")),
-        sa.UniqueConstraint("method_id", "transaction_id", name=op.f("uq_transfer_payments_method_transaction")),
+        sa.UniqueConstraint("transaction_id", name=op.f("uq_transfer_payments_transaction_id")),
     )
     op.create_index("ix_transfer_payments_method_id", "transfer_payments", ["method_id"], unique=False)
 

@@ -84,7 +84,8 @@ def _edit(form: TransferMethodForm, method: TransferMethod | None):
             form.name.data, form.account.data, form.instructions.data, form.currencies.data, form.hold_hours.data
         )
     except Invalid as err:
-        form.name.errors = [*form.name.errors, err.message]
+        wrong = getattr(form, getattr(err, "field", "name"))  # beside the field it is about
+        wrong.errors = [*wrong.errors, err.message]
         return _page(form, method), err.status_code
     media, old_key, new_key = Path(current_app.config["MEDIA_ROOT"]), method and method.qr_key, None
     saved = transfers.save_method(db.session, method, _with_active(values, form.active.data), utcnow())

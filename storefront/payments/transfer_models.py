@@ -33,13 +33,14 @@ class TransferMethod(Base):
 class TransferPayment(Base):
     """A transfer order's payment: the method chosen (as it read then), the shopper's claim, staff's word.
 
-    `transaction_id` is what staff saw arrive: unique per method, so one transfer can never
-    mark two orders received, however many people press "received" at once.
+    `transaction_id` is what staff saw arrive: unique across all methods (two methods may pay into
+    one account), so one transfer can never mark two orders received, however many people press
+    "received" at once.
     """
 
     __tablename__ = "transfer_payments"
     __table_args__ = (
-        UniqueConstraint("method_id", "transaction_id", name="uq_transfer_payments_method_transaction"),
+        UniqueConstraint("transaction_id", name="uq_transfer_payments_transaction_id"),
         CheckConstraint("amount > 0", name="amount_positive"),
     )
 

@@ -15,9 +15,9 @@ from babel.numbers import list_currencies
 
 from ..domain import N_, Invalid
 
-# bKash/Nagad TrxIDs, Pix end-to-end ids, bank references, WeChat/Alipay order numbers: letters,
-# digits and dashes. Spaces people copy with them are dropped before checking.
-TRANSACTION_ID_RE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
+# bKash/Nagad TrxIDs, Pix end-to-end ids, bank references, WeChat/Alipay order numbers: letters
+# and digits. Spaces and dashes people copy or type with them are dropped before checking.
+TRANSACTION_ID_RE = re.compile(r"^[A-Za-z0-9]{4,40}$")
 HOLD_HOURS_RANGE = (1, 168)  # an hour to a week; bank transfers can take days
 NAME_MAX, ACCOUNT_MAX, INSTRUCTIONS_MAX = 80, 120, 2000
 MAX_CURRENCIES = 10
@@ -36,12 +36,13 @@ class TransferMethodValues:
 
 
 def normalise_transaction_id(raw: str | None) -> str:
-    """The transaction id in one spelling (no spaces, upper case), or Invalid when it cannot be one.
+    """The transaction id in one spelling (no spaces or dashes, upper case), or Invalid when it cannot be one.
 
-    Upper case so that "8n7a6d" and "8N7A6D" are the same transfer: the unique constraint
-    must see one id however it was typed.
+    Upper case and without dashes so that "8n7a6d" and "8N7A-6D" are the same transfer: the
+    unique constraint must see one id however it was typed (staff's field is pre-filled with
+    the shopper's spelling).
     """
-    text = re.sub(r"\s+", "", raw or "")
+    text = re.sub(r"[\s-]+", "", raw or "")
     if not TRANSACTION_ID_RE.match(text):
         raise Invalid(N_("A transaction id is 4 to 40 letters, digits or dashes, as shown in your payment app."))
     return text.upper()
@@ -63,15 +64,31 @@ def parse_currencies(raw: str | None) -> tuple[str, ...]:
 
 
 def check_method(name: str, account: str, instructions: str, currencies: str, hold_hours: str) -> TransferMethodValues:
-    """The owner's entries for a transfer method as clean values; Invalid names the first problem."""
+    """The owner's entries for a transfer method as clean values; Invalid (with its `field`) names the first problem."""
     name, account, instructions = (name or "").strip(), (account or "").strip(), (instructions or "").strip()
     if not name or len(name) > NAME_MAX:
-        raise Invalid(N_("Give the method a name of at most %(n)s characters, like bKash."), n=NAME_MAX)
+        raise _on("name", Invalid(N_("Give the method a name of at most %(n)s characters, like bKash."), n=NAME_MAX))
     if not account or len(account) > ACCOUNT_MAX:
-        raise Invalid(N_("Enter the number, key or account to pay to (at most %(n)s characters)."), n=ACCOUNT_MAX)
+        message = N_("Enter the number, key or account to pay to (at most %(n)s characters).")
+        raise _on("account", Invalid(message, n=ACCOUNT_MAX))
     if len(instructions) > INSTRUCTIONS_MAX:
-        raise Invalid(N_("Instructions can be at most %(n)s characters."), n=INSTRUCTIONS_MAX)
-    return TransferMethodValues(name, account, instructions, parse_currencies(currencies), check_hold_hours(hold_hours))
+        message = N_("Instructions can be at most %(n)s characters.")
+        raise _on("instructions", Invalid(message, n=INSTRUCTIONS_MAX))
+    try:
+        codes = parse_currencies(currencies)
+    except Invalid as err:
+        raise _on("currencies", err) from None
+    try:
+        hours = check_hold_hours(hold_hours)
+    except Invalid as err:
+        raise _on("hold_hours", err) from None
+    return TransferMethodValues(name, account, instructions, codes, hours)
+
+
+def _on(field: str, err: Invalid) -> Invalid:
+    """`err` marked with the form field it is about, so the form shows it beside that field."""
+    err.field = field
+    return err
 
 
 def check_hold_hours(raw: str | int | None) -> int:

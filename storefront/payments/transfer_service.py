@@ -94,7 +94,7 @@ def claim_transaction(session: Session, order: Order, raw_id: str, now: datetime
 
 
 def receive_transfer(session: Session, order: Order, raw_id: str, user_id: int | None, now: datetime) -> Order:
-    """Staff saw the money: record its transaction id (once per method) and move the order on.
+    """Staff saw the money: record its transaction id (once, whatever the method) and move the order on.
 
     The id is written first, under the unique constraint, so two people marking two orders
     received with the same id at once end with one received order and one Conflict; the
@@ -120,11 +120,15 @@ def receive_transfer(session: Session, order: Order, raw_id: str, user_id: int |
 
 
 def _check_unused(session: Session, transfer: TransferPayment, transaction_id: str) -> None:
-    """Conflict naming the order that already has this transaction id for the same method."""
+    """Conflict naming the order that already has this transaction id.
+
+    Whatever the method: the owner may have two methods paying into one account (or a method
+    re-created after switching the old one off), and one transfer must still pay one order.
+    """
     stmt = (
         select(Order.reference)
         .join(TransferPayment, TransferPayment.order_id == Order.id)
-        .where(TransferPayment.method_id == transfer.method_id, TransferPayment.transaction_id == transaction_id)
+        .where(TransferPayment.transaction_id == transaction_id, TransferPayment.id != transfer.id)
     )
     other = session.scalar(stmt)
     if other is not None:

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from storefront.analytics.models import Event
 from storefront.catalog.models import Variant
@@ -141,7 +142,7 @@ def test_staff_mark_it_received_and_it_becomes_a_sale(app, shop, coat, bkash):
     shop.post(f"/o/{order.token}/transfer", {"transaction_id": "TRX-1"})
     staff = staff_client(app)
     admin_page = staff.client.get(f"/admin/orders/{order.reference}").text
-    assert 'value="TRX-1"' in admin_page and "Transfer received" in admin_page
+    assert 'value="TRX1"' in admin_page and "Transfer received" in admin_page
     bare = staff.post(f"/admin/orders/{order.reference}/event", {"event": "receive"})
     assert bare.status_code == 422 and status_of(app, order.id) == "awaiting_transfer"
 
@@ -167,9 +168,25 @@ def test_one_transaction_id_cannot_pay_two_orders(app, coat, bkash):
     refused = staff.post(f"/admin/orders/{second.reference}/transfer-received", {"transaction_id": "abc123"})
     assert refused.status_code == 409 and first.reference in refused.text
     assert status_of(app, second.id) == "awaiting_transfer"
-    with app.app_context():  # the same id on another account is another transfer
-        other = add_method("Nagad", account="01811111111")
-        assert other != bkash
+
+
+def test_one_transaction_id_cannot_pay_two_orders_through_two_methods(app, coat, bkash):
+    with app.app_context():  # the owner re-created bKash (same account) under another name
+        again = add_method("bKash personal")
+    first = place_transfer(app, nth_shopper(app, 1), coat, bkash, fields=pickup_by(1))
+    second = place_transfer(app, nth_shopper(app, 2), coat, again, fields=pickup_by(2))
+    staff = staff_client(app)
+    received = staff.post(f"/admin/orders/{first.reference}/transfer-received", {"transaction_id": "8N7A6D5C"})
+    assert received.status_code == 303
+    refused = staff.post(f"/admin/orders/{second.reference}/transfer-received", {"transaction_id": " 8n7a 6d5c "})
+    assert refused.status_code == 409 and first.reference in refused.text
+    assert status_of(app, second.id) == "awaiting_transfer"
+    with app.app_context():  # the database refuses it too, whatever the check above missed
+        payment = transfer_service.transfer_of(db.session, second.id)
+        payment.transaction_id = "8N7A6D5C"
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
 
 
 def test_two_staff_receiving_two_orders_with_one_transaction_id_at_once_receive_one(app, coat, bkash):
@@ -198,7 +215,7 @@ def test_two_staff_receiving_two_orders_with_one_transaction_id_at_once_receive_
     assert sorted(status_of(app, o.id) for o in orders) == ["awaiting_transfer", "placed"]
     assert stock(app, coat) == (4, 1)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).where(TransferPayment.transaction_id == "SAME-1")) == 1
+        assert db.session.scalar(select(func.count()).where(TransferPayment.transaction_id == "SAME1")) == 1
 
 
 def test_staff_reject_and_the_hold_goes_back(app, shop, coat, bkash):
@@ -236,7 +253,7 @@ def test_the_sweep_never_releases_a_received_transfer(app, coat, runner, bkash):
     with time_machine.travel(PLACED_AT, tick=False):
         order = place_transfer(app, ShopClient(app.test_client()), coat, bkash)
         with app.app_context():
-            transfer_service.receive_transfer(db.session, db.session.get(Order, order.id), "OK-1", None, utcnow())
+            transfer_service.receive_transfer(db.session, db.session.get(Order, order.id), "OKAY-1", None, utcnow())
             db.session.commit()
     with time_machine.travel(PLACED_AT + timedelta(days=3), tick=False):
         assert "Released 0 transfer orders" in runner.invoke(args=["expire-holds"]).output
@@ -396,3 +413,67 @@ def test_a_late_transfer_is_received_while_the_stock_is_there_and_refused_once_i
     assert refused.status_code == 409 and status_of(app, gone.id) == "unpaid"
     with app.app_context():
         assert transfer_service.transfer_of(db.session, gone.id).transaction_id is None  # rolled back, id free
+
+
+def test_cancelling_a_received_transfer_tells_both_sides_the_money_goes_back_by_hand(app, shop, coat, bkash):
+    order = place_transfer(app, shop, coat, bkash, quantity=2)
+    staff = staff_client(app, "owner")
+    received = staff.post(f"/admin/orders/{order.reference}/transfer-received", {"transaction_id": "BACK-1"})
+    assert received.status_code == 303
+    before = staff.client.get(f"/admin/orders/{order.reference}").text
+    assert "data-transfer-cancel-hint" in before and "data-cancel-refund" not in before  # no card refund choice
+    cancelled = staff.post(f"/admin/orders/{order.reference}/event", {"event": "cancel", "refund": "full"})
+    assert cancelled.status_code == 303 and status_of(app, order.id) == "cancelled"
+    assert stock(app, coat) == (5, 0)
+    admin_page = staff.client.get(f"/admin/orders/{order.reference}").text
+    assert "data-transfer-refund-owed" in admin_page
+    html = shop.client.get(f"/o/{order.token}").text
+    assert "data-transfer-cancelled" in html and 'data-transfer-status="received"' not in html
+    assert "sends the money back to you by hand" in html and "refunded" not in html.lower()
+
+
+@pytest.mark.parametrize("lang", ["bn", "es", "zh_Hans"])
+def test_the_money_goes_back_by_hand_notes_are_translated(app, coat, bkash, lang):
+    shop = ShopClient(app.test_client())
+    order = place_transfer(app, shop, coat, bkash)
+    owner = staff_client(app, "owner")
+    owner.post(f"/admin/orders/{order.reference}/transfer-received", {"transaction_id": "LANG-1"})
+    hint = owner.client.get(f"/admin/orders/{order.reference}").text
+    owner.post(f"/admin/orders/{order.reference}/event", {"event": "cancel"})
+    for client in (owner, shop):
+        client.post("/locale", {"locale": lang, "next": "/"})
+    pages = owner.client.get(f"/admin/orders/{order.reference}").text + shop.client.get(f"/o/{order.token}").text
+    assert "you return the transfer yourself" in hint and "data-transfer-refund-owed" in pages
+    english = ("sends the money back to you by hand", "send it back for you", "data-transfer-cancelled")
+    assert [text for text in english if text in pages] == ["data-transfer-cancelled"], lang
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "Give the method a name"),
+        ("account", "", "Enter the number, key or account"),
+        ("currencies", "USD, QQQ", "Unknown currency code: QQQ."),
+        ("hold_hours", "999", "1 to 168 hours"),
+    ],
+)
+def test_a_refused_method_value_is_shown_beside_its_own_field(app, field, value, message):
+    owner = staff_client(app, "owner")
+    bad = owner.post("/admin/payment-methods/new", {**METHOD_FORM, field: value})
+    assert bad.status_code == 422
+    error = re.search(r'<p class="error" id="([a-z_]+)-err">([^<]*)</p>', bad.text)
+    assert error and error.groups()[0] == field and message in error.groups()[1]
+    assert f'aria-describedby="{field}-err"' in bad.text
+
+
+def test_dashes_typed_into_a_used_transaction_id_do_not_make_it_a_new_one(app, coat, bkash):
+    first = place_transfer(app, nth_shopper(app, 1), coat, bkash, fields=pickup_by(1))
+    second_shop = nth_shopper(app, 2)
+    second = place_transfer(app, second_shop, coat, bkash, fields=pickup_by(2))
+    staff = staff_client(app)
+    received = staff.post(f"/admin/orders/{first.reference}/transfer-received", {"transaction_id": "8N7A6D5C"})
+    assert received.status_code == 303
+    second_shop.post(f"/o/{second.token}/transfer", {"transaction_id": "8N7A-6D5C"})  # pre-filled for staff
+    refused = staff.post(f"/admin/orders/{second.reference}/transfer-received", {"transaction_id": "8n7a-6d-5c"})
+    assert refused.status_code == 409 and first.reference in refused.text
+    assert status_of(app, second.id) == "awaiting_transfer"
