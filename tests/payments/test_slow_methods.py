@@ -334,3 +334,16 @@ def test_the_new_payment_states_read_in_the_shoppers_language(app, shop, coat, f
     fake_stripe.pay(session_id, slowly=True)
     assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
     assert processing in _page(shop, token)
+
+
+def test_a_page_paid_in_a_currency_with_other_stripe_units_is_refunded_in_full(app, shop, coat, fake_stripe):
+    """ISK is 2-decimal at Stripe but 0-decimal in the shop: the refund is sent in the payment's own units."""
+    session_id = session_id_of(pay_by_card(shop, coat, 1))
+    fake_stripe.pay(session_id, charged=(500000, "isk"))  # 5,000 kr as Stripe counts it
+    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    assert fake_stripe.refunded(session_id) == 500000  # all of it, not 5000 (50 kr)
+    with app.app_context():
+        payment = only_order().payment
+        assert (payment.amount, payment.currency, payment.amount_refunded) == (5000, "ISK", 5000)
+        (refund,) = db.session.scalars(select(Refund)).all()
+        assert (refund.status, refund.amount) == ("succeeded", 5000)
