@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from ..cart.models import Cart
 from ..clock import utcnow
@@ -136,6 +136,9 @@ def _ask_refund(
     clock: Clock,
 ) -> Refund:
     """Ask the provider for a booked refund and record its answer (pending if none came)."""
+    plain = session() if isinstance(session, scoped_session) else session
+    if plain.in_transaction():  # a read left open (the last refund's reload): in a POST, SQLite's write lock
+        plain.commit()
     try:
         # In the payment's currency, not the shop's: a mismatched page (or an order placed before
         # SHOP_CURRENCY changed) was charged in another, whose provider units may differ (ISK).
