@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from ..cart.models import Cart
 from ..clock import utcnow
@@ -118,18 +118,31 @@ def refund(
     with write_transaction(session):
         booked = service.begin_refund(session, order_id, amount, key, clock(), user_id, reason)
         refund_id, status = booked.id, booked.status
-        payment_ref = service.payment_of(session, order_id).payment_ref
+        payment = service.payment_of(session, order_id)
+        payment_ref, currency = payment.payment_ref, payment.currency
     if status != RefundStatus.PENDING:
         return _reload(session, refund_id)
-    return _ask_refund(session, provider, refund_id, payment_ref, amount, key, clock)
+    return _ask_refund(session, provider, refund_id, payment_ref, currency, amount, key, clock)
 
 
 def _ask_refund(
-    session: Session, provider: PaymentProvider, refund_id: int, payment_ref: str, amount: int, key: str, clock: Clock
+    session: Session,
+    provider: PaymentProvider,
+    refund_id: int,
+    payment_ref: str,
+    currency: str,
+    amount: int,
+    key: str,
+    clock: Clock,
 ) -> Refund:
     """Ask the provider for a booked refund and record its answer (pending if none came)."""
+    plain = session() if isinstance(session, scoped_session) else session
+    if plain.in_transaction():  # a read left open (the last refund's reload): in a POST, SQLite's write lock
+        plain.commit()
     try:
-        result = provider.refund(payment_ref, amount, key)
+        # In the payment's currency, not the shop's: a mismatched page (or an order placed before
+        # SHOP_CURRENCY changed) was charged in another, whose provider units may differ (ISK).
+        result = provider.refund(payment_ref, amount, key, currency)
     except ProviderUnreachable:
         log.warning("refund %s unanswered; it stays pending and the sweep retries it", refund_id)
         return _reload(session, refund_id)  # outcome unknown: retried later with the same key
@@ -156,7 +169,7 @@ def settle_due_refunds(session: Session, provider: PaymentProvider, clock: Clock
             for p in service.refund_due_payments(session)
         ]
         pending = [
-            (r.id, r.order_id, r.amount, r.idempotency_key, r.payment.payment_ref)
+            (r.id, r.amount, r.idempotency_key, r.payment.payment_ref, r.payment.currency)
             for r in service.pending_refunds(session)
         ]
     for order_id, amount, key, mismatch in owed:
@@ -166,9 +179,9 @@ def settle_due_refunds(session: Session, provider: PaymentProvider, clock: Clock
             settled += done.status == RefundStatus.SUCCEEDED
         except ProviderError:
             log.warning("automatic refund of order %s was refused", order_id, exc_info=True)
-    for refund_id, _order_id, amount, key, payment_ref in pending:
+    for refund_id, amount, key, payment_ref, currency in pending:
         try:
-            done = _ask_refund(session, provider, refund_id, payment_ref, amount, key, clock)
+            done = _ask_refund(session, provider, refund_id, payment_ref, currency, amount, key, clock)
             settled += done.status == RefundStatus.SUCCEEDED
         except ProviderError:
             log.warning("refund %s was refused", refund_id, exc_info=True)
@@ -219,8 +232,9 @@ def cancel_order(
             user_id,
             CANCEL_NOTE,
         )
-        refund_id, amount, key, payment_ref = booked.id, booked.amount, booked.idempotency_key, payment.payment_ref
-    return _ask_refund(session, provider, refund_id, payment_ref, amount, key, clock)
+        refund_id, amount, key = booked.id, booked.amount, booked.idempotency_key
+        payment_ref, currency = payment.payment_ref, payment.currency
+    return _ask_refund(session, provider, refund_id, payment_ref, currency, amount, key, clock)
 
 
 def refundable(payment: Payment | None) -> bool:

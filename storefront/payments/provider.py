@@ -152,7 +152,9 @@ class PaymentProvider(Protocol):
     def start(self, request: CheckoutRequest) -> CheckoutSession: ...
     def get_checkout(self, ref: str) -> CheckoutSession: ...
     def expire_checkout(self, ref: str) -> CheckoutSession: ...
-    def refund(self, payment_ref: str, amount: int, idempotency_key: str) -> RefundResult: ...
+    def refund(
+        self, payment_ref: str, amount: int, idempotency_key: str, currency: str | None = None
+    ) -> RefundResult: ...
     def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
 
 
@@ -171,7 +173,7 @@ class CashProvider:
     def expire_checkout(self, ref: str) -> CheckoutSession:
         raise ProviderRefused(N_("Cash is paid on delivery or at pickup."))
 
-    def refund(self, payment_ref: str, amount: int, idempotency_key: str) -> RefundResult:
+    def refund(self, payment_ref: str, amount: int, idempotency_key: str, currency: str | None = None) -> RefundResult:
         raise ProviderRefused(N_("Cash is refunded in person."))
 
     def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent:

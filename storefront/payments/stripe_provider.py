@@ -186,9 +186,12 @@ class StripeProvider:
             return ()
         listed = obj.get("refunds")
         if not isinstance(listed, dict) or listed.get("has_more") or "data" not in listed:
-            # Newer API versions leave the charge's refunds out of the event: ask for them.
+            # Newer API versions leave the charge's refunds out of the event: ask for them, once
+            # (the webhook must answer quickly; a 503 has Stripe redeliver the event later).
             with _errors():
-                listed = self._client.v1.refunds.list({"payment_intent": obj["payment_intent"], "limit": 100}).to_dict()
+                listed = self._client.v1.refunds.list(
+                    {"payment_intent": obj["payment_intent"], "limit": 100}, {"max_network_retries": 0}
+                ).to_dict()
         return tuple(_refund_news(r, obj["payment_intent"]) for r in listed.get("data") or [])
 
 

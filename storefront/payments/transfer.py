@@ -25,7 +25,7 @@ class TransferProvider:
     def get_checkout(self, ref: str) -> CheckoutSession:
         raise ProviderRefused(N_("A transfer is sent from your own payment app, to the account shown."))
 
-    def refund(self, payment_ref: str, amount: int, idempotency_key: str) -> RefundResult:
+    def refund(self, payment_ref: str, amount: int, idempotency_key: str, currency: str | None = None) -> RefundResult:
         raise ProviderRefused(N_("A transfer is refunded by the shop, by sending the money back."))
 
     def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent:

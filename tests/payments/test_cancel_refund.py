@@ -179,3 +179,23 @@ def test_the_cancelled_and_refunded_page_reads_in_every_language(app, shop, coat
         assert admin.status_code == 200
     dashboard = owner.client.get("/admin/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
     assert "未结争议" in dashboard
+
+
+def test_cancelling_an_order_paid_with_the_wrong_amount_refunds_nothing_more_and_never_says_sold_out(
+    app, shop, coat, fake_stripe
+):
+    from .conftest import deliver, only_order, pay_by_card, session_id_of
+
+    session_id = session_id_of(pay_by_card(shop, coat, 1))
+    with app.app_context():
+        placed = only_order()
+        order = {"reference": placed.reference, "token": placed.token, "total": placed.total}
+    fake_stripe.pay(session_id, charged=(order["total"] + 100, "usd"))
+    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    owner = _owner(app)
+    assert _step(owner, order["reference"], "cancel").status_code == 303  # the unpaid order, tidied away
+    assert fake_stripe.refunded(session_id) == order["total"] + 100  # refunded once, in full
+    assert _refunds(app) == [(order["total"] + 100, "succeeded")]
+    page = _shopper_page(shop, order)
+    assert "data-amount-mismatch" in page
+    assert "sold out" not in page  # the shopper paid the wrong amount; nothing sold out

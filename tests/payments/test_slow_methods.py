@@ -355,3 +355,47 @@ def test_the_new_payment_states_read_in_the_shoppers_language(app, shop, coat, f
     fake_stripe.pay(session_id, slowly=True)
     assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
     assert processing in _page(shop, token)
+
+
+def test_a_page_paid_in_a_currency_with_other_stripe_units_is_refunded_in_full(app, shop, coat, fake_stripe):
+    """ISK is 2-decimal at Stripe but 0-decimal in the shop: the refund is sent in the payment's own units."""
+    session_id = session_id_of(pay_by_card(shop, coat, 1))
+    fake_stripe.pay(session_id, charged=(500000, "isk"))  # 5,000 kr as Stripe counts it
+    assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
+    assert fake_stripe.refunded(session_id) == 500000  # all of it, not 5000 (50 kr)
+    with app.app_context():
+        payment = only_order().payment
+        assert (payment.amount, payment.currency, payment.amount_refunded) == (5000, "ISK", 5000)
+        (refund,) = db.session.scalars(select(Refund)).all()
+        assert (refund.status, refund.amount) == ("succeeded", 5000)
+
+
+def test_no_lock_is_held_while_the_webhook_retries_an_earlier_refund(app, shop, coat, fake_stripe):
+    """The webhook settles two refunds in a row: the second Stripe call waits with no lock (SQLite's write lock)."""
+    first = session_id_of(pay_by_card(shop, coat, 1))
+    fake_stripe.pay(first, charged=(100, "usd"))
+    fake_stripe.path_failures["/v1/refunds"] = ["network"]  # its refund stays pending, unanswered
+    assert deliver(shop.client, fake_stripe, "checkout.session.completed", first).status_code == 200
+    second = session_id_of(pay_by_card(shop, coat, 1))
+    fake_stripe.pay(second, charged=(200, "usd"))
+    seen = []
+
+    def write_meanwhile(method, path):
+        if path != "/v1/refunds":
+            return
+        try:
+            with app.app_context():
+                if db.engine.dialect.name == "postgresql":
+                    db.session.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                else:  # a held write lock fails fast instead of waiting out the busy timeout
+                    db.session.execute(text("PRAGMA busy_timeout = 200"))
+                db.session.execute(update(Payment).values(updated_at=Payment.updated_at))
+                db.session.commit()
+            seen.append("wrote")
+        except Exception as exc:  # noqa: BLE001 - the lock is the failure under test
+            seen.append(type(exc).__name__)
+
+    fake_stripe.on_request = write_meanwhile
+    assert deliver(shop.client, fake_stripe, "checkout.session.completed", second).status_code == 200
+    assert seen == ["wrote", "wrote"]  # the new payment's refund, then the earlier one's retry
+    assert (fake_stripe.refunded(first), fake_stripe.refunded(second)) == (100, 200)

@@ -164,3 +164,25 @@ def test_the_shoppers_return_page_answers_within_one_timeout(app, shop, silent):
     assert time.monotonic() - started < TIMEOUT + SLACK
     assert response.status_code == 303 and response.headers["Location"] == f"/o/{token}"
     assert len(silent.accepted) - before == 1
+
+
+def test_a_refunded_charge_whose_refunds_must_be_fetched_answers_within_one_timeout(app, shop, silent):
+    """charge.refunded without its refunds (newer API versions): one bounded try, then 503 (Stripe redelivers)."""
+    charge = {"id": "ch_silent", "object": "charge", "payment_intent": "pi_silent", "amount_refunded": 100}
+    payload = json.dumps(
+        {
+            "id": "evt_silent_charge",
+            "object": "event",
+            "type": "charge.refunded",
+            "created": int(time.time()),
+            "data": {"object": charge},
+        }
+    )
+    signature = stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)
+    started = time.monotonic()
+    response = shop.client.post(
+        "/stripe/webhook", data=payload, headers={"Stripe-Signature": signature, "Content-Type": "application/json"}
+    )
+    assert time.monotonic() - started < TIMEOUT + SLACK
+    assert response.status_code == 503
+    assert len(silent.accepted) == 1  # no retry: the webhook must answer quickly
