@@ -332,8 +332,11 @@ def test_a_mismatched_payment_whose_refund_cannot_reach_stripe_is_refunded_by_th
     fake_stripe.path_failures["/v1/refunds"] = ["network"]
     assert deliver(shop.client, fake_stripe, "checkout.session.completed", session_id).status_code == 200
     assert fake_stripe.refunded(session_id) == 0
+    page = _page(shop, _token(app))  # never "refunded" before it is
+    assert "is being refunded" in page and "refunded in full" not in page
     assert "settled 1 refunds" in runner.invoke(args=["expire-holds"]).output
     assert fake_stripe.refunded(session_id) == total - 1
+    assert "Your payment is refunded in full." in _page(shop, _token(app))
 
 
 @pytest.mark.parametrize("locale", ["es", "bn", "zh_Hans"])
