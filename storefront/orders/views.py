@@ -293,8 +293,9 @@ def _render_order(order: Order, transfer_error: str | None = None, transfer_valu
         order=order,
         timeline=TIMELINE[Delivery(order.delivery_method)],
         reached=reached,
-        payment=payments.payment_of(db.session, order.id),
-        transfer=transfers.transfer_of(db.session, order.id),
+        # Each way of paying keeps its own record: only the order's own is read.
+        payment=payments.payment_of(db.session, order.id) if order.payment_method == PaymentMethod.CARD else None,
+        transfer=transfers.transfer_of(db.session, order.id) if order.payment_method == PaymentMethod.TRANSFER else None,  # noqa: E501
         store=store,
         address=_delivery_address(order),
         store_address=_store_address(store.store) if store is not None else [],
