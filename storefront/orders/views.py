@@ -287,15 +287,15 @@ def transfer_claim(token: str):
 def _render_order(order: Order, transfer_error: str | None = None, transfer_value: str = "", status: int = 200):
     """The order page (with the transfer form's message and value when it was refused)."""
     reached = {change.to_status: change.created_at for change in order.history}
-    store = db.session.get(OrderStore, order.id)
+    store, paid_by = db.session.get(OrderStore, order.id), order.payment_method
     html = render_template(
         "orders/order.html",
         order=order,
         timeline=TIMELINE[Delivery(order.delivery_method)],
         reached=reached,
         # Each way of paying keeps its own record: only the order's own is read.
-        payment=payments.payment_of(db.session, order.id) if order.payment_method == PaymentMethod.CARD else None,
-        transfer=transfers.transfer_of(db.session, order.id) if order.payment_method == PaymentMethod.TRANSFER else None,  # noqa: E501
+        payment=payments.payment_of(db.session, order.id) if paid_by == PaymentMethod.CARD else None,
+        transfer=transfers.transfer_of(db.session, order.id) if paid_by == PaymentMethod.TRANSFER else None,
         store=store,
         address=_delivery_address(order),
         store_address=_store_address(store.store) if store is not None else [],
