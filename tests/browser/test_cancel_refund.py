@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 import urllib.request
 
-from tests.browser.test_card_payment import STRIPE_PAGE, card_shop  # noqa: F401  (the fixture)
+from tests.browser.test_card_payment import card_shop, pickup_paid_by_card  # noqa: F401  (the fixture)
 from tests.builders import PASSWORD, make_user
 
 
@@ -14,20 +13,7 @@ def _paid_order(browser, base: str, slug: str, fake, expect) -> str:
     """A shopper pays by card; returns the shopper's order page address."""
     context = browser.new_context()
     page = context.new_page()
-    page.route(
-        "https://checkout.stripe.com/**", lambda r: r.fulfill(status=200, content_type="text/html", body=STRIPE_PAGE)
-    )
-    page.goto(f"{base}/p/{slug}")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.locator("[data-cart-count]").first).to_have_text("1")
-    page.goto(f"{base}/checkout")
-    page.get_by_label("Full name").fill("Ada Shopper")
-    page.get_by_label("Phone").fill("+1 555 0100")
-    page.get_by_label("Pick up at the shop").check()
-    page.get_by_label("Card, on a secure payment page").check()
-    page.get_by_role("button", name="Place order").click()
-    page.wait_for_url("https://checkout.stripe.com/c/pay/**")
-    session_id = re.search(r"cs_test_[0-9a-f]+", page.url).group(0)
+    session_id = pickup_paid_by_card(page, base, slug, expect)
     fake.pay(session_id)
     payload, signature = fake.event("checkout.session.completed", session_id)
     request = urllib.request.Request(

@@ -17,6 +17,25 @@ from tests.payments.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, serv
 STRIPE_PAGE = "<!doctype html><title>Stripe Checkout</title><h1>Pay on Stripe</h1>"
 
 
+def pickup_paid_by_card(page, base: str, slug: str, expect) -> str:
+    """A shopper puts the product in the cart and goes to pay by card on Stripe; the session id."""
+    page.route(
+        "https://checkout.stripe.com/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=STRIPE_PAGE),
+    )
+    page.goto(f"{base}/p/{slug}")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("[data-cart-count]").first).to_have_text("1")
+    page.goto(f"{base}/checkout")
+    page.get_by_label("Full name").fill("Ada Shopper")
+    page.get_by_label("Phone").fill("+1 555 0100")
+    page.get_by_label("Pick up at the shop").check()
+    page.get_by_label("Card, on a secure payment page").check()
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_url("https://checkout.stripe.com/c/pay/**")  # not blocked by form-action
+    return re.search(r"cs_test_[0-9a-f]+", page.url).group(0)
+
+
 @pytest.fixture
 def card_shop(sqlite_app, tmp_path):
     """gunicorn with card payments on, talking to a fake Stripe; yields (base, slug, fake)."""
@@ -42,22 +61,8 @@ def test_pay_by_card_and_come_back_paid(browser, card_shop, expect):
     base, slug, fake = card_shop
     context = browser.new_context()
     page = context.new_page()
-    page.route(
-        "https://checkout.stripe.com/**",
-        lambda route: route.fulfill(status=200, content_type="text/html", body=STRIPE_PAGE),
-    )
-    page.goto(f"{base}/p/{slug}")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.locator("[data-cart-count]").first).to_have_text("1")
-    page.goto(f"{base}/checkout")
-    page.get_by_label("Full name").fill("Ada Shopper")
-    page.get_by_label("Phone").fill("+1 555 0100")
-    page.get_by_label("Pick up at the shop").check()
-    page.get_by_label("Card, on a secure payment page").check()
-    page.get_by_role("button", name="Place order").click()
-    page.wait_for_url("https://checkout.stripe.com/c/pay/**")  # not blocked by form-action
+    session_id = pickup_paid_by_card(page, base, slug, expect)
     expect(page.locator("h1")).to_have_text("Pay on Stripe")
-    session_id = re.search(r"cs_test_[0-9a-f]+", page.url).group(0)
     session = fake.sessions[session_id]
     assert session["amount_total"] == 12000 and session["currency"] == "usd"
 
