@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
-from tests.browser.test_card_payment import card_shop, pickup_paid_by_card  # noqa: F401  (the fixture)
+from tests.browser.test_card_payment import (  # noqa: F401  (card_shop: the fixture)
+    card_shop,
+    pickup_paid_by_card,
+    webhook_over_http,
+)
 from tests.builders import PASSWORD, make_user
 
 
@@ -15,15 +16,7 @@ def _paid_order(browser, base: str, slug: str, fake, expect) -> str:
     page = context.new_page()
     session_id = pickup_paid_by_card(page, base, slug, expect)
     fake.pay(session_id)
-    payload, signature = fake.event("checkout.session.completed", session_id)
-    request = urllib.request.Request(
-        f"{base}/stripe/webhook",
-        data=payload,
-        method="POST",
-        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        assert json.load(answer)["handled"] is True
+    assert webhook_over_http(base, fake, "checkout.session.completed", session_id)["handled"] is True
     page.goto(fake.sessions[session_id]["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id))
     page.wait_for_url(f"{base}/o/**")
     url = page.url

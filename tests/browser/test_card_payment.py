@@ -36,6 +36,20 @@ def pickup_paid_by_card(page, base: str, slug: str, expect) -> str:
     return re.search(r"cs_test_[0-9a-f]+", page.url).group(0)
 
 
+def webhook_over_http(base: str, fake, kind: str, session_id: str) -> dict:
+    """Stripe delivers a signed event to the running shop; the shop's JSON answer (a 200)."""
+    payload, signature = fake.event(kind, session_id)
+    request = urllib.request.Request(
+        f"{base}/stripe/webhook",
+        data=payload,
+        method="POST",
+        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+        return json.load(answer)
+
+
 @pytest.fixture
 def card_shop(sqlite_app, tmp_path):
     """gunicorn with card payments on, talking to a fake Stripe; yields (base, slug, fake)."""
@@ -67,15 +81,7 @@ def test_pay_by_card_and_come_back_paid(browser, card_shop, expect):
     assert session["amount_total"] == 12000 and session["currency"] == "usd"
 
     fake.pay(session_id)
-    payload, signature = fake.event("checkout.session.completed", session_id)
-    request = urllib.request.Request(
-        f"{base}/stripe/webhook",
-        data=payload,
-        method="POST",
-        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        assert answer.status == 200 and json.load(answer)["handled"] is True
+    assert webhook_over_http(base, fake, "checkout.session.completed", session_id)["handled"] is True
 
     page.goto(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id))
     page.wait_for_url(f"{base}/o/**")
