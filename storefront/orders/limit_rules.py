@@ -48,18 +48,7 @@ LIMIT_RANGES: dict[str, tuple[int, int]] = {
 
 
 class LimitError(DomainError):
-    """A hoarding limit refused the order; numbers in the message are shown in the shopper's digits."""
-
-    @property
-    def message(self) -> str:
-        """The message in the current locale, with its numbers formatted for that locale."""
-        try:
-            from flask_babel import format_decimal, gettext
-
-            params = {k: format_decimal(v) if isinstance(v, int) else v for k, v in self.params.items()}
-            return gettext(self.template, **params)
-        except (RuntimeError, KeyError):
-            return str(self)
+    """A hoarding limit refused the order (DomainError.message writes its numbers in the shopper's digits)."""
 
 
 class TooManyUnits(LimitError):
