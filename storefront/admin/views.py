@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..auth.guards import require_login_for
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
 from ..orders import service as orders
@@ -22,14 +23,9 @@ from . import service
 from .forms import OrderFilterForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+private_blueprint(bp)
 require_login_for(bp)
 
-
-@bp.after_request
-def _private(response):
-    """Admin pages are personal: never stored by any cache or the service worker."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")

@@ -15,7 +15,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
 from ..clock import utcnow
-from ..core.security import accepts_json
+from ..core.security import accepts_json, private
 from ..domain import N_, DomainError
 from ..extensions import csrf, db, limiter
 from . import rules, service
@@ -46,6 +46,7 @@ def _rate_limit_off() -> bool:
 
 
 @bp.post("/e")
+@private
 @accepts_json
 @csrf.exempt
 @limiter.limit(_events_rate_limit, key_func=get_remote_address, exempt_when=_rate_limit_off)
@@ -64,9 +65,7 @@ def collect():
 
 def _accepted():
     """An empty 202: the beacon never reads the answer."""
-    response = current_app.response_class(status=202)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return current_app.response_class(status=202)
 
 
 def _read_body() -> object:

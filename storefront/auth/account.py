@@ -11,6 +11,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db, login_manager
 from . import sessions, signin, throttle
@@ -18,6 +19,7 @@ from .rules import is_seller
 from .service import WRONG_CURRENT_PASSWORD, change_own_password
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+private_blueprint(bp)
 
 
 class PasswordForm(FlaskForm):
@@ -45,12 +47,6 @@ def _signed_in_only():
         return login_manager.unauthorized()
     return None
 
-
-@bp.after_request
-def _private(response):
-    """Personal page: never stored by a cache or the service worker."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _page(form: PasswordForm, status: int = 200):

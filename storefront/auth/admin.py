@@ -7,20 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
 from .guards import require_login_for, role_required
 from .service import DISABLEABLE_ROLES, accounts_for_owner, set_active
 
 bp = Blueprint("account_admin", __name__, url_prefix="/admin/accounts")
+private_blueprint(bp)
 require_login_for(bp)
 
-
-@bp.after_request
-def _private(response):
-    """Admin pages are personal: never stored by any cache or the service worker."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")

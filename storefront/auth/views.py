@@ -11,13 +11,14 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..clock import utcnow
-from ..core.security import safe_next
+from ..core.security import private_blueprint, safe_next
 from ..extensions import db
 from . import signin, throttle
 from .rules import home_endpoint, is_seller
 from .service import authenticate
 
 bp = Blueprint("auth", __name__)
+private_blueprint(bp)
 
 
 class LoginForm(FlaskForm):
@@ -37,11 +38,6 @@ def _landing(role: str, next_url: str | None) -> str:
     if is_seller(role) and target.startswith("/admin"):
         return url_for(home_endpoint(role))
     return target
-
-
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -75,7 +71,7 @@ def login():
 
 def _login_page(form: LoginForm, status: int):
     """The login form (never stored by a cache)."""
-    return _no_store(current_app.make_response((render_template("auth/login.html", form=form), status)))
+    return current_app.make_response((render_template("auth/login.html", form=form), status))
 
 
 @bp.post("/logout")

@@ -14,7 +14,7 @@ from ..catalog.views import render_product
 from ..clock import utcnow
 from ..core.inputs import token_cookie
 from ..core.numerals import count_ngettext
-from ..core.security import safe_next
+from ..core.security import private_blueprint, safe_next
 from ..core.templating import CART_COUNT_COOKIE
 from ..domain import DomainError
 from ..errors import wants_json
@@ -26,6 +26,7 @@ from .models import Cart
 from .rules import parse_id, parse_quantity
 
 bp = Blueprint("cart", __name__)
+private_blueprint(bp)
 
 
 def cart_token() -> str | None:
@@ -76,7 +77,6 @@ def _render_cart(error: str | None = None, status: int = 200):
             status,
         )
     )
-    response.headers["Cache-Control"] = "no-store"
     return set_cart_cookies(response, None, count) if cart is not None or cart_token() else response
 
 
@@ -109,7 +109,6 @@ def _answer(changed: _Changed, message: str, fallback: str):
     else:
         flash(message, "success")
         response = redirect(safe_next(request.form.get("next"), fallback), code=303)
-    response.headers["Cache-Control"] = "no-store"
     return set_cart_cookies(response, changed.token, changed.count)
 
 

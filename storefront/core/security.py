@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request
+from flask import Blueprint, Flask, abort, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -68,8 +68,41 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target if is_safe_next(target) else fallback
 
 
+PRIVATE = "private_blueprints"
+
+
+def private_blueprint(bp: Blueprint, secret_urls: bool = False) -> None:
+    """Declare every page of `bp` personal: never stored by a shared cache or the service worker.
+
+    The service worker keeps nothing marked `no-store`, so this one declaration is what keeps an
+    admin page, a cart or an order off a shared phone's offline copies. `secret_urls` is for pages
+    whose link is the key (order pages): their address must not leak as a referrer or be indexed.
+    """
+    bp.record_once(lambda state: state.app.extensions.setdefault(PRIVATE, {}).__setitem__(bp.name, secret_urls))
+
+
+def private(view):
+    """Declare one view personal (see private_blueprint) in a blueprint whose other pages are public."""
+    view.private = True
+    return view
+
+
+def _mark_private(response) -> None:
+    """The one place that writes the private-page headers, for the pages declared private."""
+    declared = current_app.extensions.get(PRIVATE, {})
+    blueprints = [name for name in request.blueprints if name in declared]
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not blueprints and not getattr(view, "private", False):
+        return
+    response.headers["Cache-Control"] = "no-store"
+    if any(declared[name] for name in blueprints):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+
+
 def _add_headers(response):
     """Headers every response carries; HSTS only when served over HTTPS."""
+    _mark_private(response)
     headers = response.headers
     headers.setdefault("Content-Security-Policy", current_app.config.get("CONTENT_SECURITY_POLICY") or CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")

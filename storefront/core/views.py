@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from ..extensions import db, supported_locales
 from .locales import html_lang, language_names, text_direction
-from .security import safe_next
+from .security import private, safe_next
 
 bp = Blueprint("core", __name__)
 MEDIA_NAME = re.compile(r"^[0-9a-f]{32}-[0-9]{2,4}\.(webp|jpg)$")
@@ -27,6 +27,7 @@ def _template_helpers(state) -> None:
 
 
 @bp.get("/healthz")
+@private
 def healthz():
     """Liveness and readiness: answers 200 only when the database answers."""
     try:
@@ -34,9 +35,7 @@ def healthz():
     except Exception:  # noqa: BLE001 - any database failure means "not ready"
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
-    response = jsonify(status="ok", database="ok")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(status="ok", database="ok")
 
 
 @bp.get("/robots.txt")

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..cart import service as carts
 from ..cart.views import current_cart, set_cart_cookies
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
 from ..inventory.rules import OutOfStock
@@ -38,6 +39,7 @@ from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, check_shown_t
 
 log = logging.getLogger(__name__)
 bp = Blueprint("orders", __name__)
+private_blueprint(bp, secret_urls=True)
 
 
 class _Placed(NamedTuple):
@@ -51,14 +53,6 @@ class _Placed(NamedTuple):
     @classmethod
     def of(cls, order: Order) -> _Placed:
         return cls(order.id, order.token, order.status, order.payment_method)
-
-
-def _no_store(response):
-    """Private pages: never cached anywhere, and their URL never leaks as a referrer."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 def _render_checkout(
@@ -86,7 +80,7 @@ def _render_checkout(
         sold_out=sold_out or set(),
         shipping_fee=cfg["SHIPPING_FLAT_FEE"],
     )
-    return _no_store(current_app.make_response((html, status)))
+    return current_app.make_response((html, status))
 
 
 @bp.get("/checkout")
@@ -207,7 +201,7 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
             flash(_("Thank you! Your items are held for you: send the transfer as shown below."), "success")
         elif cart_id is not None:  # just placed (not the same form sent again): say thank you once
             flash(_("Thank you for your order! We have received it."), "success")
-        return _no_store(set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0))
+        return set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0)
     try:
         page = flows.start_checkout(
             db.session,
@@ -223,7 +217,7 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
         form.checkout_key.data = secrets.token_urlsafe(24)
         message = _("%(problem)s Nothing was charged: you can try again or pay in cash.", problem=err.message)
         return _render_checkout(form, carts.cart_items(current_cart()), message, status=err.status_code)
-    return _no_store(set_cart_cookies(redirect(page.url, code=303), None, 0))
+    return set_cart_cookies(redirect(page.url, code=303), None, 0)
 
 
 def _refused_checkout(form: CheckoutForm, err: DomainError):
@@ -281,7 +275,7 @@ def transfer_claim(token: str):
         order = service.find_order(db.session, token)
         return _render_order(order, transfer_error=err.message, transfer_value=raw, status=err.status_code)
     flash(_("Thank you: we will check the transfer and confirm your order."), "success")
-    return _no_store(redirect(url_for("orders.view", token=token) + "#payment", code=303))
+    return redirect(url_for("orders.view", token=token) + "#payment", code=303)
 
 
 def _render_order(order: Order, transfer_error: str | None = None, transfer_value: str = "", status: int = 200):
@@ -302,7 +296,7 @@ def _render_order(order: Order, transfer_error: str | None = None, transfer_valu
         transfer_error=transfer_error,
         transfer_value=transfer_value,
     )
-    return _no_store(current_app.make_response((html, status)))
+    return current_app.make_response((html, status))
 
 
 def _delivery_address(order: Order) -> list[str]:

@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..clock import utcnow
-from ..core.security import accepts_json
+from ..core.security import accepts_json, private_blueprint
 from ..db import write_transaction
 from ..extensions import csrf, db, limiter
 from ..orders import service as orders
@@ -25,6 +25,7 @@ from .rules import PaymentStatus, PaymentWindow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
+private_blueprint(bp, secret_urls=True)
 
 # Checkout Session events we act on; every other type is acknowledged and ignored.
 HANDLED_EVENTS = frozenset(

@@ -24,6 +24,7 @@ from ..analytics import rollup
 from ..analytics.rollup_rules import shop_day
 from ..auth.guards import require_login_for
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
 from . import rules, sections, service, tables
@@ -31,6 +32,7 @@ from . import rules, sections, service, tables
 log = logging.getLogger(__name__)
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+private_blueprint(bp)
 require_login_for(bp)
 
 SECTIONS = (
@@ -53,12 +55,6 @@ def _settings(state) -> None:
         raw = os.environ.get(name, "").strip()
         state.app.config.setdefault(name, int(raw) if raw.isdigit() else default)
 
-
-@bp.after_request
-def _private(response):
-    """Reports are personal: never stored by any cache or the service worker."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.before_request

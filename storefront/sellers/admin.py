@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..auth.guards import require_login_for, role_required
 from ..catalog.service import categories
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
 from ..money import format_amount_plain
@@ -19,14 +20,9 @@ from . import accounts, reports, rules, service
 from .forms import NewSellerForm, PayoutForm, SellerForm, parse_overrides, rate_field_name
 
 bp = Blueprint("seller_admin", __name__, url_prefix="/admin/sellers")
+private_blueprint(bp)
 require_login_for(bp)
 
-
-@bp.after_request
-def _private(response):
-    """Admin pages are personal: never stored by any cache or the service worker."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")

@@ -8,11 +8,13 @@ from flask_login import current_user
 from ..auth.rules import is_seller
 from ..catalog.service import product_by_slug
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..extensions import db, login_manager
 from . import accounts, reports
 from .rules import ENTRY_LABELS
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
+private_blueprint(bp)
 
 
 @bp.before_request
@@ -27,12 +29,6 @@ def _only_sellers():
         abort(403)
     return None
 
-
-@bp.after_request
-def _private(response):
-    """Personal figures: never stored by a cache or the service worker."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")

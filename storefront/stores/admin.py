@@ -15,6 +15,7 @@ from flask_login import current_user
 from ..admin.service import parse_day, utc_midnight
 from ..auth.guards import require_login_for, role_required
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
 from ..money import format_amount_plain
@@ -26,15 +27,10 @@ from .forms import SharesForm, StoreForm
 from .models import Store
 
 bp = Blueprint("store_admin", __name__, url_prefix="/admin/stores")
+private_blueprint(bp)
 require_login_for(bp)
 DEFAULT_DAYS = 30
 
-
-@bp.after_request
-def _private(response):
-    """Admin pages are personal: never stored by any cache or the service worker."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")
