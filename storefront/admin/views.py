@@ -27,7 +27,6 @@ private_blueprint(bp)
 require_login_for(bp)
 
 
-
 @bp.get("/")
 def dashboard():
     """Today's orders and revenue, open orders, low stock, open disputes."""

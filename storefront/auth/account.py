@@ -48,7 +48,6 @@ def _signed_in_only():
     return None
 
 
-
 def _page(form: PasswordForm, status: int = 200):
     """The account page with its two forms."""
     layout = "seller/base.html" if is_seller(current_user.role) else "admin/base.html"

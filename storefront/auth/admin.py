@@ -18,7 +18,6 @@ private_blueprint(bp)
 require_login_for(bp)
 
 
-
 @bp.get("/")
 @role_required("owner")
 def account_list():

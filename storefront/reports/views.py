@@ -56,7 +56,6 @@ def _settings(state) -> None:
         state.app.config.setdefault(name, int(raw) if raw.isdigit() else default)
 
 
-
 @bp.before_request
 def _catch_up() -> None:
     """Bring the rollups up to date before reading them (the login guard has run first)."""

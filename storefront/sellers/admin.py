@@ -24,7 +24,6 @@ private_blueprint(bp)
 require_login_for(bp)
 
 
-
 @bp.get("/")
 @role_required("owner")
 def seller_list():

@@ -30,7 +30,6 @@ def _only_sellers():
     return None
 
 
-
 @bp.get("/")
 def dashboard():
     """Figures, best products, the shop link and a share link for every product."""

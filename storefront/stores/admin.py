@@ -32,7 +32,6 @@ require_login_for(bp)
 DEFAULT_DAYS = 30
 
 
-
 @bp.get("/")
 @role_required("owner")
 def store_list():
