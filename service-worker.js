@@ -6,7 +6,7 @@
 
 const SHELL_VERSION = '__SHELL_VERSION__';
 const SHELL_URLS = __SHELL_URLS__;
-const SHELL_CACHE = 'shell-' + SHELL_VERSION;
+const SHELL_CACHE = `shell-${SHELL_VERSION}`;
 const PAGE_CACHE = 'pages-v1';
 const IMAGE_CACHE = 'images-v1';
 const MAX_PAGES = 60;
@@ -58,7 +58,7 @@ self.addEventListener('fetch', (event) => {
 });
 
 function isPrivate(path) {
-  return PRIVATE_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : prefix + '/'));
+  return PRIVATE_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
 }
 
 // A response may be stored only if the server allows it: no Set-Cookie made it `private`
@@ -89,13 +89,13 @@ async function navigate(request, url) {
 
 async function cachedPage(url) {
   const cache = await caches.open(PAGE_CACHE);
-  return (await cache.match(url.href)) || (await cache.match(url.origin + url.pathname))
-    || (url.pathname === '/' ? await cache.match(url.origin + '/') : undefined)
+  return (await cache.match(url.href)) || (await cache.match(`${url.origin}${url.pathname}`))
+    || (url.pathname === '/' ? await cache.match(`${url.origin}/`) : undefined)
     || ((await caches.open(SHELL_CACHE)).match(url.pathname));
 }
 
 async function shellFirst(request) {
-  const hit = (await caches.match(request)) || (await caches.match(request, {ignoreSearch: true}));
+  const hit = (await caches.match(request)) || (await caches.match(request, { ignoreSearch: true }));
   if (hit) return hit;
   const response = await fetch(request);
   return response;
@@ -116,7 +116,7 @@ async function keepPage(href, images) {
   const url = new URL(href);
   if (url.origin !== self.location.origin || isPrivate(url.pathname) || !PAGE_PATTERN.test(url.pathname)) return;
   try {
-    const response = await fetch(url.href, {credentials: 'same-origin'});
+    const response = await fetch(url.href, { credentials: 'same-origin' });
     if (storable(response)) await put(PAGE_CACHE, url.href, response, MAX_PAGES);
     for (const src of (Array.isArray(images) ? images : []).slice(0, 12)) {
       const img = new URL(src, url);
@@ -136,10 +136,10 @@ async function put(name, request, response, limit) {
 // ---- The outbox (static/js/outbox.js, shared with the page) ----
 async function flushOutbox() {
   await self.StorefrontOutbox.flush((item, response) =>
-    notifyClients({type: 'outbox-sent', kind: item.kind, status: response.status}));
+    notifyClients({ type: 'outbox-sent', kind: item.kind, status: response.status }));
 }
 
 async function notifyClients(message) {
-  const clients = await self.clients.matchAll({type: 'window'});
+  const clients = await self.clients.matchAll({ type: 'window' });
   clients.forEach((client) => client.postMessage(message));
 }
