@@ -30,6 +30,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     templating.init_app(app)
     static_assets.init_app(app)
     pagecache.init_app(app)
+    _init_features(app)  # after the core parts they register with
     requestlog.init_app(app)
     compression.init_app(app)  # last registered, so the first app-level hook: the log records bytes sent
     cli.init_app(app)
@@ -94,6 +95,14 @@ def _register_extensions(app: Flask) -> None:
     signin.init_app(app)
     login_manager.unauthorized_handler(_to_login)
     _lazy_current_user(app)
+
+
+def _init_features(app: Flask) -> None:
+    """Let features register with core: their template labels, the page cache's version source."""
+    from . import catalog, orders, payments
+
+    for feature in (catalog, orders, payments):
+        feature.init_app(app)
 
 
 def _lazy_current_user(app: Flask) -> None:
