@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..auth.guards import require_login_for, role_required
 from ..catalog.service import categories
 from ..clock import utcnow
+from ..core.csv import csv_safe
 from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
@@ -190,8 +191,3 @@ def export():
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=sellers.csv"}
     )
-
-
-def csv_safe(text: str) -> str:
-    """Defuse spreadsheet formulas in typed text (CSV injection), as admin/stock.py does."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

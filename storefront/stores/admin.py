@@ -12,14 +12,14 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.service import parse_day, utc_midnight
 from ..auth.guards import require_login_for, role_required
-from ..clock import utcnow
+from ..clock import utc_midnight, utcnow
+from ..core.csv import csv_safe
+from ..core.inputs import parse_day
 from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
 from ..money import format_amount_plain
-from ..sellers.admin import csv_safe
 from ..sellers.rules import format_rate
 from . import report as reports
 from . import service
