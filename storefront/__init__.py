@@ -6,16 +6,15 @@ import os
 
 from flask import Flask
 
-from .config import ROOT, Config, check_config
+from .config import ROOT, Config, check_config, static_folder
 
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, headers, commands."""
-    # STOREFRONT_STATIC_FOLDER: serve built/copied assets from elsewhere (the PWA update test uses it).
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        static_folder=os.environ.get("STOREFRONT_STATIC_FOLDER") or str(ROOT / "static"),
+        static_folder=static_folder(),  # the PWA update test serves a copy
         instance_relative_config=True,
     )
     _configure(app, config)

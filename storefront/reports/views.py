@@ -10,7 +10,6 @@ it says so when days are left.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,15 +44,6 @@ SECTIONS = (
     ("where", _l("Where")),
     ("sources", _l("Sources")),
 )
-SETTINGS = {"REPORTS_REFRESH_SECONDS": 300, "REPORTS_CATCHUP_DAYS": 14}
-
-
-@bp.record_once
-def _settings(state) -> None:
-    """Defaults for the catch-up settings, overridable from the environment."""
-    for name, default in SETTINGS.items():
-        raw = os.environ.get(name, "").strip()
-        state.app.config.setdefault(name, int(raw) if raw.isdigit() else default)
 
 
 @bp.before_request
