@@ -132,7 +132,6 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .analytics.views import bp as analytics_bp
     from .auth.account import bp as account_bp
-    from .auth.admin import bp as account_admin_bp
     from .auth.views import bp as auth_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
@@ -141,17 +140,14 @@ def _register_blueprints(app: Flask) -> None:
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
-    from .sellers.admin import bp as seller_admin_bp
     from .sellers.sharing import bp as share_bp
     from .sellers.views import bp as seller_bp
-    from .stores.admin import bp as store_admin_bp
     from .stores.views import bp as stores_bp
 
     blueprints = (core_bp, catalog_bp, cart_bp, orders_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    for blueprint in (share_bp, seller_bp, seller_admin_bp, stores_bp, store_admin_bp):
+    for blueprint in (share_bp, seller_bp, stores_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_bp)
     app.register_blueprint(account_bp)
-    app.register_blueprint(account_admin_bp)

@@ -1,4 +1,4 @@
-"""Admin blueprint: dashboard and orders. Products and stock views live beside it."""
+"""Admin blueprint: dashboard and orders. The other owner screens (products, stock, sellers ...) live beside it."""
 
 from __future__ import annotations
 
@@ -146,4 +146,4 @@ def _shop_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-from . import order_limits, products, refunds, stock, transfers  # noqa: E402,F401  (register their routes on bp)
+from . import accounts, order_limits, products, refunds, sellers, stock, stores, transfers  # noqa: E402,F401  (register their routes on bp)

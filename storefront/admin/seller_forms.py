@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from ..catalog.models import Category
 from ..core.forms import MoneyField, RateField
 from ..domain import DomainError
-from . import rules
+from ..sellers import rules
 
 
 class SellerForm(FlaskForm):

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from ..core.forms import RateField
 from ..domain import DomainError
 from ..sellers.rules import parse_rate_percent
-from . import rules
+from ..stores import rules
 
 
 class StoreForm(FlaskForm):
