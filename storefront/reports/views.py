@@ -86,12 +86,12 @@ def _page(name: str):
     try:
         span = _range()
     except DomainError as err:
-        return render_template("admin/reports/section.html", error=err.message, span=None, tables=[], **base), 400
+        return render_template("reports/section.html", error=err.message, span=None, tables=[], **base), 400
     context = {"stats": [], "figures": [], "tables": [], "grid": None, "link_column": None}
     context.update(sections.build(name, db.session, span, request.args) or {})
     freshness = service.freshness(db.session)
     return render_template(
-        "admin/reports/section.html",
+        "reports/section.html",
         span=span,
         freshness=freshness,
         remaining=g.get("rollup_remaining", 0),
