@@ -8,8 +8,8 @@ import sys
 from storefront import create_app
 from storefront.config import ROOT
 from storefront.extensions import db
-from tests.analytics.conftest import event_count, send
-from tests.conftest import _test_config
+from tests.analytics.helpers import event_count, send
+from tests.helpers import _test_config
 
 PAGE_VIEW = {"events": [{"name": "page_view", "path": "/"}]}
 

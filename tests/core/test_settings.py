@@ -8,7 +8,7 @@ import sys
 
 from storefront import create_app
 from storefront.config import ROOT
-from tests.conftest import _test_config
+from tests.helpers import _test_config
 
 ENVIRONMENT_READ = re.compile(r"\bos\.environ\b|\bgetenv\(")
 
