@@ -6,16 +6,15 @@ import os
 
 from flask import Flask
 
-from .config import ROOT, Config, check_config
+from .config import ROOT, Config, check_config, static_folder
 
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, headers, commands."""
-    # STOREFRONT_STATIC_FOLDER: serve built/copied assets from elsewhere (the PWA update test uses it).
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        static_folder=os.environ.get("STOREFRONT_STATIC_FOLDER") or str(ROOT / "static"),
+        static_folder=static_folder(),  # the PWA update test serves a copy
         instance_relative_config=True,
     )
     _configure(app, config)
@@ -30,6 +29,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     templating.init_app(app)
     static_assets.init_app(app)
     pagecache.init_app(app)
+    _init_features(app)  # after the core parts they register with
     requestlog.init_app(app)
     compression.init_app(app)  # last registered, so the first app-level hook: the log records bytes sent
     cli.init_app(app)
@@ -96,6 +96,14 @@ def _register_extensions(app: Flask) -> None:
     _lazy_current_user(app)
 
 
+def _init_features(app: Flask) -> None:
+    """Let features register with core: their template labels, the page cache's version source."""
+    from . import catalog, orders, payments
+
+    for feature in (catalog, orders, payments):
+        feature.init_app(app)
+
+
 def _lazy_current_user(app: Flask) -> None:
     """Give templates `current_user` lazily instead of Flask-Login's eager context processor.
 
@@ -124,7 +132,6 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .analytics.views import bp as analytics_bp
     from .auth.account import bp as account_bp
-    from .auth.admin import bp as account_admin_bp
     from .auth.views import bp as auth_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
@@ -133,17 +140,14 @@ def _register_blueprints(app: Flask) -> None:
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
-    from .sellers.admin import bp as seller_admin_bp
     from .sellers.sharing import bp as share_bp
     from .sellers.views import bp as seller_bp
-    from .stores.admin import bp as store_admin_bp
     from .stores.views import bp as stores_bp
 
     blueprints = (core_bp, catalog_bp, cart_bp, orders_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    for blueprint in (share_bp, seller_bp, seller_admin_bp, stores_bp, store_admin_bp):
+    for blueprint in (share_bp, seller_bp, stores_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_bp)
     app.register_blueprint(account_bp)
-    app.register_blueprint(account_admin_bp)

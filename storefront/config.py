@@ -26,6 +26,20 @@ def _float(name: str, default: float) -> float:
     return float(raw) if raw else default
 
 
+def _whole(name: str, default: int) -> int:
+    """Read a whole number from the environment; anything else (empty, "5m", "-1") keeps ``default``."""
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw.isdigit() else default
+
+
+def static_folder() -> str:
+    """The static files' folder: STOREFRONT_STATIC_FOLDER (built or copied assets), else static/.
+
+    Read when the app is built, not in Config: Flask needs it before any setting is loaded.
+    """
+    return os.environ.get("STOREFRONT_STATIC_FOLDER") or str(ROOT / "static")
+
+
 class ConfigError(RuntimeError):
     """A combination of settings the shop refuses to start with (the message says what to set)."""
 
@@ -141,6 +155,12 @@ class Config:
     SELLER_ATTRIBUTION_DAYS = _int("SELLER_ATTRIBUTION_DAYS", 30)
     SELLER_RETURN_WINDOW_DAYS = _int("SELLER_RETURN_WINDOW_DAYS", 14)
     SELLER_COOKIE_NAME = "ref"
+    # Owner reports (reports/views.py): a report page first rolls up today again when its rollup
+    # is older than this, and catches up at most this many days (more is `flask rollup`'s job).
+    REPORTS_REFRESH_SECONDS = _whole("REPORTS_REFRESH_SECONDS", 300)
+    REPORTS_CATCHUP_DAYS = _whole("REPORTS_CATCHUP_DAYS", 14)
+    # Tracker beacon (POST /e) requests per address; the load benchmark raises it (bench/events.py).
+    EVENTS_RATE_LIMIT = os.environ.get("EVENTS_RATE_LIMIT") or "120 per minute"
 
     # Compression (storefront/core/compression.py, static_assets.py): pages and JSON are sent
     # brotli/gzip-encoded when the client accepts it (COMPRESS_RESPONSES=0 leaves it to a proxy);

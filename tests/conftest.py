@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import uuid
 
 import pytest
@@ -14,9 +13,9 @@ from werkzeug.security import generate_password_hash
 
 from storefront import create_app
 from storefront.auth import models as auth_models
-from storefront.config import TestConfig
 from storefront.extensions import db
 from tests.builders import ShopClient
+from tests.helpers import REDIS_URL, _make_app, _truncate_all
 
 pytest_plugins = ["tests.clock"]  # every test at a pinned instant (tests/clock.py)
 
@@ -52,15 +51,6 @@ def postgres_url():
     admin.dispose()
 
 
-def _truncate_all(url: str) -> None:
-    """Empty every table between PostgreSQL tests (ids restart too)."""
-    engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """Each database-facing test runs on SQLite and on PostgreSQL."""
@@ -83,24 +73,6 @@ def sqlite_app(tmp_path):
     yield from _make_app(f"sqlite:///{tmp_path / 'shop.db'}", tmp_path)
 
 
-def _make_app(db_url: str, tmp_path, extra: dict | None = None):
-    """Build a test app on `db_url`; SQLite gets a fresh schema (PostgreSQL was truncated)."""
-    application = create_app(
-        {**_test_config(), "SQLALCHEMY_DATABASE_URI": db_url, "MEDIA_ROOT": str(tmp_path / "media"), **(extra or {})}
-    )
-    with application.app_context():
-        if db_url.startswith("sqlite"):
-            db.create_all()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def _test_config() -> dict:
-    return {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-
-
 @pytest.fixture
 def client(app):
     """A shopper's browser (cookies kept between requests)."""
@@ -117,13 +89,6 @@ def shop(app):
 def runner(app):
     """The flask command runner."""
     return app.test_cli_runner()
-
-
-def csrf_from(html: str) -> str:
-    """The CSRF token embedded in a page."""
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 @pytest.fixture
@@ -156,9 +121,6 @@ def quick_password_hash(monkeypatch):
     monkeypatch.setattr(
         auth_models, "generate_password_hash", functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
     )
-
-
-REDIS_URL = os.environ.get("STOREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture

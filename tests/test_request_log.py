@@ -6,7 +6,7 @@ import json
 import logging
 
 from storefront import create_app
-from tests.conftest import _test_config
+from tests.helpers import _test_config
 
 
 class _Lines(logging.Handler):

@@ -10,40 +10,19 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..catalog.rules import is_slug
+from ..core.forms import MoneyField
 from ..inventory.rules import MAX_STOCK, REASONS
-from ..money import parse_amount
 from ..orders.limit_rules import LIMIT_RANGES
 from ..payments.currencies import UnchargeableAmount, check_card_amount
 from ..payments.provider import card_enabled
 
 SKU_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-# Prices are stored in 32-bit integer columns (minor units): anything larger fails on PostgreSQL.
-MAX_AMOUNT_MINOR = 2**31 - 1
 
 
 def slug_characters(_form, field) -> None:
     """A typed web address holds letters and digits of any script (with their marks) and '-' only."""
     if field.data and not is_slug(field.data.strip()):
         raise ValidationError(str(_l("Letters, digits and - only.")))
-
-
-class MoneyField(StringField):
-    """An amount typed as "12.50"; `.minor` holds integer minor units after validation."""
-
-    minor: int | None = None
-
-    def pre_validate(self, form) -> None:
-        text = (self.data or "").strip()
-        if not text:
-            self.minor = None
-            return
-        try:
-            self.minor = parse_amount(text, current_app.config["SHOP_CURRENCY"])
-        except ValueError as exc:
-            raise ValidationError(_l("Enter an amount like 12.50.")) from exc
-        if self.minor > MAX_AMOUNT_MINOR:
-            self.minor = None
-            raise ValidationError(_l("This amount is too large."))
 
 
 def chargeable_by_card(_form, field: MoneyField) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..catalog.models import Product
+from ..clock import utc_midnight
 from ..inventory.service import low_stock_variants
 from ..orders.limits import CustomerHistory, customer_history
 from ..orders.models import Order
@@ -32,17 +33,6 @@ class Dashboard:
     recent: list[Order]
 
 
-def utc_midnight(day: date, tz: tzinfo) -> datetime | None:
-    """The start of `day` in the shop's time zone as naive UTC (what the database stores).
-
-    None when that instant is beyond what datetime can hold (around the years 1 and 9999).
-    """
-    try:
-        return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
-    except OverflowError:
-        return None
-
-
 def dashboard(session: Session, now: datetime, tz: tzinfo = UTC) -> Dashboard:
     """Today's sales and revenue (not cancelled, card orders once paid), open orders, low stock.
 
@@ -64,14 +54,6 @@ def dashboard(session: Session, now: datetime, tz: tzinfo = UTC) -> Dashboard:
     products = session.scalar(select(func.count(Product.id)).where(Product.archived.is_(False))) or 0
     recent = list(session.scalars(select(Order).order_by(Order.created_at.desc()).limit(10)))
     return Dashboard(count, int(revenue), open_orders, low_stock_variants(session)[:20], products, recent)
-
-
-def parse_day(raw: str | None) -> date | None:
-    """An ISO date (YYYY-MM-DD) from a filter, or None when empty or invalid."""
-    try:
-        return date.fromisoformat((raw or "").strip()[:10]) if raw else None
-    except ValueError:
-        return None
 
 
 def list_orders(

@@ -13,6 +13,7 @@ from flask_login import current_user
 from ..auth.guards import role_required
 from ..catalog.models import Variant
 from ..clock import utcnow
+from ..core.csv import csv_safe
 from ..core.inputs import parse_id
 from ..core.security import safe_next
 from ..domain import DomainError
@@ -103,8 +104,8 @@ def stock_export():
         writer.writerow(
             [
                 v.sku,
-                _csv_safe(v.product.title),
-                _csv_safe(v.name),
+                csv_safe(v.product.title),
+                csv_safe(v.name),
                 v.on_hand,
                 v.reserved,
                 v.available,
@@ -114,11 +115,6 @@ def stock_export():
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=stock.csv"}
     )
-
-
-def _csv_safe(text: str) -> str:
-    """Defuse spreadsheet formulas in owner-typed text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @bp.route("/stock/import", methods=["GET", "POST"])

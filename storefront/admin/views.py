@@ -1,4 +1,4 @@
-"""Admin blueprint: dashboard and orders. Products and stock views live beside it."""
+"""Admin blueprint: dashboard and orders. The other owner screens (products, stock, sellers ...) live beside it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..auth.guards import require_login_for
 from ..clock import utcnow
+from ..core.inputs import parse_day
 from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
@@ -41,7 +42,7 @@ def order_list():
     """Orders filtered by status and date."""
     form = OrderFilterForm(request.args)
     form.status.choices = [("", _("Any status"))] + [(s.value, _(STATUS_LABELS[s])) for s in OrderStatus]
-    day_from, day_to = service.parse_day(form.date_from.data), service.parse_day(form.date_to.data)
+    day_from, day_to = parse_day(form.date_from.data), parse_day(form.date_to.data)
     bad_dates = (form.date_from.data and not day_from) or (form.date_to.data and not day_to)
     items = service.list_orders(db.session, form.status.data, day_from, day_to, tz=_shop_zone())
     status = 400 if bad_dates else 200
@@ -145,4 +146,4 @@ def _shop_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-from . import order_limits, products, refunds, stock, transfers  # noqa: E402,F401  (register their routes on bp)
+from . import accounts, order_limits, products, refunds, sellers, stock, stores, transfers  # noqa: E402,F401  (register their routes on bp)

@@ -7,7 +7,6 @@ worst a forged request can do is append (rate-limited, schema-checked) events.
 from __future__ import annotations
 
 import json
-import os
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
@@ -22,7 +21,6 @@ from . import rules, service
 
 bp = Blueprint("analytics", __name__)
 
-EVENTS_RATE_LIMIT = "120 per minute"  # per address; EVENTS_RATE_LIMIT (config or environment) changes it
 ACCEPTED_TYPES = frozenset({"text/plain", "application/json"})  # sendBeacon sends text/plain
 SESSION_COOKIE = "sid"  # set by static/js/track.js
 SALTS = "analytics_salts"
@@ -30,13 +28,12 @@ SALTS = "analytics_salts"
 
 @bp.record_once
 def _salt_cache(state) -> None:
-    """One salt cache per app (and so per worker process), and the beacon's rate limit."""
+    """One salt cache per app (and so per worker process)."""
     state.app.extensions.setdefault(SALTS, service.SaltCache())
-    state.app.config.setdefault("EVENTS_RATE_LIMIT", os.environ.get("EVENTS_RATE_LIMIT") or EVENTS_RATE_LIMIT)
 
 
 def _events_rate_limit() -> str:
-    """The limit in force (a load benchmark from one address raises it; see bench/events.py)."""
+    """The limit in force, per address (config EVENTS_RATE_LIMIT; a load benchmark raises it)."""
     return current_app.config["EVENTS_RATE_LIMIT"]
 
 

@@ -50,7 +50,7 @@ def _signed_in_only():
 
 def _page(form: PasswordForm, status: int = 200):
     """The account page with its two forms."""
-    layout = "seller/base.html" if is_seller(current_user.role) else "admin/base.html"
+    layout = "sellers/base.html" if is_seller(current_user.role) else "admin/base.html"
     devices = sessions.count_live(db.session, current_user.id, utcnow())
     return render_template("auth/account.html", layout=layout, form=form, devices=devices), status
 

@@ -1,1 +1,16 @@
 """The catalog capability."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Key cached shopper pages by the catalog generation, so a catalog change is seen at once."""
+    from ..core.pagecache import set_version_source
+    from . import generation  # its import also starts watching sessions for catalog changes
+
+    set_version_source(app, generation.current)

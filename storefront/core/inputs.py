@@ -1,4 +1,4 @@
-"""Ids and tokens from the outside world (URLs, query strings, forms, cookies), checked before any query.
+"""Ids, tokens and days from the outside world (URLs, query strings, forms, cookies), checked before any query.
 
 Every table's id is a 32-bit INTEGER: PostgreSQL answers a larger number with "integer out of
 range" and SQLite cannot even bind 26 digits, so an id outside 1..2**31-1 names nothing and
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING
 
 from werkzeug.routing import IntegerConverter, ValidationError
@@ -51,6 +52,14 @@ def token_cookie(cookies: Mapping[str, str], name: str, max_length: int = 64) ->
     if not raw or len(raw) > max_length or not _TOKEN_RE.fullmatch(raw):
         return None
     return raw
+
+
+def parse_day(raw: str | None) -> date | None:
+    """An ISO date (YYYY-MM-DD) from a filter, or None when empty or invalid."""
+    try:
+        return date.fromisoformat((raw or "").strip()[:10]) if raw else None
+    except ValueError:
+        return None
 
 
 def init_app(app: Flask) -> None:

@@ -11,9 +11,10 @@ fills the holes with its own values:
   next        this request's own path and query, for the language switcher
 
 Everything else a page shows is in its key: the page's own arguments, the visitor's locale,
-the host the links point to, the catalog generation (catalog.generation: bumped in the same
-transaction as any change shoppers could see, so no stale page survives it in any worker or
-server), and the deploy fingerprint (code, templates, static files, settings), so a shared Redis
+the host the links point to, the catalog's version (its source is registered by the catalog
+package with `set_version_source`: catalog.generation, bumped in the same transaction as any
+change shoppers could see, so no stale page survives it in any worker or server), and the deploy
+fingerprint (code, templates, static files, settings), so a shared Redis
 never serves a page of an older release. How many pages of each kind are kept is capped
 (core.pagestore: search pages, whose keys visitors choose, have their own small cap and a shorter
 life, and only a search worth it is stored), so the cache's memory is bounded whatever the
@@ -37,8 +38,8 @@ from pathlib import Path
 from flask import Flask, current_app, g, get_flashed_messages, render_template, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+from sqlalchemy.engine import Engine
 
-from ..catalog import generation
 from ..config import Config
 from ..extensions import cache, db, select_locale
 from .numerals import number
@@ -108,14 +109,19 @@ def fill(html: str, digest: str) -> FilledPage:
     return FilledPage(filled, hashlib.blake2b(basis.encode(), digest_size=16).hexdigest())
 
 
+# The catalog's version as text, read from the database engine; None when it cannot be had.
+VersionSource = Callable[[Engine], str | None]
+
+
 @dataclass
 class _State:
-    """Per app: the deploy fingerprint, and until when the cache is skipped after a failure."""
+    """Per app: the deploy fingerprint, the version source, until when the cache is skipped after a failure."""
 
     fingerprint: str
     store: PageStore
     timeouts: dict[str, int]
     max_bytes: int
+    version: VersionSource | None = None  # none registered: pages are rendered uncached, never stale
     skip_until: float = 0.0
 
 
@@ -159,11 +165,12 @@ def _worth_storing(html: str) -> bool:
 
 
 def _key(vary: tuple) -> str | None:
-    """The cache key of this page for this request; None when the generation is unavailable."""
-    version = generation.current(db.engine)
+    """The cache key of this page for this request; None when the catalog's version is unavailable."""
+    state = _state()
+    version = state.version(db.engine) if state.version else None
     if version is None:
         return None
-    parts = (_state().fingerprint, version, request.endpoint, request.url_root, select_locale(), *vary)
+    parts = (state.fingerprint, version, request.endpoint, request.url_root, select_locale(), *vary)
     return "page:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
 
 
@@ -263,6 +270,11 @@ def init_app(app: Flask) -> None:
     # Flask-WTF offers generate_csrf both as a global and through a context processor; this
     # processor runs after its one, so `csrf_token()` is the hole in every template.
     app.context_processor(lambda: {"csrf_token": _csrf_hole})
+
+
+def set_version_source(app: Flask, source: VersionSource) -> None:
+    """Key cached pages by `source`'s version (the catalog's init_app registers its generation)."""
+    app.extensions["pagecache"].version = source
 
 
 def _csrf_hole() -> Markup:

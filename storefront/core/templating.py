@@ -1,7 +1,12 @@
-"""Template helpers: money and dates through Babel, versioned static URLs, the cart badge."""
+"""Template helpers: money and dates through Babel, versioned static URLs, the cart badge.
+
+Features add their own words for stored values (order statuses, payment states ...) with
+`register_labels` from their `init_app`: core knows no feature.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
@@ -9,8 +14,6 @@ from flask_babel import format_datetime, get_locale, gettext
 
 from ..hashing import file_digest
 from ..money import format_amount_plain, format_money
-from ..orders.labels import EVENT_LABELS, STATUS_LABELS
-from ..payments.labels import DISPUTE_LABELS, DISPUTE_REASONS, OTHER_REASON, PAYMENT_LABELS, REFUND_LABELS
 from . import numerals
 from .locales import native_digits
 
@@ -50,6 +53,19 @@ def cart_count() -> int:
     return min(int(raw), 999) if raw.isascii() and raw.isdigit() and len(raw) < 5 else 0
 
 
+def register_labels(app: Flask, filter_name: str, labels: Mapping[str, str], fallback: str | None = None) -> None:
+    """Give templates a `filter_name` filter showing a stored value as its translated label.
+
+    A value without a label is shown as itself, or as `fallback` when one is given (a
+    provider's dispute reason the shop has no word for).
+    """
+
+    def label(value: str) -> str:
+        return gettext(labels.get(value, value if fallback is None else fallback))
+
+    app.jinja_env.filters[filter_name] = label
+
+
 def _long_cache_static(response):
     """Versioned static files never change: let browsers keep them for a year."""
     if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
@@ -62,12 +78,6 @@ def _long_cache_static(response):
 def init_app(app: Flask) -> None:
     """Register filters, globals and the static caching rule."""
     app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["status_label"] = lambda status: gettext(STATUS_LABELS.get(status, status))
-    app.jinja_env.filters["event_label"] = lambda event: gettext(EVENT_LABELS.get(event, event))
-    app.jinja_env.filters["payment_label"] = lambda status: gettext(PAYMENT_LABELS.get(status, status))
-    app.jinja_env.filters["refund_label"] = lambda status: gettext(REFUND_LABELS.get(status, status))
-    app.jinja_env.filters["dispute_label"] = lambda status: gettext(DISPUTE_LABELS.get(status, OTHER_REASON))
-    app.jinja_env.filters["dispute_reason"] = lambda reason: gettext(DISPUTE_REASONS.get(reason, OTHER_REASON))
     app.jinja_env.filters["amount"] = lambda minor: format_amount_plain(minor, current_app.config["SHOP_CURRENCY"])
     app.jinja_env.filters["datetime"] = shop_datetime
     app.jinja_env.globals.update(static_url=static_url, media_url=media_url, cart_count=cart_count, locale=get_locale)

@@ -19,6 +19,7 @@ from flask_babel import format_date, format_decimal, format_number, format_perce
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core.csv import csv_safe
 from ..core.templating import money
 from ..money import format_amount_plain
 from . import rules, service
@@ -96,11 +97,6 @@ def csv_value(value: object, kind: str) -> str:
     if kind in ("int", "day"):
         return str(value)
     return csv_safe(str(value))
-
-
-def csv_safe(text: str) -> str:
-    """Defuse spreadsheet formulas in text that came from shoppers or owners (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def to_csv(table: Table) -> str:

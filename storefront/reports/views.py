@@ -10,7 +10,6 @@ it says so when days are left.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,15 +44,6 @@ SECTIONS = (
     ("where", _l("Where")),
     ("sources", _l("Sources")),
 )
-SETTINGS = {"REPORTS_REFRESH_SECONDS": 300, "REPORTS_CATCHUP_DAYS": 14}
-
-
-@bp.record_once
-def _settings(state) -> None:
-    """Defaults for the catch-up settings, overridable from the environment."""
-    for name, default in SETTINGS.items():
-        raw = os.environ.get(name, "").strip()
-        state.app.config.setdefault(name, int(raw) if raw.isdigit() else default)
 
 
 @bp.before_request
@@ -96,12 +86,12 @@ def _page(name: str):
     try:
         span = _range()
     except DomainError as err:
-        return render_template("admin/reports/section.html", error=err.message, span=None, tables=[], **base), 400
+        return render_template("reports/section.html", error=err.message, span=None, tables=[], **base), 400
     context = {"stats": [], "figures": [], "tables": [], "grid": None, "link_column": None}
     context.update(sections.build(name, db.session, span, request.args) or {})
     freshness = service.freshness(db.session)
     return render_template(
-        "admin/reports/section.html",
+        "reports/section.html",
         span=span,
         freshness=freshness,
         remaining=g.get("rollup_remaining", 0),

@@ -9,5 +9,5 @@ Where to look:
   tracking.py     request side: the `?ref=` hook, the attribution cookie, attribution_from_request()
   sharing.py      routes /qr and /og, and the template helpers of the product page's share partials
   share_image.py  the 1200x630 preview image (Pillow), cached on disk
-  views.py        /seller dashboard;  admin.py + forms.py: /admin/sellers
+  views.py        /seller dashboard (the owner screens at /admin/sellers: admin/sellers.py, seller_forms.py)
 """

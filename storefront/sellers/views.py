@@ -35,7 +35,7 @@ def dashboard():
     """Figures, best products, the shop link and a share link for every product."""
     data = reports.dashboard(db.session, g.seller, utcnow(), recent=5)
     return render_template(
-        "seller/dashboard.html",
+        "sellers/dashboard.html",
         seller=g.seller,
         data=data,
         products=reports.shareable_products(db.session),
@@ -47,7 +47,7 @@ def dashboard():
 def commissions():
     """Every commission (newest first) and every payout."""
     data = reports.dashboard(db.session, g.seller, utcnow(), recent=200)
-    return render_template("seller/commissions.html", seller=g.seller, data=data, labels=ENTRY_LABELS)
+    return render_template("sellers/commissions.html", seller=g.seller, data=data, labels=ENTRY_LABELS)
 
 
 @bp.get("/poster")
@@ -55,4 +55,4 @@ def poster():
     """A printable poster: the QR code of the shop link, or of one product's link (?product=<slug>)."""
     slug = request.args.get("product", "")
     product = product_by_slug(db.session, slug) if slug else None
-    return render_template("seller/poster.html", seller=g.seller, product=product)
+    return render_template("sellers/poster.html", seller=g.seller, product=product)

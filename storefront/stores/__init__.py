@@ -5,5 +5,5 @@ Where to look:
   models.py    Store, CustomerStore (first binding kept), OrderStore, RevenueShare (settings)
   service.py   use-cases: save stores, nearest_store, bind_customer, assign_order, the report
   views.py     /stores (geolocation or typed city/postcode) and choosing a store
-  admin.py     /admin/stores: stores, revenue-share settings, the report and its CSV
+  (the owner screens at /admin/stores live in the admin package: admin/stores.py, store_forms.py)
 """

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event as sa_event
 
 from storefront.extensions import db
-from tests.analytics.conftest import PHONE_UA, event_count, send, stored_events
+from tests.analytics.helpers import PHONE_UA, event_count, send, stored_events
 
 
 def _now_ms() -> int:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storefront.analytics import rules
-from tests.analytics.conftest import PHONE_UA, event_count
+from tests.analytics.helpers import PHONE_UA, event_count
 
 ALLOWED = {202, 400, 413, 415}
 CONTENT_TYPES = [

@@ -9,7 +9,7 @@ from sqlalchemy import String, Text, inspect, select, text
 from storefront.analytics import rules, service
 from storefront.analytics.models import Event, VisitorSalt
 from storefront.extensions import db
-from tests.analytics.conftest import PHONE_UA, SHOPPER_IP, send, stored_events
+from tests.analytics.helpers import PHONE_UA, SHOPPER_IP, send, stored_events
 from tests.builders import CHECKOUT_DELIVERY, ShopClient, make_category, make_product
 
 

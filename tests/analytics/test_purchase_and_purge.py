@@ -13,7 +13,7 @@ from storefront.analytics.models import Event
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order
-from tests.analytics.conftest import send, stored_events
+from tests.analytics.helpers import send, stored_events
 from tests.builders import CHECKOUT_DELIVERY, CHECKOUT_PICKUP, ShopClient, make_product
 
 

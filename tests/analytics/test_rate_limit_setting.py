@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from storefront import create_app
+from storefront.config import ROOT
 from storefront.extensions import db
-from tests.analytics.conftest import event_count, send
-from tests.conftest import _test_config
+from tests.analytics.helpers import event_count, send
+from tests.helpers import _test_config
 
 PAGE_VIEW = {"events": [{"name": "page_view", "path": "/"}]}
 
 
-def test_the_limit_comes_from_the_setting(tmp_path, monkeypatch):
+def test_the_setting_comes_from_the_environment(monkeypatch):
+    # Read in config.py like every setting, so when the module is imported: a fresh interpreter.
     monkeypatch.setenv("EVENTS_RATE_LIMIT", "3 per minute")
-    app = create_app({**_test_config(), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shop.db'}"})
+    code = "from storefront.config import Config; print(Config.EVENTS_RATE_LIMIT)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "3 per minute"
+
+
+def test_the_limit_comes_from_the_setting(tmp_path):
+    config = {**_test_config(), "EVENTS_RATE_LIMIT": "3 per minute"}
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shop.db'}"})
     with app.app_context():
         db.create_all()
     client = app.test_client()

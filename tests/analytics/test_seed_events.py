@@ -82,7 +82,7 @@ def test_seed_events_writes_exactly_n_events_and_matching_orders(app, runner):
 
 def test_the_same_seed_gives_the_same_figures(sqlite_app, tmp_path):
     from storefront import create_app
-    from tests.conftest import _test_config
+    from tests.helpers import _test_config
 
     other = create_app(
         {**_test_config(), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.db'}", "MEDIA_ROOT": str(tmp_path)}

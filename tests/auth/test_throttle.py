@@ -11,7 +11,7 @@ import time_machine
 from storefront.auth import rules
 from storefront.auth.rules import backoff
 from tests.builders import PASSWORD, ShopClient, make_user
-from tests.conftest import _make_app
+from tests.helpers import _make_app
 
 pytestmark = pytest.mark.usefixtures("quick_password_hash")
 

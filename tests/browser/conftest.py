@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
+from tests.browser.helpers import ARGS, CHROMIUM, _browser_required
 from tests.builders import make_category, make_product
 from tests.live_server import gunicorn
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _browser_required() -> bool:
-    return os.environ.get("STOREFRONT_REQUIRE_BROWSER") == "1"
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from storefront.cart.models import CartLine
 from storefront.catalog import service as catalog
 from storefront.catalog.images import render_demo_photo
 from storefront.extensions import db
-from tests.browser.conftest import ARGS, CHROMIUM
+from tests.browser.helpers import ARGS, CHROMIUM
 from tests.builders import PASSWORD, make_category, make_product, make_user
 from tests.live_server import ROOT, LiveServer
 

@@ -16,12 +16,12 @@ from sqlalchemy.pool.base import ResetStyle
 from storefront.catalog import generation
 from storefront.extensions import db
 from tests.builders import make_product
-from tests.conftest import _make_app
+from tests.helpers import _make_app
 
 
 @pytest.fixture
 def pg_app(postgres_url, tmp_path):
-    from tests.conftest import _truncate_all
+    from tests.helpers import _truncate_all
 
     _truncate_all(postgres_url)
     yield from _make_app(postgres_url, tmp_path)

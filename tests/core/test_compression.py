@@ -12,7 +12,7 @@ from flask import Response, stream_with_context
 
 from storefront import create_app
 from storefront.core.compression import choose_coding
-from tests.conftest import _test_config
+from tests.helpers import _test_config
 
 
 def _decode(response) -> bytes:

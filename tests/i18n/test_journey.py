@@ -14,7 +14,7 @@ from markupsafe import escape
 from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.builders import CHECKOUT_DELIVERY, make_category, make_product
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 from tests.i18n.catalogues import translated
 
 BENGALI_DIGITS = "০১২৩৪৫৬৭৮৯"

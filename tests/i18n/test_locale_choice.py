@@ -9,7 +9,7 @@ import pytest
 
 from storefront.core.locales import html_lang, negotiate, text_direction
 from tests.builders import make_category, make_product
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 SUPPORTED = ["en", "bn", "es", "zh_Hans"]
 

@@ -262,7 +262,7 @@ def test_a_direct_client_cannot_dodge_the_address_limit_with_a_forged_header(app
 @pytest.fixture
 def proxied_app(db_url, tmp_path):
     """The shop run as README's production notes say: behind nginx, with TRUST_PROXY=1."""
-    from tests.conftest import _make_app
+    from tests.helpers import _make_app
 
     yield from _make_app(db_url, tmp_path, {"TRUST_PROXY": 1})
 

@@ -10,7 +10,7 @@ from storefront.extensions import db
 from storefront.payments.models import Payment, Refund
 from tests.builders import ShopClient, make_user
 
-from .conftest import paid_card_order
+from .helpers import paid_card_order
 
 
 def _owner(app, role: str = "owner") -> ShopClient:
@@ -184,7 +184,7 @@ def test_the_cancelled_and_refunded_page_reads_in_every_language(app, shop, coat
 def test_cancelling_an_order_paid_with_the_wrong_amount_refunds_nothing_more_and_never_says_sold_out(
     app, shop, coat, fake_stripe
 ):
-    from .conftest import deliver, only_order, pay_by_card, session_id_of
+    from .helpers import deliver, only_order, pay_by_card, session_id_of
 
     session_id = session_id_of(pay_by_card(shop, coat, 1))
     with app.app_context():

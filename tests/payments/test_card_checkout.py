@@ -19,7 +19,7 @@ from storefront.orders.models import OrderStatusChange
 from storefront.payments.models import Payment
 from tests.builders import ShopClient
 
-from .conftest import CARD, deliver, only_order, pay_by_card, session_id_of
+from .helpers import CARD, deliver, only_order, pay_by_card, session_id_of
 
 
 def _variant(variant_id: int) -> Variant:

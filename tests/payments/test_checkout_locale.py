@@ -7,7 +7,7 @@ import pytest
 from storefront.payments.stripe_provider import checkout_locale
 from tests.builders import ShopClient
 
-from .conftest import CARD, only_order, session_id_of
+from .helpers import CARD, only_order, session_id_of
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ from storefront.payments.currencies import UnchargeableAmount, check_card_amount
 from storefront.payments.models import Payment, Refund
 from storefront.payments.provider import ProviderRefused, provider_for
 from tests.builders import ShopClient, make_product, make_user
-from tests.conftest import _make_app
+from tests.helpers import _make_app
 
-from .conftest import CARD, deliver, only_order, paid_card_order, session_id_of
 from .fake_stripe import API_KEY, WEBHOOK_SECRET
+from .helpers import CARD, deliver, only_order, paid_card_order, session_id_of
 
 pytestmark = pytest.mark.usefixtures("quick_password_hash")
 

@@ -15,7 +15,7 @@ from storefront.payments import service
 from storefront.payments.models import Payment, Refund
 from tests.builders import CHECKOUT_PICKUP, ShopClient
 
-from .conftest import deliver, pay_by_card, session_id_of
+from .helpers import deliver, pay_by_card, session_id_of
 
 pytestmark = pytest.mark.clock_sensitive  # hold expiry is "now" minus the hold time
 

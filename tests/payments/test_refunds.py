@@ -18,7 +18,7 @@ from storefront.reports.service import overview
 from storefront.reports.views import shop_zone
 from tests.builders import ShopClient, make_user
 
-from .conftest import paid_card_order
+from .helpers import paid_card_order
 
 
 def _owner(app, role: str = "owner") -> ShopClient:

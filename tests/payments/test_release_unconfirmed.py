@@ -24,7 +24,7 @@ from storefront.orders.rules import OrderEvent, allowed_events
 from storefront.orders.service import apply_event, release_unconfirmed_cash_orders
 from tests.builders import CHECKOUT_PICKUP, ShopClient, stock_of
 
-from .conftest import paid_card_order
+from .helpers import paid_card_order
 
 PLACED_AT = datetime(2026, 12, 31, 23, 30)
 HOURS = DEFAULT_LIMITS.release_after_hours

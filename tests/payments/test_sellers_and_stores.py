@@ -16,7 +16,7 @@ from tests.builders import CHECKOUT_DELIVERY, CHECKOUT_PICKUP, ShopClient, make_
 from tests.sellers.builders import make_seller
 from tests.stores.builders import make_store
 
-from .conftest import deliver, only_order, pay_by_card, session_id_of
+from .helpers import deliver, only_order, pay_by_card, session_id_of
 
 DELIVERIES = 10
 

@@ -23,8 +23,8 @@ from storefront.payments.models import Payment, Refund
 from storefront.payments.rules import MAX_HOLD_MINUTES, payment_window, reopen_deadlines
 from tests.builders import ShopClient, make_user
 
-from .conftest import deliver, only_order, pay_by_card, session_id_of
 from .fake_stripe import MIN_EXPIRY
+from .helpers import deliver, only_order, pay_by_card, session_id_of
 
 pytestmark = pytest.mark.clock_sensitive  # the page's and the hold's deadlines are "now" plus minutes
 

@@ -12,7 +12,7 @@ import pytest
 from storefront import create_app
 from storefront.config import ConfigError
 from storefront.payments.provider import card_enabled
-from tests.conftest import _test_config
+from tests.helpers import _test_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

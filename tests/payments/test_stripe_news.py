@@ -16,7 +16,7 @@ from storefront.sellers.models import CommissionEntry, Seller
 from tests.builders import ShopClient, make_user
 from tests.sellers.builders import make_seller
 
-from .conftest import paid_card_order
+from .helpers import paid_card_order
 
 
 def _post(client, payload: bytes, signature: str):

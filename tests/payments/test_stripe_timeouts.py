@@ -22,10 +22,10 @@ from storefront.orders.rules import PaymentMethod
 from storefront.payments.models import Payment
 from storefront.payments.provider import ProviderUnreachable, provider_for
 from tests.builders import make_product
-from tests.conftest import _make_app
+from tests.helpers import _make_app
 
-from .conftest import CARD, only_order
 from .fake_stripe import API_KEY, WEBHOOK_SECRET
+from .helpers import CARD, only_order
 
 TIMEOUT = 1.0
 RETRIES = 1

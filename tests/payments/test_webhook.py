@@ -14,8 +14,8 @@ from storefront.inventory.models import StockMovement
 from storefront.orders.models import OrderStatusChange
 from storefront.payments.models import Payment, ProviderNotification
 
-from .conftest import deliver, only_order, pay_by_card, session_id_of
 from .fake_stripe import WEBHOOK_SECRET
+from .helpers import deliver, only_order, pay_by_card, session_id_of
 
 DELIVERIES = 10
 

@@ -19,7 +19,7 @@ import pytest
 from storefront.core.pagestore import RedisPages
 from storefront.extensions import cache
 from tests.builders import make_category, make_product
-from tests.conftest import _make_app
+from tests.helpers import _make_app
 from tests.perf.test_page_cache_redis import _catalog_reads
 
 FLOOD = 1050

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from storefront.catalog.models import Product
 from storefront.extensions import db
 from tests.builders import make_product
-from tests.conftest import REDIS_URL, _make_app
+from tests.helpers import REDIS_URL, _make_app
 
 
 @pytest.fixture

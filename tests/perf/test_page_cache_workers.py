@@ -7,7 +7,7 @@ import requests
 from storefront.catalog.models import Product
 from storefront.extensions import db
 from tests.builders import make_product
-from tests.conftest import _make_app
+from tests.helpers import _make_app
 from tests.live_server import gunicorn
 
 VIEWS = 24  # fresh connections each: the kernel spreads them over both workers

@@ -88,7 +88,7 @@ def test_shopper_pages_stay_within_their_query_budget(sqlite_app, products):
 
 
 def test_query_counts_do_not_grow_with_the_catalogue(tmp_path):
-    from tests.conftest import _make_app
+    from tests.helpers import _make_app
 
     shops = [_make_app(f"sqlite:///{tmp_path / name}.db", tmp_path / name) for name in ("small", "large")]
     small_app, large_app = (next(shop) for shop in shops)

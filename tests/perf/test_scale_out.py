@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.builders import CHECKOUT_PICKUP, make_product, make_user, stock_of
-from tests.conftest import _make_app, _truncate_all
+from tests.helpers import _make_app, _truncate_all
 from tests.live_server import gunicorn
 
 UNITS, SHOPPERS = 10, 24

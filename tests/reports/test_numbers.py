@@ -16,7 +16,7 @@ from storefront.analytics import rollup
 from storefront.extensions import db
 from storefront.reports import rules, service
 from tests.reports import brute
-from tests.reports.conftest import ZONE, run_rollup, snapshot
+from tests.reports.helpers import ZONE, run_rollup, snapshot
 
 pytestmark = pytest.mark.clock_sensitive  # report ranges end "today", across a local midnight
 

@@ -15,7 +15,7 @@ from storefront.analytics.models import Event, ReportOrder, RollupDay, RollupSta
 from storefront.analytics.rollup_rules import day_bounds, shop_day
 from storefront.extensions import db
 from storefront.orders.models import Order
-from tests.reports.conftest import ZONE, run_rollup, snapshot
+from tests.reports.helpers import ZONE, run_rollup, snapshot
 from tests.reports.test_numbers import assert_reports_match
 
 pytestmark = pytest.mark.clock_sensitive  # "today", midnight and the grace minutes

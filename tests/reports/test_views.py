@@ -17,7 +17,7 @@ from storefront.extensions import db
 from storefront.reports import sections, service
 from storefront.reports.rules import DateRange
 from tests.builders import CHECKOUT_DELIVERY, ShopClient, make_product
-from tests.reports.conftest import ZONE, signed_in
+from tests.reports.helpers import ZONE, signed_in
 
 pytestmark = pytest.mark.clock_sensitive  # reports show ranges ending "today"
 

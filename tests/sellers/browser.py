@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import ARGS, CHROMIUM, _browser_required
+from tests.browser.helpers import ARGS, CHROMIUM, _browser_required
 
 
 @contextmanager

@@ -1,30 +1,27 @@
-"""Owner pages under /admin/sellers: the sellers list, create/edit/disable, payouts, CSV export."""
+"""Admin: sellers under /admin/sellers: the list, create/edit/disable, payouts, approving commissions, CSV export."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.guards import require_login_for, role_required
+from ..auth.guards import role_required
 from ..catalog.service import categories
 from ..clock import utcnow
-from ..core.security import private_blueprint
+from ..core.csv import csv_safe
 from ..domain import DomainError
 from ..extensions import db
 from ..money import format_amount_plain
-from . import accounts, reports, rules, service
-from .forms import NewSellerForm, PayoutForm, SellerForm, parse_overrides, rate_field_name
-
-bp = Blueprint("seller_admin", __name__, url_prefix="/admin/sellers")
-private_blueprint(bp)
-require_login_for(bp)
+from ..sellers import accounts, reports, rules, service
+from .seller_forms import NewSellerForm, PayoutForm, SellerForm, parse_overrides, rate_field_name
+from .views import bp
 
 
-@bp.get("/")
+@bp.get("/sellers/")
 @role_required("owner")
 def seller_list():
     """Every seller with clicks, orders, revenue and commission owed."""
@@ -48,7 +45,7 @@ def _form_page(form, seller=None, status: int = 200, **extra):
     ), status
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/sellers/new", methods=["GET", "POST"])
 @role_required("owner")
 def seller_new():
     """Create a seller; a generated password is shown once, on this response only."""
@@ -81,7 +78,7 @@ def seller_new():
     return render_template("admin/seller_created.html", seller=seller, password=generated), 201
 
 
-@bp.route("/<int:seller_id>", methods=["GET", "POST"])
+@bp.route("/sellers/<int:seller_id>", methods=["GET", "POST"])
 @role_required("owner")
 def seller_edit(seller_id: int):
     """Edit a seller's name, phone, rates, state or password."""
@@ -113,10 +110,10 @@ def seller_edit(seller_id: int):
         form.phone.errors.append(err.message)
         return _form_page(form, accounts.get_seller(db.session, seller_id), err.status_code)
     flash(_("Saved seller %(code)s.", code=seller.code), "success")
-    return redirect(url_for("seller_admin.seller_edit", seller_id=seller_id), code=303)
+    return redirect(url_for("admin.seller_edit", seller_id=seller_id), code=303)
 
 
-@bp.post("/<int:seller_id>/payouts")
+@bp.post("/sellers/<int:seller_id>/payouts")
 @role_required("owner")
 def payout_add(seller_id: int):
     """Record a payout; refused above the approved, unpaid commission."""
@@ -138,7 +135,7 @@ def payout_add(seller_id: int):
             form.amount.errors.append(err.message)
             return _seller_page_with(seller_id, form, err.status_code)
         flash(_("Payout recorded."), "success")
-        return redirect(url_for("seller_admin.seller_edit", seller_id=seller_id), code=303)
+        return redirect(url_for("admin.seller_edit", seller_id=seller_id), code=303)
     return _seller_page_with(seller_id, form, 422)
 
 
@@ -151,19 +148,19 @@ def _seller_page_with(seller_id: int, payout_form: PayoutForm, status: int):
     return _form_page(form, seller, status, payout_form=payout_form)
 
 
-@bp.post("/approve")
+@bp.post("/sellers/approve")
 @role_required("owner")
-def approve():
+def approve_commissions():
     """Approve every commission that is paid, delivered and past the return window."""
     count = service.approve_due(db.session, utcnow())
     db.session.commit()
     flash(_("Approved %(count)s commissions.", count=count), "success")
-    return redirect(url_for("seller_admin.seller_list"), code=303)
+    return redirect(url_for("admin.seller_list"), code=303)
 
 
-@bp.get("/export.csv")
+@bp.get("/sellers/export.csv")
 @role_required("owner")
-def export():
+def seller_export():
     """The sellers list as CSV (text cells defused against spreadsheet formulas)."""
     currency = current_app.config["SHOP_CURRENCY"]
     out = io.StringIO()
@@ -190,8 +187,3 @@ def export():
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=sellers.csv"}
     )
-
-
-def csv_safe(text: str) -> str:
-    """Defuse spreadsheet formulas in typed text (CSV injection), as admin/stock.py does."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

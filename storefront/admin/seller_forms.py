@@ -9,25 +9,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..admin.forms import MoneyField
 from ..catalog.models import Category
+from ..core.forms import MoneyField, RateField
 from ..domain import DomainError
-from . import rules
-
-
-class RateField(StringField):
-    """A percentage like "7.5"; `.basis_points` holds the value after validation."""
-
-    basis_points: int | None = None
-
-    def pre_validate(self, form) -> None:
-        self.basis_points = None
-        if not (self.data or "").strip():
-            return
-        try:
-            self.basis_points = rules.parse_rate_percent(self.data)
-        except DomainError as err:
-            raise ValidationError(err.message) from err
+from ..sellers import rules
 
 
 class SellerForm(FlaskForm):
@@ -35,7 +20,11 @@ class SellerForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please give a name.")), Length(max=120)])
     phone = StringField(_l("Phone (optional; used to spot the seller's own orders)"), validators=[Length(max=24)])
-    rate = RateField(_l("Commission (%)"), validators=[DataRequired(_l("Please give the commission, like 10."))])
+    rate = RateField(
+        _l("Commission (%)"),
+        validators=[DataRequired(_l("Please give the commission, like 10."))],
+        parse=rules.parse_rate_percent,
+    )
     password = PasswordField(
         _l("New password (leave empty to keep it)"), validators=[Optional(), Length(min=10, max=200)]
     )

@@ -7,9 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..core.forms import RateField
 from ..domain import DomainError
-from ..sellers.forms import RateField
-from . import rules
+from ..sellers.rules import parse_rate_percent
+from ..stores import rules
 
 
 class StoreForm(FlaskForm):
@@ -35,5 +36,9 @@ class StoreForm(FlaskForm):
 class SharesForm(FlaskForm):
     """The owner's revenue-share percentages."""
 
-    store_share = RateField(_l("Store share of its customers' turnover (%)"), validators=[DataRequired()])
-    seller_share = RateField(_l("Seller share of the turnover from their links (%)"), validators=[DataRequired()])
+    store_share = RateField(
+        _l("Store share of its customers' turnover (%)"), validators=[DataRequired()], parse=parse_rate_percent
+    )
+    seller_share = RateField(
+        _l("Seller share of the turnover from their links (%)"), validators=[DataRequired()], parse=parse_rate_percent
+    )

@@ -1,4 +1,4 @@
-"""Owner pages under /admin/stores: stores, revenue-share settings, the revenue-share report and CSV."""
+"""Admin: stores under /admin/stores: stores, revenue-share settings, the revenue-share report and CSV."""
 
 from __future__ import annotations
 
@@ -7,32 +7,29 @@ import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.service import parse_day, utc_midnight
-from ..auth.guards import require_login_for, role_required
-from ..clock import utcnow
-from ..core.security import private_blueprint
+from ..auth.guards import role_required
+from ..clock import utc_midnight, utcnow
+from ..core.csv import csv_safe
+from ..core.inputs import parse_day
 from ..domain import DomainError
 from ..extensions import db
 from ..money import format_amount_plain
-from ..sellers.admin import csv_safe
 from ..sellers.rules import format_rate
-from . import report as reports
-from . import service
-from .forms import SharesForm, StoreForm
-from .models import Store
+from ..stores import report as reports
+from ..stores import service
+from ..stores.models import Store
+from .store_forms import SharesForm, StoreForm
+from .views import bp
 
-bp = Blueprint("store_admin", __name__, url_prefix="/admin/stores")
-private_blueprint(bp)
-require_login_for(bp)
 DEFAULT_DAYS = 30
 
 
-@bp.get("/")
+@bp.get("/stores/")
 @role_required("owner")
 def store_list():
     """Every store."""
@@ -62,10 +59,10 @@ def _save(store: Store, form: StoreForm):
         form.name.errors.append(err.message)
         return render_template("admin/store_form.html", form=form, store=None), err.status_code
     flash(_("Saved %(name)s.", name=store.name), "success")
-    return redirect(url_for("store_admin.store_list"), code=303)
+    return redirect(url_for("admin.store_list"), code=303)
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/stores/new", methods=["GET", "POST"])
 @role_required("owner")
 def store_new():
     """Add a store."""
@@ -75,7 +72,7 @@ def store_new():
     return render_template("admin/store_form.html", form=form, store=None)
 
 
-@bp.route("/<int:store_id>", methods=["GET", "POST"])
+@bp.route("/stores/<int:store_id>", methods=["GET", "POST"])
 @role_required("owner")
 def store_edit(store_id: int):
     """Edit a store (close it instead of deleting: orders and customers stay bound to it)."""
@@ -87,9 +84,9 @@ def store_edit(store_id: int):
     return render_template("admin/store_form.html", form=form, store=store)
 
 
-@bp.route("/shares", methods=["GET", "POST"])
+@bp.route("/stores/shares", methods=["GET", "POST"])
 @role_required("owner")
-def shares():
+def store_shares():
     """The revenue-share percentages for stores and sellers."""
     form = SharesForm()
     status = 200
@@ -104,7 +101,7 @@ def shares():
             form.seller_share.errors.append(err.message)
             return render_template("admin/store_shares.html", form=form), err.status_code
         flash(_("Revenue shares saved."), "success")
-        return redirect(url_for("store_admin.report"), code=303)
+        return redirect(url_for("admin.store_report"), code=303)
     if request.method == "POST":
         status = 422
     else:
@@ -131,9 +128,9 @@ def _period() -> tuple[datetime, datetime, str, str, str | None]:
     return start, end, day_from.isoformat(), day_to.isoformat(), error
 
 
-@bp.get("/report")
+@bp.get("/stores/report")
 @role_required("owner")
-def report():
+def store_report():
     """Turnover and shares per store, seller and channel for a period."""
     start, end, day_from, day_to, error = _period()
     data = reports.revenue_report(db.session, start, end)
@@ -148,9 +145,9 @@ def report():
     ), (400 if error else 200)
 
 
-@bp.get("/report.csv")
+@bp.get("/stores/report.csv")
 @role_required("owner")
-def report_csv():
+def store_report_csv():
     """The report as CSV: one line per store, seller and channel (text cells formula-safe)."""
     start, end, day_from, day_to, error = _period()
     if error:

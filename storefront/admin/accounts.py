@@ -1,24 +1,20 @@
-"""Owner pages under /admin/accounts: every account, and disabling or re-enabling staff and sellers."""
+"""Admin: accounts under /admin/accounts: every account, and disabling or re-enabling staff and sellers."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.guards import role_required
+from ..auth.service import DISABLEABLE_ROLES, accounts_for_owner, set_active
 from ..clock import utcnow
-from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
-from .guards import require_login_for, role_required
-from .service import DISABLEABLE_ROLES, accounts_for_owner, set_active
-
-bp = Blueprint("account_admin", __name__, url_prefix="/admin/accounts")
-private_blueprint(bp)
-require_login_for(bp)
+from .views import bp
 
 
-@bp.get("/")
+@bp.get("/accounts/")
 @role_required("owner")
 def account_list():
     """Owners, staff and sellers with their state; staff and sellers can be disabled."""
@@ -31,7 +27,7 @@ def _list_page(error: str | None = None, status: int = 200):
     ), status
 
 
-@bp.post("/<int:user_id>/state")
+@bp.post("/accounts/<int:user_id>/state")
 @role_required("owner")
 def account_state(user_id: int):
     """Disable (signed out everywhere on its next request) or re-enable one staff or seller account."""
@@ -48,4 +44,4 @@ def account_state(user_id: int):
         flash(_("%(email)s can sign in again.", email=user.email), "success")
     else:
         flash(_("%(email)s is disabled and signed out everywhere.", email=user.email), "success")
-    return redirect(url_for("account_admin.account_list"), code=303)
+    return redirect(url_for("admin.account_list"), code=303)
