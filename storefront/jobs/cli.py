@@ -27,6 +27,8 @@ def work_command(burst: bool, poll_seconds: float | None, exit_with_parent: bool
         signal.signal(signum, lambda *_args: stop.set())
     app = current_app._get_current_object()
     poll = poll_seconds if poll_seconds is not None else app.config["JOBS_POLL_SECONDS"]
+    if not burst:
+        click.echo(f"Job worker {worker.worker_name()} running; Ctrl-C or SIGTERM stops it after the job in hand.")
     ran = worker.work(app, burst=burst, poll_seconds=poll, stop=stop, exit_with_parent=exit_with_parent)
     if burst:
         click.echo(f"Ran {ran} jobs.")

@@ -102,7 +102,9 @@ class Worker:
             return False
 
 
-def run_due(session: Session, now: datetime, *, config: Mapping[str, Any] | None = None, worker=None) -> BurstReport:
+def run_due(
+    session: Session, now: datetime, *, config: Mapping[str, Any] | None = None, worker: Worker | None = None
+) -> BurstReport:
     """Run every job due at `now` (periodic slots included), committing after each; then return.
 
     Start it with no transaction open: it commits the session. Jobs whose retry falls after
