@@ -18,12 +18,15 @@ from .cli import shop_zone
 from .service import purge_events
 
 EVENT_RETENTION = timedelta(days=400)  # README "What behaviour data is stored": about 13 months
+# One worker runs jobs one after another: a first catch-up over years of history must not hold
+# it for long while holds wait to expire. A month of days takes seconds; the next run goes on.
+ROLLUP_DAYS_PER_RUN = 31
 
 
 @periodic("analytics.rollup", every_setting="JOBS_ROLLUP_SECONDS", lease_seconds=1800)
 def rollup_job(session: Session, payload: dict[str, Any], now: datetime) -> None:
-    """Catch the rollups up, committing after every unit (a long first run keeps what it did)."""
-    for _progress in rollup.catch_up(session, now, shop_zone()):
+    """Catch the rollups up (a month of days at most), committing after every unit (a run cut short keeps its work)."""
+    for _progress in rollup.catch_up(session, now, shop_zone(), max_days=ROLLUP_DAYS_PER_RUN):
         session.commit()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import threading
 import traceback
@@ -33,8 +34,8 @@ IDLE_RESCHEDULE = timedelta(minutes=1)  # with no periodic job at all, look agai
 
 
 def worker_name() -> str:
-    """host:pid, stored on the jobs this process holds (what the admin sees on a running job)."""
-    return f"{socket.gethostname()}:{os.getpid()}"[:80]
+    """host:pid:random, stored on the jobs a worker holds; the random part tells threads of one process apart."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def intervals(config: Mapping[str, Any], registry: Registry = REGISTRY) -> dict[str, timedelta]:
