@@ -42,7 +42,7 @@ def job_label(name: str) -> str:
 def duration(value: timedelta | int) -> str:
     """A duration in words of the page's language ("5 minutes"), in its digits."""
     span = value if isinstance(value, timedelta) else timedelta(seconds=value)
-    return native_digits(format_timedelta(span, threshold=1.1), get_locale())
+    return native_digits(format_timedelta(span), get_locale())
 
 
 @bp.get("/jobs")
