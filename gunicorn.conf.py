@@ -31,12 +31,21 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = True
 
 
-def when_ready(server):
-    """Before the first worker is forked: compile the templates and load the languages once, here.
+_jobs_worker = None  # the background job worker started beside the web workers (storefront/jobs/embedded.py)
 
-    Only when the app is preloaded (the default above): with --no-preload the master must not
-    import it, and each worker loads its own.
+
+def when_ready(server):
+    """Start the job worker, then (before the first web worker is forked) warm the app up.
+
+    The job worker runs unless JOBS_EMBEDDED_WORKER=0 (deploy/storefront.service sets it: there
+    deploy/storefront-worker.service runs the workers). Warming up compiles the templates and
+    loads the languages once, here; only when the app is preloaded (the default above): with
+    --no-preload the master must not import it, and each worker loads its own.
     """
+    global _jobs_worker
+    from storefront.jobs.embedded import start_for
+
+    _jobs_worker = start_for(server)
     if not server.cfg.preload_app:
         return
     from storefront.core.warmup import warm_up
@@ -59,3 +68,9 @@ def pre_fork(server, worker):
     with the master (Python's gc.freeze documentation recommends this for fork without exec).
     """
     gc.freeze()
+
+
+def on_exit(server):
+    """Stop the job worker with gunicorn (it finishes the job in hand first)."""
+    if _jobs_worker is not None:
+        _jobs_worker.stop()

@@ -140,7 +140,7 @@ def database_state(url: str, variant_id: int) -> dict[str, int]:
 def run_one(name: str, url: str, work: Path, shoppers: int, units: int) -> dict:
     """The attack on one database."""
     env = app_env(work / "unused.db")
-    env.update(DATABASE_URL=url, REQUEST_LOG="0", HOLD_SWEEP_SECONDS="3600")  # app_env sets a bench secret
+    env.update(DATABASE_URL=url, REQUEST_LOG="0")  # app_env sets a bench secret
     flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
     run_checked([*flask, "init-db"], env, 180)
     variant_id = int(run_checked([str(VENV_BIN / "python"), "-c", SEED.format(units=units)], env, 120).split()[-1])

@@ -33,6 +33,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     requestlog.init_app(app)
     compression.init_app(app)  # last registered, so the first app-level hook: the log records bytes sent
     cli.init_app(app)
+    _register_jobs(app)
     return app
 
 
@@ -125,6 +126,21 @@ def _to_login():
         return redirect(url_for("auth.login"))
     target = request.full_path.rstrip("?") if request.query_string else request.path
     return redirect(url_for("auth.login", next=target))
+
+
+def _register_jobs(app: Flask) -> None:
+    """Background jobs: the queue's commands, and each capability's handlers from this explicit list.
+
+    Importing a capability's `jobs` module registers its handlers; the list lives here, in the
+    assembly layer, because storefront.jobs is part of the floor and never imports a feature.
+    """
+    from . import jobs
+    from .analytics import jobs as analytics_jobs  # noqa: F401
+    from .auth import jobs as auth_jobs  # noqa: F401
+    from .payments import jobs as payments_jobs  # noqa: F401
+    from .sellers import jobs as sellers_jobs  # noqa: F401
+
+    jobs.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

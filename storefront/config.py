@@ -149,7 +149,6 @@ class Config:
     STRIPE_TIMEOUT_SECONDS = _float("STRIPE_TIMEOUT_SECONDS", 10.0)
     STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 1)
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # default: Stripe's; a mock's URL in tests
-    HOLD_SWEEP_SECONDS = _int("HOLD_SWEEP_SECONDS", 30)  # in-request release of expired stock holds
     # Sellers: a seller link counts for this many days (last touch wins); commission is approved
     # this many days after delivery/collection (returns are still possible before).
     SELLER_ATTRIBUTION_DAYS = _int("SELLER_ATTRIBUTION_DAYS", 30)
@@ -161,6 +160,16 @@ class Config:
     REPORTS_CATCHUP_DAYS = _whole("REPORTS_CATCHUP_DAYS", 14)
     # Tracker beacon (POST /e) requests per address; the load benchmark raises it (bench/events.py).
     EVENTS_RATE_LIMIT = os.environ.get("EVENTS_RATE_LIMIT") or "120 per minute"
+
+    # Background jobs (storefront/jobs, README "Background jobs"): gunicorn starts one worker
+    # process beside the web workers unless JOBS_EMBEDDED_WORKER=0 (production runs
+    # deploy/storefront-worker.service instead). An idle worker looks for work every
+    # JOBS_POLL_SECONDS; the report rollups catch up every JOBS_ROLLUP_SECONDS; finished jobs
+    # (and the idempotency keys they hold) are kept JOBS_KEEP_DAYS.
+    JOBS_EMBEDDED_WORKER = os.environ.get("JOBS_EMBEDDED_WORKER", "1") == "1"
+    JOBS_POLL_SECONDS = _float("JOBS_POLL_SECONDS", 1.0)
+    JOBS_ROLLUP_SECONDS = _int("JOBS_ROLLUP_SECONDS", 300)
+    JOBS_KEEP_DAYS = _int("JOBS_KEEP_DAYS", 30)
 
     # Compression (storefront/core/compression.py, static_assets.py): pages and JSON are sent
     # brotli/gzip-encoded when the client accepts it (COMPRESS_RESPONSES=0 leaves it to a proxy);
@@ -182,3 +191,4 @@ class TestConfig(Config):
     STRIPE_SECRET_KEY = ""  # card payment tests configure a fake Stripe themselves
     STRIPE_WEBHOOK_SECRET = ""
     SHOP_TIMEZONE = BABEL_DEFAULT_TIMEZONE = "UTC"  # not the developer's SHOP_TIMEZONE: tests pin zones themselves
+    JOBS_EMBEDDED_WORKER = False  # tests run jobs themselves (jobs.run_due) at the instant they choose

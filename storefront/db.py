@@ -95,6 +95,20 @@ def refresh_planner_statistics(session: Session, *tables: str) -> None:
 
 
 @contextmanager
+def read_only() -> Iterator[None]:
+    """Transactions begun in this block only read: outside a request, SQLite starts them deferred.
+
+    Outside a request every transaction is taken as a writer (BEGIN IMMEDIATE); a background
+    worker polling for work every second would then queue behind, and block, every writer.
+    """
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+@contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
     """One short write transaction, committed on success and rolled back on error.
 

@@ -15,6 +15,7 @@ from .auth.models import LoginAttempt, User, UserSession
 from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
 from .inventory.models import StockMovement
+from .jobs.models import Job, PeriodicRun
 from .orders.models import Order, OrderLimitSettings, OrderLine, OrderStatusChange
 from .payments.models import Payment, ProviderNotification, Refund
 from .payments.transfer_models import TransferMethod, TransferPayment
@@ -29,6 +30,7 @@ __all__ = [
     "CommissionEntry",
     "CustomerStore",
     "Event",
+    "Job",
     "Order",
     "OrderLimitSettings",
     "OrderLine",
@@ -36,6 +38,7 @@ __all__ = [
     "OrderStore",
     "Payment",
     "Payout",
+    "PeriodicRun",
     "Photo",
     "Product",
     "RevenueShare",

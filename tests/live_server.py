@@ -34,6 +34,7 @@ class LiveServer:
             "SECRET_KEY": "shared-between-workers",
             "MEDIA_ROOT": str(media_root),
             "REQUEST_LOG": "0",  # stdout is a pipe read only on failure: a full pipe would stall workers
+            "JOBS_EMBEDDED_WORKER": "0",  # tests run due jobs themselves (jobs.run_due); tests/jobs turns it on
             **env,
         }
         self.proc: subprocess.Popen | None = None

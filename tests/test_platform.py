@@ -34,7 +34,11 @@ def test_migrations_build_exactly_the_models(empty_db_app):
 
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200 and response.json == {
+        "status": "ok",
+        "database": "ok",
+        "jobs": {"queued": 0, "oldest_age_seconds": 0, "failed": 0},
+    }
 
 
 def test_healthz_reports_a_dead_database(tmp_path):

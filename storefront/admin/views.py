@@ -15,6 +15,7 @@ from ..core.inputs import parse_day
 from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
+from ..jobs import queue_stats
 from ..orders import service as orders
 from ..orders.labels import STATUS_LABELS
 from ..orders.limit_rules import release_deadline, whatsapp_number
@@ -30,11 +31,19 @@ require_login_for(bp)
 
 @bp.get("/")
 def dashboard():
-    """Today's orders and revenue, open orders, low stock, open disputes."""
+    """Today's orders and revenue, open orders, low stock, open disputes, the background jobs' health."""
     from ..payments.news import open_disputes
+    from .jobs import duration
 
-    data = service.dashboard(db.session, utcnow(), _shop_zone())
-    return render_template("admin/dashboard.html", data=data, disputes=open_disputes(db.session))
+    now = utcnow()
+    data = service.dashboard(db.session, now, _shop_zone())
+    return render_template(
+        "admin/dashboard.html",
+        data=data,
+        disputes=open_disputes(db.session),
+        jobs=queue_stats(db.session, now),
+        duration=duration,
+    )
 
 
 @bp.get("/orders")
@@ -146,4 +155,4 @@ def _shop_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-from . import accounts, order_limits, products, refunds, sellers, stock, stores, transfers  # noqa: E402,F401  (register their routes on bp)
+from . import accounts, jobs, order_limits, products, refunds, sellers, stock, stores, transfers  # noqa: E402,F401  (register their routes on bp)

@@ -6,8 +6,11 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, send_from_directory, url_for
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..clock import utcnow
 from ..extensions import db, supported_locales
+from ..jobs import queue_stats
 from .locales import html_lang, language_names, text_direction
 from .security import private, safe_next
 
@@ -29,13 +32,27 @@ def _template_helpers(state) -> None:
 @bp.get("/healthz")
 @private
 def healthz():
-    """Liveness and readiness: answers 200 only when the database answers."""
+    """Liveness and readiness: answers 200 only when the database answers; the job queue's figures too.
+
+    The queue does not decide the status: a web server whose worker is down still serves the
+    shop. Monitoring alerts on `jobs.oldest_age_seconds` growing instead.
+    """
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means "not ready"
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    return jsonify(status="ok", database="ok", jobs=_job_figures())
+
+
+def _job_figures() -> dict[str, int] | None:
+    """Queued and failed jobs and the oldest due job's wait (None if the queue cannot be read)."""
+    try:
+        stats = queue_stats(db.session, utcnow())
+    except SQLAlchemyError:  # e.g. a database not migrated yet: the shop's own health is what counts here
+        db.session.rollback()
+        return None
+    return {"queued": stats.queued, "oldest_age_seconds": stats.oldest_age_seconds, "failed": stats.failed}
 
 
 @bp.get("/robots.txt")

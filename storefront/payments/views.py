@@ -7,9 +7,8 @@ transactions (see flows.py), so these views never commit themselves.
 from __future__ import annotations
 
 import logging
-import time
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -48,9 +47,6 @@ MONEY_EVENTS = frozenset(
         "charge.dispute.closed",
     }
 )
-SWEEP_EVERY_SECONDS = 30.0
-_last_sweep = [0.0]  # per process
-SWEEP_SKIPS = frozenset({"", "static", "payments.stripe_webhook", "core.healthz"})
 
 
 @bp.post("/stripe/webhook")
@@ -158,24 +154,3 @@ def payment_urls(token: str) -> tuple[str, str]:
     """Where the payment page sends the shopper back: after paying, and after giving up."""
     success = url_for("payments.returned", token=token, _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
     return success, url_for("orders.view", token=token, _external=True)
-
-
-@bp.before_app_request
-def _sweep_stale_holds():
-    """Release expired holds now and then, even when no webhook and no cron ever come."""
-    endpoint = request.endpoint or ""
-    if endpoint in SWEEP_SKIPS or endpoint.startswith("analytics."):  # keep the beacon and webhook lean
-        return
-    now = time.monotonic()
-    if now - _last_sweep[0] < current_app.config.get("HOLD_SWEEP_SECONDS", SWEEP_EVERY_SECONDS):
-        return
-    _last_sweep[0] = now
-    try:
-        if service.has_stale_holds(db.session, utcnow()):
-            with write_transaction(db.session):
-                service.release_stale_holds(db.session, utcnow())
-        else:
-            db.session.rollback()
-    except Exception:  # the sweep must never break the page the shopper asked for
-        db.session.rollback()
-        log.exception("hold sweep failed")

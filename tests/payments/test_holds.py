@@ -1,4 +1,4 @@
-"""Stock holds of card orders: released on expiry (webhook, command or in-request sweep); late payments."""
+"""Stock holds of card orders: released on expiry (webhook, command or the every-minute job); late payments."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from storefront.catalog.models import Variant
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.jobs import run_due
 from storefront.orders.models import Order
 from storefront.payments import service
 from storefront.payments.models import Payment, Refund
@@ -70,16 +71,31 @@ def test_expire_holds_command_releases_stale_holds_without_any_webhook(app, shop
     assert "Released 0" in runner.invoke(args=["expire-holds"]).output
 
 
-def test_the_in_request_sweep_never_calls_stripe_nor_releases_a_page_that_may_be_paid(app, shop, coat, fake_stripe):
-    app.config["HOLD_SWEEP_SECONDS"] = 0
+def test_a_shoppers_visit_never_calls_stripe_nor_releases_a_page_that_may_be_paid(app, shop, coat, fake_stripe):
     session_id = session_id_of(pay_by_card(shop, coat, 5))
     _hold_ran_out(app, session_id)
     calls = len(fake_stripe.calls)
-    page = app.test_client().get("/")  # any shopper's visit
-    assert page.status_code == 200
-    assert len(fake_stripe.calls) == calls  # only the background sweep asks Stripe
+    for _visit in range(3):  # shopper requests do no housekeeping, however many come
+        assert app.test_client().get("/").status_code == 200
+    assert len(fake_stripe.calls) == calls  # only the background job asks Stripe
     with app.app_context():
         assert _stock(coat) == (5, 5) and _order_of(session_id).status == "awaiting_payment"
+
+
+def test_the_every_minute_job_releases_a_stale_hold_on_time_with_no_visitor(app, shop, coat, fake_stripe):
+    stale_session = session_id_of(pay_by_card(shop, coat, 2))
+    fresh_session = session_id_of(pay_by_card(ShopClient(app.test_client()), coat, 1))
+    _hold_ran_out(app, stale_session)
+    with app.app_context():
+        first = run_due(db.session, utcnow())
+        assert "payments.expire_holds" in first.names and first.failed_attempts == 0
+        assert fake_stripe.sessions[stale_session]["status"] == "expired"  # Stripe was asked first
+        assert _stock(coat) == (5, 1) and _order_of(stale_session).status == "unpaid"
+        assert _order_of(fresh_session).status == "awaiting_payment"
+        # The next minute's slot runs it again (nothing left to do); within the minute, nothing runs.
+        assert "payments.expire_holds" not in run_due(db.session, utcnow() + timedelta(seconds=1)).names
+        assert "payments.expire_holds" in run_due(db.session, utcnow() + timedelta(minutes=1)).names
+        assert _stock(coat) == (5, 1)
 
 
 def test_a_checkout_takes_stock_a_stale_hold_gave_back_after_stripe_closed_its_page(

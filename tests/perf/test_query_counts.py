@@ -52,9 +52,6 @@ def _count(app, client, method: str, url: str, **kwargs) -> int:
 
 
 def _page_costs(app, products: int) -> dict[str, int]:
-    # The stale-hold sweep runs on whichever request comes 30 s after the last one in the process:
-    # upkeep spread over requests, not the page's own cost (and it made these counts flaky).
-    app.config["HOLD_SWEEP_SECONDS"] = 10**9
     slugs = _stock_shop(app, products)
     shop = ShopClient(app.test_client())
     home = shop.client.get("/").get_data(as_text=True)

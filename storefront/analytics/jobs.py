@@ -1,0 +1,36 @@
+"""Analytics' background duties: keep the report rollups caught up, and drop events past retention.
+
+The rollup catch-up runs every JOBS_ROLLUP_SECONDS (the reports then rarely have anything to
+catch up themselves); the purge keeps the README's promise of 400 days, daily. Both are
+idempotent: the rollup recomputes what its watermark says is missing, the purge deletes by age.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..jobs import periodic
+from . import rollup
+from .cli import shop_zone
+from .service import purge_events
+
+EVENT_RETENTION = timedelta(days=400)  # README "What behaviour data is stored": about 13 months
+# One worker runs jobs one after another: a first catch-up over years of history must not hold
+# it for long while holds wait to expire. A month of days takes seconds; the next run goes on.
+ROLLUP_DAYS_PER_RUN = 31
+
+
+@periodic("analytics.rollup", every_setting="JOBS_ROLLUP_SECONDS", lease_seconds=1800)
+def rollup_job(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """Catch the rollups up (a month of days at most), committing after every unit (a run cut short keeps its work)."""
+    for _progress in rollup.catch_up(session, now, shop_zone(), max_days=ROLLUP_DAYS_PER_RUN):
+        session.commit()
+
+
+@periodic("analytics.purge_events", every=timedelta(days=1), max_attempts=3)
+def purge_events_job(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """Delete behaviour events older than the retention period."""
+    purge_events(session, EVENT_RETENTION, now)
