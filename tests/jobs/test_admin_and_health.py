@@ -11,7 +11,7 @@ from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.jobs.models import Job
 from tests.builders import ShopClient, make_user
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 pytestmark = pytest.mark.usefixtures("quick_password_hash")  # sign-ins are not the subject here
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from storefront.jobs.models import Job
-from tests.conftest import _make_app
+from tests.helpers import _make_app
 from tests.live_server import LiveServer
 
 
