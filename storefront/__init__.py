@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 
 from flask import Flask
 
@@ -26,6 +27,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
     _register_extensions(app)
     _register_blueprints(app)
+    for package in ("analytics", "payments", "sellers", "stores"):  # each subscribes to the events it follows
+        import_module(f"{__name__}.{package}.subscribers").connect()
     errors.register_error_handlers(app)
     templating.init_app(app)
     static_assets.init_app(app)
@@ -128,8 +131,8 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
+    from .checkout.views import bp as checkout_bp
     from .core.views import bp as core_bp
-    from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
@@ -139,7 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from .stores.admin import bp as store_admin_bp
     from .stores.views import bp as stores_bp
 
-    blueprints = (core_bp, catalog_bp, cart_bp, orders_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
+    blueprints = (core_bp, catalog_bp, cart_bp, checkout_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     for blueprint in (share_bp, seller_bp, seller_admin_bp, stores_bp, store_admin_bp):
