@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..cart.rules import PricedLine
 from ..domain import N_, Conflict
 
 
@@ -182,20 +183,6 @@ def allowed_events(status: str, delivery: str, refunded_in_full: bool = False) -
         if from_status == status and _ONLY_FOR.get(event, Delivery(delivery)) == delivery:
             result.append(event)
     return result
-
-
-@dataclass(frozen=True)
-class PricedLine:
-    """A cart line priced by the server."""
-
-    variant_id: int
-    quantity: int
-    unit_price: int
-
-    @property
-    def total(self) -> int:
-        """Line total in minor units."""
-        return self.unit_price * self.quantity
 
 
 @dataclass(frozen=True)
