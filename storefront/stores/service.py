@@ -1,7 +1,7 @@
 """Store use-cases: the owner's stores, nearest stores, binding customers, each order's store.
 
 Like every service: a session and `now` come in, rows are flushed, nothing is committed.
-Order placement calls assign_order() (see its docstring); the rest serves /stores and /admin.
+The order-placed subscriber (subscribers.py) calls assign_order(); the rest serves /stores and /admin.
 """
 
 from __future__ import annotations
