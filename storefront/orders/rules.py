@@ -94,7 +94,7 @@ _ONLY_FOR = {
 # paid; cancelled orders never).
 SALE_STATUSES = frozenset({S.PLACED, S.CONFIRMED, S.PACKED, S.SHIPPED, S.READY_FOR_PICKUP, S.DELIVERED, S.COLLECTED})
 
-# What each lifecycle step means for a seller's commission on the order (sellers.service applies
+# What each lifecycle step means for a seller's commission on the order (sellers.subscribers applies
 # these; repeated or late steps change nothing). Cash is collected on delivery or at pickup, so
 # those steps also count as "paid"; delivery and collection start the return window.
 COMMISSION_STEPS: dict[OrderEvent, tuple[str, ...]] = {

@@ -15,8 +15,7 @@ from storefront.catalog import service as catalog
 from storefront.catalog.images import render_demo_photo
 from storefront.clock import utcnow
 from storefront.extensions import db
-from storefront.sellers import service
-from storefront.sellers import web
+from storefront.sellers import service, web
 from storefront.sellers.models import Seller, SellerClick
 from tests.builders import make_product
 from tests.sellers.builders import make_order, make_seller
