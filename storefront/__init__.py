@@ -81,6 +81,7 @@ def _configure(app: Flask, config: type | dict | None) -> None:
 
 def _register_extensions(app: Flask) -> None:
     """Bind every extension to this app."""
+    from .core import ratelimit  # noqa: F401  (registers swept-memory:// before the limiter reads its storage)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
 
     db.init_app(app)
