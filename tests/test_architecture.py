@@ -175,7 +175,8 @@ def _cycle_problems(imports: list[Import]) -> list[str]:
         if len(component) > 1:
             cycle = _cycle_within(component, edges)
             steps = "; ".join(str(edges[a][b]) for a, b in zip(cycle, cycle[1:], strict=False))
-            problems.append(f"import cycle {' -> '.join(cycle)}: {steps}")
+            knot = "" if len(component) == 2 else f" (one of the cycles among {', '.join(component)})"
+            problems.append(f"import cycle {' -> '.join(cycle)}{knot}: {steps}")
     return problems
 
 
