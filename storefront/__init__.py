@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 
 from flask import Flask
 
@@ -25,6 +26,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
     _register_extensions(app)
     _register_blueprints(app)
+    for package in ("analytics", "payments", "sellers", "stores"):  # each subscribes to the events it follows
+        import_module(f"{__name__}.{package}.subscribers").connect()
     errors.register_error_handlers(app)
     templating.init_app(app)
     static_assets.init_app(app)
@@ -79,6 +82,7 @@ def _configure(app: Flask, config: type | dict | None) -> None:
 
 def _register_extensions(app: Flask) -> None:
     """Bind every extension to this app."""
+    from .core import ratelimit  # noqa: F401  (registers swept-memory:// before the limiter reads its storage)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
 
     db.init_app(app)
@@ -151,8 +155,8 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
+    from .checkout.views import bp as checkout_bp
     from .core.views import bp as core_bp
-    from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
@@ -160,7 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     from .sellers.views import bp as seller_bp
     from .stores.views import bp as stores_bp
 
-    blueprints = (core_bp, catalog_bp, cart_bp, orders_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
+    blueprints = (core_bp, catalog_bp, cart_bp, checkout_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     for blueprint in (share_bp, seller_bp, stores_bp):

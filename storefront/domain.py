@@ -7,6 +7,18 @@ rules free of Flask.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+# Writes a message's numbers in the shopper's digits (bn: ৩). core.numerals installs it at
+# init_app: this module, the floor's lowest, imports nothing of the shop (core imports it).
+_localize_params: Callable[[dict], dict] = dict
+
+
+def localize_params_with(localize: Callable[[dict], dict]) -> None:
+    """Install how message placeholders are written in the current locale (core.numerals does)."""
+    global _localize_params
+    _localize_params = localize
+
 
 def N_(message: str) -> str:
     """Mark a string for translation without translating it now."""
@@ -30,9 +42,7 @@ class DomainError(Exception):
         try:
             from flask_babel import gettext
 
-            from .core.numerals import localized  # counts in the shopper's digits (bn: ৩)
-
-            return gettext(self.template, **localized(self.params))
+            return gettext(self.template, **_localize_params(self.params))
         except (RuntimeError, KeyError):  # no app context: keep the English text
             return str(self)
 

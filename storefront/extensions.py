@@ -14,7 +14,6 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from .core import ratelimit  # noqa: F401  (registers swept-memory:// for the limiter)
 from .db import Base
 
 db = SQLAlchemy(model_class=Base)

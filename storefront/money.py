@@ -5,7 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision
+
+# Digits of the numbering systems CLDR makes the default for some locale we may serve (bn uses
+# Bengali digits). Babel picks the right symbols for these systems but always prints ASCII
+# digits, so the digits are swapped afterwards. Systems not listed keep ASCII digits.
+NATIVE_DIGITS = {
+    "beng": "০১২৩৪৫৬৭৮৯",
+    "arab": "٠١٢٣٤٥٦٧٨٩",
+    "arabext": "۰۱۲۳۴۵۶۷۸۹",
+    "deva": "०१२३४५६७८९",
+    "mymr": "၀၁၂၃၄၅၆၇၈၉",
+    "tibt": "༠༡༢༣༤༥༦༧༨༩",
+}
 
 
 def minor_digits(currency: str) -> int:
@@ -43,14 +56,22 @@ def format_money(amount_minor: int, currency: str, locale: str, native_digits: b
     lookups) costs more than the rest of a product card; a shop has a few hundred distinct prices.
 
     With `native_digits`, the locale's own numbering system is used where CLDR makes it the
-    default (bn: ৳১,২৩৪.৫০); Babel picks that system's symbols, and core.locales its digits.
+    default (bn: ৳১,২৩৪.৫০); Babel picks that system's symbols, and in_native_digits() its digits.
     """
     if not native_digits:
         return format_currency(to_decimal(amount_minor, currency), currency, locale=locale)
-    from .core.locales import native_digits as in_native_digits
-
     text = format_currency(to_decimal(amount_minor, currency), currency, locale=locale, numbering_system="default")
     return in_native_digits(text, locale)
+
+
+def in_native_digits(text: str, locale: Locale | str) -> str:
+    """`text` with ASCII digits written in the locale's default digits (Bengali for bn)."""
+    try:
+        parsed = locale if isinstance(locale, Locale) else Locale.parse(locale.replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):  # '*' or an unknown tag: ASCII digits
+        parsed = None
+    digits = NATIVE_DIGITS.get(parsed.default_numbering_system if parsed is not None else "latn")
+    return text.translate(str.maketrans("0123456789", digits)) if digits else text
 
 
 def format_amount_plain(amount_minor: int, currency: str) -> str:

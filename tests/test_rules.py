@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from storefront.cart.rules import check_line_quantity, parse_id, parse_quantity
-from storefront.catalog.rules import like_pattern, parse_page, render_description, search_terms, slugify
+from storefront.catalog.rules import like_pattern, parse_page, render_description, search_terms, slugify, stock_state
 from storefront.core.security import is_safe_next
 from storefront.domain import Conflict, Invalid
-from storefront.inventory.rules import InvalidCsv, check_adjustment, parse_stock_csv, stock_state
+from storefront.inventory.rules import InvalidCsv, check_adjustment, parse_stock_csv
 from storefront.money import format_money, parse_amount
 from storefront.orders.rules import (
     TRANSITIONS,

@@ -7,13 +7,11 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..auth.guards import role_required
 from ..catalog import service as catalog
 from ..catalog.images import ImageRejected, delete_image
-from ..catalog.models import Photo, Product, Variant
+from ..catalog.models import Product
 from ..catalog.rules import slugify
 from ..clock import utcnow
 from ..domain import DomainError
@@ -25,7 +23,7 @@ from .views import bp
 
 
 def _product_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
+    product = catalog.product_by_id(db.session, product_id)
     if product is None:
         abort(404)
     return product
@@ -39,10 +37,8 @@ def _category_choices(form: ProductForm) -> None:
 def product_list():
     """Every product, with archived ones on request."""
     show_archived = request.args.get("archived") == "1"
-    stmt = select(Product).options(selectinload(Product.variants)).order_by(Product.archived, Product.title)
-    if not show_archived:
-        stmt = stmt.where(Product.archived.is_(False))
-    return render_template("admin/products.html", products=db.session.scalars(stmt).all(), show_archived=show_archived)
+    products = catalog.products_for_admin(db.session, include_archived=show_archived)
+    return render_template("admin/products.html", products=products, show_archived=show_archived)
 
 
 def _edit_page(product: Product | None, form: ProductForm, status: int = 200, **extra):
@@ -112,8 +108,7 @@ def product_edit(product_id: int):
 @role_required("owner")
 def product_archive(product_id: int):
     """Archive (hide from shoppers) or restore a product; orders keep their copies."""
-    product = _product_or_404(product_id)
-    product.archived = request.form.get("archived") == "1"
+    product = catalog.set_archived(db.session, _product_or_404(product_id), request.form.get("archived") == "1")
     db.session.commit()
     flash(
         _("Archived %(title)s.", title=product.title)
@@ -160,7 +155,7 @@ def variant_add(product_id: int):
 @role_required("owner")
 def variant_edit(variant_id: int):
     """Rename, re-price, re-threshold or archive a variant (stock changes go through /stock)."""
-    variant = db.session.get(Variant, variant_id)
+    variant = catalog.variant_by_id(db.session, variant_id)
     if variant is None:
         abort(404)
     form = VariantForm()
@@ -168,10 +163,14 @@ def variant_edit(variant_id: int):
         return _edit_page(
             variant.product, _product_form(variant.product), 422, variant_error=variant.id, variant_errors=form.errors
         )
-    variant.name = (form.name.data or "").strip()
-    variant.price_override = form.price_override.minor
-    variant.low_stock_threshold = form.low_stock_threshold.data or 0
-    variant.archived = form.archived.data
+    catalog.save_variant(
+        db.session,
+        variant,
+        name=(form.name.data or "").strip(),
+        price_override=form.price_override.minor,
+        low_stock_threshold=form.low_stock_threshold.data or 0,
+        archived=form.archived.data,
+    )
     db.session.commit()
     flash(_("Saved variant %(sku)s.", sku=variant.sku), "success")
     return redirect(url_for("admin.product_edit", product_id=variant.product_id), code=303)
@@ -224,11 +223,11 @@ def photo_add(product_id: int):
 @role_required("owner")
 def photo_delete(photo_id: int):
     """Remove a photo and its files (files go only after the database change is committed)."""
-    photo = db.session.get(Photo, photo_id)
+    photo = catalog.photo_by_id(db.session, photo_id)
     if photo is None:
         abort(404)
-    product_id, key = photo.product_id, photo.key
-    db.session.delete(photo)
+    product_id = photo.product_id
+    key = catalog.remove_photo(db.session, photo)
     db.session.commit()
     delete_image(key, Path(current_app.config["MEDIA_ROOT"]))
     flash(_("Photo removed."), "success")

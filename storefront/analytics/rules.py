@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from ..cart.rules import CART_TOKEN_RE as CART_TOKEN_RE  # the cart token: the cart owns its shape
+from ..cart.rules import cart_hash as cart_hash
 from ..domain import N_, DomainError
 
 MAX_BODY_BYTES = 8 * 1024
@@ -94,7 +96,6 @@ SPECS: dict[str, Text | Number] = {
     "source": Text(8, re.compile(r"pwa")),
 }
 SESSION_ID_RE = re.compile(r"[0-9a-f]{32}")
-CART_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 AGE_RE = re.compile(r"(\d{1,6})d")
 BOT_RE = re.compile(
     r"bot|crawler|spider|facebookexternalhit|WhatsApp|TelegramBot|Slackbot|Twitterbot|LinkedInBot|Discordbot",
@@ -268,13 +269,6 @@ def opted_out(dnt: str | None, gpc: str | None) -> bool:
 def visitor_id(salt: str, ip: str, user_agent: str) -> str:
     """A daily pseudonymous visitor id; without the day's salt it cannot be tied to an IP."""
     return hashlib.sha256(f"{salt}|{ip}|{user_agent}".encode("utf-8", "replace")).hexdigest()[:32]
-
-
-def cart_hash(token: str | None) -> str | None:
-    """Links events to a cart without storing the cart token (which opens the cart)."""
-    if not token or not CART_TOKEN_RE.fullmatch(token):
-        return None
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 def session_id(value: str | None) -> str | None:

@@ -1,6 +1,10 @@
-"""Pure cart rules: what a quantity may be, and how many of a variant a cart may hold."""
+"""Pure cart rules: what a quantity may be, how many of a variant a cart may hold, a line's price."""
 
 from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
 
 from ..core.inputs import parse_id as parse_database_id
 from ..domain import N_, Conflict, Invalid
@@ -44,3 +48,27 @@ def check_line_quantity(wanted: int, available: int, maximum: int) -> None:
         raise Invalid(N_("You can buy at most %(high)s of one item."), high=maximum)
     if wanted > available:
         raise Conflict(N_("Only %(count)s left; please choose fewer."), count=available)
+
+
+CART_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def cart_hash(token: str | None) -> str | None:
+    """Links events to a cart without storing the cart token (which opens the cart)."""
+    if not token or not CART_TOKEN_RE.fullmatch(token):
+        return None
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A cart line priced by the server."""
+
+    variant_id: int
+    quantity: int
+    unit_price: int
+
+    @property
+    def total(self) -> int:
+        """Line total in minor units."""
+        return self.unit_price * self.quantity

@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..catalog.models import Variant
 from ..domain import N_, Invalid, NotFound
-from ..orders.rules import PricedLine
 from .models import Cart, CartLine
-from .rules import check_line_quantity
+from .rules import PricedLine, check_line_quantity
 
 
 @dataclass(frozen=True)

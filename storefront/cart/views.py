@@ -10,52 +10,23 @@ from sqlalchemy.orm import joinedload
 
 from ..catalog import service as catalog
 from ..catalog.models import Variant
-from ..catalog.views import render_product
+from ..catalog.pages import render_product
+from ..catalog.rules import shown_stock
 from ..clock import utcnow
-from ..core.inputs import token_cookie
+from ..core.events import announce
 from ..core.numerals import count_ngettext
 from ..core.security import private_blueprint, safe_next
-from ..core.templating import CART_COUNT_COOKIE
 from ..domain import DomainError
 from ..errors import wants_json
 from ..extensions import db
-from ..inventory.rules import shown_stock
-from ..payments import service as holds
 from . import service
+from .events import ADDING_TO_CART
 from .models import Cart
 from .rules import parse_id, parse_quantity
+from .web import cart_token, current_cart, set_cart_cookies
 
 bp = Blueprint("cart", __name__)
 private_blueprint(bp)
-
-
-def cart_token() -> str | None:
-    """The opaque cart token from the shopper's cookie; a malformed cookie is no cart at all."""
-    return token_cookie(request.cookies, current_app.config["CART_COOKIE_NAME"])
-
-
-def current_cart() -> Cart | None:
-    """The shopper's cart, if they have one."""
-    return service.find_cart(db.session, cart_token())
-
-
-def set_cart_cookies(response, token: str | None, count: int):
-    """Keep the cart cookie (HttpOnly, 90 days; when a token is given) and the badge count cookie in step."""
-    cfg = current_app.config
-    secure = bool(cfg.get("FORCE_SECURE_COOKIES") or request.is_secure)
-    if token is not None:
-        response.set_cookie(
-            cfg["CART_COOKIE_NAME"],
-            token,
-            max_age=cfg["CART_COOKIE_MAX_AGE"],
-            httponly=True,
-            samesite="Lax",
-            secure=secure,
-        )
-    response.set_cookie(
-        CART_COUNT_COOKIE, str(count), max_age=cfg["CART_COOKIE_MAX_AGE"], httponly=False, samesite="Lax", secure=secure
-    )
-    return response
 
 
 def _render_cart(error: str | None = None, status: int = 200):
@@ -149,7 +120,7 @@ def add():
         variant = db.session.get(Variant, variant_id, options=[joinedload(Variant.product)])
         quantity = parse_quantity(request.form.get("quantity", "1"), allow_zero=False, maximum=cfg["MAX_LINE_QUANTITY"])
         now = utcnow()
-        holds.release_stale_holds(db.session, now)  # units held by abandoned card payments are for sale
+        announce(db.session, ADDING_TO_CART, now=now, variant_id=variant_id)  # held units may be for sale again
         cart = current_cart() or service.new_cart(db.session, now)
         line = service.add_item(
             db.session, cart, variant_id, quantity, now, cfg["MAX_LINE_QUANTITY"], cfg["MAX_CART_LINES"]

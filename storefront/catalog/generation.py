@@ -10,7 +10,7 @@ What bumps it (the one place this rule lives):
   * any bulk UPDATE/INSERT/DELETE statement on their tables run through a Session, unless the
     statement says `execution_options(catalog_display="checked")`: inventory.service does so for
     order stock moves, and marks the change itself only when a shopper would see it
-    (inventory.rules.shows_differently), so a storm of orders does not empty the cache.
+    (catalog.rules.shows_differently), so a storm of orders does not empty the cache.
 Raw SQL text is not seen: write catalog changes through the ORM or a Core statement.
 
 The bump itself is one `UPDATE catalog_generation SET value = value + 1` run in before_commit,

@@ -148,3 +148,27 @@ def parse_page(raw: str | None) -> int:
     if text.isascii() and text.isdigit() and 0 < len(text) < 5:
         return min(max(int(text), 1), MAX_PAGE)
     return 1
+
+
+# --- what shopper pages show of a variant's stock ------------------------------------------------
+
+
+def stock_state(available: int, threshold: int) -> str:
+    """'sold_out', 'low' (at or under the threshold) or 'in_stock'."""
+    if available <= 0:
+        return "sold_out"
+    return "low" if available <= threshold else "in_stock"
+
+
+def shown_stock(available: int, threshold: int) -> tuple[str, int]:
+    """What shopper pages show of a variant's stock: its state, and the count when they say "only N left"."""
+    state = stock_state(available, threshold)
+    return state, (available if state == "low" else 0)
+
+
+def shows_differently(available_before: int, available_after: int, threshold: int) -> bool:
+    """True when a stock move changes what a shopper page shows (so cached pages must go).
+
+    In stock -> in stock (the usual order) and sold out -> sold out change nothing shown.
+    """
+    return shown_stock(available_before, threshold) != shown_stock(available_after, threshold)

@@ -302,3 +302,62 @@ def store_photo(
         delete_image(stored.key, media_root)
         raise
     return photo
+
+
+# --- the owner's product screens (admin/products.py) ---------------------------------------------
+
+
+def products_for_admin(session: Session, include_archived: bool) -> list[Product]:
+    """Every product with its variants, on-sale ones first, by title (archived ones only when asked)."""
+    stmt = select(Product).options(selectinload(Product.variants)).order_by(Product.archived, Product.title)
+    if not include_archived:
+        stmt = stmt.where(Product.archived.is_(False))
+    return list(session.scalars(stmt))
+
+
+def product_by_id(session: Session, product_id: int) -> Product | None:
+    """A product, archived or not, or None."""
+    return session.get(Product, product_id)
+
+
+def set_archived(session: Session, product: Product, archived: bool) -> Product:
+    """Archive (hide from shoppers) or restore a product; orders keep their own copies of it."""
+    product.archived = archived
+    session.flush()
+    return product
+
+
+def variant_by_id(session: Session, variant_id: int) -> Variant | None:
+    """A variant, or None."""
+    return session.get(Variant, variant_id)
+
+
+def save_variant(
+    session: Session,
+    variant: Variant,
+    *,
+    name: str,
+    price_override: int | None,
+    low_stock_threshold: int,
+    archived: bool,
+) -> Variant:
+    """Rename, re-price, re-threshold or archive a variant (its stock changes only through the ledger)."""
+    variant.name = name
+    variant.price_override = price_override
+    variant.low_stock_threshold = low_stock_threshold
+    variant.archived = archived
+    session.flush()
+    return variant
+
+
+def photo_by_id(session: Session, photo_id: int) -> Photo | None:
+    """A product photo, or None."""
+    return session.get(Photo, photo_id)
+
+
+def remove_photo(session: Session, photo: Photo) -> str:
+    """Remove a photo's row; returns its file key (the caller deletes the files once this commits)."""
+    key = photo.key
+    session.delete(photo)
+    session.flush()
+    return key

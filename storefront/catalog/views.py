@@ -9,31 +9,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from ..core.caching import revalidated
-from ..core.pagecache import FilledPage, dont_store, shopper_page
+from ..core.pagecache import dont_store, shopper_page
 from ..extensions import db
-from ..inventory.rules import stock_state
 from . import service
-from .models import Product, Variant
+from .pages import product_html, public_page
 from .rules import MAX_QUERY_CHARS, parse_page, parse_sort, search_terms
 
 bp = Blueprint("catalog", __name__)
-
-
-def _public(page: FilledPage | str, status: int = 200):
-    """A shopper page: storable (the service worker keeps it for offline) but revalidated by ETag.
-
-    Its forms carry the visitor's CSRF token and the cart badge, so it varies by cookie and
-    is never served from a cache without asking the server first.
-    """
-    filled = page if isinstance(page, FilledPage) else None
-    response = current_app.make_response((filled.html if filled else page, status))
-    response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Cookie")
-    response.vary.add("Accept-Language")
-    if status != 200:
-        return response
-    return revalidated(response, filled.etag if filled else None)  # unchanged: an empty 304
 
 
 @bp.get("/")
@@ -44,7 +26,7 @@ def home():
         featured, categories = service.featured(db.session), service.categories(db.session)
         return render_template("catalog/home.html", products=featured, categories=categories)
 
-    return _public(shopper_page(render))
+    return public_page(shopper_page(render))
 
 
 @bp.get("/c/<slug>")
@@ -60,7 +42,7 @@ def category(slug: str):
         categories = service.categories(db.session)
         return render_template("catalog/category.html", category=cat, listing=listing, sort=sort, categories=categories)
 
-    return _public(shopper_page(render, slug, sort, page))
+    return public_page(shopper_page(render, slug, sort, page))
 
 
 @bp.get("/search")
@@ -77,7 +59,7 @@ def search():
         return render_template("catalog/search.html", query=query, listing=listing, sort=sort, truncated=truncated)
 
     kind = "search" if _search_worth_caching(query, truncated, page) else None
-    return _public(shopper_page(render, query, truncated, sort, page, kind=kind))
+    return public_page(shopper_page(render, query, truncated, sort, page, kind=kind))
 
 
 def _search_worth_caching(query: str, truncated: bool, page: int) -> bool:
@@ -87,34 +69,20 @@ def _search_worth_caching(query: str, truncated: bool, page: int) -> bool:
     return short and not truncated and page <= cfg["SEARCH_CACHE_MAX_PAGE"]
 
 
-def render_product(item: Product, *, selected: Variant | None = None, error: str | None = None, status: int = 200):
-    """The product page; re-shown with an error (and the shopper's choice) after a refused add."""
-    return _public(_product_html(item, selected=selected, error=error), status)
-
-
-def _product_html(item: Product, *, selected: Variant | None = None, error: str | None = None) -> str:
-    """The product page's HTML (the default choice: the first variant not sold out)."""
-    variants = item.active_variants
-    states = {v.id: stock_state(v.available, v.low_stock_threshold) for v in variants}
-    prices = sorted({v.unit_price for v in variants}) or [item.price]
-    # A refused add re-shows the page with the shopper's choice, unless that variant is now sold out.
-    if selected is None or states.get(selected.id) == "sold_out":
-        selected = next((v for v in variants if states[v.id] != "sold_out"), None)
-    return render_template(
-        "catalog/product.html",
-        product=item,
-        variants=variants,
-        states=states,
-        prices=prices,
-        selected=selected,
-        error=error,
-        max_quantity=current_app.config["MAX_LINE_QUANTITY"],
-    )
-
-
 @bp.get("/p/<slug>")
 def product(slug: str):
     """The shareable product page (its share box carries the sharer's seller code, if any)."""
-    from ..sellers.tracking import share_code
 
-    return _public(shopper_page(lambda: _product_html(service.product_by_slug(db.session, slug)), slug, share_code()))
+    def render() -> str:
+        return product_html(service.product_by_slug(db.session, slug))
+
+    return public_page(shopper_page(render, slug, _share_code()))
+
+
+def _share_code() -> str | None:
+    """The seller code this page's share box carries (a template global of the sellers blueprint), if any.
+
+    Read through the app, not imported: catalog sits below sellers. Cached copies vary by it.
+    """
+    provider = current_app.jinja_env.globals.get("share_code")
+    return provider() if provider is not None else None

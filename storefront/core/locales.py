@@ -8,17 +8,8 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
-# Digits of the numbering systems CLDR makes the default for some locale we may serve (bn uses
-# Bengali digits). Babel picks the right symbols for these systems but always prints ASCII
-# digits, so the digits are swapped afterwards. Systems not listed keep ASCII digits.
-NATIVE_DIGITS = {
-    "beng": "০১২৩৪৫৬৭৮৯",
-    "arab": "٠١٢٣٤٥٦٧٨٩",
-    "arabext": "۰۱۲۳۴۵۶۷۸۹",
-    "deva": "०१२३४५६७८९",
-    "mymr": "၀၁၂၃၄၅၆၇၈၉",
-    "tibt": "༠༡༢༣༤༥༦༧༨༩",
-}
+from ..money import NATIVE_DIGITS, in_native_digits
+
 RTL = "right-to-left"
 
 
@@ -106,6 +97,5 @@ def numbering_system(locale: Locale | str) -> str:
 
 def native_digits(text: str, locale: Locale | str) -> str:
     """`text` with ASCII digits written in the locale's default digits (Bengali for bn)."""
-    parsed = locale if isinstance(locale, Locale) else parse_locale(locale)
-    digits = NATIVE_DIGITS.get(parsed.default_numbering_system if parsed is not None else "latn")
-    return text.translate(str.maketrans("0123456789", digits)) if digits else text
+    # The table lives in storefront.money, below core: money formatting writes these digits too.
+    return in_native_digits(text, locale)

@@ -20,6 +20,7 @@ from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from .. import domain
 from .locales import native_digits, numbering_system
 
 
@@ -81,3 +82,4 @@ def init_app(app: Flask) -> None:
     # Flask-Babel's own filters print ASCII digits whatever the locale: these write its digits.
     app.jinja_env.filters.update(number=number, numberformat=number, decimalformat=number)
     app.jinja_env.globals.update(gettext=_gettext, ngettext=_ngettext, numbering_system=numbering_system)
+    domain.localize_params_with(localized)  # DomainError messages: counts in the page's digits too

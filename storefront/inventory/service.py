@@ -16,9 +16,12 @@ from sqlalchemy.orm import Session
 
 from ..catalog import generation
 from ..catalog.models import Product, Variant
+from ..catalog.rules import shows_differently
+from ..core.events import announce
 from ..domain import N_, Conflict, NotFound
+from .events import STOCK_CHANGED, STOCK_LOW
 from .models import StockMovement
-from .rules import InvalidCsv, OutOfStock, StockRow, check_adjustment, shows_differently
+from .rules import InvalidCsv, OutOfStock, StockRow, check_adjustment
 
 
 def _record(
@@ -90,7 +93,7 @@ def _take(session: Session, variant_id: int, quantity: int, order_id: int, now: 
         .where(Variant.id == variant_id, Variant.on_hand - Variant.reserved >= quantity)
         .values(on_hand=Variant.on_hand - quantity)
     )
-    after = _shown_move(session, stmt, -quantity)
+    after = _shown_move(session, variant_id, stmt, -quantity)
     return _ledger_after(session, after, variant_id, -quantity, "order", order_id, now, user_id)
 
 
@@ -101,7 +104,7 @@ def _hold(session: Session, variant_id: int, quantity: int, order_id: int, now: 
         .where(Variant.id == variant_id, Variant.on_hand - Variant.reserved >= quantity)
         .values(reserved=Variant.reserved + quantity)
     )
-    return _shown_move(session, stmt, -quantity) is not None
+    return _shown_move(session, variant_id, stmt, -quantity) is not None
 
 
 def _take_held(
@@ -113,7 +116,7 @@ def _take_held(
         .where(Variant.id == variant_id, Variant.reserved >= quantity, Variant.on_hand >= quantity)
         .values(on_hand=Variant.on_hand - quantity, reserved=Variant.reserved - quantity)
     )
-    after = _shown_move(session, stmt, 0)  # available stays the same: nothing shown changes
+    after = _shown_move(session, variant_id, stmt, 0)  # available stays the same: nothing shown changes
     return _ledger_after(session, after, variant_id, -quantity, "order", order_id, now, user_id)
 
 
@@ -128,7 +131,7 @@ def _release(
     )
     # If the hold was partly gone already, fewer than `quantity` came back; assuming all of them
     # can only see a change that is not there, never miss one (shown states are ranges of counts).
-    _shown_move(session, stmt, quantity)
+    _shown_move(session, variant_id, stmt, quantity)
     return True
 
 
@@ -137,12 +140,12 @@ def _give_back(
 ) -> bool:
     """Back on the shelf (order cancelled after its stock was taken)."""
     stmt = update(Variant).where(Variant.id == variant_id).values(on_hand=Variant.on_hand + quantity)
-    after = _shown_move(session, stmt, quantity)
+    after = _shown_move(session, variant_id, stmt, quantity)
     _ledger_after(session, after, variant_id, quantity, "cancel", order_id, now, user_id)
     return True  # the variant may have been deleted since: nothing to give back to
 
 
-def _shown_move(session: Session, stmt, available_delta: int) -> int | None:
+def _shown_move(session: Session, variant_id: int, stmt, available_delta: int) -> int | None:
     """Run a conditional stock UPDATE; the new on-hand, or None when refused (or no such variant).
 
     When the move changes what shopper pages show of the variant (sold out, "only N left", in
@@ -156,9 +159,27 @@ def _shown_move(session: Session, stmt, available_delta: int) -> int | None:
     if row is None:
         return None
     available = max(row.on_hand - row.reserved, 0)
-    if shows_differently(max(available - available_delta, 0), available, row.low_stock_threshold):
+    before = max(available - available_delta, 0)
+    if shows_differently(before, available, row.low_stock_threshold):
         generation.mark_changed(session)
+    _announce_stock(session, variant_id, row.on_hand, before, available, row.low_stock_threshold)
     return row.on_hand
+
+
+def _announce_stock(
+    session: Session, variant_id: int, on_hand: int, available_before: int, available: int, threshold: int
+) -> None:
+    """Announce a variant's new stock, and that it ran low when this change took it to its threshold."""
+    announce(
+        session,
+        STOCK_CHANGED,
+        variant_id=variant_id,
+        on_hand=on_hand,
+        available=available,
+        low_stock_threshold=threshold,
+    )
+    if available_before > threshold >= available:
+        announce(session, STOCK_LOW, variant_id=variant_id, available=available, low_stock_threshold=threshold)
 
 
 def _ledger_after(
@@ -200,15 +221,17 @@ def adjust_stock(
         update(Variant)
         .where(Variant.id == variant_id, Variant.on_hand + delta >= Variant.reserved, Variant.on_hand + delta >= 0)
         .values(on_hand=Variant.on_hand + delta)
-        .returning(Variant.on_hand)
+        .returning(Variant.on_hand, Variant.reserved, Variant.low_stock_threshold)
         .execution_options(synchronize_session=False)
     )
-    after = session.execute(stmt).scalar_one_or_none()
-    if after is None:
+    row = session.execute(stmt).first()
+    if row is None:
         raise Conflict(N_("Stock changed meanwhile; the change would take it below zero."))
     session.expire(variant)
-    _record(session, variant_id, delta, after, reason, now, user_id=user_id, note=note)
-    return after
+    _record(session, variant_id, delta, row.on_hand, reason, now, user_id=user_id, note=note)
+    available = row.on_hand - row.reserved
+    _announce_stock(session, variant_id, row.on_hand, available - delta, available, row.low_stock_threshold)
+    return row.on_hand
 
 
 def import_stock_levels(session: Session, rows: list[StockRow], now: datetime, user_id: int | None) -> int:
@@ -235,8 +258,11 @@ def import_stock_levels(session: Session, rows: list[StockRow], now: datetime, u
             variant.low_stock_threshold = row.low_stock_threshold
         delta = row.on_hand - variant.on_hand
         if delta:
+            before = variant.on_hand - variant.reserved
             variant.on_hand = row.on_hand
             _record(session, variant.id, delta, row.on_hand, "import", now, user_id=user_id)
+            available = row.on_hand - variant.reserved
+            _announce_stock(session, variant.id, row.on_hand, before, available, variant.low_stock_threshold)
             changed += 1
     session.flush()
     return changed

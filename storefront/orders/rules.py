@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..cart.rules import PricedLine
 from ..domain import N_, Conflict
 
 
@@ -93,7 +94,7 @@ _ONLY_FOR = {
 # paid; cancelled orders never).
 SALE_STATUSES = frozenset({S.PLACED, S.CONFIRMED, S.PACKED, S.SHIPPED, S.READY_FOR_PICKUP, S.DELIVERED, S.COLLECTED})
 
-# What each lifecycle step means for a seller's commission on the order (sellers.service applies
+# What each lifecycle step means for a seller's commission on the order (sellers.subscribers applies
 # these; repeated or late steps change nothing). Cash is collected on delivery or at pickup, so
 # those steps also count as "paid"; delivery and collection start the return window.
 COMMISSION_STEPS: dict[OrderEvent, tuple[str, ...]] = {
@@ -182,20 +183,6 @@ def allowed_events(status: str, delivery: str, refunded_in_full: bool = False) -
         if from_status == status and _ONLY_FOR.get(event, Delivery(delivery)) == delivery:
             result.append(event)
     return result
-
-
-@dataclass(frozen=True)
-class PricedLine:
-    """A cart line priced by the server."""
-
-    variant_id: int
-    quantity: int
-    unit_price: int
-
-    @property
-    def total(self) -> int:
-        """Line total in minor units."""
-        return self.unit_price * self.quantity
 
 
 @dataclass(frozen=True)

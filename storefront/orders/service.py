@@ -10,19 +10,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from ..analytics import service as analytics
 from ..cart import service as carts
 from ..cart.models import Cart
+from ..core.events import announce
 from ..domain import N_, Invalid, NotFound
 from ..inventory import service as inventory
-from ..sellers import service as sellers
-from ..sellers.service import Attribution
-from ..stores import service as stores
 from . import limits as hoarding
+from .events import ORDER_PLACED, ORDER_STATUS_CHANGED
 from .limit_rules import HoardingLimits, check_units
 from .models import Order, OrderLine, OrderStatusChange
 from .rules import (
-    COMMISSION_STEPS,
     NOT_AFTER_FULL_REFUND,
     STOCK_STATE,
     OrderEvent,
@@ -60,7 +57,9 @@ class CheckoutDetails:
 class Channel:
     """Who and where the order came through, read from the request by the view."""
 
-    attribution: Attribution | None = None  # the seller link the shopper arrived by, if any
+    # The seller links the shopper arrived by (a sellers.service.Attribution, read by the
+    # sellers' subscriber; typed loosely because orders sit below sellers), if any.
+    attribution: object | None = None
     chosen_store_id: int | None = None  # the store the shopper picked on /stores
     client_hash: str | None = None  # limit_rules.client_hash of the client's address
 
@@ -152,16 +151,20 @@ def place_order(
     session.flush()
     lines = [(i.variant.id, i.quantity) for i in items]
     inventory.move_stock(session, lines, "none", STOCK_STATE[status], order.id, now)
-    stores.assign_order(
-        session, order, now, pickup_store_id=details.pickup_store_id, chosen_store_id=channel.chosen_store_id
-    )
-    if channel.attribution is not None:
-        sellers.credit_order(session, order, channel.attribution, now)
     if not by_card:
         carts.empty_cart(session, cart)
         session.flush()
-    if not (by_card or by_transfer):  # a transfer is a sale once received (payments.transfer_service)
-        analytics.record_purchase(session, order, cart.token, now)
+    announce(
+        session,
+        ORDER_PLACED,
+        order=order,
+        now=now,
+        cart_token=cart.token,
+        pickup_store_id=details.pickup_store_id,
+        chosen_store_id=channel.chosen_store_id,
+        attribution=channel.attribution,
+        sold=not (by_card or by_transfer),  # card and transfer orders are sales once paid
+    )
     return order
 
 
@@ -224,8 +227,16 @@ def apply_event(
     inventory.move_stock(
         session, lines, STOCK_STATE[OrderStatus(from_status)], STOCK_STATE[to_status], order.id, now, user_id
     )
-    for step in COMMISSION_STEPS.get(OrderEvent(event), ()):
-        _COMMISSION[step](session, order.id, now)
+    announce(
+        session,
+        ORDER_STATUS_CHANGED,
+        order=order,
+        old_status=OrderStatus(from_status),
+        new_status=to_status,
+        event=OrderEvent(event),
+        now=now,
+        user_id=user_id,
+    )
     session.flush()
     session.expire(order)
     return order
@@ -258,10 +269,3 @@ def release_unconfirmed_cash_orders(session: Session, now: datetime, after_hours
         except TransitionRefused:
             continue
     return released
-
-
-_COMMISSION = {
-    "paid": sellers.order_paid,
-    "completed": sellers.order_completed,
-    "cancelled": sellers.order_cancelled,
-}

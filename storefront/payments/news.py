@@ -14,8 +14,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..sellers import service as sellers
+from ..core.events import announce
 from . import service
+from .events import DISPUTE_CLOSED, PAYMENT_DISPUTED
 from .models import Dispute, Payment, Refund
 from .provider import DisputeNews, ProviderEvent, RefundNews
 from .rules import RefundStatus
@@ -89,7 +90,7 @@ def _record_outside_refund(session: Session, payment: Payment, news: RefundNews,
 
 
 def apply_dispute_news(session: Session, news: DisputeNews, now: datetime) -> Dispute | None:
-    """Record a dispute (once per id) and hold, release or reverse the seller's commission with it."""
+    """Record a dispute (once per id) and announce it opened or closed (the seller's commission follows)."""
     payment = _payment_by_ref(session, news.payment_ref)
     if payment is None or not news.ref:
         log.warning("dispute %s is for a payment this shop does not know (%s)", news.ref, news.payment_ref)
@@ -110,9 +111,9 @@ def apply_dispute_news(session: Session, news: DisputeNews, now: datetime) -> Di
     stmt = insert(Dispute).values(**values).on_conflict_do_nothing().returning(Dispute.id)
     created = session.execute(stmt).scalar_one_or_none() is not None
     if created and not news.closed:
-        sellers.hold_commission(session, payment.order_id, now)
+        announce(session, PAYMENT_DISPUTED, order_id=payment.order_id, now=now)
     elif created:  # heard of only when it closed (the "created" event is late or lost)
-        _release_if_last(session, payment.order_id, news, now)
+        _announce_closed(session, payment.order_id, news, now)
     else:
         _update_dispute(session, payment.order_id, news, now)
     session.flush()
@@ -131,16 +132,16 @@ def _update_dispute(session: Session, order_id: int, news: DisputeNews, now: dat
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount == 1 and news.closed:
-        _release_if_last(session, order_id, news, now)
+        _announce_closed(session, order_id, news, now)
 
 
-def _release_if_last(session: Session, order_id: int, news: DisputeNews, now: datetime) -> None:
-    """Release (won) or reverse (lost) the commission once no other dispute on the order is open."""
+def _announce_closed(session: Session, order_id: int, news: DisputeNews, now: datetime) -> None:
+    """A dispute closed: say whether it was lost and whether another one on the order is still open."""
     still_open = session.scalar(
         select(Dispute.id).where(Dispute.order_id == order_id, Dispute.closed_at.is_(None)).limit(1)
     )
-    if still_open is None or news.status == DISPUTE_LOST:
-        sellers.release_commission(session, order_id, now, lost=news.status == DISPUTE_LOST)
+    lost = news.status == DISPUTE_LOST
+    announce(session, DISPUTE_CLOSED, order_id=order_id, lost=lost, others_open=still_open is not None, now=now)
 
 
 def _payment_by_ref(session: Session, payment_ref: str) -> Payment | None:

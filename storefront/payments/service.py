@@ -17,16 +17,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..analytics import service as analytics
-from ..analytics.rules import cart_hash
 from ..cart import service as carts
 from ..cart.models import Cart
+from ..cart.rules import cart_hash
+from ..core.events import announce
 from ..domain import N_, Conflict, NotFound
 from ..inventory.rules import OutOfStock
 from ..orders import service as orders
 from ..orders.models import Order
 from ..orders.rules import OrderEvent, OrderStatus, TransitionRefused
-from ..sellers import service as sellers
+from .events import PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED, REFUND_REVERSED
 from .models import Payment, ProviderNotification, Refund
 from .provider import CheckoutLine, CheckoutRequest, CheckoutSession, ProviderEvent, RefundResult, SessionState
 from .rules import (
@@ -133,6 +133,7 @@ def abandon(session: Session, payment_id: int, now: datetime) -> None:
     if payment is None or not _move_payment(session, payment, PaymentStatus.FAILED, now):
         return
     _order_event(session, payment.order_id, OrderEvent.EXPIRE, now, N_("The payment page could not be opened."))
+    announce(session, PAYMENT_FAILED, order_id=payment.order_id, payment_id=payment_id, status=PaymentStatus.FAILED)
 
 
 def claim_notification(session: Session, event: ProviderEvent, provider: str, now: datetime) -> bool:
@@ -171,7 +172,9 @@ def apply_checkout(session: Session, page: CheckoutSession, now: datetime) -> Ou
     if not _move_payment(session, payment, new_status, now, payment_ref=page.payment_ref):
         return Outcome()  # already applied (a redelivery, or the other path got here first)
     if new_status != PaymentStatus.PAID:
-        return Outcome(released=_order_event(session, payment.order_id, OrderEvent.EXPIRE, now, ""))
+        released = _order_event(session, payment.order_id, OrderEvent.EXPIRE, now, "")
+        announce(session, PAYMENT_FAILED, order_id=payment.order_id, payment_id=payment.id, status=new_status)
+        return Outcome(released=released)
     return _settle_paid_order(session, payment, now)
 
 
@@ -227,7 +230,7 @@ def _settle_paid_order(session: Session, payment: Payment, now: datetime) -> Out
         )
         session.flush()
         return Outcome(paid_now=True, refund_due=True)
-    analytics.record_purchase(session, order, None, now, cart_hash=payment.cart_hash)
+    announce(session, PAYMENT_SUCCEEDED, order=order, now=now, cart_hash=payment.cart_hash)
     return Outcome(paid_now=True)
 
 
@@ -388,14 +391,33 @@ def move_refund(session: Session, refund: Refund, new: RefundStatus, now: dateti
             .execution_options(synchronize_session=False)
         )
         if old == RefundStatus.SUCCEEDED:  # it was counted as money back: take it out of the reports again
-            analytics.record_refund(session, session.get(Order, refund.order_id), -refund.amount, now)
+            order = session.get(Order, refund.order_id)
+            announce(session, REFUND_REVERSED, order=order, amount=refund.amount, now=now)
     else:
         order = session.get(Order, refund.order_id)
-        analytics.record_refund(session, order, refund.amount, now)
-        session.flush()
-        sellers.order_refunded(session, order.id, refunded_total(session, order.id), now)
+        so_far, paid = _refunded_and_paid(session, refund.payment_id, order.id)
+        announce(
+            session,
+            PAYMENT_REFUNDED,
+            order=order,
+            amount=refund.amount,
+            refunded_total=so_far,
+            in_full=so_far >= paid,
+            now=now,
+        )
     session.flush()
     return True
+
+
+def _refunded_and_paid(session: Session, payment_id: int, order_id: int) -> tuple[int, int]:
+    """The order's refunds so far and what its payment took, in one query."""
+    so_far = (
+        select(func.coalesce(func.sum(Refund.amount), 0))
+        .where(Refund.order_id == order_id, Refund.status == RefundStatus.SUCCEEDED)
+        .scalar_subquery()
+    )
+    row = session.execute(select(so_far, Payment.amount).where(Payment.id == payment_id)).one()
+    return int(row[0]), int(row[1])
 
 
 def refund_due_payments(session: Session) -> list[Payment]:

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..analytics import service as analytics
+from ..core.events import announce
 from ..domain import N_, Conflict, NotFound
 from ..orders import service as orders
 from ..orders.models import Order
 from ..orders.rules import OrderEvent, OrderStatus, TransitionRefused
+from .events import PAYMENT_SUCCEEDED
 from .transfer_models import TransferMethod, TransferPayment
 from .transfer_rules import TransferMethodValues, accepts, normalise_transaction_id
 
@@ -115,7 +116,7 @@ def receive_transfer(session: Session, order: Order, raw_id: str, user_id: int |
         session.refresh(transfer)
         raise _already_used(transaction_id) from exc
     orders.apply_event(session, order, OrderEvent.RECEIVE, now, user_id=user_id, note=transaction_id)
-    analytics.record_purchase(session, order, None, now)  # a transfer is a sale once received
+    announce(session, PAYMENT_SUCCEEDED, order=order, now=now, cart_hash=None)  # a transfer is a sale once received
     return order
 
 

@@ -21,6 +21,7 @@ from ..orders.rules import OrderStatus, PaymentMethod
 from . import expiry, flows, news, rules, service
 from .provider import ProviderError, WebhookRejected, provider_for
 from .rules import PaymentStatus, PaymentWindow
+from .web import payment_urls
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
@@ -91,7 +92,7 @@ def returned(token: str):
     order = orders.find_order(db.session, token)
     payment = service.payment_of(db.session, order.id)
     if payment is None or not payment.session_ref:
-        return redirect(url_for("orders.view", token=token), code=303)
+        return redirect(url_for("checkout.view", token=token), code=303)
     # The session id in the address is only a hint: we check the page this order opened.
     ref, provider = payment.session_ref, provider_for(payment.provider)
     if provider is not None:
@@ -113,7 +114,7 @@ def returned(token: str):
                 flash(_("Thank you for your order! We have received it."), "success")
         except ProviderError:
             flash(_("We could not confirm your payment yet. This page will show it as soon as it arrives."), "info")
-    return redirect(url_for("orders.view", token=token), code=303)
+    return redirect(url_for("checkout.view", token=token), code=303)
 
 
 @bp.post("/o/<token>/pay")
@@ -123,7 +124,7 @@ def pay(token: str):
     provider = provider_for(order.payment_method)
     if order.status != OrderStatus.AWAITING_PAYMENT or provider is None or not provider.online:
         flash(_("This order is not waiting for a payment."), "info")
-        return redirect(url_for("orders.view", token=token), code=303)
+        return redirect(url_for("checkout.view", token=token), code=303)
     try:
         page = expiry.pay_now(
             db.session,
@@ -135,12 +136,12 @@ def pay(token: str):
         )
     except ProviderError as err:
         flash(err.message, "error")
-        return redirect(url_for("orders.view", token=token), code=303)
+        return redirect(url_for("checkout.view", token=token), code=303)
     if page is None:  # the old page was paid or is processing (the order page says so), or time is up
         db.session.refresh(order)
         if order.status == OrderStatus.UNPAID:
             flash(_("The time to pay for this order is over."), "info")
-        return redirect(url_for("orders.view", token=token), code=303)
+        return redirect(url_for("checkout.view", token=token), code=303)
     return redirect(page.url, code=303)
 
 
@@ -150,7 +151,3 @@ def payment_window(order, payment) -> PaymentWindow:
     return rules.payment_window(payment.expires_at, order.hold_expires_at, order.created_at, utcnow())
 
 
-def payment_urls(token: str) -> tuple[str, str]:
-    """Where the payment page sends the shopper back: after paying, and after giving up."""
-    success = url_for("payments.returned", token=token, _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
-    return success, url_for("orders.view", token=token, _external=True)

@@ -1,4 +1,4 @@
-"""The commission ledger's use-cases, called by order placement, payment, fulfilment and refunds.
+"""The commission ledger's use-cases, run by the subscribers to order and payment events (subscribers.py).
 
 Every function takes the caller's session and `now`, flushes and never commits: it runs inside
 the caller's transaction (order placement, a webhook, an admin step), so the commission stands
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app, has_app_context
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -45,19 +44,12 @@ _NO_SYNC = {"synchronize_session": False}
 class Attribution:
     """The seller links a shopper opened (newest first) and the window they count for.
 
-    Built on the request side by tracking.attribution_from_request() from the signed cookie;
+    Built on the request side by web.attribution_from_request() from the signed cookie;
     tests build it directly.
     """
 
     touches: tuple[rules.Touch, ...] = ()
     window_days: int = DEFAULT_ATTRIBUTION_DAYS
-
-
-def _setting(name: str, default: int) -> int:
-    """An integer setting from the app config when there is an app, else the default."""
-    if has_app_context():
-        return int(current_app.config.get(name, default))
-    return default
 
 
 # --- crediting an order -----------------------------------------------------------------------
@@ -186,19 +178,18 @@ def order_paid(session: Session, order_id: int, now: datetime) -> CommissionEntr
 
 
 def order_completed(
-    session: Session, order_id: int, now: datetime, return_window_days: int | None = None
+    session: Session, order_id: int, now: datetime, return_window_days: int = DEFAULT_RETURN_WINDOW_DAYS
 ) -> CommissionEntry | None:
     """The order was delivered or collected: approve it once the return window has passed.
 
-    The window is `return_window_days`, else the SELLER_RETURN_WINDOW_DAYS setting (default 14).
+    The window is `return_window_days` (the caller reads the SELLER_RETURN_WINDOW_DAYS setting).
     Approval then happens in approve_due() (the `approve-commissions` command, or the owner's
     button) once paid and past the window; a window of 0 approves a paid order at once.
     """
     entry = _locked_entry(session, order_id)
     if entry is None or entry.completed_at is not None:
         return entry
-    days = return_window_days if return_window_days is not None else _setting("SELLER_RETURN_WINDOW_DAYS", 14)
-    values = {"completed_at": now, "approve_after": now + timedelta(days=max(days, 0))}
+    values = {"completed_at": now, "approve_after": now + timedelta(days=max(return_window_days, 0))}
     if _move(session, entry, LedgerEvent.ORDER_COMPLETED, values):
         _approve_if_due(session, entry, now)
     return entry

@@ -4,7 +4,7 @@ Routes (public, cacheable):
   /qr/p/<slug>.svg[?ref=CODE]   a product link, with a seller's code when given
   /qr/s/<CODE>.svg              a seller's shop link (the home page with ?ref=CODE)
   /og/p/<slug>.jpg?v=<version>  the 1200x630 preview image (long-cached; a stale ?v= redirects)
-This blueprint also installs the seller-link hooks (tracking.py) and the template globals the
+This blueprint also installs the seller-link hooks (web.py) and the template globals the
 product page's `_og.html` and `_share.html` partials use.
 """
 
@@ -24,11 +24,13 @@ from ..catalog.service import product_by_slug
 from ..domain import N_, Invalid, NotFound
 from ..extensions import db
 from ..money import format_amount_plain, format_money
-from . import accounts, rules, share_image, tracking
+from . import accounts, rules, share_image, web
 
 bp = Blueprint("share", __name__)
-bp.before_app_request(tracking.note_referral)
-bp.after_app_request(tracking.record_referral)
+bp.before_app_request(web.note_referral)
+bp.after_app_request(web.record_referral)
+# The product page reads it too: its cached copies vary by the code their share box carries.
+bp.add_app_template_global(web.share_code, "share_code")
 
 ONE_YEAR = 31536000
 ONE_DAY = 86400
@@ -170,7 +172,7 @@ def og_price_amount(product: Product) -> str:
 @bp.app_template_global()
 def share_links(product: Product) -> ShareLinks:
     """The product's share URL (absolute, with the sharer's ref code if any) and its QR code URL."""
-    code = tracking.share_code()
+    code = web.share_code()
     return ShareLinks(
         url=url_for("catalog.product", slug=product.slug, ref=code, _external=True),
         code=code,

@@ -1,7 +1,7 @@
 """Store use-cases: the owner's stores, nearest stores, binding customers, each order's store.
 
 Like every service: a session and `now` come in, rows are flushed, nothing is committed.
-Order placement calls assign_order() (see its docstring); the rest serves /stores and /admin.
+The order-placed subscriber (subscribers.py) calls assign_order(); the rest serves /stores and /admin.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def assign_order(
     Call in the order-placement transaction after the order is flushed. The order's store is
     its pickup store when it has one; otherwise the customer's bound store. A customer not yet
     bound is bound to: the pickup store, else the store they chose on /stores
-    (views.chosen_store_id()), else the store nearest to `location`, else the store nearest to
+    (web.chosen_store_id()), else the store nearest to `location`, else the store nearest to
     the order's postcode/city (rules.match_place). Idempotent per order.
     """
     recorded = session.get(OrderStore, order.id)

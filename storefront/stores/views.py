@@ -17,16 +17,10 @@ from ..domain import DomainError
 from ..extensions import db
 from . import rules, service
 from .models import Store
+from .web import STORE_COOKIE, STORE_COOKIE_MAX_AGE, chosen_store_id
 
 bp = Blueprint("stores", __name__)
-STORE_COOKIE = "store"
-STORE_COOKIE_MAX_AGE = 365 * 86400
 LIST_SIZE = 20
-
-
-def chosen_store_id() -> int | None:
-    """The store this shopper chose on /stores (from the cookie), if any; checked again by the service."""
-    return parse_id(request.cookies.get(STORE_COOKIE))
 
 
 def _page(status: int = 200, back: str | None = None, **context):

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from wtforms import Form, SelectField
 from wtforms.widgets import Select
 
-from storefront.orders.forms import OptionsOnceSelect, country_choices
+from storefront.checkout.forms import OptionsOnceSelect, country_choices
 from tests.builders import ShopClient, make_product, variant_ids
 
 

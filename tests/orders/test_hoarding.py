@@ -289,7 +289,7 @@ def test_the_customer_lock_comes_before_releasing_stale_holds(app, stock, monkey
     """Row locks taken before the customer's lock could deadlock two checkouts from one phone."""
     from flask import request
 
-    from storefront.orders import views
+    from storefront.checkout import service as checkout
     from storefront.payments import service as payments
 
     seen, release = [], payments.release_stale_holds
@@ -304,6 +304,6 @@ def test_the_customer_lock_comes_before_releasing_stale_holds(app, stock, monkey
             seen.append(session.connection().connection.driver_connection.in_transaction)
         return release(session, now, *args, **kwargs)
 
-    monkeypatch.setattr(views.payments, "release_stale_holds", spy)
+    monkeypatch.setattr(checkout.payments, "release_stale_holds", spy)
     assert buy(shopper(app), stock[0]).status_code == 303
     assert seen == [2] or seen == [True], seen  # PostgreSQL: the phone's and the address's lock

@@ -15,7 +15,7 @@ from storefront.catalog import service as catalog
 from storefront.catalog.images import render_demo_photo
 from storefront.clock import utcnow
 from storefront.extensions import db
-from storefront.sellers import service, tracking
+from storefront.sellers import service, web
 from storefront.sellers.models import Seller, SellerClick
 from tests.builders import make_product
 from tests.sellers.builders import make_order, make_seller
@@ -63,7 +63,7 @@ def _attribution(app, client):
     cookie = client.get_cookie("ref")
     headers = {"Cookie": f"ref={cookie.value}"} if cookie else {}
     with app.test_request_context("/checkout", headers=headers):
-        return tracking.attribution_from_request()
+        return web.attribution_from_request()
 
 
 def test_a_seller_link_records_a_click_and_the_attribution(shop):
@@ -213,7 +213,7 @@ def test_qr_codes_are_svg_and_refuse_bad_codes(shop):
 def test_touches_outside_the_window_do_not_credit(shop):
     with shop.app_context():
         order = make_order([(catalog.product_by_slug(db.session, "wool-coat"), 1)])
-        old = service.Attribution((tracking.rules.Touch("ANNA24", utcnow() - timedelta(days=31)),), 30)
+        old = service.Attribution((web.rules.Touch("ANNA24", utcnow() - timedelta(days=31)),), 30)
         assert service.credit_order(db.session, order, old, utcnow()) is None
         assert db.session.scalar(select(func.count(Seller.id))) == 2
 

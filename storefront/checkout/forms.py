@@ -15,7 +15,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import Select, html_params
 
-from .rules import Delivery, PaymentMethod, normalise_phone
+from ..orders.rules import Delivery, PaymentMethod, normalise_phone
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 CHECKOUT_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

@@ -9,8 +9,8 @@ page (its canonical URL has no `ref`), and, when CODE is an active seller's:
 Link-preview fetchers (chat apps) and the seller themself get the page and nothing else.
 Malformed, unknown or disabled codes: the page works, nobody is credited.
 
-At checkout, the order code calls attribution_from_request() and hands the result to
-service.credit_order(); the pure rule there decides who, if anyone, is credited.
+At checkout, the checkout view calls attribution_from_request(); the placed order's event hands
+it to service.credit_order() (subscribers.py), whose pure rule decides who, if anyone, is credited.
 """
 
 from __future__ import annotations

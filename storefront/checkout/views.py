@@ -12,33 +12,31 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..cart import service as carts
-from ..cart.views import current_cart, set_cart_cookies
+from ..cart.web import current_cart, set_cart_cookies
 from ..clock import utcnow
 from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
 from ..inventory.rules import OutOfStock
+from ..orders import service as orders
+from ..orders.addresses import address_lines
+from ..orders.limit_rules import client_hash, counted_address
+from ..orders.models import Order
+from ..orders.rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, totals_by_delivery
 from ..payments import flows
-from ..payments import service as payments
 from ..payments import transfer_service as transfers
 from ..payments.provider import ProviderError, card_enabled, provider_for
-from ..payments.rules import deadlines
-from ..payments.transfer_rules import choice_value, hold_deadline, method_id_of
-from ..payments.views import payment_urls
-from ..sellers.tracking import attribution_from_request
+from ..payments.transfer_rules import choice_value, method_id_of
+from ..payments.web import payment_urls
+from ..sellers.web import attribution_from_request
 from ..stores import service as stores
-from ..stores.models import OrderStore, Store
-from ..stores.views import chosen_store_id
+from ..stores.models import Store
+from ..stores.web import chosen_store_id
 from . import service
-from .addresses import address_lines
 from .forms import CheckoutForm
-from .limit_rules import client_hash, counted_address
-from .limits import current_limits, lock_customer
-from .models import Order
-from .rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, check_shown_total, totals_by_delivery
 
 log = logging.getLogger(__name__)
-bp = Blueprint("orders", __name__)
+bp = Blueprint("checkout", __name__)
 private_blueprint(bp, secret_urls=True)
 
 
@@ -70,7 +68,7 @@ def _render_checkout(
     form.shown_total_delivery.data = str(quotes[Delivery.DELIVERY].total)
     form.shown_total_pickup.data = str(quotes[Delivery.PICKUP].total)
     html = render_template(
-        "orders/checkout.html",
+        "checkout/checkout.html",
         form=form,
         items=items,
         method=method,
@@ -113,7 +111,7 @@ def place_order():
     cart = current_cart()
     items = carts.cart_items(cart)
     if form.validate_on_submit():
-        existing = service.find_by_checkout_key(db.session, form.checkout_key.data)
+        existing = orders.find_by_checkout_key(db.session, form.checkout_key.data)
         if existing is not None:  # the same form sent twice: show (or pay) the order it already made
             return _after_placing(_Placed.of(existing), form, None)
     if not items:
@@ -127,7 +125,7 @@ def place_order():
     except (DomainError, IntegrityError) as err:
         db.session.rollback()
         # The same form sent twice at once: the other request placed the order meanwhile.
-        existing = service.find_by_checkout_key(db.session, form.checkout_key.data)
+        existing = orders.find_by_checkout_key(db.session, form.checkout_key.data)
         if existing is not None:
             return _after_placing(_Placed.of(existing), form, None)
         if isinstance(err, IntegrityError):
@@ -137,39 +135,13 @@ def place_order():
 
 
 def _place(form: CheckoutForm, cart) -> Order:
-    """Place the order in this request's transaction; a card order also opens its payment."""
-    now = utcnow()
+    """Place the order in this request's transaction (checkout.service), with what the request says."""
     details = _details(form)
-    by_card = details.payment_method == PaymentMethod.CARD
-    closes_at, hold_until = deadlines(now) if by_card else (None, None)
-    transfer_id = method_id_of(form.payment_method.data)
-    if transfer_id is not None:  # the method is read in this transaction: switched off meanwhile -> refused
-        method = transfers.method_for_checkout(db.session, transfer_id, current_app.config["SHOP_CURRENCY"])
-        hold_until = hold_deadline(now, method.hold_hours)
-    client = _client_hash()
-    if not by_card:
-        # The customer's lock first, row locks after: taken the other way round, two checkouts
-        # from one phone could each hold what the other waits for (PostgreSQL deadlock).
-        lock_customer(db.session, details.phone, client)
-    payments.release_stale_holds(db.session, now)  # stock held by abandoned payments is for sale again
-    order = service.place_order(
-        db.session,
-        cart,
-        details,
-        form.checkout_key.data,
-        now,
-        currency=current_app.config["SHOP_CURRENCY"],
-        shipping_fee=current_app.config["SHIPPING_FLAT_FEE"],
-        hold_until=hold_until,
-        channel=service.Channel(attribution_from_request(), chosen_store_id(), client),
-        limits=current_limits(db.session, current_app.config),
+    placing = service.Placing(form.checkout_key.data, form.shown_total, method_id_of(form.payment_method.data))
+    channel = orders.Channel(attribution_from_request(), chosen_store_id(), _client_hash())
+    return service.place_order(
+        db.session, cart, details, placing, utcnow(), settings=current_app.config, channel=channel
     )
-    check_shown_total(form.shown_total, order.total)  # raises (and the view rolls back) on a mismatch
-    if by_card:
-        payments.open_payment(db.session, order, PaymentMethod.CARD, cart.token, closes_at, now)
-    if transfer_id is not None and transfers.transfer_of(db.session, order.id) is None:
-        transfers.open_transfer(db.session, order, method, now)
-    return order
 
 
 def _client_hash() -> str | None:
@@ -201,7 +173,7 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
             flash(_("Thank you! Your items are held for you: send the transfer as shown below."), "success")
         elif cart_id is not None:  # just placed (not the same form sent again): say thank you once
             flash(_("Thank you for your order! We have received it."), "success")
-        return set_cart_cookies(redirect(url_for("orders.view", token=token), code=303), None, 0)
+        return set_cart_cookies(redirect(url_for("checkout.view", token=token), code=303), None, 0)
     try:
         page = flows.start_checkout(
             db.session,
@@ -233,14 +205,14 @@ def _refused_checkout(form: CheckoutForm, err: DomainError):
     return _render_checkout(form, items, message, set(err.variant_ids), 409)
 
 
-def _details(form: CheckoutForm) -> service.CheckoutDetails:
+def _details(form: CheckoutForm) -> orders.CheckoutDetails:
     """The validated form as plain checkout details (address only for deliveries)."""
     delivering = form.delivery_method.data == Delivery.DELIVERY
 
     def text(field) -> str:
         return (field.data or "").strip()
 
-    return service.CheckoutDetails(
+    return orders.CheckoutDetails(
         customer_name=text(form.customer_name),
         phone=form.phone.normalised,
         email=text(form.email).lower(),
@@ -259,37 +231,37 @@ def _details(form: CheckoutForm) -> service.CheckoutDetails:
 @bp.get("/o/<token>")
 def view(token: str):
     """The order page: lines, totals, delivery or pickup details and the status timeline. No login."""
-    return _render_order(service.find_order(db.session, token))
+    return _render_order(orders.find_order(db.session, token))
 
 
 @bp.post("/o/<token>/transfer")
 def transfer_claim(token: str):
     """The shopper tells us the transaction id of their transfer (a hint for staff; shape checked)."""
-    order = service.find_order(db.session, token)
+    order = orders.find_order(db.session, token)
     raw = request.form.get("transaction_id", "")[:80]
     try:
         transfers.claim_transaction(db.session, order, raw, utcnow())
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        order = service.find_order(db.session, token)
+        order = orders.find_order(db.session, token)
         return _render_order(order, transfer_error=err.message, transfer_value=raw, status=err.status_code)
     flash(_("Thank you: we will check the transfer and confirm your order."), "success")
-    return redirect(url_for("orders.view", token=token) + "#payment", code=303)
+    return redirect(url_for("checkout.view", token=token) + "#payment", code=303)
 
 
 def _render_order(order: Order, transfer_error: str | None = None, transfer_value: str = "", status: int = 200):
     """The order page (with the transfer form's message and value when it was refused)."""
     reached = {change.to_status: change.created_at for change in order.history}
-    store, paid_by = db.session.get(OrderStore, order.id), order.payment_method
+    facts = service.order_facts(db.session, order)
+    store = facts.store
     html = render_template(
-        "orders/order.html",
+        "checkout/order.html",
         order=order,
         timeline=TIMELINE[Delivery(order.delivery_method)],
         reached=reached,
-        # Each way of paying keeps its own record: only the order's own is read.
-        payment=payments.payment_of(db.session, order.id) if paid_by == PaymentMethod.CARD else None,
-        transfer=transfers.transfer_of(db.session, order.id) if paid_by == PaymentMethod.TRANSFER else None,
+        payment=facts.payment,
+        transfer=facts.transfer,
         store=store,
         address=_delivery_address(order),
         store_address=_store_address(store.store) if store is not None else [],

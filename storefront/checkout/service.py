@@ -1,0 +1,101 @@
+"""Checkout use-cases: place an order with its payment, and gather what the order page shows.
+
+Like every service: a session and `now` come in, rows are flushed, nothing is committed and
+the request is never read (the view hands over the shop's settings and the shopper's channel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..cart.models import Cart
+from ..orders import service as orders
+from ..orders.limits import current_limits, lock_customer
+from ..orders.models import Order
+from ..orders.rules import PaymentMethod, check_shown_total
+from ..payments import service as payments
+from ..payments import transfer_service as transfers
+from ..payments.models import Payment
+from ..payments.rules import deadlines
+from ..payments.transfer_models import TransferPayment
+from ..payments.transfer_rules import hold_deadline
+from ..stores.models import OrderStore
+
+
+@dataclass(frozen=True)
+class Placing:
+    """What the shopper sent besides their details: the form's key, total shown and transfer method."""
+
+    checkout_key: str
+    shown_total: str | None  # the total the page showed for the chosen delivery (None: not sent)
+    transfer_method_id: int | None = None  # the transfer method chosen, when paying by transfer
+
+
+def place_order(
+    session: Session,
+    cart: Cart,
+    details: orders.CheckoutDetails,
+    placing: Placing,
+    now: datetime,
+    *,
+    settings: Mapping,
+    channel: orders.Channel,
+) -> Order:
+    """Place the order in the caller's transaction; a card order also opens its payment, a transfer its transfer.
+
+    `settings` is the app's configuration (currency, delivery fee, hoarding-limit defaults).
+    Raises a DomainError (OutOfStock, a limit, a total the shopper did not see, a method switched
+    off meanwhile); the caller rolls back, and the cart and stock are as they were.
+    """
+    by_card = details.payment_method == PaymentMethod.CARD
+    closes_at, hold_until = deadlines(now) if by_card else (None, None)
+    method = None
+    if placing.transfer_method_id is not None:  # read in this transaction: switched off meanwhile -> refused
+        method = transfers.method_for_checkout(session, placing.transfer_method_id, settings["SHOP_CURRENCY"])
+        hold_until = hold_deadline(now, method.hold_hours)
+    if not by_card:
+        # The customer's lock first, row locks after: taken the other way round, two checkouts
+        # from one phone could each hold what the other waits for (PostgreSQL deadlock).
+        lock_customer(session, details.phone, channel.client_hash)
+    payments.release_stale_holds(session, now)  # stock held by abandoned payments is for sale again
+    order = orders.place_order(
+        session,
+        cart,
+        details,
+        placing.checkout_key,
+        now,
+        currency=settings["SHOP_CURRENCY"],
+        shipping_fee=settings["SHIPPING_FLAT_FEE"],
+        hold_until=hold_until,
+        channel=channel,
+        limits=current_limits(session, settings),
+    )
+    check_shown_total(placing.shown_total, order.total)  # raises (and the caller rolls back) on a mismatch
+    if by_card:
+        payments.open_payment(session, order, PaymentMethod.CARD, cart.token, closes_at, now)
+    if method is not None and transfers.transfer_of(session, order.id) is None:
+        transfers.open_transfer(session, order, method, now)
+    return order
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the order page shows besides the order: its store and its own way of paying."""
+
+    store: OrderStore | None
+    payment: Payment | None
+    transfer: TransferPayment | None
+
+
+def order_facts(session: Session, order: Order) -> OrderFacts:
+    """The order's store, and its card payment or transfer (each way of paying keeps its own record)."""
+    paid_by = order.payment_method
+    return OrderFacts(
+        store=session.get(OrderStore, order.id),
+        payment=payments.payment_of(session, order.id) if paid_by == PaymentMethod.CARD else None,
+        transfer=transfers.transfer_of(session, order.id) if paid_by == PaymentMethod.TRANSFER else None,
+    )
