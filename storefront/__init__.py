@@ -26,7 +26,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
     _register_extensions(app)
     _register_blueprints(app)
-    for package in ("analytics", "payments", "sellers", "stores"):  # each subscribes to the events it follows
+    for package in ("analytics", "sellers", "stores"):  # each subscribes to the events it follows
         import_module(f"{__name__}.{package}.subscribers").connect()
     errors.register_error_handlers(app)
     templating.init_app(app)
@@ -83,7 +83,8 @@ def _configure(app: Flask, config: type | dict | None) -> None:
 def _register_extensions(app: Flask) -> None:
     """Bind every extension to this app."""
     from .core import ratelimit  # noqa: F401  (registers swept-memory:// before the limiter reads its storage)
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+    from .core.locales import select_locale
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.cart.events import ADDING_TO_CART
 from storefront.inventory.events import STOCK_CHANGED, STOCK_LOW
 from storefront.orders.events import ORDER_PLACED, ORDER_STATUS_CHANGED
 from storefront.payments.events import (
@@ -31,7 +30,6 @@ SUBSCRIBERS = {
     REFUND_REVERSED: {"storefront.analytics.subscribers.record_reversed_refund"},
     PAYMENT_DISPUTED: {"storefront.sellers.subscribers.hold_for_dispute"},
     DISPUTE_CLOSED: {"storefront.sellers.subscribers.release_after_dispute"},
-    ADDING_TO_CART: {"storefront.payments.subscribers.release_stale_holds"},
 }
 
 

@@ -13,14 +13,12 @@ from ..catalog.models import Variant
 from ..catalog.pages import render_product
 from ..catalog.rules import shown_stock
 from ..clock import utcnow
-from ..core.events import announce
 from ..core.numerals import count_ngettext
 from ..core.security import private_blueprint, safe_next
 from ..domain import DomainError
 from ..errors import wants_json
 from ..extensions import db
 from . import service
-from .events import ADDING_TO_CART
 from .models import Cart
 from .rules import parse_id, parse_quantity
 from .web import cart_token, current_cart, set_cart_cookies
@@ -120,7 +118,6 @@ def add():
         variant = db.session.get(Variant, variant_id, options=[joinedload(Variant.product)])
         quantity = parse_quantity(request.form.get("quantity", "1"), allow_zero=False, maximum=cfg["MAX_LINE_QUANTITY"])
         now = utcnow()
-        announce(db.session, ADDING_TO_CART, now=now, variant_id=variant_id)  # held units may be for sale again
         cart = current_cart() or service.new_cart(db.session, now)
         line = service.add_item(
             db.session, cart, variant_id, quantity, now, cfg["MAX_LINE_QUANTITY"], cfg["MAX_CART_LINES"]

@@ -61,7 +61,6 @@ def place_order(
         # The customer's lock first, row locks after: taken the other way round, two checkouts
         # from one phone could each hold what the other waits for (PostgreSQL deadlock).
         lock_customer(session, details.phone, channel.client_hash)
-    payments.release_stale_holds(session, now)  # stock held by abandoned payments is for sale again
     order = orders.place_order(
         session,
         cart,

@@ -41,7 +41,8 @@ from markupsafe import Markup, escape
 from sqlalchemy.engine import Engine
 
 from ..config import Config
-from ..extensions import cache, db, select_locale
+from ..extensions import cache, db
+from .locales import select_locale
 from .numerals import number
 from .pagestore import MemoryPages, PageStore, RedisPages
 from .templating import cart_count

@@ -9,9 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..clock import utcnow
-from ..extensions import db, supported_locales
+from ..extensions import db
 from ..jobs import queue_stats
-from .locales import html_lang, language_names, text_direction
+from .locales import html_lang, language_names, supported_locales, text_direction
 from .security import private, safe_next
 
 bp = Blueprint("core", __name__)

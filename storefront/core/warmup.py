@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import force_locale, get_translations
 
-from ..extensions import supported_locales
+from .locales import supported_locales
 
 
 def warm_up(app: Flask) -> dict[str, int]:

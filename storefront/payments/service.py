@@ -302,11 +302,6 @@ def release_hold(session: Session, order_id: int, now: datetime) -> bool:
     return _order_event(session, order_id, OrderEvent.EXPIRE, now, "The payment window closed.")
 
 
-def has_stale_holds(session: Session, now: datetime) -> bool:
-    """True when release_stale_holds has something to do (a cheap indexed check)."""
-    return session.scalar(_stale_known_over(now).limit(1)) is not None
-
-
 def knows_session(session: Session, session_ref: str) -> bool:
     """True when the payment page is one this shop opened (and still tracks)."""
     return session.scalar(select(Payment.id).where(Payment.session_ref == session_ref)) is not None

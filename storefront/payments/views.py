@@ -149,5 +149,3 @@ def pay(token: str):
 def payment_window(order, payment) -> PaymentWindow:
     """The real deadline of a card order waiting for payment, and what "Pay now" will do, as of now."""
     return rules.payment_window(payment.expires_at, order.hold_expires_at, order.created_at, utcnow())
-
-

@@ -285,25 +285,20 @@ def test_the_international_00_prefix_is_the_same_phone(app, stock):
     assert refused.status_code == 429 and PHONE_MESSAGE in refused.text
 
 
-def test_the_customer_lock_comes_before_releasing_stale_holds(app, stock, monkeypatch):
+def test_the_customer_lock_comes_before_any_stock_row_lock(app, stock, monkeypatch):
     """Row locks taken before the customer's lock could deadlock two checkouts from one phone."""
-    from flask import request
-
     from storefront.checkout import service as checkout
-    from storefront.payments import service as payments
 
-    seen, release = [], payments.release_stale_holds
+    seen, place = [], checkout.orders.place_order
 
-    def spy(session, now, *args, **kwargs):
-        if request.path != "/checkout":  # add-to-cart sweeps too, outside any customer's lock
-            return release(session, now, *args, **kwargs)
+    def spy(session, *args, **kwargs):  # placing the order is what reserves stock (row locks)
         if session.get_bind().dialect.name == "postgresql":
             held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
             seen.append(session.scalar(text(held)))
         else:  # SQLite: the checkout's write transaction already holds the one write lock
             seen.append(session.connection().connection.driver_connection.in_transaction)
-        return release(session, now, *args, **kwargs)
+        return place(session, *args, **kwargs)
 
-    monkeypatch.setattr(checkout.payments, "release_stale_holds", spy)
+    monkeypatch.setattr(checkout.orders, "place_order", spy)
     assert buy(shopper(app), stock[0]).status_code == 303
     assert seen == [2] or seen == [True], seen  # PostgreSQL: the phone's and the address's lock
