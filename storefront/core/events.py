@@ -12,7 +12,7 @@ Each event declares its phase, and this module is the one place that rule is kep
   a durable job, enqueued in the transaction instead.
 
 Events are declared, with their payload and subscribers, in each owner's `events.py`
-(orders, payments, inventory, cart); subscriptions are made in each subscribing package's
+(orders, payments, inventory); subscriptions are made in each subscribing package's
 `subscribers.py`, connected once by the app factory. Subscribers of one event must not depend
 on one another's order: blinker calls them in no particular order.
 """
