@@ -35,7 +35,8 @@ def healthz():
     """Liveness and readiness: answers 200 only when the database answers; the job queue's figures too.
 
     The queue does not decide the status: a web server whose worker is down still serves the
-    shop. Monitoring alerts on `jobs.oldest_age_seconds` growing instead.
+    shop. Monitoring alerts on `jobs.oldest_age_seconds` or `jobs.late_seconds` growing (or the
+    latter being null: no worker has ever run) instead.
     """
     try:
         db.session.execute(text("SELECT 1"))
@@ -45,14 +46,19 @@ def healthz():
     return jsonify(status="ok", database="ok", jobs=_job_figures())
 
 
-def _job_figures() -> dict[str, int] | None:
+def _job_figures() -> dict[str, int | None] | None:
     """Queued and failed jobs and the oldest due job's wait (None if the queue cannot be read)."""
     try:
         stats = queue_stats(db.session, utcnow())
     except SQLAlchemyError:  # e.g. a database not migrated yet: the shop's own health is what counts here
         db.session.rollback()
         return None
-    return {"queued": stats.queued, "oldest_age_seconds": stats.oldest_age_seconds, "failed": stats.failed}
+    return {
+        "queued": stats.queued,
+        "oldest_age_seconds": stats.oldest_age_seconds,
+        "failed": stats.failed,
+        "late_seconds": stats.late_seconds,
+    }
 
 
 @bp.get("/robots.txt")

@@ -30,6 +30,9 @@ from .models import Job, PeriodicRun
 from .registry import DEFAULT_LEASE, REGISTRY, Registry
 from .rules import JobStatus
 
+# Slots are normally taken within a poll of falling due; a long rollup may hold a worker for a
+# minute or two. Five minutes behind means no worker is taking them.
+LATE_AFTER_SECONDS = 300
 CLAIM_TRIES = 5  # candidates looked at per claim (each lost race or dead lease costs one)
 LEASE_LOST = "The worker stopped during the job (its lease ran out) and no attempts are left."
 
@@ -54,6 +57,15 @@ class QueueStats:
     oldest_age_seconds: int  # how long the longest-waiting due job has waited: grows when no worker runs
     running: int
     failed: int
+    # How far the periodic schedule is behind (the most overdue slot), None when no periodic job
+    # was ever scheduled: both mean no worker is running (periodic jobs are enqueued by workers,
+    # so a stopped worker leaves nothing queued to grow old, only slots that fall behind).
+    late_seconds: int | None = None
+
+    @property
+    def behind(self) -> bool:
+        """True when the schedule has fallen so far behind (or never started) that no worker seems to run."""
+        return self.late_seconds is None or self.late_seconds >= LATE_AFTER_SECONDS
 
 
 def enqueue(
@@ -265,7 +277,21 @@ def queue_stats(session: Session, now: datetime) -> QueueStats:
         oldest_age_seconds=age,
         running=counts.get(JobStatus.RUNNING.value, 0),
         failed=counts.get(JobStatus.FAILED.value, 0),
+        late_seconds=_schedule_lateness(session, now),
     )
+
+
+def _schedule_lateness(session: Session, now: datetime) -> int | None:
+    """Seconds since the most overdue periodic slot was due (0: on time); None before any was scheduled."""
+    names = list(REGISTRY.periodic)
+    if not names:
+        return 0
+    row = session.execute(
+        select(func.count(), func.min(PeriodicRun.next_run_at)).where(PeriodicRun.name.in_(names))
+    ).one()
+    if not row[0]:
+        return None
+    return max(0, int((now - row[1]).total_seconds()))
 
 
 def failed_jobs(session: Session, limit: int = 50) -> list[Job]:

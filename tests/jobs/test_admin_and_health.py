@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from storefront import jobs
 from storefront.clock import utcnow
 from storefront.extensions import db
-from storefront.jobs.models import Job
+from storefront.jobs.models import Job, PeriodicRun
 from tests.builders import ShopClient, make_user
 from tests.helpers import csrf_from
 
@@ -101,3 +102,25 @@ def test_the_dashboard_shows_queue_depth_oldest_age_and_failures(app, failed_job
     html = shop.client.get("/admin/").get_data(as_text=True)
     assert "data-jobs-health" in html and "data-jobs-failed>1<" in html and "data-jobs-queued>0<" in html
     assert ("/admin/jobs" in html) is (role == "owner")  # the link only where it opens
+
+
+def test_a_worker_that_never_ran_or_stopped_shows(app, client):
+    """Periodic jobs are enqueued by workers: with none running nothing queues up, the schedule falls behind."""
+    owner = signed_in(app, "owner")
+    assert client.get("/healthz").json["jobs"]["late_seconds"] is None  # no worker has scheduled anything yet
+    page = owner.client.get("/admin/jobs").text
+    assert "data-jobs-behind" in page and "The job worker has never run" in page
+    with app.app_context():
+        jobs.run_due(db.session, utcnow())  # what a worker does: takes the due slots and runs them
+    assert client.get("/healthz").json["jobs"]["late_seconds"] == 0
+    assert "data-jobs-behind" not in owner.client.get("/admin/jobs").text
+    assert "data-jobs-behind" not in owner.client.get("/admin/").text
+    with app.app_context():  # then the worker stops: ten minutes later every slot is overdue
+        for run in db.session.scalars(select(PeriodicRun)):
+            run.next_run_at = min(run.next_run_at, utcnow() - timedelta(minutes=10))
+        db.session.commit()
+    late = client.get("/healthz").json["jobs"]["late_seconds"]
+    assert 600 <= late < 660
+    for path in ("/admin/jobs", "/admin/"):
+        page = owner.client.get(path).text
+        assert "data-jobs-behind" in page and "behind schedule" in page and "10 minutes" in page

@@ -187,12 +187,12 @@ def test_a_lease_lost_on_the_last_attempt_fails_the_job(app, registry):
 def test_queue_stats_count_and_age(app, record):
     with app.app_context():
         now = utcnow()
-        assert jobs.queue_stats(db.session, now) == service.QueueStats(0, 0, 0, 0)
+        assert jobs.queue_stats(db.session, now) == service.QueueStats(0, 0, 0, 0, late_seconds=0)
         jobs.enqueue(db.session, "test.record", {}, now=now - timedelta(seconds=90))
         jobs.enqueue(db.session, "test.record", {}, now=now - timedelta(seconds=10))
         jobs.enqueue(db.session, "test.record", {}, run_at=now + timedelta(hours=1))  # a retry waiting
         db.session.commit()
-        assert jobs.queue_stats(db.session, now) == service.QueueStats(3, 90, 0, 0)
+        assert jobs.queue_stats(db.session, now) == service.QueueStats(3, 90, 0, 0, late_seconds=0)
 
 
 def test_finished_jobs_are_purged_after_the_kept_days(app, record):
