@@ -59,6 +59,20 @@ def check_config(config) -> None:
     retries = config.get("STRIPE_MAX_NETWORK_RETRIES")
     if not isinstance(retries, int) or not 0 <= retries <= 5:
         raise ConfigError(f"STRIPE_MAX_NETWORK_RETRIES must be a whole number from 0 to 5, not {retries!r}.")
+    _check_job_settings(config)
+
+
+# The job settings' ranges: a zero interval would keep a worker re-running one periodic job
+# and starve the others (hold expiry included); a zero poll would spin a core.
+JOB_RANGES = {"JOBS_POLL_SECONDS": (0.05, 60), "JOBS_ROLLUP_SECONDS": (60, 86_400), "JOBS_KEEP_DAYS": (1, 3650)}
+
+
+def _check_job_settings(config) -> None:
+    """Refuse job settings outside their ranges (ConfigError names the setting and the range)."""
+    for name, (low, high) in JOB_RANGES.items():
+        value = config.get(name)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
+            raise ConfigError(f"{name} must be from {low} to {high}, not {value!r}.")
 
 
 class Config:
