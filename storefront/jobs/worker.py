@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from time import monotonic
 from typing import Any
 
 from flask import Flask, current_app
@@ -86,6 +87,7 @@ class Worker:
     def run_one(self, session: Session, claimed: ClaimedJob, now: datetime) -> bool:
         """Run one claimed job: commit its writes with "done", or roll back and record the failure."""
         spec = self.registry.handlers.get(claimed.name)
+        started = monotonic()
         try:
             if spec is None:
                 raise LookupError(f"no handler is registered for job {claimed.name!r} in this process")
@@ -98,9 +100,14 @@ class Worker:
             trace = traceback.format_exc()
             log.warning("job %s #%s failed (attempt %s)", claimed.name, claimed.id, claimed.attempts, exc_info=True)
             error = rules.error_excerpt(f"{type(exc).__name__}: {exc}", trace)
-            service.record_failure(session, claimed, now, error)
+            service.record_failure(session, claimed, _ended(now, started), error)  # backoff from the failure
             session.commit()
             return False
+
+
+def _ended(now: datetime, started: float) -> datetime:
+    """`now` moved on by the handler's run time: a slow failure's backoff counts from its end, not its start."""
+    return now + timedelta(seconds=monotonic() - started)
 
 
 def run_due(

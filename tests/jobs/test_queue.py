@@ -97,15 +97,16 @@ def test_a_failing_job_is_retried_with_backoff_then_failed_and_visible(app, regi
         job = _job(job_id)
         first_retry = job.run_at
         assert job.status == "queued" and job.attempts == 1
-        assert now + timedelta(seconds=7.5) <= first_retry <= now + timedelta(seconds=15)
+        assert now + timedelta(seconds=7.5) <= first_retry <= now + timedelta(seconds=16)  # (+ the handler's time)
         assert "RuntimeError: the mail server said no" in job.last_error and "Traceback" in job.last_error
         assert jobs.run_due(db.session, first_retry - timedelta(seconds=1)).names == []  # not before its time
         assert jobs.run_due(db.session, first_retry).failed_attempts == 1
         second_retry = _job(job_id).run_at
-        assert first_retry + timedelta(seconds=15) <= second_retry <= first_retry + timedelta(seconds=30)
+        assert first_retry + timedelta(seconds=15) <= second_retry <= first_retry + timedelta(seconds=31)
         jobs.run_due(db.session, second_retry)
         job = _job(job_id)
-        assert (job.status, job.attempts, job.finished_at) == ("failed", 3, second_retry)
+        assert (job.status, job.attempts) == ("failed", 3)
+        assert second_retry <= job.finished_at <= second_retry + timedelta(seconds=1)
         assert jobs.run_due(db.session, second_retry + timedelta(days=1)).names == []  # dead: never again
         assert jobs.queue_stats(db.session, second_retry).failed == 1
         assert db.session.scalar(select(func.count(Job.id)).where(Job.name == "test.flaky.side_effect")) == 0
@@ -134,6 +135,25 @@ def test_retrying_a_failed_job_gives_it_all_its_attempts_again(app, registry, ra
         jobs.run_due(db.session, now)
         assert (_job(job_id).status, _job(job_id).attempts) == ("done", 1)
     assert ran.payloads == [{"n": 1}]
+
+
+def test_a_slow_failure_backs_off_from_its_end_not_its_start(app, registry, monkeypatch):
+    """A handler that fails after 40 s must not be retried at once: its backoff counts from the failure."""
+    from storefront.jobs import worker
+
+    @jobs.job("test.slow", max_attempts=3)
+    def slow(session, payload, now):
+        raise TimeoutError("the mail server took 40 s to say no")
+
+    ticks = iter([100.0, 140.0])  # the handler's start and end on the monotonic clock
+    monkeypatch.setattr(worker, "monotonic", lambda: next(ticks))
+    with app.app_context():
+        job_id = jobs.enqueue(db.session, "test.slow", {})
+        db.session.commit()
+        now = utcnow()
+        assert jobs.run_due(db.session, now).failed_attempts == 1
+        retry = _job(job_id).run_at
+        assert now + timedelta(seconds=40 + 7.5) <= retry <= now + timedelta(seconds=40 + 15)
 
 
 def test_a_job_nobody_handles_fails_visibly(app, registry):
