@@ -1,4 +1,4 @@
-"""The import graph between storefront's packages keeps the shape ARCHITECTURE.md draws.
+"""The import graph between storefront's packages keeps its shape (README, "How the code is laid out").
 
 Every module under storefront/ is parsed (imports anywhere in a file, function-level and
 TYPE_CHECKING ones included, relative and absolute) and each failure names the import that
@@ -6,7 +6,8 @@ breaks a rule, as `file:line -> target`:
   (a) no cycle between packages;
   (b) the floor imports no feature and nothing of the assembly layer;
   (c) no feature imports the assembly layer;
-  (d) no views.py imports another package's views;
+  (d) no view module (views.py, or any module that makes a Blueprint or routes) imports another
+      package's view module;
   (e) only storefront/payments/stripe*.py imports stripe;
   (f) a feature imports only the floor and the features below it (FEATURES, bottom first).
 """
@@ -14,6 +15,7 @@ breaks a rule, as `file:line -> target`:
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,8 @@ FEATURES = (
 )
 FLOOR_ONLY_FEATURES = frozenset({"pwa"})  # needs nothing but the floor
 ASSEMBLY = frozenset({"__init__", "cli", "demo", "models"})  # builds the app: may import anything
+# A module serves pages when it makes a Blueprint or puts routes on one (admin/products.py too).
+VIEW_MODULE = re.compile(r"\bBlueprint\(|^\s*@\w+\.(?:get|post|put|patch|delete|route)\(", re.M)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class Import:
     line: int
     source: str  # the importing module, dotted (storefront.orders.service)
     target: str  # the imported module, dotted (storefront.cart.models, or stripe)
+    source_is_view: bool = False  # the importing module serves pages (see VIEW_MODULE)
+    target_is_view: bool = False
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line} -> {self.target}"
@@ -79,14 +85,15 @@ def module_name(root: Path, path: Path) -> tuple[str, bool]:
 
 def collect_imports(root: Path = ROOT) -> list[Import]:
     """Every import of the package's own modules (and of stripe) in every file under `root`."""
-    modules = {module_name(root, p)[0] for p in root.rglob("*.py")}
+    texts = {module_name(root, p)[0]: p.read_text(encoding="utf-8") for p in root.rglob("*.py")}
+    views = {m for m, text in texts.items() if m.endswith(".views") or VIEW_MODULE.search(text)}
     found: list[Import] = []
     for path in sorted(root.rglob("*.py")):
         source, is_package = module_name(root, path)
         shown = path.relative_to(root.parent).as_posix()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=shown)):
-            for target in _targets(node, source, is_package, modules):
-                found.append(Import(shown, node.lineno, source, target))
+        for node in ast.walk(ast.parse(texts[source], filename=shown)):
+            for target in _targets(node, source, is_package, set(texts)):
+                found.append(Import(shown, node.lineno, source, target, source in views, target in views))
     return found
 
 
@@ -156,10 +163,10 @@ def _layer_problems(imp: Import) -> list[str]:
 
 
 def _views_problem(imp: Import) -> list[str]:
-    """(d) a view module never imports another package's views."""
-    if not imp.source.endswith(".views") or imp.source_unit == imp.target_unit:
+    """(d) a view module never imports another package's view module."""
+    if not imp.source_is_view or imp.source_unit == imp.target_unit:
         return []
-    if imp.target.endswith(".views"):
+    if imp.target_is_view:
         return [f"{imp}: a views module must not import another package's views"]
     return []
 
@@ -318,6 +325,21 @@ def test_a_view_importing_another_packages_views_fails(tmp_path):
     root = _tree(tmp_path, {"cart/views.py": "from ..catalog import views\n", "catalog/views.py": ""})
     assert violations(collect_imports(root)) == [
         "storefront/cart/views.py:1 -> storefront.catalog.views: a views module must not import another package's views"
+    ]
+
+
+def test_any_module_with_routes_counts_as_a_view(tmp_path):
+    root = _tree(
+        tmp_path,
+        {
+            "admin/stock.py": "from ..catalog.pages import render\n\n@bp.get('/stock')\ndef stock(): ...\n",
+            "admin/views.py": "",
+            "catalog/pages.py": "from flask import Blueprint\n\nbp = Blueprint('pages', __name__)\n",
+        },
+    )
+    assert violations(collect_imports(root)) == [
+        "storefront/admin/stock.py:1 -> storefront.catalog.pages: "
+        "a views module must not import another package's views"
     ]
 
 
