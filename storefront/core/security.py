@@ -69,6 +69,7 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 
 PRIVATE = "private_blueprints"
+PRIVATE_ENDPOINTS = "private_endpoints"  # endpoint -> (private, secret URL), filled as requests come
 
 
 def private_blueprint(bp: Blueprint, secret_urls: bool = False) -> None:
@@ -89,15 +90,28 @@ def private(view):
 
 def _mark_private(response) -> None:
     """The one place that writes the private-page headers, for the pages declared private."""
-    declared = current_app.extensions.get(PRIVATE, {})
-    blueprints = [name for name in request.blueprints if name in declared]
-    view = current_app.view_functions.get(request.endpoint or "")
-    if not blueprints and not getattr(view, "private", False):
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched (a 404 or 405): nothing was declared
         return
-    response.headers["Cache-Control"] = "no-store"
-    if any(declared[name] for name in blueprints):
+    app = current_app._get_current_object()
+    marks = app.extensions.setdefault(PRIVATE_ENDPOINTS, {})  # worked out once per endpoint: every response asks
+    mark = marks.get(endpoint)
+    if mark is None:
+        mark = marks[endpoint] = _privacy_of(app, endpoint, request.blueprints)
+    private, secret_url = mark
+    if private:
+        response.headers["Cache-Control"] = "no-store"
+    if secret_url:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex"
+
+
+def _privacy_of(app: Flask, endpoint: str, blueprints: list[str]) -> tuple[bool, bool]:
+    """(private, secret URL) for one endpoint, from its blueprints' declarations and its own."""
+    declared = app.extensions.get(PRIVATE, {})
+    marked = [name for name in blueprints if name in declared]
+    view = app.view_functions.get(endpoint)
+    return bool(marked) or getattr(view, "private", False), any(declared[name] for name in marked)
 
 
 def _add_headers(response):
