@@ -31,9 +31,6 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = True
 
 
-_jobs_worker = None  # the background job worker started beside the web workers (storefront/jobs/embedded.py)
-
-
 def when_ready(server):
     """Start the job worker, then (before the first web worker is forked) warm the app up.
 
@@ -42,10 +39,9 @@ def when_ready(server):
     loads the languages once, here; only when the app is preloaded (the default above): with
     --no-preload the master must not import it, and each worker loads its own.
     """
-    global _jobs_worker
-    from storefront.jobs.embedded import start_for
+    from storefront.jobs import embedded
 
-    _jobs_worker = start_for(server)
+    embedded.start_for(server)  # its handle lives in that module: this file is re-executed on HUP
     if not server.cfg.preload_app:
         return
     from storefront.core.warmup import warm_up
@@ -70,7 +66,15 @@ def pre_fork(server, worker):
     gc.freeze()
 
 
+def on_reload(server):
+    """After a HUP, start the job worker again only if it is gone (its supervisor was killed)."""
+    from storefront.jobs import embedded
+
+    embedded.start_for(server)
+
+
 def on_exit(server):
     """Stop the job worker with gunicorn (it finishes the job in hand first)."""
-    if _jobs_worker is not None:
-        _jobs_worker.stop()
+    from storefront.jobs import embedded
+
+    embedded.stop()
