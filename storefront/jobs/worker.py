@@ -139,7 +139,7 @@ def work(
     worker, ran = Worker(app.config), 0
     log.info("job worker %s started", worker.name)
     while not stop.is_set():
-        if exit_with_parent and os.getppid() != parent:  # its parent (the supervisor gunicorn started) is gone: so is this embedded worker
+        if exit_with_parent and os.getppid() != parent:  # the supervisor is gone: so is this worker
             break
         try:
             did = worker.tick(db.session, utcnow())
