@@ -37,7 +37,7 @@ def test_healthz_checks_the_database(client):
     assert response.status_code == 200 and response.json == {
         "status": "ok",
         "database": "ok",
-        "jobs": {"queued": 0, "oldest_age_seconds": 0, "failed": 0, "late_seconds": None},
+        "jobs": {"queued": 0, "oldest_age_seconds": 0, "running": 0, "failed": 0, "late_seconds": None},
     }
 
 

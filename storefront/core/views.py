@@ -56,6 +56,7 @@ def _job_figures() -> dict[str, int | None] | None:
     return {
         "queued": stats.queued,
         "oldest_age_seconds": stats.oldest_age_seconds,
+        "running": stats.running,
         "failed": stats.failed,
         "late_seconds": stats.late_seconds,
     }
