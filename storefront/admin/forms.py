@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -74,10 +74,14 @@ class NewVariantForm(VariantForm):
 
 
 class PhotoForm(FlaskForm):
-    """One photo upload."""
+    """A photo upload: several files from the gallery, or one taken with the phone's camera.
 
-    photo = FileField(_l("Photo (JPEG, PNG, WebP or GIF)"), validators=[FileRequired(_l("Please choose a file."))])
-    alt = StringField(_l("Describe the photo (for screen readers)"), validators=[Length(max=200)])
+    Neither field is required on its own; the view asks for at least one file among both.
+    """
+
+    photos = MultipleFileField(_l("Choose photos (JPEG, PNG, WebP or GIF)"))
+    camera = FileField(_l("Take a photo"))
+    alt = StringField(_l("Describe the photos (for screen readers)"), validators=[Length(max=200)])
 
 
 class StockAdjustForm(FlaskForm):

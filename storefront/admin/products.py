@@ -6,13 +6,14 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..auth.guards import role_required
 from ..catalog import service as catalog
 from ..catalog.images import ImageRejected, delete_image
 from ..catalog.models import Product
-from ..catalog.rules import slugify
+from ..catalog.rules import DRAFT, PRODUCT_STATUSES, PUBLISH_CHECKS, PublishCheck, slugify
 from ..clock import utcnow
 from ..domain import DomainError
 from ..extensions import db
@@ -20,6 +21,8 @@ from ..inventory import service as inventory
 from ..money import format_amount_plain
 from .forms import CategoryForm, NewVariantForm, PhotoForm, ProductForm, VariantForm
 from .views import bp
+
+MAX_PHOTOS_PER_UPLOAD = 12  # files past this many in one upload are left out
 
 
 def _product_or_404(product_id: int) -> Product:
@@ -35,20 +38,33 @@ def _category_choices(form: ProductForm) -> None:
 
 @bp.get("/products")
 def product_list():
-    """Every product, with archived ones on request."""
-    show_archived = request.args.get("archived") == "1"
-    products = catalog.products_for_admin(db.session, include_archived=show_archived)
-    return render_template("admin/products.html", products=products, show_archived=show_archived)
+    """Products by status (draft, published, archived; default: all but archived) and a search."""
+    status = request.args.get("status", "")
+    if request.args.get("archived") == "1":  # the older "Show archived" link
+        status = "archived"
+    status = status if status in PRODUCT_STATUSES else ""
+    query = request.args.get("q", "")[:100]
+    products = catalog.products_for_admin(db.session, status or None, query)
+    counts = catalog.status_counts(db.session)
+    return render_template("admin/products.html", products=products, status=status, query=query, counts=counts)
+
+
+def checklist(check: PublishCheck) -> list[tuple[str, bool, str, str]]:
+    """The publish checklist rows: (key, done, what it is, what to do), translated."""
+    return [(key, key not in check.missing, _(name), _(todo)) for key, (name, todo) in PUBLISH_CHECKS.items()]
 
 
 def _edit_page(product: Product | None, form: ProductForm, status: int = 200, **extra):
-    """The product form page, with the variant and photo forms when the product exists."""
+    """The product form page, with the variant and photo forms and publish checklist when the product exists."""
+    check = catalog.product_publish_check(product) if product else None
     return render_template(
         "admin/product_form.html",
         product=product,
         form=form,
         variant_form=extra.pop("variant_form", NewVariantForm(formdata=None)),
         photo_form=extra.pop("photo_form", PhotoForm(formdata=None)),
+        check=check,
+        checklist=checklist(check) if check else [],
         **extra,
     ), status
 
@@ -85,7 +101,7 @@ def product_new():
     """Create a product."""
     form = ProductForm()
     if request.method == "POST":
-        return _save(Product(), form)
+        return _save(Product(status=DRAFT), form)  # a new product waits, unseen, until published
     _category_choices(form)
     return _edit_page(None, form)
 
@@ -104,19 +120,73 @@ def product_edit(product_id: int):
     return _edit_page(product, form)
 
 
-@bp.post("/products/<int:product_id>/archive")
+@bp.route("/products/<int:product_id>/archive", methods=["GET", "POST"])
 @role_required("owner")
 def product_archive(product_id: int):
-    """Archive (hide from shoppers) or restore a product; orders keep their copies."""
-    product = catalog.set_archived(db.session, _product_or_404(product_id), request.form.get("archived") == "1")
+    """Archive (hide from shoppers) or restore a product as a draft; GET asks to confirm archiving."""
+    product = _product_or_404(product_id)
+    if request.method == "GET":
+        return _confirm_page(
+            _("Archive %(title)s?", title=product.title),
+            _("Shoppers will no longer see it; orders keep their copies. You can restore it later as a draft."),
+            url_for("admin.product_archive", product_id=product.id),
+            _("Archive"),
+            url_for("admin.product_edit", product_id=product.id),
+            fields={"archived": "1"},
+        )
+    catalog.set_archived(db.session, product, request.form.get("archived") == "1")
     db.session.commit()
     flash(
         _("Archived %(title)s.", title=product.title)
         if product.archived
-        else _("Restored %(title)s.", title=product.title),
+        else _("Restored %(title)s as a draft.", title=product.title),
         "success",
     )
     return redirect(url_for("admin.product_list"), code=303)
+
+
+def _confirm_page(title: str, text: str, action: str, button: str, back: str, fields: dict | None = None):
+    """A page asking to confirm a destructive step: its POST form, and a way back."""
+    return render_template(
+        "admin/product_confirm.html", title=title, text=text, action=action, button=button, back=back, fields=fields
+    )
+
+
+@bp.post("/products/<int:product_id>/publish")
+@role_required("owner")
+def product_publish(product_id: int):
+    """Publish a product when it has what it needs; else 422 with the checklist of what is missing."""
+    product = _product_or_404(product_id)
+    try:
+        catalog.publish(db.session, product)
+    except catalog.NotReady as err:
+        db.session.rollback()
+        missing = ", ".join(_(PUBLISH_CHECKS[key][1]) for key in err.check.missing)
+        error = _("Not published yet. Still to do: %(missing)s.", missing=missing)
+        product = _product_or_404(product_id)
+        return _edit_page(product, _product_form(product), 422, publish_error=error)
+    db.session.commit()
+    flash(_("Published %(title)s: shoppers can see it now.", title=product.title), "success")
+    return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
+
+
+@bp.route("/products/<int:product_id>/unpublish", methods=["GET", "POST"])
+@role_required("owner")
+def product_unpublish(product_id: int):
+    """Take a product back to draft (hidden from shoppers); GET asks to confirm."""
+    product = _product_or_404(product_id)
+    if request.method == "GET":
+        return _confirm_page(
+            _("Unpublish %(title)s?", title=product.title),
+            _("Shoppers will no longer see it until you publish it again."),
+            url_for("admin.product_unpublish", product_id=product.id),
+            _("Unpublish"),
+            url_for("admin.product_edit", product_id=product.id),
+        )
+    catalog.unpublish(db.session, product)
+    db.session.commit()
+    flash(_("%(title)s is a draft again: shoppers no longer see it.", title=product.title), "success")
+    return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
 
 
 @bp.post("/products/<int:product_id>/variants")
@@ -188,45 +258,89 @@ def _product_form(product: Product) -> ProductForm:
 @bp.post("/products/<int:product_id>/photos")
 @role_required("owner")
 def photo_add(product_id: int):
-    """Upload a photo: checked by content, size and pixels, re-encoded, EXIF stripped."""
+    """Upload photos (several files, or one taken with the camera): each checked by content, size and
+    pixels, re-encoded, EXIF stripped. A bad file is refused by name; the good ones are kept."""
     product = _product_or_404(product_id)
     form = PhotoForm()
+    # "photo": the single-file field's name before several files could be chosen at once.
+    names = ("photos", "camera", "photo")
+    files = [f for name in names for f in request.files.getlist(name) if f and f.filename]
+    if not form.validate_on_submit() or not files:
+        if not files:
+            form.photos.errors = [*form.photos.errors, _("Please choose a file.")]
+        return _edit_page(product, _product_form(product), 422, photo_form=form)
     cfg = current_app.config
-    if form.validate_on_submit():
-        data = form.photo.data.stream.read(cfg["MAX_PHOTO_BYTES"] + 1)
-        media = Path(cfg["MEDIA_ROOT"])
+    media = Path(cfg["MEDIA_ROOT"])
+    added, refused = [], []
+    for upload in files[:MAX_PHOTOS_PER_UPLOAD]:
         try:
             photo = catalog.store_photo(
                 db.session,
                 product,
-                data,
+                upload.stream.read(cfg["MAX_PHOTO_BYTES"] + 1),
                 media,
                 alt=(form.alt.data or product.title).strip(),
                 max_bytes=cfg["MAX_PHOTO_BYTES"],
                 max_pixels=cfg["MAX_PHOTO_PIXELS"],
             )
         except ImageRejected as err:
-            form.photo.errors.append(_(err.message))
+            refused.append(_("%(file)s: %(reason)s", file=upload.filename[:100], reason=_(err.message)))
         else:
-            try:
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                delete_image(photo.key, media)  # no orphan files
-                raise
-            flash(_("Photo added."), "success")
-            return redirect(url_for("admin.product_edit", product_id=product_id), code=303)
+            added.append(photo.key)
+    _commit_or_forget(added, media)
+    if added:
+        flash(ngettext("%(num)s photo added.", "%(num)s photos added.", len(added)), "success")
+    if not refused:
+        return redirect(url_for("admin.product_edit", product_id=product_id), code=303)
+    form.photos.errors = [*refused]
+    if added:
+        form.photos.errors.append(_("The other photos were added."))
     return _edit_page(product, _product_form(product), 422, photo_form=form)
 
 
-@bp.post("/photos/<int:photo_id>/delete")
+def _commit_or_forget(keys: list[str], media: Path) -> None:
+    """Commit the new photos' rows; if that fails, remove their files too (no orphans)."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for key in keys:
+            delete_image(key, media)
+        raise
+
+
+@bp.post("/photos/<int:photo_id>/move")
+@role_required("owner")
+def photo_move(photo_id: int):
+    """Move a photo one place up or down; the first photo is the product's main photo."""
+    photo = catalog.photo_by_id(db.session, photo_id)
+    direction = request.form.get("direction")
+    if photo is None:
+        abort(404)
+    if direction not in ("up", "down"):
+        abort(400)
+    catalog.move_photo(db.session, photo, -1 if direction == "up" else 1)
+    db.session.commit()
+    flash(_("Photo moved."), "success")
+    return redirect(url_for("admin.product_edit", product_id=photo.product_id, _anchor="photos"), code=303)
+
+
+@bp.route("/photos/<int:photo_id>/delete", methods=["GET", "POST"])
 @role_required("owner")
 def photo_delete(photo_id: int):
-    """Remove a photo and its files (files go only after the database change is committed)."""
+    """Remove a photo and its files (files go only after the database change is committed); GET asks first."""
     photo = catalog.photo_by_id(db.session, photo_id)
     if photo is None:
         abort(404)
     product_id = photo.product_id
+    if request.method == "GET":
+        return _confirm_page(
+            _("Remove this photo?"),
+            _("It is deleted for good."),
+            url_for("admin.photo_delete", photo_id=photo.id),
+            _("Remove photo"),
+            url_for("admin.product_edit", product_id=product_id, _anchor="photos"),
+        )
     key = catalog.remove_photo(db.session, photo)
     db.session.commit()
     delete_image(key, Path(current_app.config["MEDIA_ROOT"]))

@@ -33,9 +33,13 @@ class CartItem:
     @property
     def problem(self) -> str | None:
         """'sold_out' or 'short' when the shelf cannot supply this line now."""
-        if not self.variant.product.archived and not self.variant.archived and self.available >= self.quantity:
+        if self.variant.product.published and not self.variant.archived and self.available >= self.quantity:
             return None
-        return "sold_out" if self.available <= 0 or self.variant.archived else "short"
+        return (
+            "sold_out"
+            if self.available <= 0 or self.variant.archived or not self.variant.product.published
+            else "short"
+        )
 
 
 def find_cart(session: Session, token: str | None) -> Cart | None:
@@ -67,7 +71,7 @@ def new_cart(session: Session, now: datetime) -> Cart:
 def _sellable_variant(session: Session, variant_id: int) -> Variant:
     """The variant if it is on sale, else NotFound (read with its product: one statement)."""
     variant = session.get(Variant, variant_id, options=[joinedload(Variant.product)])
-    if variant is None or variant.archived or variant.product.archived:
+    if variant is None or variant.archived or not variant.product.published:
         raise NotFound(N_("That item is no longer for sale."))
     return variant
 

@@ -89,7 +89,7 @@ def _refused(err: DomainError, variant: Variant | None = None):
             return jsonify(error=err.code, message=err.message), err.status_code
         # The page that sent this may be older than the stock: give it the variant's state now.
         return jsonify(error=err.code, message=err.message, variant=_variant_state(variant)), err.status_code
-    if variant is not None and not variant.product.archived:
+    if variant is not None and variant.product.published:
         product = catalog.product_by_slug(db.session, variant.product.slug)
         return render_product(product, selected=variant, error=err.message, status=err.status_code)
     return _render_cart(err.message, err.status_code)

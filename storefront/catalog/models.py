@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..db import Base
 from . import search_index
-from .rules import search_document
+from .rules import ARCHIVED, DRAFT, PUBLISHED, search_document
 
 
 class Category(Base):
@@ -36,14 +37,14 @@ class Product(Base):
     """Something the shop sells; priced and stocked per variant."""
 
     __tablename__ = "products"
-    # One index per shopper listing, each led by `archived` (shoppers only see archived = false)
+    # One index per shopper listing, each led by `status` (shoppers only see status = 'published')
     # and ending in the listing's full sort order, so a page is read in order, never sorted.
     __table_args__ = (
         CheckConstraint("price >= 0", name="price_not_negative"),
-        Index("ix_products_listing", "archived", "category_id", "created_at", "id"),  # category, newest
-        Index("ix_products_category_price", "archived", "category_id", "price", "id"),  # category, by price
-        Index("ix_products_home", "archived", "featured", "created_at", "id"),  # home: featured, then newest
-        Index("ix_products_newest", "archived", "created_at", "id"),  # search results, newest first
+        Index("ix_products_listing", "status", "category_id", "created_at", "id"),  # category, newest
+        Index("ix_products_category_price", "status", "category_id", "price", "id"),  # category, by price
+        Index("ix_products_home", "status", "featured", "created_at", "id"),  # home: featured, then newest
+        Index("ix_products_newest", "status", "created_at", "id"),  # search results, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,7 +55,10 @@ class Product(Base):
     price: Mapped[int] = mapped_column(BigInteger)  # minor units of the shop currency; a variant may override it
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
     featured: Mapped[bool] = mapped_column(default=False)
-    archived: Mapped[bool] = mapped_column(default=False)
+    # draft (the owner's, unseen by shoppers) -> published (on sale) -> archived (withdrawn); see
+    # catalog.rules.PRODUCT_STATUSES. Published by default: imports, the demo and bulk inserts make
+    # products on sale; only the owner's "New product" starts a draft.
+    status: Mapped[str] = mapped_column(String(16), default=PUBLISHED, server_default=PUBLISHED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # rules.search_document(title, description_md), set by catalog.service.save_product; the
@@ -68,6 +72,34 @@ class Product(Base):
     photos: Mapped[list[Photo]] = relationship(
         back_populates="product", order_by="Photo.position, Photo.id", cascade="all, delete-orphan"
     )
+
+    @hybrid_property
+    def published(self) -> bool:
+        """True when shoppers may see and buy it (in SQL: `status = 'published'`)."""
+        return self.status == PUBLISHED
+
+    @hybrid_property
+    def archived(self) -> bool:
+        """True when withdrawn from sale (in SQL: `status = 'archived'`)."""
+        return self.status == ARCHIVED
+
+    @archived.inplace.setter
+    def _archived_setter(self, value: bool) -> None:
+        """Archive; un-archiving an archived product puts it back on sale (older callers' meaning)."""
+        if value:
+            self.status = ARCHIVED
+        elif self.status == ARCHIVED:
+            self.status = PUBLISHED
+
+    @property
+    def draft(self) -> bool:
+        """True while the owner prepares it, unseen by shoppers."""
+        return self.status == DRAFT
+
+    @property
+    def main_photo(self) -> Photo | None:
+        """The first photo: the one cards and link previews show."""
+        return self.photos[0] if self.photos else None
 
     @property
     def active_variants(self) -> list[Variant]:

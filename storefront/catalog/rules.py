@@ -1,12 +1,16 @@
-"""Pure catalog rules: slugs, the rich-text sanitiser, search terms and text, sort orders, prices."""
+"""Pure catalog rules: slugs, the rich-text sanitiser, search terms and text, sort orders, prices,
+and what a product needs before it is published."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 
 import nh3
 from markdown_it import MarkdownIt
+
+from ..domain import N_
 
 SORTS = ("newest", "price_asc", "price_desc")
 MAX_QUERY_CHARS = 100
@@ -172,3 +176,54 @@ def shows_differently(available_before: int, available_after: int, threshold: in
     In stock -> in stock (the usual order) and sold out -> sold out change nothing shown.
     """
     return shown_stock(available_before, threshold) != shown_stock(available_after, threshold)
+
+
+# --- draft -> published -> archived ---------------------------------------------------------------
+
+DRAFT, PUBLISHED, ARCHIVED = "draft", "published", "archived"
+PRODUCT_STATUSES = (DRAFT, PUBLISHED, ARCHIVED)
+
+
+# Each check: its key, what the checklist calls it, and what to do when it is missing.
+PUBLISH_CHECKS = {
+    "price": (N_("price"), N_("give a price above zero")),
+    "variant": (N_("variant"), N_("add a variant with a SKU")),
+    "photo": (N_("photo"), N_("add a photo")),
+}
+
+
+@dataclass(frozen=True)
+class PublishCheck:
+    """What a product still needs before it can be published, and what is only worth a warning."""
+
+    missing: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def ready(self) -> bool:
+        """True when nothing blocks publishing."""
+        return not self.missing
+
+
+def publish_check(price: int | None, variant_stock: list[int], photo_count: int) -> PublishCheck:
+    """Check a product: a price, at least one active variant (stock of each given), at least one photo.
+
+    Stock is not required (a shop may publish before the goods arrive: shoppers see "sold out"),
+    but having none is a warning, `no_stock`.
+    """
+    missing = []
+    if price is None or price <= 0:
+        missing.append("price")
+    if not variant_stock:
+        missing.append("variant")
+    if photo_count <= 0:
+        missing.append("photo")
+    warnings = ("no_stock",) if variant_stock and not any(n > 0 for n in variant_stock) else ()
+    return PublishCheck(tuple(missing), warnings)
+
+
+def check_status(status: str) -> str:
+    """One of PRODUCT_STATUSES, else ValueError (a filter or form never gets an unknown status)."""
+    if status not in PRODUCT_STATUSES:
+        raise ValueError(status)
+    return status

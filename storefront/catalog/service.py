@@ -6,19 +6,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Boolean, ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, String, func, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
-from ..domain import N_, Conflict, NotFound
+from ..domain import N_, Conflict, Invalid, NotFound
 from .images import delete_image, store_upload
 from .models import Category, Photo, Product, Variant
 from .rules import (
+    ARCHIVED,
+    DRAFT,
     MIN_INDEXED_TERM,
+    PUBLISHED,
+    PublishCheck,
     fold_for_search,
     fts_phrase,
     like_pattern,
     normal_slug,
+    publish_check,
     render_description,
     search_document,
     search_terms,
@@ -37,6 +42,14 @@ CARD_OPTIONS = (
 )
 
 
+class NotReady(Invalid):
+    """A product that misses something publishing needs; `check` says what."""
+
+    def __init__(self, check: PublishCheck) -> None:
+        super().__init__(N_("This product cannot be published yet."))
+        self.check = check
+
+
 @dataclass
 class Page:
     """One page of a listing."""
@@ -48,16 +61,16 @@ class Page:
 
 
 def _on_sale(options=CARD_OPTIONS) -> Select:
-    """Products shoppers may see, with what their cards need loaded up front (no N+1).
+    """Products shoppers may see (published ones), with what their cards need loaded up front (no N+1).
 
-    `archived = false` rather than `IS false`: an equality every listing index can lead with.
+    `status = 'published'`: an equality every listing index leads with.
     """
-    return select(Product).where(Product.archived == False).options(*options)  # noqa: E712
+    return select(Product).where(Product.published).options(*options)
 
 
 # SQLite's documented way to keep a term off the indexes is a unary "+": the row is then reached
 # through another term (the FTS match's rowids) and this is checked on it.
-_NOT_ARCHIVED_BY_ROW = literal_column(f"+{Product.__tablename__}.archived", Boolean) == False  # noqa: E712
+_PUBLISHED_BY_ROW = literal_column(f"+{Product.__tablename__}.status", String) == PUBLISHED
 # Below this many matches, reading them by id and sorting them beats walking a sort index.
 FEW_MATCHES = 500
 
@@ -133,12 +146,12 @@ def search(session: Session, query: str, sort: str, page: int, per_page: int) ->
     matching = _matching(session, terms)
     if session.get_bind().dialect.name != "sqlite":
         return paginate(session, _sorted(_on_sale().where(*matching), sort), page, per_page)
-    # SQLite cannot know how many rows the FTS index will match, and given `archived = 0` it
+    # SQLite cannot know how many rows the FTS index will match, and given `status = 'published'` it
     # walks a listing index testing every row against the matches: 10k rows for a rare word.
     # Read the matches by id instead (cost grows with the matches), to count them always, and
     # for the page when they are few; when they are many, walking the sort order's index meets
     # one every few rows, which is cheaper than sorting them all.
-    by_id = select(Product).where(_NOT_ARCHIVED_BY_ROW, *matching).options(*CARD_OPTIONS)
+    by_id = select(Product).where(_PUBLISHED_BY_ROW, *matching).options(*CARD_OPTIONS)
     total = _count(session, by_id)
     listing = by_id if total <= FEW_MATCHES else _on_sale().where(*matching)
     return _page(session, _sorted(listing, sort), page, per_page, total)
@@ -294,7 +307,7 @@ def store_photo(
             height=stored.height,
             widths=",".join(str(w) for w in stored.widths),
             alt=alt[:200],
-            position=len(product.photos),
+            position=max((p.position for p in product.photos), default=-1) + 1,
         )
         session.add(photo)
         session.flush()
@@ -307,12 +320,48 @@ def store_photo(
 # --- the owner's product screens (admin/products.py) ---------------------------------------------
 
 
-def products_for_admin(session: Session, include_archived: bool) -> list[Product]:
-    """Every product with its variants, on-sale ones first, by title (archived ones only when asked)."""
-    stmt = select(Product).options(selectinload(Product.variants)).order_by(Product.archived, Product.title)
-    if not include_archived:
-        stmt = stmt.where(Product.archived.is_(False))
+def products_for_admin(session: Session, status: str | None = None, query: str = "") -> list[Product]:
+    """Products with variants and photos, by title: of one status if given (else all but archived),
+    whose title or SKU holds `query` (any case)."""
+    stmt = select(Product).options(*LISTING_OPTIONS).order_by(Product.title, Product.id)
+    stmt = stmt.where(Product.status == status) if status else stmt.where(Product.status != ARCHIVED)
+    folded = fold_for_search(" ".join(search_terms(query)))
+    if folded:
+        sku = select(Variant.product_id).where(func.lower(Variant.sku).like(like_pattern(folded), escape="\\"))
+        stmt = stmt.where(or_(Product.search_text.like(like_pattern(folded), escape="\\"), Product.id.in_(sku)))
     return list(session.scalars(stmt))
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many products each status has (for the admin list's filters)."""
+    rows = session.execute(select(Product.status, func.count()).group_by(Product.status))
+    return {status: count for status, count in rows}
+
+
+def product_publish_check(product: Product) -> PublishCheck:
+    """What the product still needs before it can be published (see rules.publish_check)."""
+    return publish_check(product.price, [v.available for v in product.active_variants], len(product.photos))
+
+
+def publish(session: Session, product: Product) -> Product:
+    """Put a product on sale, or Invalid naming what it misses (nothing changes then).
+
+    The status change bumps the catalog generation (catalog.generation watches Product rows),
+    so cached shopper pages show it at once.
+    """
+    check = product_publish_check(product)
+    if not check.ready:
+        raise NotReady(check)
+    product.status = PUBLISHED
+    session.flush()
+    return product
+
+
+def unpublish(session: Session, product: Product) -> Product:
+    """Take a product off sale, back to draft (and out of every cached shopper page)."""
+    product.status = DRAFT
+    session.flush()
+    return product
 
 
 def product_by_id(session: Session, product_id: int) -> Product | None:
@@ -321,8 +370,9 @@ def product_by_id(session: Session, product_id: int) -> Product | None:
 
 
 def set_archived(session: Session, product: Product, archived: bool) -> Product:
-    """Archive (hide from shoppers) or restore a product; orders keep their own copies of it."""
-    product.archived = archived
+    """Archive (hide from shoppers) or restore a product as a draft (to be checked and published
+    again); orders keep their own copies of it."""
+    product.status = ARCHIVED if archived else DRAFT
     session.flush()
     return product
 
@@ -353,6 +403,23 @@ def save_variant(
 def photo_by_id(session: Session, photo_id: int) -> Photo | None:
     """A product photo, or None."""
     return session.get(Photo, photo_id)
+
+
+def move_photo(session: Session, photo: Photo, step: int) -> Photo:
+    """Move a photo one place earlier (step -1) or later (+1) among its product's photos.
+
+    The first photo is the main one (cards, link previews). Positions are renumbered 0..n-1, so
+    photos that share a position (older rows) get a definite order too. At either end: no change.
+    """
+    photos = list(photo.product.photos)
+    here = photos.index(photo)
+    there = here + (1 if step > 0 else -1)
+    if 0 <= there < len(photos):
+        photos[here], photos[there] = photos[there], photos[here]
+    for position, each in enumerate(photos):
+        each.position = position
+    session.flush()
+    return photo
 
 
 def remove_photo(session: Session, photo: Photo) -> str:

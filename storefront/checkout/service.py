@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..cart.models import Cart
+from ..inventory.rules import OutOfStock
 from ..orders import service as orders
 from ..orders.limits import current_limits, lock_customer
 from ..orders.models import Order
@@ -51,6 +52,11 @@ def place_order(
     Raises a DomainError (OutOfStock, a limit, a total the shopper did not see, a method switched
     off meanwhile); the caller rolls back, and the cart and stock are as they were.
     """
+    # A line whose product was unpublished or archived (or variant archived) since it was added
+    # is refused like a sold-out one: the shopper sees it marked in the checkout.
+    off_sale = [ln.variant_id for ln in cart.lines if ln.variant.archived or not ln.variant.product.published]
+    if off_sale:
+        raise OutOfStock(off_sale)
     by_card = details.payment_method == PaymentMethod.CARD
     closes_at, hold_until = deadlines(now) if by_card else (None, None)
     method = None

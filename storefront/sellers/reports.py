@@ -163,7 +163,7 @@ def shareable_products(session: Session, limit: int = 200) -> list[Product]:
     """Products on sale for the seller's share list: featured first, then newest."""
     stmt = (
         select(Product)
-        .where(Product.archived.is_(False))
+        .where(Product.published)
         .options(selectinload(Product.variants))
         .order_by(Product.featured.desc(), Product.created_at.desc(), Product.id.desc())
         .limit(limit)

@@ -150,6 +150,9 @@ def test_markup_typed_by_the_owner_is_never_live(app, owner, shop):
         product_id, slug = product.id, product.slug
         assert product.title == EVIL_TITLE and product.description_md == EVIL_DESCRIPTION
     assert response.headers["Location"] == f"/admin/products/{product_id}"
+    with app.app_context():  # on sale without the publish checks: the shopper pages are the subject here
+        db.session.get(Product, product_id).status = "published"
+        db.session.commit()
     assert (
         owner.post(
             f"/admin/products/{product_id}/variants",
@@ -216,18 +219,19 @@ def test_bad_product_input_is_refused_and_reshown(app, owner):
             assert db.session.query(Product).count() == 0, case
 
 
-def test_a_good_product_is_created_with_its_price_in_minor_units(app, owner, shop):
+def test_a_good_product_is_created_as_a_draft_with_its_price_in_minor_units(app, owner, shop):
     response = owner.post("/admin/products/new", product_fields(price="1,234.50"))
     assert response.status_code == 303
     with app.app_context():
         product = db.session.scalars(select(Product)).one()
-        assert (product.title, product.slug, product.price, product.featured) == (
+        assert (product.title, product.slug, product.price, product.featured, product.status) == (
             "Linen shirt",
             "linen-shirt",
             123450,
             True,
+            "draft",
         )
-    assert "Linen shirt" in shop.client.get("/").text
+    assert "Linen shirt" not in shop.client.get("/").text, "a new product waits, unseen, until published"
 
 
 def test_the_largest_price_the_database_holds_is_accepted(app, owner):
@@ -389,7 +393,24 @@ def test_archived_product_leaves_the_shop(app, owner, shirt, shop):
     assert f'/admin/products/{shirt["id"]}"' in owner.client.get("/admin/products?archived=1").text
 
     assert owner.post(f"/admin/products/{shirt['id']}/archive", {"archived": "0"}).status_code == 303
-    assert shop.client.get(f"/p/{shirt['slug']}").status_code == 200
+    with app.app_context():
+        assert db.session.get(Product, shirt["id"]).status == "draft", "restored as a draft, to be published again"
+    assert shop.client.get(f"/p/{shirt['slug']}").status_code == 404
+
+
+def test_archive_and_photo_removal_ask_first(app, owner, shirt):
+    assert upload(owner, shirt["id"], png(), "shirt.png", "image/png").status_code == 303
+    with app.app_context():
+        photo_id = db.session.scalars(select(Photo.id)).one()
+    for url in (f"/admin/products/{shirt['id']}/archive", f"/admin/photos/{photo_id}/delete"):
+        page = owner.client.get(url)
+        assert page.status_code == 200, url
+        forms = [a for t, a in Page(page.text).tags if t == "form"]
+        assert url in [f.get("action") for f in forms if f.get("method") == "post"], url
+        assert 'name="csrf_token"' in page.text
+    with app.app_context():
+        assert db.session.get(Product, shirt["id"]).status == "published", "asking changed nothing"
+        assert db.session.query(Photo).count() == 1
 
 
 def test_staff_cannot_archive(app, shirt, shop):
