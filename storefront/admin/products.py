@@ -6,7 +6,6 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from ..auth.guards import role_required
@@ -289,7 +288,7 @@ def photo_add(product_id: int):
             added.append(photo.key)
     _commit_or_forget(added, media)
     if added:
-        flash(ngettext("%(num)s photo added.", "%(num)s photos added.", len(added)), "success")
+        flash(_("Photos added: %(num)s.", num=len(added)), "success")
     if not refused:
         return redirect(url_for("admin.product_edit", product_id=product_id), code=303)
     form.photos.errors = [*refused]
