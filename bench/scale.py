@@ -108,7 +108,7 @@ def product_rows(start: int, count: int, category_ids: list[int], oldest: dateti
                 "price": rng.randrange(500, 25000, 100) - 1,
                 "category_id": rng.choice(category_ids),
                 "featured": False,
-                "archived": False,
+                "status": "published",
                 "created_at": created,
                 "updated_at": created,
             }
