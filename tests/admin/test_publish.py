@@ -190,3 +190,12 @@ def test_the_list_filters_by_status_and_searches(app, owner, draft):
     assert "Wool hat" not in owner.client.get("/admin/products?q=silk").text
     assert "Silk scarf" in owner.client.get("/admin/products?q=SILK-SCARF-0").text, "found by SKU"
     assert owner.client.get("/admin/products?status=%00nonsense&q=" + "x" * 500).status_code in (200, 400)
+
+
+def test_an_archived_product_is_restored_as_a_draft_from_its_page(app, owner, draft):
+    archive = f"/admin/products/{draft['id']}/archive"
+    assert owner.post(archive, {"archived": "1"}).status_code == 303
+    page = Page(owner.client.get(f"/admin/products/{draft['id']}").text)
+    assert archive in [a.get("action") for t, a in page.tags if t == "form"], "a Restore button on its page"
+    assert owner.post(archive, {"archived": "0"}).status_code == 303
+    assert _status(app, draft["id"]) == "draft"
