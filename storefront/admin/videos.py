@@ -45,11 +45,15 @@ def video_forms(product: Product, **given) -> dict:
         "poster": given.get("poster") or VideoPosterForm(formdata=None),
         "remove": given.get("remove") or VideoRemoveForm(formdata=None),
     }
+    current_poster = (product.video.poster_photo_id or 0) if product.video else 0
     if "poster" not in given:
-        forms["poster"].poster_photo_id.data = (product.video.poster_photo_id or 0) if product.video else 0
+        forms["poster"].poster_photo_id.data = current_poster
+    if "upload" not in given:  # a replacement keeps the picture unless the owner picks another
+        forms["upload"].poster_photo_id.data = current_poster
     _poster_choices(product, forms["upload"])
     _poster_choices(product, forms["poster"])
     forms["limit"] = megabytes(current_app.config["PRODUCT_VIDEO_MAX_BYTES"])
+    forms["size"] = megabytes(product.video.size) if product.video else ""
     return forms
 
 

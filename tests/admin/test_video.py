@@ -11,6 +11,7 @@ from flask import render_template_string
 from sqlalchemy import select
 
 from storefront.catalog.models import Photo, Product, ProductVideo
+from storefront.catalog.video_service import attach_video
 from storefront.extensions import db
 from tests.admin.test_products import Page, png, signed_in
 from tests.admin.test_products import upload as upload_photo
@@ -277,3 +278,28 @@ def test_the_owners_video_section_renders_with_only_the_product(app, owner, shir
         product = db.session.get(Product, shirt["id"])
         html = render_template_string('{% include "admin/_product_video.html" %}', product=product)
     assert "Remove video" in html and "Replace video" in html and 'name="confirm"' in html
+
+
+def test_a_rolled_back_upload_leaves_no_file_and_keeps_the_old_one(app, owner, shirt):
+    assert send_video(owner, shirt["id"], mp4_bytes()).status_code == 303
+    kept = the_video(app)
+    with app.app_context():
+        product = db.session.get(Product, shirt["id"])
+        media = Path(app.config["MEDIA_ROOT"])
+        attach_video(db.session, product, io.BytesIO(webm_bytes()), media, max_bytes=10**6, poster_photo_id=None)
+        assert len(videos_on_disk(app)) == 2  # stored, not yet committed
+        db.session.rollback()
+    assert videos_on_disk(app) == [kept.file_name] and the_video(app).key == kept.key
+
+
+def test_the_owners_section_shows_the_size_and_keeps_the_chosen_picture_for_a_replacement(app, owner, shirt):
+    for colour in ((200, 30, 30), (30, 200, 30)):
+        assert upload_photo(owner, shirt["id"], png(colour=colour), "p.png", "image/png").status_code == 303
+    with app.app_context():
+        second = db.session.scalars(select(Photo.id).order_by(Photo.id)).all()[1]
+    data = mp4_bytes(media=b"\x00" * 3000)
+    assert send_video(owner, shirt["id"], data, poster_photo_id=str(second)).status_code == 303
+    page = Page(owner.client.get(f"/admin/products/{shirt['id']}/video").text)
+    assert "MP4 video, 3 kB" in page.all_text
+    selected = [attrs for tag, attrs in page.tags if tag == "option" and "selected" in attrs]
+    assert selected and all(attrs["value"] == str(second) for attrs in selected)  # both forms
