@@ -32,13 +32,28 @@ def shirt(app) -> dict:
         return {"id": product.id, "slug": product.slug}
 
 
+def prefixed(prefix: str, shop: ShopClient, **fields) -> dict:
+    """A video section form's fields as the browser sends them (names prefixed, its own CSRF token)."""
+    return {f"{prefix}-{name}": value for name, value in {"csrf_token": shop.csrf(), **fields}.items()}
+
+
 def send_video(shop: ShopClient, product_id: int, data: bytes, filename: str = "clip.mp4", **fields):
     kind = "video/webm" if filename.endswith(".webm") else "video/mp4"
     return shop.post(
         f"/admin/products/{product_id}/video",
-        {"video": (io.BytesIO(data), filename, kind), **fields},
+        prefixed("video", shop, video=(io.BytesIO(data), filename, kind), **fields),
         content_type="multipart/form-data",
     )
+
+
+def set_poster(shop: ShopClient, product_id: int, photo_id: int | str):
+    return shop.post(
+        f"/admin/products/{product_id}/video/poster", prefixed("video_poster", shop, poster_photo_id=str(photo_id))
+    )
+
+
+def remove(shop: ShopClient, product_id: int, **fields):
+    return shop.post(f"/admin/products/{product_id}/video/delete", prefixed("video_remove", shop, **fields))
 
 
 def videos_on_disk(app) -> list[str]:
@@ -102,7 +117,7 @@ def test_webm_is_served_as_webm_and_replacing_removes_the_old_file(app, owner, s
 def test_a_recording_from_the_camera_input_is_accepted(app, owner, shirt):
     response = owner.post(
         f"/admin/products/{shirt['id']}/video",
-        {"recording": (io.BytesIO(mp4_bytes()), "recording.mp4", "video/mp4")},
+        prefixed("video", owner, recording=(io.BytesIO(mp4_bytes()), "recording.mp4", "video/mp4")),
         content_type="multipart/form-data",
     )
     assert response.status_code == 303 and the_video(app) is not None
@@ -111,12 +126,12 @@ def test_a_recording_from_the_camera_input_is_accepted(app, owner, shirt):
 def test_remove_needs_the_confirmation_then_deletes_row_and_file(app, owner, shirt):
     assert send_video(owner, shirt["id"], mp4_bytes()).status_code == 303
     video = the_video(app)
-    refused = owner.post(f"/admin/products/{shirt['id']}/video/delete")
+    refused = remove(owner, shirt["id"])
     assert refused.status_code == 422 and shown(refused, "Tick the box to confirm the removal.")
     assert the_video(app) is not None and videos_on_disk(app) == [video.file_name]
-    assert owner.post(f"/admin/products/{shirt['id']}/video/delete", {"confirm": "y"}).status_code == 303
+    assert remove(owner, shirt["id"], confirm="y").status_code == 303
     assert the_video(app) is None and videos_on_disk(app) == []
-    assert owner.post(f"/admin/products/{shirt['id']}/video/delete", {"confirm": "y"}).status_code == 404
+    assert remove(owner, shirt["id"], confirm="y").status_code == 404
 
 
 def test_deleting_the_product_deletes_its_video_file(app, owner, shirt):
@@ -152,7 +167,7 @@ def test_bad_files_are_refused_with_a_message_and_change_nothing(app, owner, shi
         assert 'accept="video/mp4,video/webm"' in response.text, name  # the form is back
         assert the_video(app).key == kept.key, name
         assert videos_on_disk(app) == [kept.file_name], name
-    nothing = owner.post(f"/admin/products/{shirt['id']}/video", {"poster_photo_id": "0"})
+    nothing = owner.post(f"/admin/products/{shirt['id']}/video", prefixed("video", owner, poster_photo_id="0"))
     assert nothing.status_code == 422 and shown(nothing, "Please choose a video file or record one.")
     assert the_video(app).key == kept.key
 
@@ -179,7 +194,7 @@ def test_a_video_larger_than_the_app_wide_request_cap_is_answered_by_the_form(ap
 def test_no_csrf_token_no_video(app, owner, shirt):
     response = owner.client.post(
         f"/admin/products/{shirt['id']}/video",
-        data={"video": (io.BytesIO(mp4_bytes()), "clip.mp4", "video/mp4")},
+        data={"video-video": (io.BytesIO(mp4_bytes()), "clip.mp4", "video/mp4")},
         content_type="multipart/form-data",
     )
     assert response.status_code in (400, 422)
@@ -191,8 +206,8 @@ def test_only_the_owner_may_change_videos(app, shirt):
     base = f"/admin/products/{shirt['id']}/video"
     assert send_video(staff, shirt["id"], mp4_bytes()).status_code == 403
     assert staff.client.get(base).status_code == 403
-    assert staff.post(f"{base}/poster", {"poster_photo_id": "0"}).status_code == 403
-    assert staff.post(f"{base}/delete", {"confirm": "y"}).status_code == 403
+    assert set_poster(staff, shirt["id"], 0).status_code == 403
+    assert remove(staff, shirt["id"], confirm="y").status_code == 403
     anonymous = ShopClient(app.test_client())
     assert anonymous.client.get(base).status_code in (302, 303, 401)
     assert send_video(anonymous, shirt["id"], mp4_bytes()).status_code in (302, 303, 401, 403)
@@ -221,11 +236,9 @@ def test_the_poster_is_a_photo_of_the_product_picked_by_the_owner(app, owner, sh
 
     page = owner.client.get(f"/admin/products/{shirt['id']}/video").text
     assert f'<option value="{second}">' in page
-    assert (
-        owner.post(f"/admin/products/{shirt['id']}/video/poster", {"poster_photo_id": str(second)}).status_code == 303
-    )
+    assert set_poster(owner, shirt["id"], second).status_code == 303
     assert the_video(app).poster_photo_id == second
-    refused = owner.post(f"/admin/products/{shirt['id']}/video/poster", {"poster_photo_id": str(foreign)})
+    refused = set_poster(owner, shirt["id"], foreign)
     assert refused.status_code == 422 and the_video(app).poster_photo_id == second
 
     assert owner.post(f"/admin/photos/{second}/delete").status_code == 303  # the poster's photo goes
@@ -267,17 +280,20 @@ def test_the_owners_video_section_renders_with_only_the_product(app, owner, shir
         html = render_template_string('{% include "admin/_product_video.html" %}', product=product)
     page = Page(html)
     inputs = {attrs["name"]: attrs for tag, attrs in page.tags if tag == "input" and attrs.get("name")}
-    assert inputs["video"]["accept"] == "video/mp4,video/webm" and "capture" not in inputs["video"]
-    assert inputs["recording"]["capture"] == "environment"
-    assert "csrf_token" in inputs and ("select", {"id": "poster_photo_id", "name": "poster_photo_id"}) in page.tags
+    assert inputs["video-video"]["accept"] == "video/mp4,video/webm" and "capture" not in inputs["video-video"]
+    assert inputs["video-recording"]["capture"] == "environment"
+    assert "video-csrf_token" in inputs
+    assert ("select", {"id": "video-poster_photo_id", "name": "video-poster_photo_id"}) in page.tags
     labels = {attrs.get("for") for tag, attrs in page.tags if tag == "label"}
-    assert {"video", "recording", "poster_photo_id"} <= labels
+    assert {"video-video", "video-recording", "video-poster_photo_id"} <= labels
     assert "Remove video" not in html  # nothing to remove yet
     assert send_video(owner, shirt["id"], mp4_bytes()).status_code == 303
     with app.test_request_context():
         product = db.session.get(Product, shirt["id"])
         html = render_template_string('{% include "admin/_product_video.html" %}', product=product)
-    assert "Remove video" in html and "Replace video" in html and 'name="confirm"' in html
+    assert "Remove video" in html and "Replace video" in html and 'name="video_remove-confirm"' in html
+    ids = [attrs["id"] for tag, attrs in Page(html).tags if attrs.get("id")]
+    assert len(ids) == len(set(ids)), "every id once: each label names its own control"
 
 
 def test_a_rolled_back_upload_leaves_no_file_and_keeps_the_old_one(app, owner, shirt):
