@@ -15,6 +15,9 @@ const NETWORK_TIMEOUT_MS = 3000;
 // Personal or state-changing places: never stored, whatever their headers say.
 const PRIVATE_PREFIXES = ['/admin', '/seller', '/cart', '/checkout', '/o/', '/login', '/logout', '/e', '/stripe'];
 const PAGE_PATTERN = /^\/($|c\/|p\/|search$|stores$)/;
+// Product videos (/media/<key>.mp4|webm) are never stored and never answered from here: players
+// fetch them in byte ranges (206), which a cache cannot serve, and one would crowd out the photos.
+const VIDEO_PATTERN = /^\/media\/[^/]+\.(mp4|webm)$/;
 importScripts(__OUTBOX_URL__);
 
 self.addEventListener('install', (event) => {
@@ -48,6 +51,7 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin || isPrivate(url.pathname)) return;
+  if (isVideo(request, url)) return;  // straight to the network, range requests included
   if (request.mode === 'navigate') {
     event.respondWith(navigate(request, url));
   } else if (url.pathname.startsWith('/static/') || url.pathname.startsWith('/icons/') || url.pathname === '/manifest.json') {
@@ -56,6 +60,11 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(imageCacheFirst(request));
   }
 });
+
+function isVideo(request, url) {
+  const kind = request.destination;
+  return kind === 'video' || kind === 'audio' || request.headers.has('range') || VIDEO_PATTERN.test(url.pathname);
+}
 
 function isPrivate(path) {
   return PRIVATE_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
@@ -120,7 +129,9 @@ async function keepPage(href, images) {
     if (storable(response)) await put(PAGE_CACHE, url.href, response, MAX_PAGES);
     for (const src of (Array.isArray(images) ? images : []).slice(0, 12)) {
       const img = new URL(src, url);
-      if (img.origin === url.origin && img.pathname.startsWith('/media/')) await imageCacheFirst(new Request(img.href));
+      if (img.origin === url.origin && img.pathname.startsWith('/media/') && !VIDEO_PATTERN.test(img.pathname)) {
+        await imageCacheFirst(new Request(img.href));
+      }
     }
   } catch (err) { /* offline: nothing to keep now */ }
 }

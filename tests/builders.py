@@ -164,3 +164,33 @@ def png_header_only(width: int, height: int) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b"")
     )
+
+
+def mp4_box(kind: bytes, body: bytes) -> bytes:
+    """One ISO-BMFF box: 32-bit size, four-letter type, body."""
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def mp4_bytes(media: bytes = b"\x00" * 2000, brand: bytes = b"isom", compatible: bytes = b"mp41") -> bytes:
+    """A structurally complete MP4 (ftyp, moov, mdat) with ``media`` as its mdat payload; not decodable."""
+    ftyp = mp4_box(b"ftyp", brand + b"\x00\x00\x02\x00" + brand + compatible)
+    moov = mp4_box(b"moov", mp4_box(b"mvhd", b"\x00" * 100))
+    return ftyp + moov + mp4_box(b"mdat", media)
+
+
+def ebml_element(element_id: bytes, body: bytes, *, unknown_size: bool = False) -> bytes:
+    """One EBML element with an 8-byte size field (or the all-ones "unknown size")."""
+    size = b"\x01" + (b"\xff" * 7 if unknown_size else len(body).to_bytes(7, "big"))
+    return element_id + size + body
+
+
+def webm_bytes(media: bytes = b"\x00" * 2000, doc_type: bytes = b"webm", live: bool = False) -> bytes:
+    """A structurally complete WebM (EBML header, Segment with Info, Tracks, Cluster); not decodable.
+
+    ``live`` writes the Segment and Cluster with unknown sizes, as a browser's MediaRecorder does.
+    """
+    header = ebml_element(b"\x1a\x45\xdf\xa3", b"\x42\x86\x81\x01" + ebml_element(b"\x42\x82", doc_type))
+    info = ebml_element(b"\x15\x49\xa9\x66", b"\x2a\xd7\xb1\x83\x0f\x42\x40")
+    tracks = ebml_element(b"\x16\x54\xae\x6b", ebml_element(b"\xae", b"\xd7\x81\x01\x83\x81\x01"))
+    cluster = ebml_element(b"\x1f\x43\xb6\x75", media, unknown_size=live)
+    return header + ebml_element(b"\x18\x53\x80\x67", info + tracks + cluster, unknown_size=live)

@@ -163,3 +163,52 @@ class OrderLimitsForm(FlaskForm):
     def values(self) -> dict[str, int]:
         """The validated numbers by limit name."""
         return {name: getattr(self, name).number for name in LIMIT_RANGES}
+
+
+class _VideoSectionForm(FlaskForm):
+    """A form of the video section: its fields' names and ids are prefixed (``video-video``...), as
+    the section shares the product edit page with the product, variant and photo forms."""
+
+    section_prefix = "video"
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", self.section_prefix)
+        super().__init__(*args, **kwargs)
+
+
+class VideoForm(_VideoSectionForm):
+    """A product video (MP4 or WebM, checked by content): a file, or one recorded with the phone's camera."""
+
+    video = FileField(_l("Choose a video file (MP4 or WebM)"))
+    recording = FileField(_l("Or record one with the camera"))
+    poster_photo_id = SelectField(_l("Picture shown before it plays"), coerce=int, validate_choice=True, default=0)
+
+    def validate_video(self, field) -> None:
+        """Exactly one of the two file inputs holds a file."""
+        if not field.data and not self.recording.data:
+            raise ValidationError(_l("Please choose a video file or record one."))
+        if field.data and self.recording.data:
+            raise ValidationError(_l("Please send either a file or a recording, not both."))
+
+    @property
+    def upload(self):
+        """The file sent, whichever input it came from."""
+        return self.video.data or self.recording.data
+
+
+class VideoPosterForm(_VideoSectionForm):
+    """Another of the product's photos as the video's poster."""
+
+    section_prefix = "video_poster"
+
+    poster_photo_id = SelectField(_l("Picture shown before it plays"), coerce=int, validate_choice=True)
+
+
+class VideoRemoveForm(_VideoSectionForm):
+    """Removing the video, confirmed by a tick (works without JavaScript)."""
+
+    section_prefix = "video_remove"
+
+    confirm = BooleanField(
+        _l("Yes, remove the video"), validators=[DataRequired(_l("Tick the box to confirm the removal."))]
+    )

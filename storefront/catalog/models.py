@@ -72,6 +72,9 @@ class Product(Base):
     photos: Mapped[list[Photo]] = relationship(
         back_populates="product", order_by="Photo.position, Photo.id", cascade="all, delete-orphan"
     )
+    video: Mapped[ProductVideo | None] = relationship(
+        back_populates="product", uselist=False, cascade="all, delete-orphan"
+    )
 
     @hybrid_property
     def published(self) -> bool:
@@ -202,3 +205,34 @@ class CatalogGeneration(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     epoch: Mapped[str] = mapped_column(String(32))
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ProductVideo(Base):
+    """A product's one short video: the file `<key>.<mp4|webm>` in the media folder (catalog.video)."""
+
+    __tablename__ = "product_videos"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), unique=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(BigInteger)
+    # The photo shown before the video plays; none (or a removed photo) means the product's first.
+    poster_photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="video")
+    poster_photo: Mapped[Photo | None] = relationship()
+
+    @property
+    def file_name(self) -> str:
+        """The file's name in the media folder and under /media/."""
+        return f"{self.key}.{'webm' if self.content_type == 'video/webm' else 'mp4'}"
+
+    @property
+    def poster(self) -> Photo | None:
+        """The photo to show before the video plays: the owner's pick, else the product's first."""
+        if self.poster_photo is not None and self.poster_photo.product_id == self.product_id:
+            return self.poster_photo
+        return self.product.photos[0] if self.product.photos else None

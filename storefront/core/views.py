@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, send_from_directory, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from ..clock import utcnow
 from ..extensions import db
@@ -15,7 +16,7 @@ from .locales import html_lang, language_names, supported_locales, text_directio
 from .security import private, safe_next
 
 bp = Blueprint("core", __name__)
-MEDIA_NAME = re.compile(r"^[0-9a-f]{32}-[0-9]{2,4}\.(webp|jpg)$")
+MEDIA_NAME = re.compile(r"^[0-9a-f]{32}(-[0-9]{2,4}\.(webp|jpg)|\.(mp4|webm))$")  # photo renditions, videos
 LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -80,10 +81,16 @@ def robots():
 
 @bp.get("/media/<name>")
 def media(name: str):
-    """A product photo rendition; names are random and never reused, so cache for a year."""
+    """A photo rendition or product video; names are random and never reused, so cache for a year.
+
+    Range requests are answered (206 or 416, by send_file), so a video plays and seeks in pieces.
+    """
     if not MEDIA_NAME.match(name):
         abort(404)
-    response = send_from_directory(current_app.config["MEDIA_ROOT"], name, max_age=31536000)
+    try:
+        response = send_from_directory(current_app.config["MEDIA_ROOT"], name, max_age=31536000)
+    except RequestedRangeNotSatisfiable as err:  # its own response keeps `Content-Range: bytes */<size>`
+        return err.get_response()
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response
