@@ -100,8 +100,8 @@ class StockFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Length(max=100)])
-    low = BooleanField(_l("Low stock"))
-    sold_out = BooleanField(_l("Sold out"))
+    low = BooleanField(_l("Low stock"), false_values=("", "0", "false"))  # links say ?low=1
+    sold_out = BooleanField(_l("Sold out"), false_values=("", "0", "false"))
     category = SelectField(_l("Category"), validate_choice=False)
 
 

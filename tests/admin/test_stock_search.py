@@ -104,6 +104,7 @@ def test_the_page_filters_from_the_address_and_says_how_many(app, shelves):
     assert re.search(r'name="low" value="1" checked', low), "the filters stay ticked"
     assert re.search(rf'<option value="{shelves["clothing"]}" selected>Clothing</option>', low)
     assert card_skus(shop.client.get("/admin/stock?sold_out=1").text) == [sku["Wool coat/M"]]
+    assert len(card_skus(shop.client.get("/admin/stock?low=0&sold_out=0").text)) == 6, "0 switches a filter off"
     one = shop.client.get(f"/admin/stock?q={sku['Wool coat/L']}").text
     assert "1 variant<" in one and card_skus(one) == [sku["Wool coat/L"]]
 
