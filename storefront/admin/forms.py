@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..catalog.rules import is_slug
@@ -93,6 +93,20 @@ class StockAdjustForm(FlaskForm):
     )
     reason = SelectField(_l("Reason"), choices=[(k, _l(v)) for k, v in REASONS.items()])
     note = StringField(_l("Note"), validators=[Length(max=200)])
+    # Where to return after the change (checked by the view: the stock list or a product page).
+    next = HiddenField()
+
+
+class StockFilterForm(FlaskForm):
+    """Search and filters of the stock page (GET, bookmarkable, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Length(max=100)])
+    low = BooleanField(_l("Low stock"), false_values=("", "0", "false"))  # links say ?low=1
+    sold_out = BooleanField(_l("Sold out"), false_values=("", "0", "false"))
+    category = SelectField(_l("Category"), validate_choice=False)
 
 
 class StockImportForm(FlaskForm):

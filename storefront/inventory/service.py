@@ -9,14 +9,16 @@ runs write transactions one at a time (BEGIN IMMEDIATE, see storefront.db).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.orm import Session, contains_eager
 
 from ..catalog import generation
 from ..catalog.models import Product, Variant
 from ..catalog.rules import shows_differently
+from ..catalog.service import Page, paginate
 from ..core.events import announce
 from ..domain import N_, Conflict, NotFound
 from .events import STOCK_CHANGED, STOCK_LOW
@@ -284,6 +286,44 @@ def stock_rows(session: Session) -> list[Variant]:
     """Every variant, for the CSV export, by product then position."""
     stmt = select(Variant).join(Variant.product).order_by(Product.title, Variant.position, Variant.id)
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class StockFilter:
+    """What the owner is looking for on the stock page; every part optional, all combined."""
+
+    query: str = ""  # part of a product title, SKU or variant name
+    low: bool = False  # at or under the low-stock threshold
+    sold_out: bool = False  # nothing available
+    category_id: int | None = None
+
+
+def find_stock(session: Session, wanted: StockFilter, page: int, per_page: int) -> Page:
+    """One page of variants matching `wanted`, with their products and photos loaded (no N+1).
+
+    Low and sold out list only variants on sale (neither it nor its product archived): they are
+    the lists the owner acts on. Those come fewest available first; otherwise by product then position.
+    """
+    available = Variant.on_hand - Variant.reserved
+    stmt = select(Variant).join(Variant.product).options(contains_eager(Variant.product).selectinload(Product.photos))
+    text = wanted.query.strip()
+    if text:
+        stmt = stmt.where(
+            or_(*(column.icontains(text, autoescape=True) for column in (Product.title, Variant.sku, Variant.name)))
+        )
+    if wanted.category_id is not None:
+        stmt = stmt.where(Product.category_id == wanted.category_id)
+    if wanted.low or wanted.sold_out:
+        stmt = stmt.where(Variant.archived.is_(False), Product.archived.is_(False))
+    if wanted.low:
+        stmt = stmt.where(available <= Variant.low_stock_threshold)
+    if wanted.sold_out:
+        stmt = stmt.where(available <= 0)
+    if wanted.low or wanted.sold_out:
+        stmt = stmt.order_by(available, Variant.sku, Variant.id)
+    else:
+        stmt = stmt.order_by(Product.title, Product.id, Variant.position, Variant.id)
+    return paginate(session, stmt, page, per_page)
 
 
 def ledger(session: Session, variant_id: int | None = None, limit: int = 200) -> list[StockMovement]:
