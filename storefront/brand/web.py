@@ -1,0 +1,65 @@
+"""The brand for this request: read once per process, refreshed when the catalog generation moves.
+
+A brand save bumps the catalog generation (brand.service), the one number every worker already
+reads for its cached shopper pages; so each process keeps its copy of the brand with the
+generation it was read at, and reloads it when the number differs. The read is memoised on `g`:
+a page asks at most once, and a cached page served from the page cache does not ask at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app, g, has_request_context
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..catalog import generation
+from ..extensions import db
+from .rules import Brand
+from .service import config_brand, load_brand
+
+log = logging.getLogger(__name__)
+EXTENSION = "brand"
+CONFIG_DEFAULTS = ("SHOP_NAME", "SHOP_SHORT_NAME", "THEME_COLOR", "BACKGROUND_COLOR", "BRAND_ACCENT_COLOR", "SHOP_LOGO")
+
+
+@dataclass
+class _Cached:
+    """This process's copy of the brand and the generation it was read at."""
+
+    version: tuple | None = None
+    brand: Brand | None = None
+
+
+def current_brand() -> Brand:
+    """The brand in force, from this process's copy unless the catalog generation moved."""
+    if has_request_context() and "shop_brand" in g:
+        return g.shop_brand
+    cached: _Cached = current_app.extensions.setdefault(EXTENSION, _Cached())
+    stamp = generation.current(db.engine)
+    version = (stamp, *(current_app.config.get(name) for name in CONFIG_DEFAULTS))  # settings changed in tests too
+    if stamp is None or version != cached.version or cached.brand is None:
+        brand = _read()
+        cached.version, cached.brand = (version, brand) if stamp is not None else (None, None)
+    else:
+        brand = cached.brand
+    if has_request_context():
+        g.shop_brand = brand
+    return brand
+
+
+def _read() -> Brand:
+    """The stored brand on a short connection of its own; the defaults if it cannot be read."""
+    try:
+        with db.engine.connect() as conn:
+            return load_brand(conn, current_app.config)
+    except SQLAlchemyError:
+        log.warning("brand settings unreadable; the configured defaults are shown", exc_info=True)
+        return config_brand(current_app.config)
+
+
+def forget() -> None:
+    """Drop this request's memo (after a save, so the page rendered next shows the new brand)."""
+    if has_request_context():
+        g.pop("shop_brand", None)
