@@ -34,9 +34,9 @@ class BrandRefused(Invalid):
         if "pair" not in self.params:
             return super().message
         try:
-            from flask_babel import gettext
+            from flask_babel import gettext as translate  # (not `gettext`: the pair's name is marked N_ already)
 
-            return gettext(self.template, **{**self.params, "pair": gettext(self.params["pair"])})
+            return translate(self.template, **{**self.params, "pair": translate(self.params["pair"])})
         except (RuntimeError, KeyError):
             return str(self)
 
@@ -91,7 +91,12 @@ class Brand:
         return f"https://wa.me/{self.whatsapp}" if self.whatsapp else ""
 
     def whatsapp_about(self, text: str) -> str:
-        """wa.me link with a message already typed (a product question), or ""."""
+        """wa.me link with a message already typed (a product question), or "".
+
+        Text from a template's _() is HTML-escaped Markup: the message wants the plain words.
+        """
+        if hasattr(text, "unescape"):
+            text = text.unescape()
         return f"{self.whatsapp_url}?text={quote(text)}" if self.whatsapp else ""
 
     @property
