@@ -8,6 +8,7 @@ a page asks at most once, and a cached page served from the page cache does not 
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -16,8 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..catalog import generation
 from ..extensions import db
-from .rules import Brand
-from .service import config_brand, load_brand
+from .models import BrandSettings
+from .rules import Brand, from_data
+from .service import ROW_ID, config_brand
 
 log = logging.getLogger(__name__)
 EXTENSION = "brand"
@@ -49,14 +51,38 @@ def current_brand() -> Brand:
     return brand
 
 
+_READ_SQL = f"SELECT data FROM {BrandSettings.__tablename__} WHERE id = {ROW_ID}"  # noqa: S608 - constants
+
+
 def _read() -> Brand:
-    """The stored brand on a short connection of its own; the defaults if it cannot be read."""
+    """The stored brand, read on a raw driver connection; the defaults if it cannot be read.
+
+    Raw, like the catalog generation's read: no SQLAlchemy "begin", so on SQLite no BEGIN
+    IMMEDIATE inside a POST whose own session may already hold the write lock (it would wait
+    on itself until the busy timeout).
+    """
     try:
-        with db.engine.connect() as conn:
-            return load_brand(conn, current_app.config)
+        conn = db.engine.raw_connection()
     except SQLAlchemyError:
         log.warning("brand settings unreadable; the configured defaults are shown", exc_info=True)
         return config_brand(current_app.config)
+    try:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(_READ_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except db.engine.dialect.loaded_dbapi.Error:
+        log.warning("brand settings unreadable; the configured defaults are shown", exc_info=True)
+        row = None
+    finally:
+        conn.close()  # back to the pool (rolled back there)
+    data = row[0] if row else None
+    if isinstance(data, str | bytes):
+        data = json.loads(data)
+    base = config_brand(current_app.config)
+    return from_data(data, base) if data else base
 
 
 def forget() -> None:
