@@ -198,3 +198,31 @@ def test_save_brand_is_callable_by_a_seed(app):
         assert current_brand().name == "Seeded"
         stored = db.session.get(BrandSettings, 1).data
         assert json.loads(json.dumps(stored))["theme_color"] == "#123456"
+
+
+def test_hero_image_is_responsive_sized_and_removable(app, owner):
+    form = {**VALID, "hero": (png("#1565c0", (1200, 600)), "hero.png")}
+    assert owner.post("/admin/brand", form, content_type="multipart/form-data").status_code == 303
+    home = app.test_client().get("/").text
+    hero = re.search(
+        r'<img class="hero-img" src="([^"]+)"\s+srcset="([^"]+)"\s+sizes="[^"]+" width="1200" height="600"', home
+    )
+    assert hero, "explicit width and height: no layout shift"
+    assert " 320w" in hero.group(2) and " 1024w" in hero.group(2)
+    assert 'fetchpriority="high"' in home and '<source type="image/webp"' in home
+    assert app.test_client().get(hero.group(1)).status_code == 200
+    key = current_hero_key(app)
+    assert owner.post("/admin/brand", {**VALID, "remove_hero": "y"}).status_code == 303
+    assert 'class="hero-img"' not in app.test_client().get("/").text
+    assert not list((tmp_media(app)).glob(f"{key}-*")), "the old files are deleted after the save"
+
+
+def current_hero_key(app) -> str:
+    with app.app_context():
+        return db.session.get(BrandSettings, 1).data["hero"]["key"]
+
+
+def tmp_media(app):
+    from pathlib import Path
+
+    return Path(app.config["MEDIA_ROOT"])
