@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 
 from ..extensions import db
 from .rules import Brand
 from .service import config_brand, featured_categories
-from .web import current_brand
+from .web import css_variables, current_brand, stylesheet_url
 
 bp = Blueprint("brand", __name__)
-
-
-def css_variables(brand: Brand, defaults: Brand) -> dict[str, str]:
-    """The custom properties whose colour differs from app.css's built-in theme (none for an unbranded shop)."""
-    palette, base = brand.palette, defaults.palette
-    changed = {}
-    if brand.theme_color != defaults.theme_color:
-        changed.update({k: palette[k] for k in ("br", "br2", "tint")})
-    for key in ("bg", "acc"):
-        if palette[key] != base[key]:
-            changed[key] = palette[key]
-    return changed
 
 
 class BrandedConfig(Mapping):
@@ -69,10 +57,7 @@ def shop_brand() -> Brand:
 @bp.app_template_global()
 def brand_css_url() -> str:
     """URL of the brand's colour stylesheet, or "" when the shop keeps app.css's colours."""
-    brand = current_brand()
-    if not css_variables(brand, config_brand(current_app.config)):
-        return ""
-    return url_for("brand.stylesheet", v=brand.fingerprint)
+    return stylesheet_url()
 
 
 @bp.app_template_global()

@@ -12,7 +12,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..catalog import generation
@@ -83,6 +83,26 @@ def _read() -> Brand:
         data = json.loads(data)
     base = config_brand(current_app.config)
     return from_data(data, base) if data else base
+
+
+def css_variables(brand: Brand, defaults: Brand) -> dict[str, str]:
+    """The custom properties whose colour differs from app.css's built-in theme (none for an unbranded shop)."""
+    palette, base = brand.palette, defaults.palette
+    changed = {}
+    if brand.theme_color != defaults.theme_color:
+        changed.update({k: palette[k] for k in ("br", "br2", "tint")})
+    for key in ("bg", "acc"):
+        if palette[key] != base[key]:
+            changed[key] = palette[key]
+    return changed
+
+
+def stylesheet_url() -> str:
+    """URL of the brand's colour stylesheet (/brand.css, versioned), or "" when app.css's colours stand."""
+    brand = current_brand()
+    if not css_variables(brand, config_brand(current_app.config)):
+        return ""
+    return url_for("brand.stylesheet", v=brand.fingerprint)
 
 
 def forget() -> None:

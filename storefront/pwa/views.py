@@ -10,7 +10,7 @@ import click
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
-from ..brand.web import current_brand
+from ..brand.web import current_brand, stylesheet_url
 from ..config import ROOT
 from ..core.templating import static_url
 from ..hashing import file_digest
@@ -121,7 +121,8 @@ def shell_urls() -> list[str]:
     static = [static_url(path) for path in SHELL_STATIC]
     generated = [icon_url(n) for n, _size, purpose in icons.ICONS if purpose != "apple"]
     pages = [url_for("pwa.offline"), url_for("pwa.my_orders"), url_for("pwa.manifest")]
-    return [*static, *generated, *pages]
+    brand_css = stylesheet_url()  # the offline pages wear the brand's colours too
+    return [*static, *([brand_css] if brand_css else []), *generated, *pages]
 
 
 def shell_version() -> str:

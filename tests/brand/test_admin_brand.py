@@ -106,6 +106,7 @@ def test_a_save_reaches_every_page_the_manifest_icons_and_the_worker_at_once(app
         red, green, blue = icon.convert("RGB").getpixel((90, 12))
         assert green > red + 40 and green > blue + 40, "the icon is made on the new (green) brand colour"
     assert sw_version(shopper) != worker_before, "installed apps update"
+    assert css in shopper.get("/service-worker.js").text, "the worker precaches the brand's colours for offline pages"
     assert "Brand saved." in owner.client.get("/admin/brand").text
 
 
