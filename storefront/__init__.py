@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from .analytics.views import bp as analytics_bp
     from .auth.account import bp as account_bp
     from .auth.views import bp as auth_bp
+    from .brand.views import bp as brand_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .checkout.views import bp as checkout_bp
@@ -171,4 +172,5 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (share_bp, seller_bp, stores_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(brand_bp)
     app.register_blueprint(account_bp)

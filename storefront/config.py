@@ -90,6 +90,9 @@ class Config:
     SHOP_LOGO = os.environ.get("SHOP_LOGO", "")  # a square image file for the app icons
     THEME_COLOR = os.environ.get("THEME_COLOR", "#1f4e5f")
     BACKGROUND_COLOR = os.environ.get("BACKGROUND_COLOR", "#ffffff")
+    # The brand's defaults until the owner saves Admin > Brand (stored in the database from then on):
+    # the announcement bar's colour (SHOP_NAME, THEME_COLOR ... above are the others).
+    BRAND_ACCENT_COLOR = os.environ.get("BRAND_ACCENT_COLOR", "#e3eff1")
     # The shop's own words come in these languages (catalogues in storefront/translations/);
     # a shopper's choice or Accept-Language picks one, else SHOP_LOCALE.
     SUPPORTED_LOCALES = _list("SUPPORTED_LOCALES", "en,bn,es,zh_Hans")

@@ -12,6 +12,7 @@ from .analytics.models import (
     VisitorSalt,
 )
 from .auth.models import LoginAttempt, User, UserSession
+from .brand.models import BrandSettings
 from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
 from .inventory.models import StockMovement
@@ -23,6 +24,7 @@ from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate,
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
 __all__ = [
+    "BrandSettings",
     "Cart",
     "CartLine",
     "CatalogGeneration",

@@ -27,6 +27,8 @@ FLOOR = frozenset({"config", "db", "extensions", "money", "clock", "domain", "er
 FEATURES = (
     "auth",
     "catalog",
+    "brand",  # the shop's look and contact; needs the catalog (its generation, featured categories)
+    "pwa",  # manifest, worker, icons: the brand's name, colours and logo
     "inventory",
     "cart",
     "orders",
@@ -38,7 +40,7 @@ FEATURES = (
     "reports",
     "admin",
 )
-FLOOR_ONLY_FEATURES = frozenset({"pwa"})  # needs nothing but the floor
+FLOOR_ONLY_FEATURES: frozenset[str] = frozenset()  # features that need nothing but the floor
 ASSEMBLY = frozenset({"__init__", "cli", "demo", "models"})  # builds the app: may import anything
 # A module serves pages when it makes a Blueprint or puts routes on one (admin/products.py too).
 VIEW_MODULE = re.compile(r"\bBlueprint\(|^\s*@\w+\.(?:get|post|put|patch|delete|route)\(", re.M)

@@ -155,4 +155,16 @@ def _shop_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-from . import accounts, jobs, order_limits, products, refunds, sellers, stock, stores, transfers, videos  # noqa: E402,F401  (register their routes on bp)
+from . import (  # noqa: E402,F401  (register their routes on bp)
+    accounts,
+    brand,
+    jobs,
+    order_limits,
+    products,
+    refunds,
+    sellers,
+    stock,
+    stores,
+    transfers,
+    videos,
+)

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
 from ..hashing import file_digest
 
@@ -47,25 +47,74 @@ def initials(name: str) -> str:
     return letters or (name.strip()[:1].upper() or "S")
 
 
-def _font(size: int) -> ImageFont.ImageFont:
-    """Pillow's built-in scalable font (no font files needed on the server)."""
+# A bold face reads better on a small icon than Pillow's built-in one; any of these will do.
+_BOLD_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf",
+)
+_SUPERSAMPLE = 4  # ImageDraw does not anti-alias: draw large, scale down
+
+
+def _font(size: int, bold: bool = False) -> ImageFont.ImageFont:
+    """A bold system font when asked and present, else Pillow's built-in scalable one (no files needed)."""
+    if bold:
+        for path in _BOLD_FONTS:
+            if Path(path).exists():
+                return ImageFont.truetype(path, size)
     return ImageFont.load_default(size=size)
 
 
+def _rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def _backdrop(color: str, size: int) -> Image.Image:
+    """The brand colour as a soft diagonal light: lighter top-left, deeper bottom-right (not a flat fill)."""
+    base = _rgb(color)
+    light = tuple(round(c + (255 - c) * 0.18) for c in base)
+    deep = tuple(round(c * 0.78) for c in base)
+    down = Image.linear_gradient("L")
+    across = down.transpose(Image.Transpose.ROTATE_90).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    ramp = ImageChops.add(down, across, scale=2)
+    ramp = ramp.resize((size, size))
+    return Image.composite(Image.new("RGB", (size, size), deep), Image.new("RGB", (size, size), light), ramp)
+
+
 def render_icon(brand: Branding, size: int, purpose: str) -> Image.Image:
-    """A square icon; maskable icons keep their mark inside the central 80% safe zone."""
-    image = Image.new("RGB", (size, size), brand.theme_color)
-    safe = 0.6 if purpose == "maskable" else 0.8
-    if brand.logo and brand.logo.exists():
-        with Image.open(brand.logo) as logo:
-            mark = ImageOps.contain(logo.convert("RGBA"), (int(size * safe), int(size * safe)))
-        image.paste(mark, ((size - mark.width) // 2, (size - mark.height) // 2), mark)
-        return image
+    """A square icon: the logo on a light plate, or the initials, on the brand colour.
+
+    Maskable icons keep their mark inside the central 80% circle (the platform crops the rest);
+    "any" icons get rounded corners (transparent); the apple icon is opaque (iOS rounds it).
+    """
+    big = size * _SUPERSAMPLE
+    image = _backdrop(brand.theme_color, big)
+    safe = 0.56 if purpose == "maskable" else 0.72  # the mark's box: 0.56 fits in the 80% circle
     draw = ImageDraw.Draw(image)
-    text = initials(brand.name)
-    font = _font(int(size * safe * (0.62 if len(text) == 1 else 0.48)))
-    draw.text((size / 2, size / 2), text, fill=brand.background_color, font=font, anchor="mm")
-    return image
+    if brand.logo and brand.logo.exists():
+        plate = int(big * safe)
+        inset = (big - plate) // 2
+        box = (inset, inset, inset + plate, inset + plate)
+        draw.rounded_rectangle(box, radius=plate // 5, fill=brand.background_color)
+        with Image.open(brand.logo) as logo:
+            mark = ImageOps.contain(logo.convert("RGBA"), (int(plate * 0.8), int(plate * 0.8)))
+        image.paste(mark, ((big - mark.width) // 2, (big - mark.height) // 2), mark)
+    else:
+        text = initials(brand.name)
+        ring = int(big * safe / 2)
+        centre = big // 2
+        circle = (centre - ring, centre - ring, centre + ring, centre + ring)
+        draw.ellipse(circle, outline="#ffffff", width=max(2, big // 64))
+        font = _font(int(big * safe * (0.5 if len(text) == 1 else 0.38)), bold=True)
+        draw.text((centre, centre), text, fill="#ffffff", font=font, anchor="mm")
+    image = image.resize((size, size), Image.Resampling.LANCZOS)
+    if purpose != "any":
+        return image
+    mask = Image.new("L", (big, big), 0)
+    ImageDraw.Draw(mask).rounded_rectangle((0, 0, big - 1, big - 1), radius=int(big * 0.22), fill=255)
+    rounded = image.convert("RGBA")
+    rounded.putalpha(mask.resize((size, size), Image.Resampling.LANCZOS))
+    return rounded
 
 
 def render_screenshot(brand: Branding, size: tuple[int, int]) -> Image.Image:

@@ -10,6 +10,7 @@ import click
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
+from ..brand.web import current_brand, stylesheet_url
 from ..config import ROOT
 from ..core.templating import static_url
 from ..hashing import file_digest
@@ -23,10 +24,14 @@ SHELL_TEMPLATES = ("base.html", "pwa/offline.html", "pwa/my_orders.html")
 
 
 def branding() -> icons.Branding:
-    """The shop's name, colours and optional logo, from configuration."""
+    """The shop's name, colours and logo: the owner's brand (Admin > Brand), else SHOP_LOGO."""
     cfg = current_app.config
-    logo = Path(cfg["SHOP_LOGO"]) if cfg.get("SHOP_LOGO") else None
-    return icons.Branding(cfg["SHOP_NAME"], cfg["THEME_COLOR"], cfg["BACKGROUND_COLOR"], logo)
+    brand = current_brand()
+    if brand.logo:
+        logo = Path(cfg["MEDIA_ROOT"]) / f"{brand.logo.key}-{max(brand.logo.widths)}.jpg"
+    else:
+        logo = Path(cfg["SHOP_LOGO"]) if cfg.get("SHOP_LOGO") else None
+    return icons.Branding(brand.name, brand.theme_color, brand.background_color, logo)
 
 
 def icon_folder() -> Path:
@@ -64,13 +69,14 @@ def _fill(value, words: dict[str, str]):
 def build_manifest() -> dict:
     """manifest.json from the repository, with this shop's names, colours and icon versions."""
     cfg = current_app.config
-    name = cfg["SHOP_NAME"]
+    brand = current_brand()
+    name = brand.name
     words = {
         "SHOP_NAME": name,
-        "SHOP_SHORT_NAME": cfg.get("SHOP_SHORT_NAME") or name[:12],
+        "SHOP_SHORT_NAME": brand.app_name,
         "SHOP_LOCALE": cfg["SHOP_LOCALE"].replace("_", "-"),
-        "THEME_COLOR": cfg["THEME_COLOR"],
-        "BACKGROUND_COLOR": cfg["BACKGROUND_COLOR"],
+        "THEME_COLOR": brand.theme_color,
+        "BACKGROUND_COLOR": brand.background_color,
         "DESCRIPTION": _("%(shop)s: shop from your home screen", shop=name),
         "SCREENSHOT_LABEL": _("%(shop)s on a phone", shop=name),
         "CART": _("Cart"),
@@ -115,7 +121,8 @@ def shell_urls() -> list[str]:
     static = [static_url(path) for path in SHELL_STATIC]
     generated = [icon_url(n) for n, _size, purpose in icons.ICONS if purpose != "apple"]
     pages = [url_for("pwa.offline"), url_for("pwa.my_orders"), url_for("pwa.manifest")]
-    return [*static, *generated, *pages]
+    brand_css = stylesheet_url()  # the offline pages wear the brand's colours too
+    return [*static, *([brand_css] if brand_css else []), *generated, *pages]
 
 
 def shell_version() -> str:
@@ -125,6 +132,7 @@ def shell_version() -> str:
     files += [Path(current_app.template_folder) / name for name in SHELL_TEMPLATES]
     digest = hashlib.sha256("".join(file_digest(path) for path in files).encode())
     digest.update(branding().fingerprint.encode())
+    digest.update(current_brand().fingerprint.encode())  # the offline pages show the whole brand
     return digest.hexdigest()[:12]
 
 
