@@ -164,3 +164,18 @@ def png_header_only(width: int, height: int) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b"")
     )
+
+
+def add_demo_photos(product: Product, count: int, size: tuple[int, int] = (1200, 900), alt: str = "") -> None:
+    """Commit `count` generated photos on a product, stored in the app's MEDIA_ROOT (inside an app context)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from storefront.catalog.images import render_demo_photo
+
+    media = Path(current_app.config["MEDIA_ROOT"])
+    for seed in range(count):
+        photo = render_demo_photo(product.title, seed, size)
+        catalog.store_photo(db.session, product, photo, media, alt=alt or f"{product.title} {seed + 1}")
+    db.session.commit()
