@@ -194,3 +194,18 @@ def webm_bytes(media: bytes = b"\x00" * 2000, doc_type: bytes = b"webm", live: b
     tracks = ebml_element(b"\x16\x54\xae\x6b", ebml_element(b"\xae", b"\xd7\x81\x01\x83\x81\x01"))
     cluster = ebml_element(b"\x1f\x43\xb6\x75", media, unknown_size=live)
     return header + ebml_element(b"\x18\x53\x80\x67", info + tracks + cluster, unknown_size=live)
+
+
+def add_demo_photos(product: Product, count: int, size: tuple[int, int] = (1200, 900), alt: str = "") -> None:
+    """Commit `count` generated photos on a product, stored in the app's MEDIA_ROOT (inside an app context)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from storefront.catalog.images import render_demo_photo
+
+    media = Path(current_app.config["MEDIA_ROOT"])
+    for seed in range(count):
+        photo = render_demo_photo(product.title, seed, size)
+        catalog.store_photo(db.session, product, photo, media, alt=alt or f"{product.title} {seed + 1}")
+    db.session.commit()

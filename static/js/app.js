@@ -56,7 +56,7 @@
     box.scrollIntoView({ block: 'nearest' }); // on a phone it can sit above the fold
     const region = live();
     if (region) region.textContent = '';
-    const toast = form.querySelector('.toast'); // an older "Added ..." would contradict it
+    const toast = form.querySelector('.toast'); // an older "Added ..." would contradict it (the panel too)
     if (toast) toast.hidden = true;
   }
 
@@ -124,6 +124,20 @@
 
   // 1. Add to cart
   const toastTimers = new WeakMap();
+
+  // The product page's panel under the button: the message, then "View cart" and "Checkout".
+  // Focus stays on the button (the next Tab reaches the links); the status region says so. It
+  // holds links, so it does not vanish on a timer; an offline add (queued) shows no links.
+  function showAdded(form, data) {
+    const panel = form.querySelector('[data-added]');
+    if (!panel) return false;
+    panel.querySelector('[data-added-message]').textContent = data.message;
+    const links = panel.querySelector('.added-links');
+    if (links) links.hidden = data.count === undefined;
+    panel.hidden = false;
+    announce(data.count === undefined ? data.message : `${data.message} ${panel.dataset.msgNext || ''}`);
+    return true;
+  }
   async function addToCart(form) {
     setBusy(form, true);
     try {
@@ -139,6 +153,7 @@
       }
       clearError(form);
       if (data.count !== undefined) setCount(data.count);
+      if (showAdded(form, data)) return;
       announce(data.message);
       // Visible confirmation under the button; it is not a live region (the status region
       // already speaks), it just fades in and hides itself again.
@@ -232,7 +247,30 @@
     else { clearTimeout(timers.get(form)); generation++; updateCart(form); }
   });
 
-  // 3. Badge: hide "0" now, and re-read it when the page comes back from the back/forward
+  // 3. Gallery: mark the dot of the photo in view (the swipe and the #photo-N links need no script),
+  // and move to a photo without the page jumping to the gallery's top.
+  for (const gallery of $$('[data-gallery]')) {
+    const track = gallery.querySelector('[data-gallery-track]');
+    const dots = [...$$('[data-gallery-dot]', gallery)];
+    if (!track || !dots.length) continue;
+    let frame = 0;
+    const mark = () => {
+      frame = 0;
+      const index = Math.round(Math.abs(track.scrollLeft) / (track.clientWidth || 1)); // RTL scrolls negative
+      dots.forEach((dot, i) => flag(dot, 'aria-current', i === index));
+    };
+    track.addEventListener('scroll', () => { frame = frame || requestAnimationFrame(mark); }, { passive: true });
+    gallery.addEventListener('click', (e) => {
+      const dot = e.target.closest('[data-gallery-dot]');
+      const slide = dot && document.getElementById(dot.hash.slice(1));
+      if (!slide) return;
+      e.preventDefault();
+      slide.scrollIntoView({ block: 'nearest', inline: 'center' });
+    });
+    mark();
+  }
+
+  // 4. Badge: hide "0" now, and re-read it when the page comes back from the back/forward
   // cache (the count may have changed on another page); the server keeps it in cookie cart_n.
   setCount();
   addEventListener('pageshow', (e) => {

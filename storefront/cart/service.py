@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..catalog.models import Variant
+from ..catalog.models import Product, Variant
 from ..domain import N_, Invalid, NotFound
 from .models import Cart, CartLine
 from .rules import PricedLine, check_line_quantity
@@ -43,7 +43,7 @@ class CartItem:
 
 
 def find_cart(session: Session, token: str | None) -> Cart | None:
-    """The cart behind a cookie token, with its lines, variants and products: one query.
+    """The cart behind a cookie token, with its lines, variants, products and photos: one query.
 
     A cart has a few lines (MAX_CART_LINES at most), so one joined SELECT beats a query per
     level (four statements, each a round trip on PostgreSQL, on every cart and checkout page).
@@ -53,7 +53,12 @@ def find_cart(session: Session, token: str | None) -> Cart | None:
     stmt = (
         select(Cart)
         .where(Cart.token == token)
-        .options(joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product))
+        .options(
+            joinedload(Cart.lines)
+            .joinedload(CartLine.variant)
+            .joinedload(Variant.product)
+            .joinedload(Product.photos)  # the line's thumbnail, without a query per line
+        )
     )
     # unique(): the joined rows repeat the cart, one per line; the token is unique, so one or none.
     return session.scalars(stmt).unique().one_or_none()

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from ..catalog import service as catalog
@@ -67,16 +68,17 @@ def _changed(cart: Cart) -> _Changed:
     return _Changed(cart.token, sum(line.quantity for line in cart.lines))
 
 
-def _answer(changed: _Changed, message: str, fallback: str):
+def _answer(changed: _Changed, message: str, fallback: str, flashed: Markup | None = None):
     """After a successful change: JSON for scripts, else back to where the shopper was.
 
     Built from values read before the commit: reading the expired cart again would start a
-    second transaction (a second write lock on SQLite) just to count its lines.
+    second transaction (a second write lock on SQLite) just to count its lines. `flashed` is
+    what the page shows instead of the bare message (the add's links on).
     """
     if wants_json():
         response = jsonify(ok=True, message=message, count=changed.count)
     else:
-        flash(message, "success")
+        flash(flashed or message, "success")
         response = redirect(safe_next(request.form.get("next"), fallback), code=303)
     return set_cart_cookies(response, changed.token, changed.count)
 
@@ -127,7 +129,18 @@ def add():
         db.session.commit()
     except DomainError as err:
         return _refused(err, variant)
-    return _answer(changed, message, url_for("cart.view"))
+    return _answer(changed, message, url_for("cart.view"), _with_ways_on(message))
+
+
+def _with_ways_on(message: str) -> Markup:
+    """The no-script add's flash: the message plus "View cart" and "Checkout", as app.js's panel.
+
+    Markup survives the session cookie (Flask's tagged JSON); every part is escaped by format().
+    """
+    return Markup(
+        '{} <span class="flash-links"><a class="btn" href="{}">{}</a>'
+        ' <a class="btn btn-primary" href="{}">{}</a></span>'
+    ).format(message, url_for("cart.view"), _("View cart"), url_for("checkout.checkout"), _("Checkout"))
 
 
 @bp.post("/cart/update")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from .rules import (
 )
 from .search_index import fts_match
 
+NEAREST_CUTOFF = 0.7  # difflib ratio for "did you mean": "shrts" finds Shirts, "mug" does not find Rugs
 SAVE_ATTEMPTS = 5  # concurrent saves of one title: each retry sees one more winner
 LISTING_OPTIONS = (selectinload(Product.variants), selectinload(Product.photos))
 # A product card never shows the description: listings leave its two copies (often kilobytes)
@@ -428,3 +430,28 @@ def remove_photo(session: Session, photo: Photo) -> str:
     session.delete(photo)
     session.flush()
     return key
+
+
+@dataclass
+class Suggestions:
+    """What a search that found nothing offers instead: the nearest category by name, and some to browse."""
+
+    nearest: Category | None
+    browse: list[Category]
+
+
+def search_suggestions(session: Session, query: str, limit: int = 12) -> Suggestions:
+    """Categories to offer after an empty search; `nearest` when the query (or a word of it) is close to a name.
+
+    difflib over a few dozen short names costs microseconds; only searches that found nothing ask.
+    """
+    browse = categories(session)
+    names = {fold_for_search(c.name): c for c in browse}
+    best, best_ratio = None, 0.0
+    for word in [query, *search_terms(query)]:
+        folded = fold_for_search(word)
+        for match in difflib.get_close_matches(folded, names, n=1, cutoff=NEAREST_CUTOFF):
+            ratio = difflib.SequenceMatcher(None, folded, match).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = names[match], ratio
+    return Suggestions(nearest=best, browse=browse[:limit])

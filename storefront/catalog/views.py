@@ -56,7 +56,15 @@ def search():
         listing = service.search(db.session, query, sort, page, current_app.config["PAGE_SIZE"])
         if not listing.total or listing.page != page:
             dont_store()  # a random word finds nothing, a page past the end shows the last: keep the cache for the rest
-        return render_template("catalog/search.html", query=query, listing=listing, sort=sort, truncated=truncated)
+        suggestions = service.search_suggestions(db.session, query) if query and not listing.total else None
+        return render_template(
+            "catalog/search.html",
+            query=query,
+            listing=listing,
+            sort=sort,
+            truncated=truncated,
+            suggestions=suggestions,
+        )
 
     kind = "search" if _search_worth_caching(query, truncated, page) else None
     return public_page(shopper_page(render, query, truncated, sort, page, kind=kind))

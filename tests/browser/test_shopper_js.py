@@ -77,3 +77,43 @@ def test_every_flow_works_with_javascript_off(browser, live_shop, expect):
     page.wait_for_url(f"{base}/o/**")
     assert "Merino coat" in page.content() and "Ready for pickup" in page.content()
     context.close()
+
+
+def test_after_an_add_the_shopper_can_go_to_the_cart_or_the_checkout(phone, live_shop, expect):
+    base, slug = live_shop
+    phone.goto(f"{base}/p/{slug}")
+    panel = phone.locator("[data-added]")
+    expect(panel).to_be_hidden()
+    add = phone.get_by_role("button", name="Add to cart")
+    add.click()
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("Added Merino coat")
+    expect(phone.locator("[data-live]")).to_contain_text("Next: View cart or Checkout.")
+    expect(add).to_be_focused()  # the panel does not take the focus away
+    phone.keyboard.press("Tab")
+    expect(panel.get_by_role("link", name="View cart")).to_be_focused()  # the next stop after the button
+    phone.locator("#quantity").fill("9")
+    add.click()
+    expect(phone.locator(".alert").first).to_contain_text("Only")
+    expect(panel).to_be_hidden()  # a refusal does not sit next to an old "Added"
+    phone.locator("#quantity").fill("1")
+    add.click()
+    panel.get_by_role("link", name="Checkout").click()
+    phone.wait_for_url(f"{base}/checkout")
+    expect(phone.get_by_role("heading", name="Checkout")).to_be_visible()
+
+
+def test_without_javascript_the_add_offers_the_cart_and_the_checkout(browser, live_shop, expect):
+    base, slug = live_shop
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(f"{base}/p/{slug}")
+    page.get_by_role("button", name="Add to cart").click()
+    flash = page.locator(".flash")
+    expect(flash).to_contain_text("Added Merino coat")
+    expect(flash.get_by_role("link", name="Checkout")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    flash.get_by_role("link", name="View cart").click()
+    page.wait_for_url(f"{base}/cart")
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    context.close()

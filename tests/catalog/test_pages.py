@@ -169,3 +169,35 @@ def test_unique_slugs(app):
             now=utcnow(),
         )
         assert renamed.slug == "tote-bag"
+
+
+def test_a_search_that_finds_nothing_suggests_categories(client, app):
+    with app.app_context():
+        make_category("Shirts")
+        make_category("Kitchen")
+        make_product("Blue mug", category=make_category("Mugs & cups"))
+    html = client.get("/search", query_string={"q": "shrts"}).text
+    assert "No products match “shrts”." in html
+    assert 'Did you mean <a href="/c/shirts">Shirts</a>?' in html, "the nearest category name"
+    browse = re.search(r'<nav class="cats suggest-cats"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    assert re.findall(r'<a href="/c/([^"]+)">', browse) == ["kitchen", "mugs-cups", "shirts"]
+    assert "Mugs &amp; cups" in browse
+    unlike = client.get("/search", query_string={"q": "zzqx"}).text
+    assert "Did you mean" not in unlike and "suggest-cats" in unlike, "no guess when nothing is near"
+    found = client.get("/search", query_string={"q": "mug"}).text
+    assert "suggest-cats" not in found and "Did you mean" not in found
+    spanish = app.test_client()
+    spanish.set_cookie("locale", "es")
+    translated = spanish.get("/search", query_string={"q": "shrts"}).text
+    assert "Ningún producto coincide" in translated and "¿Quisiste decir" in translated
+    assert "Explora las categorías" in translated
+
+
+def test_the_nearest_category_ignores_case_accents_and_extra_words(app):
+    with app.app_context():
+        make_category("Crème brûlée")
+        make_category("Clothing")
+        assert service.search_suggestions(db.session, "CLOTHNG").nearest.name == "Clothing"
+        assert service.search_suggestions(db.session, "blue clothng").nearest.name == "Clothing"
+        assert service.search_suggestions(db.session, "creme brulee").nearest.name == "Crème brûlée"
+        assert service.search_suggestions(db.session, "mug").nearest is None
