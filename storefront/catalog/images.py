@@ -272,4 +272,3 @@ def _megabytes(size: int) -> str:
     if size < 2**20:
         return f"{size / 1024:.0f} kB"
     return f"{size / 2**20:.1f}".rstrip("0").rstrip(".") + " MB"
-
