@@ -88,7 +88,11 @@ def render_demo_photo(
     rng = random.Random(f"{seed}|{hex_colour.lower()}|{view}")
     scale = 1.6 if view == 2 else 1.0
     side = int(min(width, height) * scale)
-    stage = _Stage((int(width * scale) * _SUPERSAMPLE, int(height * scale) * _SUPERSAMPLE), side * _SUPERSAMPLE)
+    form = random.Random(seed)  # each product's own proportions, the same in all its photos
+    stretch = (0.88 + 0.24 * form.random(), 0.88 + 0.24 * form.random())
+    stage = _Stage(
+        (int(width * scale) * _SUPERSAMPLE, int(height * scale) * _SUPERSAMPLE), side * _SUPERSAMPLE, stretch
+    )
     stage.backdrop(_BACKDROPS[(seed + view) % len(_BACKDROPS)])
     _PAINTERS[kind](stage, ImageColor.getrgb(hex_colour), rng)
     picture = stage.canvas
@@ -135,16 +139,20 @@ def _kind_for(title: str, seed: int) -> str:
 
 
 class _Stage:
-    """A supersampled RGB canvas with a unit square centred on it (unit 1.0 = the square's side)."""
+    """A supersampled RGB canvas with a unit square centred on it (unit 1.0 = the square's side).
 
-    def __init__(self, size: tuple[int, int], side: int) -> None:
+    ``stretch`` widens or heightens everything drawn a little: a taller mug, a wider bowl.
+    """
+
+    def __init__(self, size: tuple[int, int], side: int, stretch: tuple[float, float] = (1.0, 1.0)) -> None:
         self.canvas = Image.new("RGB", size)
         self.side = side
         self.cx, self.cy = size[0] / 2, size[1] / 2
+        self.sx, self.sy = side * stretch[0], side * stretch[1]
 
     def px(self, x: float, y: float) -> tuple[float, float]:
         """Canvas pixels of unit coordinates (0, 0 is the centre)."""
-        return self.cx + x * self.side, self.cy + y * self.side
+        return self.cx + x * self.sx, self.cy + y * self.sy
 
     def box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, int, int]:
         """Canvas pixel box of a unit box."""
@@ -277,15 +285,15 @@ def _cylinder(top: float, bottom: float, lip: float) -> Callable[[ImageDraw.Imag
     return shape
 
 
-def _speckle(stage: _Stage, box: tuple[float, float, float, float], rng: random.Random, n: int = 60) -> None:
-    """Iron speckles in a glaze (small dark dots in the unit box)."""
+def _speckle(stage: _Stage, box: tuple[float, float, float, float], rng: random.Random, n: int = 45) -> None:
+    """Iron speckles in a glaze: small dots, a few darker, in the unit box."""
     draw = ImageDraw.Draw(stage.canvas)
     x0, y0, x1, y1 = stage.box(*box)
-    dot = max(1, stage.side // 260)
+    dot = max(1.0, stage.side / 520)
     for _ in range(n):
         x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
-        r = dot * rng.uniform(0.6, 1.4)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=(92, 72, 58))
+        r = dot * rng.uniform(0.5, 1.3)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=rng.choice(((104, 84, 66), (128, 104, 84), (80, 64, 52))))
 
 
 def _mug(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> None:
@@ -411,18 +419,20 @@ def _candle(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> None:
     glow_box = stage.box(-0.1, -0.33, 0.1, -0.13)
     glow = Image.radial_gradient("L").resize((glow_box[2] - glow_box[0], glow_box[3] - glow_box[1]))
     stage.canvas.paste((255, 214, 150), glow_box[:2], glow.point(lambda v: max(0, 200 - v) // 2))
-    stage.part(
-        (-0.022, -0.275, 0.022, -0.185),
-        lambda d, w, h: (
-            d.ellipse((0, h * 0.45, w - 1, h - 1), fill=255),
-            d.polygon(((w / 2, 0), (w - 1, h * 0.72), (0, h * 0.72)), fill=255),
-        ),
-        (255, 190, 80),
-        edge=0.3,
-        sheen=0.9,
-    )
+    flame = stage.box(-0.022, -0.275, 0.022, -0.185)
+    _draw_flame(draw, flame, (255, 176, 64))
+    core = stage.box(-0.011, -0.245, 0.011, -0.19)
+    _draw_flame(draw, core, (255, 240, 196))
     if rng.random() < 0.5:
         _speckle(stage, (-0.17, -0.1, 0.17, 0.0), rng, 20)
+
+
+def _draw_flame(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], colour: tuple[int, int, int]) -> None:
+    """A candle flame (a drop shape, pointed at the top) filling ``box``."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    draw.ellipse((x0, y0 + h * 0.45, x1, y1), fill=colour)
+    draw.polygon(((x0 + w / 2, y0), (x1 - w * 0.02, y0 + h * 0.7), (x0 + w * 0.02, y0 + h * 0.7)), fill=colour)
 
 
 def _tee(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> None:
