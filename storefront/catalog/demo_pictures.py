@@ -178,7 +178,7 @@ class _Stage:
     def part(
         self,
         unit_box: tuple[float, float, float, float],
-        shape: Callable[[ImageDraw.ImageDraw, int, int], None],
+        shape: Mask,
         colour: tuple[int, ...],
         *,
         edge: float = 0.45,
@@ -270,11 +270,43 @@ def _leaf(base: tuple[float, float], length: float, width: float, angle: float) 
 # --- the objects ----------------------------------------------------------------------
 
 
+Mask = Callable[[ImageDraw.ImageDraw, int, int], None]  # draws a part's shape (white) in a w x h box
+
+
 def _full_ellipse(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
     draw.ellipse((0, 0, w - 1, h - 1), fill=255)
 
 
-def _cylinder(top: float, bottom: float, lip: float) -> Callable[[ImageDraw.ImageDraw, int, int], None]:
+def _rect(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
+    draw.rectangle((0, 0, w - 1, h - 1), fill=255)
+
+
+def _rounded(width_share: int = 0, height_share: int = 0) -> Mask:
+    """A rounded rectangle whose corner radius is w // width_share (or h // height_share)."""
+
+    def shape(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
+        radius = w // width_share if width_share else h // height_share
+        draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=radius, fill=255)
+
+    return shape
+
+
+def _handle(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
+    """A bag handle: the upper half of an ellipse's outline."""
+    draw.arc((0, 0, w - 1, h * 2), 180, 360, fill=255, width=w // 9)
+
+
+def _lower_half(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
+    """The lower half of an ellipse (a bowl seen from the side)."""
+    draw.chord((0, -h, w - 1, h - 1), 0, 180, fill=255)
+
+
+def _upper_half(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
+    """The upper half of an ellipse (a dome)."""
+    draw.chord((0, 0, w - 1, h * 2), 180, 360, fill=255)
+
+
+def _cylinder(top: float, bottom: float, lip: float) -> Mask:
     """Mask of an upright cylinder between ``top`` and ``bottom`` (fractions), rounded by ``lip``."""
 
     def shape(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
@@ -323,9 +355,7 @@ def _bowl(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> None:
     """A wide bowl from slightly above: glazed outside, a lighter glazed inside, a clay foot ring."""
     stage.shadow(-0.3, 0.24, 0.3, 0.34)
     stage.part((-0.11, 0.24, 0.11, 0.31), _full_ellipse, ImageColor.getrgb(_CLAY), sheen=0.1)
-    stage.part(
-        (-0.36, 0.0, 0.36, 0.29), lambda d, w, h: d.chord((0, -h, w - 1, h - 1), 0, 180, fill=255), colour, fall=0.35
-    )
+    stage.part((-0.36, 0.0, 0.36, 0.29), _lower_half, colour, fall=0.35)
     stage.part((-0.36, -0.1, 0.36, 0.1), _full_ellipse, _tint(colour, 0.2), sheen=0.15)
     inside = _tint(colour, 0.35) if sum(colour[:3]) < 360 else _tint(colour, 0.1)
     stage.part((-0.34, -0.088, 0.34, 0.088), _full_ellipse, inside, edge=0.2, sheen=0.25, fall=-0.5)
@@ -390,12 +420,7 @@ def _planter(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> None
         d.ellipse((w * 0.14, h * 0.9, w * 0.86, h - 1), fill=255)
 
     stage.part((-0.22, 0.02, 0.22, 0.32), pot, colour, fall=0.2)
-    stage.part(
-        (-0.245, -0.03, 0.245, 0.07),
-        lambda d, w, h: d.rounded_rectangle((0, 0, w - 1, h - 1), radius=h // 5, fill=255),
-        _tint(colour, 0.08),
-        edge=0.4,
-    )
+    stage.part((-0.245, -0.03, 0.245, 0.07), _rounded(height_share=5), _tint(colour, 0.08), edge=0.4)
     stage.part((-0.245, -0.06, 0.245, 0.0), _full_ellipse, _tint(colour, 0.2), sheen=0.2)
     stage.part((-0.225, -0.05, 0.225, -0.01), _full_ellipse, (74, 56, 42), edge=0.3, sheen=0)
 
@@ -404,13 +429,7 @@ def _candle(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> None:
     """A candle poured in a ceramic tumbler: a plain kraft band, cream wax, a lit wick."""
     stage.shadow(-0.22, 0.22, 0.22, 0.31)
     stage.part((-0.19, -0.17, 0.19, 0.28), _cylinder(0.08, 0.92, 0.06), colour)
-    stage.part(
-        (-0.19, 0.0, 0.19, 0.14),
-        lambda d, w, h: d.rectangle((0, 0, w - 1, h - 1), fill=255),
-        (196, 164, 122),
-        edge=0.4,
-        sheen=0.15,
-    )
+    stage.part((-0.19, 0.0, 0.19, 0.14), _rect, (196, 164, 122), edge=0.4, sheen=0.15)
     stage.part((-0.19, -0.2, 0.19, -0.12), _full_ellipse, _tint(colour, 0.25), sheen=0.2)
     stage.part((-0.175, -0.193, 0.175, -0.127), _full_ellipse, (236, 226, 204), edge=0.2, sheen=0.1, fall=-0.3)
     draw = ImageDraw.Draw(stage.canvas)
@@ -494,20 +513,8 @@ def _tote(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> None:
     """A canvas tote with two handles, a stitched hem and a small printed leaf."""
     stage.shadow(-0.27, 0.3, 0.27, 0.38)
     handle = _tint(colour, -0.2)
-    stage.part(
-        (-0.14, -0.38, 0.1, 0.02),
-        lambda d, w, h: d.arc((0, 0, w - 1, h * 2), 180, 360, fill=255, width=w // 9),
-        handle,
-        edge=0.2,
-        sheen=0.1,
-    )
-    stage.part(
-        (-0.1, -0.36, 0.14, 0.04),
-        lambda d, w, h: d.arc((0, 0, w - 1, h * 2), 180, 360, fill=255, width=w // 9),
-        _tint(colour, -0.05),
-        edge=0.2,
-        sheen=0.1,
-    )
+    stage.part((-0.14, -0.38, 0.1, 0.02), _handle, handle, edge=0.2, sheen=0.1)
+    stage.part((-0.1, -0.36, 0.14, 0.04), _handle, _tint(colour, -0.05), edge=0.2, sheen=0.1)
     stage.part(
         (-0.26, -0.04, 0.26, 0.34),
         lambda d, w, h: d.polygon(((0, 0), (w - 1, 0), (w * 0.97, h - 1), (w * 0.03, h - 1)), fill=255),
@@ -516,13 +523,7 @@ def _tote(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> None:
         sheen=0.12,
         fall=0.15,
     )
-    stage.part(
-        (-0.26, -0.04, 0.26, 0.015),
-        lambda d, w, h: d.rectangle((0, 0, w - 1, h - 1), fill=255),
-        _tint(colour, -0.1),
-        edge=0.18,
-        sheen=0.1,
-    )
+    stage.part((-0.26, -0.04, 0.26, 0.015), _rect, _tint(colour, -0.1), edge=0.18, sheen=0.1)
     draw = ImageDraw.Draw(stage.canvas)
     y = stage.px(0, 0.03)[1]
     dash = stage.side // 70
@@ -545,35 +546,10 @@ def _notebook(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> Non
     """A cloth-bound notebook: page block, spine, an elastic band, a ribbon marker."""
     stage.shadow(-0.24, 0.24, 0.28, 0.36, 70)
     tilt = rng.uniform(-0.02, 0.02)
-    stage.part(
-        (-0.2 + tilt, -0.3, 0.235 + tilt, 0.33),
-        lambda d, w, h: d.rounded_rectangle((0, 0, w - 1, h - 1), radius=w // 30, fill=255),
-        (240, 234, 220),
-        edge=0.1,
-        sheen=0,
-    )
-    stage.part(
-        (-0.22, -0.32, 0.22, 0.31),
-        lambda d, w, h: d.rounded_rectangle((0, 0, w - 1, h - 1), radius=w // 25, fill=255),
-        colour,
-        edge=0.08,
-        sheen=0.1,
-        fall=0.08,
-    )
-    stage.part(
-        (-0.22, -0.32, -0.17, 0.31),
-        lambda d, w, h: d.rectangle((0, 0, w - 1, h - 1), fill=255),
-        _tint(colour, -0.18),
-        edge=0.3,
-        sheen=0.2,
-    )
-    stage.part(
-        (0.13, -0.325, 0.16, 0.315),
-        lambda d, w, h: d.rectangle((0, 0, w - 1, h - 1), fill=255),
-        (38, 36, 36),
-        edge=0.5,
-        sheen=0.3,
-    )
+    stage.part((-0.2 + tilt, -0.3, 0.235 + tilt, 0.33), _rounded(30), (240, 234, 220), edge=0.1, sheen=0)
+    stage.part((-0.22, -0.32, 0.22, 0.31), _rounded(25), colour, edge=0.08, sheen=0.1, fall=0.08)
+    stage.part((-0.22, -0.32, -0.17, 0.31), _rect, _tint(colour, -0.18), edge=0.3, sheen=0.2)
+    stage.part((0.13, -0.325, 0.16, 0.315), _rect, (38, 36, 36), edge=0.5, sheen=0.3)
     stage.part(
         (-0.04, 0.3, 0.0, 0.39),
         lambda d, w, h: d.polygon(((0, 0), (w - 1, 0), (w - 1, h - 1), (w / 2, h * 0.85), (0, h - 1)), fill=255),
@@ -587,21 +563,8 @@ def _beanie(stage: _Stage, colour: tuple[int, ...], rng: random.Random) -> None:
     stage.shadow(-0.28, 0.2, 0.28, 0.3)
     if rng.random() < 0.5:
         stage.part((-0.08, -0.38, 0.08, -0.22), _full_ellipse, _tint(colour, 0.1), edge=0.5, sheen=0.2)
-    stage.part(
-        (-0.25, -0.3, 0.25, 0.12),
-        lambda d, w, h: d.chord((0, 0, w - 1, h * 2), 180, 360, fill=255),
-        colour,
-        edge=0.5,
-        sheen=0.25,
-        fall=-0.2,
-    )
-    stage.part(
-        (-0.27, 0.04, 0.27, 0.26),
-        lambda d, w, h: d.rounded_rectangle((0, 0, w - 1, h - 1), radius=h // 4, fill=255),
-        _tint(colour, -0.06),
-        edge=0.45,
-        sheen=0.2,
-    )
+    stage.part((-0.25, -0.3, 0.25, 0.12), _upper_half, colour, edge=0.5, sheen=0.25, fall=-0.2)
+    stage.part((-0.27, 0.04, 0.27, 0.26), _rounded(height_share=4), _tint(colour, -0.06), edge=0.45, sheen=0.2)
     draw = ImageDraw.Draw(stage.canvas)
     rib = _tint(colour, -0.22)
     for n in range(1, 18):
