@@ -48,7 +48,7 @@ LAST_NAMES = (
 )  # fmt: skip
 STREETS = (
     "Main St", "Oak St", "Maple Ave", "Park Ave", "Cedar Ln", "Washington St", "Pine St", "Lake Dr",
-    "NE Broadway", "SE Hawthorne Blvd", "N Williams Ave", "Elm St",
+    "Broadway", "Hawthorne Ave", "Williams Ave", "Elm St",
 )  # fmt: skip
 
 # country -> (share of delivered orders, calling code, [(region, city, weight, area codes, ZIP prefix)]).
