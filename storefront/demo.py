@@ -1,108 +1,214 @@
-"""The demo shop: a realistic catalogue with variants, stock and generated photos (no network)."""
+"""The demo shop: Alder & Clay, a small Portland pottery studio, with generated photos (no network).
+
+One identity throughout, matching the shop's default settings (US dollars, the US, English):
+the brand below, Portland stores with Oregon addresses and phone numbers, a catalogue of
+stoneware, candles, bags and paper goods priced in dollars, and photos of those very objects.
+"""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from .catalog import service as catalog
+from .catalog.demo_pictures import render_demo_logo
 from .catalog.images import render_demo_photo
 from .catalog.models import Category, Product
 from .clock import utcnow
 from .inventory.service import adjust_stock
 
-SIZES = ("S", "M", "L", "XL")
-COLOURS = ("Black", "Navy", "Sand", "Forest")
-
-# category -> (products, price range in minor units, variant kind)
-CATALOGUE = {
-    "Clothing": (
-        [
-            "Merino wool coat",
-            "Linen shirt",
-            "Cotton hoodie",
-            "Denim jacket",
-            "Knit jumper",
-            "Rain jacket",
-            "Chino trousers",
-            "Summer dress",
-        ],
-        (2500, 18000),
-        "size",
-    ),
-    "Shoes": (["Canvas sneakers", "Leather boots", "Running shoes", "Sandals", "Loafers"], (3000, 14000), "size"),
-    "Home": (
-        [
-            "Ceramic vase",
-            "Wool throw",
-            "Linen cushion",
-            "Scented candle",
-            "Oak side table",
-            "Woven basket",
-            "Wall clock",
-        ],
-        (1200, 22000),
-        "colour",
-    ),
-    "Kitchen": (
-        [
-            "Enamel mug",
-            "Chef's knife",
-            "Cast iron pan",
-            "Bamboo board",
-            "Pour-over kettle",
-            "Glass storage jars",
-            "Stoneware bowl set",
-        ],
-        (900, 9000),
-        "colour",
-    ),
-    "Beauty": (["Olive oil soap", "Hand cream", "Lip balm", "Face serum", "Bath salts"], (500, 4500), "none"),
-    "Accessories": (
-        [
-            "Leather wallet",
-            "Canvas tote",
-            "Wool beanie",
-            "Silk scarf",
-            "Sunglasses",
-            "Travel backpack",
-            "Card holder",
-            "Belt",
-        ],
-        (1500, 9500),
-        "colour",
-    ),
+# The shop's identity, for the brand settings (shop name, colours, hero, contact links).
+DEMO_BRAND = {
+    "shop_name": "Alder & Clay",
+    "short_name": "Alder & Clay",
+    "tagline": "Handmade stoneware and goods for slow mornings",
+    "city": "Portland, OR",
+    "country": "US",
+    "currency": "USD",
+    "locale": "en",
+    "timezone": "America/Los_Angeles",
+    "brand_colour": "#2f5d50",  # deep fir green: 7.5:1 with white text
+    "accent_colour": "#b4532a",  # kiln terracotta: 5.0:1 with white text
+    "headline": "Stoneware thrown by hand in Portland",
+    "sub_headline": "Mugs, bowls and planters made in small batches in our Alberta Street studio, "
+    "plus candles and goods for slow mornings.",
+    "announcement": "Free pickup at our Portland studios · $5 flat-rate shipping anywhere in the US",
+    "whatsapp": "+15035550142",
+    "phone": "(503) 555-0142",
+    "email": "hello@alderandclay.example.com",
+    "instagram": "https://www.instagram.com/alderandclay.demo",
+    "shipping_note": "Packed by hand in recycled paper and shipped from Portland within 2 business days. "
+    "$5 flat rate anywhere in the US.",
+    "returns_note": "Return anything unused within 30 days for a full refund. Arrived chipped? "
+    "Send us a photo and we'll ship a new one.",
+    "contact_note": "Questions about glazes, sizes or gifts? Call or text us Tuesday to Sunday, 10am to 6pm Pacific.",
 }
 
-DESCRIPTION = """{title} from our small-batch makers.
 
-**Why you'll like it**
+class DemoProduct(NamedTuple):
+    """One demo product: what the photo shows, its price in cents, its variants and its story."""
 
-- Made to last, easy to care for
-- Ships in plastic-free packaging
-- Free exchange within 30 days
-
-Questions? Ask us in the chat and we'll answer within the hour."""
-
-
-def _variants(kind: str, rng: random.Random) -> list[tuple[str, int | None]]:
-    """(name, price override) pairs for one product."""
-    if kind == "size":
-        return [(size, None) for size in SIZES]
-    if kind == "colour":
-        picked = rng.sample(COLOURS, k=rng.randint(2, 3))
-        return [(colour, None) for colour in picked]
-    return [("", None)]
+    title: str
+    kind: str  # a demo picture kind (catalog.demo_pictures.KINDS)
+    price: int  # cents
+    colours: tuple[str, ...]  # variant names and photo colours; sized products: the colour photographed
+    story: str
 
 
-def _add_photo(session: Session, product: Product, seed: int) -> None:
-    """Generate a photo for the product and store it like an upload."""
-    photo = render_demo_photo(product.title, seed, (800, 800))
-    catalog.store_photo(session, product, photo, Path(current_app.config["MEDIA_ROOT"]), alt=product.title)
+SIZES = ("S", "M", "L", "XL")
+PHOTO_SIZE = (640, 640)
+_SIZED_KINDS = frozenset({"tee"})
+
+# One product per two lines reads better than one field per line.
+# fmt: off
+CATALOGUE: dict[str, tuple[DemoProduct, ...]] = {
+    "Mugs & Cups": (
+        DemoProduct("Speckled morning mug", "mug", 3400, ("Oat", "Sage", "Charcoal"),
+                    "Our everyday 12 oz mug, with a thumb rest on the handle and iron speckles that rise through the "
+                    "glaze in the kiln."),
+        DemoProduct("Big latte mug", "mug", 3800, ("Cream", "Ocean", "Rust"),
+                    "A generous 16 oz for long weekend lattes; the wide mouth leaves room for latte art."),
+        DemoProduct("Espresso cup pair", "mug", 4200, ("Charcoal", "Cream"),
+                    "Two 3 oz cups with thick walls that keep a double shot hot to the last sip."),
+        DemoProduct("Small tea mug", "mug", 3000, ("Blush", "Sage"),
+                    "An 8 oz mug sized for a pot of tea poured one cup at a time."),
+        DemoProduct("Camp mug", "mug", 3200, ("Forest", "Mustard", "Indigo"),
+                    "Stoneware with a camp-mug shape, for the porch rather than the trail."),
+        DemoProduct("Diner mug", "mug", 3200, ("Ocean", "Cream"),
+                    "A heavy 10 oz mug after the ones in our favorite Southeast Portland diner."),
+    ),
+    "Bowls & Plates": (
+        DemoProduct("Ramen bowl", "bowl", 4400, ("Indigo", "Sage", "Charcoal"),
+                    "Deep enough for broth, noodles and a soft egg; 7 inches across and 36 oz."),
+        DemoProduct("Cereal bowl", "bowl", 2800, ("Oat", "Blush", "Ocean"),
+                    "The bowl we reach for every morning: 6 inches across, 20 oz."),
+        DemoProduct("Serving bowl", "bowl", 6800, ("Cream", "Forest"),
+                    "A 10-inch bowl for salads and summer fruit, thrown in one piece from 6 lb of clay."),
+        DemoProduct("Berry bowl", "bowl", 2600, ("Rust", "Mustard"),
+                    "A small bowl for a pint of Oregon berries straight from the farmers market."),
+        DemoProduct("Pasta bowl", "bowl", 3800, ("Terracotta", "Cream"),
+                    "Low and wide, with a rim to hold the sauce; 9 inches across."),
+        DemoProduct("Dinner plate", "plate", 3600, ("Cream", "Charcoal", "Sage"),
+                    "A 10.5-inch plate with a raised rim and a satin glaze that shows off the food."),
+        DemoProduct("Side plate", "plate", 2600, ("Oat", "Ocean"),
+                    "An 8-inch plate for toast, cake or a bit of everything."),
+    ),
+    "Vases & Planters": (
+        DemoProduct("Bud vase", "vase", 3200, ("Terracotta", "Sage", "Cream"),
+                    "Five inches tall, for one stem from the garden or a sprig of eucalyptus."),
+        DemoProduct("Bottle vase", "vase", 5800, ("Charcoal", "Oat"),
+                    "A narrow-necked bottle that holds dried grasses as well as fresh flowers."),
+        DemoProduct("Tall floor vase", "vase", 12000, ("Rust", "Indigo"),
+                    "Eighteen inches tall and thrown in two sections; big branches welcome."),
+        DemoProduct("Small planter with saucer", "planter", 3400, ("Cream", "Terracotta", "Sage"),
+                    "A 4-inch planter with a drainage hole and its own saucer, for succulents and cuttings."),
+        DemoProduct("Large planter", "planter", 7800, ("Charcoal", "Oat"),
+                    "An 8-inch planter for a fiddle leaf fig or a monstera that has outgrown its pot."),
+        DemoProduct("Hanging planter", "planter", 4600, ("Blush", "Ocean"),
+                    "Comes with a jute hanger knotted by a friend of the studio in Sellwood."),
+        DemoProduct("Herb pot trio", "planter", 5400, ("Terracotta", "Sage"),
+                    "Three 3-inch pots for basil, thyme and mint on a sunny windowsill."),
+    ),
+    "Candles": (
+        DemoProduct("Douglas fir candle", "candle", 3200, ("Forest",),
+                    "Fir needle, cedar and a little citrus: a walk in Forest Park in a cup."),
+        DemoProduct("Coastal fog candle", "candle", 3200, ("Ocean",),
+                    "Sea salt, driftwood and sage, for the Oregon coast on a grey morning."),
+        DemoProduct("Cedar and smoke candle", "candle", 3400, ("Charcoal",),
+                    "Cedarwood, vetiver and a campfire's last embers."),
+        DemoProduct("Rainy day candle", "candle", 3000, ("Sage",),
+                    "Petrichor, moss and green tea for the months it rains in Portland."),
+        DemoProduct("Wool and amber candle", "candle", 3400, ("Oat",),
+                    "Warm amber, vanilla and clean wool, like a favorite sweater."),
+        DemoProduct("Orange blossom candle", "candle", 3000, ("Mustard",),
+                    "Orange blossom and honey, bright enough for a winter morning."),
+    ),
+    "Bags & Apparel": (
+        DemoProduct("Studio tee", "tee", 3200, ("Charcoal",),
+                    "The tee we wear at the wheel: heavyweight cotton that softens with every wash."),
+        DemoProduct("Kiln crew tee", "tee", 3400, ("Rust",),
+                    "Our kiln crew's shirt, printed by hand at a screen-print shop on Williams Avenue."),
+        DemoProduct("Canvas market tote", "tote", 2800, ("Natural", "Charcoal"),
+                    "Sturdy enough for a Saturday at the farmers market, with handles long enough for a shoulder."),
+        DemoProduct("Waxed canvas tote", "tote", 6400, ("Mustard", "Forest"),
+                    "Waxed canvas that shrugs off Portland drizzle and gets better with every scuff."),
+        DemoProduct("Merino wool beanie", "beanie", 3800, ("Oat", "Rust", "Charcoal"),
+                    "A ribbed beanie in soft merino wool, knit in Oregon; one size fits most."),
+        DemoProduct("Chunky knit beanie", "beanie", 3400, ("Cream", "Ocean"),
+                    "A thick wool-blend knit with a pompom, for the coldest mornings at the studio."),
+    ),
+    "Paper Goods": (
+        DemoProduct("Linen sketchbook", "notebook", 2400, ("Sage", "Blush", "Indigo"),
+                    "A linen-bound sketchbook with 120 pages of heavy paper that takes pencil, ink and light "
+                    "watercolor."),
+        DemoProduct("Dot grid notebook", "notebook", 1800, ("Charcoal", "Ocean", "Terracotta"),
+                    "A5, lay-flat binding, 160 pages of dot grid for lists, plans and glaze recipes."),
+        DemoProduct("Recipe journal", "notebook", 2600, ("Cream", "Forest"),
+                    "Pages with room for ingredients, method and who you cooked it for."),
+        DemoProduct("Pocket notebook set", "notebook", 1400, ("Mustard", "Indigo"),
+                    "Three pocket notebooks for the car, the coat and the kitchen drawer."),
+        DemoProduct("Glaze journal", "notebook", 2200, ("Oat",),
+                    "The notebook we use in the studio to log every glaze test, kiln load and result."),
+        DemoProduct("Travel journal", "notebook", 2800, ("Rust", "Charcoal"),
+                    "A soft cover and an elastic band, ready for a road trip down the Oregon coast."),
+    ),
+}
+# fmt: on
+
+# What each kind is made of and how to look after it (the description's last lines).
+_MATERIAL_CARE = {
+    "mug": ("Mid-fire stoneware with a lead-free, food-safe glaze.", "Dishwasher and microwave safe."),
+    "bowl": ("Mid-fire stoneware with a lead-free, food-safe glaze.", "Dishwasher and microwave safe."),
+    "plate": ("Mid-fire stoneware with a lead-free, food-safe glaze.", "Dishwasher and microwave safe."),
+    "vase": ("Stoneware, glazed inside so it holds water.", "Rinse and air dry; not for the dishwasher."),
+    "planter": ("Stoneware with a drainage hole; unglazed foot.", "Wipe clean; bring it inside before a hard frost."),
+    "candle": (
+        "Coconut-soy wax, cotton wick, 8 oz in a reusable stoneware cup.",
+        "Trim the wick to 1/4 inch; burns about 45 hours.",
+    ),
+    "tee": ("100% organic cotton, 6.5 oz jersey.", "Machine wash cold, tumble dry low."),
+    "tote": ("Heavy cotton canvas with reinforced handles.", "Spot clean or machine wash cold; air dry."),
+    "beanie": ("Merino wool and wool blends, knit in Oregon.", "Hand wash cold and dry flat."),
+    "notebook": ("Recycled paper, linen or card cover, lay-flat binding.", "Keep it dry; write in it often."),
+}
+
+DESCRIPTION = """{story}
+
+Made in small batches in our studio in Portland, Oregon, so no two are exactly alike.
+
+**Material:** {material}
+
+**Care:** {care}"""
+
+
+def _variants(item: DemoProduct) -> list[str]:
+    """Variant names: sizes for clothing, else one per colour ("" for a single colour)."""
+    if item.kind in _SIZED_KINDS:
+        return list(SIZES)
+    return list(item.colours) if len(item.colours) > 1 else [""]
+
+
+def _photo_plan(item: DemoProduct) -> list[tuple[str, int]]:
+    """(colour, view) of each photo: two colourways, or one colour and a close-up (every product has two)."""
+    plan = [(colour, 0) for colour in item.colours[:2]]
+    if len(plan) == 1:
+        plan.append((item.colours[0], 2))
+    return plan
+
+
+def _add_photos(session: Session, product: Product, item: DemoProduct, seed: int) -> None:
+    """Generate the product's photos and store them like uploads, first photo first."""
+    media = Path(current_app.config["MEDIA_ROOT"])
+    for colour, view in _photo_plan(item):
+        # 640 px: the largest rendition a photo this size gets anyway (images.WIDTHS), and quicker to draw.
+        photo = render_demo_photo(product.title, seed, PHOTO_SIZE, kind=item.kind, colour=colour, view=view)
+        alt = f"{product.title}, {colour.lower()}" + (", close-up" if view == 2 else "")
+        catalog.store_photo(session, product, photo, media, alt=alt)
 
 
 def seed_catalog(session: Session, seed: int = 7) -> int:
@@ -110,43 +216,100 @@ def seed_catalog(session: Session, seed: int = 7) -> int:
     rng = random.Random(seed)
     now = utcnow()
     count = 0
-    for position, (name, (titles, (low, high), kind)) in enumerate(CATALOGUE.items()):
+    for position, (name, items) in enumerate(CATALOGUE.items()):
         category = Category(name=name, slug=catalog.unique_slug(session, name), position=position)
         session.add(category)
         session.flush()
-        for title in titles:
-            price = rng.randrange(low, high, 100) - 1  # prices like 24.99
+        for item in items:
             product = catalog.save_product(
                 session,
                 Product(),
-                title=title,
+                title=item.title,
                 slug="",
-                price=price,
-                description_md=DESCRIPTION.format(title=title),
+                price=item.price,
+                description_md=DESCRIPTION.format(story=item.story, **_describe(item.kind)),
                 category_id=category.id,
                 featured=rng.random() < 0.2,
                 now=now - timedelta(hours=count * 7),
             )
-            for index, (variant_name, override) in enumerate(_variants(kind, rng)):
+            for index, variant_name in enumerate(_variants(item)):
                 sku = f"{product.slug[:20].upper()}-{index + 1}"
                 variant = catalog.add_variant(
-                    session, product, sku=sku, name=variant_name, price_override=override, low_stock_threshold=3
+                    session, product, sku=sku, name=variant_name, price_override=None, low_stock_threshold=3
                 )
                 stock = rng.choice([0, 2, 3, 8, 12, 25, 40]) if count % 9 else 0
                 if stock:
                     adjust_stock(session, variant.id, stock, "initial", now, None)
-            _add_photo(session, product, seed * 1000 + count)
+            _add_photos(session, product, item, seed * 1000 + count)
             count += 1
     return count
 
 
+def _describe(kind: str) -> dict[str, str]:
+    """The material and care lines of a kind of product."""
+    material, care = _MATERIAL_CARE[kind]
+    return {"material": material, "care": care}
+
+
+class DemoStore(NamedTuple):
+    """A demo store: a real-looking Portland address, an Oregon phone number, its hours."""
+
+    name: str
+    address: str
+    city: str
+    region: str
+    postcode: str
+    country: str
+    phone: str  # E.164 (stores have no phone column yet; the brand's contact settings may use it)
+    latitude: float
+    longitude: float
+    hours: str
+    pickup: bool
+
+
 DEMO_STORES = (
-    # name, address, city, postcode, latitude, longitude, hours, pickup
-    ("Market Street", "12 Market Street", "Manchester", "M1 1AA", 53.4826, -2.2393, "Mon-Sat 9:00-18:00", True),
-    ("Camden Lock", "3 Chalk Farm Road", "London", "NW1 8AB", 51.5413, -0.1466, "Daily 10:00-19:00", True),
-    ("Harbourside", "8 Anchor Road", "Bristol", "BS1 5DB", 51.4504, -2.5990, "Tue-Sun 10:00-17:00", False),
+    DemoStore(
+        "Alberta Street studio",
+        "1823 NE Alberta St",
+        "Portland",
+        "OR",
+        "97211",
+        "US",
+        "+15035550142",
+        45.5590,
+        -122.6468,
+        "Tue-Sat 10am-6pm, Sun 11am-5pm",
+        True,
+    ),
+    DemoStore(
+        "Division Street shop",
+        "3346 SE Division St",
+        "Portland",
+        "OR",
+        "97202",
+        "US",
+        "+15035550178",
+        45.5048,
+        -122.6297,
+        "Daily 10am-7pm",
+        True,
+    ),
+    DemoStore(
+        "Pearl District kiln and classes",
+        "1120 NW Couch St",
+        "Portland",
+        "OR",
+        "97209",
+        "US",
+        "+15035550119",
+        45.5237,
+        -122.6830,
+        "Wed-Sun 11am-5pm (classes and kiln pickups only)",
+        False,
+    ),
 )
 DEMO_SELLER_EMAIL = "seller@example.com"
+DEMO_SELLER = {"name": "Maya Okafor", "phone": "+15035550163"}  # a ceramics teacher who sells on commission
 
 
 def seed_stores_and_seller(session: Session) -> str:
@@ -155,25 +318,25 @@ def seed_stores_and_seller(session: Session) -> str:
     from .stores import service as stores
     from .stores.models import Store
 
-    for name, address, city, postcode, lat, lng, hours, pickup in DEMO_STORES:
+    for store in DEMO_STORES:
         stores.save_store(
             session,
             Store(),
-            name=name,
-            address=address,
-            city=city,
-            postcode=postcode,
-            latitude=lat,
-            longitude=lng,
-            opening_hours=hours,
-            pickup=pickup,
+            name=store.name,
+            address=store.address,
+            city=f"{store.city}, {store.region}",
+            postcode=store.postcode,
+            latitude=store.latitude,
+            longitude=store.longitude,
+            opening_hours=store.hours,
+            pickup=store.pickup,
             active=True,
         )
     _seller, password = accounts.create_seller(
         session,
         email=DEMO_SELLER_EMAIL,
-        name="Demo Seller",
-        phone="",
+        name=DEMO_SELLER["name"],
+        phone=DEMO_SELLER["phone"],
         password=None,
         code="DEMO10",
         rate_bp=1000,
@@ -181,3 +344,8 @@ def seed_stores_and_seller(session: Session) -> str:
         now=utcnow(),
     )
     return password
+
+
+def demo_logo() -> bytes:
+    """The demo brand's logo (PNG), in its brand colour."""
+    return render_demo_logo(DEMO_BRAND["brand_colour"], 512)

@@ -121,7 +121,7 @@ def test_seed_demo_builds_a_realistic_shop_once(sqlite_app):
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', seller.get("/login").text).group(1)
     login = seller.post("/login", data={"csrf_token": csrf, "email": "seller@example.com", "password": password})
     assert login.status_code in (302, 303) and "DEMO10" in seller.get("/seller/").text
-    assert "Camden Lock" in app.test_client().get("/stores").text
+    assert "Alberta Street studio" in app.test_client().get("/stores").text
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "nothing seeded" in again.output
     client = app.test_client()

@@ -264,9 +264,15 @@ class Simulator:
         first, last = rng.choice(shape.FIRST_NAMES), rng.choice(shape.LAST_NAMES)
         country = rng.choices(list(shape.GAZETTEER), weights=[g[0] for g in shape.GAZETTEER.values()])[0]
         _share, calling, places = shape.GAZETTEER[country]
-        region, city, _weight = rng.choices(places, weights=[p[2] for p in places])[0]
-        number = f"{rng.randint(200, 989)}{rng.randint(1000000, 9999999)}"
-        phone = rng.choice((f"+{calling} {number[:3]} {number[3:6]} {number[6:]}", f"+{calling}{number}"))
+        region, city, _weight, area_codes, zip_prefix = rng.choices(places, weights=[p[2] for p in places])[0]
+        number = f"{rng.choice(area_codes)}{rng.randint(200, 989)}{rng.randint(1000, 9999)}"
+        phone = rng.choice(
+            (
+                f"+{calling} {number[:3]}-{number[3:6]}-{number[6:]}",
+                f"+{calling} ({number[:3]}) {number[3:6]}-{number[6:]}",
+                f"+{calling}{number}",
+            )
+        )
         email = f"{first}.{last}{rng.randint(1, 999)}@example.com".lower() if rng.random() < 0.7 else ""
         if email and rng.random() < 0.1:
             email = email.upper()  # shoppers type what they type; the reports normalise it
@@ -275,8 +281,8 @@ class Simulator:
         customer = Customer(f"{first} {last}", phone, email, Delivery.PICKUP if pickup else Delivery.DELIVERY)
         if not pickup:
             customer.country, customer.region, customer.city = country, region, city
-            customer.street = f"{rng.randint(1, 250)} {rng.choice(shape.STREETS)}"
-            customer.postcode = f"{rng.randint(10000, 99999)}"
+            customer.street = f"{rng.randint(100, 9899)} {rng.choice(shape.STREETS)}"
+            customer.postcode = f"{zip_prefix}{rng.randint(1, 99):02d}"
         self.customers.append(customer)
         return len(self.customers) - 1
 

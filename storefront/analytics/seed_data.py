@@ -28,46 +28,53 @@ SOURCES = {
 SOURCE_CONVERSION = {"ref": 1.5, "pwa": 1.8, "utm": 1.1, "social": 0.8, "search": 1.0, "direct": 1.0, "referral": 0.9}
 SEARCH_HOSTS = ("google.com", "google.com", "google.com", "bing.com", "duckduckgo.com")
 SOCIAL_HOSTS = ("instagram.com", "facebook.com", "t.co", "wa.me", "pinterest.com", "tiktok.com")
-REFERRAL_HOSTS = ("citymums-forum.example.org", "bestbuys-blog.example.com", "localnews.example.net")
+REFERRAL_HOSTS = ("pdx-makers-forum.example.org", "portland-gift-guide.example.com", "oregonlive-deals.example.net")
 SELLER_CODES = ("ANNA", "LEO22", "MARTA", "KOFI", "JUNE", "SAMI", "OLGA7", "RAFA")
 UTM_TAGS = (
-    ("newsletter", "email", "spring_sale"),
+    ("newsletter", "email", "spring_glaze_drop"),
     ("newsletter", "email", "new_arrivals"),
-    ("instagram", "paid_social", "autumn_coats"),
-    ("flyer", "print", "shop_opening"),
+    ("instagram", "paid_social", "holiday_mugs"),
+    ("flyer", "print", "studio_open_house"),
 )
-SEARCH_WORDS = ("wool coat", "linen", "gift", "mug", "boots", "candle", "jumper", "sale", "vase", "knife")
+SEARCH_WORDS = ("mug", "speckled mug", "planter", "candle", "vase", "ramen bowl", "tote", "gift", "beanie", "notebook")
 
 FIRST_NAMES = (
-    "Ada", "Ben", "Chloe", "Dev", "Elena", "Femi", "Grace", "Hugo", "Ines", "Jon", "Kai", "Lena",
-    "Maya", "Nico", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Umar", "Vera", "Wes", "Yara", "Zoe",
+    "Ava", "Ben", "Chloe", "Dev", "Elena", "Femi", "Grace", "Hunter", "Isabel", "Jordan", "Kai", "Layla",
+    "Maya", "Noah", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tyler", "Umar", "Valeria", "Wes", "Yara", "Zoe",
 )  # fmt: skip
 LAST_NAMES = (
-    "Adams", "Brown", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones",
-    "Khan", "Lopez", "Moreau", "Nowak", "Okafor", "Patel", "Rossi", "Smith", "Tanaka", "Weber",
+    "Adams", "Brown", "Chen", "Davis", "Evans", "Flores", "Garcia", "Hughes", "Ito", "Johnson",
+    "Khan", "Lopez", "Miller", "Nguyen", "Okafor", "Patel", "Robinson", "Smith", "Thompson", "Williams",
 )  # fmt: skip
-STREETS = ("High Street", "Station Road", "Church Lane", "Main Street", "Park Avenue", "Mill Road", "Oak Drive")
+STREETS = (
+    "Main St", "Oak St", "Maple Ave", "Park Ave", "Cedar Ln", "Washington St", "Pine St", "Lake Dr",
+    "Broadway", "Hawthorne Ave", "Williams Ave", "Elm St",
+)  # fmt: skip
 
-# country -> (share of delivered orders, calling code, [(region, city, weight)])
+# country -> (share of delivered orders, calling code, [(region, city, weight, area codes, ZIP prefix)]).
+# A Portland shop: most orders from Oregon and the West Coast, the rest from big US cities.
 GAZETTEER = {
     "US": (
-        0.62,
+        1.0,
         "1",
         [
-            ("NY", "New York", 5),
-            ("NY", "Brooklyn", 3),
-            ("CA", "Los Angeles", 4),
-            ("CA", "San Francisco", 3),
-            ("IL", "Chicago", 3),
-            ("TX", "Austin", 2),
-            ("WA", "Seattle", 2),
-            ("MA", "Boston", 2),
-            ("OR", "Portland", 1),
+            ("OR", "Portland", 14, ("503", "971"), "972"),
+            ("OR", "Beaverton", 3, ("503", "971"), "970"),
+            ("OR", "Eugene", 2, ("541",), "974"),
+            ("OR", "Salem", 2, ("503",), "973"),
+            ("WA", "Vancouver", 3, ("360",), "986"),
+            ("WA", "Seattle", 5, ("206",), "981"),
+            ("CA", "San Francisco", 3, ("415", "628"), "941"),
+            ("CA", "Los Angeles", 3, ("213", "323"), "900"),
+            ("CA", "Oakland", 1, ("510",), "946"),
+            ("NY", "Brooklyn", 2, ("718", "347"), "112"),
+            ("NY", "New York", 2, ("212", "646"), "100"),
+            ("IL", "Chicago", 2, ("312", "773"), "606"),
+            ("TX", "Austin", 2, ("512",), "787"),
+            ("CO", "Denver", 2, ("303", "720"), "802"),
+            ("MN", "Minneapolis", 1, ("612",), "554"),
+            ("MA", "Boston", 1, ("617",), "021"),
+            ("ID", "Boise", 1, ("208",), "837"),
         ],
     ),
-    "CA": (0.1, "1", [("ON", "Toronto", 4), ("BC", "Vancouver", 3), ("QC", "Montréal", 2)]),
-    "GB": (0.12, "44", [("England", "London", 5), ("England", "Manchester", 2), ("Scotland", "Edinburgh", 1)]),
-    "DE": (0.08, "49", [("Berlin", "Berlin", 3), ("Bayern", "München", 2), ("Hamburg", "Hamburg", 1)]),
-    "FR": (0.05, "33", [("Île-de-France", "Paris", 4), ("Auvergne-Rhône-Alpes", "Lyon", 1)]),
-    "AU": (0.03, "61", [("NSW", "Sydney", 2), ("VIC", "Melbourne", 2)]),
 }

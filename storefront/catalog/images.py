@@ -1,4 +1,4 @@
-"""Validated, re-encoded product photos: upload checks, responsive renditions, demo pictures."""
+"""Validated, re-encoded product photos: upload checks, responsive renditions (demo pictures: demo_pictures)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import os
 import re
 import secrets
 import struct
-import unicodedata
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageCms, ImageOps
+
+# Re-exported: the demo pictures moved to their own module; older imports keep working.
+from .demo_pictures import render_demo_photo as render_demo_photo
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
 WIDTHS: tuple[int, ...] = (320, 640, 1024, 1600)
@@ -263,160 +265,6 @@ def _write_atomic(target: Path, payload: bytes) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-
-
-# --- demo photos -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Palette:
-    top: str
-    bottom: str
-    product: str
-    text: str
-
-
-_PALETTES: tuple[_Palette, ...] = (
-    _Palette("#fdf0e3", "#f6c9b4", "#c8553d", "#5a2a1f"),
-    _Palette("#eaf4f4", "#b8dedc", "#2a7f7a", "#17403d"),
-    _Palette("#f3effa", "#cfc3ec", "#6b4fbb", "#33265c"),
-    _Palette("#fffaf0", "#f2ddb0", "#d99a1e", "#5c4209"),
-    _Palette("#eef3fb", "#bccdea", "#3d6cb9", "#1d3359"),
-    _Palette("#f1f7ec", "#c8e0b4", "#5c9a3b", "#2b4a1b"),
-    _Palette("#fbeff2", "#efbfcb", "#c04a6b", "#5a1f30"),
-    _Palette("#f4f4f2", "#d6d4cf", "#4a4a48", "#262624"),
-)
-_SHAPES = ("circle", "rounded_square", "stripes")
-_SUPERSAMPLE = 3  # ImageDraw does not anti-alias; draw large and scale down instead
-
-
-def render_demo_photo(title: str, seed: int, size: tuple[int, int] = (1200, 1200)) -> bytes:
-    """Draw a deterministic, pleasant placeholder product photo and return PNG bytes."""
-    width, height = size
-    if width < 32 or height < 32:
-        raise ValueError(f"Demo photos must be at least 32×32 pixels, not {width}×{height}.")
-    palette = _PALETTES[seed % len(_PALETTES)]
-    shape = _SHAPES[(seed // len(_PALETTES)) % len(_SHAPES)]
-    canvas = _gradient((width, height), palette.top, palette.bottom)
-    _draw_product(canvas, shape, palette.product)
-    _draw_title(canvas, title, palette.text)
-    buffer = io.BytesIO()
-    canvas.convert("RGB").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _gradient(size: tuple[int, int], top: str, bottom: str) -> Image.Image:
-    """Return an RGBA vertical gradient from ``top`` to ``bottom``."""
-    mask = Image.linear_gradient("L").resize(size, Image.Resampling.BICUBIC)
-    return Image.composite(Image.new("RGBA", size, bottom), Image.new("RGBA", size, top), mask)
-
-
-def _draw_product(canvas: Image.Image, shape: str, colour: str) -> None:
-    """Draw a soft shadow and a simple product shape in the upper middle of ``canvas``."""
-    width, height = canvas.size
-    side = int(min(width, height) * 0.46)
-    left, top = (width - side) // 2, int(height * 0.42) - side // 2
-    shadow = Image.new("L", canvas.size, 0)
-    shadow_box = (
-        left + side * 0.08,
-        top + side * 0.93,
-        left + side * 0.92,
-        top + side * 1.07,
-    )
-    ImageDraw.Draw(shadow).ellipse(shadow_box, fill=70)
-    shadow = shadow.filter(ImageFilter.GaussianBlur(max(1, side // 25)))
-    canvas.paste(Image.new("RGBA", canvas.size, (40, 32, 30, 255)), mask=shadow)
-    product = _product_layer(shape, colour, side * _SUPERSAMPLE)
-    product = product.resize((side, side), Image.Resampling.LANCZOS)
-    canvas.alpha_composite(product, (left, top))
-
-
-def _product_layer(shape: str, colour: str, side: int) -> Image.Image:
-    """Return a transparent square layer with the product shape drawn on it."""
-    layer = Image.new("RGBA", (side, side), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    light = tuple(int(c + (255 - c) * 0.45) for c in ImageColor.getrgb(colour))
-    if shape == "circle":
-        draw.ellipse((0, 0, side - 1, side - 1), fill=colour)
-        spot = side * 0.18
-        draw.ellipse((spot, spot, spot + side * 0.22, spot + side * 0.22), fill=light)
-    elif shape == "rounded_square":
-        draw.rounded_rectangle((0, 0, side - 1, side - 1), radius=side // 6, fill=colour)
-        draw.rounded_rectangle(
-            (side * 0.12, side * 0.12, side * 0.88, side * 0.3),
-            radius=side // 20,
-            fill=light,
-        )
-    else:
-        stripes = Image.new("RGBA", (side, side), colour)
-        stripe_draw = ImageDraw.Draw(stripes)
-        step = side // 7
-        for y in range(step // 2, side, step * 2):
-            stripe_draw.rectangle((0, y, side, y + step - 1), fill=light)
-        mask = Image.new("L", (side, side), 0)
-        ImageDraw.Draw(mask).rounded_rectangle((0, 0, side - 1, side - 1), radius=side // 8, fill=255)
-        layer.paste(stripes, mask=mask)
-    return layer
-
-
-def _draw_title(canvas: Image.Image, title: str, colour: str) -> None:
-    """Draw ``title`` on a translucent label near the bottom, shortened to fit."""
-    width, height = canvas.size
-    font = ImageFont.load_default(size=max(10, int(min(width, height) * 0.055)))
-    text = _fit_text(_printable(title), font, width * 0.8)
-    if not text:
-        return
-    # Centre by measuring, not anchor="mm": the bitmap fallback font has no anchors.
-    left, top, right, bottom = ImageDraw.Draw(canvas).textbbox((0, 0), text, font=font)
-    origin = ((width - right - left) // 2, int(height * 0.86) - (top + bottom) // 2)
-    left, top = left + origin[0], top + origin[1]
-    right, bottom = right + origin[0], bottom + origin[1]
-    pad = max(6, (bottom - top) // 2)
-    overlay = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-    ImageDraw.Draw(overlay).rounded_rectangle(
-        (left - pad * 2, top - pad, right + pad * 2, bottom + pad),
-        radius=pad + (bottom - top) // 2,
-        fill=(255, 255, 255, 170),
-    )
-    canvas.alpha_composite(overlay)
-    ImageDraw.Draw(canvas).text(origin, text, font=font, fill=colour)
-
-
-# Pillow's built-in font covers only ASCII plus these; anything else draws as a box.
-_FONT_EXTRAS = frozenset("©«°±·»‘’“”…‹›™")
-_FOLDS = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "ø": "o",
-        "Ø": "O",
-        "ł": "l",
-        "Ł": "L",
-        "œ": "oe",
-        "Œ": "OE",
-        "đ": "d",
-        "Đ": "D",
-        "–": "-",
-        "—": "-",
-    }
-)
-
-
-def _printable(title: str) -> str:
-    """Fold accents (é -> e) and drop characters the built-in font cannot draw."""
-    folded = unicodedata.normalize("NFKD", title.translate(_FOLDS))
-    kept = (ch for ch in folded if (ch.isascii() and ch.isprintable()) or ch in _FONT_EXTRAS)
-    return " ".join("".join(kept).split())
-
-
-def _fit_text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, limit: float) -> str:
-    """Return ``text``, cut short with an ellipsis if it is wider than ``limit``."""
-    if not text or font.getlength(text) <= limit:
-        return text
-    while text and font.getlength(text.rstrip() + "…") > limit:
-        text = text[:-1]
-    return text.rstrip() + "…" if text else ""
 
 
 def _megabytes(size: int) -> str:

@@ -129,3 +129,26 @@ def test_apportion_splits_exactly():
     assert apportion(10, [1, 1, 1]) == [4, 3, 3]
     assert sum(apportion(1_000_000, [0.9, 1.25, 0.0, 1.1])) == 1_000_000
     assert apportion(5, [0, 0]) == [0, 0] and apportion(0, [1]) == [0]
+
+
+def test_seeded_customers_live_where_the_demo_shop_sells(sqlite_app):
+    """A Portland shop's customers: US addresses (state, city, 5-digit ZIP) and US phone numbers."""
+    from storefront.analytics import seed_data
+
+    with sqlite_app.app_context():
+        _catalogue()
+        for _step in seed_events(
+            db.session, days=2, events=400, orders=60, seed=5, now=utcnow(), tz=UTC, currency="USD", shipping_fee=500
+        ):
+            db.session.commit()
+        orders = db.session.scalars(select(Order)).all()
+    places = {(region, city): zip_prefix for region, city, _w, _codes, zip_prefix in seed_data.GAZETTEER["US"][2]}
+    area_codes = {code for *_place, codes, _zip in seed_data.GAZETTEER["US"][2] for code in codes}
+    delivered = [o for o in orders if o.delivery_method == "delivery"]
+    assert delivered and {o.country for o in delivered} == {"US"}
+    for order in delivered:
+        zip_prefix = places[(order.region, order.city.title())]
+        assert order.postcode.startswith(zip_prefix) and len(order.postcode) == 5 and order.postcode.isdigit()
+    for order in orders:
+        digits = "".join(ch for ch in order.phone if ch.isdigit())
+        assert len(digits) == 11 and digits[0] == "1" and digits[1:4] in area_codes, order.phone

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, ImageCms
 
-from storefront.catalog import images
+from storefront.catalog import demo_pictures, images
+from storefront.catalog.demo_pictures import render_demo_logo
 from storefront.catalog.images import (
     ALLOWED_FORMATS,
     WIDTHS,
@@ -404,6 +405,9 @@ def test_delete_image_refuses_path_like_keys(media):
 
 def test_demo_photo_is_deterministic():
     assert render_demo_photo("Linen tote", 3) == render_demo_photo("Linen tote", 3)
+    assert render_demo_photo("Mug", 3, (200, 200), colour="Sage", view=2) == render_demo_photo(
+        "Mug", 3, (200, 200), colour="Sage", view=2
+    )
 
 
 def test_demo_photo_depends_on_seed_and_title():
@@ -414,12 +418,72 @@ def test_demo_photo_depends_on_seed_and_title():
 
 
 def test_demo_photo_is_a_png_of_the_requested_size():
-    data = render_demo_photo("Crème brûlée mug", 7, size=(800, 600))
+    for view in (0, 1, 2):
+        data = render_demo_photo("Crème brûlée mug", 7, size=(800, 600), view=view)
 
-    with Image.open(io.BytesIO(data)) as picture:
-        assert picture.format == "PNG"
-        assert picture.size == (800, 600)
-        assert picture.format in ALLOWED_FORMATS
+        with Image.open(io.BytesIO(data)) as picture:
+            assert picture.format == "PNG"
+            assert picture.size == (800, 600)
+            assert picture.format in ALLOWED_FORMATS
+
+
+def test_every_demo_kind_draws_its_own_picture_in_each_colour():
+    pictures = {render_demo_photo("x", 1, (96, 96), kind=kind, colour="Sage") for kind in demo_pictures.KINDS}
+    assert len(pictures) == len(demo_pictures.KINDS)
+    colours = {render_demo_photo("x", 1, (96, 96), kind="mug", colour=name) for name in demo_pictures.COLOURS}
+    assert len(colours) == len(demo_pictures.COLOURS)
+    assert render_demo_photo("x", 1, (96, 96), kind="mug", colour="Sage") == render_demo_photo(
+        "x", 1, (96, 96), kind="mug", colour=demo_pictures.COLOURS["Sage"]
+    )
+
+
+def test_demo_photo_kind_follows_the_title():
+    assert render_demo_photo("Big latte mug", 5, (96, 96), colour="Oat") == render_demo_photo(
+        "x", 5, (96, 96), kind="mug", colour="Oat"
+    )
+    assert render_demo_photo("Herb pot trio", 5, (96, 96), colour="Oat") == render_demo_photo(
+        "x", 5, (96, 96), kind="planter", colour="Oat"
+    )
+    with pytest.raises(ValueError):
+        render_demo_photo("Mug", 5, (96, 96), kind="spaceship")
+    with pytest.raises(ValueError):
+        render_demo_photo("Mug", 5, (16, 16))
+
+
+def test_demo_photo_draws_no_text():
+    """The title is on the page, not on the picture: another title gives the very same picture."""
+    short = render_demo_photo("Mug", 9, (300, 300), kind="mug", colour="Ocean")
+    long = render_demo_photo(
+        "Speckled morning mug with a very long name indeed", 9, (300, 300), kind="mug", colour="Ocean"
+    )
+    assert short == long
+    # ... and no label band at the bottom (the old placeholder's title strip): only the studio backdrop.
+    with Image.open(io.BytesIO(render_demo_photo("Linen tote", 3, (300, 300)))) as picture:
+        bottom = picture.convert("L").crop((0, 276, 300, 300))
+        low, high = bottom.getextrema()
+        assert high - low < 30
+
+
+def test_demo_photo_views_show_the_object_turned_and_close_up():
+    front = Image.open(io.BytesIO(render_demo_photo("Mug", 2, (200, 200), colour="Rust")))
+    turned = Image.open(io.BytesIO(render_demo_photo("Mug", 2, (200, 200), colour="Rust", view=1)))
+    close = Image.open(io.BytesIO(render_demo_photo("Mug", 2, (200, 200), colour="Rust", view=2)))
+    assert front.tobytes() != turned.tobytes() and front.tobytes() != close.tobytes()
+
+    # The handle is on the right in front and on the left when turned: the right third is darker.
+    def dark_share(picture: Image.Image, box: tuple[int, int, int, int]) -> int:
+        return sum(picture.convert("L").crop(box).histogram()[:120])
+
+    assert dark_share(front, (130, 40, 200, 140)) > dark_share(front, (0, 40, 70, 140))
+    assert dark_share(turned, (0, 40, 70, 140)) > dark_share(turned, (130, 40, 200, 140))
+
+
+def test_demo_logo_is_a_round_mark_in_the_brand_colour():
+    with Image.open(io.BytesIO(render_demo_logo("#2f5d50", 128))) as logo:
+        assert logo.format == "PNG" and logo.size == (128, 128) and logo.mode == "RGBA"
+        assert logo.getpixel((1, 1))[3] == 0  # transparent corners
+        assert logo.getpixel((64, 8))[:3] == (0x2F, 0x5D, 0x50)  # the disc
+        assert logo.getpixel((64, 62))[:3] == (255, 255, 255)  # the white bowl
 
 
 def test_demo_photo_default_size_is_accepted_by_store_upload(media):

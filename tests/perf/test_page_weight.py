@@ -15,7 +15,7 @@ from tests.perf.page_weight import page_weight, shopper_pages
 BUDGET_BYTES = 30_000
 
 
-def _plain_photo(title: str, seed: int, size: tuple[int, int]) -> bytes:
+def _plain_photo(title: str, seed: int, size: tuple[int, int], **_picture: object) -> bytes:
     """A flat photo of the demo's size: the page markup is the same, drawing it is not needed."""
     out = io.BytesIO()
     Image.new("RGB", size, (seed * 40 % 256, 120, 90)).save(out, "PNG")
