@@ -155,4 +155,4 @@ def _shop_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-from . import accounts, jobs, order_limits, products, refunds, sellers, stock, stores, transfers  # noqa: E402,F401  (register their routes on bp)
+from . import accounts, cancel, jobs, order_limits, products, refunds, sellers, stock, stores, transfers  # noqa: E402,F401  (register their routes on bp)
