@@ -47,6 +47,11 @@ PROBLEMS = """() => {
     if (r.height < 44) out.push(`${name(el)} is ${r.height}px tall`);
     if (r.right > width + 0.5) out.push(`${name(el)} ends at ${r.right}px`);
   }
+  for (const link of document.querySelectorAll('main a')) {  // a link inside a sentence is exempt
+    const r = shown(link);
+    const alone = link.parentElement.textContent.trim() === link.textContent.trim();
+    if (r && alone && r.height < 44) out.push(`${name(link)} is ${r.height}px tall`);
+  }
   for (const wrap of document.querySelectorAll('.table-wrap')) {
     const label = wrap.getAttribute('aria-label') || '';
     if (wrap.getAttribute('tabindex') !== '0' || wrap.getAttribute('role') !== 'region'
