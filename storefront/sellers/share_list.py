@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..catalog.models import Product
 
-PER_PAGE = 12
+PER_PAGE = 10
 MAX_QUERY = 80
 
 
