@@ -1,25 +1,49 @@
-"""Admin: cancel an order; a paid card order is refunded in full unless the owner keeps the payment."""
+"""Admin: cancel an order after a confirmation page; a paid card order is refunded unless the owner keeps it."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.templating import money
 from ..domain import DomainError
 from ..extensions import db
+from ..orders import service as orders
 from ..orders.labels import STATUS_LABELS
 from ..orders.models import Order
-from ..orders.rules import OrderStatus
+from ..orders.rules import OrderEvent, OrderStatus, allowed_events
 from ..payments import flows
 from ..payments import service as payments
 from ..payments.provider import ProviderError, provider_for
 from ..payments.rules import RefundStatus
-from .views import render_order
+from . import service
+from .views import bp, render_order
 
 # What the cancel form's "refund" choice may say; refunding is the default.
 REFUND_CHOICES = {"full": True, "keep": False}
+
+
+@bp.get("/orders/<reference>/cancel")
+def order_cancel(reference: str):
+    """The confirmation page: one tap on the order page never cancels; this page asks, with the refund choice."""
+    order = service.order_by_reference(db.session, reference)
+    if order is None:
+        abort(404)
+    return render_cancel(order)
+
+
+def render_cancel(order: Order, error: str | None = None, status: int = 200):
+    """The cancel confirmation (refund choice when a card payment can be refunded), or the order page if too late."""
+    events = allowed_events(order.status, order.delivery_method, orders.refunded_in_full(db.session, order))
+    if OrderEvent.CANCEL not in events:
+        message = _("An order that is %(status)s cannot be cancelled.", status=_(STATUS_LABELS[order.status]))
+        return render_order(order.reference, message, 409)
+    payment = payments.payment_of(db.session, order.id)
+    html = render_template(
+        "admin/order_cancel.html", order=order, payment=payment, refundable=flows.refundable(payment), error=error
+    )
+    return html, status
 
 
 def cancel_order(order: Order):
@@ -27,7 +51,7 @@ def cancel_order(order: Order):
     reference, currency = order.reference, order.currency
     choice = request.form.get("refund", "full")
     if choice not in REFUND_CHOICES:
-        return render_order(reference, _("Choose whether to refund the payment."), 400)
+        return render_cancel(order, _("Choose whether to refund the payment."), 400)
     provider = provider_for(order.payment_method)
     try:
         refund = flows.cancel_order(

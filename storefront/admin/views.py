@@ -158,6 +158,7 @@ def _shop_zone() -> ZoneInfo:
 from . import (  # noqa: E402,F401  (register their routes on bp)
     accounts,
     brand,
+    cancel,
     jobs,
     order_limits,
     products,

@@ -309,3 +309,29 @@ def heatmap(rows: Iterable[tuple[int, int, int]]) -> list[list[int]]:
     for weekday, hour, count in rows:
         grid[int(weekday)][int(hour)] += int(count)
     return grid
+
+
+def newest_first_without_quiet_runs(rows: list[dict], keys: Iterable[str], day_key: str = "day") -> list[dict]:
+    """Day rows newest first, each run of two or more days with every figure zero folded into one row.
+
+    A folded row is {"quiet": (first_day, last_day)}, oldest day first; a single quiet day keeps its row.
+    """
+    keys = tuple(keys)
+    result: list[dict] = []
+    run: list[dict] = []
+
+    def close_run() -> None:
+        if len(run) >= 2:
+            result.append({"quiet": (run[-1][day_key], run[0][day_key])})
+        else:
+            result.extend(run)
+        run.clear()
+
+    for row in sorted(rows, key=lambda r: r[day_key], reverse=True):
+        if all(not row.get(k) for k in keys):
+            run.append(row)
+        else:
+            close_run()
+            result.append(row)
+    close_run()
+    return result

@@ -132,7 +132,7 @@ def overview_page(session: Session, span: DateRange, _args: Mapping) -> dict:
             _("Orders per day"),
         ),
     ]
-    return {"stats": stats, "figures": figures, "tables": [(tables.daily_table(data), None)]}
+    return {"stats": stats, "figures": figures, "tables": [(tables.daily_page_table(data), None)]}
 
 
 def funnel_page(session: Session, span: DateRange, _args: Mapping) -> dict:

@@ -50,6 +50,7 @@ class Column:
     key: str
     label: str
     kind: str = "int"
+    wide_only: bool = False  # left out on a phone's page (kept on wider screens and in the CSV)
 
 
 @dataclass
@@ -139,6 +140,21 @@ def daily_table(data: service.Overview) -> Table:
     )
 
 
+QUIET_KEYS = ("visitors", "sessions", "page_views", "orders", "revenue", "refunds")
+
+
+def daily_page_table(data: service.Overview) -> Table:
+    """The "Day by day" table as a page shows it: newest first, runs of days with nothing folded into one row."""
+    table = daily_table(data)
+    table.rows = rules.newest_first_without_quiet_runs(table.rows, QUIET_KEYS)
+    return table
+
+
+def quiet_label(first: date, last: date) -> str:
+    """The folded row's text, e.g. 'Dec 1 – Dec 9: no visits or sales'."""
+    return _("%(first)s – %(last)s: no visits or sales", first=short_day(first), last=short_day(last))
+
+
 def funnel_table(steps: list[rules.FunnelStep]) -> Table:
     rows = [
         {"step": str(FUNNEL_LABELS[s.key]), "sessions": s.count, "of_first": s.of_first}
@@ -170,17 +186,17 @@ def products_table(items: list[service.ProductFigures]) -> Table:
         [
             Column("title", _("Product"), "text"),
             Column("views", _("Views")),
-            Column("viewers", _("Viewers")),
-            Column("view_sessions", _("Sessions viewing")),
-            Column("average_dwell_ms", _("Average dwell"), "ms"),
+            Column("viewers", _("Viewers"), wide_only=True),
+            Column("view_sessions", _("Sessions viewing"), wide_only=True),
+            Column("average_dwell_ms", _("Average dwell"), "ms", wide_only=True),
             Column("median_dwell_ms", _("Median dwell"), "ms"),
             Column("cart_rate", _("Add-to-cart rate"), "rate"),
-            Column("checkout_sessions", _("Checkouts")),
+            Column("checkout_sessions", _("Checkouts"), wide_only=True),
             Column("orders", _("Orders")),
-            Column("conversion", _("Conversion"), "rate"),
+            Column("conversion", _("Conversion"), "rate", wide_only=True),
             Column("units", _("Units sold")),
             Column("revenue", _("Revenue"), "money"),
-            Column("slug", _("Web address"), "text"),
+            Column("slug", _("Web address"), "text", wide_only=True),
         ],
         rows,
     )

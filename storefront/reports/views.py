@@ -96,6 +96,7 @@ def _page(name: str):
         freshness=freshness,
         remaining=g.get("rollup_remaining", 0),
         cell=tables.cell,
+        quiet_label=tables.quiet_label,
         **base,
         **context,
     )

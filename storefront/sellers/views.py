@@ -10,7 +10,7 @@ from ..catalog.service import product_by_slug
 from ..clock import utcnow
 from ..core.security import private_blueprint
 from ..extensions import db, login_manager
-from . import accounts, reports
+from . import accounts, reports, share_list
 from .rules import ENTRY_LABELS
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
@@ -32,13 +32,21 @@ def _only_sellers():
 
 @bp.get("/")
 def dashboard():
-    """Figures, best products, the shop link and a share link for every product."""
+    """Best products first, figures, the shop link, then a searched, paged share list (sold-out hidden unless asked)."""
     data = reports.dashboard(db.session, g.seller, utcnow(), recent=5)
+    listing = share_list.filter_products(
+        reports.shareable_products(db.session),
+        request.args.get("q", ""),
+        request.args.get("sold_out") == "1",
+        share_list.parse_page(request.args.get("page")),
+    )
+    slugs = [p.slug for p in listing.products] + [t.slug for t in data.top_products]
     return render_template(
         "sellers/dashboard.html",
         seller=g.seller,
         data=data,
-        products=reports.shareable_products(db.session),
+        listing=listing,
+        catalogue=share_list.with_photos(db.session, slugs),
         labels=ENTRY_LABELS,
     )
 

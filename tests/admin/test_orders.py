@@ -53,8 +53,9 @@ def status_of(app, order_id: int) -> str:
 
 
 def offered_steps(html: str) -> list[str]:
-    """The lifecycle steps the order page offers as buttons."""
-    return re.findall(r'<input type="hidden" name="event" value="([^"]+)">', html)
+    """The lifecycle steps the order page offers: buttons, then the cancel section (it opens a confirmation page)."""
+    found = re.findall(r'<input type="hidden" name="event" value="([^"]+)">|data-step="(cancel)"', html)
+    return [button or cancel for button, cancel in found]
 
 
 def step(staff_shop: ShopClient, reference: str, event: str):

@@ -38,13 +38,14 @@ def test_the_owner_cancels_and_refunds_on_a_phone(browser, card_shop, expect, sq
     page.wait_for_url(f"{base}/admin/")
     page.goto(f"{base}/admin/orders")
     page.locator("main a[href^='/admin/orders/']").first.click()
+    page.get_by_role("link", name="Cancel order…").click()  # the order page only links to the confirmation
     choice = page.locator("[data-cancel-refund]")
     expect(choice).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     for label in choice.locator("label").all():
         assert label.bounding_box()["height"] >= 44
     expect(page.get_by_label("Refund in full")).to_be_checked()
-    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Yes, cancel the order").click()
     expect(page.locator("main")).to_contain_text("Refunded $120.00")
     page.goto(order_url)
     expect(page.locator("[data-cancel-refund]")).to_contain_text("Cancelled — refunded $120.00 on")
