@@ -140,8 +140,19 @@ def parameters_of(rule: str) -> list[str]:
 
 
 def fill(rule: str, table: dict[str, object]) -> str:
-    """The rule with its parameters filled from the table; KeyError names a parameter the table lacks."""
+    """The rule with its parameters filled from the table; fails the test for a parameter it lacks."""
+    missing = [name for name in parameters_of(rule) if name not in table]
+    if missing:
+        pytest.fail(f"{rule}: add {missing} to the fixture table in tests/browser/a11y.py (_build) so it is checked")
     return _PARAMETER.sub(lambda m: str(table[m.group(1)]), rule)
+
+
+def vendored_axe_version() -> str:
+    """The release named in the vendored file's banner ("/*! axe v4.14.1")."""
+    with AXE_JS.open(encoding="utf-8") as handle:
+        match = re.match(r"/\*! axe v(\d+\.\d+\.\d+)", handle.read(64))
+    assert match, f"{AXE_JS} does not start with axe-core's banner"
+    return match.group(1)
 
 
 def collection_app():
@@ -182,6 +193,11 @@ def _orders(app, variant: int, store_id: int, method_id: int) -> dict[str, tuple
             "payment_method": transfer_rules.choice_value(method_id),
         },
         "cancelled": {**pickup_by(3), "pickup_store": store_id},
+        "transfer-claimed": {
+            **pickup_by(4),
+            "pickup_store": store_id,
+            "payment_method": transfer_rules.choice_value(method_id),
+        },
     }
     for n, (name, form) in enumerate(forms.items()):
         shop = nth_shopper(app, n + 10)
@@ -189,6 +205,9 @@ def _orders(app, variant: int, store_id: int, method_id: int) -> dict[str, tuple
         response = shop.checkout(form)
         assert response.status_code in (302, 303), (name, response.status_code, response.get_data(as_text=True)[:500])
         token = response.headers["Location"].rstrip("/").split("/o/")[1].split("?")[0]
+        if name == "transfer-claimed":
+            claim = shop.post(f"/o/{token}/transfer", {"transaction_id": "8N7A2K5Q1Z"})
+            assert claim.status_code == 303, claim.get_data(as_text=True)[:500]
         with app.app_context():
             order = db.session.query(Order).filter_by(token=token).one()
             if name == "pickup-confirmed":

@@ -11,6 +11,8 @@ import re
 import pytest
 
 from tests.browser.a11y import (
+    AXE_JS,
+    AXE_VERSION,
     KNOWN_AXE,
     WIDTHS,
     axe_violations,
@@ -22,6 +24,7 @@ from tests.browser.a11y import (
     parameters_of,
     serve_a11y_shop,
     sign_in,
+    vendored_axe_version,
     visit_as,
 )
 
@@ -41,6 +44,8 @@ SHOPPER_PAGES = {
     "order-cash-delivery": ("/o/{order-cash-delivery}", "empty"),
     "order-pickup-confirmed": ("/o/{order-pickup-confirmed}", "empty"),
     "order-transfer": ("/o/{order-transfer}", "empty"),
+    "order-transfer-refused-id": ("/o/{order-transfer}", "empty"),
+    "order-transfer-claimed": ("/o/{order-transfer-claimed}", "empty"),
     "order-cancelled": ("/o/{order-cancelled}", "empty"),
     "stores": ("/stores", "empty"),
     "stores-place": ("/stores?q=94103", "empty"),
@@ -98,6 +103,11 @@ def _prepare(page, name: str) -> None:
         page.get_by_role("button", name=re.compile("Place order")).click()
         page.wait_for_load_state()
         assert page.locator(".field.has-error").count(), "the empty checkout form was accepted"
+    if name == "order-transfer-refused-id":
+        page.get_by_label(re.compile("^Transaction id")).fill("!!")
+        page.get_by_role("button", name="Send transaction id").click()
+        page.wait_for_load_state()
+        assert page.locator(".field.has-error").count(), "a transaction id of !! was accepted"
     if name == "login-failed":
         page.locator("#email").fill("nobody@example.com")
         page.locator("#password").fill("wrong password here")
@@ -114,6 +124,14 @@ def test_axe_finds_nothing_on_shopper_pages(shopper_pages, a11y_shop, name, widt
     _prepare(page, name)
     violations = axe_violations(page)
     assert not violations, describe(violations, f"{name} ({path}) at {width} px")
+
+
+def test_the_vendored_axe_core_is_the_release_named_and_recent():
+    """axe-core >= 4.8 knows WCAG 2.2's target-size; AXE_VERSION (in failure messages) must say what runs."""
+    version = vendored_axe_version()
+    assert version == AXE_VERSION
+    assert tuple(int(part) for part in version.split(".")) >= (4, 8, 0)
+    assert (AXE_JS.parent / "axe-core.LICENSE").read_text(encoding="utf-8").startswith("Mozilla Public License")
 
 
 def test_every_staff_rule_has_its_parameters_in_the_fixture_table(a11y_shop):
