@@ -79,6 +79,9 @@ KNOWN_PHONE: dict[str, str] = {
     "/admin/stock/ledger": _FIXED_ON["stock"],
     "/admin/stores/": _FIXED_ON["staff"],
     "/seller/": _FIXED_ON["staff"],
+    "product-variants": _FIXED_ON["shopper"],  # the breadcrumb's category link is 19 px tall
+    "product-sold-out": _FIXED_ON["shopper"],
+    "cart-lines": _FIXED_ON["shopper"],  # the line's product link is 24 px tall
 }
 
 
@@ -119,6 +122,64 @@ def describe(violations: list[dict], where: str) -> str:
         if len(v["nodes"]) > 8:
             lines.append(f"    ... and {len(v['nodes']) - 8} more")
     return "\n".join(lines)
+
+
+# --- shopper pages: listed by hand, one entry per state of a page ------------------------------------
+
+# name -> (path with {placeholders} from shop.shopper, cart: "empty" | "filled", what to do first)
+SHOPPER_PAGES = {
+    "home": ("/", "empty"),
+    "category": ("/c/{category}", "empty"),
+    "search-results": ("/search?q=coat", "empty"),
+    "search-nothing": ("/search?q=zzzzqqq", "empty"),
+    "product-variants": ("/p/{coat}", "empty"),
+    "product-sold-out": ("/p/{hat}", "empty"),
+    "cart-empty": ("/cart", "empty"),
+    "cart-lines": ("/cart", "filled"),
+    "checkout": ("/checkout", "filled"),
+    "checkout-failed": ("/checkout", "filled"),
+    "order-cash-delivery": ("/o/{order-cash-delivery}", "empty"),
+    "order-pickup-confirmed": ("/o/{order-pickup-confirmed}", "empty"),
+    "order-transfer": ("/o/{order-transfer}", "empty"),
+    "order-transfer-refused-id": ("/o/{order-transfer}", "empty"),
+    "order-transfer-claimed": ("/o/{order-transfer-claimed}", "empty"),
+    "order-cancelled": ("/o/{order-cancelled}", "empty"),
+    "stores": ("/stores", "empty"),
+    "stores-place": ("/stores?q=94103", "empty"),
+    "my-orders": ("/my-orders", "empty"),
+    "offline": ("/offline", "empty"),
+    "login": ("/login", "empty"),
+    "login-failed": ("/login", "empty"),
+    "not-found": ("/no-such-page", "empty"),
+}
+
+
+def shopper(browser, shop: A11yShop, cart: str, expect, **options):
+    """A new shopper's page; with cart "filled" a coat is in the cart."""
+    page = browser.new_context(**options).new_page()
+    if cart == "filled":
+        page.goto(f"{shop.base}/p/{shop.shopper['coat']}")
+        page.get_by_role("button", name="Add to cart").click()
+        expect(page.locator("[data-cart-count]").first).to_have_text("1")
+    return page
+
+
+def prepare(page, name: str) -> None:
+    """The states reached by doing something on the page: a failed submit."""
+    if name == "checkout-failed":
+        page.get_by_role("button", name=re.compile("Place order")).click()
+        page.wait_for_load_state()
+        assert page.locator(".field.has-error").count(), "the empty checkout form was accepted"
+    if name == "order-transfer-refused-id":
+        page.get_by_label(re.compile("^Transaction id")).fill("!!")
+        page.get_by_role("button", name="Send transaction id").click()
+        page.wait_for_load_state()
+        assert page.locator(".field.has-error").count(), "a transaction id of !! was accepted"
+    if name == "login-failed":
+        page.locator("#email").fill("nobody@example.com")
+        page.locator("#password").fill("wrong password here")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
 
 
 # --- staff pages from the URL map -----------------------------------------------------------------

@@ -14,6 +14,7 @@ from tests.browser.a11y import (
     AXE_JS,
     AXE_VERSION,
     KNOWN_AXE,
+    SHOPPER_PAGES,
     WIDTHS,
     axe_violations,
     check_seen,
@@ -22,39 +23,15 @@ from tests.browser.a11y import (
     fill,
     page_param,
     parameters_of,
+    prepare,
     serve_a11y_shop,
+    shopper,
     sign_in,
     vendored_axe_version,
     visit_as,
 )
 
 STAFF_RULES = collection_app()
-# name -> (path with {placeholders} from shop.shopper, cart: "empty" | "filled", what to do first)
-SHOPPER_PAGES = {
-    "home": ("/", "empty"),
-    "category": ("/c/{category}", "empty"),
-    "search-results": ("/search?q=coat", "empty"),
-    "search-nothing": ("/search?q=zzzzqqq", "empty"),
-    "product-variants": ("/p/{coat}", "empty"),
-    "product-sold-out": ("/p/{hat}", "empty"),
-    "cart-empty": ("/cart", "empty"),
-    "cart-lines": ("/cart", "filled"),
-    "checkout": ("/checkout", "filled"),
-    "checkout-failed": ("/checkout", "filled"),
-    "order-cash-delivery": ("/o/{order-cash-delivery}", "empty"),
-    "order-pickup-confirmed": ("/o/{order-pickup-confirmed}", "empty"),
-    "order-transfer": ("/o/{order-transfer}", "empty"),
-    "order-transfer-refused-id": ("/o/{order-transfer}", "empty"),
-    "order-transfer-claimed": ("/o/{order-transfer-claimed}", "empty"),
-    "order-cancelled": ("/o/{order-cancelled}", "empty"),
-    "stores": ("/stores", "empty"),
-    "stores-place": ("/stores?q=94103", "empty"),
-    "my-orders": ("/my-orders", "empty"),
-    "offline": ("/offline", "empty"),
-    "login": ("/login", "empty"),
-    "login-failed": ("/login", "empty"),
-    "not-found": ("/no-such-page", "empty"),
-}
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +46,8 @@ def shopper_pages(browser, a11y_shop, expect):
     pages, contexts = {}, []
     for width, viewport in WIDTHS.items():
         for cart in ("empty", "filled"):
-            context = browser.new_context(viewport=viewport)
-            contexts.append(context)
-            page = context.new_page()
-            if cart == "filled":
-                page.goto(f"{a11y_shop.base}/p/{a11y_shop.shopper['coat']}")
-                page.get_by_role("button", name="Add to cart").click()
-                expect(page.locator("[data-cart-count]").first).to_have_text("1")
+            page = shopper(browser, a11y_shop, cart, expect, viewport=viewport)
+            contexts.append(page.context)
             pages[width, cart] = page
     yield pages
     for context in contexts:
@@ -97,31 +69,13 @@ def staff_pages(browser, a11y_shop):
         context.close()
 
 
-def _prepare(page, name: str) -> None:
-    """The states reached by doing something on the page: a failed submit."""
-    if name == "checkout-failed":
-        page.get_by_role("button", name=re.compile("Place order")).click()
-        page.wait_for_load_state()
-        assert page.locator(".field.has-error").count(), "the empty checkout form was accepted"
-    if name == "order-transfer-refused-id":
-        page.get_by_label(re.compile("^Transaction id")).fill("!!")
-        page.get_by_role("button", name="Send transaction id").click()
-        page.wait_for_load_state()
-        assert page.locator(".field.has-error").count(), "a transaction id of !! was accepted"
-    if name == "login-failed":
-        page.locator("#email").fill("nobody@example.com")
-        page.locator("#password").fill("wrong password here")
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", [page_param(name, KNOWN_AXE) for name in SHOPPER_PAGES])
 def test_axe_finds_nothing_on_shopper_pages(shopper_pages, a11y_shop, name, width):
     path, cart = SHOPPER_PAGES[name]
     page = shopper_pages[width, cart]
     page.goto(a11y_shop.base + path.format(**a11y_shop.shopper))
-    _prepare(page, name)
+    prepare(page, name)
     violations = axe_violations(page)
     assert not violations, describe(violations, f"{name} ({path}) at {width} px")
 

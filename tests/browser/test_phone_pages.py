@@ -1,4 +1,4 @@
-"""Every admin, report, seller and account page on a 360 x 640 phone, as owner, staff and seller.
+"""Every admin, report, seller and account page on a 360 x 640 phone, as owner, staff and seller; shopper pages too.
 
 The pages are found on the URL map (tests/browser/a11y.py). On each page a role may open: no
 sideways scrolling of the whole document, every form's submit button inside [0, 360] once
@@ -16,11 +16,14 @@ import pytest
 
 from tests.browser.a11y import (
     KNOWN_PHONE,
+    SHOPPER_PAGES,
     check_seen,
     collection_app,
     fill,
     page_param,
+    prepare,
     serve_a11y_shop,
+    shopper,
     sign_in,
     visit_as,
 )
@@ -79,6 +82,25 @@ def test_staff_pages_fit_a_360_px_phone(phones, phone_shop, rule):
             report.append(f"{rule} as {role} at 360 x 640:\n  " + "\n  ".join(problems))
     check_seen(rule, seen)
     assert not report, "\n".join(report)
+
+
+@pytest.fixture(scope="module")
+def shopper_phones(browser, phone_shop, expect):
+    """cart ("empty" | "filled") -> one reusable shopper's page on a 360 x 640 touch screen."""
+    pages = {cart: shopper(browser, phone_shop, cart, expect, **PHONE) for cart in ("empty", "filled")}
+    yield pages
+    for page in pages.values():
+        page.context.close()
+
+
+@pytest.mark.parametrize("name", [page_param(name, KNOWN_PHONE) for name in SHOPPER_PAGES])
+def test_shopper_pages_fit_a_360_px_phone(shopper_phones, phone_shop, name):
+    path, cart = SHOPPER_PAGES[name]
+    page = shopper_phones[cart]
+    page.goto(phone_shop.base + path.format(**phone_shop.shopper))
+    prepare(page, name)
+    problems = _problems(page)
+    assert not problems, f"{name} ({path}) at 360 x 640:\n  " + "\n  ".join(problems)
 
 
 def test_the_measure_sees_a_small_target_overflow_and_a_cut_off_button(browser, phone_shop):
