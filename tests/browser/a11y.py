@@ -7,6 +7,7 @@ tests need no network and no extra Python package; `AXE_VERSION` says which rele
 from __future__ import annotations
 
 import re
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,7 +127,8 @@ def describe(violations: list[dict], where: str) -> str:
 
 # --- shopper pages: listed by hand, one entry per state of a page ------------------------------------
 
-# name -> (path with {placeholders} from shop.shopper, cart: "empty" | "filled", what to do first)
+# name -> (path with {placeholders} from shop.shopper, whose cart: "empty" or "filled"); prepare() does
+# what reaches a state (a refused submit).
 SHOPPER_PAGES = {
     "home": ("/", "empty"),
     "category": ("/c/{category}", "empty"),
@@ -216,10 +218,8 @@ def vendored_axe_version() -> str:
     return match.group(1)
 
 
-def collection_app():
-    """An app built only to read its URL map while tests are collected (no database is touched)."""
-    import tempfile
-
+def discover_staff_rules() -> list[str]:
+    """The staff GET rules of the shop as built now (an app made only to read its URL map, at collection)."""
     with tempfile.TemporaryDirectory() as tmp:
         generator = _make_app("sqlite://", Path(tmp))
         app = next(generator)

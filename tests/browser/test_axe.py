@@ -18,8 +18,8 @@ from tests.browser.a11y import (
     WIDTHS,
     axe_violations,
     check_seen,
-    collection_app,
     describe,
+    discover_staff_rules,
     fill,
     page_param,
     parameters_of,
@@ -31,7 +31,7 @@ from tests.browser.a11y import (
     visit_as,
 )
 
-STAFF_RULES = collection_app()
+STAFF_RULES = discover_staff_rules()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from tests.browser.a11y import (
     KNOWN_PHONE,
     SHOPPER_PAGES,
     check_seen,
-    collection_app,
+    discover_staff_rules,
     fill,
     page_param,
     prepare,
@@ -29,7 +29,7 @@ from tests.browser.a11y import (
 )
 
 PHONE = {"viewport": {"width": 360, "height": 640}, "has_touch": True}
-STAFF_RULES = collection_app()
+STAFF_RULES = discover_staff_rules()
 
 # Measured in the page: returns what is wrong, each entry naming the element.
 MEASURE = (Path(__file__).resolve().parent / "phone_checks.js").read_text(encoding="utf-8")
