@@ -4,6 +4,22 @@
 (() => {
   'use strict';
 
+  // After a refused submit the error summary has the focus (autofocus; here too for browsers that
+  // only autofocus form controls), and its links put the focus in the field, not just scroll to it.
+  const summary = document.querySelector('[data-error-summary]');
+  if (summary) {
+    if (document.activeElement === document.body) summary.focus();
+    summary.addEventListener('click', (e) => {
+      const link = e.target.closest('a[href^="#"]');
+      const box = link && document.getElementById(link.getAttribute('href').slice(1));
+      const field = box && box.querySelector('input:not([type=hidden]), select, textarea');
+      if (!field) return;
+      e.preventDefault();
+      field.scrollIntoView({ block: 'center' });
+      field.focus();
+    });
+  }
+
   const box = document.querySelector('[data-checkout]');
   if (!box) return;
   const live = document.querySelector('[data-live]');

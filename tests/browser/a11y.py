@@ -1,0 +1,406 @@
+"""Accessibility test kit: axe-core injected into a page, staff pages found on the URL map, a shop to walk.
+
+axe-core is vendored (tests/browser/vendor/axe.min.js, MPL-2.0, licence beside it) so the browser
+tests need no network and no extra Python package; `AXE_VERSION` says which release it is.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from storefront.auth import models as auth_models
+from storefront.catalog import service as catalog
+from storefront.catalog.images import render_demo_photo
+from storefront.clock import utcnow
+from storefront.extensions import db
+from storefront.orders.service import apply_event
+from storefront.payments import transfer_rules, transfer_service
+from tests.builders import CHECKOUT_DELIVERY, PASSWORD, make_category, make_product, make_user, nth_shopper, pickup_by
+from tests.helpers import _make_app
+from tests.live_server import gunicorn
+from tests.sellers.builders import make_seller
+from tests.stores.builders import make_store
+
+VENDOR = Path(__file__).resolve().parent / "vendor"
+AXE_JS = VENDOR / "axe.min.js"
+AXE_VERSION = "4.14.1"
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA, and Deque's best practices (landmarks, headings, ...).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+WIDTHS = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 800}}
+
+# The blueprints whose GET pages are for the owner, staff and sellers (found on app.url_map).
+STAFF_BLUEPRINTS = ("admin", "reports", "seller", "account")
+ROLES = {"owner": "owner@example.com", "staff": "staff@example.com", "seller": "anna24@sellers.example"}
+_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+# --- pages other helpers of issue 17 are fixing on their branches ------------------------------------
+# Found by test_axe.py / test_phone_pages.py on main (details: /work/notes/a11y_findings.md). These
+# rules' tests are xfail(strict=False) until the branch named is merged; the merger deletes the entries.
+_FIXED_ON = {who: f"issue 17: fixed on branch {who}" for who in ("staff", "stock", "products", "brand", "shopper")}
+KNOWN_AXE: dict[str, str] = {
+    "/admin/products": _FIXED_ON["products"],
+    "/admin/reports/": _FIXED_ON["staff"],
+    "/admin/reports/customers": _FIXED_ON["staff"],
+    "/admin/reports/funnel": _FIXED_ON["staff"],
+    "/admin/reports/interest": _FIXED_ON["staff"],
+    "/admin/reports/products": _FIXED_ON["staff"],
+    "/admin/reports/sources": _FIXED_ON["staff"],
+    "/admin/reports/where": _FIXED_ON["staff"],
+    "/admin/sellers/<int:seller_id>": _FIXED_ON["staff"],
+    "/admin/stores/report": _FIXED_ON["staff"],
+}
+KNOWN_PHONE: dict[str, str] = {
+    "/admin/": _FIXED_ON["staff"],
+    "/admin/orders": _FIXED_ON["staff"],
+    "/admin/orders/<reference>": _FIXED_ON["staff"],
+    "/admin/payment-methods": _FIXED_ON["staff"],
+    "/admin/payment-methods/<int:method_id>": _FIXED_ON["staff"],
+    "/admin/payment-methods/new": _FIXED_ON["staff"],
+    "/admin/products": _FIXED_ON["products"],
+    "/admin/products/<int:product_id>": _FIXED_ON["products"],
+    "/admin/reports/": _FIXED_ON["staff"],
+    "/admin/reports/customers": _FIXED_ON["staff"],
+    "/admin/reports/funnel": _FIXED_ON["staff"],
+    "/admin/reports/interest": _FIXED_ON["staff"],
+    "/admin/reports/products": _FIXED_ON["staff"],
+    "/admin/reports/sources": _FIXED_ON["staff"],
+    "/admin/reports/when": _FIXED_ON["staff"],
+    "/admin/reports/where": _FIXED_ON["staff"],
+    "/admin/sellers/": _FIXED_ON["staff"],
+    "/admin/sellers/<int:seller_id>": _FIXED_ON["staff"],
+    "/admin/stock": _FIXED_ON["stock"],
+    "/admin/stock/ledger": _FIXED_ON["stock"],
+    "/admin/stores/": _FIXED_ON["staff"],
+    "/seller/": _FIXED_ON["staff"],
+    "product-variants": _FIXED_ON["shopper"],  # the breadcrumb's category link is 19 px tall
+    "product-sold-out": _FIXED_ON["shopper"],
+    "cart-lines": _FIXED_ON["shopper"],  # the line's product link is 24 px tall
+}
+
+
+def page_param(key: str, known: dict[str, str]):
+    """A pytest parameter for one page, xfail (not strict) while another branch fixes it."""
+    marks = [pytest.mark.xfail(strict=False, reason=known[key])] if key in known else []
+    return pytest.param(key, marks=marks)
+
+
+# --- axe ------------------------------------------------------------------------------------------
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core over the page as it is now; its violations (rule id, help, nodes' targets)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        # evaluate() runs through the DevTools protocol, so the shop's CSP (script-src 'self') allows it.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;true")
+    return page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => ({target: n.target.join(' '), summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def describe(violations: list[dict], where: str) -> str:
+    """axe's findings, one rule per paragraph: id, impact, help, and where (selectors)."""
+    lines = [f"axe-core {AXE_VERSION} found {len(violations)} rule(s) broken on {where}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
+        for node in v["nodes"][:8]:
+            summary = " ".join((node["summary"] or "").split())[:200]
+            lines.append(f"    {node['target']}  -- {summary}")
+        if len(v["nodes"]) > 8:
+            lines.append(f"    ... and {len(v['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+# --- shopper pages: listed by hand, one entry per state of a page ------------------------------------
+
+# name -> (path with {placeholders} from shop.shopper, whose cart: "empty" or "filled"); prepare() does
+# what reaches a state (a refused submit).
+SHOPPER_PAGES = {
+    "home": ("/", "empty"),
+    "category": ("/c/{category}", "empty"),
+    "search-results": ("/search?q=coat", "empty"),
+    "search-nothing": ("/search?q=zzzzqqq", "empty"),
+    "product-variants": ("/p/{coat}", "empty"),
+    "product-sold-out": ("/p/{hat}", "empty"),
+    "cart-empty": ("/cart", "empty"),
+    "cart-lines": ("/cart", "filled"),
+    "checkout": ("/checkout", "filled"),
+    "checkout-failed": ("/checkout", "filled"),
+    "order-cash-delivery": ("/o/{order-cash-delivery}", "empty"),
+    "order-pickup-confirmed": ("/o/{order-pickup-confirmed}", "empty"),
+    "order-transfer": ("/o/{order-transfer}", "empty"),
+    "order-transfer-refused-id": ("/o/{order-transfer}", "empty"),
+    "order-transfer-claimed": ("/o/{order-transfer-claimed}", "empty"),
+    "order-cancelled": ("/o/{order-cancelled}", "empty"),
+    "stores": ("/stores", "empty"),
+    "stores-place": ("/stores?q=94103", "empty"),
+    "my-orders": ("/my-orders", "empty"),
+    "offline": ("/offline", "empty"),
+    "login": ("/login", "empty"),
+    "login-failed": ("/login", "empty"),
+    "not-found": ("/no-such-page", "empty"),
+}
+
+
+def shopper(browser, shop: A11yShop, cart: str, expect, **options):
+    """A new shopper's page; with cart "filled" a coat is in the cart."""
+    page = browser.new_context(**options).new_page()
+    if cart == "filled":
+        page.goto(f"{shop.base}/p/{shop.shopper['coat']}")
+        page.get_by_role("button", name="Add to cart").click()
+        expect(page.locator("[data-cart-count]").first).to_have_text("1")
+    return page
+
+
+def prepare(page, name: str) -> None:
+    """The states reached by doing something on the page: a failed submit."""
+    if name == "checkout-failed":
+        page.get_by_role("button", name=re.compile("Place order")).click()
+        page.wait_for_load_state()
+        assert page.locator(".field.has-error").count(), "the empty checkout form was accepted"
+    if name == "order-transfer-refused-id":
+        page.get_by_label(re.compile("^Transaction id")).fill("!!")
+        page.get_by_role("button", name="Send transaction id").click()
+        page.wait_for_load_state()
+        assert page.locator(".field.has-error").count(), "a transaction id of !! was accepted"
+    if name == "login-failed":
+        page.locator("#email").fill("nobody@example.com")
+        page.locator("#password").fill("wrong password here")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+
+
+# --- staff pages from the URL map -----------------------------------------------------------------
+
+
+def staff_rules(app) -> list[str]:
+    """Every GET rule of the staff blueprints, as written in the URL map ("/admin/orders/<reference>")."""
+    rules = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint.split(".")[0] in STAFF_BLUEPRINTS
+    }
+    return sorted(rules)
+
+
+def parameters_of(rule: str) -> list[str]:
+    """The path parameters a rule needs ("<int:product_id>" -> "product_id")."""
+    return _PARAMETER.findall(rule)
+
+
+def fill(rule: str, table: dict[str, object]) -> str:
+    """The rule with its parameters filled from the table; fails the test for a parameter it lacks."""
+    missing = [name for name in parameters_of(rule) if name not in table]
+    if missing:
+        pytest.fail(f"{rule}: add {missing} to the fixture table in tests/browser/a11y.py (_build) so it is checked")
+    return _PARAMETER.sub(lambda m: str(table[m.group(1)]), rule)
+
+
+def vendored_axe_version() -> str:
+    """The release named in the vendored file's banner ("/*! axe v4.14.1")."""
+    with AXE_JS.open(encoding="utf-8") as handle:
+        match = re.match(r"/\*! axe v(\d+\.\d+\.\d+)", handle.read(64))
+    assert match, f"{AXE_JS} does not start with axe-core's banner"
+    return match.group(1)
+
+
+def discover_staff_rules() -> list[str]:
+    """The staff GET rules of the shop as built now (an app made only to read its URL map, at collection)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        generator = _make_app("sqlite://", Path(tmp))
+        app = next(generator)
+        rules = staff_rules(app)
+        generator.close()
+    return rules
+
+
+# --- a shop with every kind of page ---------------------------------------------------------------
+
+
+@dataclass
+class A11yShop:
+    """The served shop: its address, the fixture table for staff pages, and the shopper pages' data."""
+
+    base: str
+    table: dict[str, object]
+    shopper: dict[str, str] = field(default_factory=dict)
+
+
+def _orders(app, variant: int, store_id: int, method_id: int) -> dict[str, tuple[str, str]]:
+    """Orders in each cheap state, placed through the real checkout: name -> (token, reference)."""
+    from storefront.orders.models import Order
+
+    placed = {}
+    forms = {
+        "cash-delivery": CHECKOUT_DELIVERY,
+        "pickup-confirmed": {**pickup_by(1), "pickup_store": store_id},
+        "transfer": {
+            **pickup_by(2),
+            "pickup_store": store_id,
+            "payment_method": transfer_rules.choice_value(method_id),
+        },
+        "cancelled": {**pickup_by(3), "pickup_store": store_id},
+        "transfer-claimed": {
+            **pickup_by(4),
+            "pickup_store": store_id,
+            "payment_method": transfer_rules.choice_value(method_id),
+        },
+    }
+    for n, (name, form) in enumerate(forms.items()):
+        shop = nth_shopper(app, n + 10)
+        assert shop.add(variant).status_code in (200, 302, 303)
+        response = shop.checkout(form)
+        assert response.status_code in (302, 303), (name, response.status_code, response.get_data(as_text=True)[:500])
+        token = response.headers["Location"].rstrip("/").split("/o/")[1].split("?")[0]
+        if name == "transfer-claimed":
+            claim = shop.post(f"/o/{token}/transfer", {"transaction_id": "8N7A2K5Q1Z"})
+            assert claim.status_code == 303, claim.get_data(as_text=True)[:500]
+        with app.app_context():
+            order = db.session.query(Order).filter_by(token=token).one()
+            if name == "pickup-confirmed":
+                apply_event(db.session, order, "confirm", utcnow())
+            if name == "cancelled":
+                apply_event(db.session, order, "cancel", utcnow())
+            db.session.commit()
+            placed[name] = (token, order.reference)
+    return placed
+
+
+def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
+    """Fill the shop: staff, a seller, products (variants, sold out, a photo), stores, a transfer method, orders."""
+    with app.app_context():
+        owner = make_user(ROLES["owner"], "owner")
+        make_user(ROLES["staff"], "staff")
+        seller = make_seller("ANNA24")
+        clothing = make_category("Clothing")
+        coat = make_product("Merino coat", price=12000, variants=(("S", 5), ("M", 2)), category=clothing)
+        photo = catalog.store_photo(
+            db.session, coat, render_demo_photo(coat.title, 1, (400, 400)), media_root, alt="A coat"
+        )
+        hat = make_product("Felt hat", price=2000, variants=(("", 0),), category=clothing)
+        make_product("Linen scarf", price=1500, variants=(("", 20),), category=clothing)
+        store = make_store("Market Street", 37.779, -122.419, "San Francisco", "94103", address="870 Market St")
+        make_store("Harbour Street", 37.795, -122.393, "San Francisco", "94111")
+        values = transfer_rules.check_method(
+            "bKash", "01712345678", "Send Money from the app.", app.config["SHOP_CURRENCY"], "24"
+        )
+        method = transfer_service.save_method(db.session, None, values, utcnow())
+        db.session.commit()
+        ids = {
+            "coat": coat.slug,
+            "hat": hat.slug,
+            "category": clothing.slug,
+            "variant": coat.variants[0].id,
+            "product_id": coat.id,
+            "variant_id": coat.variants[0].id,
+            "seller_id": seller.id,
+            "seller_code": seller.code,
+            "store_id": store.id,
+            "method_id": method.id,
+            "user_id": owner.id,
+            "photo_id": photo.id,
+        }
+    orders = _orders(app, ids["variant"], ids["store_id"], ids["method_id"])
+    with app.app_context():
+        from storefront.jobs.models import Job
+
+        job = db.session.query(Job).order_by(Job.id).first()
+        job_id = job.id if job is not None else 1
+    token, reference = orders["cash-delivery"]
+    table = {
+        "reference": reference,
+        "token": token,
+        "product_id": ids["product_id"],
+        "variant_id": ids["variant_id"],
+        "seller_id": ids["seller_id"],
+        "store_id": ids["store_id"],
+        "method_id": ids["method_id"],
+        "user_id": ids["user_id"],
+        "photo_id": ids["photo_id"],
+        "job_id": job_id,
+        "name": "products",  # /admin/reports/<name>.csv
+        "code": ids["seller_code"],
+        "slug": ids["coat"],
+    }
+    shopper = {
+        "coat": ids["coat"],
+        "hat": ids["hat"],
+        "category": ids["category"],
+        **{f"order-{name}": token for name, (token, _ref) in orders.items()},
+    }
+    return table, shopper
+
+
+@contextmanager
+def _quick_hashes():
+    """Sign-ins in this shop are not what is tested: one hashing round keeps them fast."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            auth_models,
+            "generate_password_hash",
+            lambda password, **_kw: generate_password_hash(password, method="pbkdf2:sha256:1"),
+        )
+        yield
+
+
+@contextmanager
+def serve_a11y_shop(tmp: Path):
+    """Build the shop in a fresh SQLite file and serve it with gunicorn; yields an A11yShop."""
+    generator = _make_app(f"sqlite:///{tmp / 'shop.db'}", tmp)
+    app = next(generator)
+    try:
+        with _quick_hashes():
+            table, shopper = _build(app, tmp / "media")
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        with gunicorn(url, tmp / "media", workers=1, LOGIN_RATE_LIMIT="200 per minute") as base:
+            yield A11yShop(base, table, shopper)
+    finally:
+        generator.close()
+
+
+def sign_in(browser, base: str, role: str) -> dict:
+    """Sign in as the role once; the browser storage state to open more contexts with."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.locator("#email").fill(ROLES[role])
+    page.locator("#password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{role} could not sign in"
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+def visit_as(context, url: str) -> str:
+    """How a role fares on a staff page: "page" (HTML 200), "file" (a CSV ...), or "refused" (403, redirect)."""
+    response = context.request.get(url, max_redirects=0)
+    if response.status != 200:
+        return "refused"
+    if not response.headers.get("content-type", "").startswith("text/html"):
+        return "file"
+    return "page"
+
+
+def check_seen(rule: str, seen: list[str]) -> None:
+    """Someone may open every staff page: the owner each /admin one, the seller each /seller one."""
+    assert seen, f"{rule}: no role may open it (owner, staff and seller were all refused)"
+    if rule.startswith("/admin"):
+        assert "owner" in seen, f"{rule}: the owner was refused"
+    if rule.startswith("/seller"):
+        assert "seller" in seen, f"{rule}: the seller was refused"

@@ -1,0 +1,143 @@
+"""axe-core (WCAG 2.0-2.2 A/AA + best practices) finds nothing on any page type, at 390 and 1280 px.
+
+Shopper pages are listed by hand (each state of a page is its own entry); staff pages (admin,
+reports, seller, account) are found on the URL map and visited as owner, staff and seller.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.a11y import (
+    AXE_JS,
+    AXE_VERSION,
+    KNOWN_AXE,
+    SHOPPER_PAGES,
+    WIDTHS,
+    axe_violations,
+    check_seen,
+    describe,
+    discover_staff_rules,
+    fill,
+    page_param,
+    parameters_of,
+    prepare,
+    serve_a11y_shop,
+    shopper,
+    sign_in,
+    vendored_axe_version,
+    visit_as,
+)
+
+STAFF_RULES = discover_staff_rules()
+
+
+@pytest.fixture(scope="module")
+def a11y_shop(tmp_path_factory, playwright_api):
+    with serve_a11y_shop(tmp_path_factory.mktemp("a11y")) as shop:
+        yield shop
+
+
+@pytest.fixture(scope="module")
+def shopper_pages(browser, a11y_shop, expect):
+    """(width, cart) -> one reusable page; the "filled" shopper has a coat in the cart."""
+    pages, contexts = {}, []
+    for width, viewport in WIDTHS.items():
+        for cart in ("empty", "filled"):
+            page = shopper(browser, a11y_shop, cart, expect, viewport=viewport)
+            contexts.append(page.context)
+            pages[width, cart] = page
+    yield pages
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def staff_pages(browser, a11y_shop):
+    """(width, role) -> one reusable signed-in page."""
+    states = {role: sign_in(browser, a11y_shop.base, role) for role in ("owner", "staff", "seller")}
+    pages, contexts = {}, []
+    for width, viewport in WIDTHS.items():
+        for role, state in states.items():
+            context = browser.new_context(viewport=viewport, storage_state=state)
+            contexts.append(context)
+            pages[width, role] = context.new_page()
+    yield pages
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", [page_param(name, KNOWN_AXE) for name in SHOPPER_PAGES])
+def test_axe_finds_nothing_on_shopper_pages(shopper_pages, a11y_shop, name, width):
+    path, cart = SHOPPER_PAGES[name]
+    page = shopper_pages[width, cart]
+    page.goto(a11y_shop.base + path.format(**a11y_shop.shopper))
+    prepare(page, name)
+    violations = axe_violations(page)
+    assert not violations, describe(violations, f"{name} ({path}) at {width} px")
+
+
+def test_the_vendored_axe_core_is_the_release_named_and_recent():
+    """axe-core >= 4.8 knows WCAG 2.2's target-size; AXE_VERSION (in failure messages) must say what runs."""
+    version = vendored_axe_version()
+    assert version == AXE_VERSION
+    assert tuple(int(part) for part in version.split(".")) >= (4, 8, 0)
+    assert (AXE_JS.parent / "axe-core.LICENSE").read_text(encoding="utf-8").startswith("Mozilla Public License")
+
+
+def test_every_staff_rule_has_its_parameters_in_the_fixture_table(a11y_shop):
+    """A new staff page with a new path parameter must be given a value here, so it gets checked too."""
+    unknown = {rule: p for rule in STAFF_RULES for p in parameters_of(rule) if p not in a11y_shop.table}
+    assert not unknown, f"add these path parameters to tests/browser/a11y.py's table: {unknown}"
+    assert len(STAFF_RULES) > 20, "the staff blueprints moved? the discovery found almost nothing"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("rule", [page_param(rule, KNOWN_AXE) for rule in STAFF_RULES])
+def test_axe_finds_nothing_on_staff_pages(staff_pages, a11y_shop, rule, width):
+    url = a11y_shop.base + fill(rule, a11y_shop.table)
+    seen, problems = [], []
+    for role in ("owner", "staff", "seller"):
+        page = staff_pages[width, role]
+        outcome = visit_as(page.context, url)
+        if outcome == "refused":
+            continue
+        seen.append(role)
+        if outcome == "file":
+            continue
+        page.goto(url)
+        violations = axe_violations(page)
+        if violations:
+            problems.append(describe(violations, f"{rule} as {role} at {width} px"))
+    check_seen(rule, seen)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_refused_checkout_puts_the_focus_on_the_error_summary(browser, a11y_shop, expect, javascript):
+    """After a failed submit the keyboard is on the summary (not the page body); a link there leads to the field."""
+    context = browser.new_context(viewport=WIDTHS["390"], java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{a11y_shop.base}/p/{a11y_shop.shopper['coat']}")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("[data-cart-count]").first).to_have_text("1")
+    page.goto(f"{a11y_shop.base}/checkout")
+    page.get_by_label("Phone").fill("+1 415 555 0100")  # the name is missing
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    page.wait_for_load_state()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    link = summary.get_by_role("link", name=re.compile("^Full name: "))
+    expect(link).to_have_attribute("href", "#customer_name-field")
+    link.click()
+    if javascript:  # the field itself takes the focus
+        expect(page.get_by_label("Full name")).to_be_focused()
+    else:  # the browser scrolls to the field; the next Tab lands in it
+        page.keyboard.press("Tab")
+        expect(page.get_by_label("Full name")).to_be_focused()
+    expect(page.get_by_label("Phone")).to_have_value("+1 415 555 0100")  # the half-filled form is kept
+    context.close()
