@@ -12,10 +12,13 @@ import json
 import logging
 from dataclasses import dataclass
 
-from flask import current_app, g, has_request_context, url_for
+from flask import current_app, g, has_request_context, request, url_for
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ..catalog import generation
+from ..db import SAFE_METHODS
 from ..extensions import db
 from .models import BrandSettings
 from .rules import Brand, from_data
@@ -39,10 +42,11 @@ def current_brand() -> Brand:
     if has_request_context() and "shop_brand" in g:
         return g.shop_brand
     cached: _Cached = current_app.extensions.setdefault(EXTENSION, _Cached())
-    stamp = generation.current(db.engine)
+    session = _writing_session()
+    stamp = generation.peek(db.engine, session)
     version = (stamp, *(current_app.config.get(name) for name in CONFIG_DEFAULTS))  # settings changed in tests too
     if stamp is None or version != cached.version or cached.brand is None:
-        brand = _read()
+        brand = _read(session)
         cached.version, cached.brand = (version, brand) if stamp is not None else (None, None)
     else:
         brand = cached.brand
@@ -54,35 +58,56 @@ def current_brand() -> Brand:
 _READ_SQL = f"SELECT data FROM {BrandSettings.__tablename__} WHERE id = {ROW_ID}"  # noqa: S608 - constants
 
 
-def _read() -> Brand:
-    """The stored brand, read on a raw driver connection; the defaults if it cannot be read.
+def _writing_session() -> Session | None:
+    """The request's session while it holds a write transaction (a POST rendering its answer), else None.
 
-    Raw, like the catalog generation's read: no SQLAlchemy "begin", so on SQLite no BEGIN
-    IMMEDIATE inside a POST whose own session may already hold the write lock (it would wait
-    on itself until the busy timeout).
+    Reads then go through its connection: a second one would need a pool slot that requests queued
+    behind this one's SQLite write lock may all hold (50 threads racing for the last units did
+    exactly that). Other reads take a raw driver connection: no SQLAlchemy "begin", so no BEGIN
+    IMMEDIATE, and cheaper than a statement through the session.
     """
-    try:
-        conn = db.engine.raw_connection()
-    except SQLAlchemyError:
-        log.warning("brand settings unreadable; the configured defaults are shown", exc_info=True)
-        return config_brand(current_app.config)
-    try:
-        cursor = conn.cursor()
+    if not has_request_context() or request.method in SAFE_METHODS:
+        return None
+    session = db.session()
+    return session if session.in_transaction() else None
+
+
+def _read(session: Session | None) -> Brand:
+    """The stored brand (through `session` when given, see _writing_session); the defaults if unreadable."""
+    if session is not None:
         try:
-            cursor.execute(_READ_SQL)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-    except db.engine.dialect.loaded_dbapi.Error:
-        log.warning("brand settings unreadable; the configured defaults are shown", exc_info=True)
-        row = None
-    finally:
-        conn.close()  # back to the pool (rolled back there)
+            row = session.execute(text(_READ_SQL)).first()
+        except SQLAlchemyError:
+            log.warning("brand settings unreadable; the configured defaults are shown", exc_info=True)
+            row = None
+    else:
+        row = _read_raw()
     data = row[0] if row else None
     if isinstance(data, str | bytes):
         data = json.loads(data)
     base = config_brand(current_app.config)
     return from_data(data, base) if data else base
+
+
+def _read_raw() -> tuple | None:
+    """The brand row on a raw driver connection (None if missing or unreadable)."""
+    try:
+        conn = db.engine.raw_connection()
+    except SQLAlchemyError:
+        log.warning("brand settings unreadable; the configured defaults are shown", exc_info=True)
+        return None
+    try:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(_READ_SQL)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+    except db.engine.dialect.loaded_dbapi.Error:
+        log.warning("brand settings unreadable; the configured defaults are shown", exc_info=True)
+        return None
+    finally:
+        conn.close()  # back to the pool (rolled back there)
 
 
 def css_variables(brand: Brand, defaults: Brand) -> dict[str, str]:

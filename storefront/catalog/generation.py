@@ -28,7 +28,7 @@ import threading
 import weakref
 
 from flask import current_app, has_app_context
-from sqlalchemy import create_engine, event, update
+from sqlalchemy import create_engine, event, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -67,6 +67,24 @@ def current(engine: Engine) -> str | None:
             found = _read(engine)
     except (engine.dialect.loaded_dbapi.OperationalError, OperationalError):  # the driver's, or SQLAlchemy's
         log.warning("catalog generation unreadable; the page is rendered without the cache", exc_info=True)
+        return None
+    return None if found is None else f"{found[0]}.{found[1]}"
+
+
+def peek(engine: Engine, session: Session | None = None) -> str | None:
+    """The generation like current(), but never creating the row: None if it is missing or unreadable.
+
+    For readers that may run while a request's session holds a write transaction (a POST's page
+    is rendered with SQLite's write lock held): pass that session and the read goes through its
+    connection instead of taking a second one from the pool.
+    """
+    try:
+        if session is not None and session.in_transaction():
+            found = session.execute(text(_READ_SQL)).first()
+        else:
+            found = _read(engine)
+    except (engine.dialect.loaded_dbapi.OperationalError, OperationalError):
+        log.warning("catalog generation unreadable", exc_info=True)
         return None
     return None if found is None else f"{found[0]}.{found[1]}"
 
