@@ -45,13 +45,14 @@ def init_db() -> None:
 @click.option("--seed", default=7, show_default=True, help="Random seed (the demo is reproducible).")
 def seed_demo(if_empty: bool, seed: int) -> None:
     """Fill the shop with a realistic demo catalogue (generated locally, no network)."""
-    from .demo import DEMO_SELLER_EMAIL, seed_catalog, seed_stores_and_seller
+    from .demo import DEMO_SELLER_EMAIL, seed_brand, seed_catalog, seed_stores_and_seller
 
     if if_empty and db.session.scalar(select(func.count(Product.id))):
         click.echo("The shop already has products; nothing seeded.")
         return
     count = seed_catalog(db.session, seed=seed)
     seller_password = seed_stores_and_seller(db.session)
+    seed_brand(db.session)
     db.session.commit()
     click.echo(f"Seeded {count} demo products, 3 stores and a seller (link code DEMO10).")
     click.echo(f"Seller login: {DEMO_SELLER_EMAIL} / {seller_password}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .catalog import service as catalog
@@ -33,7 +34,8 @@ DEMO_BRAND = {
     "locale": "en",
     "timezone": "America/Los_Angeles",
     "brand_colour": "#2f5d50",  # deep fir green: 7.5:1 with white text
-    "accent_colour": "#b4532a",  # kiln terracotta: 5.0:1 with white text
+    "accent_colour": "#f2e1d0",  # pale clay: the announcement bar, dark text on it (13:1)
+    "background_colour": "#faf7f2",  # warm paper
     "headline": "Stoneware thrown by hand in Portland",
     "sub_headline": "Mugs, bowls and planters made in small batches in our Alberta Street studio, "
     "plus candles and goods for slow mornings.",
@@ -349,3 +351,40 @@ def seed_stores_and_seller(session: Session) -> str:
 def demo_logo() -> bytes:
     """The demo brand's logo (PNG), in its brand colour."""
     return render_demo_logo(DEMO_BRAND["brand_colour"], 512)
+
+
+def seed_brand(session: Session) -> None:
+    """Give the demo shop its brand (storefront.brand): name, logo, colours, hero, notes, featured shelves."""
+    from .brand.rules import Picture
+    from .brand.service import save_brand
+    from .catalog.images import store_upload
+
+    media = Path(current_app.config["MEDIA_ROOT"])
+    logo = store_upload(demo_logo(), media)
+    hero = store_upload(render_demo_photo("Hero", 3, (1600, 900), kind="vase", colour="#c9d6cf"), media)
+    shelves = session.scalars(select(Category.id).order_by(Category.position, Category.id)).all()
+    b = DEMO_BRAND
+    save_brand(
+        session,
+        current_app.config,
+        name=b["shop_name"],
+        short_name=b["short_name"],
+        theme_color=b["brand_colour"],
+        background_color=b["background_colour"],
+        accent_color=b["accent_colour"],
+        logo=Picture(logo.key, logo.width, logo.height, logo.widths),
+        hero=Picture(hero.key, hero.width, hero.height, hero.widths),
+        headline=b["headline"],
+        subheadline=b["sub_headline"],
+        hero_category=shelves[0] if shelves else None,
+        announcement=b["announcement"],
+        announcement_on=True,
+        featured=tuple(shelves[:4]),
+        whatsapp=b["whatsapp"].lstrip("+"),
+        phone=b["phone"],
+        email=b["email"],
+        instagram=b["instagram"],
+        shipping_note=b["shipping_note"],
+        returns_note=b["returns_note"],
+        contact_note=b["contact_note"],
+    )

@@ -250,9 +250,9 @@ def whatsapp_number(text: str, field: str = "whatsapp") -> str:
 
 
 def phone_number(text: str, field: str = "phone") -> str:
-    """A phone number for a tel: link: digits, spaces, dashes and an optional leading +."""
+    """A phone number for a tel: link: digits, spaces, dots, dashes, brackets ("(503) 555-0142") and a leading +."""
     text = (text or "").strip()
-    if text and not re.fullmatch(r"\+?[0-9][0-9 ().-]{5,24}", text):
+    if text and not re.fullmatch(r"\+?[0-9(][0-9 ().-]{5,24}", text):
         raise BrandRefused(N_("Enter a phone number like +44 20 7946 0000."), field)
     return text
 

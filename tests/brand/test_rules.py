@@ -16,6 +16,7 @@ from storefront.brand.rules import (
     https_url,
     luminance,
     parse_color,
+    phone_number,
     to_data,
     whatsapp_number,
 )
@@ -108,3 +109,14 @@ def test_clean_checks_everything_and_keeps_the_brand_round_trip():
 def test_fingerprint_changes_with_any_value():
     assert BASE.fingerprint != replace(BASE, returns_note="30 days").fingerprint
     assert BASE.fingerprint == Brand(name="Green Leaf Tea").fingerprint
+
+
+@pytest.mark.parametrize("text", ["(503) 555-0142", "+1 503 555 0142", "+44 20 7946 0000", "503.555.0142", ""])
+def test_phone_numbers_in_everyday_formats_are_kept(text):
+    assert phone_number(text) == text
+
+
+@pytest.mark.parametrize("text", ["call me", "555", "+1 (503) 555-0142 ext. 4", "<script>"])
+def test_anything_else_is_refused_as_a_phone_number(text):
+    with pytest.raises(BrandRefused):
+        phone_number(text)
