@@ -51,7 +51,7 @@ def dashboard(session: Session, now: datetime, tz: tzinfo = UTC) -> Dashboard:
         OrderStatus.READY_FOR_PICKUP,
     ]
     open_orders = session.scalar(select(func.count(Order.id)).where(Order.status.in_(open_statuses))) or 0
-    products = session.scalar(select(func.count(Product.id)).where(Product.archived.is_(False))) or 0
+    products = session.scalar(select(func.count(Product.id)).where(Product.published)) or 0
     recent = list(session.scalars(select(Order).order_by(Order.created_at.desc()).limit(10)))
     return Dashboard(count, int(revenue), open_orders, low_stock_variants(session)[:20], products, recent)
 

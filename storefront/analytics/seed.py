@@ -117,7 +117,7 @@ def load_catalog(session: Session, rng: random.Random) -> list[Item]:
         .add_columns(Variant.name, Variant.sku)
         .join(Variant, Variant.product_id == Product.id)
         .outerjoin(Category, Category.id == Product.category_id)
-        .where(Product.archived.is_(False), Variant.archived.is_(False))
+        .where(Product.published, Variant.archived.is_(False))
         .order_by(Product.id, Variant.id)
     ).all()
     grouped: dict[str, tuple[str, str, list]] = {}

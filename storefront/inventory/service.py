@@ -276,7 +276,7 @@ def low_stock_variants(session: Session) -> list[Variant]:
     stmt = (
         select(Variant)
         .join(Variant.product)
-        .where(Variant.archived.is_(False), Product.archived.is_(False), available <= Variant.low_stock_threshold)
+        .where(Variant.archived.is_(False), Product.published, available <= Variant.low_stock_threshold)
         .order_by(available, Variant.sku)
     )
     return list(session.scalars(stmt))
@@ -301,7 +301,7 @@ class StockFilter:
 def find_stock(session: Session, wanted: StockFilter, page: int, per_page: int) -> Page:
     """One page of variants matching `wanted`, with their products and photos loaded (no N+1).
 
-    Low and sold out list only variants on sale (neither it nor its product archived): they are
+    Low and sold out list only variants on sale (an active variant of a published product): they are
     the lists the owner acts on. Those come fewest available first; otherwise by product then position.
     """
     available = Variant.on_hand - Variant.reserved
@@ -314,7 +314,7 @@ def find_stock(session: Session, wanted: StockFilter, page: int, per_page: int) 
     if wanted.category_id is not None:
         stmt = stmt.where(Product.category_id == wanted.category_id)
     if wanted.low or wanted.sold_out:
-        stmt = stmt.where(Variant.archived.is_(False), Product.archived.is_(False))
+        stmt = stmt.where(Variant.archived.is_(False), Product.published)
     if wanted.low:
         stmt = stmt.where(available <= Variant.low_stock_threshold)
     if wanted.sold_out:

@@ -41,49 +41,11 @@ ROLES = {"owner": "owner@example.com", "staff": "staff@example.com", "seller": "
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-# --- pages other helpers of issue 17 are fixing on their branches ------------------------------------
-# Found by test_axe.py / test_phone_pages.py on main (details: /work/notes/a11y_findings.md). These
-# rules' tests are xfail(strict=False) until the branch named is merged; the merger deletes the entries.
-_FIXED_ON = {who: f"issue 17: fixed on branch {who}" for who in ("staff", "stock", "products", "brand", "shopper")}
-KNOWN_AXE: dict[str, str] = {
-    "/admin/products": _FIXED_ON["products"],
-    "/admin/reports/": _FIXED_ON["staff"],
-    "/admin/reports/customers": _FIXED_ON["staff"],
-    "/admin/reports/funnel": _FIXED_ON["staff"],
-    "/admin/reports/interest": _FIXED_ON["staff"],
-    "/admin/reports/products": _FIXED_ON["staff"],
-    "/admin/reports/sources": _FIXED_ON["staff"],
-    "/admin/reports/where": _FIXED_ON["staff"],
-    "/admin/sellers/<int:seller_id>": _FIXED_ON["staff"],
-    "/admin/stores/report": _FIXED_ON["staff"],
-}
-KNOWN_PHONE: dict[str, str] = {
-    "/admin/": _FIXED_ON["staff"],
-    "/admin/orders": _FIXED_ON["staff"],
-    "/admin/orders/<reference>": _FIXED_ON["staff"],
-    "/admin/payment-methods": _FIXED_ON["staff"],
-    "/admin/payment-methods/<int:method_id>": _FIXED_ON["staff"],
-    "/admin/payment-methods/new": _FIXED_ON["staff"],
-    "/admin/products": _FIXED_ON["products"],
-    "/admin/products/<int:product_id>": _FIXED_ON["products"],
-    "/admin/reports/": _FIXED_ON["staff"],
-    "/admin/reports/customers": _FIXED_ON["staff"],
-    "/admin/reports/funnel": _FIXED_ON["staff"],
-    "/admin/reports/interest": _FIXED_ON["staff"],
-    "/admin/reports/products": _FIXED_ON["staff"],
-    "/admin/reports/sources": _FIXED_ON["staff"],
-    "/admin/reports/when": _FIXED_ON["staff"],
-    "/admin/reports/where": _FIXED_ON["staff"],
-    "/admin/sellers/": _FIXED_ON["staff"],
-    "/admin/sellers/<int:seller_id>": _FIXED_ON["staff"],
-    "/admin/stock": _FIXED_ON["stock"],
-    "/admin/stock/ledger": _FIXED_ON["stock"],
-    "/admin/stores/": _FIXED_ON["staff"],
-    "/seller/": _FIXED_ON["staff"],
-    "product-variants": _FIXED_ON["shopper"],  # the breadcrumb's category link is 19 px tall
-    "product-sold-out": _FIXED_ON["shopper"],
-    "cart-lines": _FIXED_ON["shopper"],  # the line's product link is 24 px tall
-}
+# --- known failures ------------------------------------------------------------------------------------
+# A page whose axe or phone check is known to fail, with the reason (its test is xfail(strict=False)).
+# Empty: every page passes. Add an entry only with an issue that will fix it.
+KNOWN_AXE: dict[str, str] = {}
+KNOWN_PHONE: dict[str, str] = {}
 
 
 def page_param(key: str, known: dict[str, str]):

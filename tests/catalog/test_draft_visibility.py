@@ -144,3 +144,24 @@ def test_the_migration_keeps_products_on_sale_and_archived_ones_archived(empty_d
             "gone": True,
             "new": True,
         }, "a draft was never on sale: it goes back as archived"
+
+
+def test_a_draft_is_not_on_sale_for_the_owners_lists_either(app, lamps):
+    """The dashboard's "on sale" count, its low-stock list and the stock page's low / sold-out
+    filters are what the owner acts on: a draft being prepared is in none of them."""
+    from datetime import datetime
+
+    from storefront.admin.service import dashboard
+    from storefront.catalog.models import Variant
+    from storefront.inventory.service import StockFilter, find_stock, low_stock_variants
+
+    with app.app_context():
+        for variant in db.session.query(Variant).all():
+            variant.on_hand = 0  # everything sold out, so everything is low
+        db.session.commit()
+        titles = lambda variants: {v.product.title for v in variants}  # noqa: E731
+        assert titles(low_stock_variants(db.session)) == {"Brass lamp"}
+        for wanted in (StockFilter(low=True), StockFilter(sold_out=True)):
+            assert titles(find_stock(db.session, wanted, 1, 50).items) == {"Brass lamp"}
+        assert titles(find_stock(db.session, StockFilter(), 1, 50).items) == {"Brass lamp", "Copper lamp"}
+        assert dashboard(db.session, datetime(2026, 12, 6, 12, 0)).products == 1
