@@ -275,3 +275,17 @@ def test_the_ledger_scrolls_in_a_named_keyboard_region(app, shelves):
     html = shop.client.get("/admin/stock/ledger").text
     assert re.search(r'<div class="table-wrap ledger-wrap" tabindex="0" role="region" aria-label="[^"]+">', html)
     assert f'<th scope="row">{shelves["sku"]["Wool coat/L"]}</th>' in html
+
+
+def test_the_owners_product_page_has_each_variants_stock_card(app, shelves):
+    """Stock is editable from the product page itself: one adjust form per variant, at its card."""
+    shop, _ = signed_in(app, "owner")
+    large, small = shelves["id"]["Wool coat/L"], shelves["id"]["Wool coat/S"]
+    with app.app_context():
+        product_id = db.session.get(Variant, large).product_id
+    html = shop.client.get(f"/admin/products/{product_id}").text
+    for variant_id in (large, small):
+        assert f'id="variant-{variant_id}"' in html
+        assert f'action="/admin/stock/{variant_id}/adjust?q=' in html
+        assert f'name="next" value="/admin/products/{product_id}#variant-{variant_id}"' in html
+    assert "js/stock.js" in html, "the -/+ buttons"
