@@ -108,6 +108,7 @@ def test_a_save_reaches_every_page_the_manifest_icons_and_the_worker_at_once(app
     assert sw_version(shopper) != worker_before, "installed apps update"
     assert css in shopper.get("/service-worker.js").text, "the worker precaches the brand's colours for offline pages"
     assert "Brand saved." in owner.client.get("/admin/brand").text
+    assert "Free delivery over 30" not in owner.client.get("/admin/").text, "shoppers' news, not the owner's"
 
 
 def test_two_workers_on_one_database_both_follow(app, owner, tmp_path):
