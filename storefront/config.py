@@ -130,8 +130,10 @@ class Config:
     MAX_PHOTO_PIXELS = _int("MAX_PHOTO_PIXELS", 40_000_000)
     MAX_CONTENT_LENGTH = MAX_PHOTO_BYTES * 2
     # One short video per product (catalog/video.py). Its upload route alone raises the request
-    # cap to twice this, by the same rule as photos (admin/videos.py), not every route's.
+    # cap to twice this, by the same rule as photos (admin/views.py UPLOAD_BODY_CAPS), not every route's.
     PRODUCT_VIDEO_MAX_BYTES = _int("PRODUCT_VIDEO_MAX_BYTES", 20 * 1024 * 1024)
+    # One photo upload request (several photos chosen at once on a phone); owners only.
+    MAX_PHOTO_UPLOAD_BYTES = _int("MAX_PHOTO_UPLOAD_BYTES", 48 * 1024 * 1024)
     MEDIA_ROOT = os.environ.get("MEDIA_ROOT", "")  # default: instance/media
     MAX_LINE_QUANTITY = _int("MAX_LINE_QUANTITY", 20)
     MAX_CART_LINES = _int("MAX_CART_LINES", 50)

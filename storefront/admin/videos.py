@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..auth.guards import role_required
@@ -78,18 +78,6 @@ def _back_to_product(product: Product):
 def video_page(product_id: int):
     """The product's video section on a page of its own."""
     return _video_page(_product_or_404(product_id))
-
-
-@bp.url_value_preprocessor
-def _video_body_cap(endpoint: str | None, _values: dict | None) -> None:
-    """Only the video upload takes a video-sized body: twice its cap, so a too-large video gets the
-    form's message rather than a bare 413 (the rule MAX_CONTENT_LENGTH follows for photos).
-
-    Set here because URL preprocessors run before every before_request hook, and the app-wide
-    ones (the CSRF check, the NUL-byte check) read the body first.
-    """
-    if endpoint == "admin.video_upload":
-        request.max_content_length = current_app.config["PRODUCT_VIDEO_MAX_BYTES"] * 2
 
 
 @bp.post("/products/<int:product_id>/video")

@@ -155,6 +155,27 @@ def _shop_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
+# Uploads that may be larger than MAX_CONTENT_LENGTH: several full-size phone photos at once, the
+# product video (twice its cap, so a too-large one gets the form's message, not a bare 413).
+UPLOAD_BODY_CAPS = {
+    "admin.photo_add": lambda cfg: cfg["MAX_PHOTO_UPLOAD_BYTES"],
+    "admin.video_upload": lambda cfg: cfg["PRODUCT_VIDEO_MAX_BYTES"] * 2,
+}
+
+
+@bp.url_value_preprocessor
+def _upload_body_cap(endpoint: str | None, _values: dict | None) -> None:
+    """Raise the body limit for an upload route, for a signed-in owner only: anyone else still meets
+    the app-wide limit before anything reads the body.
+
+    A URL preprocessor because it runs before every before_request hook, and the app-wide ones
+    (the CSRF check, the NUL-byte check) read the body first.
+    """
+    cap = UPLOAD_BODY_CAPS.get(endpoint or "")
+    if cap and current_user.is_authenticated and current_user.role == "owner":
+        request.max_content_length = cap(current_app.config)
+
+
 from . import (  # noqa: E402,F401  (register their routes on bp)
     accounts,
     brand,

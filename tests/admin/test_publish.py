@@ -199,3 +199,33 @@ def test_an_archived_product_is_restored_as_a_draft_from_its_page(app, owner, dr
     assert archive in [a.get("action") for t, a in page.tags if t == "form"], "a Restore button on its page"
     assert owner.post(archive, {"archived": "0"}).status_code == 303
     assert _status(app, draft["id"]) == "draft"
+
+
+# --- how much one upload may carry ----------------------------------------------------------
+
+
+def test_an_owner_may_send_several_photos_above_the_app_wide_body_limit(app, owner, draft):
+    """A phone's photos are several megabytes each: picking four at once must not meet a bare 413."""
+    app.config.update(MAX_CONTENT_LENGTH=3000, MAX_PHOTO_UPLOAD_BYTES=100_000)
+    photo = png()
+    assert 4 * len(photo) > 3000, "the four photos together are over the app-wide limit"
+    response = _upload(owner, draft["id"], *[(photo, f"p{i}.png") for i in range(4)])
+    assert response.status_code == 303
+    with app.app_context():
+        assert len(db.session.get(Product, draft["id"]).photos) == 4
+
+
+def test_the_larger_upload_limit_is_an_owners_only(app, draft):
+    """Anyone else meets the app-wide limit before anything reads the body (staff may not upload)."""
+    app.config.update(MAX_CONTENT_LENGTH=3000, MAX_PHOTO_UPLOAD_BYTES=100_000)
+    photo = png()
+    staff = signed_in(app, "staff")
+    for client in (staff.client, app.test_client()):
+        response = client.post(
+            f"/admin/products/{draft['id']}/photos",
+            data={"photos": [(io.BytesIO(photo), f"p{i}.png", "image/png") for i in range(4)]},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 413
+    with app.app_context():
+        assert db.session.get(Product, draft["id"]).photos == []
