@@ -37,6 +37,8 @@ messages: venv
 static-assets: venv
 	$(FLASK) compress-static
 
+# The demo shop is in Portland, Oregon: its opening hours and the admin's "today" are Pacific time.
+run: export SHOP_TIMEZONE ?= America/Los_Angeles
 run: venv translations static-assets
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty

@@ -45,7 +45,7 @@ def init_db() -> None:
 @click.option("--seed", default=7, show_default=True, help="Random seed (the demo is reproducible).")
 def seed_demo(if_empty: bool, seed: int) -> None:
     """Fill the shop with a realistic demo catalogue (generated locally, no network)."""
-    from .demo import DEMO_SELLER_EMAIL, seed_brand, seed_catalog, seed_stores_and_seller
+    from .demo import DEMO_SELLER_EMAIL, seed_brand, seed_catalog, seed_stores_and_seller, settings_mismatches
 
     if if_empty and db.session.scalar(select(func.count(Product.id))):
         click.echo("The shop already has products; nothing seeded.")
@@ -56,6 +56,12 @@ def seed_demo(if_empty: bool, seed: int) -> None:
     db.session.commit()
     click.echo(f"Seeded {count} demo products, 3 stores and a seller (link code DEMO10).")
     click.echo(f"Seller login: {DEMO_SELLER_EMAIL} / {seller_password}")
+    mismatches = settings_mismatches(current_app.config)
+    if mismatches:
+        click.echo(
+            "The demo is a shop in Portland, Oregon; its prices, addresses and hours read best with: "
+            + ", ".join(mismatches)
+        )
 
 
 @click.command("create-admin")

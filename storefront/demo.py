@@ -27,8 +27,6 @@ from .inventory.service import adjust_stock
 DEMO_BRAND = {
     "shop_name": "Alder & Clay",
     "short_name": "Alder & Clay",
-    "tagline": "Handmade stoneware and goods for slow mornings",
-    "city": "Portland, OR",
     "country": "US",
     "currency": "USD",
     "locale": "en",
@@ -50,6 +48,24 @@ DEMO_BRAND = {
     "Send us a photo and we'll ship a new one.",
     "contact_note": "Questions about glazes, sizes or gifts? Call or text us Tuesday to Sunday, 10am to 6pm Pacific.",
 }
+
+
+# The settings the demo's prices, addresses, text and opening hours are written for.
+DEMO_SETTINGS = {
+    "SHOP_CURRENCY": DEMO_BRAND["currency"],
+    "SHOP_COUNTRY": DEMO_BRAND["country"],
+    "SHOP_LOCALE": DEMO_BRAND["locale"],
+    "SHOP_TIMEZONE": DEMO_BRAND["timezone"],
+}
+
+
+def settings_mismatches(config) -> list[str]:
+    """The shop settings that disagree with the demo's identity, as "NAME=wanted (is now)" lines."""
+    return [
+        f"{name}={wanted} (is {config.get(name)})"
+        for name, wanted in DEMO_SETTINGS.items()
+        if str(config.get(name)) != wanted
+    ]
 
 
 class DemoProduct(NamedTuple):

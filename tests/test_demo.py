@@ -134,3 +134,18 @@ def test_demo_logo_uses_the_brand_colour():
         assert logo.size == (512, 512)
         colour = demo.DEMO_BRAND["brand_colour"]
         assert logo.getpixel((256, 20))[:3] == tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def test_seed_demo_says_which_settings_disagree_with_the_demo():
+    matching = {
+        "SHOP_CURRENCY": "USD",
+        "SHOP_COUNTRY": "US",
+        "SHOP_LOCALE": "en",
+        "SHOP_TIMEZONE": "America/Los_Angeles",
+    }
+    assert demo.settings_mismatches(matching) == []
+    euro = {**matching, "SHOP_CURRENCY": "EUR", "SHOP_TIMEZONE": "UTC"}
+    assert demo.settings_mismatches(euro) == [
+        "SHOP_CURRENCY=USD (is EUR)",
+        "SHOP_TIMEZONE=America/Los_Angeles (is UTC)",
+    ]
