@@ -88,7 +88,8 @@ def test_a_save_reaches_every_page_the_manifest_icons_and_the_worker_at_once(app
     assert '<meta name="apple-mobile-web-app-title" content="Green Leaf">' in home
     assert "Storefront" not in home
     assert "Loose-leaf tea, packed by hand</h1>" in home
-    assert '<p class="announce"><a href="/search?q=tea">Free delivery over 30</a></p>' in home
+    announce = '<aside class="announce" aria-label="Announcement"><a href="/search?q=tea">Free delivery over 30</a>'
+    assert announce in home
     assert 'href="https://wa.me/447700900123"' in home and 'href="https://instagram.com/greenleaf"' in home
     css = re.search(r'<link rel="stylesheet" href="(/brand\.css\?v=[0-9a-f]+)">', home).group(1)
     sheet = shopper.get(css)

@@ -13,6 +13,7 @@ import pytest
 from tests.browser.a11y import (
     AXE_JS,
     AXE_VERSION,
+    EXTRA_STAFF_RULES,
     KNOWN_AXE,
     SHOPPER_PAGES,
     WIDTHS,
@@ -31,7 +32,7 @@ from tests.browser.a11y import (
     visit_as,
 )
 
-STAFF_RULES = discover_staff_rules()
+STAFF_RULES = discover_staff_rules() + EXTRA_STAFF_RULES
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.a11y import (
+    EXTRA_STAFF_RULES,
     KNOWN_PHONE,
     SHOPPER_PAGES,
     check_seen,
@@ -29,7 +30,7 @@ from tests.browser.a11y import (
 )
 
 PHONE = {"viewport": {"width": 360, "height": 640}, "has_touch": True}
-STAFF_RULES = discover_staff_rules()
+STAFF_RULES = discover_staff_rules() + EXTRA_STAFF_RULES
 
 # Measured in the page: returns what is wrong, each entry naming the element.
 MEASURE = (Path(__file__).resolve().parent / "phone_checks.js").read_text(encoding="utf-8")
