@@ -6,7 +6,10 @@ Create Date: 2026-12-06 12:10:00
 
 A product the owner is still preparing is a draft, unseen by shoppers. The products a shop
 already has keep what shoppers saw: on sale ones become published, archived ones stay archived.
-The shopper listing indexes are rebuilt led by the new column.
+The shopper listing indexes are rebuilt led by the new column. A CHECK constraint keeps the
+column to the three known statuses (a typo such as 'publised' would hide a product silently); it
+is declared on the added column itself, which SQLite's ALTER TABLE ADD COLUMN accepts (no batch
+copy of the table) and which lets SQLite's DROP COLUMN remove the column again.
 """
 
 import sqlalchemy as sa
@@ -26,9 +29,16 @@ LISTING_INDEXES = {
 }
 
 
+STATUS_KNOWN = "status IN ('draft', 'published', 'archived')"
+
+
 def upgrade():
     """Add products.status from products.archived, re-lead the listing indexes, drop archived."""
-    op.add_column("products", sa.Column("status", sa.String(length=16), server_default="published", nullable=False))
+    status_known = sa.CheckConstraint(STATUS_KNOWN, name=op.f("ck_products_product_status_known"))
+    op.add_column(
+        "products",
+        sa.Column("status", sa.String(length=16), status_known, server_default="published", nullable=False),
+    )
     op.execute(sa.text("UPDATE products SET status = 'archived' WHERE archived = true"))
     _rebuild_indexes("status")
     # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), never batch mode's copy of the table:

@@ -53,6 +53,17 @@ def checklist(check: PublishCheck) -> list[tuple[str, bool, str, str]]:
     return [(key, key not in check.missing, _(name), _(todo)) for key, (name, todo) in PUBLISH_CHECKS.items()]
 
 
+def _missing(check: PublishCheck) -> str:
+    """What a product still needs, in the publish checklist's words ("add a photo, ...")."""
+    return ", ".join(_(PUBLISH_CHECKS[key][1]) for key in check.missing)
+
+
+def _flash_drafted(product: Product, check: PublishCheck | None) -> None:
+    """Tell the owner when a change put a published product back to draft, and why."""
+    if check is not None:
+        flash(_("%(title)s is a draft again: %(missing)s.", title=product.title, missing=_missing(check)), "info")
+
+
 def _edit_page(product: Product | None, form: ProductForm, status: int = 200, **extra):
     """The product form page, with the variant and photo forms and publish checklist when the product exists."""
     check = catalog.product_publish_check(product) if product else None
@@ -160,10 +171,13 @@ def product_publish(product_id: int):
         catalog.publish(db.session, product)
     except catalog.NotReady as err:
         db.session.rollback()
-        missing = ", ".join(_(PUBLISH_CHECKS[key][1]) for key in err.check.missing)
-        error = _("Not published yet. Still to do: %(missing)s.", missing=missing)
+        error = _("Not published yet. Still to do: %(missing)s.", missing=_missing(err.check))
         product = _product_or_404(product_id)
         return _edit_page(product, _product_form(product), 422, publish_error=error)
+    except DomainError as err:  # archived: restored as a draft first
+        db.session.rollback()
+        product = _product_or_404(product_id)
+        return _edit_page(product, _product_form(product), err.status_code, publish_error=_(err.message))
     db.session.commit()
     flash(_("Published %(title)s: shoppers can see it now.", title=product.title), "success")
     return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
@@ -232,7 +246,7 @@ def variant_edit(variant_id: int):
         return _edit_page(
             variant.product, _product_form(variant.product), 422, variant_error=variant.id, variant_errors=form.errors
         )
-    catalog.save_variant(
+    drafted = catalog.save_variant(
         db.session,
         variant,
         name=(form.name.data or "").strip(),
@@ -242,6 +256,7 @@ def variant_edit(variant_id: int):
     )
     db.session.commit()
     flash(_("Saved variant %(sku)s.", sku=variant.sku), "success")
+    _flash_drafted(variant.product, drafted)
     return redirect(url_for("admin.product_edit", product_id=variant.product_id), code=303)
 
 
@@ -317,7 +332,9 @@ def photo_move(photo_id: int):
     if photo is None:
         abort(404)
     if direction not in ("up", "down"):
-        abort(400)
+        product = photo.product
+        error = _("Choose up or down to move the photo.")
+        return _edit_page(product, _product_form(product), 400, photo_error=error)
     catalog.move_photo(db.session, photo, -1 if direction == "up" else 1)
     db.session.commit()
     flash(_("Photo moved."), "success")
@@ -340,10 +357,11 @@ def photo_delete(photo_id: int):
             _("Remove photo"),
             url_for("admin.product_edit", product_id=product_id, _anchor="photos"),
         )
-    key = catalog.remove_photo(db.session, photo)
+    removed = catalog.remove_photo(db.session, photo)
     db.session.commit()
-    delete_image(key, Path(current_app.config["MEDIA_ROOT"]))
+    delete_image(removed.key, Path(current_app.config["MEDIA_ROOT"]))
     flash(_("Photo removed."), "success")
+    _flash_drafted(catalog.product_by_id(db.session, product_id), removed.drafted)
     return redirect(url_for("admin.product_edit", product_id=product_id), code=303)
 
 

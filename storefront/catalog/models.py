@@ -41,6 +41,7 @@ class Product(Base):
     # and ending in the listing's full sort order, so a page is read in order, never sorted.
     __table_args__ = (
         CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("status IN ('draft', 'published', 'archived')", name="product_status_known"),
         Index("ix_products_listing", "status", "category_id", "created_at", "id"),  # category, newest
         Index("ix_products_category_price", "status", "category_id", "price", "id"),  # category, by price
         Index("ix_products_home", "status", "featured", "created_at", "id"),  # home: featured, then newest
@@ -88,11 +89,12 @@ class Product(Base):
 
     @archived.inplace.setter
     def _archived_setter(self, value: bool) -> None:
-        """Archive; un-archiving an archived product puts it back on sale (older callers' meaning)."""
+        """Archive; un-archiving an archived product makes it a draft, as catalog.service.set_archived
+        does: it goes on sale again only through publish's checks."""
         if value:
             self.status = ARCHIVED
         elif self.status == ARCHIVED:
-            self.status = PUBLISHED
+            self.status = DRAFT
 
     @property
     def draft(self) -> bool:

@@ -220,10 +220,3 @@ def publish_check(price: int | None, variant_stock: list[int], photo_count: int)
         missing.append("photo")
     warnings = ("no_stock",) if variant_stock and not any(n > 0 for n in variant_stock) else ()
     return PublishCheck(tuple(missing), warnings)
-
-
-def check_status(status: str) -> str:
-    """One of PRODUCT_STATUSES, else ValueError (a filter or form never gets an unknown status)."""
-    if status not in PRODUCT_STATUSES:
-        raise ValueError(status)
-    return status

@@ -345,12 +345,43 @@ def product_publish_check(product: Product) -> PublishCheck:
     return publish_check(product.price, [v.available for v in product.active_variants], len(product.photos))
 
 
+def lock_product(session: Session, product: Product) -> Product:
+    """Lock the product's row for this transaction and read it (and its photos and variants) afresh.
+
+    Publishing checks photos and variants, and removing a photo or archiving a variant re-checks
+    them: under the same lock, neither can commit between the other's check and its write.
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite needs none: BEGIN IMMEDIATE already runs writers
+    one after the other.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        session.refresh(product, with_for_update=True)
+    return product
+
+
+def draft_if_unready(session: Session, product: Product) -> PublishCheck | None:
+    """A published product that lost what publishing requires (its last photo, its last active
+    variant) goes back to draft, unseen by shoppers; returns the check naming what is missing
+    then, else None. Called under lock_product, in the transaction that made the change."""
+    if product.status != PUBLISHED:
+        return None
+    check = product_publish_check(product)
+    if check.ready:
+        return None
+    product.status = DRAFT
+    session.flush()
+    return check
+
+
 def publish(session: Session, product: Product) -> Product:
-    """Put a product on sale, or Invalid naming what it misses (nothing changes then).
+    """Put a draft on sale, or Invalid naming what it misses (nothing changes then); an archived
+    product is refused (Conflict): it is restored as a draft first.
 
     The status change bumps the catalog generation (catalog.generation watches Product rows),
     so cached shopper pages show it at once.
     """
+    lock_product(session, product)
+    if product.status == ARCHIVED:
+        raise Conflict(N_("This product is archived. Restore it as a draft first."))
     check = product_publish_check(product)
     if not check.ready:
         raise NotReady(check)
@@ -392,14 +423,19 @@ def save_variant(
     price_override: int | None,
     low_stock_threshold: int,
     archived: bool,
-) -> Variant:
-    """Rename, re-price, re-threshold or archive a variant (its stock changes only through the ledger)."""
+) -> PublishCheck | None:
+    """Rename, re-price, re-threshold or archive a variant (its stock changes only through the ledger).
+
+    Archiving the last active variant of a published product puts it back to draft: returns the
+    check naming what it misses then (see draft_if_unready), else None.
+    """
+    lock_product(session, variant.product)
     variant.name = name
     variant.price_override = price_override
     variant.low_stock_threshold = low_stock_threshold
     variant.archived = archived
     session.flush()
-    return variant
+    return draft_if_unready(session, variant.product)
 
 
 def photo_by_id(session: Session, photo_id: int) -> Photo | None:
@@ -424,12 +460,22 @@ def move_photo(session: Session, photo: Photo, step: int) -> Photo:
     return photo
 
 
-def remove_photo(session: Session, photo: Photo) -> str:
-    """Remove a photo's row; returns its file key (the caller deletes the files once this commits)."""
+@dataclass(frozen=True)
+class RemovedPhoto:
+    """A removed photo's file key (the caller deletes the files once the removal commits), and the
+    publish check when removing it put its product back to draft."""
+
+    key: str
+    drafted: PublishCheck | None
+
+
+def remove_photo(session: Session, photo: Photo) -> RemovedPhoto:
+    """Remove a photo's row; a published product left without a photo goes back to draft."""
+    product = lock_product(session, photo.product)
     key = photo.key
-    session.delete(photo)
+    product.photos.remove(photo)  # delete-orphan: the row goes at the flush
     session.flush()
-    return key
+    return RemovedPhoto(key, draft_if_unready(session, product))
 
 
 @dataclass
@@ -443,9 +489,12 @@ class Suggestions:
 def search_suggestions(session: Session, query: str, limit: int = 12) -> Suggestions:
     """Categories to offer after an empty search; `nearest` when the query (or a word of it) is close to a name.
 
+    Only categories with at least one published product: a suggestion never leads to an empty shelf.
+
     difflib over a few dozen short names costs microseconds; only searches that found nothing ask.
     """
-    browse = categories(session)
+    stocked = select(Product.id).where(Product.category_id == Category.id, Product.published).exists()
+    browse = list(session.scalars(select(Category).where(stocked).order_by(Category.position, Category.name)))
     names = {fold_for_search(c.name): c for c in browse}
     best, best_ratio = None, 0.0
     for word in [query, *search_terms(query)]:

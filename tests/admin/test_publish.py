@@ -229,3 +229,113 @@ def test_the_larger_upload_limit_is_an_owners_only(app, draft):
         assert response.status_code == 413
     with app.app_context():
         assert db.session.get(Product, draft["id"]).photos == []
+
+
+# --- a published product keeps what publishing required, or goes back to draft ---------------
+
+
+@pytest.fixture
+def on_sale(app, owner, draft) -> dict:
+    """The scarf with one photo, published."""
+    assert _upload(owner, draft["id"], (png(), "scarf.png")).status_code == 303
+    assert owner.post(f"/admin/products/{draft['id']}/publish").status_code == 303
+    with app.app_context():
+        product = db.session.get(Product, draft["id"])
+        return {**draft, "photo": product.photos[0].id, "variant": product.variants[0].id}
+
+
+def test_removing_the_last_photo_of_a_published_product_makes_it_a_draft_and_says_so(app, owner, on_sale):
+    response = owner.post(f"/admin/photos/{on_sale['photo']}/delete", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Silk scarf is a draft again: add a photo." in response.text
+    assert _status(app, on_sale["id"]) == "draft"
+    assert app.test_client().get(f"/p/{on_sale['slug']}").status_code == 404
+
+
+def test_removing_one_of_two_photos_keeps_it_on_sale(app, owner, on_sale):
+    assert _upload(owner, on_sale["id"], (png(colour=(9, 9, 200)), "second.png")).status_code == 303
+    response = owner.post(f"/admin/photos/{on_sale['photo']}/delete", follow_redirects=True)
+    assert "draft again" not in response.text
+    assert _status(app, on_sale["id"]) == "published"
+
+
+def test_the_service_rule_drafts_on_removing_the_last_photo(app, on_sale):
+    from storefront.catalog import service
+
+    with app.app_context():
+        removed = service.remove_photo(db.session, service.photo_by_id(db.session, on_sale["photo"]))
+        db.session.commit()
+        assert removed.drafted is not None and removed.drafted.missing == ("photo",)
+        assert db.session.get(Product, on_sale["id"]).status == "draft"
+        assert db.session.get(Photo, on_sale["photo"]) is None
+
+
+def test_archiving_the_last_active_variant_of_a_published_product_makes_it_a_draft(app, owner, on_sale):
+    form = {"name": "One size", "price_override": "", "low_stock_threshold": "1", "archived": "y"}
+    response = owner.post(f"/admin/variants/{on_sale['variant']}", form, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Silk scarf is a draft again: add a variant with a SKU." in response.text
+    assert _status(app, on_sale["id"]) == "draft"
+    assert app.test_client().get(f"/p/{on_sale['slug']}").status_code == 404
+
+
+def test_renaming_a_variant_keeps_the_product_on_sale(app, owner, on_sale):
+    form = {"name": "Large", "price_override": "", "low_stock_threshold": "1"}
+    response = owner.post(f"/admin/variants/{on_sale['variant']}", form, follow_redirects=True)
+    assert "draft again" not in response.text
+    assert _status(app, on_sale["id"]) == "published"
+
+
+def test_an_archived_product_is_not_published_by_a_direct_post(app, owner, on_sale):
+    archive = f"/admin/products/{on_sale['id']}/archive"
+    assert owner.post(archive, {"archived": "1"}).status_code == 303
+    response = owner.post(f"/admin/products/{on_sale['id']}/publish")
+    assert response.status_code == 409
+    assert "Restore it as a draft first." in response.text
+    assert _status(app, on_sale["id"]) == "archived"
+
+
+def test_moving_a_photo_an_unknown_way_is_400_with_a_message(app, owner, on_sale):
+    response = owner.post(f"/admin/photos/{on_sale['photo']}/move", {"direction": "sideways"})
+    assert response.status_code == 400
+    assert "Choose up or down to move the photo." in response.text
+    assert 'id="photos"' in response.text, "the product page again"
+
+
+def test_staff_cannot_move_or_remove_photos(app, on_sale):
+    staff = signed_in(app, "staff")
+    assert staff.post(f"/admin/photos/{on_sale['photo']}/move", {"direction": "down"}).status_code == 403
+    assert staff.client.get(f"/admin/photos/{on_sale['photo']}/delete").status_code == 403
+    assert staff.post(f"/admin/photos/{on_sale['photo']}/delete").status_code == 403
+    with app.app_context():
+        assert db.session.get(Photo, on_sale["photo"]) is not None
+
+
+def test_publish_and_the_removals_lock_the_product_row_on_postgresql(app, on_sale):
+    """Publishing checks photos and variants; removing the last of either re-checks: all under one row lock."""
+    from sqlalchemy import event
+
+    from storefront.catalog import service
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("SQLite: BEGIN IMMEDIATE already runs writers one after the other")
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            product = db.session.get(Product, on_sale["id"])
+            service.unpublish(db.session, product)
+            service.publish(db.session, product)
+            service.save_variant(
+                db.session, product.variants[0], name="M", price_override=None, low_stock_threshold=0, archived=False
+            )
+            service.remove_photo(db.session, product.photos[0])
+            db.session.rollback()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    locks = [s for s in statements if "FROM products" in s and "FOR UPDATE" in s]
+    assert len(locks) == 3, statements

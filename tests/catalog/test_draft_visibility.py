@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from storefront.catalog import generation
 from storefront.catalog.models import Product
@@ -125,6 +126,8 @@ def test_the_migration_keeps_products_on_sale_and_archived_ones_archived(empty_d
             rows = dict(conn.execute(text("SELECT slug, status FROM products")).all())
         assert rows == {"on-sale": "published", "gone": "archived"}
         upgrade(directory=directory)  # the later migrations too: today's pages read their tables
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(text("UPDATE products SET status = 'publised' WHERE slug = 'on-sale'"))
     client = empty_db_app.test_client()
     assert client.get("/p/on-sale").status_code == 200 and client.get("/p/gone").status_code == 404
     with empty_db_app.app_context():
@@ -165,3 +168,26 @@ def test_a_draft_is_not_on_sale_for_the_owners_lists_either(app, lamps):
             assert titles(find_stock(db.session, wanted, 1, 50).items) == {"Brass lamp"}
         assert titles(find_stock(db.session, StockFilter(), 1, 50).items) == {"Brass lamp", "Copper lamp"}
         assert dashboard(db.session, datetime(2026, 12, 6, 12, 0)).products == 1
+
+
+def test_an_unknown_status_is_refused_by_the_database(app):
+    """A typo such as 'publised' would hide a product silently: the CHECK constraint refuses it."""
+    with app.app_context():
+        product = make_product("Tin lamp")
+        product.status = "publised"
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_unarchiving_through_the_attribute_makes_a_draft_not_a_published_product(app):
+    """`product.archived = False` never puts a product on sale without publish's checks."""
+    with app.app_context():
+        product = make_product("Iron lamp")
+        product.archived = True
+        assert product.status == "archived"
+        product.archived = False
+        assert product.status == "draft"
+        product.status = "published"
+        product.archived = False
+        assert product.status == "published", "un-archiving what is not archived changes nothing"

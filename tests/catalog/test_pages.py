@@ -173,14 +173,20 @@ def test_unique_slugs(app):
 
 def test_a_search_that_finds_nothing_suggests_categories(client, app):
     with app.app_context():
-        make_category("Shirts")
-        make_category("Kitchen")
+        make_product("Linen shirt", category=make_category("Shirts"))
+        make_product("Tea towel", category=make_category("Kitchen"))
         make_product("Blue mug", category=make_category("Mugs & cups"))
+        make_category("Empty shelf")
+        make_product("Hidden lamp", category=make_category("Lamps")).status = "draft"
+        make_product("Old rug", category=make_category("Rugs")).status = "archived"
+        db.session.commit()
     html = client.get("/search", query_string={"q": "shrts"}).text
     assert "No products match “shrts”." in html
     assert 'Did you mean <a href="/c/shirts">Shirts</a>?' in html, "the nearest category name"
     browse = re.search(r'<nav class="cats suggest-cats"[^>]*>(.*?)</nav>', html, re.S).group(1)
-    assert re.findall(r'<a href="/c/([^"]+)">', browse) == ["kitchen", "mugs-cups", "shirts"]
+    assert re.findall(r'<a href="/c/([^"]+)">', browse) == ["kitchen", "mugs-cups", "shirts"], (
+        "only shelves with a product on sale"
+    )
     assert "Mugs &amp; cups" in browse
     unlike = client.get("/search", query_string={"q": "zzqx"}).text
     assert "Did you mean" not in unlike and "suggest-cats" in unlike, "no guess when nothing is near"
@@ -195,9 +201,18 @@ def test_a_search_that_finds_nothing_suggests_categories(client, app):
 
 def test_the_nearest_category_ignores_case_accents_and_extra_words(app):
     with app.app_context():
-        make_category("Crème brûlée")
-        make_category("Clothing")
+        make_product("Ramekin", category=make_category("Crème brûlée"))
+        make_product("Coat", category=make_category("Clothing"))
         assert service.search_suggestions(db.session, "CLOTHNG").nearest.name == "Clothing"
         assert service.search_suggestions(db.session, "blue clothng").nearest.name == "Clothing"
         assert service.search_suggestions(db.session, "creme brulee").nearest.name == "Crème brûlée"
         assert service.search_suggestions(db.session, "mug").nearest is None
+
+
+def test_the_nearest_category_is_never_an_empty_shelf(app):
+    with app.app_context():
+        make_category("Clothing")
+        make_product("Draft coat", category=make_category("Clothes")).status = "draft"
+        db.session.commit()
+        assert service.search_suggestions(db.session, "clothng").nearest is None
+        assert service.search_suggestions(db.session, "clothng").browse == []
