@@ -64,3 +64,18 @@ def test_a_missing_brand_row_created_by_a_concurrent_first_save_is_updated_not_i
         brand_service.save_brand(db.session, app.config, name="Raced")
         db.session.commit()
         assert db.session.get(BrandSettings, 1).data["name"] == "Raced"
+
+
+def test_the_migration_inserts_the_empty_brand_row_which_means_the_defaults(empty_db_app):
+    from flask_migrate import upgrade
+
+    with empty_db_app.app_context():
+        upgrade(directory=empty_db_app.extensions["migrate"].directory)
+        assert db.session.get(BrandSettings, 1).data == {}
+        assert brand_service.load_brand(db.session, empty_db_app.config) == brand_service.config_brand(
+            empty_db_app.config
+        )
+        brand_service.save_brand(db.session, empty_db_app.config, name="Updated")  # an UPDATE of row 1
+        db.session.commit()
+        assert db.session.get(BrandSettings, 1).data["name"] == "Updated"
+        db.session.remove()
