@@ -1,7 +1,7 @@
 """one short video per product: product_videos
 
 Revision ID: 0017_product_video
-Revises: 0015_jobs
+Revises: 0016_product_status
 Create Date: 2026-12-06 12:00:00
 
 The file lives in the media folder as `<key>.mp4|webm` (catalog/video.py); the row says which,

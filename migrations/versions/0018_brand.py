@@ -1,10 +1,11 @@
 """brand: the owner's brand settings (name, logo, colours, hero, announcement, contact, notes)
 
 Revision ID: 0018_brand
-Revises: 0015_jobs
+Revises: 0017_product_video
 Create Date: 2026-12-06 12:00:00
 
-One row (id 1) holding the brand as JSON; until it exists the configured defaults apply.
+One row (id 1) holding the brand as JSON, inserted here empty ('{}' means: the configured defaults),
+so saving the brand only ever updates it (two first saves cannot race into two inserts).
 """
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the brand_settings table."""
+    """Create the brand_settings table with its one (empty: the defaults) row."""
     op.create_table(
         "brand_settings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -30,6 +31,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_brand_settings")),
     )
+    op.execute(sa.text("INSERT INTO brand_settings (id, data, updated_at) VALUES (1, '{}', CURRENT_TIMESTAMP)"))
 
 
 def downgrade() -> None:

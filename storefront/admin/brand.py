@@ -97,6 +97,11 @@ def brand():
         field = form[target] if target in form else form.name  # noqa: SIM401 - a Form has no .get
         field.errors = [*field.errors, message]
         return _page(form, categories, featured=featured, error=message), 422
+    except Exception:  # a database error in the save or the commit: no orphan files either
+        db.session.rollback()
+        for key in stored:
+            delete_image(key, media)
+        raise
     for name in ("logo", "hero"):  # the old files go once the new brand is committed
         old = getattr(brand_now, name)
         if old and name in fields and (fields[name] is None or fields[name].key != old.key):

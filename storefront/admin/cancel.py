@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.rules import has_role
 from ..core.templating import money
 from ..domain import DomainError
 from ..extensions import db
@@ -22,6 +23,11 @@ from .views import bp, render_order
 
 # What the cancel form's "refund" choice may say; refunding is the default.
 REFUND_CHOICES = {"full": True, "keep": False}
+
+
+def may_refund() -> bool:
+    """Only the owner refunds (as the refund route): staff cancel and keep the payment for the owner."""
+    return current_user.is_authenticated and has_role(current_user.role, "owner")
 
 
 @bp.get("/orders/<reference>/cancel")
@@ -41,7 +47,12 @@ def render_cancel(order: Order, error: str | None = None, status: int = 200):
         return render_order(order.reference, message, 409)
     payment = payments.payment_of(db.session, order.id)
     html = render_template(
-        "admin/order_cancel.html", order=order, payment=payment, refundable=flows.refundable(payment), error=error
+        "admin/order_cancel.html",
+        order=order,
+        payment=payment,
+        refundable=flows.refundable(payment),
+        may_refund=may_refund(),
+        error=error,
     )
     return html, status
 
@@ -52,6 +63,9 @@ def cancel_order(order: Order):
     choice = request.form.get("refund", "full")
     if choice not in REFUND_CHOICES:
         return render_cancel(order, _("Choose whether to refund the payment."), 400)
+    owner = may_refund()
+    if not owner:  # never trust the form: staff keep the payment, the owner refunds it
+        choice = "keep"
     provider = provider_for(order.payment_method)
     try:
         refund = flows.cancel_order(
@@ -83,7 +97,10 @@ def cancel_order(order: Order):
     elif refund is not None:
         flash(_("The refund is waiting for the payment service; it is retried automatically."), "info")
     elif choice == "keep" and flows.refundable(payments.payment_of(db.session, order.id)):
-        flash(_("The payment was kept. Refund it below when you are ready."), "info")
+        if owner:
+            flash(_("The payment was kept. Refund it below when you are ready."), "info")
+        else:
+            flash(_("The payment was kept: the owner refunds it."), "info")
     return _back(reference)
 
 

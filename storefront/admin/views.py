@@ -156,10 +156,13 @@ def _shop_zone() -> ZoneInfo:
 
 
 # Uploads that may be larger than MAX_CONTENT_LENGTH: several full-size phone photos at once, the
-# product video (twice its cap, so a too-large one gets the form's message, not a bare 413).
+# product video (twice its cap, so a too-large one gets the form's message, not a bare 413), the
+# brand's logo and hero together.
 UPLOAD_BODY_CAPS = {
     "admin.photo_add": lambda cfg: cfg["MAX_PHOTO_UPLOAD_BYTES"],
     "admin.video_upload": lambda cfg: cfg["PRODUCT_VIDEO_MAX_BYTES"] * 2,
+    # the brand form: a logo and a hero of up to MAX_PHOTO_BYTES each, and the form around them
+    "admin.brand": lambda cfg: cfg["MAX_PHOTO_BYTES"] * 3,
 }
 
 

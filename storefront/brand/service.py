@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..catalog.generation import mark_changed
@@ -53,16 +54,26 @@ def save_brand(
     brand = clean(replace(load_brand(session, config), **fields))
     if brand.featured or brand.hero_category:
         brand = _only_existing_categories(session, brand)
-    row = session.get(BrandSettings, ROW_ID)
-    if row is None:
-        row = BrandSettings(id=ROW_ID)
-        session.add(row)
+    row = session.get(BrandSettings, ROW_ID) or _create_row(session, now or utcnow())
     row.data = to_data(brand)
     row.updated_at = now or utcnow()
     row.updated_by = user_id
     mark_changed(session)
     session.flush()
     return brand
+
+
+def _create_row(session: Session, now: datetime) -> BrandSettings:
+    """The brand row when it is missing (migration 0018 inserts it, so only a shop built without
+    migrations gets here): inserted in a savepoint, and if a concurrent first save inserted it
+    meanwhile (IntegrityError), that row is used: the save then only updates it, never a 500."""
+    try:
+        with session.begin_nested():
+            row = BrandSettings(id=ROW_ID, data={}, updated_at=now)
+            session.add(row)
+        return row
+    except IntegrityError:
+        return session.get(BrandSettings, ROW_ID, populate_existing=True)
 
 
 def _only_existing_categories(session: Session, brand: Brand) -> Brand:

@@ -262,11 +262,6 @@ def _copy_capped(stream: BinaryIO, target: Path, max_bytes: int) -> int:
     return size
 
 
-def delete_video(key: str, content_type: str, media_root: Path) -> None:
-    """Remove a stored video's file; a file already gone is ignored."""
-    (Path(media_root) / video_file_name(key, content_type)).unlink(missing_ok=True)
-
-
 def megabytes(size: int) -> str:
     """A size limit for people: '20 MB', '1.5 MB', or '50 kB' for small limits."""
     if size < 2**20:

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..catalog.models import Product
 from ..orders.models import Order, OrderLine
 from .models import CommissionEntry, Payout, Seller, SellerClick
 from .rules import EntryStatus
@@ -157,18 +156,6 @@ def dashboard(session: Session, seller: Seller, now: datetime, recent: int = 20)
         )
     )
     return Dashboard(figures, top, entries, payouts)
-
-
-def shareable_products(session: Session, limit: int = 200) -> list[Product]:
-    """Products on sale for the seller's share list: featured first, then newest."""
-    stmt = (
-        select(Product)
-        .where(Product.published)
-        .options(selectinload(Product.variants))
-        .order_by(Product.featured.desc(), Product.created_at.desc(), Product.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
 
 
 CSV_HEADER = (

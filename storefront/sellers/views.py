@@ -34,8 +34,8 @@ def _only_sellers():
 def dashboard():
     """Best products first, figures, the shop link, then a searched, paged share list (sold-out hidden unless asked)."""
     data = reports.dashboard(db.session, g.seller, utcnow(), recent=5)
-    listing = share_list.filter_products(
-        reports.shareable_products(db.session),
+    listing = share_list.search_products(
+        db.session,
         request.args.get("q", ""),
         request.args.get("sold_out") == "1",
         share_list.parse_page(request.args.get("page")),

@@ -73,3 +73,35 @@ def test_every_link_has_a_copy_button_and_a_live_region(seller_shop):
     assert fields and fields == buttons  # one Copy button per link, hidden until copy.js shows it
     assert 'role="status" data-copy-status data-msg-copied="Copied"' in html
     assert "js/copy.js" in html
+
+
+def test_top_products_no_longer_on_sale_are_plain_text_without_a_link_or_price(seller_shop, sqlite_app):
+    from sqlalchemy import update
+
+    from storefront.catalog.models import Product
+
+    with sqlite_app.app_context():
+        db.session.execute(update(Product).where(Product.slug == "wool-coat").values(status="draft"))
+        db.session.commit()
+    html = seller_shop.client.get("/seller/").text
+    top = html[html.index('id="top-products"') : html.index("</ol>")]
+    assert "Wool coat" in top and "Not on sale now" in top and "1 sold" in top
+    assert "wool-coat" not in top and 'class="price"' not in top
+
+
+def test_the_search_finds_every_product_however_large_the_shop(sqlite_app):
+    """Searched in SQL, not over the first 200 products: the oldest product is still found and counted."""
+    with sqlite_app.app_context():
+        make_product("Velvet cushion 100%", price=900)  # the oldest: last in the share list's order
+        for n in range(205):
+            make_product(f"Cotton tee {n:03d}", price=1000)
+        make_product("Draft velvet", price=900).status = "draft"
+        make_seller("BEN7", email="ben@sellers.example")
+        db.session.commit()
+    shop = ShopClient(sqlite_app.test_client())
+    assert shop.login("ben@sellers.example").status_code == 303
+    html = shop.client.get("/seller/?q=VELVET").text
+    assert _share_list(html) == ["velvet-cushion-100"]  # a draft is never offered for sharing
+    assert _share_list(shop.client.get("/seller/?q=100%25").text) == ["velvet-cushion-100"]  # % is literal
+    everything = shop.client.get("/seller/?page=21").text
+    assert "206 products" in everything and _share_list(everything)
