@@ -137,7 +137,8 @@ def test_a_scrolling_table_is_reached_by_keyboard_and_keeps_its_first_column(bro
     region.focus()
     for _ in range(10):  # scroll the region sideways with the keyboard
         page.keyboard.press("ArrowRight")
-    assert page.evaluate("document.querySelector('.table-wrap').scrollLeft") > 0
+    # Chromium animates keyboard scrolling, so the offset grows over the next frames: wait for it.
+    page.wait_for_function("document.querySelector('.table-wrap').scrollLeft > 0", timeout=5000)
     first = page.locator(".table-wrap tbody tr:first-child > :first-child")
     assert first.bounding_box()["x"] >= 0  # still in view
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
