@@ -26,7 +26,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
     _register_extensions(app)
     _register_blueprints(app)
-    for package in ("analytics", "sellers", "stores"):  # each subscribes to the events it follows
+    for package in ("analytics", "sellers", "stores", "notify"):  # each subscribes to the events it follows
         import_module(f"{__name__}.{package}.subscribers").connect()
     errors.register_error_handlers(app)
     templating.init_app(app)
@@ -142,6 +142,7 @@ def _register_jobs(app: Flask) -> None:
     from . import jobs
     from .analytics import jobs as analytics_jobs  # noqa: F401
     from .auth import jobs as auth_jobs  # noqa: F401
+    from .notify import jobs as notify_jobs  # noqa: F401
     from .payments import jobs as payments_jobs  # noqa: F401
     from .sellers import jobs as sellers_jobs  # noqa: F401
 
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     from .catalog.views import bp as catalog_bp
     from .checkout.views import bp as checkout_bp
     from .core.views import bp as core_bp
+    from .notify.views import bp as notify_bp
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
@@ -174,3 +176,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(brand_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(notify_bp)

@@ -183,6 +183,18 @@ class Config:
     # Tracker beacon (POST /e) requests per address; the load benchmark raises it (bench/events.py).
     EVENTS_RATE_LIMIT = os.environ.get("EVENTS_RATE_LIMIT") or "120 per minute"
 
+    # Notifications (storefront/notify, README "Notifications"). Links in pushes and emails sent by
+    # the job worker point at SHOP_URL (the shop's public address, e.g. https://shop.example.com);
+    # without it, at the address the causing request came to. The send log keeps message texts
+    # NOTIFY_BODY_KEEP_DAYS, its rows NOTIFY_LOG_KEEP_DAYS. Sellers get WhatsApp buttons to their
+    # own customers only when SELLERS_MAY_MESSAGE_CUSTOMERS=1. PUSH_ALLOW_HTTP_ENDPOINTS accepts
+    # loopback http:// push services (tests and benchmarks only; browsers' services are https).
+    SHOP_URL = os.environ.get("SHOP_URL", "")
+    NOTIFY_BODY_KEEP_DAYS = _int("NOTIFY_BODY_KEEP_DAYS", 14)
+    NOTIFY_LOG_KEEP_DAYS = _int("NOTIFY_LOG_KEEP_DAYS", 180)
+    SELLERS_MAY_MESSAGE_CUSTOMERS = os.environ.get("SELLERS_MAY_MESSAGE_CUSTOMERS", "") == "1"
+    PUSH_ALLOW_HTTP_ENDPOINTS = os.environ.get("PUSH_ALLOW_HTTP_ENDPOINTS", "") == "1"
+
     # Background jobs (storefront/jobs, README "Background jobs"): gunicorn starts one worker
     # process beside the web workers unless JOBS_EMBEDDED_WORKER=0 (production runs
     # deploy/storefront-worker.service instead). An idle worker looks for work every

@@ -16,8 +16,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import has_request_context, request
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING_CONVENTION = {
@@ -129,3 +131,25 @@ def write_transaction(session: Session) -> Iterator[Session]:
         raise
     finally:
         _force_write.reset(token)
+
+
+def insert_ignoring_duplicates(session: Session, model, values: dict, unique: list[str], returning=None):
+    """INSERT .. ON CONFLICT (unique) DO NOTHING; the `returning` column of the new row, None on a duplicate.
+
+    Concurrent writers of the same key (two first orders, a redelivered event) get one row and
+    no error. Any database other than PostgreSQL and SQLite uses a savepoint instead.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+        if returning is None:
+            session.execute(stmt)
+            return None
+        return session.execute(stmt.returning(returning)).scalar()
+    try:  # a savepoint keeps the caller's transaction alive on a duplicate
+        with session.begin_nested():
+            result = session.execute(insert(model).values(**values))
+        return result.inserted_primary_key[0] if returning is not None else None
+    except IntegrityError:
+        return None

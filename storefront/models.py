@@ -17,6 +17,7 @@ from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
 from .inventory.models import StockMovement
 from .jobs.models import Job, PeriodicRun
+from .notify.models import AlertChoice, EmailPreference, Notification, PushSubscription, StockWatch
 from .orders.models import Order, OrderLimitSettings, OrderLine, OrderStatusChange
 from .payments.models import Payment, ProviderNotification, Refund
 from .payments.transfer_models import TransferMethod, TransferPayment
@@ -24,6 +25,11 @@ from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate,
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
 __all__ = [
+    "AlertChoice",
+    "EmailPreference",
+    "Notification",
+    "PushSubscription",
+    "StockWatch",
     "BrandSettings",
     "Cart",
     "CartLine",

@@ -36,6 +36,7 @@ FEATURES = (
     "analytics",
     "sellers",
     "stores",
+    "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
     "reports",
     "admin",

@@ -138,7 +138,7 @@ def _place(form: CheckoutForm, cart) -> Order:
     """Place the order in this request's transaction (checkout.service), with what the request says."""
     details = _details(form)
     placing = service.Placing(form.checkout_key.data, form.shown_total, method_id_of(form.payment_method.data))
-    channel = orders.Channel(attribution_from_request(), chosen_store_id(), _client_hash())
+    channel = orders.Channel(attribution_from_request(), chosen_store_id(), _client_hash(), str(get_locale()))
     return service.place_order(
         db.session, cart, details, placing, utcnow(), settings=current_app.config, channel=channel
     )

@@ -11,7 +11,6 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from ..clock import utcnow
 from ..extensions import db
-from ..jobs import queue_stats
 from .locales import html_lang, language_names, supported_locales, text_direction
 from .security import private, safe_next
 
@@ -48,7 +47,14 @@ def healthz():
 
 
 def _job_figures() -> dict[str, int | None] | None:
-    """Queued and failed jobs and the oldest due job's wait (None if the queue cannot be read)."""
+    """Queued and failed jobs and the oldest due job's wait (None if the queue cannot be read).
+
+    The queue's figures come through the app (storefront.jobs registers `queue_stats` there): core
+    sits below the job queue, which announces its facts through core's events.
+    """
+    queue_stats = current_app.extensions.get("jobs.queue_stats")
+    if queue_stats is None:
+        return None
     try:
         stats = queue_stats(db.session, utcnow())
     except SQLAlchemyError:  # e.g. a database not migrated yet: the shop's own health is what counts here

@@ -21,7 +21,7 @@ from ..catalog.rules import shows_differently
 from ..catalog.service import Page, paginate
 from ..core.events import announce
 from ..domain import N_, Conflict, NotFound
-from .events import STOCK_CHANGED, STOCK_LOW
+from .events import STOCK_CHANGED, STOCK_LOW, STOCK_RETURNED
 from .models import StockMovement
 from .rules import InvalidCsv, OutOfStock, StockRow, check_adjustment
 
@@ -171,7 +171,7 @@ def _shown_move(session: Session, variant_id: int, stmt, available_delta: int) -
 def _announce_stock(
     session: Session, variant_id: int, on_hand: int, available_before: int, available: int, threshold: int
 ) -> None:
-    """Announce a variant's new stock, and that it ran low when this change took it to its threshold."""
+    """Announce a variant's new stock; that it ran low (this change took it to its threshold) or came back."""
     announce(
         session,
         STOCK_CHANGED,
@@ -182,6 +182,8 @@ def _announce_stock(
     )
     if available_before > threshold >= available:
         announce(session, STOCK_LOW, variant_id=variant_id, available=available, low_stock_threshold=threshold)
+    if available_before <= 0 < available:
+        announce(session, STOCK_RETURNED, variant_id=variant_id, available=available)
 
 
 def _ledger_after(

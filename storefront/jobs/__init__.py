@@ -36,3 +36,4 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(jobs_cli)
     app.extensions["jobs"] = REGISTRY
+    app.extensions["jobs.queue_stats"] = queue_stats  # /healthz (storefront.core.views) reads it from here

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import utcnow
+from ..db import insert_ignoring_duplicates
 from . import rules
 from .models import Job, PeriodicRun
 from .registry import DEFAULT_LEASE, REGISTRY, Registry
@@ -91,25 +90,7 @@ def enqueue(
         "run_at": run_at or now,
         "created_at": now,
     }
-    return _insert_ignoring_duplicates(session, Job, values, ["name", "key"], Job.id)
-
-
-def _insert_ignoring_duplicates(session: Session, model, values: dict, unique: list[str], returning=None):
-    """INSERT .. ON CONFLICT DO NOTHING on PostgreSQL and SQLite; the returned column, None on conflict."""
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        module = postgresql if dialect == "postgresql" else sqlite
-        stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
-        if returning is None:
-            session.execute(stmt)
-            return None
-        return session.execute(stmt.returning(returning)).scalar()
-    try:  # any other database: a savepoint keeps the caller's transaction alive on a duplicate
-        with session.begin_nested():
-            result = session.execute(insert(model).values(**values))
-        return result.inserted_primary_key[0] if returning is not None else None
-    except IntegrityError:
-        return None
+    return insert_ignoring_duplicates(session, Job, values, ["name", "key"], Job.id)
 
 
 def _due(now: datetime):
@@ -229,7 +210,7 @@ def schedule_periodic(
 
 def _take_slot(session: Session, name: str, now: datetime, every: timedelta) -> bool:
     """Claim this slot of `name` by compare-and-set on next_run_at, then enqueue its job (True if enqueued)."""
-    _insert_ignoring_duplicates(session, PeriodicRun, {"name": name, "next_run_at": now}, ["name"])
+    insert_ignoring_duplicates(session, PeriodicRun, {"name": name, "next_run_at": now}, ["name"])
     seen = session.scalar(select(PeriodicRun.next_run_at).where(PeriodicRun.name == name))
     if not rules.slot_due(seen, now, every):
         return False

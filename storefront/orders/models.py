@@ -29,6 +29,9 @@ class Order(Base):
     customer_name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str] = mapped_column(String(24))
     email: Mapped[str] = mapped_column(String(254), default="")
+    locale: Mapped[str] = mapped_column(
+        String(16), default="", server_default=""
+    )  # the shopper's language: their messages'
     delivery_method: Mapped[str] = mapped_column(String(16))
     street: Mapped[str] = mapped_column(String(200), default="")
     city: Mapped[str] = mapped_column(String(100), default="")

@@ -62,6 +62,7 @@ class Channel:
     attribution: object | None = None
     chosen_store_id: int | None = None  # the store the shopper picked on /stores
     client_hash: str | None = None  # limit_rules.client_hash of the client's address
+    locale: str = ""  # the shopper's language (their order's messages speak it)
 
 
 def new_reference() -> str:
@@ -125,6 +126,7 @@ def place_order(
         status=status,
         hold_expires_at=hold_until if by_card or by_transfer else None,
         client_hash=channel.client_hash,
+        locale=channel.locale,
         currency=currency,
         subtotal=totals.subtotal,
         shipping=totals.shipping,

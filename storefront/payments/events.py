@@ -6,24 +6,26 @@ PAYMENT_SUCCEEDED, in the transaction: an order's money arrived and the order go
     Payload: session, order, now, cart_hash (links the sale to the shopper's visit; None for a transfer).
     Subscribers: analytics (record the purchase).
 
-PAYMENT_FAILED, after the commit: an order's card payment failed or its page expired unpaid (its
+PAYMENT_FAILED, in the transaction: an order's card payment failed or its page expired unpaid (its
     held stock went back in the same transaction).
-    Payload: order_id, payment_id, status (the payment's new PaymentStatus).
-    Subscribers: none yet (telling the shopper is a job for notifications).
+    Payload: session, order_id, payment_id, status (the payment's new PaymentStatus), now.
+    Subscribers: notify (alert the staff to a failed payment; the shopper hears of it through the
+    order's move to "unpaid").
 
 PAYMENT_REFUNDED, in the transaction: a refund succeeded (money is back with the shopper).
     Payload: session, order, amount (this refund), refunded_total (the order's refunds so far,
     cumulative), in_full (True when the whole payment is now refunded), now.
-    Subscribers: analytics (record the refund), sellers (reduce or reverse the commission).
+    Subscribers: analytics (record the refund), sellers (reduce or reverse the commission), notify
+    (tell the shopper).
 
 REFUND_REVERSED, in the transaction: a refund counted as succeeded failed afterwards (the
     provider took it back); the amount is owed to the shopper again.
     Payload: session, order, amount, now.
-    Subscribers: analytics (take the refund out of the reports).
+    Subscribers: analytics (take the refund out of the reports), notify (alert the staff).
 
 PAYMENT_DISPUTED, in the transaction: the shopper's bank opened a dispute on the order's payment.
     Payload: session, order_id, now.
-    Subscribers: sellers (hold the commission while it is open).
+    Subscribers: sellers (hold the commission while it is open), notify (alert the staff).
 
 DISPUTE_CLOSED, in the transaction: a dispute on the order's payment closed.
     Payload: session, order_id, lost (the bank gave the shopper's money back), others_open (another
@@ -36,7 +38,7 @@ from __future__ import annotations
 from ..core.events import Phase, declare
 
 PAYMENT_SUCCEEDED = declare("payment-succeeded", Phase.IN_TRANSACTION)
-PAYMENT_FAILED = declare("payment-failed", Phase.AFTER_COMMIT)
+PAYMENT_FAILED = declare("payment-failed", Phase.IN_TRANSACTION)
 PAYMENT_REFUNDED = declare("payment-refunded", Phase.IN_TRANSACTION)
 REFUND_REVERSED = declare("refund-reversed", Phase.IN_TRANSACTION)
 PAYMENT_DISPUTED = declare("payment-disputed", Phase.IN_TRANSACTION)

@@ -133,7 +133,9 @@ def abandon(session: Session, payment_id: int, now: datetime) -> None:
     if payment is None or not _move_payment(session, payment, PaymentStatus.FAILED, now):
         return
     _order_event(session, payment.order_id, OrderEvent.EXPIRE, now, N_("The payment page could not be opened."))
-    announce(session, PAYMENT_FAILED, order_id=payment.order_id, payment_id=payment_id, status=PaymentStatus.FAILED)
+    announce(
+        session, PAYMENT_FAILED, order_id=payment.order_id, payment_id=payment_id, status=PaymentStatus.FAILED, now=now
+    )
 
 
 def claim_notification(session: Session, event: ProviderEvent, provider: str, now: datetime) -> bool:
@@ -173,7 +175,7 @@ def apply_checkout(session: Session, page: CheckoutSession, now: datetime) -> Ou
         return Outcome()  # already applied (a redelivery, or the other path got here first)
     if new_status != PaymentStatus.PAID:
         released = _order_event(session, payment.order_id, OrderEvent.EXPIRE, now, "")
-        announce(session, PAYMENT_FAILED, order_id=payment.order_id, payment_id=payment.id, status=new_status)
+        announce(session, PAYMENT_FAILED, order_id=payment.order_id, payment_id=payment.id, status=new_status, now=now)
         return Outcome(released=released)
     return _settle_paid_order(session, payment, now)
 

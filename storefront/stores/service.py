@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from ..db import insert_ignoring_duplicates
 from ..domain import N_, Invalid, NotFound
 from . import rules
 from .models import CustomerStore, OrderStore, RevenueShare, Store
@@ -133,20 +132,6 @@ def stores_near_place(session: Session, query: str, k: int = 20) -> PlaceSearch:
 # --- binding customers and orders ----------------------------------------------------------------
 
 
-def _insert_ignoring_duplicates(session: Session, model, row: dict, key: str) -> None:
-    """INSERT unless a row with the same unique `key` exists (concurrent first orders: one wins)."""
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        module = postgresql if dialect == "postgresql" else sqlite
-        session.execute(module.insert(model).values(**row).on_conflict_do_nothing(index_elements=[key]))
-        return
-    try:
-        with session.begin_nested():
-            session.execute(insert(model).values(**row))
-    except IntegrityError:
-        pass
-
-
 def bind_customer(
     session: Session, customer_key: str, store_id: int, now: datetime, source: str = "order"
 ) -> CustomerStore:
@@ -155,7 +140,7 @@ def bind_customer(
         raise Invalid(N_("A customer needs a phone number or an email to be bound to a store."))
     get_store(session, store_id)
     row = {"customer_key": customer_key[:260], "store_id": store_id, "source": source[:16], "bound_at": now}
-    _insert_ignoring_duplicates(session, CustomerStore, row, "customer_key")
+    insert_ignoring_duplicates(session, CustomerStore, row, ["customer_key"])
     return session.scalars(
         select(CustomerStore)
         .where(CustomerStore.customer_key == customer_key[:260])
@@ -217,7 +202,7 @@ def assign_order(
     if store is None:
         return None
     row = {"order_id": order.id, "store_id": store.id, "reason": "pickup" if pickup else "bound", "created_at": now}
-    _insert_ignoring_duplicates(session, OrderStore, row, "order_id")
+    insert_ignoring_duplicates(session, OrderStore, row, ["order_id"])
     return session.get(OrderStore, order.id, populate_existing=True).store
 
 

@@ -1,0 +1,13 @@
+"""The fact the job queue announces (see storefront.core.events for what a phase means).
+
+JOB_FAILED, in the transaction that records it: a job used its last attempt and gave up (it shows
+    on /admin/jobs until someone retries it).
+    Payload: session, job_id, name, payload (the job's own), attempts, error (the stored excerpt), now.
+    Subscribers: notify (alert the owner; a failed send marks its message failed in the send log).
+"""
+
+from __future__ import annotations
+
+from ..core.events import Phase, declare
+
+JOB_FAILED = declare("job-failed", Phase.IN_TRANSACTION)

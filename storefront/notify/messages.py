@@ -1,0 +1,194 @@
+"""What each message says, in the recipient's language: title, body and the page it opens.
+
+`render` runs inside `flask_babel.force_locale(locale)` and a request context whose base URL is the
+shop's public address (service.rendering does both), so `url_for(..., _external=True)` and money
+formatting follow the recipient, not whoever caused the event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import url_for
+from flask_babel import format_datetime, gettext, ngettext
+
+from ..brand.web import current_brand
+from ..core.templating import money
+from ..domain import N_
+from . import rules
+from .rules import Kind
+
+TITLE_CHARS, BODY_CHARS = 120, 400
+
+
+@dataclass(frozen=True)
+class Message:
+    """One rendered message, ready for a channel."""
+
+    kind: str
+    title: str
+    body: str
+    url: str  # absolute: the page the message opens
+    tag: str  # a newer message with the same tag replaces the older one on the device
+    lang: str
+    urgency: str
+    ttl: int
+    about_order: bool
+
+
+def render(kind: str, context: dict[str, Any], locale: str) -> Message:
+    """The message of `kind` from `context` (what service stored when it was queued), in `locale`."""
+    kind = Kind(kind)
+    title, body, url, tag = _TEXTS[kind](context)
+    return Message(
+        kind=kind.value,
+        title=title[:TITLE_CHARS],
+        body=body[:BODY_CHARS],
+        url=url,
+        tag=tag,
+        lang=locale.replace("_", "-"),
+        urgency=rules.urgency(kind),
+        ttl=rules.ttl(kind),
+        about_order=rules.about_order(kind),
+    )
+
+
+def push_payload(message: Message) -> dict[str, str]:
+    """What the service worker receives (static contract: service-worker.js reads these keys)."""
+    return {"title": message.title, "body": message.body, "url": message.url, "tag": message.tag, "lang": message.lang}
+
+
+def _shop() -> str:
+    return current_brand().name
+
+
+def _total(context: dict[str, Any], key: str = "total") -> str:
+    return money(context[key], context["currency"])
+
+
+def _order_url(context: dict[str, Any]) -> str:
+    return url_for("checkout.view", token=context["token"], _external=True)
+
+
+def _admin_order_url(context: dict[str, Any]) -> str:
+    return url_for("admin.order_detail", reference=context["ref"], _external=True)
+
+
+def _order(title: str, body: str):
+    """A shopper's order news: the texts, the order page, one notification per order on the device."""
+
+    def texts(context: dict[str, Any]) -> tuple[str, str, str, str]:
+        values = {
+            "ref": context["ref"],
+            "shop": _shop(),
+            "total": _total(context),
+            "store": context.get("store") or _shop(),
+            "amount": _total(context, "amount") if "amount" in context else "",
+            "until": format_datetime(_instant(context["until"]), "short") if context.get("until") else "",
+        }
+        return gettext(title, **values), gettext(body, **values), _order_url(context), f"order-{context['ref']}"
+
+    return texts
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _back_in_stock(context: dict[str, Any]) -> tuple[str, str, str, str]:
+    title = gettext("%(product)s is back in stock", product=context["product"])
+    if context.get("variant"):
+        body = gettext(
+            "%(variant)s is available again at %(shop)s. Get it before it sells out.",
+            variant=context["variant"],
+            shop=_shop(),
+        )
+    else:
+        body = gettext("It is available again at %(shop)s. Get it before it sells out.", shop=_shop())
+    url = url_for("catalog.product", slug=context["slug"], _external=True)
+    return title, body, url, f"stock-{context['variant_id']}"
+
+
+def _new_order(context: dict[str, Any]) -> tuple[str, str, str, str]:
+    title = gettext("New order %(ref)s: %(total)s", ref=context["ref"], total=_total(context))
+    items = ngettext("%(num)s item", "%(num)s items", context["items"])
+    if context.get("delivery") == "pickup":
+        how = gettext("pickup at %(store)s", store=context["store"]) if context.get("store") else gettext("pickup")
+    else:
+        how = gettext("delivery to %(city)s", city=context["city"]) if context.get("city") else gettext("delivery")
+    body = gettext("%(items)s, %(how)s, from %(name)s", items=items, how=how, name=context["name"])
+    return title, body, _admin_order_url(context), f"admin-order-{context['ref']}"
+
+
+PAYMENT_PROBLEMS = {
+    "failed": N_("A card payment failed or its time ran out; the items went back on sale."),
+    "disputed": N_(
+        "The shopper's bank opened a dispute on the payment. Answer it in the payment provider's dashboard."
+    ),
+    "refund_reversed": N_("A refund failed at the payment provider: the money is owed to the shopper again."),
+}
+
+
+def _payment_problem(context: dict[str, Any]) -> tuple[str, str, str, str]:
+    title = gettext("Payment problem on order %(ref)s", ref=context["ref"])
+    problem = context.get("problem", "failed")
+    body = gettext(PAYMENT_PROBLEMS.get(problem, PAYMENT_PROBLEMS["failed"]))
+    return title, body, _admin_order_url(context), f"admin-payment-{context['ref']}"
+
+
+def _stock_low(context: dict[str, Any]) -> tuple[str, str, str, str]:
+    title = gettext("Running low: %(product)s", product=context["product"])
+    body = ngettext(
+        "%(variant)s: %(num)s left (you asked to hear at %(threshold)s).",
+        "%(variant)s: %(num)s left (you asked to hear at %(threshold)s).",
+        context["available"],
+        variant=context.get("variant") or context["product"],
+        threshold=context["threshold"],
+    )
+    url = url_for("admin.stock", q=context.get("sku") or context["product"], _external=True)
+    return title, body, url, f"admin-stock-{context['variant_id']}"
+
+
+def _job_failing(context: dict[str, Any]) -> tuple[str, str, str, str]:
+    title = gettext("A background job keeps failing")
+    body = ngettext(
+        "%(name)s gave up after %(num)s attempt: %(error)s",
+        "%(name)s gave up after %(num)s attempts: %(error)s",
+        context["attempts"],
+        name=context["name"],
+        error=context.get("error", "")[:200],
+    )
+    return title, body, url_for("admin.jobs", _external=True), f"admin-job-{context['job_id']}"
+
+
+_TEXTS = {
+    Kind.ORDER_PLACED: _order(
+        N_("Order %(ref)s received"),
+        N_("Thank you! %(shop)s has your order for %(total)s. We will tell you as it moves on."),
+    ),
+    Kind.ORDER_CONFIRMED: _order(N_("Order %(ref)s confirmed"), N_("%(shop)s is getting your order ready.")),
+    Kind.ORDER_SHIPPED: _order(N_("Order %(ref)s is on its way"), N_("Your order has left %(shop)s.")),
+    Kind.ORDER_READY: _order(N_("Order %(ref)s is ready for pickup"), N_("Collect it at %(store)s.")),
+    Kind.ORDER_DELIVERED: _order(
+        N_("Order %(ref)s delivered"), N_("Enjoy it! If anything is wrong, reply from your order page.")
+    ),
+    Kind.ORDER_COLLECTED: _order(N_("Order %(ref)s collected"), N_("Thank you for shopping with %(shop)s.")),
+    Kind.ORDER_CANCELLED: _order(
+        N_("Order %(ref)s cancelled"), N_("Your order was cancelled. Anything you paid comes back to you.")
+    ),
+    Kind.ORDER_REFUNDED: _order(N_("Refund for order %(ref)s"), N_("%(amount)s is on its way back to you.")),
+    Kind.PAYMENT_FAILED: _order(
+        N_("Payment for order %(ref)s did not go through"),
+        N_("Nothing was charged. You can try again from your order page."),
+    ),
+    Kind.FINISH_PAYING: _order(
+        N_("Finish paying for order %(ref)s"), N_("We keep your items for you until %(until)s.")
+    ),
+    Kind.BACK_IN_STOCK: _back_in_stock,
+    Kind.ALERT_NEW_ORDER: _new_order,
+    Kind.ALERT_PAYMENT: _payment_problem,
+    Kind.ALERT_STOCK_LOW: _stock_low,
+    Kind.ALERT_JOB_FAILING: _job_failing,
+}
