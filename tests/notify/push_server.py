@@ -139,7 +139,9 @@ class PushService:
             push_service = service
 
         self._server = QuietServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="push-service", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="push-service", daemon=True
+        )
         self._thread.start()
         return self
 

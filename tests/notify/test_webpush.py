@@ -327,3 +327,14 @@ def test_the_command_makes_the_key_and_prints_only_its_public_half(sqlite_app, p
     from_env = runner.invoke(args=["notify", "vapid-keys"])
     assert "VAPID_PRIVATE_KEY setting" in from_env.output
     assert webpush.public_key(sqlite_app.config) in from_env.output
+
+
+def test_a_subject_push_services_would_refuse_fails_loudly_and_sends_nothing(service, push_config):
+    subscription = service.new_subscription()
+
+    with pytest.raises(VapidKeyError, match="VAPID_SUBJECT"):
+        webpush.send({**push_config, "VAPID_SUBJECT": "the owner"}, target(subscription), PAYLOAD, ttl=60)
+    with pytest.raises(ValueError, match="urgency"):
+        webpush.send(push_config, target(subscription), PAYLOAD, ttl=60, urgency="urgent")
+
+    assert service.attempts == [] and service.rejected == []
