@@ -212,6 +212,18 @@ class Config:
     COMPRESS_MIN_BYTES = _int("COMPRESS_MIN_BYTES", 500)
     STATIC_COMPRESSED_DIR = os.environ.get("STATIC_COMPRESSED_DIR", "")
 
+    # Web Push (storefront/notify/webpush.py): the shop's VAPID key signs every push, and browsers
+    # tie their subscriptions to it, so it is made once and kept (a new key ends every subscription).
+    # VAPID_PRIVATE_KEY (PEM, or the raw 32-byte key in base64url) wins; else the PEM file at
+    # VAPID_PRIVATE_KEY_FILE (default: instance/vapid-private.pem), created on first use, mode 0600
+    # (`flask notify vapid-keys` creates it and prints the public key). VAPID_SUBJECT is how push
+    # services reach the owner (default: mailto:SHOP_EMAIL, else the shop's https SHOP_URL); each
+    # push waits at most PUSH_TIMEOUT_SECONDS for the push service.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+    VAPID_PRIVATE_KEY_FILE = os.environ.get("VAPID_PRIVATE_KEY_FILE", "")
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "")
+    PUSH_TIMEOUT_SECONDS = _float("PUSH_TIMEOUT_SECONDS", 10.0)
+
 
 class TestConfig(Config):
     """Settings for the test suite: a fixed secret and a strict login limit."""
