@@ -1,0 +1,1 @@
+"""Notifications: web push, email and WhatsApp messages for shoppers, staff and sellers."""
