@@ -204,13 +204,17 @@ def test_header_injection_and_bad_addresses_are_refused(shop_app, changes):
         mail.build(shop_app.config, **arguments)
 
 
-def test_the_sender_is_the_brand_name_and_email_without_mail_from(shop_app):
-    save_brand(db.session, shop_app.config, name="Té & Co, Ltd", email="hola@te.example")
-    db.session.commit()
-    shop_app.config["MAIL_FROM"] = ""
-    assert mail.sender_address(shop_app.config) == '"Té & Co, Ltd" <hola@te.example>'
-    shop_app.config["MAIL_FROM"] = "Tea Desk <desk@te.example>"
-    assert mail.sender_address(shop_app.config) == "Tea Desk <desk@te.example>", "MAIL_FROM's own name wins"
+def test_the_sender_is_the_brand_name_and_email_without_mail_from(app):
+    """The brand saved in Admin > Brand (read from the database, SQLite and PostgreSQL) names the sender."""
+    app.config.update(SMTP_HOST="smtp.example.com", MAIL_FROM="")
+    with app.app_context():
+        save_brand(db.session, app.config, name="Té & Co, Ltd", email="hola@te.example")
+        db.session.commit()
+        assert mail.sender_address(app.config) == '"Té & Co, Ltd" <hola@te.example>'
+        app.config["MAIL_FROM"] = "desk@te.example"
+        assert mail.sender_address(app.config) == '"Té & Co, Ltd" <desk@te.example>', "a bare address gets the name"
+        app.config["MAIL_FROM"] = "Tea Desk <desk@te.example>"
+        assert mail.sender_address(app.config) == "Tea Desk <desk@te.example>", "MAIL_FROM's own name wins"
 
 
 def test_without_any_sender_address_build_refuses(shop_app):
