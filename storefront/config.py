@@ -60,6 +60,7 @@ def check_config(config) -> None:
     if not isinstance(retries, int) or not 0 <= retries <= 5:
         raise ConfigError(f"STRIPE_MAX_NETWORK_RETRIES must be a whole number from 0 to 5, not {retries!r}.")
     _check_job_settings(config)
+    _check_mail_settings(config)
 
 
 # The job settings' ranges: a zero interval would keep a worker re-running one periodic job
@@ -73,6 +74,27 @@ def _check_job_settings(config) -> None:
         value = config.get(name)
         if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
             raise ConfigError(f"{name} must be from {low} to {high}, not {value!r}.")
+
+
+SMTP_SECURITY_CHOICES = ("starttls", "ssl", "none")
+
+
+def _check_mail_settings(config) -> None:
+    """Refuse email settings that could only fail (or send in clear by surprise); ConfigError says which."""
+    if not config.get("SMTP_HOST"):
+        return  # no email: the other settings are not used
+    security = config.get("SMTP_SECURITY")
+    if security not in SMTP_SECURITY_CHOICES:
+        raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}, not {security!r}.")
+    port = config.get("SMTP_PORT")
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise ConfigError(f"SMTP_PORT must be a port number from 1 to 65535, not {port!r}.")
+    timeout = config.get("SMTP_TIMEOUT_SECONDS")
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= 60:
+        raise ConfigError(f"SMTP_TIMEOUT_SECONDS must be above 0 and at most 60 seconds, not {timeout!r}.")
+    sender = config.get("MAIL_FROM") or ""
+    if "\r" in sender or "\n" in sender or (sender and "@" not in sender):
+        raise ConfigError(f"MAIL_FROM must be one address like 'Shop <shop@example.com>', not {sender!r}.")
 
 
 class Config:
@@ -205,6 +227,19 @@ class Config:
     JOBS_ROLLUP_SECONDS = _int("JOBS_ROLLUP_SECONDS", 300)
     JOBS_KEEP_DAYS = _int("JOBS_KEEP_DAYS", 30)
 
+    # Email (storefront/notify/mail.py); without SMTP_HOST the shop sends no email. SMTP_SECURITY:
+    # "starttls" (port 587; never falls back to plain text), "ssl" (implicit TLS, port 465) or
+    # "none" (a relay on this machine only). Certificates are checked against the system's.
+    # MAIL_FROM: the From address ("Shop <shop@example.com>" or a bare address, named after the
+    # shop); default: the shop's email from Admin > Brand. Each step waits SMTP_TIMEOUT_SECONDS.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "").strip()
+    SMTP_PORT = _int("SMTP_PORT", 587)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "starttls").strip().lower()
+    MAIL_FROM = os.environ.get("MAIL_FROM", "").strip()
+    SMTP_TIMEOUT_SECONDS = _float("SMTP_TIMEOUT_SECONDS", 10.0)
+
     # Compression (storefront/core/compression.py, static_assets.py): pages and JSON are sent
     # brotli/gzip-encoded when the client accepts it (COMPRESS_RESPONSES=0 leaves it to a proxy);
     # static files from pre-compressed variants kept here (default: instance/static-compressed).
@@ -238,3 +273,4 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = ""
     SHOP_TIMEZONE = BABEL_DEFAULT_TIMEZONE = "UTC"  # not the developer's SHOP_TIMEZONE: tests pin zones themselves
     JOBS_EMBEDDED_WORKER = False  # tests run jobs themselves (jobs.run_due) at the instant they choose
+    SMTP_HOST = ""  # no email unless a test starts its own SMTP server (tests/notify/smtp_server.py)
