@@ -20,6 +20,9 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(rollup_command)
     app.cli.add_command(seed_events_command)
+    from .notify.cli import notify_cli
+
+    app.cli.add_command(notify_cli)
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)

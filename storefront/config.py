@@ -274,3 +274,6 @@ class TestConfig(Config):
     SHOP_TIMEZONE = BABEL_DEFAULT_TIMEZONE = "UTC"  # not the developer's SHOP_TIMEZONE: tests pin zones themselves
     JOBS_EMBEDDED_WORKER = False  # tests run jobs themselves (jobs.run_due) at the instant they choose
     SMTP_HOST = ""  # no email unless a test starts its own SMTP server (tests/notify/smtp_server.py)
+    # A fixed Web Push key (tests only: never written to instance/), and the local push service's http:// endpoints.
+    VAPID_PRIVATE_KEY = "kF9W4wAEh5xYPpC6MiCkIfA78YL1mfNJqqGTbKY9jxY"  # noqa: S105 - tests only
+    PUSH_ALLOW_HTTP_ENDPOINTS = True

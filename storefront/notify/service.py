@@ -74,9 +74,7 @@ def stock_returned(session: Session, variant_id: int, now: datetime) -> None:
     """A sold-out variant is on sale again: answer its open watches, if any (the job re-checks the stock)."""
     waiting = session.scalar(
         select(StockWatch.id)
-        .where(
-            StockWatch.variant_id == variant_id, StockWatch.notified_at.is_(None), StockWatch.cancelled_at.is_(None)
-        )
+        .where(StockWatch.variant_id == variant_id, StockWatch.notified_at.is_(None), StockWatch.cancelled_at.is_(None))
         .limit(1)
     )
     if waiting is not None:
@@ -533,16 +531,19 @@ def _send_email(session: Session, note: Notification, message: messages.Message)
         unsubscribe = None if message.about_order or note.user_id else links.unsubscribe_url(address)
         preferences = None if note.user_id else links.preferences_url(address)
         text, html = mail.render_bodies(message, unsubscribe_url=unsubscribe, preferences_url=preferences)
-        built = mail.build(
-            config,
-            to=address,
-            subject=message.title,
-            text=text,
-            html=html,
-            lang=message.lang,
-            unsubscribe_url=unsubscribe,
-            preferences_url=preferences,
-        )
+        try:
+            built = mail.build(
+                config,
+                to=address,
+                subject=message.title,
+                text=text,
+                html=html,
+                lang=message.lang,
+                unsubscribe_url=unsubscribe,
+                preferences_url=preferences,
+            )
+        except ValueError as err:  # an address the mail library refuses, or no sender address set up
+            return "failed", str(err)
     result = mail.send(config, built)
     if result.outcome is mail.MailOutcome.RETRY:
         return "retry", result.detail

@@ -6,7 +6,9 @@ offline by the service worker, and links whose token is the key never leak as a 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+import logging
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,10 +18,27 @@ from ..core.security import accepts_json, private_blueprint
 from ..domain import DomainError, Invalid, NotFound
 from ..extensions import csrf, db
 from ..orders import service as orders
-from . import links, service
+from . import links, service, webpush
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("notify", __name__, url_prefix="/notify")
 private_blueprint(bp, secret_urls=True)
+
+
+@bp.app_context_processor
+def _push_globals() -> dict:
+    """`push_public_key()` in every template: the VAPID key a page's push button subscribes with."""
+    return {"push_public_key": _push_public_key}
+
+
+def _push_public_key() -> str:
+    """The shop's VAPID public key (base64url), or "" when none can be made (push buttons then stay hidden)."""
+    try:
+        return webpush.public_key(current_app.config)
+    except webpush.VapidKeyError:
+        log.exception("no Web Push key: push buttons are hidden")
+        return ""
 
 
 # -- push -----------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from http_ece import ECEException
 from py_vapid import Vapid, VapidException
 from pywebpush import WebPusher, WebPushException
 
+from ..brand.web import current_brand
 from ..clock import utcnow
 from ..config import ROOT
 
@@ -214,13 +215,14 @@ def _short(text: str) -> str:
 def _endpoint_problem(config, endpoint: str) -> str | None:
     """Why the shop will not post to this endpoint, or None.
 
-    Push services are https; plain http is allowed only for tests (the local push service), so a
-    forged subscription cannot make the shop post to a service on its own network over http.
+    Push services are https; plain http only with PUSH_ALLOW_HTTP_ENDPOINTS (tests and benchmarks,
+    with their local push service), so a forged subscription cannot make the shop post to a
+    service on its own network over http.
     """
     parts = urlsplit(endpoint or "")
     if parts.scheme == "https" and parts.hostname:
         return None
-    if parts.scheme == "http" and parts.hostname and config.get("TESTING"):
+    if parts.scheme == "http" and parts.hostname and config.get("PUSH_ALLOW_HTTP_ENDPOINTS"):
         return None
     return "the endpoint is not an https address"
 
@@ -272,6 +274,9 @@ def subject(config) -> str:
         return str(config["VAPID_SUBJECT"])
     if config.get("SHOP_EMAIL"):
         return f"mailto:{config['SHOP_EMAIL']}"
+    brand_email = current_brand().email if has_app_context() else ""
+    if brand_email:
+        return f"mailto:{brand_email}"
     url = urlsplit(str(config.get("SHOP_URL") or ""))
     if url.scheme == "https" and url.hostname:
         return f"https://{url.hostname}"

@@ -40,7 +40,7 @@ PAYLOAD = {
 def push_config(tmp_path) -> dict:
     """Settings as the shop has them in tests: a key file in the test's folder, a short timeout."""
     return {
-        "TESTING": True,
+        "PUSH_ALLOW_HTTP_ENDPOINTS": True,  # the local push service is http://127.0.0.1
         "VAPID_PRIVATE_KEY": "",
         "VAPID_PRIVATE_KEY_FILE": str(tmp_path / "keys" / "vapid-private.pem"),
         "VAPID_SUBJECT": "mailto:owner@shop.example",
@@ -179,7 +179,7 @@ def test_a_payload_too_big_even_without_its_body_is_never_sent(service, push_con
 
 def test_only_https_endpoints_outside_tests_and_broken_keys_are_rejected_without_a_request(service, push_config):
     subscription = service.new_subscription()
-    production = {**push_config, "TESTING": False}
+    production = {**push_config, "PUSH_ALLOW_HTTP_ENDPOINTS": False}
 
     plain_http = webpush.send(production, target(subscription), PAYLOAD, ttl=60)
     broken = webpush.send(push_config, PushTarget(subscription["endpoint"], "not-a-key", "??"), PAYLOAD, ttl=60)
