@@ -39,6 +39,8 @@ static-assets: venv
 
 # The demo shop is in Portland, Oregon: its opening hours and the admin's "today" are Pacific time.
 run: export SHOP_TIMEZONE ?= America/Los_Angeles
+# Links in pushes and emails sent by the job worker point here.
+run: export SHOP_URL ?= http://127.0.0.1:$(PORT)
 run: venv translations static-assets
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
