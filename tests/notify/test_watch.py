@@ -177,7 +177,7 @@ def test_too_many_requests_from_one_address_are_refused_with_a_message(app, shop
     for n in range(3):
         assert ask(shop, coat["S"], f"shopper{n}@example.com").status_code == 303
     refused = ask(shop, coat["S"], "shopper9@example.com")
-    assert refused.status_code == 429
+    assert refused.status_code == 429 and refused.headers["Retry-After"].isdigit()
     assert "You have asked for many reminders from this address. Please try again later." in refused.text
     assert stored(app) == 3
     other = nth_shopper(app, 3)  # another address still may
@@ -321,3 +321,14 @@ def test_a_variant_sold_out_again_before_the_job_ran_waits_for_its_next_return(a
     assert len(mailing.received) == 1
     run_jobs(app)
     assert len(mailing.received) == 1
+
+
+def test_the_request_speaks_the_shoppers_language(app, shop, coat):
+    spanish = {"Accept-Language": "es"}
+    url = shop.post("/notify/back-in-stock", {"variant_id": coat["S"], "email": ""}, headers=spanish).headers[
+        "Location"
+    ]
+    html = shop.client.get(url, headers=spanish).text
+    assert "Todavía no te llegará nada" in html and "Avísame en este dispositivo</button>" in html
+    with app.app_context():
+        assert watch_rows()[0].locale == "es"
