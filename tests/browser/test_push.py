@@ -112,8 +112,8 @@ WARM_UP = "warm-up"
 CLOSE_WARM_UP = f"""navigator.serviceWorker.ready.then((r) => r.getNotifications({{tag: '{WARM_UP}'}}))
     .then((list) => {{ list.forEach((n) => n.close()); return list.length > 0; }})"""
 NOTIFICATIONS = f"""() => navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) =>
-    list.filter((n) => n.tag !== '{WARM_UP}').map((n) => ({{title: n.title, body: n.body, lang: n.lang, tag: n.tag, data: n.data,
-                      icon: n.icon, renotify: n.renotify}})))"""
+    list.filter((n) => n.tag !== '{WARM_UP}').map((n) => ({{title: n.title, body: n.body, lang: n.lang,
+        tag: n.tag, data: n.data, icon: n.icon, renotify: n.renotify}})))"""
 
 
 def notifications(page) -> list[dict]:
