@@ -164,6 +164,8 @@ async function notifyClients(message) {
 // account, and re-registering it needs that owner's token, which the worker does not hold; the
 // server drops the old endpoint when the push service answers 404/410, and the next tap on
 // "Tell me ..." subscribes again.
+// No `badge`: Android draws only a badge's alpha channel, and the shop's icons are opaque
+// squares (a white blob); without one, Chrome shows its own small icon.
 const NOTICE_ICON = SHELL_URLS.find((u) => u.split('?')[0] === '/icons/icon-192.png') || '/icons/icon-192.png';
 const LANG_PATTERN = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
 

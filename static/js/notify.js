@@ -53,7 +53,6 @@
       reply.ok = response.ok && reply.ok !== false;
     } catch (err) { /* offline */ }
     status.textContent = reply.message || (reply.ok ? d.msgDone : d.msgFailed);
-    if (reply.ok) el.classList.add('is-on');
   }
 
   document.querySelectorAll('[data-push]').forEach((el) => {
