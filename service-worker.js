@@ -1,5 +1,6 @@
 /* The shop's service worker: an offline app shell, viewed pages and photos kept for offline
- * browsing, and an outbox that re-sends beacons and add-to-cart taps made while offline.
+ * browsing, an outbox that re-sends beacons and add-to-cart taps made while offline, and the
+ * shop's push notifications (order news, back in stock, staff alerts) opening the right page.
  * The server fills in SHELL_VERSION and SHELL_URLS (hashes of the shell files), so any change
  * to a shell file makes a new worker with a new cache, and the old cache is deleted. */
 'use strict';
@@ -153,4 +154,92 @@ async function flushOutbox() {
 async function notifyClients(message) {
   const clients = await self.clients.matchAll({ type: 'window' });
   clients.forEach((client) => client.postMessage(message));
+}
+
+// ---- Push notifications (payload from storefront.notify.messages.push_payload) ----
+// {"title", "body", "url", "tag", "lang"}: shown as sent, opening `url` when tapped. Anything
+// else (not JSON, no title) still shows a plain notice with the shop's name opening the home
+// page: Chrome would otherwise show its own "updated in the background" message.
+// No `pushsubscriptionchange` handler: a subscription belongs to an order, a watch or an
+// account, and re-registering it needs that owner's token, which the worker does not hold; the
+// server drops the old endpoint when the push service answers 404/410, and the next tap on
+// "Tell me ..." subscribes again.
+// No `badge`: Android draws only a badge's alpha channel, and the shop's icons are opaque
+// squares (a white blob); without one, Chrome shows its own small icon.
+const NOTICE_ICON = SHELL_URLS.find((u) => u.split('?')[0] === '/icons/icon-192.png') || '/icons/icon-192.png';
+const LANG_PATTERN = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+
+self.addEventListener('push', (event) => {
+  event.waitUntil(showPush(event.data));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(openNotification(event.notification.data));
+});
+
+function text(value, max) {
+  return typeof value === 'string' ? value.slice(0, max) : '';
+}
+
+// Only this shop's own pages are opened from a notification; anything else opens the home page.
+function shopUrl(value) {
+  try {
+    const url = new URL(typeof value === 'string' ? value : '/', self.location.origin);
+    if (url.origin === self.location.origin) return url.href;
+  } catch (err) { /* not a URL */ }
+  return new URL('/', self.location.origin).href;
+}
+
+async function shopName() {
+  try {
+    const response = (await caches.match('/manifest.json')) || (await fetch('/manifest.json'));
+    const name = text((await response.json()).name, 100);
+    if (name) return name;
+  } catch (err) { /* offline and not cached yet */ }
+  return self.location.hostname;
+}
+
+async function showPush(data) {
+  let message = null;
+  try { message = data ? data.json() : null; } catch (err) { /* not JSON: the plain notice */ }
+  if (!message || typeof message !== 'object' || Array.isArray(message)) message = {};
+  const title = text(message.title, 200) || await shopName();
+  const tag = text(message.tag, 100);
+  const lang = LANG_PATTERN.test(text(message.lang, 35)) ? message.lang : '';
+  await self.registration.showNotification(title, {
+    body: text(message.body, 1000),
+    lang,
+    tag,
+    renotify: !!tag,  // a newer message about the same order replaces the old one, and still alerts
+    icon: NOTICE_ICON,
+    data: { url: shopUrl(message.url || '/') },
+  });
+}
+
+// Tapped: a window already showing the page comes forward; else an open window of the shop goes
+// there; else a new window opens. focus() and openWindow() are allowed only while the browser's
+// real tap is being handled, so a failed focus is not an error (the page still navigates).
+async function openNotification(data) {
+  const url = shopUrl(data && data.url);
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const showing = windows.find((client) => client.url === url);
+  if (showing) return focusQuietly(showing);
+  const [ours] = await self.clients.matchAll({ type: 'window' });  // navigate() needs a window this worker controls
+  if (ours) {
+    const moving = ours.navigate(url);  // started before focus() so the tap's permission is still fresh
+    await focusQuietly(ours);
+    try {
+      return await moving;
+    } catch (err) { /* the window closed meanwhile: open a new one */ }
+  }
+  return self.clients.openWindow(url);
+}
+
+async function focusQuietly(client) {
+  try {
+    return await client.focus();
+  } catch (err) {
+    return client;
+  }
 }
