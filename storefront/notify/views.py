@@ -135,3 +135,6 @@ def unsubscribe(token: str):
             return "", 204
         return render_template("notify/unsubscribed.html", email=email, token=token)
     return render_template("notify/unsubscribe.html", email=email, token=token)
+
+
+from . import alert_views  # noqa: E402,F401  (routes on bp)
