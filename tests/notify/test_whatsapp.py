@@ -195,3 +195,10 @@ def test_a_seller_never_gets_a_link_to_another_sellers_customer(app, two_sellers
         assert seller_order_whatsapp(other) is None
         g.seller = None
         assert seller_order_whatsapp(entries[anna.id]) is None, "outside the seller pages: nothing"
+
+
+def test_the_order_link_is_on_the_shops_public_address(app, pickup_order):
+    app.config["SHOP_URL"] = "https://shop.example/"
+    html = pickup_order["owner"].client.get(f"/admin/orders/{pickup_order['reference']}").text
+    url, _label = _news_link(html)
+    assert unquote(url).endswith(f"\nhttps://shop.example/o/{pickup_order['token']}")
