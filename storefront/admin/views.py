@@ -184,6 +184,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     brand,
     cancel,
     jobs,
+    notifications,
     order_limits,
     products,
     refunds,

@@ -1,0 +1,209 @@
+"""The staff side of notifications: a test alert to one's own devices, and the owner's send log.
+
+The test alert is written like any alert (one send-log row per device and email, one job per row)
+but has no event behind it: its job renders a fixed "your alerts reach you here" message and hands
+it to the same channel senders as service.send. It is tried once: a test that could not be
+delivered says so in the log at once instead of retrying for an hour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import force_locale, gettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import jobs
+from ..auth.models import User
+from ..brand.web import current_brand
+from ..db import insert_ignoring_duplicates
+from ..orders.models import Order
+from . import mail, messages, rules, service
+from .models import AlertChoice, Notification, PushSubscription
+from .rules import Kind
+
+TEST_KIND = "alert-test"  # a kind of its own in the log (rules.Kind lists the messages events cause)
+TEST_SEND = "notify.test_alert"
+STATUSES = ("queued", "sent", "failed", "gone", "skipped")
+CHANNELS = ("push", "email")
+# The send log's kind groups (the owner filters by what a message was about, not by every kind).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "orders": tuple(sorted(k.value for k in rules.ORDER_KINDS)),
+    "stock": (Kind.BACK_IN_STOCK.value,),
+    "alerts": (*sorted(k.value for k in rules.ALERT_KINDS), TEST_KIND),
+}
+PAGE_SIZE = 50
+COUNT_DAYS = 7
+
+
+# -- the test alert ------------------------------------------------------------------------------
+
+
+def own_recipients(session: Session, user: User) -> list[service.Recipient]:
+    """Every device of the account, and its email when it asked for alerts by email and email is set up."""
+    locale = current_app.config.get("SHOP_LOCALE", "en")
+    subs = session.scalars(
+        select(PushSubscription).where(PushSubscription.user_id == user.id).order_by(PushSubscription.id)
+    )
+    out = [service.Recipient("push", rules.push_recipient(s.id), s.locale or locale, s.id, user.id) for s in subs]
+    choice = session.get(AlertChoice, user.id)
+    if choice is not None and choice.by_email and mail.configured(current_app.config):
+        out.append(service.Recipient("email", rules.email_recipient(user.email), locale, user_id=user.id))
+    return out
+
+
+def queue_test_alert(session: Session, user: User, now: datetime) -> int:
+    """Log and queue a test alert to each of the account's own devices (and email); how many."""
+    event = f"alert:test:{user.id}:{now.isoformat()}"
+    context = {"base": service.base_url()}
+    queued = 0
+    for to in own_recipients(session, user):
+        values = {
+            "event_key": event[:120],
+            "kind": TEST_KIND,
+            "channel": to.channel,
+            "recipient": to.recipient[:300],
+            "subscription_id": to.subscription_id,
+            "order_id": None,
+            "user_id": user.id,
+            "locale": to.locale,
+            "context": context,
+            "status": "queued",
+            "detail": "",
+            "created_at": now,
+        }
+        row_id = insert_ignoring_duplicates(
+            session, Notification, values, ["event_key", "channel", "recipient"], Notification.id
+        )
+        if row_id is not None:
+            jobs.enqueue(session, TEST_SEND, {"id": row_id}, key=f"notification:{row_id}", now=now)
+            queued += 1
+    return queued
+
+
+def test_message(context: dict[str, Any], locale: str) -> messages.Message:
+    """The test alert's text in `locale`, opening the alerts page (needs service.rendered's contexts)."""
+    base = context.get("base") or service.base_url()
+    with current_app.test_request_context("/", base_url=base), force_locale(locale):
+        return messages.Message(
+            kind=TEST_KIND,
+            title=gettext("Test alert from %(shop)s", shop=current_brand().name),
+            body=gettext("Your alerts reach you here."),
+            url=url_for("notify.alerts", _external=True),
+            tag="alert-test",
+            lang=locale.replace("_", "-"),
+            urgency="normal",
+            ttl=rules.HOUR,
+            about_order=False,
+        )
+
+
+@jobs.job(TEST_SEND, max_attempts=1, lease_seconds=120)
+def send_test_alert(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """Send one test alert; "try later" is reported as failed (a test is worth one try)."""
+    note = session.get(Notification, int(payload["id"]))
+    if note is None or note.status != "queued":
+        return
+    message = test_message(note.context, note.locale or current_app.config.get("SHOP_LOCALE", "en"))
+    note.title, note.body = message.title, message.body
+    if note.channel == "push":
+        status, detail = service._send_push(session, note, message)
+    else:
+        status, detail = service._send_email(session, note, message)
+    note.status = "failed" if status == "retry" else status
+    note.detail = detail[:300]
+    note.sent_at = now if status == "sent" else None
+
+
+# -- the send log --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """The send log's filters; an unknown value is no filter."""
+
+    status: str = ""
+    channel: str = ""
+    group: str = ""
+
+    @classmethod
+    def parse(cls, status: str | None, channel: str | None, group: str | None) -> LogFilter:
+        """Filters from the query string, each kept only when it is one of the known values."""
+        return cls(
+            status=status if status in STATUSES else "",
+            channel=channel if channel in CHANNELS else "",
+            group=group if group in GROUPS else "",
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filters in force as query-string arguments (for the pager's links)."""
+        named = {"status": self.status, "channel": self.channel, "kind": self.group}
+        return {name: value for name, value in named.items() if value}
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One send-log row with what the page shows beside it."""
+
+    note: Notification
+    reference: str | None  # the order's, when the message was about one
+    staff_name: str  # the account's name (or masked email) for a staff device or address
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the send log."""
+
+    lines: list[LogLine]
+    page: int
+    pages: int  # at least 1
+
+
+def send_log(session: Session, where: LogFilter, page: int) -> LogPage:
+    """The newest messages first, PAGE_SIZE per page, filtered (a page past the end is empty)."""
+    conditions = []
+    if where.status:
+        conditions.append(Notification.status == where.status)
+    if where.channel:
+        conditions.append(Notification.channel == where.channel)
+    if where.group:
+        conditions.append(Notification.kind.in_(GROUPS[where.group]))
+    total = session.scalar(select(func.count()).select_from(Notification).where(*conditions))
+    rows = session.execute(
+        select(Notification, Order.reference, User.name, User.email)
+        .outerjoin(Order, Order.id == Notification.order_id)
+        .outerjoin(User, User.id == Notification.user_id)
+        .where(*conditions)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    lines = [
+        LogLine(note, reference, (name or "").strip() or (rules.mask_email(email) if email else ""))
+        for note, reference, name, email in rows
+    ]
+    return LogPage(lines=lines, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+
+def status_counts(session: Session, now: datetime) -> dict[str, int]:
+    """How many messages of each status were written in the last COUNT_DAYS days (every status listed)."""
+    since = now - timedelta(days=COUNT_DAYS)
+    found = dict(
+        session.execute(
+            select(Notification.status, func.count())
+            .where(Notification.created_at >= since)
+            .group_by(Notification.status)
+        ).all()
+    )
+    return {status: int(found.get(status, 0)) for status in STATUSES}
+
+
+def parse_page(raw: str | None) -> int:
+    """A page number from the query string: 1 for anything that is not a small positive number."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 5:
+        return max(int(raw), 1)
+    return 1
