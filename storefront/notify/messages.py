@@ -119,7 +119,9 @@ def _new_order(context: dict[str, Any]) -> tuple[str, str, str, str]:
     else:
         how = gettext("delivery to %(city)s", city=context["city"]) if context.get("city") else gettext("delivery")
     body = gettext("%(items)s, %(how)s, from %(name)s", items=items, how=how, name=context["name"])
-    return title, body, _admin_order_url(context), f"admin-order-{context['ref']}"
+    # A seller hears of their own customers' orders and follows them on their dashboard, not in the admin.
+    url = url_for("seller.dashboard", _external=True) if context.get("audience") == "seller" else None
+    return title, body, url or _admin_order_url(context), f"admin-order-{context['ref']}"
 
 
 PAYMENT_PROBLEMS = {
@@ -160,7 +162,7 @@ def _job_failing(context: dict[str, Any]) -> tuple[str, str, str, str]:
         name=context["name"],
         error=context.get("error", "")[:200],
     )
-    return title, body, url_for("admin.jobs", _external=True), f"admin-job-{context['job_id']}"
+    return title, body, url_for("admin.jobs_overview", _external=True), f"admin-job-{context['job_id']}"
 
 
 _TEXTS = {
