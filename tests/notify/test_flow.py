@@ -285,7 +285,7 @@ def test_a_500_is_retried_after_the_backoff_and_sent_once_the_service_is_back(ap
     with app.app_context():
         job = db.session.scalars(select(Job).where(Job.key == f"notification:{row.id}")).one()
         assert (job.status, job.attempts) == ("queued", 1) and job.run_at > utcnow()
-    assert run_jobs(app, seconds=2).names == []  # not before its backoff
+    assert "notify.send" not in run_jobs(app, seconds=2).names  # not before its backoff
 
     pushes.set_behaviour(device, "ok")
     assert "notify.send" in run_jobs(app, hours=1).names
