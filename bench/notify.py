@@ -83,6 +83,7 @@ class TimedPushService(PushService):
     """The tests' push service, also noting when each accepted push arrived (monotonic, before its checks)."""
 
     def __post_init__(self) -> None:
+        """The parent's state, and an empty list of arrival times."""
         super().__post_init__()
         self.arrivals: list[float] = []
 

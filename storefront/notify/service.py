@@ -511,6 +511,7 @@ def _send_push(session: Session, note: Notification, message: messages.Message) 
     dead = sub.endpoint_hash
 
     def deliver() -> tuple[str, str]:
+        """Post the push; a dead endpoint's rows go (every owner's), in a write transaction of their own."""
         result = webpush.send(
             current_app.config,
             target,
@@ -562,6 +563,7 @@ def _send_email(session: Session, note: Notification, message: messages.Message)
             return lambda: ("failed", refused)
 
     def deliver() -> tuple[str, str]:
+        """Hand the email to the SMTP server."""
         result = mail.send(config, built)
         if result.outcome is mail.MailOutcome.RETRY:
             return "retry", result.detail

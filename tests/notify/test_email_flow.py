@@ -245,7 +245,8 @@ def test_bodies_are_blanked_after_the_keep_days_and_rows_deleted_later(app, shop
     assert row.kind == Kind.ORDER_PLACED.value and row.body and row.title == f"Order {order['reference']} received"
     body_days, log_days = app.config["NOTIFY_BODY_KEEP_DAYS"], app.config["NOTIFY_LOG_KEEP_DAYS"]
 
-    def placed() -> list[Notification]:  # (the unconfirmed cash order is released meanwhile: more rows)
+    def placed() -> list[Notification]:
+        """The confirmation's row, if kept (the unconfirmed cash order is released meanwhile: more rows)."""
         return [r for r in email_rows(app) if r.id == row.id]
 
     run_jobs(app, start + timedelta(days=body_days - 1))
