@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 from .. import jobs
 from ..auth.models import User
 from ..catalog.models import Product, Variant
-from ..db import insert_ignoring_duplicates
+from ..db import insert_ignoring_duplicates, read_only
 from ..domain import N_, Conflict, Invalid, NotFound
 from ..orders.models import Order
 from ..orders.rules import OrderStatus, PaymentMethod
@@ -470,18 +471,25 @@ def set_alert_choice(session: Session, user: User, kinds: list[str], by_email: b
 
 
 def send(session: Session, notification_id: int, now: datetime) -> str:
-    """Render and send one logged message; its new status. Raises SendLater for "try again later"."""
-    note = session.get(Notification, notification_id)
-    if note is None or note.status != "queued":
-        return note.status if note is not None else "gone"  # sent already (a rerun of the job)
-    message = rendered(note.kind, note.context, note.locale)
-    note.title, note.body = message.title, message.body
-    if note.channel == "push":
-        status, detail = _send_push(session, note, message)
-    else:
-        status, detail = _send_email(session, note, message)
+    """Render and send one logged message; its new status. Raises SendLater for "try again later".
+
+    The read ends before the network call and the outcome is written after it: a worker outside a
+    request starts SQLite transactions with BEGIN IMMEDIATE, and the shop's one write lock (or, on
+    PostgreSQL, the log row's lock) must never wait on a slow push service or mail server.
+    """
+    with read_only():
+        note = session.get(Notification, notification_id)
+        if note is None or note.status != "queued":
+            return note.status if note is not None else "gone"  # sent already (a rerun of the job)
+        message = rendered(note.kind, note.context, note.locale)
+        prepare = _send_push if note.channel == "push" else _send_email
+        deliver = prepare(session, note, message)
+        session.rollback()  # only read so far: end it, nothing is held while we wait on the network
+    status, detail = deliver()
     if status == "retry":
         raise SendLater(detail)
+    note = session.get(Notification, notification_id)
+    note.title, note.body = message.title, message.body
     note.status, note.detail = status, detail[:300]
     note.sent_at = now if status == "sent" else None
     return status
@@ -494,36 +502,44 @@ def rendered(kind: str, context: dict[str, Any], locale: str) -> messages.Messag
         return messages.render(kind, context, locale or _shop_locale())
 
 
-def _send_push(session: Session, note: Notification, message: messages.Message) -> tuple[str, str]:
+def _send_push(session: Session, note: Notification, message: messages.Message) -> Callable[[], tuple[str, str]]:
+    """The push to make once the read is over: a call giving (status, detail)."""
     sub = session.get(PushSubscription, note.subscription_id) if note.subscription_id else None
     if sub is None:
-        return "skipped", "The device unsubscribed."
+        return lambda: ("skipped", "The device unsubscribed.")
     target = webpush.PushTarget(endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth)
-    result = webpush.send(
-        current_app.config,
-        target,
-        messages.push_payload(message),
-        ttl=message.ttl,
-        urgency=message.urgency,
-        topic=message.tag[:32] if message.tag else None,
-    )
-    if result.outcome is webpush.PushOutcome.GONE:
-        session.execute(delete(PushSubscription).where(PushSubscription.endpoint_hash == sub.endpoint_hash))
-        return "gone", result.detail
-    if result.outcome is webpush.PushOutcome.RETRY:
-        return "retry", result.detail
-    if result.outcome is webpush.PushOutcome.REJECTED:
-        return "failed", result.detail
-    return "sent", result.detail
+    dead = sub.endpoint_hash
+
+    def deliver() -> tuple[str, str]:
+        """Post the push; a dead endpoint's rows go (every owner's), in a write transaction of their own."""
+        result = webpush.send(
+            current_app.config,
+            target,
+            messages.push_payload(message),
+            ttl=message.ttl,
+            urgency=message.urgency,
+            topic=message.tag[:32] if message.tag else None,
+        )
+        if result.outcome is webpush.PushOutcome.GONE:
+            session.execute(delete(PushSubscription).where(PushSubscription.endpoint_hash == dead))
+            return "gone", result.detail
+        if result.outcome is webpush.PushOutcome.RETRY:
+            return "retry", result.detail
+        if result.outcome is webpush.PushOutcome.REJECTED:
+            return "failed", result.detail
+        return "sent", result.detail
+
+    return deliver
 
 
-def _send_email(session: Session, note: Notification, message: messages.Message) -> tuple[str, str]:
+def _send_email(session: Session, note: Notification, message: messages.Message) -> Callable[[], tuple[str, str]]:
+    """The email to send once the read is over: a call giving (status, detail)."""
     config = current_app.config
     address = note.recipient.removeprefix("email:")
     if not mail.configured(config):
-        return "skipped", "Email is not set up."
+        return lambda: ("skipped", "Email is not set up.")
     if note.user_id is None and not email_allows(session, address, about_order=message.about_order):
-        return "skipped", "The address asked for no more of these."
+        return lambda: ("skipped", "The address asked for no more of these.")
     base = note.context.get("base") or base_url()
     with current_app.test_request_context("/", base_url=base), force_locale(note.locale or _shop_locale()):
         from . import links
@@ -543,11 +559,17 @@ def _send_email(session: Session, note: Notification, message: messages.Message)
                 preferences_url=preferences,
             )
         except ValueError as err:  # an address the mail library refuses, or no sender address set up
-            return "failed", str(err)
-    result = mail.send(config, built)
-    if result.outcome is mail.MailOutcome.RETRY:
-        return "retry", result.detail
-    return ("sent" if result.outcome is mail.MailOutcome.SENT else "failed"), result.detail
+            refused = str(err)
+            return lambda: ("failed", refused)
+
+    def deliver() -> tuple[str, str]:
+        """Hand the email to the SMTP server."""
+        result = mail.send(config, built)
+        if result.outcome is mail.MailOutcome.RETRY:
+            return "retry", result.detail
+        return ("sent" if result.outcome is mail.MailOutcome.SENT else "failed"), result.detail
+
+    return deliver
 
 
 def mark_failed(session: Session, notification_id: int, error: str) -> None:

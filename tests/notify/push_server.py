@@ -14,8 +14,8 @@ endpoint must carry
 A request failing any of it is answered 400/401/413 and recorded in `rejected` (tests assert it
 stays empty). A verified request gets the subscription's behaviour: "ok" (201), "slow" (waits
 `delay` seconds, then 201), "gone" (410), "not_found" (404), "error" (500), "unavailable" (503),
-"rate_limited" (429), "too_big" (413). Every verified request is in `attempts`; the decrypted
-messages of the 201s are in `received`.
+"rate_limited" (429), "too_big" (413), "hold" (waits until `release()`, then 201). Every verified
+request is in `attempts`; the decrypted messages of the 201s are in `received`.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ STATUS = {
     "unavailable": 503,
     "rate_limited": 429,
     "too_big": 413,
+    "hold": 201,
 }
 MAX_BODY = 4096  # RFC 8291 s. 4: push services must accept at least this, may refuse more
 MAX_JWT_LIFETIME = 24 * 3600  # RFC 8292 s. 2
@@ -128,6 +129,8 @@ class PushService:
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._stopping = threading.Event()
+        self._released = threading.Event()
+        self.holding = 0  # requests of "hold" subscriptions waiting for release() now
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -148,10 +151,15 @@ class PushService:
     def stop(self) -> None:
         """Stop serving (a "slow" request still waiting is let go at once)."""
         self._stopping.set()
+        self._released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._thread.join(timeout=5)
+
+    def release(self) -> None:
+        """Let every "hold" request (waiting or still to come) have its 201."""
+        self._released.set()
 
     def __enter__(self) -> PushService:
         return self.start()
@@ -232,6 +240,13 @@ class PushService:
         status = STATUS[subscription.behaviour]
         if subscription.behaviour == "slow":
             self._stopping.wait(subscription.delay)
+        if subscription.behaviour == "hold":
+            with self._lock:
+                self.holding += 1
+                self._lock.notify_all()
+            self._released.wait()
+            with self._lock:
+                self.holding -= 1
         if status == 201:
             message = PushMessage(subscription_id, ttl, urgency, topic, payload, claims, key)
             with self._lock:
