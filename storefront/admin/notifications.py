@@ -37,7 +37,7 @@ KIND_LABELS = {
     Kind.ALERT_PAYMENT.value: _l("Alert: payment problem"),
     Kind.ALERT_STOCK_LOW.value: _l("Alert: running low"),
     Kind.ALERT_JOB_FAILING.value: _l("Alert: job failing"),
-    alert_service.TEST_KIND: _l("Test alert"),
+    rules.Kind.ALERT_TEST.value: _l("Test alert"),
 }
 STATUS_LABELS = {
     "queued": _l("Queued"),

@@ -1,40 +1,31 @@
 """The staff side of notifications: a test alert to one's own devices, and the owner's send log.
 
-The test alert is written like any alert (one send-log row per device and email, one job per row)
-but has no event behind it: its job renders a fixed "your alerts reach you here" message and hands
-it to the same channel senders as service.send. It is tried once: a test that could not be
-delivered says so in the log at once instead of retrying for an hour.
+The test alert is written and sent like any alert (one send-log row per device and email, one
+notify.send job per row), to the account's own devices only, with no event behind it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from flask import current_app, url_for
-from flask_babel import force_locale, gettext
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import jobs
 from ..auth.models import User
-from ..brand.web import current_brand
-from ..db import insert_ignoring_duplicates
 from ..orders.models import Order
-from . import mail, messages, rules, service
+from . import mail, rules, service
 from .models import AlertChoice, Notification, PushSubscription
 from .rules import Kind
 
-TEST_KIND = "alert-test"  # a kind of its own in the log (rules.Kind lists the messages events cause)
-TEST_SEND = "notify.test_alert"
 STATUSES = ("queued", "sent", "failed", "gone", "skipped")
 CHANNELS = ("push", "email")
 # The send log's kind groups (the owner filters by what a message was about, not by every kind).
 GROUPS: dict[str, tuple[str, ...]] = {
     "orders": tuple(sorted(k.value for k in rules.ORDER_KINDS)),
     "stock": (Kind.BACK_IN_STOCK.value,),
-    "alerts": (*sorted(k.value for k in rules.ALERT_KINDS), TEST_KIND),
+    "alerts": tuple(sorted(k.value for k in rules.ALERT_KINDS)),
 }
 PAGE_SIZE = 50
 COUNT_DAYS = 7
@@ -60,63 +51,7 @@ def queue_test_alert(session: Session, user: User, now: datetime) -> int:
     """Log and queue a test alert to each of the account's own devices (and email); how many."""
     event = f"alert:test:{user.id}:{now.isoformat()}"
     context = {"base": service.base_url()}
-    queued = 0
-    for to in own_recipients(session, user):
-        values = {
-            "event_key": event[:120],
-            "kind": TEST_KIND,
-            "channel": to.channel,
-            "recipient": to.recipient[:300],
-            "subscription_id": to.subscription_id,
-            "order_id": None,
-            "user_id": user.id,
-            "locale": to.locale,
-            "context": context,
-            "status": "queued",
-            "detail": "",
-            "created_at": now,
-        }
-        row_id = insert_ignoring_duplicates(
-            session, Notification, values, ["event_key", "channel", "recipient"], Notification.id
-        )
-        if row_id is not None:
-            jobs.enqueue(session, TEST_SEND, {"id": row_id}, key=f"notification:{row_id}", now=now)
-            queued += 1
-    return queued
-
-
-def test_message(context: dict[str, Any], locale: str) -> messages.Message:
-    """The test alert's text in `locale`, opening the alerts page (needs service.rendered's contexts)."""
-    base = context.get("base") or service.base_url()
-    with current_app.test_request_context("/", base_url=base), force_locale(locale):
-        return messages.Message(
-            kind=TEST_KIND,
-            title=gettext("Test alert from %(shop)s", shop=current_brand().name),
-            body=gettext("Your alerts reach you here."),
-            url=url_for("notify.alerts", _external=True),
-            tag="alert-test",
-            lang=locale.replace("_", "-"),
-            urgency="normal",
-            ttl=rules.HOUR,
-            about_order=False,
-        )
-
-
-@jobs.job(TEST_SEND, max_attempts=1, lease_seconds=120)
-def send_test_alert(session: Session, payload: dict[str, Any], now: datetime) -> None:
-    """Send one test alert; "try later" is reported as failed (a test is worth one try)."""
-    note = session.get(Notification, int(payload["id"]))
-    if note is None or note.status != "queued":
-        return
-    message = test_message(note.context, note.locale or current_app.config.get("SHOP_LOCALE", "en"))
-    note.title, note.body = message.title, message.body
-    if note.channel == "push":
-        status, detail = service._send_push(session, note, message)
-    else:
-        status, detail = service._send_email(session, note, message)
-    note.status = "failed" if status == "retry" else status
-    note.detail = detail[:300]
-    note.sent_at = now if status == "sent" else None
+    return service._queue(session, event, Kind.ALERT_TEST, own_recipients(session, user), context, now)
 
 
 # -- the send log --------------------------------------------------------------------------------

@@ -165,6 +165,11 @@ def _job_failing(context: dict[str, Any]) -> tuple[str, str, str, str]:
     return title, body, url_for("admin.jobs_overview", _external=True), f"admin-job-{context['job_id']}"
 
 
+def _test_alert(context: dict[str, Any]) -> tuple[str, str, str, str]:
+    title = gettext("Test alert from %(shop)s", shop=_shop())
+    return title, gettext("Your alerts reach you here."), url_for("notify.alerts", _external=True), "alert-test"
+
+
 _TEXTS = {
     Kind.ORDER_PLACED: _order(
         N_("Order %(ref)s received"),
@@ -193,4 +198,5 @@ _TEXTS = {
     Kind.ALERT_PAYMENT: _payment_problem,
     Kind.ALERT_STOCK_LOW: _stock_low,
     Kind.ALERT_JOB_FAILING: _job_failing,
+    Kind.ALERT_TEST: _test_alert,
 }

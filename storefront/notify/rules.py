@@ -28,6 +28,7 @@ class Kind(StrEnum):
     ALERT_PAYMENT = "alert-payment"
     ALERT_STOCK_LOW = "alert-stock-low"
     ALERT_JOB_FAILING = "alert-job-failing"
+    ALERT_TEST = "alert-test"  # "Send me a test alert" on one's own alerts page
 
 
 class Alert(StrEnum):
@@ -81,7 +82,7 @@ ORDER_KINDS = frozenset(
         Kind.FINISH_PAYING,
     }
 )
-ALERT_KINDS = frozenset(ALERT_KIND.values())
+ALERT_KINDS = frozenset({*ALERT_KIND.values(), Kind.ALERT_TEST})
 
 # Web Push urgency (RFC 8030 5.3) and time to live: news that is stale after a while is not
 # worth waking a phone for once that while has passed.
@@ -98,6 +99,7 @@ URGENCY: dict[Kind, str] = {
 }
 TTL: dict[Kind, int] = {
     Kind.FINISH_PAYING: HOUR,  # the hold ends soon after
+    Kind.ALERT_TEST: HOUR,
     Kind.ALERT_NEW_ORDER: DAY,
     Kind.BACK_IN_STOCK: 2 * DAY,
 }

@@ -481,7 +481,7 @@ def send(session: Session, notification_id: int, now: datetime) -> str:
         note = session.get(Notification, notification_id)
         if note is None or note.status != "queued":
             return note.status if note is not None else "gone"  # sent already (a rerun of the job)
-        message = rendered(note.kind, note.context, note.locale)
+        message = rendered(note.kind, _audience(session, note), note.locale)
         prepare = _send_push if note.channel == "push" else _send_email
         deliver = prepare(session, note, message)
         session.rollback()  # only read so far: end it, nothing is held while we wait on the network
@@ -493,6 +493,14 @@ def send(session: Session, notification_id: int, now: datetime) -> str:
     note.status, note.detail = status, detail[:300]
     note.sent_at = now if status == "sent" else None
     return status
+
+
+def _audience(session: Session, note: Notification) -> dict[str, Any]:
+    """The message's context, told when it goes to a seller (whose links lead to their own pages)."""
+    if note.user_id is None:
+        return note.context
+    user = session.get(User, note.user_id)
+    return {**note.context, "audience": "seller"} if user is not None and user.role == "seller" else note.context
 
 
 def rendered(kind: str, context: dict[str, Any], locale: str) -> messages.Message:

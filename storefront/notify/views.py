@@ -137,5 +137,4 @@ def unsubscribe(token: str):
     return render_template("notify/unsubscribe.html", email=email, token=token)
 
 
-from . import alert_views  # noqa: E402,F401  (routes on bp)
-from . import watch_views  # noqa: E402,F401  (routes on bp)
+from . import alert_views, watch_views  # noqa: E402,F401  (routes on bp)

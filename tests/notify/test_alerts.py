@@ -19,7 +19,6 @@ from storefront.inventory.service import adjust_stock
 from storefront.jobs import REGISTRY
 from storefront.jobs import service as job_service
 from storefront.jobs.models import Job
-from storefront.notify import alert_service
 from storefront.notify.models import AlertChoice, Notification
 from tests.builders import CHECKOUT_DELIVERY, ShopClient, make_product, make_user
 from tests.sellers.builders import make_seller
@@ -166,7 +165,7 @@ def test_the_test_alert_goes_to_each_of_ones_own_devices(app, people, push_servi
         assert [(r.kind, r.channel, r.user_id, r.status) for r in rows] == [
             ("alert-test", "push", people["owner"], "queued")
         ] * 2
-        queued = db.session.scalars(select(Job).where(Job.name == alert_service.TEST_SEND)).all()
+        queued = db.session.scalars(select(Job).where(Job.name == "notify.send")).all()
         assert sorted(j.payload["id"] for j in queued) == sorted(r.id for r in rows)
     run_jobs(app)
     for device in (phone, laptop):
