@@ -508,8 +508,9 @@ class Screens:
     The phone page is loaded at 390 x 844 without touch, as axe's phone width always was; for the
     phone checks the same loaded page is shrunk to 360 x 640 and touch is switched on (what a context
     made with has_touch does, over the DevTools protocol). The shop's CSS and scripts read no width
-    at load time (media queries only) and its images carry their sizes, so the layout measured is the
-    one a page loaded at 360 x 640 has; `phone_problems` runs after axe, which only reads the page.
+    at load time (media queries only, none between 360 and 390 px) and its images carry their sizes,
+    so the layout measured is the one a page loaded at 360 x 640 has; `phone_problems` runs after
+    axe, which only reads the page. The 1280 px page is a load of its own: it crosses every breakpoint.
     """
 
     def __init__(self, wide, phone) -> None:
