@@ -620,6 +620,10 @@ class Sweep:
         return self._walkers[who]
 
     def close(self) -> None:
-        """Close every walker's contexts."""
+        """Close every walker's contexts (idle pages left open would keep using the machine); keep the findings.
+
+        A page not swept yet opens its walker again.
+        """
         for screens in self._walkers.values():
             screens.close()
+        self._walkers = {}

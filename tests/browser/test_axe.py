@@ -30,12 +30,19 @@ from tests.browser.a11y import (
 STAFF_RULES = discover_staff_rules() + EXTRA_STAFF_RULES
 
 
+@pytest.fixture(scope="module")
+def sweep(a11y_sweep):
+    """The shared sweep; its browser contexts closed when this module is done (its findings are kept)."""
+    yield a11y_sweep
+    a11y_sweep.close()
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", [page_param(name, KNOWN_AXE) for name in SHOPPER_PAGES])
-def test_axe_finds_nothing_on_shopper_pages(a11y_sweep, name, width):
+def test_axe_finds_nothing_on_shopper_pages(sweep, name, width):
     """Each state of each shopper page, at a phone's 390 px and a desktop's 1280 px."""
     path, _cart = SHOPPER_PAGES[name]
-    violations = a11y_sweep.shopper(name).axe[width]
+    violations = sweep.shopper(name).axe[width]
     assert not violations, describe(violations, f"{name} ({path}) at {width} px")
 
 
@@ -56,9 +63,9 @@ def test_every_staff_rule_has_its_parameters_in_the_fixture_table(a11y_shop):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("rule", [page_param(rule, KNOWN_AXE) for rule in STAFF_RULES])
-def test_axe_finds_nothing_on_staff_pages(a11y_sweep, rule, width):
+def test_axe_finds_nothing_on_staff_pages(sweep, rule, width):
     """Each staff page as each role that may open it (a CSV or other file is only opened)."""
-    swept = a11y_sweep.staff(rule)
+    swept = sweep.staff(rule)
     problems = [
         describe(found.axe[width], f"{rule} as {role} at {width} px")
         for role, found in swept.found.items()

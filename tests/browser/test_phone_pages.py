@@ -28,10 +28,17 @@ from tests.browser.a11y import (
 STAFF_RULES = discover_staff_rules() + EXTRA_STAFF_RULES
 
 
+@pytest.fixture(scope="module")
+def sweep(a11y_sweep):
+    """The shared sweep; its browser contexts closed when this module is done (its findings are kept)."""
+    yield a11y_sweep
+    a11y_sweep.close()
+
+
 @pytest.mark.parametrize("rule", [page_param(rule, KNOWN_PHONE) for rule in STAFF_RULES])
-def test_staff_pages_fit_a_360_px_phone(a11y_sweep, rule):
+def test_staff_pages_fit_a_360_px_phone(sweep, rule):
     """Each staff page as each role that may open it (a CSV or other file is only opened)."""
-    swept = a11y_sweep.staff(rule)
+    swept = sweep.staff(rule)
     report = [
         f"{rule} as {role} at 360 x 640:\n  " + "\n  ".join(found.phone)
         for role, found in swept.found.items()
@@ -42,10 +49,10 @@ def test_staff_pages_fit_a_360_px_phone(a11y_sweep, rule):
 
 
 @pytest.mark.parametrize("name", [page_param(name, KNOWN_PHONE) for name in SHOPPER_PAGES])
-def test_shopper_pages_fit_a_360_px_phone(a11y_sweep, name):
+def test_shopper_pages_fit_a_360_px_phone(sweep, name):
     """Each state of each shopper page."""
     path, _cart = SHOPPER_PAGES[name]
-    problems = a11y_sweep.shopper(name).phone
+    problems = sweep.shopper(name).phone
     assert not problems, f"{name} ({path}) at 360 x 640:\n  " + "\n  ".join(problems)
 
 
