@@ -6,6 +6,7 @@ tests need no network and no extra Python package; `AXE_VERSION` says which rele
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tempfile
@@ -74,21 +75,44 @@ def page_param(key: str, known: dict[str, str]):
 # --- axe ------------------------------------------------------------------------------------------
 
 
+# axe.run over the document, its violations reduced to what a failure message needs; a promise.
+_AXE_RUN = """(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+    .then((result) => result.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map((n) => ({target: n.target.join(' '), summary: n.failureSummary})),
+    })))"""
+
+
+def start_axe(page) -> None:
+    """Start axe-core over the page as it is now, without waiting: `axe_results` collects its violations.
+
+    The run begins on the page's next task, after this call has returned, so the browser runs it
+    while Python drives another page (the sweep's other screen): the two pages' axe runs and loads
+    share the machine's cores instead of queueing.
+    """
+    start = f"""(tags) => {{
+        if (typeof window.axe !== 'object') return false;
+        window.__a11yAxe = new Promise((resolve) => setTimeout(resolve)).then(() => ({_AXE_RUN})(tags));
+        return true;
+    }}"""
+    if not page.evaluate(start, AXE_TAGS):
+        # The sweep's contexts load axe with every document (add_init_script); a page opened elsewhere
+        # gets it here: evaluate() runs through the DevTools protocol, so the shop's CSP (script-src 'self') allows it.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;true")
+        assert page.evaluate(start, AXE_TAGS), "axe-core could not be loaded into the page"
+
+
+def axe_results(page) -> list[dict]:
+    """The violations (rule id, impact, help, nodes' targets) of the axe run `start_axe` began on the page."""
+    violations = page.evaluate("() => window.__a11yAxe")
+    assert isinstance(violations, list), f"the axe run started on {page.url} was lost (did the page navigate?)"
+    return violations
+
+
 def axe_violations(page) -> list[dict]:
     """Run axe-core over the page as it is now; its violations (rule id, help, nodes' targets)."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        # evaluate() runs through the DevTools protocol, so the shop's CSP (script-src 'self') allows it.
-        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;true")
-    return page.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-            return result.violations.map((v) => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map((n) => ({target: n.target.join(' '), summary: n.failureSummary})),
-            }));
-        }""",
-        AXE_TAGS,
-    )
+    start_axe(page)
+    return axe_results(page)
 
 
 def describe(violations: list[dict], where: str) -> str:
@@ -208,8 +232,12 @@ def vendored_axe_version() -> str:
     return match.group(1)
 
 
+@functools.cache
 def discover_staff_rules() -> list[str]:
-    """The staff GET rules of the shop as built now (an app made only to read its URL map, at collection)."""
+    """The staff GET rules of the shop as built now (an app made only to read its URL map, at collection).
+
+    Cached: test_axe.py and test_phone_pages.py both collect them, the app is built once.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         generator = _make_app("sqlite://", Path(tmp))
         app = next(generator)
@@ -407,19 +435,16 @@ def serve_a11y_shop(tmp: Path):
         generator.close()
 
 
-def sign_in(browser, base: str, role: str) -> dict:
-    """Sign in as the role once; the browser storage state to open more contexts with."""
-    context = browser.new_context()
-    page = context.new_page()
+def sign_in(browser, base: str, role: str, **options):
+    """Sign the role in, once, in a new context made with options; its signed-in page."""
+    page = browser.new_context(**options).new_page()
     page.goto(f"{base}/login")
     page.locator("#email").fill(ROLES[role])
     page.locator("#password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert "/login" not in page.url, f"{role} could not sign in"
-    state = context.storage_state()
-    context.close()
-    return state
+    return page
 
 
 def visit_as(context, url: str) -> str:
@@ -439,3 +464,166 @@ def check_seen(rule: str, seen: list[str]) -> None:
         assert "owner" in seen, f"{rule}: the owner was refused"
     if rule.startswith("/seller"):
         assert "seller" in seen, f"{rule}: the seller was refused"
+
+
+# --- the sweep: each page loaded once per walker and screen, every check run on that load -----------
+
+# The phone checks (tests/browser/phone_checks.js) measure on a 360 x 640 touch screen.
+PHONE = {"viewport": {"width": 360, "height": 640}, "has_touch": True}
+PHONE_MEASURE = (Path(__file__).resolve().parent / "phone_checks.js").read_text(encoding="utf-8")
+STAFF_ROLES = ("owner", "staff", "seller")
+
+
+def phone_problems(page) -> list[str]:
+    """What is wrong on the page as rendered, then with every <details> open (duplicates once)."""
+    found: list[str] = []
+    for open_details in (False, True):
+        for kind, items in page.evaluate(PHONE_MEASURE, open_details).items():
+            for item in items:
+                line = f"{kind}: {item}"
+                if line not in found:
+                    found.append(line)
+    return found
+
+
+@dataclass
+class Findings:
+    """One page's checks for one walker: axe's violations by width ("390", "1280"), the 360 px phone problems."""
+
+    axe: dict[str, list[dict]]
+    phone: list[str]
+
+
+@dataclass
+class StaffFindings:
+    """A staff rule swept: the roles that may open it, and the findings of each role shown an HTML page."""
+
+    seen: list[str]
+    found: dict[str, Findings]
+
+
+class Screens:
+    """One walker's two pages: a 1280 x 800 one, and a phone one (390 x 844 for axe, then 360 x 640 with touch).
+
+    The phone page is loaded at 390 x 844 without touch, as axe's phone width always was; for the
+    phone checks the same loaded page is shrunk to 360 x 640 and touch is switched on (what a context
+    made with has_touch does, over the DevTools protocol). The shop's CSS and scripts read no width
+    at load time (media queries only, none between 360 and 390 px) and its images carry their sizes,
+    so the layout measured is the one a page loaded at 360 x 640 has; `phone_problems` runs after
+    axe, which only reads the page. The 1280 px page is a load of its own: it crosses every breakpoint.
+    """
+
+    def __init__(self, wide, phone) -> None:
+        """Take the two pages; both load axe-core with every document they open."""
+        self.wide, self.phone = wide, phone
+        for page in (wide, phone):
+            page.context.add_init_script(path=str(AXE_JS))
+        self._cdp = phone.context.new_cdp_session(phone)
+        self._small = False
+
+    def _phone_screen(self, small: bool) -> None:
+        """The phone page at 360 x 640 with touch (small) or at 390 x 844 without."""
+        if small == self._small:
+            return
+        self.phone.set_viewport_size(PHONE["viewport"] if small else WIDTHS["390"])
+        self._cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": small})
+        self._small = small
+        size = self.phone.evaluate("[innerWidth, innerHeight, matchMedia('(pointer: coarse)').matches]")
+        expected = [*PHONE["viewport"].values(), True] if small else [*WIDTHS["390"].values(), False]
+        assert size == expected, f"the phone page is {size}, not {expected}"
+
+    def check(self, url: str, name: str | None = None) -> Findings:
+        """Load the page on both screens (reaching shopper state `name` on each) and run every check."""
+        self.wide.goto(url)
+        if name:
+            prepare(self.wide, name)
+        start_axe(self.wide)  # the wide page's axe runs while the phone page loads and runs its own
+        self._phone_screen(False)
+        self.phone.goto(url)
+        if name:
+            prepare(self.phone, name)
+        start_axe(self.phone)
+        axe = {"390": axe_results(self.phone), "1280": axe_results(self.wide)}
+        self._phone_screen(True)
+        return Findings(axe, phone_problems(self.phone))
+
+    def close(self) -> None:
+        """Close both pages' contexts."""
+        for page in (self.wide, self.phone):
+            page.context.close()
+
+
+class Sweep:
+    """The a11y shop's pages, each loaded once per walker (shopper's cart, staff role), every check run then.
+
+    test_axe.py and test_phone_pages.py ask for the same pages: the first ask loads a page on the
+    walker's Screens, later asks read its findings. A failed load or prepare is kept and raised
+    again to every test asking for that page.
+    """
+
+    def __init__(self, browser, shop: A11yShop, expect) -> None:
+        """Nothing opened yet: walkers sign in and open their screens when first needed."""
+        self.browser, self.shop, self.expect = browser, shop, expect
+        self._walkers: dict[str, Screens] = {}
+        self._memo: dict[tuple[str, str], object] = {}
+
+    def shopper(self, name: str) -> Findings:
+        """The findings on shopper page `name` (SHOPPER_PAGES), with its cart and its prepared state."""
+        path, cart = SHOPPER_PAGES[name]
+        url = self.shop.base + path.format(**self.shop.shopper)
+        return self._once(("shopper", name), lambda: self._walker(cart).check(url, name))
+
+    def staff(self, rule: str) -> StaffFindings:
+        """The roles that may open the staff rule, and the findings of each role shown an HTML page."""
+        url = self.shop.base + fill(rule, self.shop.table)
+        return self._once(("staff", rule), lambda: self._staff(url))
+
+    def _staff(self, url: str) -> StaffFindings:
+        """Visit the URL as owner, staff and seller; check it where it is a page."""
+        seen, found = [], {}
+        for role in STAFF_ROLES:
+            walker = self._walker(role)
+            outcome = visit_as(walker.wide.context, url)
+            if outcome == "refused":
+                continue
+            seen.append(role)
+            if outcome == "page":
+                found[role] = walker.check(url)
+        return StaffFindings(seen, found)
+
+    def _once(self, key: tuple[str, str], sweep):
+        """The memoised result of sweep(); its exception raised again on every later ask."""
+        if key not in self._memo:
+            try:
+                self._memo[key] = sweep()
+            except Exception as error:
+                self._memo[key] = error
+                raise
+        result = self._memo[key]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def _walker(self, who: str) -> Screens:
+        """The screens of a shopper ("empty" or "filled" cart) or of a staff role, opened on first use."""
+        if who not in self._walkers:
+            if who in ROLES:  # signed in once, on the wide page; the phone page gets its cookies
+                wide = sign_in(self.browser, self.shop.base, who, viewport=WIDTHS["1280"])
+                state = wide.context.storage_state()
+                phone = self.browser.new_context(viewport=WIDTHS["390"], storage_state=state).new_page()
+            else:
+                wide, phone = (
+                    shopper(self.browser, self.shop, who, self.expect, viewport=WIDTHS[width])
+                    for width in ("1280", "390")
+                )
+            self._walkers[who] = Screens(wide, phone)
+        return self._walkers[who]
+
+    def close(self) -> None:
+        """Close every walker's contexts (idle pages left open would keep using the machine); keep the findings.
+
+        A page not swept yet opens its walker again.
+        """
+        for screens in self._walkers.values():
+            screens.close()
+        self._walkers = {}

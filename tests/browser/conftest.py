@@ -54,3 +54,22 @@ def live_shop(sqlite_app, tmp_path):
         slug = product.slug
     with gunicorn(sqlite_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "media", workers=1) as base:
         yield base, slug
+
+
+@pytest.fixture(scope="package")
+def a11y_shop(tmp_path_factory, playwright_api):
+    """The shop with every kind of page (tests/browser/a11y.py), built and served once for the axe and phone sweeps."""
+    from tests.browser.a11y import serve_a11y_shop
+
+    with serve_a11y_shop(tmp_path_factory.mktemp("a11y")) as shop:
+        yield shop
+
+
+@pytest.fixture(scope="package")
+def a11y_sweep(browser, a11y_shop, expect):
+    """Each a11y page loaded once per walker and screen; test_axe.py and test_phone_pages.py read its findings."""
+    from tests.browser.a11y import Sweep
+
+    sweep = Sweep(browser, a11y_shop, expect)
+    yield sweep
+    sweep.close()

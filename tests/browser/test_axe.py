@@ -1,7 +1,9 @@
 """axe-core (WCAG 2.0-2.2 A/AA + best practices) finds nothing on any page type, at 390 and 1280 px.
 
 Shopper pages are listed by hand (each state of a page is its own entry); staff pages (admin,
-reports, seller, account) are found on the URL map and visited as owner, staff and seller.
+reports, seller, account) are found on the URL map and visited as owner, staff and seller. The
+pages are loaded by the shared sweep (tests/browser/a11y.py, `a11y_sweep` in conftest.py): once
+per walker and screen, axe run at both widths and the phone checks of test_phone_pages.py on those loads.
 """
 
 from __future__ import annotations
@@ -17,67 +19,30 @@ from tests.browser.a11y import (
     KNOWN_AXE,
     SHOPPER_PAGES,
     WIDTHS,
-    axe_violations,
     check_seen,
     describe,
     discover_staff_rules,
-    fill,
     page_param,
     parameters_of,
-    prepare,
-    serve_a11y_shop,
-    shopper,
-    sign_in,
     vendored_axe_version,
-    visit_as,
 )
 
 STAFF_RULES = discover_staff_rules() + EXTRA_STAFF_RULES
 
 
 @pytest.fixture(scope="module")
-def a11y_shop(tmp_path_factory, playwright_api):
-    with serve_a11y_shop(tmp_path_factory.mktemp("a11y")) as shop:
-        yield shop
-
-
-@pytest.fixture(scope="module")
-def shopper_pages(browser, a11y_shop, expect):
-    """(width, cart) -> one reusable page; the "filled" shopper has a coat in the cart."""
-    pages, contexts = {}, []
-    for width, viewport in WIDTHS.items():
-        for cart in ("empty", "filled"):
-            page = shopper(browser, a11y_shop, cart, expect, viewport=viewport)
-            contexts.append(page.context)
-            pages[width, cart] = page
-    yield pages
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def staff_pages(browser, a11y_shop):
-    """(width, role) -> one reusable signed-in page."""
-    states = {role: sign_in(browser, a11y_shop.base, role) for role in ("owner", "staff", "seller")}
-    pages, contexts = {}, []
-    for width, viewport in WIDTHS.items():
-        for role, state in states.items():
-            context = browser.new_context(viewport=viewport, storage_state=state)
-            contexts.append(context)
-            pages[width, role] = context.new_page()
-    yield pages
-    for context in contexts:
-        context.close()
+def sweep(a11y_sweep):
+    """The shared sweep; its browser contexts closed when this module is done (its findings are kept)."""
+    yield a11y_sweep
+    a11y_sweep.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", [page_param(name, KNOWN_AXE) for name in SHOPPER_PAGES])
-def test_axe_finds_nothing_on_shopper_pages(shopper_pages, a11y_shop, name, width):
-    path, cart = SHOPPER_PAGES[name]
-    page = shopper_pages[width, cart]
-    page.goto(a11y_shop.base + path.format(**a11y_shop.shopper))
-    prepare(page, name)
-    violations = axe_violations(page)
+def test_axe_finds_nothing_on_shopper_pages(sweep, name, width):
+    """Each state of each shopper page, at a phone's 390 px and a desktop's 1280 px."""
+    path, _cart = SHOPPER_PAGES[name]
+    violations = sweep.shopper(name).axe[width]
     assert not violations, describe(violations, f"{name} ({path}) at {width} px")
 
 
@@ -98,22 +63,15 @@ def test_every_staff_rule_has_its_parameters_in_the_fixture_table(a11y_shop):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("rule", [page_param(rule, KNOWN_AXE) for rule in STAFF_RULES])
-def test_axe_finds_nothing_on_staff_pages(staff_pages, a11y_shop, rule, width):
-    url = a11y_shop.base + fill(rule, a11y_shop.table)
-    seen, problems = [], []
-    for role in ("owner", "staff", "seller"):
-        page = staff_pages[width, role]
-        outcome = visit_as(page.context, url)
-        if outcome == "refused":
-            continue
-        seen.append(role)
-        if outcome == "file":
-            continue
-        page.goto(url)
-        violations = axe_violations(page)
-        if violations:
-            problems.append(describe(violations, f"{rule} as {role} at {width} px"))
-    check_seen(rule, seen)
+def test_axe_finds_nothing_on_staff_pages(sweep, rule, width):
+    """Each staff page as each role that may open it (a CSV or other file is only opened)."""
+    swept = sweep.staff(rule)
+    problems = [
+        describe(found.axe[width], f"{rule} as {role} at {width} px")
+        for role, found in swept.found.items()
+        if found.axe[width]
+    ]
+    check_seen(rule, swept.seen)
     assert not problems, "\n".join(problems)
 
 
