@@ -56,7 +56,7 @@ ROLES = {"owner": "owner@example.com", "staff": "staff@example.com", "seller": "
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # Second states of discovered staff pages, written like rules with a parameter of their own in the
 # table: the admin product page of a draft (its publish checklist) besides the coat's (photos, video).
-EXTRA_STAFF_RULES = ["/admin/products/<int:draft_product_id>"]
+EXTRA_STAFF_RULES = ["/admin/products/<int:draft_product_id>", "/notify/alerts"]  # alerts: every account's own
 
 
 # --- known failures ------------------------------------------------------------------------------------
@@ -152,6 +152,9 @@ SHOPPER_PAGES = {
     "order-transfer-claimed": ("/o/{order-transfer-claimed}", "empty"),
     "order-cancelled": ("/o/{order-cancelled}", "empty"),
     "stores": ("/stores", "empty"),
+    "back-in-stock-request": ("/notify/watch/{watch}", "empty"),
+    "email-choices": ("/notify/email/{email-token}", "empty"),
+    "unsubscribe": ("/notify/email/{email-token}/unsubscribe", "empty"),
     "stores-place": ("/stores?q=94103", "empty"),
     "my-orders": ("/my-orders", "empty"),
     "offline": ("/offline", "empty"),
@@ -364,6 +367,7 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         ids = {
             "coat": coat.slug,
             "hat": hat.slug,
+            "hat_variant": hat.variants[0].id,
             "category": clothing.slug,
             "variant": coat.variants[0].id,
             "product_id": coat.id,
@@ -399,10 +403,19 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         "code": ids["seller_code"],
         "slug": ids["coat"],
     }
+    with app.app_context(), app.test_request_context():
+        from storefront.notify import links
+        from storefront.notify import service as notify
+
+        watch = notify.watch_variant(db.session, ids["hat_variant"], "ana@example.com", "en", utcnow())
+        db.session.commit()
+        watch_token, email_token = watch.token, links.token_for("ana@example.com")
     shopper = {
         "coat": ids["coat"],
         "hat": ids["hat"],
         "category": ids["category"],
+        "watch": watch_token,
+        "email-token": email_token,
         **{f"order-{name}": token for name, (token, _ref) in orders.items()},
     }
     return table, shopper
