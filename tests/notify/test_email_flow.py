@@ -13,17 +13,18 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
-from storefront import jobs
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.inventory.service import adjust_stock
+from storefront.jobs.models import Job
 from storefront.notify import links, service
 from storefront.notify.models import EmailPreference, Notification
 from storefront.notify.rules import Kind
 from storefront.orders.models import Order
-from tests.builders import CHECKOUT_DELIVERY, ShopClient, make_product, make_user
+from tests.builders import CHECKOUT_DELIVERY, ShopClient, make_product
 from tests.helpers import _make_app
 
+from .conftest import place, refused_after_announcing, run_jobs
 from .smtp_server import Received, SmtpServer
 
 pytestmark = pytest.mark.usefixtures("quick_password_hash")  # sign-ins are not the subject here
@@ -35,40 +36,6 @@ ADA = CHECKOUT_DELIVERY["email"]
 def app(db_url, tmp_path, smtp_server: SmtpServer):
     """The shop sending email through the test SMTP server (plain SMTP, SMTP_SECURITY "none")."""
     yield from _make_app(db_url, tmp_path, smtp_server.settings(MAIL_FROM="shop@example.com"))
-
-
-@pytest.fixture
-def coat(app) -> int:
-    """A coat at $50.00 with 5 units; its variant id."""
-    with app.app_context():
-        return make_product("Wool coat", price=5000, variants=(("M", 5),)).variants[0].id
-
-
-@pytest.fixture
-def staff(app) -> ShopClient:
-    """A signed-in staff member's browser."""
-    with app.app_context():
-        make_user("staff@example.com", "staff")
-    browser = ShopClient(app.test_client())
-    assert browser.login("staff@example.com").status_code == 303
-    return browser
-
-
-def place(app, shop: ShopClient, variant_id: int, fields: dict = CHECKOUT_DELIVERY) -> dict:
-    """A shopper buys one unit (cash); the order's token, reference and id."""
-    assert shop.add(variant_id).status_code == 303
-    response = shop.checkout(fields)
-    assert response.status_code == 303, response.text
-    token = response.headers["Location"].rsplit("/", 1)[1]
-    with app.app_context():
-        order = db.session.scalars(select(Order).where(Order.token == token)).one()
-        return {"token": token, "reference": order.reference, "id": order.id, "url": f"http://localhost/o/{token}"}
-
-
-def run_jobs(app, at=None, **delta) -> None:
-    """The worker: every job due at `at` (default: now plus a second, or now plus `delta`)."""
-    with app.app_context():
-        jobs.run_due(db.session, at or utcnow() + timedelta(**(delta or {"seconds": 1})))
 
 
 def step(staff: ShopClient, reference: str, event: str) -> None:
@@ -154,6 +121,30 @@ def test_an_order_placed_in_spanish_is_emailed_in_spanish(app, coat, smtp_server
         assert order["url"] in parts(got)[0]
     assert confirmed.message["Subject"] == in_spanish(app, "Order %(ref)s confirmed", ref=order["reference"])
     assert confirmed.message["Subject"] != f"Order {order['reference']} confirmed"  # the es catalogue's text
+
+
+def test_an_order_rolled_back_after_it_was_announced_is_never_emailed(app, shop, coat, smtp_server):
+    assert shop.add(coat).status_code == 303
+    with refused_after_announcing() as seen:
+        refused = shop.checkout(CHECKOUT_DELIVERY)
+
+    assert refused.status_code == 409, refused.status_code  # told why; the transaction rolled back
+    [keys] = seen  # the confirmation's job was in the transaction when it failed...
+    assert any(key.endswith(":order-placed") for key in keys)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 0  # ...and went with it
+    run_jobs(app)
+    run_jobs(app, hours=1)
+    assert smtp_server.received == [] and email_rows(app) == []
+
+    # The positive control: the same cart and checkout without the refusal are confirmed by email.
+    order = place(app, shop, None)
+    run_jobs(app, minutes=2)
+    [confirmation] = smtp_server.received
+    assert confirmation.envelope.rcpt_tos == [ADA]
+    assert confirmation.message["Subject"] == f"Order {order['reference']} received"
+    assert [(r.status, r.order_id) for r in email_rows(app)] == [("sent", order["id"])]
 
 
 # -- the shopper's choices -----------------------------------------------------------------------

@@ -16,7 +16,6 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
-from storefront import jobs
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.jobs.models import Job
@@ -26,88 +25,16 @@ from storefront.notify.rules import Kind
 from storefront.orders.models import Order
 from storefront.orders.rules import OrderStatus
 from tests.builders import CHECKOUT_DELIVERY, CHECKOUT_PICKUP, ShopClient, make_product, make_user
-from tests.helpers import _make_app
-from tests.payments.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.payments.fake_stripe import FakeStripe
 from tests.payments.helpers import deliver, pay_by_card, session_id_of
 
-from .push_server import PushMessage, PushService
+from .conftest import fan_out_keys, follow, place, refused_after_announcing, run_jobs
+from .push_server import PushMessage
 
 pytestmark = pytest.mark.usefixtures("quick_password_hash")  # sign-ins are not the subject here
 
 
-@pytest.fixture
-def fake_stripe() -> FakeStripe:
-    """Stripe, in memory (tests/payments/fake_stripe.py)."""
-    return FakeStripe()
-
-
-@pytest.fixture
-def app(db_url, tmp_path, fake_stripe):
-    """The shop with card payments on through the fake Stripe (cash orders work as ever)."""
-    yield from _make_app(
-        db_url,
-        tmp_path,
-        {
-            "STRIPE_SECRET_KEY": API_KEY,
-            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_HTTP_CLIENT": fake_stripe,
-            "STRIPE_MAX_NETWORK_RETRIES": 0,
-        },
-    )
-
-
-@pytest.fixture
-def pushes(app, push_service: PushService) -> PushService:
-    """The local push service, told the shop's public key: a push signed with any other key is refused."""
-    push_service.expected_key = webpush.public_key(app.config)
-    return push_service
-
-
-@pytest.fixture
-def coat(app) -> int:
-    """A coat at $50.00 with 5 units; its variant id."""
-    with app.app_context():
-        return make_product("Wool coat", price=5000, variants=(("M", 5),)).variants[0].id
-
-
-@pytest.fixture
-def staff(app) -> ShopClient:
-    """A signed-in staff member's browser."""
-    with app.app_context():
-        make_user("staff@example.com", "staff")
-    browser = ShopClient(app.test_client())
-    assert browser.login("staff@example.com").status_code == 303
-    return browser
-
-
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def place(app, shop: ShopClient, variant_id: int | None, fields: dict = CHECKOUT_DELIVERY) -> dict:
-    """A shopper buys one unit (cash; `None`: what is in the cart already); the order's token, reference and id."""
-    if variant_id is not None:
-        assert shop.add(variant_id).status_code == 303
-    response = shop.checkout(fields)
-    assert response.status_code == 303, response.text
-    token = response.headers["Location"].rsplit("/", 1)[1]
-    with app.app_context():
-        order = db.session.scalars(select(Order).where(Order.token == token)).one()
-        return {"token": token, "reference": order.reference, "id": order.id}
-
-
-def follow(shop: ShopClient, subscription: dict, owner: dict, headers: dict | None = None):
-    """The order page's (or account page's) push button: POST /notify/push with the CSRF header."""
-    return shop.client.post(
-        "/notify/push",
-        json={"subscription": subscription, **owner},
-        headers={"X-CSRFToken": shop.csrf(), **(headers or {})},
-    )
-
-
-def run_jobs(app, at=None, **delta) -> jobs.worker.BurstReport:
-    """The worker: every job due at `at` (default: now plus a second, or now plus `delta`)."""
-    with app.app_context():
-        return jobs.run_due(db.session, at or utcnow() + timedelta(**(delta or {"seconds": 1})))
 
 
 def step(staff: ShopClient, reference: str, event: str) -> None:
@@ -321,6 +248,9 @@ def test_after_the_last_attempt_the_log_says_failed_and_no_alert_loops(app, shop
 
 
 def test_a_slow_push_service_never_slows_a_shoppers_request(app, coat, pushes):
+    """On PostgreSQL and on a SQLite file database (the `app` fixture's two databases): on SQLite the
+    worker waiting on the push must not hold the shop's one write lock, or the checkout below waits
+    for it (busy_timeout) until the push gives up."""
     shop = ShopClient(app.test_client())
     order = place(app, shop, coat)
     device = pushes.new_subscription("hold")  # answers only when the test releases it
@@ -336,7 +266,9 @@ def test_a_slow_push_service_never_slows_a_shoppers_request(app, coat, pushes):
 
     other = ShopClient(app.test_client())
     other.client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    started = time.monotonic()
     second = place(app, other, coat, CHECKOUT_PICKUP)  # checkout POST: 303, its order committed
+    assert time.monotonic() - started < app.config["PUSH_TIMEOUT_SECONDS"] / 2  # not queued behind the push
     assert other.client.get(f"/o/{second['token']}").status_code == 200
     assert shop.client.get(f"/o/{order['token']}").status_code == 200
     assert follow(other, pushes.new_subscription(), {"order": second["token"]}).status_code == 201
@@ -349,7 +281,8 @@ def test_a_slow_push_service_never_slows_a_shoppers_request(app, coat, pushes):
     assert pushes.rejected == []
 
 
-def test_a_checkout_that_fails_queues_nothing(app, pushes, owner_device):
+def test_a_sold_out_checkout_queues_nothing(app, pushes, owner_device):
+    """Refused before ORDER_PLACED (stock is moved first): see the next test for a rollback after it."""
     with app.app_context():
         last = make_product("Last scarf", price=2000, variants=(("One", 1),)).variants[0].id
     first, second = ShopClient(app.test_client()), ShopClient(app.test_client())
@@ -371,6 +304,37 @@ def test_a_checkout_that_fails_queues_nothing(app, pushes, owner_device):
     assert count(app, Notification) == rows_before
     assert {r.order_id for r in log_rows(app)} == {won["id"]}
     assert len(pushes.received) == 1 and pushes.rejected == []
+
+
+def test_an_order_rolled_back_after_it_was_announced_sends_nothing(app, coat, pushes, owner_device):
+    shop = ShopClient(app.test_client())
+    assert shop.add(coat).status_code == 303
+    jobs_before = count(app, Job)
+
+    with refused_after_announcing() as seen:
+        refused = shop.checkout(CHECKOUT_DELIVERY)
+
+    assert refused.status_code == 409, refused.status_code  # told why; the transaction rolled back
+    [keys] = seen  # notify's jobs were in the transaction when it failed...
+    assert [key.split(":")[0] for key in keys] == ["alert", "order"] and keys[1].endswith(":order-placed")
+    assert count(app, Order) == 0
+    assert count(app, Job) == jobs_before  # ...and went with it
+    run_jobs(app)
+    run_jobs(app, minutes=10)
+    assert count(app, Job, Job.name.in_(["notify.fan_out", "notify.send"])) == 0
+    assert count(app, Notification) == 0
+    assert pushes.received == [] and pushes.attempts == [] and pushes.rejected == []
+
+    # The positive control: the same cart and checkout without the refusal queue notify's jobs and alert the owner.
+    order = place(app, shop, None)
+    with app.app_context():
+        expected = [f"alert:new-order:{order['id']}", f"order:{order['id']}:order-placed"]
+        assert fan_out_keys(db.session, order["id"]) == expected
+    run_jobs(app)
+    [alert] = pushes.messages_for(owner_device)
+    assert alert.payload["title"].startswith(f"New order {order['reference']}")
+    assert {r.order_id for r in log_rows(app)} == {order["id"]}
+    assert pushes.rejected == []
 
 
 # -- card payments -------------------------------------------------------------------------------

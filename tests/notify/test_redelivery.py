@@ -15,15 +15,13 @@ from sqlalchemy import select
 from storefront import jobs
 from storefront.clock import utcnow
 from storefront.extensions import db
-from storefront.notify import webpush
 from storefront.notify.models import Notification
 from storefront.notify.rules import Kind
 from storefront.orders.models import Order
-from tests.builders import ShopClient, make_product, make_user
-from tests.helpers import _make_app
-from tests.payments.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.builders import ShopClient, make_user
 from tests.payments.helpers import pay_by_card, session_id_of
 
+from .conftest import follow, run_jobs
 from .push_server import PushService
 
 pytestmark = pytest.mark.usefixtures("quick_password_hash")  # sign-ins are not the subject here
@@ -32,38 +30,9 @@ TIMES = 10
 
 
 @pytest.fixture
-def fake_stripe() -> FakeStripe:
-    """Stripe, in memory."""
-    return FakeStripe()
-
-
-@pytest.fixture
-def app(db_url, tmp_path, fake_stripe):
-    """The shop with card payments through the fake Stripe."""
-    yield from _make_app(
-        db_url,
-        tmp_path,
-        {
-            "STRIPE_SECRET_KEY": API_KEY,
-            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_HTTP_CLIENT": fake_stripe,
-            "STRIPE_MAX_NETWORK_RETRIES": 0,
-        },
-    )
-
-
-@pytest.fixture
-def pushes(app, push_service: PushService) -> PushService:
-    """The local push service, expecting the shop's VAPID key."""
-    push_service.expected_key = webpush.public_key(app.config)
-    return push_service
-
-
-@pytest.fixture
-def paid(app, shop, pushes, fake_stripe) -> dict:
-    """A card order the shopper's phone follows, paid; the owner's phone has alerts on. Nothing sent yet."""
+def paid(app, shop, pushes, fake_stripe, coat) -> dict:
+    """A card order (the coat) the shopper's phone follows, paid; the owner's phone has alerts on. Nothing sent yet."""
     with app.app_context():
-        coat = make_product("Wool coat", price=5000, variants=(("M", 5),)).variants[0].id
         make_user("owner@example.com", "owner")
     owner = ShopClient(app.test_client())
     assert owner.login("owner@example.com").status_code == 303
@@ -84,25 +53,12 @@ def paid(app, shop, pushes, fake_stripe) -> dict:
     }
 
 
-def follow(browser: ShopClient, subscription: dict, owner: dict):
-    """The page's push button: POST /notify/push with the CSRF header."""
-    return browser.client.post(
-        "/notify/push", json={"subscription": subscription, **owner}, headers={"X-CSRFToken": browser.csrf()}
-    )
-
-
 def post_times(client, payload: bytes, signature: str, times: int = TIMES) -> list[int]:
     """Stripe retrying one delivery: the very same signed body, `times` times."""
     return [
         client.post("/stripe/webhook", data=payload, headers={"Stripe-Signature": signature}).status_code
         for _ in range(times)
     ]
-
-
-def run_jobs(app, **delta) -> None:
-    """The worker, at now plus a second (or plus `delta`)."""
-    with app.app_context():
-        jobs.run_due(db.session, utcnow() + timedelta(**(delta or {"seconds": 1})))
 
 
 def titles(pushes: PushService, device: dict) -> list[str]:
