@@ -266,13 +266,13 @@ def test_a_slow_push_service_never_slows_a_shoppers_request(app, coat, pushes):
 
     other = ShopClient(app.test_client())
     other.client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
-    started = time.monotonic()
     second = place(app, other, coat, CHECKOUT_PICKUP)  # checkout POST: 303, its order committed
-    assert time.monotonic() - started < app.config["PUSH_TIMEOUT_SECONDS"] / 2  # not queued behind the push
     assert other.client.get(f"/o/{second['token']}").status_code == 200
     assert shop.client.get(f"/o/{order['token']}").status_code == 200
     assert follow(other, pushes.new_subscription(), {"order": second["token"]}).status_code == 201
-    assert pushes.received == [] and pushes.holding == 1 and worker.is_alive()  # the push is still pending
+    # The push is still pending: had the checkout waited for the worker's lock, it would have
+    # returned only after the push timed out and the worker had finished.
+    assert pushes.received == [] and pushes.holding == 1 and worker.is_alive()
 
     pushes.release()
     worker.join(timeout=30)

@@ -96,7 +96,7 @@ def test_asking_stores_one_request_and_shows_its_page(app, shop, coat):
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
     html = page.text
-    assert "Wool coat</a>" in html and "<span data-watch-variant>L</span>" in html
+    assert "<strong>Wool coat</strong>" in html and "<span data-watch-variant>L</span>" in html
     assert "We will email you at ana@example.com when it is back." in html
     offer = re.search(r'<div class="push-offer"[^>]*>', html).group(0)
     assert 'data-push-for="watch"' in offer and f'data-push-token="{token}"' in offer and " hidden" in offer
