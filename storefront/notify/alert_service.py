@@ -51,7 +51,7 @@ def queue_test_alert(session: Session, user: User, now: datetime) -> int:
     """Log and queue a test alert to each of the account's own devices (and email); how many."""
     event = f"alert:test:{user.id}:{now.isoformat()}"
     context = {"base": service.base_url()}
-    return service._queue(session, event, Kind.ALERT_TEST, own_recipients(session, user), context, now)
+    return service.queue_messages(session, event, Kind.ALERT_TEST, own_recipients(session, user), context, now)
 
 
 # -- the send log --------------------------------------------------------------------------------
