@@ -28,6 +28,7 @@ from storefront.jobs.models import Job
 from storefront.jobs.service import LEASE_LOST
 from storefront.notify import mail, rules, service, webpush
 from storefront.notify.models import Notification, PushSubscription, StockWatch
+from storefront.notify.rules import Kind
 from storefront.notify.webpush import PushOutcome, PushTarget
 from storefront.orders.models import Order
 from tests.builders import CHECKOUT_DELIVERY, ShopClient, make_product, make_user, nth_shopper
@@ -35,6 +36,7 @@ from tests.sellers.builders import make_order
 
 from .push_server import b64url
 
+pytestmark = pytest.mark.usefixtures("quick_password_hash")  # the owner signs in; hashing is not the subject
 KEYS = {"p256dh": "BPublicKeyOfTheBrowser", "auth": "AuthSecret16"}
 FCM = "https://fcm.googleapis.com/fcm/send/dGVzdC10b2tlbg"
 # Addresses on the shop's own network (and a stranger's server) that a forged subscription might name.
@@ -374,3 +376,25 @@ def test_an_archived_variant_restocked_answers_no_watch(app):
         db.session.commit()
         notified = {w.variant_id: w.notified_at for w in db.session.scalars(select(StockWatch))}
     assert notified[small] is None and notified[medium] is not None and len(watches) == 2
+
+
+# -- #17: a message being retried says why ---------------------------------------------------------
+
+
+def test_a_queued_message_shows_why_it_is_tried_again(app, push_service):
+    now = utcnow()
+    with app.app_context():
+        make_user("owner@example.com", "owner")
+        order = make_order([(make_product("Felt hat"), 1)], email="")
+        device = push_service.new_subscription("unavailable")  # answers 503
+        target = PushTarget(device["endpoint"], device["keys"]["p256dh"], device["keys"]["auth"])
+        service.subscribe(db.session, target, service.Owner(order_id=order.id), "en", now)
+        service.order_news(db.session, order, Kind.ORDER_SHIPPED, now)
+        db.session.commit()
+        jobs.run_due(db.session, now + timedelta(seconds=1))
+        [note] = db.session.scalars(select(Notification)).all()
+        assert (note.status, note.detail) == ("queued", "")  # the worker rolled its attempt back
+    owner = ShopClient(app.test_client())
+    assert owner.login("owner@example.com").status_code == 303
+    html = owner.client.get("/admin/notifications").text
+    assert "Trying again after: 503 Service Unavailable</span>" in html
