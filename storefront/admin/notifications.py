@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth.guards import role_required
 from ..clock import utcnow
 from ..extensions import db
-from ..notify import alert_service, rules
+from ..notify import alert_service, rules, service
 from ..notify.models import Notification
 from ..notify.rules import Kind
 from .views import bp
@@ -46,6 +46,14 @@ STATUS_LABELS = {
     "gone": _l("Device gone"),
     "skipped": _l("Skipped"),
 }
+# The details the shop writes itself are codes (notify.service); a provider's answer is shown as it came.
+DETAIL_LABELS = {
+    service.UNSUBSCRIBED: _l("The device unsubscribed."),
+    service.NO_EMAIL_SETUP: _l("Email is not set up."),
+    service.OPTED_OUT: _l("The address asked for no more of these."),
+    service.GAVE_UP: _l("Gave up after several tries. The last answer:"),
+    service.WORKER_LOST: _l("The worker stopped during the send; no tries were left."),
+}
 CHANNEL_LABELS = {"push": _l("Push"), "email": _l("Email")}
 GROUP_LABELS = {"orders": _l("Orders"), "stock": _l("Back-in-stock requests"), "alerts": _l("Alerts")}
 
@@ -62,6 +70,15 @@ def recipient_label(line: alert_service.LogLine) -> str:
     if line.reference:
         return _("device of order %(ref)s", ref=line.reference)
     return _("device")
+
+
+def detail_label(detail: str) -> str:
+    """A log row's detail for the owner: a code in their language (with the last answer after it), else as stored."""
+    code, colon, rest = (detail or "").partition(": ")
+    label = DETAIL_LABELS.get(code)
+    if label is None:
+        return detail or ""
+    return f"{label} {rest}".strip() if colon else str(label)
 
 
 @bp.get("/notifications")
@@ -84,4 +101,5 @@ def notifications():
         channel_labels=CHANNEL_LABELS,
         group_labels=GROUP_LABELS,
         recipient_label=recipient_label,
+        detail_label=detail_label,
     )

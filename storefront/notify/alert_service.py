@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
+from ..jobs.models import Job
 from ..orders.models import Order
 from . import mail, rules, service
 from .models import AlertChoice, Notification, PushSubscription
@@ -51,7 +52,7 @@ def queue_test_alert(session: Session, user: User, now: datetime) -> int:
     """Log and queue a test alert to each of the account's own devices (and email); how many."""
     event = f"alert:test:{user.id}:{now.isoformat()}"
     context = {"base": service.base_url()}
-    return service._queue(session, event, Kind.ALERT_TEST, own_recipients(session, user), context, now)
+    return service.queue_messages(session, event, Kind.ALERT_TEST, own_recipients(session, user), context, now)
 
 
 # -- the send log --------------------------------------------------------------------------------
@@ -87,6 +88,7 @@ class LogLine:
     note: Notification
     reference: str | None  # the order's, when the message was about one
     staff_name: str  # the account's name (or masked email) for a staff device or address
+    retry_reason: str = ""  # a queued message's last "not now" (from its send job), while it is retried
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,31 @@ def send_log(session: Session, where: LogFilter, page: int) -> LogPage:
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
+    reasons = retry_reasons(session, [note.id for note, *_rest in rows if note.status == "queued"])
     lines = [
-        LogLine(note, reference, (name or "").strip() or (rules.mask_email(email) if email else ""))
+        LogLine(note, reference, _staff_name(name, email), reasons.get(note.id, ""))
         for note, reference, name, email in rows
     ]
     return LogPage(lines=lines, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+
+def _staff_name(name: str | None, email: str | None) -> str:
+    """An account as the log names it: its name, else its masked email."""
+    return (name or "").strip() or (rules.mask_email(email) if email else "")
+
+
+def retry_reasons(session: Session, notification_ids: list[int]) -> dict[int, str]:
+    """Why each of these queued messages is waiting for another try: its send job's last error, first line."""
+    if not notification_ids:
+        return {}
+    keys = {f"notification:{note_id}": note_id for note_id in notification_ids}
+    errors = session.execute(
+        select(Job.key, Job.last_error).where(
+            Job.name == service.SEND, Job.key.in_(list(keys)), Job.status == "queued", Job.last_error.is_not(None)
+        )
+    ).all()
+    prefix = f"{service.SendLater.__name__}: "
+    return {keys[key]: error.split("\n", 1)[0].removeprefix(prefix)[:300] for key, error in errors}
 
 
 def status_counts(session: Session, now: datetime) -> dict[str, int]:

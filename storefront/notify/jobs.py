@@ -18,7 +18,20 @@ def fan_out(session: Session, payload: dict[str, Any], now: datetime) -> None:
     service.fan_out(session, payload, now)
 
 
-@job(service.SEND, max_attempts=6, lease_seconds=120)
+# The lease must outlast the slowest send, or a second worker re-claims a send still in flight
+# and the message goes twice (the row is still "queued" until the first one writes its outcome).
+# Worst cases with both timeouts at the most check_config allows (60 s each, per step):
+#   push: requests' timeout is per connect and per read: connect 60 + answer 60 = 120 s;
+#   email: connect, EHLO, STARTTLS, EHLO, AUTH, MAIL FROM, RCPT TO, DATA, the message, QUIT:
+#   10 steps x 60 s = 600 s;
+# plus rendering and the two short database transactions: 900 s leaves 300 s of margin over the
+# slowest (email). A row-level "sending" state is therefore not needed to stop a double send
+# (only a server trickling its answer a few bytes per minute could outlast it: the per-step
+# timeouts are the bound assumed here). A worker that dies mid-send is retried after the lease.
+SEND_LEASE_SECONDS = 900
+
+
+@job(service.SEND, max_attempts=6, lease_seconds=SEND_LEASE_SECONDS)
 def send(session: Session, payload: dict[str, Any], now: datetime) -> None:
     """Send one message; a temporary failure raises, and the queue tries again after its backoff."""
     service.send(session, int(payload["id"]), now)

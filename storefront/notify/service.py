@@ -16,6 +16,7 @@ No service function commits: the request (or the worker) that calls it does.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import jobs
@@ -32,6 +33,7 @@ from ..auth.models import User
 from ..catalog.models import Product, Variant
 from ..db import insert_ignoring_duplicates, read_only
 from ..domain import N_, Conflict, Invalid, NotFound
+from ..jobs.service import LEASE_LOST
 from ..orders.models import Order
 from ..orders.rules import OrderStatus, PaymentMethod
 from . import mail, messages, rules, webpush
@@ -39,6 +41,12 @@ from .models import AlertChoice, EmailPreference, Notification, PushSubscription
 from .rules import Alert, Kind
 
 FAN_OUT, SEND, BACK_IN_STOCK = "notify.fan_out", "notify.send", "notify.back_in_stock"
+# What the shop itself writes in a log row's `detail` is a short code, shown translated on
+# /admin/notifications (admin/notifications.py DETAIL_LABELS); a push service's or mail server's
+# answer is stored as it came. GAVE_UP is followed by ": " and the last answer.
+UNSUBSCRIBED, NO_EMAIL_SETUP, OPTED_OUT = "unsubscribed", "no-email-setup", "opted-out"
+GAVE_UP, WORKER_LOST = "gave-up", "worker-lost"
+MAX_DEVICES = 10  # per order, watch or account: an 11th drops the oldest
 
 
 class SendLater(Exception):
@@ -112,7 +120,9 @@ def fan_out(session: Session, payload: dict[str, Any], now: datetime) -> int:
         if order is None:
             return 0  # the order was deleted meanwhile
         context = {**order_context(session, order), **extra}
-        recipients = order_recipients(session, order)
+        recipients = shopper_recipients(
+            session, PushSubscription.order_id == order.id, order.email, order.locale, about_order=True
+        )
     else:
         order = session.get(Order, extra["order_id"]) if extra.get("order_id") else None
         context = {**(order_context(session, order) if order is not None else {}), **extra}
@@ -123,10 +133,12 @@ def fan_out(session: Session, payload: dict[str, Any], now: datetime) -> int:
             context |= {"product": variant.product.title, "variant": variant.name, "sku": variant.sku or ""}
         recipients = staff_recipients(session, kind, order)
     context["base"] = payload.get("base") or base_url()
-    return _queue(session, payload["event"], kind, recipients, context, now, order_id=order.id if order else None)
+    return queue_messages(
+        session, payload["event"], kind, recipients, context, now, order_id=order.id if order else None
+    )
 
 
-def _queue(
+def queue_messages(
     session: Session,
     event: str,
     kind: Kind,
@@ -181,15 +193,18 @@ def order_context(session: Session, order: Order) -> dict[str, Any]:
     }
 
 
-def order_recipients(session: Session, order: Order) -> list[Recipient]:
-    """The devices that follow the order, and its email address when the shopper wants order news by email."""
-    locale = order.locale or _shop_locale()
+def shopper_recipients(
+    session: Session, devices: ColumnElement[bool], email: str, locale: str, *, about_order: bool
+) -> list[Recipient]:
+    """A shopper's devices (those matching `devices`, e.g. `PushSubscription.order_id == 42`), and
+    their email address when email is set up and the address wants this kind of message."""
+    locale = locale or _shop_locale()
     out = [
         Recipient("push", rules.push_recipient(sub.id), sub.locale or locale, subscription_id=sub.id)
-        for sub in session.scalars(select(PushSubscription).where(PushSubscription.order_id == order.id))
+        for sub in session.scalars(select(PushSubscription).where(devices).order_by(PushSubscription.id))
     ]
-    if order.email and mail.configured(current_app.config) and email_allows(session, order.email, about_order=True):
-        out.append(Recipient("email", rules.email_recipient(order.email), locale))
+    if email and mail.configured(current_app.config) and email_allows(session, email, about_order=about_order):
+        out.append(Recipient("email", rules.email_recipient(email), locale))
     return out
 
 
@@ -237,8 +252,8 @@ def answer_watches(session: Session, variant_id: int, now: datetime, base: str =
     row, two workers) answer it once. A variant sold out again before this ran waits for the next return.
     """
     variant = session.get(Variant, variant_id)
-    if variant is None or variant.on_hand - variant.reserved <= 0 or not variant.product.published:
-        return 0
+    if variant is None or variant.archived or not variant.product.published or variant.on_hand - variant.reserved <= 0:
+        return 0  # not on sale (an archived variant is not, however much of it is on the shelf)
     oldest = now - timedelta(days=rules.WATCH_DAYS)
     watches = session.scalars(
         select(StockWatch).where(
@@ -266,20 +281,11 @@ def answer_watches(session: Session, variant_id: int, now: datetime, base: str =
         if taken.rowcount != 1:
             continue
         answered += 1
-        _queue(session, f"watch:{watch.id}", Kind.BACK_IN_STOCK, watch_recipients(session, watch), context, now)
+        recipients = shopper_recipients(
+            session, PushSubscription.watch_id == watch.id, watch.email, watch.locale, about_order=False
+        )
+        queue_messages(session, f"watch:{watch.id}", Kind.BACK_IN_STOCK, recipients, context, now)
     return answered
-
-
-def watch_recipients(session: Session, watch: StockWatch) -> list[Recipient]:
-    """A watch's devices, and its email unless that address said no to non-order email."""
-    locale = watch.locale or _shop_locale()
-    out = [
-        Recipient("push", rules.push_recipient(sub.id), sub.locale or locale, subscription_id=sub.id)
-        for sub in session.scalars(select(PushSubscription).where(PushSubscription.watch_id == watch.id))
-    ]
-    if watch.email and mail.configured(current_app.config) and email_allows(session, watch.email, about_order=False):
-        out.append(Recipient("email", rules.email_recipient(watch.email), locale))
-    return out
 
 
 def watch_variant(session: Session, variant_id: int, email: str, locale: str, now: datetime) -> StockWatch:
@@ -349,21 +355,30 @@ def endpoint_hash(endpoint: str) -> str:
     return hashlib.sha256(endpoint.encode()).hexdigest()
 
 
+class BadSubscription(Invalid):
+    """A browser subscription the shop will not keep: 400, as the push endpoint's contract says."""
+
+    status_code = 400
+
+
 def parse_subscription(data: Any) -> webpush.PushTarget:
-    """A browser's PushSubscription.toJSON(), checked, or Invalid (only https endpoints, or loopback ones in tests)."""
+    """A browser's PushSubscription.toJSON(), checked, or BadSubscription.
+
+    Only endpoints of the browsers' push services are kept (webpush.endpoint_problem: https, port
+    443, a known host; http://127.0.0.1 in tests), so a subscription cannot point the worker at the
+    shop's own network.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
-        raise Invalid(N_("That browser subscription is not valid."))
+        raise BadSubscription(N_("That browser subscription is not valid."))
     endpoint, keys = data.get("endpoint"), data["keys"]
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
     if not all(isinstance(v, str) and v for v in (endpoint, p256dh, auth)):
-        raise Invalid(N_("That browser subscription is not valid."))
-    allowed = endpoint.startswith("https://") or (
-        current_app.config.get("PUSH_ALLOW_HTTP_ENDPOINTS") and endpoint.startswith("http://127.0.0.1:")
-    )
+        raise BadSubscription(N_("That browser subscription is not valid."))
+    allowed = webpush.endpoint_problem(current_app.config, endpoint) is None
     if not allowed or len(endpoint) > ENDPOINT_CHARS or len(p256dh) > 200 or len(auth) > 100:
-        raise Invalid(N_("That browser subscription is not valid."))
+        raise BadSubscription(N_("That browser subscription is not valid."))
     if not _is_b64url(p256dh) or not _is_b64url(auth):
-        raise Invalid(N_("That browser subscription is not valid."))
+        raise BadSubscription(N_("That browser subscription is not valid."))
     return webpush.PushTarget(endpoint=endpoint, p256dh=p256dh, auth=auth)
 
 
@@ -372,7 +387,11 @@ def _is_b64url(text: str) -> bool:
 
 
 def subscribe(session: Session, target: webpush.PushTarget, owner: Owner, locale: str, now: datetime) -> None:
-    """Keep a device for an owner (again: its keys and language are refreshed)."""
+    """Keep a device for an owner (again: its keys and language are refreshed).
+
+    An owner keeps at most MAX_DEVICES devices: a new one beyond that drops the oldest, so one
+    order or watch token cannot make every event fan out to an ever-growing list of endpoints.
+    """
     column = _owner_column(owner)
     owner_id = owner.order_id or owner.watch_id or owner.user_id
     existing = session.scalars(
@@ -393,6 +412,17 @@ def subscribe(session: Session, target: webpush.PushTarget, owner: Owner, locale
         "created_at": now,
     }
     insert_ignoring_duplicates(session, PushSubscription, values, [column.key, "endpoint"])
+    newest = (
+        select(PushSubscription.id)
+        .where(column == owner_id)
+        .order_by(PushSubscription.created_at.desc(), PushSubscription.id.desc())
+        .limit(MAX_DEVICES)
+    )
+    session.execute(
+        delete(PushSubscription)
+        .where(column == owner_id, PushSubscription.id.not_in(newest))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def unsubscribe(session: Session, endpoint: str, owner: Owner) -> int:
@@ -483,9 +513,12 @@ def send(session: Session, notification_id: int, now: datetime) -> str:
             return note.status if note is not None else "gone"  # sent already (a rerun of the job)
         message = rendered(note.kind, _audience(session, note), note.locale)
         prepare = _send_push if note.channel == "push" else _send_email
+        note_channel, note_address = note.channel, note.recipient.removeprefix("email:")
         deliver = prepare(session, note, message)
         session.rollback()  # only read so far: end it, nothing is held while we wait on the network
     status, detail = deliver()
+    if note_channel == "email":
+        detail = masked(detail, note_address)
     if status == "retry":
         raise SendLater(detail)
     note = session.get(Notification, notification_id)
@@ -514,7 +547,7 @@ def _send_push(session: Session, note: Notification, message: messages.Message) 
     """The push to make once the read is over: a call giving (status, detail)."""
     sub = session.get(PushSubscription, note.subscription_id) if note.subscription_id else None
     if sub is None:
-        return lambda: ("skipped", "The device unsubscribed.")
+        return lambda: ("skipped", UNSUBSCRIBED)
     target = webpush.PushTarget(endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth)
     dead = sub.endpoint_hash
 
@@ -545,9 +578,9 @@ def _send_email(session: Session, note: Notification, message: messages.Message)
     config = current_app.config
     address = note.recipient.removeprefix("email:")
     if not mail.configured(config):
-        return lambda: ("skipped", "Email is not set up.")
+        return lambda: ("skipped", NO_EMAIL_SETUP)
     if note.user_id is None and not email_allows(session, address, about_order=message.about_order):
-        return lambda: ("skipped", "The address asked for no more of these.")
+        return lambda: ("skipped", OPTED_OUT)
     base = note.context.get("base") or base_url()
     with current_app.test_request_context("/", base_url=base), force_locale(note.locale or _shop_locale()):
         from . import links
@@ -580,12 +613,23 @@ def _send_email(session: Session, note: Notification, message: messages.Message)
     return deliver
 
 
+def masked(detail: str, address: str) -> str:
+    """A mail server's answer with the recipient's address masked (550 <ada@example.com> ... names it)."""
+    if not address or "@" not in address:
+        return detail
+    return re.sub(re.escape(address), lambda _match: rules.mask_email(address), detail, flags=re.IGNORECASE)
+
+
 def mark_failed(session: Session, notification_id: int, error: str) -> None:
-    """The send job gave up: the log says so."""
+    """The send job gave up: the log says so ("gave-up: <the last answer>", or "worker-lost")."""
+    if error.startswith(LEASE_LOST):
+        detail = WORKER_LOST
+    else:
+        detail = f"{GAVE_UP}: {error.removeprefix(f'{SendLater.__name__}: ')}"
     session.execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.status == "queued")
-        .values(status="failed", detail=error[:300])
+        .values(status="failed", detail=detail[:300])
         .execution_options(synchronize_session=False)
     )
 
@@ -612,13 +656,17 @@ def remind_unpaid(session: Session, now: datetime) -> int:
 
 
 def forget_old(session: Session, now: datetime) -> tuple[int, int]:
-    """Blank message bodies past NOTIFY_BODY_KEEP_DAYS, delete log rows past NOTIFY_LOG_KEEP_DAYS."""
+    """Blank message texts and contexts past NOTIFY_BODY_KEEP_DAYS, delete log rows past NOTIFY_LOG_KEEP_DAYS.
+
+    Every row past the cutoff is blanked, sent or not: a row that failed or never left the queue
+    has no body but still holds the context (the shopper's name, city, the order's token).
+    """
     config = current_app.config
     body_cutoff = now - timedelta(days=config["NOTIFY_BODY_KEEP_DAYS"])
     row_cutoff = now - timedelta(days=config["NOTIFY_LOG_KEEP_DAYS"])
     blanked = session.execute(
         update(Notification)
-        .where(Notification.created_at < body_cutoff, Notification.body.is_not(None))
+        .where(Notification.created_at < body_cutoff, or_(*_not_forgotten()))
         .values(title=None, body=None, context={})
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -626,6 +674,18 @@ def forget_old(session: Session, now: datetime) -> tuple[int, int]:
     watch_cutoff = now - timedelta(days=rules.WATCH_DAYS)
     session.execute(delete(StockWatch).where(StockWatch.created_at < watch_cutoff))
     return blanked, deleted
+
+
+def _not_forgotten() -> list[ColumnElement[bool]]:
+    """Conditions of which any holds for a row whose texts or context are still kept.
+
+    The context is a JSON column (no equality on PostgreSQL's json): a blanked one is the text "{}".
+    """
+    return [
+        Notification.title.is_not(None),
+        Notification.body.is_not(None),
+        func.coalesce(cast(Notification.context, String), "") != "{}",
+    ]
 
 
 def product_of_variant(session: Session, variant_id: int) -> Product | None:

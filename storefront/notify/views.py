@@ -7,20 +7,27 @@ offline by the service worker, and links whose token is the key never leak as a 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..clock import utcnow
 from ..core.security import accepts_json, private_blueprint
 from ..domain import DomainError, Invalid, NotFound
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from ..orders import service as orders
 from . import links, service, webpush
 
 log = logging.getLogger(__name__)
+
+# Per client address: a household's few browsers and orders, far too few to collect endpoints.
+PUSH_RATE_LIMIT = "30 per hour"
 
 bp = Blueprint("notify", __name__, url_prefix="/notify")
 private_blueprint(bp, secret_urls=True)
@@ -44,8 +51,35 @@ def _push_public_key() -> str:
 # -- push -----------------------------------------------------------------------------------------
 
 
+def _push_rate_limit() -> str:
+    """The limit in force per address (setting PUSH_RATE_LIMIT, else PUSH_RATE_LIMIT above)."""
+    return current_app.config.get("PUSH_RATE_LIMIT") or PUSH_RATE_LIMIT
+
+
+def _rate_limit_off() -> bool:
+    """Load benchmarks may switch limits off with RATELIMIT_ENABLED=False."""
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
+def _too_many_as_json(view: Callable) -> Callable:
+    """Answer a breached limit in the endpoint's own JSON shape (429), which notify.js shows."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except RateLimitExceeded:
+            db.session.rollback()
+            message = _("Too many sign-ups for notifications from this address. Please try again later.")
+            return jsonify(ok=False, message=message), 429
+
+    return wrapper
+
+
 @bp.post("/push")
 @accepts_json
+@_too_many_as_json
+@limiter.limit(_push_rate_limit, key_func=get_remote_address, exempt_when=_rate_limit_off)
 def push_subscribe():
     """Keep this device for an order, a back-in-stock request or the signed-in account (JSON in and out)."""
     data = request.get_json(silent=True)

@@ -56,6 +56,15 @@ UNUSABLE_ENDPOINT = (
 )
 TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")  # RFC 8030 s. 5.4: at most 32 base64url characters
 ELLIPSIS = "\u2026"
+# The browsers' push services (Chrome/Edge's FCM, Firefox's autopush, Windows' WNS, Safari's APNs):
+# an endpoint's host must be one of these or under one of them (see endpoint_problem).
+PUSH_SERVICE_HOSTS_DEFAULT = (
+    "fcm.googleapis.com",
+    "updates.push.services.mozilla.com",
+    "notify.windows.com",
+    "push.apple.com",
+)
+NOT_A_PUSH_SERVICE = "the endpoint is not an https address of a browser's push service"
 
 
 class VapidKeyError(RuntimeError):
@@ -129,7 +138,7 @@ def send(
     """
     if urgency not in URGENCIES:
         raise ValueError(f"urgency must be one of {', '.join(URGENCIES)}, not {urgency!r}")
-    problem = _endpoint_problem(config, target.endpoint)
+    problem = endpoint_problem(config, target.endpoint)
     if problem:
         return PushResult(PushOutcome.REJECTED, None, problem)
     data = encode_payload(payload)
@@ -202,9 +211,10 @@ def _result(response: requests.Response) -> PushResult:
         outcome = PushOutcome.RETRY
     else:
         outcome = PushOutcome.REJECTED
-    text = " ".join((response.text or "").split())[:160]
-    detail = f"{status} {response.reason or ''}".strip() + (f": {text}" if text else "")
-    return PushResult(outcome, status, _short(detail))
+    # Status and reason phrase only: the answer's body is never kept (an endpoint is a URL anyone
+    # subscribing chose, and the send log must not become a way to read what it answers).
+    reason = " ".join(str(response.reason or "").split())[:60]
+    return PushResult(outcome, status, _short(f"{status} {reason}".strip()))
 
 
 def _short(text: str) -> str:
@@ -212,19 +222,41 @@ def _short(text: str) -> str:
     return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + ELLIPSIS
 
 
-def _endpoint_problem(config, endpoint: str) -> str | None:
-    """Why the shop will not post to this endpoint, or None.
+def endpoint_problem(config, endpoint: str) -> str | None:
+    """Why the shop will not post to this endpoint, or None (checked when a browser subscribes and before each push).
 
-    Push services are https; plain http only with PUSH_ALLOW_HTTP_ENDPOINTS (tests and benchmarks,
-    with their local push service), so a forged subscription cannot make the shop post to a
-    service on its own network over http.
+    Only the browsers' push services are reached: https on port 443 to a host under one of
+    PUSH_SERVICE_HOSTS_DEFAULT or the setting PUSH_SERVICE_HOSTS (comma-separated host suffixes),
+    never an address of the shop's own network (a forged subscription must not make the worker
+    post to 127.0.0.1, 10.x or a cloud metadata service). PUSH_ALLOW_HTTP_ENDPOINTS (tests and
+    benchmarks, with their local push service) also allows plain http to 127.0.0.1, nothing else.
     """
-    parts = urlsplit(endpoint or "")
-    if parts.scheme == "https" and parts.hostname:
+    text = endpoint or ""
+    if any(c.isspace() or c == "\\" or ord(c) < 32 for c in text):
+        return NOT_A_PUSH_SERVICE
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        return NOT_A_PUSH_SERVICE
+    host = (parts.hostname or "").lower()
+    if not host or parts.username is not None or parts.password is not None:
+        return NOT_A_PUSH_SERVICE
+    if parts.scheme == "http" and config.get("PUSH_ALLOW_HTTP_ENDPOINTS") and host == "127.0.0.1":
         return None
-    if parts.scheme == "http" and parts.hostname and config.get("PUSH_ALLOW_HTTP_ENDPOINTS"):
-        return None
-    return "the endpoint is not an https address"
+    if parts.scheme != "https" or port not in (None, 443):
+        return NOT_A_PUSH_SERVICE
+    if not any(host == suffix or host.endswith("." + suffix) for suffix in push_service_hosts(config)):
+        return NOT_A_PUSH_SERVICE
+    return None
+
+
+def push_service_hosts(config) -> tuple[str, ...]:
+    """The host suffixes pushes may go to: the browsers' services and any in PUSH_SERVICE_HOSTS."""
+    extra = config.get("PUSH_SERVICE_HOSTS", "") or ""
+    given = extra.split(",") if isinstance(extra, str) else list(extra)
+    added = (str(host).strip().lower().removeprefix("*.").strip(".") for host in given)
+    return PUSH_SERVICE_HOSTS_DEFAULT + tuple(host for host in added if host)
 
 
 def _topic(topic: str) -> str:

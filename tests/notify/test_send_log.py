@@ -175,7 +175,7 @@ def test_pages_of_fifty(app, log):
         db.session.execute(
             insert(Notification),
             [
-                row(status="skipped", detail="Email is not set up.", created_at=now - timedelta(hours=1, seconds=i))
+                row(status="skipped", detail="no-email-setup", created_at=now - timedelta(hours=1, seconds=i))
                 for i in range(100)
             ],
         )
