@@ -21,7 +21,7 @@ from storefront.notify.models import Notification
 from storefront.orders.models import Order
 from storefront.payments import transfer_service
 from storefront.payments.transfer_rules import TransferMethodValues
-from tests.builders import CHECKOUT_DELIVERY, ShopClient, make_product
+from tests.builders import CHECKOUT_DELIVERY, make_product
 from tests.helpers import _make_app
 
 from .push_server import PushService
