@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,6 +84,13 @@ def _check_mail_settings(config) -> None:
     """Refuse email settings that could only fail (or send in clear by surprise); ConfigError says which."""
     if not config.get("SMTP_HOST"):
         return  # no email: the other settings are not used
+    shop_url = urlsplit(str(config.get("SHOP_URL") or ""))
+    if shop_url.scheme not in ("http", "https") or not shop_url.netloc:
+        # Emails are read elsewhere: their links must carry the shop's own public address.
+        raise ConfigError(
+            "SMTP_HOST is set but SHOP_URL is not the shop's public address: set SHOP_URL to an absolute "
+            f"http(s) URL like https://shop.example.com (emails link to it), not {config.get('SHOP_URL')!r}."
+        )
     security = config.get("SMTP_SECURITY")
     if security not in SMTP_SECURITY_CHOICES:
         raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}, not {security!r}.")
@@ -216,6 +224,7 @@ class Config:
     NOTIFY_LOG_KEEP_DAYS = _int("NOTIFY_LOG_KEEP_DAYS", 180)
     SELLERS_MAY_MESSAGE_CUSTOMERS = os.environ.get("SELLERS_MAY_MESSAGE_CUSTOMERS", "") == "1"
     PUSH_ALLOW_HTTP_ENDPOINTS = os.environ.get("PUSH_ALLOW_HTTP_ENDPOINTS", "") == "1"
+    PUSH_SERVICE_HOSTS = os.environ.get("PUSH_SERVICE_HOSTS", "")  # more push services' host suffixes, comma-separated
 
     # Background jobs (storefront/jobs, README "Background jobs"): gunicorn starts one worker
     # process beside the web workers unless JOBS_EMBEDDED_WORKER=0 (production runs
@@ -274,6 +283,7 @@ class TestConfig(Config):
     SHOP_TIMEZONE = BABEL_DEFAULT_TIMEZONE = "UTC"  # not the developer's SHOP_TIMEZONE: tests pin zones themselves
     JOBS_EMBEDDED_WORKER = False  # tests run jobs themselves (jobs.run_due) at the instant they choose
     SMTP_HOST = ""  # no email unless a test starts its own SMTP server (tests/notify/smtp_server.py)
+    SHOP_URL = "http://localhost"  # the test client's own address (check_config wants one when email is on)
     # A fixed Web Push key (tests only: never written to instance/), and the local push service's http:// endpoints.
     VAPID_PRIVATE_KEY = "kF9W4wAEh5xYPpC6MiCkIfA78YL1mfNJqqGTbKY9jxY"  # noqa: S105 - tests only
     PUSH_ALLOW_HTTP_ENDPOINTS = True

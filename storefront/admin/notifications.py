@@ -30,6 +30,7 @@ KIND_LABELS = {
     Kind.ORDER_COLLECTED.value: _l("Order collected"),
     Kind.ORDER_CANCELLED.value: _l("Order cancelled"),
     Kind.ORDER_REFUNDED.value: _l("Order refunded"),
+    Kind.AWAITING_TRANSFER.value: _l("Order waiting for transfer"),
     Kind.PAYMENT_FAILED.value: _l("Payment did not go through"),
     Kind.FINISH_PAYING.value: _l("Reminder: finish paying"),
     Kind.BACK_IN_STOCK.value: _l("Back in stock (to a shopper)"),

@@ -13,6 +13,7 @@ workers can never both win it (on SQLite, BEGIN IMMEDIATE serialises them anyway
 from __future__ import annotations
 
 import json
+import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import utcnow
+from ..core.events import announce
 from ..db import insert_ignoring_duplicates
 from . import rules
+from .events import JOB_FAILED
 from .models import Job, PeriodicRun
 from .registry import DEFAULT_LEASE, REGISTRY, Registry
 from .rules import JobStatus
@@ -34,6 +37,8 @@ from .rules import JobStatus
 LATE_AFTER_SECONDS = 300
 CLAIM_TRIES = 5  # candidates looked at per claim (each lost race or dead lease costs one)
 LEASE_LOST = "The worker stopped during the job (its lease ran out) and no attempts are left."
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def claim_next(session: Session, now: datetime, worker: str, registry: Registry 
         if row is None:
             return None
         if row.attempts >= row.max_attempts:  # a lost lease on the last attempt: give up, visibly
-            _set_if_due(
+            gave_up = _set_if_due(
                 session,
                 row.id,
                 now,
@@ -129,6 +134,8 @@ def claim_next(session: Session, now: datetime, worker: str, registry: Registry 
                 locked_until=None,
                 locked_by=None,
             )
+            if gave_up:  # told once: only the worker whose update won announces it
+                announce_gave_up(session, row.id, row.name, dict(row.payload), row.attempts, LEASE_LOST, now)
             continue
         spec = registry.handlers.get(row.name)
         lease = spec.lease if spec else DEFAULT_LEASE
@@ -144,6 +151,19 @@ def claim_next(session: Session, now: datetime, worker: str, registry: Registry 
         if taken:
             return ClaimedJob(row.id, row.name, row.payload, row.attempts + 1, row.max_attempts, worker)
     return None
+
+
+def announce_gave_up(
+    session: Session, job_id: int, name: str, payload: dict[str, Any], attempts: int, error: str, now: datetime
+) -> None:
+    """Tell JOB_FAILED's subscribers, in a savepoint: a failing subscriber must not lose the failure's record."""
+    try:
+        with session.begin_nested():
+            announce(
+                session, JOB_FAILED, job_id=job_id, name=name, payload=payload, attempts=attempts, error=error, now=now
+            )
+    except Exception:  # noqa: BLE001 - logged; the job's failure is recorded all the same
+        log.exception("a subscriber of job-failed failed for job %s #%s", name, job_id)
 
 
 def _set_if_due(session: Session, job_id: int, now: datetime, **values) -> bool:

@@ -24,11 +24,9 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from ..clock import utcnow
-from ..core.events import announce
 from ..db import read_only
 from ..extensions import db
 from . import rules, service
-from .events import JOB_FAILED
 from .registry import REGISTRY, Registry
 from .rules import JobStatus
 from .service import ClaimedJob
@@ -105,27 +103,11 @@ class Worker:
             error = rules.error_excerpt(f"{type(exc).__name__}: {exc}", trace)
             ended = _ended(now, started)
             if service.record_failure(session, claimed, ended, error) is JobStatus.FAILED:  # backoff from the failure
-                _announce_gave_up(session, claimed, error, ended)
+                service.announce_gave_up(
+                    session, claimed.id, claimed.name, dict(claimed.payload), claimed.attempts, error, ended
+                )
             session.commit()
             return False
-
-
-def _announce_gave_up(session: Session, claimed: ClaimedJob, error: str, now: datetime) -> None:
-    """Tell JOB_FAILED's subscribers, in a savepoint: a failing subscriber must not lose the failure's record."""
-    try:
-        with session.begin_nested():
-            announce(
-                session,
-                JOB_FAILED,
-                job_id=claimed.id,
-                name=claimed.name,
-                payload=dict(claimed.payload),
-                attempts=claimed.attempts,
-                error=error,
-                now=now,
-            )
-    except Exception:  # noqa: BLE001 - logged; the job's failure is recorded all the same
-        log.exception("a subscriber of job-failed failed for job %s #%s", claimed.name, claimed.id)
 
 
 def _ended(now: datetime, started: float) -> datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import url_for
 from flask_babel import format_datetime, gettext, ngettext
@@ -56,8 +57,25 @@ def render(kind: str, context: dict[str, Any], locale: str) -> Message:
 
 
 def push_payload(message: Message) -> dict[str, str]:
-    """What the service worker receives (static contract: service-worker.js reads these keys)."""
-    return {"title": message.title, "body": message.body, "url": message.url, "tag": message.tag, "lang": message.lang}
+    """What the service worker receives (static contract: service-worker.js reads these keys).
+
+    The url is relative (path, query and fragment of the message's own): the worker resolves it against
+    its own origin, so a push opens the shop it came from whatever address the shop was told it has.
+    """
+    return {
+        "title": message.title,
+        "body": message.body,
+        "url": relative_url(message.url),
+        "tag": message.tag,
+        "lang": message.lang,
+    }
+
+
+def relative_url(url: str) -> str:
+    """The path, query and fragment of an absolute URL ("/" when it has no path)."""
+    parts = urlsplit(url)
+    path = "/" + parts.path.lstrip("/")  # never "//host/...": that would name another origin
+    return urlunsplit(("", "", path, parts.query, parts.fragment))
 
 
 def _shop() -> str:
@@ -175,11 +193,15 @@ _TEXTS = {
         N_("Order %(ref)s received"),
         N_("Thank you! %(shop)s has your order for %(total)s. We will tell you as it moves on."),
     ),
+    Kind.AWAITING_TRANSFER: _order(
+        N_("Order %(ref)s: waiting for your transfer"),
+        N_("Send %(total)s by transfer to complete your order. Its page has the details."),
+    ),
     Kind.ORDER_CONFIRMED: _order(N_("Order %(ref)s confirmed"), N_("%(shop)s is getting your order ready.")),
     Kind.ORDER_SHIPPED: _order(N_("Order %(ref)s is on its way"), N_("Your order has left %(shop)s.")),
     Kind.ORDER_READY: _order(N_("Order %(ref)s is ready for pickup"), N_("Collect it at %(store)s.")),
     Kind.ORDER_DELIVERED: _order(
-        N_("Order %(ref)s delivered"), N_("Enjoy it! If anything is wrong, reply from your order page.")
+        N_("Order %(ref)s delivered"), N_("Enjoy it! If anything is wrong, contact %(shop)s.")
     ),
     Kind.ORDER_COLLECTED: _order(N_("Order %(ref)s collected"), N_("Thank you for shopping with %(shop)s.")),
     Kind.ORDER_CANCELLED: _order(
@@ -187,8 +209,8 @@ _TEXTS = {
     ),
     Kind.ORDER_REFUNDED: _order(N_("Refund for order %(ref)s"), N_("%(amount)s is on its way back to you.")),
     Kind.PAYMENT_FAILED: _order(
-        N_("Payment for order %(ref)s did not go through"),
-        N_("Nothing was charged. You can try again from your order page."),
+        N_("Order %(ref)s was not placed"),
+        N_("The time to pay ran out, so the items are back on sale. Contact %(shop)s if you already paid."),
     ),
     Kind.FINISH_PAYING: _order(
         N_("Finish paying for order %(ref)s"), N_("We keep your items for you until %(until)s.")

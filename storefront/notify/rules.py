@@ -12,6 +12,7 @@ class Kind(StrEnum):
 
     # To the shopper, about their order (never needs consent: it is their order's news)
     ORDER_PLACED = "order-placed"
+    AWAITING_TRANSFER = "awaiting-transfer"  # a transfer order placed: what to send to complete it
     ORDER_CONFIRMED = "order-confirmed"
     ORDER_SHIPPED = "order-shipped"
     ORDER_READY = "order-ready"
@@ -71,6 +72,7 @@ STATUS_KIND: dict[OrderStatus, Kind] = {
 ORDER_KINDS = frozenset(
     {
         Kind.ORDER_PLACED,
+        Kind.AWAITING_TRANSFER,
         Kind.ORDER_CONFIRMED,
         Kind.ORDER_SHIPPED,
         Kind.ORDER_READY,

@@ -9,9 +9,12 @@ delivered ten times) still sends one message.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from flask_babel import get_timezone
 from sqlalchemy.orm import Session
 
+from ..analytics.rollup_rules import shop_day
 from ..clock import utcnow
 from ..core.events import Event
 from ..inventory.events import STOCK_LOW, STOCK_RETURNED
@@ -42,9 +45,12 @@ def connect() -> None:
 
 
 def order_placed(_event: Event, *, session: Session, order: Order, now: datetime, **_payload) -> None:
-    """A cash order is news for its shopper now; any order staff must act on is news for them."""
+    """A cash order is news for its shopper now, and so is a transfer order waiting for its money (what to
+    send, and the order's link); any order staff must act on is news for them."""
     if order.status == OrderStatus.PLACED:
         service.order_news(session, order, Kind.ORDER_PLACED, now)
+    elif order.status == OrderStatus.AWAITING_TRANSFER:
+        service.order_news(session, order, Kind.AWAITING_TRANSFER, now)
     if order.status in NEEDS_STAFF:
         service.alert(session, Alert.NEW_ORDER, str(order.id), now, order_id=order.id)
 
@@ -75,24 +81,26 @@ def refunded(
     service.order_news(session, order, Kind.ORDER_REFUNDED, now, amount=amount, refunded_total=refunded_total)
 
 
-def refund_reversed(_event: Event, *, session: Session, order: Order, now: datetime, **_payload) -> None:
-    """A refund the provider took back: the staff must act."""
-    key = f"refund-reversed:{order.id}:{now.isoformat()}"
+def refund_reversed(
+    _event: Event, *, session: Session, order: Order, refund_id: int, now: datetime, **_payload
+) -> None:
+    """A refund the provider took back: the staff must act (once per refund, however often it is announced)."""
+    key = f"refund-reversed:{refund_id}"
     service.alert(session, Alert.PAYMENT, key, now, order_id=order.id, problem="refund_reversed")
 
 
-def disputed(_event: Event, *, session: Session, order_id: int, now: datetime, **_payload) -> None:
-    """A dispute opened on an order's payment."""
-    key = f"disputed:{order_id}:{now.isoformat()}"
+def disputed(_event: Event, *, session: Session, order_id: int, dispute_id: int, now: datetime, **_payload) -> None:
+    """A dispute opened on an order's payment (once per dispute: two on one order are two alerts)."""
+    key = f"disputed:{dispute_id}"
     service.alert(session, Alert.PAYMENT, key, now, order_id=order_id, problem="disputed")
 
 
 def stock_low(
     _event: Event, *, session: Session, variant_id: int, available: int, low_stock_threshold: int, **_payload
 ) -> None:
-    """A variant ran low: once per variant and day, however often it crosses its threshold."""
+    """A variant ran low: once per variant and shop day (SHOP_TIMEZONE), however often it crosses its threshold."""
     now = utcnow()
-    key = f"{variant_id}:{now.date().isoformat()}"
+    key = f"{variant_id}:{shop_day(now, ZoneInfo(str(get_timezone()))).isoformat()}"
     service.alert(
         session, Alert.STOCK_LOW, key, now, variant_id=variant_id, available=available, threshold=low_stock_threshold
     )

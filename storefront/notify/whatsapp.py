@@ -30,7 +30,7 @@ S = OrderStatus
 STATE_TEXTS: dict[OrderStatus, str] = {
     S.AWAITING_PAYMENT: N_("your order %(ref)s (%(total)s) is waiting for your payment; you can pay here:"),
     S.AWAITING_TRANSFER: N_("your order %(ref)s (%(total)s) is waiting for your transfer; the details are here:"),
-    S.UNPAID: N_("your payment for order %(ref)s did not go through; you can pay here:"),
+    S.UNPAID: N_("your order %(ref)s was not placed: the time to pay ran out. Its page:"),
     S.PLACED: N_("we received your order %(ref)s, total %(total)s."),
     S.CONFIRMED: N_("your order %(ref)s is confirmed."),
     S.PACKED: N_("your order %(ref)s is packed."),

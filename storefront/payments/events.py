@@ -20,12 +20,12 @@ PAYMENT_REFUNDED, in the transaction: a refund succeeded (money is back with the
 
 REFUND_REVERSED, in the transaction: a refund counted as succeeded failed afterwards (the
     provider took it back); the amount is owed to the shopper again.
-    Payload: session, order, amount, now.
-    Subscribers: analytics (take the refund out of the reports), notify (alert the staff).
+    Payload: session, order, refund_id (the shop's refund row), amount, now.
+    Subscribers: analytics (take the refund out of the reports), notify (alert the staff, once per refund).
 
 PAYMENT_DISPUTED, in the transaction: the shopper's bank opened a dispute on the order's payment.
-    Payload: session, order_id, now.
-    Subscribers: sellers (hold the commission while it is open), notify (alert the staff).
+    Payload: session, order_id, dispute_id (the shop's dispute row; announced once per dispute), now.
+    Subscribers: sellers (hold the commission while it is open), notify (alert the staff, once per dispute).
 
 DISPUTE_CLOSED, in the transaction: a dispute on the order's payment closed.
     Payload: session, order_id, lost (the bank gave the shopper's money back), others_open (another

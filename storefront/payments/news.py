@@ -109,9 +109,10 @@ def apply_dispute_news(session: Session, news: DisputeNews, now: datetime) -> Di
     }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(Dispute).values(**values).on_conflict_do_nothing().returning(Dispute.id)
-    created = session.execute(stmt).scalar_one_or_none() is not None
+    dispute_id = session.execute(stmt).scalar_one_or_none()
+    created = dispute_id is not None
     if created and not news.closed:
-        announce(session, PAYMENT_DISPUTED, order_id=payment.order_id, now=now)
+        announce(session, PAYMENT_DISPUTED, order_id=payment.order_id, dispute_id=dispute_id, now=now)
     elif created:  # heard of only when it closed (the "created" event is late or lost)
         _announce_closed(session, payment.order_id, news, now)
     else:

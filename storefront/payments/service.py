@@ -389,7 +389,7 @@ def move_refund(session: Session, refund: Refund, new: RefundStatus, now: dateti
         )
         if old == RefundStatus.SUCCEEDED:  # it was counted as money back: take it out of the reports again
             order = session.get(Order, refund.order_id)
-            announce(session, REFUND_REVERSED, order=order, amount=refund.amount, now=now)
+            announce(session, REFUND_REVERSED, order=order, refund_id=refund.id, amount=refund.amount, now=now)
     else:
         order = session.get(Order, refund.order_id)
         so_far, paid = _refunded_and_paid(session, refund.payment_id, order.id)

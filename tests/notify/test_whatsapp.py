@@ -31,7 +31,7 @@ ENGLISH = {
     OrderStatus.AWAITING_PAYMENT: "Hello Ana, your order K7F3Q ($42.50) is waiting for your payment; you can pay here:",
     OrderStatus.AWAITING_TRANSFER: "Hello Ana, your order K7F3Q ($42.50) is waiting for your transfer; "
     "the details are here:",
-    OrderStatus.UNPAID: "Hello Ana, your payment for order K7F3Q did not go through; you can pay here:",
+    OrderStatus.UNPAID: "Hello Ana, your order K7F3Q was not placed: the time to pay ran out. Its page:",
     OrderStatus.PLACED: "Hello Ana, we received your order K7F3Q, total $42.50.",
     OrderStatus.CONFIRMED: "Hello Ana, your order K7F3Q is confirmed.",
     OrderStatus.PACKED: "Hello Ana, your order K7F3Q is packed.",
