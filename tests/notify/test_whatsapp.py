@@ -131,7 +131,7 @@ def test_the_text_follows_the_orders_language_not_the_owners(app, pickup_order):
         db.session.commit()
     url, _label = _news_link(pickup_order["owner"].client.get(f"/admin/orders/{reference}").text)
     assert unquote(url.split("?text=", 1)[1]).startswith(
-        f"Hola Ana, el pago de tu pedido {reference} no se completó; puedes pagar aquí:\nhttp://localhost/o/"
+        f"Hola Ana, tu pedido {reference} no se realizó: se acabó el tiempo para pagar. Su página:\nhttp://localhost/o/"
     )
 
 
