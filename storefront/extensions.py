@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -18,6 +19,13 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def rate_limits_off() -> bool:
+    """`exempt_when` of the shop's per-address limits: load benchmarks switch them off (RATELIMIT_ENABLED=False)."""
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
 cache = Cache()  # shopper pages (core.pagecache); configured there from REDIS_URL
 
 

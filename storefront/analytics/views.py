@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ..clock import utcnow
 from ..core.security import accepts_json, private
 from ..domain import N_, DomainError
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db, limiter, rate_limits_off
 from . import rules, service
 
 bp = Blueprint("analytics", __name__)
@@ -37,16 +37,11 @@ def _events_rate_limit() -> str:
     return current_app.config["EVENTS_RATE_LIMIT"]
 
 
-def _rate_limit_off() -> bool:
-    """Tests (and load benchmarks) may switch the limit off with RATELIMIT_ENABLED=False."""
-    return not current_app.config.get("RATELIMIT_ENABLED", True)
-
-
 @bp.post("/e")
 @private
 @accepts_json
 @csrf.exempt
-@limiter.limit(_events_rate_limit, key_func=get_remote_address, exempt_when=_rate_limit_off)
+@limiter.limit(_events_rate_limit, key_func=get_remote_address, exempt_when=rate_limits_off)
 def collect():
     """Store a batch of tracker events: 202 when stored or deliberately ignored, else 4xx."""
     if rules.opted_out(request.headers.get("DNT"), request.headers.get("Sec-GPC")):

@@ -20,7 +20,7 @@ from flask_login import current_user
 from ..clock import utcnow
 from ..core.security import accepts_json, private_blueprint
 from ..domain import DomainError, Invalid, NotFound
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db, limiter, rate_limits_off
 from ..orders import service as orders
 from . import links, service, webpush
 
@@ -56,11 +56,6 @@ def _push_rate_limit() -> str:
     return current_app.config.get("PUSH_RATE_LIMIT") or PUSH_RATE_LIMIT
 
 
-def _rate_limit_off() -> bool:
-    """Load benchmarks may switch limits off with RATELIMIT_ENABLED=False."""
-    return not current_app.config.get("RATELIMIT_ENABLED", True)
-
-
 def _too_many_as_json(view: Callable) -> Callable:
     """Answer a breached limit in the endpoint's own JSON shape (429), which notify.js shows."""
 
@@ -79,7 +74,7 @@ def _too_many_as_json(view: Callable) -> Callable:
 @bp.post("/push")
 @accepts_json
 @_too_many_as_json
-@limiter.limit(_push_rate_limit, key_func=get_remote_address, exempt_when=_rate_limit_off)
+@limiter.limit(_push_rate_limit, key_func=get_remote_address, exempt_when=rate_limits_off)
 def push_subscribe():
     """Keep this device for an order, a back-in-stock request or the signed-in account (JSON in and out)."""
     data = request.get_json(silent=True)

@@ -29,7 +29,7 @@ from ..catalog.models import Variant
 from ..catalog.pages import render_product
 from ..clock import utcnow
 from ..domain import N_, Conflict, DomainError, Invalid, NotFound
-from ..extensions import db, limiter
+from ..extensions import db, limiter, rate_limits_off
 from ..orders.models import Order
 from ..orders.rules import Delivery, OrderStatus
 from . import rules, service
@@ -47,11 +47,6 @@ NO_NEWS_AHEAD = frozenset({OrderStatus.DELIVERED, OrderStatus.COLLECTED, OrderSt
 def _watch_rate_limit() -> str:
     """The limit in force per address (setting WATCH_RATE_LIMIT, else WATCH_RATE_LIMIT above)."""
     return current_app.config.get("WATCH_RATE_LIMIT") or WATCH_RATE_LIMIT
-
-
-def _rate_limit_off() -> bool:
-    """Load benchmarks may switch limits off with RATELIMIT_ENABLED=False."""
-    return not current_app.config.get("RATELIMIT_ENABLED", True)
 
 
 def _too_many_answered(view: Callable) -> Callable:
@@ -74,7 +69,7 @@ def _too_many_answered(view: Callable) -> Callable:
 
 @bp.post("/back-in-stock")
 @_too_many_answered
-@limiter.limit(_watch_rate_limit, key_func=get_remote_address, exempt_when=_rate_limit_off)
+@limiter.limit(_watch_rate_limit, key_func=get_remote_address, exempt_when=rate_limits_off)
 def back_in_stock():
     """Start a "tell me when it's back" for a sold-out variant, then show its page (303).
 
@@ -128,7 +123,7 @@ def watch(token: str):
 
 @bp.post("/watch/<token>/email")
 @_too_many_answered
-@limiter.limit(_watch_rate_limit, key_func=get_remote_address, exempt_when=_rate_limit_off)
+@limiter.limit(_watch_rate_limit, key_func=get_remote_address, exempt_when=rate_limits_off)
 def watch_email(token: str):
     """Give (or change) the email an open request is answered at."""
     found = service.find_watch(db.session, token)
