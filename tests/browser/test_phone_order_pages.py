@@ -56,9 +56,12 @@ def test_a_pickup_order_on_the_shoppers_and_the_owners_phone(browser, walk, expe
     expect(page).to_contain_text("To be paid at pickup, in person.")
     call = owner.get_by_role("link", name=re.compile(r"^Call "))
     expect(call).to_have_attribute("href", "tel:+14155550100")
-    whatsapp = owner.get_by_role("link", name="WhatsApp")
+    whatsapp = owner.get_by_role("link", name="WhatsApp: open the chat")
     expect(whatsapp).to_have_attribute("href", "https://wa.me/14155550100")
+    news = owner.get_by_role("link", name="WhatsApp: Placed")  # the order's state, typed in for the owner
+    expect(news).to_have_attribute("href", re.compile(r"^https://wa\.me/14155550100\?text=Hello%20Ada%20Shopper"))
     _tall_enough(call)
     _tall_enough(whatsapp)
+    _tall_enough(news)
     assert "delivery $0.00" not in page.inner_text()
     _fits(owner)
