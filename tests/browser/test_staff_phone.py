@@ -137,8 +137,14 @@ def test_a_scrolling_table_is_reached_by_keyboard_and_keeps_its_first_column(bro
     region.focus()
     for _ in range(10):  # scroll the region sideways with the keyboard
         page.keyboard.press("ArrowRight")
-    # Chromium animates keyboard scrolling, so the offset grows over the next frames: wait for it.
-    page.wait_for_function("document.querySelector('.table-wrap').scrollLeft > 0", timeout=5000)
+    # Chromium animates keyboard scrolling, so the offset grows over the next frames: wait for it
+    # (polled from here: the page's CSP forbids wait_for_function's string evaluation).
+    scrolled = "document.querySelector('.table-wrap').scrollLeft"
+    for _ in range(50):
+        if page.evaluate(scrolled) > 0:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(scrolled) > 0
     first = page.locator(".table-wrap tbody tr:first-child > :first-child")
     assert first.bounding_box()["x"] >= 0  # still in view
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
