@@ -68,7 +68,10 @@ class OrderLine(Base):
     """What was bought, frozen at order time (later price or name changes do not touch it)."""
 
     __tablename__ = "order_lines"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refunded_within_quantity"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -79,6 +82,8 @@ class OrderLine(Base):
     sku: Mapped[str] = mapped_column(String(64))
     unit_price: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int]
+    # Units given back with their money (an accepted return, refunded): what can no longer be reviewed.
+    refunded_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
