@@ -27,5 +27,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop order_lines.refunded_quantity."""
     with op.batch_alter_table("order_lines") as batch:
-        batch.drop_constraint("ck_order_lines_refunded_within_quantity", type_="check")
+        batch.drop_constraint("refunded_within_quantity", type_="check")
         batch.drop_column("refunded_quantity")
