@@ -71,7 +71,8 @@ def _times(opens_text: str, closes_text: str) -> tuple[str, str] | None:
     """("HH:MM", "HH:MM") for one range, or None when a time is impossible.
 
     A meridiem written only on the closing time ("1-5pm") applies to the opening one too when
-    that keeps the opening earlier ("10-6pm" is 10:00 to 18:00). Closing at 24:00 is 23:59,
+    that keeps the opening earlier ("10-6pm" is 10:00 to 18:00); bare "9-5" means 09:00 to 17:00,
+    while "18-2" and "6pm-2am" close after midnight. Closing at 24:00 is 23:59,
     the way search engines want "until midnight".
     """
     opens, closes = _clock(opens_text), _clock(closes_text)
@@ -83,6 +84,8 @@ def _times(opens_text: str, closes_text: str) -> tuple[str, str] | None:
         earlier = as_same is not None and close_at is not None and (as_same, o_min) < (close_at, c_min)
         o_half = c_half if earlier else "am"
     start, end = _to_24(o_hour, o_half), _to_24(c_hour, c_half)
+    if o_half is None and c_half is None and start is not None and end is not None and end <= start <= 12:
+        end += 12  # bare "9-5" is a working day, not a night: 09:00 to 17:00
     if start is None or end is None or start == 24 or (end == 24 and c_min):
         return None
     return f"{start:02d}:{o_min:02d}", "23:59" if end == 24 else f"{end:02d}:{c_min:02d}"
