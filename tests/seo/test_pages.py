@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import extruct
 import pytest
+from flask import render_template_string
 
 from storefront.brand.service import save_brand
 from storefront.catalog.models import Product, Variant
@@ -230,3 +231,14 @@ def test_stores_page_has_a_store_for_each_open_store(app, client):
     ]
     assert "openingHoursSpecification" not in stores["Division"], "unreadable hours are left out"
     assert missing(one(client, "/stores", "BreadcrumbList"), BREADCRUMB) == []
+
+
+def test_a_shop_page_can_state_its_trail_in_one_line(app):
+    with app.test_request_context("/pages/returns"):
+        html = render_template_string("{{ page_jsonld('Returns & refunds') }}")
+    (trail,) = extruct.extract(html, base_url=BASE, syntaxes=["json-ld"], uniform=False)["json-ld"]
+    assert missing(trail, BREADCRUMB) == []
+    assert [(s["name"], s["item"]) for s in trail["itemListElement"]] == [
+        ("Home", f"{BASE}/"),
+        ("Returns & refunds", f"{BASE}/pages/returns"),
+    ]
