@@ -32,6 +32,7 @@ def _scripts(*items: dict) -> Markup:
 
 
 def _home() -> str:
+    """The home page's absolute URL (the shop's own address in every trail and as the seller)."""
     return url_for("catalog.home", _external=True)
 
 
