@@ -166,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from .reports.views import bp as reports_bp
     from .sellers.sharing import bp as share_bp
     from .sellers.views import bp as seller_bp
+    from .seo.views import bp as seo_bp
     from .stores.views import bp as stores_bp
 
     blueprints = (core_bp, catalog_bp, cart_bp, checkout_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
@@ -177,3 +178,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(brand_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(seo_bp)  # template globals only: JSON-LD on shopper pages

@@ -38,6 +38,7 @@ FEATURES = (
     "stores",
     "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
+    "seo",  # structured data (JSON-LD) on shopper pages: reads catalog, brand and stores
     "reports",
     "admin",
 )

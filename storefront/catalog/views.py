@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from ..core.inputs import parse_id
 from ..core.pagecache import dont_store, shopper_page
 from ..extensions import db
 from . import service
@@ -79,12 +80,20 @@ def _search_worth_caching(query: str, truncated: bool, page: int) -> bool:
 
 @bp.get("/p/<slug>")
 def product(slug: str):
-    """The shareable product page (its share box carries the sharer's seller code, if any)."""
+    """The shareable product page (its share box carries the sharer's seller code, if any).
+
+    `?variant=<id>` opens it with that variant chosen: each offer's own URL in the structured data.
+    """
+    variant_id = parse_id(request.args.get("variant"))
 
     def render() -> str:
-        return product_html(service.product_by_slug(db.session, slug))
+        item = service.product_by_slug(db.session, slug)
+        chosen = next((v for v in item.active_variants if v.id == variant_id), None)
+        if variant_id is not None and chosen is None:
+            dont_store()  # not one of its variants: made-up numbers must not fill the cache
+        return product_html(item, selected=chosen)
 
-    return public_page(shopper_page(render, slug, _share_code()))
+    return public_page(shopper_page(render, slug, _share_code(), variant_id))
 
 
 def _share_code() -> str | None:

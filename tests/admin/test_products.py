@@ -32,22 +32,24 @@ class Page(HTMLParser):
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
         self.script_text: list[str] = []
-        self._in_script = False
+        self.data_text: list[str] = []  # JSON-LD (storefront/seo): data, never run
+        self._in_script = self._in_data = False
         self.feed(html)
         self.close()
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
-        self._in_script = tag == "script"
+        self._in_data = tag == "script" and dict(attrs).get("type") == "application/ld+json"
+        self._in_script = tag == "script" and not self._in_data
 
     handle_startendtag = handle_starttag
 
     def handle_endtag(self, tag):
         if tag == "script":
-            self._in_script = False
+            self._in_script = self._in_data = False
 
     def handle_data(self, data):
-        (self.script_text if self._in_script else self.text).append(data)
+        (self.script_text if self._in_script else self.data_text if self._in_data else self.text).append(data)
 
     def inputs(self) -> dict[str, str | None]:
         """name -> value of the page's <input>s (the last one wins)."""
@@ -63,7 +65,7 @@ def assert_no_injected_markup(html: str) -> Page:
     page = Page(html)
     for tag, attrs in page.tags:
         where = f"<{tag} {attrs}>"
-        if tag == "script":
+        if tag == "script" and attrs.get("type") != "application/ld+json":
             assert (attrs.get("src") or "").startswith("/static/"), where
         for name, value in attrs.items():
             assert not name.lower().startswith("on"), where

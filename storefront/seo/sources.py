@@ -1,0 +1,45 @@
+"""Where the structured data's borrowed facts come from: ratings, reviews and the return window.
+
+The one module to change when the reviews and after-sales features are wired in (the lead does
+it at merge): until then a product has no rating and no reviews, and the return window is the
+RETURN_WINDOW_DAYS setting. The builders (jsonld.py) take these values as plain parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .jsonld import RatingLike, ReviewFacts
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+REVIEWS_SHOWN = 10  # the product page's first page of reviews: the ones the page shows
+
+
+def product_rating(session: Session, product_id: int) -> RatingLike | None:
+    """The average of the product's published reviews, or None (none yet, or reviews not wired)."""
+    return None  # at merge: storefront.reviews.service.product_rating(session, product_id)
+
+
+def product_reviews(session: Session, product_id: int) -> tuple[ReviewFacts, ...]:
+    """The published reviews the product page shows, newest first; () until reviews are wired."""
+    # At merge: tuple(review_facts(r) for r in published_reviews(session, product_id, per_page=REVIEWS_SHOWN))
+    return ()
+
+
+def review_facts(row: object) -> ReviewFacts:
+    """A published review row (author name, rating, body, published_at) as the builders take it."""
+    author = getattr(row, "author_name", None) or getattr(row, "author", "")
+    return ReviewFacts(
+        author=str(author),
+        rating=int(getattr(row, "rating")),  # noqa: B009 - any row type with these attributes
+        published=getattr(row, "published_at", None),
+        body=str(getattr(row, "body", "") or ""),
+    )
+
+
+def return_window_days(session: Session, config: Mapping) -> int:
+    """Days a customer has to return an item (0: no returns); the owner's after-sales setting at merge."""
+    return int(config["RETURN_WINDOW_DAYS"])
