@@ -36,6 +36,7 @@ FEATURES = (
     "analytics",
     "sellers",
     "stores",
+    "reviews",  # verified-buyer reviews: order lines, payments' refunds, catalog photos; checkout, reports and admin show them
     "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
     "reports",

@@ -81,10 +81,14 @@ def _search_worth_caching(query: str, truncated: bool, page: int) -> bool:
 def product(slug: str):
     """The shareable product page (its share box carries the sharer's seller code, if any)."""
 
-    def render() -> str:
-        return product_html(service.product_by_slug(db.session, slug))
+    # The reviews section's sort (?reviews=photos) and page (?reviews_page=N): part of the cache key.
+    photos_first, reviews_page = request.args.get("reviews") == "photos", parse_page(request.args.get("reviews_page"))
 
-    return public_page(shopper_page(render, slug, _share_code()))
+    def render() -> str:
+        item = service.product_by_slug(db.session, slug)
+        return product_html(item, reviews_view=(photos_first, reviews_page))
+
+    return public_page(shopper_page(render, slug, _share_code(), photos_first, reviews_page))
 
 
 def _share_code() -> str | None:
