@@ -24,6 +24,8 @@ from . import rules
 from .models import Review, ReviewPhoto
 from .rules import Rating, ReviewStatus
 
+IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
+
 __all__ = ["Rating", "product_rating", "published_reviews", "ratings_for"]
 
 
@@ -260,9 +262,11 @@ def ratings_for(session: Session, product_ids: Iterable[int]) -> dict[int, Ratin
     if not ids:
         return {}
     counts: dict[int, list[tuple[int, int]]] = {}
-    rows = session.execute(_published(Review.product_id.in_(ids)).group_by(Review.product_id, Review.rating))
-    for product_id, stars, n in rows:
-        counts.setdefault(product_id, []).append((stars, n))
+    for start in range(0, len(ids), IDS_PER_QUERY):  # one query for a page of cards; chunks for a report
+        chunk = ids[start : start + IDS_PER_QUERY]
+        rows = session.execute(_published(Review.product_id.in_(chunk)).group_by(Review.product_id, Review.rating))
+        for product_id, stars, n in rows:
+            counts.setdefault(product_id, []).append((stars, n))
     found = {product_id: rules.rating_from(pairs) for product_id, pairs in counts.items()}
     return {product_id: rating for product_id, rating in found.items() if rating is not None}
 
