@@ -411,7 +411,12 @@ DEMO_REVIEWS = (  # (customer, stars, text, the owner's reply)
     ("Priya Nair", 4, "Lovely and solid. Took a week to arrive, but it was packed with care.", "Thank you, Priya!"),
     ("Sam O'Connell", 5, "Bought it as a gift and then went back for one for myself.", ""),
     ("Mei Chen", 5, "Beautiful colour, and it goes in the dishwasher without a worry.", ""),
-    ("Lena Fischer", 3, "Pretty, but a little smaller than I pictured. Check the sizes.", "Thanks, Lena: sizes are now on the page."),
+    (
+        "Lena Fischer",
+        3,
+        "Pretty, but a little smaller than I pictured. Check the sizes.",
+        "Thanks, Lena: sizes are now on the page.",
+    ),
     ("Tom Baker", 4, "Sturdy, well made, and the pickup at the studio was easy.", ""),
 )
 
@@ -461,7 +466,9 @@ def seed_reviews(session: Session) -> int:
             history=[OrderStatusChange(from_status=None, to_status="placed", event="place", created_at=when)],
         )
         order.history.append(
-            OrderStatusChange(from_status="placed", to_status="delivered", event="deliver", created_at=when + timedelta(days=3))
+            OrderStatusChange(
+                from_status="placed", to_status="delivered", event="deliver", created_at=when + timedelta(days=3)
+            )
         )
         session.add(order)
         session.flush()

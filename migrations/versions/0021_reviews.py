@@ -40,7 +40,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["order_line_id"], ["order_lines.id"], name=op.f("fk_reviews_order_line_id_order_lines"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name=op.f("fk_reviews_order_id_orders"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_reviews_order_id_orders"), ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(
             ["product_id"], ["products.id"], name=op.f("fk_reviews_product_id_products"), ondelete="CASCADE"
         ),

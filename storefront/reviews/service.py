@@ -93,7 +93,9 @@ def review_of_line(session: Session, line_id: int) -> Review | None:
 
 def order_reviews(session: Session, order: Order) -> dict[int, str]:
     """Per line id: its review's status, or "eligible" when it may be reviewed (lines in neither are left out)."""
-    existing = dict(session.execute(select(Review.order_line_id, Review.status).where(Review.order_id == order.id)).all())
+    existing = dict(
+        session.execute(select(Review.order_line_id, Review.status).where(Review.order_id == order.id)).all()
+    )
     if order.status not in rules.REVIEWABLE and not existing:
         return {}  # the common case on an order page: one query, nothing to show
     shown: dict[int, str] = {}
@@ -164,7 +166,9 @@ def _store_photos(photos: list[bytes], limits: PhotoLimits) -> list[StoredImage]
     stored: list[StoredImage] = []
     for number, data in enumerate(photos, start=1):
         try:
-            stored.append(store_upload(data, limits.media_root, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels))
+            stored.append(
+                store_upload(data, limits.media_root, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
+            )
         except ImageRejected as err:
             forget_photos([image.key for image in stored], limits.media_root)
             raise PhotoRefused(number, err.message) from None
@@ -292,8 +296,6 @@ def published_reviews(
         .offset((max(page, 1) - 1) * per_page)
     )
     return [
-        PublishedReview(
-            r.id, r.author_name, r.rating, r.body, r.published_at, r.reply, r.replied_at, list(r.photos)
-        )
+        PublishedReview(r.id, r.author_name, r.rating, r.body, r.published_at, r.reply, r.replied_at, list(r.photos))
         for r in session.scalars(stmt)
     ]

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from storefront.catalog.models import Product
-from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine
 from storefront.orders.service import new_reference
@@ -61,7 +60,9 @@ def make_order(products: list[Product], status: str = "delivered", name: str = "
         )
     db.session.add(order)
     db.session.commit()
-    return Bought(order.token, order.id, [line.id for line in order.lines], [p.id for p in products], [p.slug for p in products])
+    return Bought(
+        order.token, order.id, [line.id for line in order.lines], [p.id for p in products], [p.slug for p in products]
+    )
 
 
 @pytest.fixture

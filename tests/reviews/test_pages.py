@@ -26,7 +26,9 @@ def published(app, product_id: int, ratings: list[int], *, photos_on: frozenset[
             bought = make_order([product_row(product_id)], name=f"Shopper{i} Test")
             order = find_order(db.session, bought.token)
             sent = service.Submission(stars, f"Review number {i}.", [])
-            review = service.submit_review(db.session, order, order.lines[0], sent, service.PhotoLimits(None, 0, 0), start)
+            review = service.submit_review(
+                db.session, order, order.lines[0], sent, service.PhotoLimits(None, 0, 0), start
+            )
             if i in photos_on:
                 review.photos.append(ReviewPhoto(key=f"k{i}x{product_id}", width=320, height=320, widths="320"))
                 review.photo_count = 1
@@ -71,7 +73,9 @@ def test_photos_first_and_pages_are_links_and_part_of_the_cache_key(app, shop, p
     assert shown_bodies(photos)[:2] == [4, 1], "reviews with photos first, newest first among them"
     second = product_page(shop, product, "?reviews_page=2")
     assert shown_bodies(second) == [1, 0]
-    assert shown_bodies(product_page(shop, product)) == list(range(11, 1, -1)), "the first page's cached copy is its own"
+    assert shown_bodies(product_page(shop, product)) == list(range(11, 1, -1)), (
+        "the first page's cached copy is its own"
+    )
     assert shown_bodies(product_page(shop, product, "?reviews_page=99")) == [1, 0], "past the end: the last page"
 
 

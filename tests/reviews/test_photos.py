@@ -21,7 +21,9 @@ def media_files(app) -> list[Path]:
 
 def send(shop, url: str, *photos: bytes):
     files = [(io.BytesIO(data), f"photo{i}.jpg") for i, data in enumerate(photos)]
-    return shop.post(url, {"rating": "5", "body": "See the glaze.", "photos": files}, content_type="multipart/form-data")
+    return shop.post(
+        url, {"rating": "5", "body": "See the glaze.", "photos": files}, content_type="multipart/form-data"
+    )
 
 
 def test_good_photos_are_stored_like_product_photos_and_shown(app, shop, staff, product):
