@@ -129,3 +129,15 @@ def test_cards_load_ratings_in_one_query(app, shop):
             event.remove(db.engine, "before_cursor_execute", count)
     assert html.count('class="card-rating"') == 6
     assert len(seen) == 1, seen
+
+
+@pytest.mark.parametrize(
+    ("language", "average", "verified"),
+    [("es", "4,5", "Compra verificada"), ("bn", "৪.৫", "যাচাইকৃত ক্রয়"), ("zh-Hans", "4.5", "已验证购买")],
+)
+def test_the_reviews_section_speaks_the_shoppers_language(app, shop, product, language, average, verified):
+    published(app, product, [5, 4])
+    shop.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    html = product_page(shop, product)
+    assert verified in html
+    assert f"<strong>{average}</strong>" in html
