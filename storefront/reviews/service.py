@@ -70,7 +70,7 @@ class PhotoRefused(Invalid):
         self.number, self.reason = number, reason
 
 
-def order_line(session: Session, order: Order, line_id: int) -> OrderLine:
+def order_line(order: Order, line_id: int) -> OrderLine:
     """The order's own line `line_id`, or NotFound (another order's line is not this token's)."""
     line = next((line for line in order.lines if line.id == line_id), None)
     if line is None:
@@ -80,7 +80,14 @@ def order_line(session: Session, order: Order, line_id: int) -> OrderLine:
 
 def line_facts(session: Session, order: Order, line: OrderLine) -> rules.LineFacts:
     """What eligibility needs: the order's status, the line's refunded units and the card payment."""
-    payment = session.scalar(select(Payment).where(Payment.order_id == order.id))
+    return _facts(order, line, _payment(session, order))
+
+
+def _payment(session: Session, order: Order) -> Payment | None:
+    return session.scalar(select(Payment).where(Payment.order_id == order.id))
+
+
+def _facts(order: Order, line: OrderLine, payment: Payment | None) -> rules.LineFacts:
     if payment is None:
         return rules.LineFacts(order.status, line.quantity, line.refunded_quantity)
     return rules.LineFacts(order.status, line.quantity, line.refunded_quantity, payment.amount, payment.amount_refunded)
@@ -99,10 +106,11 @@ def order_reviews(session: Session, order: Order) -> dict[int, str]:
     if order.status not in rules.REVIEWABLE and not existing:
         return {}  # the common case on an order page: one query, nothing to show
     shown: dict[int, str] = {}
+    payment = _payment(session, order)
     for line in order.lines:
         if line.id in existing:
             shown[line.id] = existing[line.id]
-        elif rules.refusal(line_facts(session, order, line)) is None:
+        elif rules.refusal(_facts(order, line, payment)) is None:
             shown[line.id] = "eligible"
     return shown
 

@@ -60,7 +60,7 @@ def _too_many_answered(view: Callable) -> Callable:
 def _line(token: str, line_id: int) -> tuple[Order, OrderLine]:
     """The order (by its token) and its line, or NotFound (404) for a wrong token or another order's line."""
     order = orders.find_order(db.session, token)
-    return order, service.order_line(db.session, order, line_id)
+    return order, service.order_line(order, line_id)
 
 
 def _form_page(order: Order, line: OrderLine, *, error: str | None = None, sent: dict | None = None, status: int = 200):
