@@ -114,3 +114,19 @@ def test_review_text_is_shown_escaped(app, shop, staff, product):
         slug = product_row(product).slug
     page = shop.client.get(f"/p/{slug}").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+
+
+def test_too_many_submissions_from_one_address_are_refused_with_a_message(sqlite_app):
+    from tests.builders import make_product
+    from tests.reviews.conftest import make_order
+
+    sqlite_app.config["REVIEW_RATE_LIMIT"] = "2 per hour"
+    with sqlite_app.app_context():
+        item = make_product("Teapot")
+        orders = [make_order([item]) for _ in range(3)]
+    shop = ShopClient(sqlite_app.test_client())
+    for bought in orders[:2]:
+        assert send(shop, review_url(bought)).status_code == 303
+    refused = send(shop, review_url(orders[2]))
+    assert refused.status_code == 429 and "Many reviews were sent from this address" in refused.text
+    assert len(reviews_in_db(sqlite_app)) == 2
