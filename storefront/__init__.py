@@ -164,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
+    from .reviews.views import bp as reviews_bp
     from .sellers.sharing import bp as share_bp
     from .sellers.views import bp as seller_bp
     from .seo.views import bp as seo_bp
@@ -179,3 +180,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(seo_bp)  # template globals only: JSON-LD on shopper pages
+    app.register_blueprint(reviews_bp)

@@ -21,6 +21,7 @@ from .notify.models import AlertChoice, EmailPreference, Notification, PushSubsc
 from .orders.models import Order, OrderLimitSettings, OrderLine, OrderStatusChange
 from .payments.models import Payment, ProviderNotification, Refund
 from .payments.transfer_models import TransferMethod, TransferPayment
+from .reviews.models import Review, ReviewPhoto
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
@@ -52,6 +53,8 @@ __all__ = [
     "RevenueShare",
     "ProviderNotification",
     "Refund",
+    "Review",
+    "ReviewPhoto",
     "ReportOrder",
     "RollupDay",
     "RollupInterest",

@@ -188,6 +188,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     order_limits,
     products,
     refunds,
+    reviews,
     sellers,
     stock,
     stores,

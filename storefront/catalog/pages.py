@@ -31,8 +31,17 @@ def render_product(item: Product, *, selected: Variant | None = None, error: str
     return public_page(product_html(item, selected=selected, error=error), status)
 
 
-def product_html(item: Product, *, selected: Variant | None = None, error: str | None = None) -> str:
-    """The product page's HTML (the default choice: the first variant not sold out)."""
+def product_html(
+    item: Product,
+    *,
+    selected: Variant | None = None,
+    error: str | None = None,
+    reviews_view: tuple[bool, int] = (False, 1),
+) -> str:
+    """The product page's HTML (the default choice: the first variant not sold out).
+
+    `reviews_view` is the reviews section's (photos first, page), read by the reviews package's template.
+    """
     variants = item.active_variants
     states = {v.id: stock_state(v.available, v.low_stock_threshold) for v in variants}
     prices = sorted({v.unit_price for v in variants}) or [item.price]
@@ -48,4 +57,6 @@ def product_html(item: Product, *, selected: Variant | None = None, error: str |
         selected=selected,
         error=error,
         max_quantity=current_app.config["MAX_LINE_QUANTITY"],
+        reviews_photos_first=reviews_view[0],
+        reviews_page=reviews_view[1],
     )

@@ -86,14 +86,17 @@ def product(slug: str):
     """
     variant_id = parse_id(request.args.get("variant"))
 
+    # The reviews section's sort (?reviews=photos) and page (?reviews_page=N): part of the cache key.
+    photos_first, reviews_page = request.args.get("reviews") == "photos", parse_page(request.args.get("reviews_page"))
+
     def render() -> str:
         item = service.product_by_slug(db.session, slug)
         chosen = next((v for v in item.active_variants if v.id == variant_id), None)
         if variant_id is not None and chosen is None:
             dont_store()  # not one of its variants: made-up numbers must not fill the cache
-        return product_html(item, selected=chosen)
+        return product_html(item, selected=chosen, reviews_view=(photos_first, reviews_page))
 
-    return public_page(shopper_page(render, slug, _share_code(), variant_id))
+    return public_page(shopper_page(render, slug, _share_code(), variant_id, photos_first, reviews_page))
 
 
 def _share_code() -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 
 from sqlalchemy import BigInteger, String, case, cast, func, select, type_coerce
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from ..analytics.models import ReportOrder, RollupDay, RollupInterest, RollupProduct, RollupSource, RollupState
 from ..analytics.rollup_rules import LONG_DWELL_MS
 from ..catalog.models import Product
+from ..reviews.service import ratings_for
 from ..stores.models import OrderStore, Store
 from . import rules
 from .rules import DateRange
@@ -112,6 +114,8 @@ class ProductFigures:
     orders: int
     units: int
     revenue: int
+    rating: Decimal | None = None  # the published reviews' average (reviews.service), None without any
+    reviews: int = 0  # how many published reviews
 
     @property
     def average_dwell_ms(self) -> int | None:
@@ -162,7 +166,18 @@ def products(session: Session, span: DateRange) -> list[ProductFigures]:
         n = [int(v or 0) for v in summed]
         median = rules.merged_median(values.get(slug, ()))
         result.append(ProductFigures(slug, titles.get(slug, slug), *n[:5], median, *n[5:]))
+    _add_ratings(session, result)
     return sorted(result, key=lambda p: (-p.views, -p.revenue, p.slug))
+
+
+def _add_ratings(session: Session, figures: list[ProductFigures]) -> None:
+    """Each product's published rating and review count, read from the reviews (today's, not the range's)."""
+    ids = dict(session.execute(select(Product.slug, Product.id)).all())
+    ratings = ratings_for(session, [ids[f.slug] for f in figures if f.slug in ids])
+    for item in figures:
+        rating = ratings.get(ids.get(item.slug, -1))
+        if rating is not None:
+            item.rating, item.reviews = rating.average, rating.count
 
 
 def product_titles(session: Session) -> dict[str, str]:

@@ -82,6 +82,8 @@ def cell(value: object, kind: str) -> str:
         return format_number(value)
     if kind == "day":
         return format_date(value, "medium")
+    if kind == "rating":
+        return format_decimal(value, "0.0")
     return str(value)
 
 
@@ -95,7 +97,7 @@ def csv_value(value: object, kind: str) -> str:
         return f"{value * 100:.2f}"
     if kind == "ms":
         return f"{value / 1000:.1f}"
-    if kind in ("int", "day"):
+    if kind in ("int", "day", "rating"):
         return str(value)
     return csv_safe(str(value))
 
@@ -196,6 +198,8 @@ def products_table(items: list[service.ProductFigures]) -> Table:
             Column("conversion", _("Conversion"), "rate", wide_only=True),
             Column("units", _("Units sold")),
             Column("revenue", _("Revenue"), "money"),
+            Column("rating", _("Rating"), "rating"),
+            Column("reviews", _("Reviews"), wide_only=True),
             Column("slug", _("Web address"), "text", wide_only=True),
         ],
         rows,

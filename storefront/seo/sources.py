@@ -1,8 +1,7 @@
 """Where the structured data's borrowed facts come from: ratings, reviews and the return window.
 
-The one module to change when the reviews and after-sales features are wired in (the lead does
-it at merge): until then a product has no rating and no reviews, and the return window is the
-RETURN_WINDOW_DAYS setting. The builders (jsonld.py) take these values as plain parameters.
+The builders (jsonld.py) take these values as plain parameters; this module reads them from the
+features that own them (reviews: published ratings and reviews).
 """
 
 from __future__ import annotations
@@ -10,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..reviews.service import product_rating as published_rating
+from ..reviews.service import published_reviews
 from .jsonld import RatingLike, ReviewFacts
 
 if TYPE_CHECKING:
@@ -19,14 +20,13 @@ REVIEWS_SHOWN = 10  # the product page's first page of reviews: the ones the pag
 
 
 def product_rating(session: Session, product_id: int) -> RatingLike | None:
-    """The average of the product's published reviews, or None (none yet, or reviews not wired)."""
-    return None  # at merge: storefront.reviews.service.product_rating(session, product_id)
+    """The average of the product's published reviews, or None (none yet)."""
+    return published_rating(session, product_id)
 
 
 def product_reviews(session: Session, product_id: int) -> tuple[ReviewFacts, ...]:
-    """The published reviews the product page shows, newest first; () until reviews are wired."""
-    # At merge: tuple(review_facts(r) for r in published_reviews(session, product_id, per_page=REVIEWS_SHOWN))
-    return ()
+    """The published reviews the product page shows first, newest first."""
+    return tuple(review_facts(r) for r in published_reviews(session, product_id, per_page=REVIEWS_SHOWN))
 
 
 def review_facts(row: object) -> ReviewFacts:

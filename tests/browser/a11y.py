@@ -23,6 +23,7 @@ from storefront.brand.service import save_brand
 from storefront.catalog import service as catalog
 from storefront.catalog.demo_pictures import render_demo_logo
 from storefront.catalog.images import render_demo_photo, store_upload
+from storefront.catalog.models import Product
 from storefront.catalog.video_service import attach_video
 from storefront.clock import utcnow
 from storefront.extensions import db
@@ -151,6 +152,8 @@ SHOPPER_PAGES = {
     "order-transfer-refused-id": ("/o/{order-transfer}", "empty"),
     "order-transfer-claimed": ("/o/{order-transfer-claimed}", "empty"),
     "order-cancelled": ("/o/{order-cancelled}", "empty"),
+    "order-delivered-reviews": ("/o/{order-delivered}", "empty"),
+    "review-form": ("/o/{order-delivered}/review/{review-line}", "empty"),
     "stores": ("/stores", "empty"),
     "back-in-stock-request": ("/notify/watch/{watch}", "empty"),
     "email-choices": ("/notify/email/{email-token}", "empty"),
@@ -333,6 +336,58 @@ def _brand(app, media_root: Path, category_id: int) -> None:
     )
 
 
+def _reviews(app, media_root: Path, product_ids: list[int]) -> tuple[str, int]:
+    """Delivered orders: one review published (a photo, a reply), one pending, one line left to review.
+
+    Returns the order with the line to review (its page and the review form are shopper pages).
+    """
+    import secrets
+
+    from storefront.catalog.models import Product
+    from storefront.orders.models import Order, OrderLine
+    from storefront.orders.service import new_reference
+    from storefront.reviews import service as reviews
+
+    with app.app_context():
+        products = [db.session.get(Product, pid) for pid in product_ids]
+        order = Order(
+            token=secrets.token_urlsafe(24),
+            reference=new_reference(),
+            checkout_key=secrets.token_urlsafe(24),
+            status="delivered",
+            customer_name="Rosa Parks",
+            phone="+15035550100",
+            delivery_method="pickup",
+            payment_method="cash",
+            currency="USD",
+            subtotal=0,
+            shipping=0,
+            total=0,
+            lines=[
+                OrderLine(
+                    variant_id=p.variants[0].id,
+                    product_slug=p.slug,
+                    title=p.title,
+                    sku=p.variants[0].sku,
+                    unit_price=p.variants[0].unit_price,
+                    quantity=1,
+                )
+                for p in products
+            ],
+        )
+        db.session.add(order)
+        db.session.flush()
+        limits = reviews.PhotoLimits(media_root, 8 * 2**20, 40_000_000)
+        photo = render_demo_photo("Review", 4, (400, 400))
+        first = reviews.Submission(5, "Warm, soft and it fits well.", [photo], "en")
+        published = reviews.submit_review(db.session, order, order.lines[0], first, limits, utcnow())
+        reviews.publish(db.session, published, utcnow())
+        reviews.reply(db.session, published, "Thank you, Rosa!", utcnow())
+        reviews.submit_review(db.session, order, order.lines[1], reviews.Submission(3, "", [], "en"), limits, utcnow())
+        db.session.commit()
+        return order.token, order.lines[2].id
+
+
 def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
     """Fill the shop: staff, a seller, products (variants, sold out, a photo), stores, a transfer method, orders."""
     with app.app_context():
@@ -382,6 +437,10 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         }
     orders = _orders(app, ids["variant"], ids["store_id"], ids["method_id"])
     with app.app_context():
+        reviewed = [ids["product_id"], db.session.query(Product.id).filter_by(slug=ids["hat"]).scalar()]
+        reviewed.append(db.session.query(Product.id).filter_by(slug="linen-scarf").scalar())
+    delivered, review_line = _reviews(app, media_root, reviewed)
+    with app.app_context():
         from storefront.jobs.models import Job
 
         job = db.session.query(Job).order_by(Job.id).first()
@@ -417,6 +476,8 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         "watch": watch_token,
         "email-token": email_token,
         **{f"order-{name}": token for name, (token, _ref) in orders.items()},
+        "order-delivered": delivered,
+        "review-line": review_line,
     }
     return table, shopper
 

@@ -1,0 +1,1 @@
+"""Verified-buyer reviews: a delivered or collected order line reviewed once, moderated, shown on products."""
