@@ -36,6 +36,7 @@ FEATURES = (
     "analytics",
     "sellers",
     "stores",
+    "aftersales",  # returns, exchanges, problems: orders, payments (refunds), inventory (stock back), catalog (photos)
     "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
     "reports",

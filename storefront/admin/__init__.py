@@ -12,5 +12,6 @@ Where to look:
   sellers.py        sellers, payouts, commission approval       seller_forms.py their forms
   stores.py         stores, revenue shares and their report     store_forms.py  their forms
   accounts.py       every account, disabling staff and sellers
+  aftersales.py     returns, exchanges, problems: queue, request, refund, replacement, return window
   service.py        read models: the dashboard figures, the filtered order list, an order's facts
 """
