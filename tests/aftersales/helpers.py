@@ -115,4 +115,6 @@ def owner_client(app) -> ShopClient:
 
 def days_later(at: datetime, days: int, hour: int = 0, minute: int = 0) -> datetime:
     """Midnight UTC `days` after `at`'s day, plus the given time."""
-    return datetime.combine(at.date() + timedelta(days=days), datetime.min.time()) + timedelta(hours=hour, minutes=minute)
+    return datetime.combine(at.date() + timedelta(days=days), datetime.min.time()) + timedelta(
+        hours=hour, minutes=minute
+    )

@@ -60,7 +60,9 @@ def test_the_owner_refunds_a_card_return_to_the_card(app, shop, mug, fake_stripe
     response = owner.post(f"/admin/aftersales/{request_id}/refund", {"amount": "30.00", "confirm": "yes"})
     assert response.status_code == 303
     assert fake_stripe.refunded(order["session_id"]) == 3000
-    assert owner.post(f"/admin/aftersales/{request_id}/refund", {"amount": "30.00", "confirm": "yes"}).status_code == 409
+    assert (
+        owner.post(f"/admin/aftersales/{request_id}/refund", {"amount": "30.00", "confirm": "yes"}).status_code == 409
+    )
     assert fake_stripe.refunded(order["session_id"]) == 3000
     assert "Refund sent" in shop.client.get(f"/o/{order['token']}").get_data(as_text=True)
     with app.app_context():

@@ -23,7 +23,8 @@ from storefront.sellers.models import CommissionEntry
 from tests.builders import CHECKOUT_PICKUP, ShopClient
 from tests.sellers.builders import make_seller
 
-from .helpers import deliver, delivered_cash_order, manual_refunds as refunds_of, on_hand, open_request, step
+from .helpers import deliver, delivered_cash_order, on_hand, open_request, step
+from .helpers import manual_refunds as refunds_of
 
 THREADS = 10
 
@@ -98,8 +99,9 @@ def test_manual_refunds_are_capped_at_the_order_total_under_concurrency(app, sho
     assert _together(app, refund) == ["ok"] * 4 + ["refused"] * (THREADS - 4)
     with app.app_context():
         assert manual_refunds.manual_refunded_total(db.session, order_id) == 4000
-        again = manual_refunds.record_manual_refund(db.session, order_id, 1000, "k-0", utcnow(), None)
-        assert again.amount == 1000  # the same key: the same refund, not a new one
+        kept = db.session.scalars(select(manual_refunds.ManualRefund.idempotency_key)).first()
+        again = manual_refunds.record_manual_refund(db.session, order_id, 1000, kept, utcnow(), None)
+        assert again.idempotency_key == kept  # the same key: the same refund, not a new one (nor refused)
         try:
             manual_refunds.record_manual_refund(db.session, order_id, 501, "k-last", utcnow(), None)
             raise AssertionError("refunded more than the order cost")
@@ -170,7 +172,11 @@ def test_a_transfer_return_refunded_in_full_reverses_the_commission(app, shop, m
     assert (entry.amount, entry.status) == (0, "reversed")
     with app.app_context():
         (refund,) = db.session.scalars(select(manual_refunds.ManualRefund)).all()
-        assert (refund.method, refund.reference, refund.idempotency_key) == ("transfer", "TX123", f"aftersales-{request_id}")
+        assert (refund.method, refund.reference, refund.idempotency_key) == (
+            "transfer",
+            "TX123",
+            f"aftersales-{request_id}",
+        )
         assert db.session.scalars(select(Event.value).where(Event.name == "refund")).all() == [4000]
 
 

@@ -14,7 +14,7 @@ from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.builders import ShopClient, make_user, png_header_only
 
-from .helpers import count, delivered_cash_order, open_request, owner_client, place_cash_order, request_row, step
+from .helpers import count, delivered_cash_order, open_request, owner_client, place_cash_order, request_row
 
 ASK = "Return, exchange or report a problem"
 
@@ -72,7 +72,9 @@ def test_a_shopper_asks_with_photos_and_sees_every_step(app, shop, mug):
     assert refused.status_code == 422 and "Tick the box" in refused.get_data(as_text=True)
     too_much = owner.post(f"/admin/aftersales/{request_id}/refund", {"amount": "20.01", "confirm": "yes"})
     assert too_much.status_code == 422 and request_row(app, request_id).status == "received"
-    assert owner.post(f"/admin/aftersales/{request_id}/refund", {"amount": "20.00", "confirm": "yes"}).status_code == 303
+    assert (
+        owner.post(f"/admin/aftersales/{request_id}/refund", {"amount": "20.00", "confirm": "yes"}).status_code == 303
+    )
     html = shop.client.get(f"/o/{token}").get_data(as_text=True)
     assert "Refund sent" in html and "Items received" in html
 
@@ -151,3 +153,19 @@ def test_the_owner_sets_the_return_window(app, shop, mug):
     token, _line = _order(app, delivered_cash_order(app, shop, mug[0], 1))
     assert ASK not in shop.client.get(f"/o/{token}").get_data(as_text=True)
     assert re.search(r"can be made once", shop.client.get(f"/o/{token}/help").get_data(as_text=True))
+
+
+def test_staff_resolve_a_problem_but_only_the_owner_adds_money(app, shop, mug):
+    order_id = delivered_cash_order(app, shop, mug[0], 1)
+    request_id = open_request(app, order_id, "problem", 1, reason="damaged", details="Cracked.")
+    with app.app_context():
+        make_user("staff@example.com", "staff")
+    staff = ShopClient(app.test_client())
+    assert staff.login("staff@example.com").status_code in (302, 303)
+    assert "Resolve" in staff.client.get(f"/admin/aftersales/{request_id}").get_data(as_text=True)
+    with_money = staff.post(f"/admin/aftersales/{request_id}/refund", {"amount": "5.00", "confirm": "yes"})
+    assert with_money.status_code == 403 and request_row(app, request_id).status == "requested"
+    assert staff.post(f"/admin/aftersales/{request_id}/refund", {"confirm": "yes"}).status_code == 303
+    assert request_row(app, request_id).status == "resolved" and request_row(app, request_id).refund_key is None
+    step_names = [s.event for s in request_row(app, request_id).steps]
+    assert step_names == ["open", "resolve"]

@@ -94,7 +94,9 @@ def test_an_exchange_makes_one_replacement_order_taking_its_stock(app, shop, mug
         assert replacement.note == f"Exchange for {original.reference}"
         assert [(ln.variant_id, ln.unit_price, ln.quantity) for ln in replacement.lines] == [(large, 0, 1)]
         with pytest.raises(StepRefused):
-            service.make_replacement(db.session, service.get_request(db.session, request_id), datetime(2026, 6, 17), None)
+            service.make_replacement(
+                db.session, service.get_request(db.session, request_id), datetime(2026, 6, 17), None
+            )
         db.session.rollback()
     assert (on_hand(app, small), on_hand(app, large)) == (10, 9)  # the small one came back, a large one went
     assert request_row(app, request_id).status == "replaced"
@@ -181,9 +183,10 @@ def test_customer_messages_only_on_open_requests(app, shop, mug):
         service.add_message(db.session, found, "customer", "Can you pick it up?", datetime(2026, 6, 17))
         db.session.commit()
     step(app, request_id, "withdraw", author="customer")
-    with app.app_context():
-        with pytest.raises(Conflict):
-            service.add_message(db.session, service.get_request(db.session, request_id), "customer", "Hi", datetime(2026, 6, 17))
+    with app.app_context(), pytest.raises(Conflict):
+        service.add_message(
+            db.session, service.get_request(db.session, request_id), "customer", "Hi", datetime(2026, 6, 17)
+        )
     assert [m.body for m in request_row(app, request_id).messages] == ["Can you pick it up?"]
 
 
