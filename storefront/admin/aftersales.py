@@ -103,10 +103,12 @@ def aftersales_refund(request_id: int):
         db.session.commit()
     except DomainError as err:
         return _refused(request_id, err)
-    if booking is not None and booking.by_card:
+    if booking is None:
+        flash(_("Request resolved."), "success")
+    elif booking.by_card:
         _ask_card_refund(booking)
     else:
-        flash(_("Done."), "success")
+        flash(_("Refund recorded."), "success")
     return _back(request_id)
 
 
