@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..aftersales import rules, service
+from ..aftersales import outcomes, rules, service
 from ..aftersales.rules import Kind, Status, Step
 from ..auth.guards import role_required
 from ..auth.rules import has_role
@@ -97,9 +97,9 @@ def aftersales_refund(request_id: int):
             abort(403)
         reference = request.form.get("reference", "")[:80]
         if found.kind == Kind.PROBLEM:
-            booking = service.resolve_problem(db.session, found, amount, reference, utcnow(), current_user.id)
+            booking = outcomes.resolve_problem(db.session, found, amount, reference, utcnow(), current_user.id)
         else:
-            booking = service.refund_return(db.session, found, amount, reference, utcnow(), current_user.id)
+            booking = outcomes.refund_return(db.session, found, amount, reference, utcnow(), current_user.id)
         db.session.commit()
     except DomainError as err:
         return _refused(request_id, err)
@@ -117,7 +117,7 @@ def aftersales_replace(request_id: int):
     """Make the exchange's replacement order (once), taking its stock."""
     found = _found(request_id)
     try:
-        order = service.make_replacement(db.session, found, utcnow(), current_user.id)
+        order = outcomes.make_replacement(db.session, found, utcnow(), current_user.id)
         reference = order.reference
         db.session.commit()
     except DomainError as err:
@@ -164,14 +164,14 @@ def _amount(found, required: bool) -> int:
     """The refund amount typed by staff (empty: the lines' full value for a return, nothing for a problem)."""
     raw = request.form.get("amount", "").strip()
     if not raw:
-        return service.line_value(found) if required else 0
+        return outcomes.line_value(found) if required else 0
     try:
         return parse_amount(raw, found.order.currency)
     except ValueError:
         raise Invalid(N_("Enter the amount like 12.50.")) from None
 
 
-def _ask_card_refund(booking: service.RefundBooking) -> None:
+def _ask_card_refund(booking: outcomes.RefundBooking) -> None:
     """Ask the card provider for the booked refund (after the commit; same key, so once); say how it went."""
     provider = provider_for("card")
     if provider is None:
@@ -199,9 +199,9 @@ def _detail(request_id: int, error: str | None = None, status: int = 200):
         order=found.order,
         steps=service.staff_steps_of(found),
         button_steps=BUTTON_STEPS,
-        value=service.line_value(found),
-        amount_text=format_amount_plain(service.line_value(found), found.order.currency),
-        refund=service.refund_state(db.session, found),
+        value=outcomes.line_value(found),
+        amount_text=format_amount_plain(outcomes.line_value(found), found.order.currency),
+        refund=outcomes.refund_state(db.session, found),
         error=error,
     ), status
 

@@ -1,13 +1,11 @@
-"""After-sales use-cases: open a request, talk, move it along its table, stock back, refund, replace.
+"""After-sales use-cases: the return window, open a request, talk, move it along its table (stock back).
 
 Every function takes the session and `now`, flushes and never commits (the view does, once).
-A card refund is only booked here (payments.service.begin_refund, in the same transaction as
-the request's step); the view asks the provider after the commit (payments.flows.refund, same key).
+What a request ends in, its refund or replacement order, is in outcomes.py.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
@@ -18,13 +16,8 @@ from ..catalog.images import StoredImage
 from ..catalog.models import Variant
 from ..domain import N_, Conflict, Invalid, NotFound
 from ..inventory import service as inventory
-from ..orders.models import Order, OrderLine, OrderStatusChange
-from ..orders.rules import STOCK_STATE, OrderStatus, PaymentMethod
-from ..orders.service import new_reference
-from ..payments import manual_refunds
-from ..payments import service as payments
-from ..payments.currencies import check_card_amount
-from ..payments.models import Refund
+from ..orders.models import Order, OrderLine
+from ..orders.rules import OrderStatus
 from . import rules
 from .models import AftersalesRequest, AftersalesSettings, RequestLine, RequestMessage, RequestPhoto, RequestStep
 from .rules import GOODS_BACK, Kind, LineAsk, Status, Step
@@ -41,16 +34,6 @@ class NewRequest:
     details: str
     quantities: dict[int, int]  # order line id -> units
     exchange_variants: dict[int, int] = field(default_factory=dict)  # order line id -> wanted variant id
-
-
-@dataclass(frozen=True)
-class RefundBooking:
-    """A refund booked with a request's step; a card one still has to be asked of the provider."""
-
-    order_id: int
-    amount: int
-    key: str
-    by_card: bool
 
 
 # ---- settings --------------------------------------------------------------
@@ -144,21 +127,6 @@ def queue(session: Session, status: str = "", kind: str = "", limit: int = 200) 
     opened_first = case((is_open, 0), else_=1)
     oldest_open = case((is_open, AftersalesRequest.id), else_=-AftersalesRequest.id)
     return list(session.scalars(stmt.order_by(opened_first, oldest_open).limit(limit)))
-
-
-def refund_state(session: Session, request: AftersalesRequest) -> str | None:
-    """ "sent", "pending", "failed" for the request's booked refund, None when none was booked."""
-    if not request.refund_key:
-        return None
-    if manual_refunds.find_manual_refund(session, request.refund_key) is not None:
-        return "sent"
-    status = session.scalar(select(Refund.status).where(Refund.idempotency_key == request.refund_key))
-    return {"succeeded": "sent", "pending": "pending"}.get(status or "", "failed")
-
-
-def line_value(request: AftersalesRequest) -> int:
-    """What the request's units cost (unit price x quantity): the most a refund gives back."""
-    return sum(line.order_line.unit_price * line.quantity for line in request.lines)
 
 
 # ---- opening and talking ---------------------------------------------------
@@ -299,110 +267,6 @@ def _stock_back(session: Session, request: AftersalesRequest, now: datetime, use
             session, variant_id, line.quantity, "returned", now, user_id,
             note=f"Return of {reference} (request {request.id})", order_id=request.order_id,
         )  # fmt: skip
-
-
-# ---- money and replacements ------------------------------------------------
-
-
-def refund_return(
-    session: Session, request: AftersalesRequest, amount: int, reference: str, now: datetime, user_id: int
-) -> RefundBooking:
-    """Refund a received return once: the step, the units no longer reviewable, the money booked."""
-    rules.check_refund_amount(amount, line_value(request))
-    take_step(session, request, Step.REFUND, now, "staff", user_id)
-    for line in request.lines:
-        marked = session.execute(
-            update(OrderLine)
-            .where(
-                OrderLine.id == line.order_line_id, OrderLine.refunded_quantity + line.quantity <= OrderLine.quantity
-            )
-            .values(refunded_quantity=OrderLine.refunded_quantity + line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if marked.rowcount != 1:
-            raise Conflict(N_("Those items were already refunded."))
-    return _book_refund(session, request, amount, reference, now, user_id)
-
-
-def resolve_problem(
-    session: Session, request: AftersalesRequest, amount: int, reference: str, now: datetime, user_id: int
-) -> RefundBooking | None:
-    """Close a problem, optionally with a partial refund (at most the value of the lines it is about)."""
-    if amount:
-        rules.check_refund_amount(amount, line_value(request))
-    take_step(session, request, Step.RESOLVE, now, "staff", user_id)
-    return _book_refund(session, request, amount, reference, now, user_id) if amount else None
-
-
-def _book_refund(
-    session: Session, request: AftersalesRequest, amount: int, reference: str, now: datetime, user_id: int
-) -> RefundBooking:
-    """Book the money once, under the request's own key: a card refund (asked after commit) or a manual one."""
-    order = request.order
-    key = f"aftersales-{request.id}"
-    why = f"After-sales request {request.id}"
-    by_card = order.payment_method == PaymentMethod.CARD
-    if by_card:
-        check_card_amount(amount, order.currency)
-        payments.begin_refund(session, order.id, amount, key, now, user_id, why)
-    else:
-        manual_refunds.record_manual_refund(session, order.id, amount, key, now, user_id, reference)
-    session.execute(
-        update(AftersalesRequest).where(AftersalesRequest.id == request.id).values(refund_amount=amount, refund_key=key)
-    )
-    session.flush()
-    return RefundBooking(order_id=order.id, amount=amount, key=key, by_card=by_card)
-
-
-def make_replacement(session: Session, request: AftersalesRequest, now: datetime, user_id: int) -> Order:
-    """Create the exchange's replacement order once: same shopper and delivery, the wanted variants, priced 0.
-
-    Its stock is taken through the order stock path (OutOfStock rolls the step back). It starts
-    confirmed (staff made it; no unconfirmed-cash sweep) and is not announced as a sale.
-    """
-    take_step(session, request, Step.REPLACE, now, "staff", user_id)
-    original = request.order
-    status = OrderStatus.CONFIRMED
-    copied = (
-        "customer_name",
-        "phone",
-        "email",
-        "locale",
-        "delivery_method",
-        "street",
-        "city",
-        "region",
-        "postcode",
-        "country",
-    )
-    order = Order(
-        token=secrets.token_urlsafe(24), reference=new_reference(), checkout_key=f"exchange-{request.id}",
-        status=status, payment_method=PaymentMethod.CASH, note=f"Exchange for {original.reference}",
-        currency=original.currency, subtotal=0, shipping=0, total=0, created_at=now, updated_at=now,
-        **{name: getattr(original, name) for name in copied},
-    )  # fmt: skip
-    for line in request.lines:
-        variant = line.exchange_variant or session.get(Variant, line.order_line.variant_id or 0)
-        if variant is None:
-            raise Conflict(N_("The item to send instead no longer exists."))
-        order.lines.append(
-            OrderLine(
-                variant_id=variant.id, product_slug=variant.product.slug, title=variant.product.title,
-                variant_name=variant.name, sku=variant.sku, unit_price=0, quantity=line.quantity,
-            )
-        )  # fmt: skip
-    order.history.append(
-        OrderStatusChange(from_status=None, to_status=status, event="place", user_id=user_id, created_at=now)
-    )
-    session.add(order)
-    session.flush()
-    lines = [(ln.variant_id, ln.quantity) for ln in order.lines]
-    inventory.move_stock(session, lines, "none", STOCK_STATE[status], order.id, now, user_id)
-    session.execute(
-        update(AftersalesRequest).where(AftersalesRequest.id == request.id).values(replacement_order_id=order.id)
-    )
-    session.flush()
-    return order
 
 
 def staff_steps_of(request: AftersalesRequest) -> list[Step]:

@@ -22,7 +22,7 @@ from ..domain import N_, DomainError, Invalid
 from ..extensions import db, limiter, rate_limits_off
 from ..orders import service as orders
 from ..orders.models import Order
-from . import rules, service
+from . import outcomes, rules, service
 from .models import AftersalesRequest
 from .rules import Kind
 
@@ -54,7 +54,7 @@ def aftersales_panel(order: Order) -> Panel:
         can_ask=closes is not None and now < closes,
         closes_at=closes,
         requests=found,
-        refunds={r.id: service.refund_state(db.session, r) for r in found},
+        refunds={r.id: outcomes.refund_state(db.session, r) for r in found},
     )
 
 

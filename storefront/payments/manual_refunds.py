@@ -53,11 +53,7 @@ def record_manual_refund(
     existing = find_manual_refund(session, key)
     if existing is not None:
         return existing
-    locked = session.execute(
-        update(Order).where(Order.id == order_id).values(updated_at=now).execution_options(synchronize_session=False)
-    )
-    if locked.rowcount != 1:
-        raise NotFound(N_("We could not find that order."))
+    _lock_order(session, order_id, now)
     existing = find_manual_refund(session, key)  # a twin that committed while we waited for the lock
     if existing is not None:
         return existing
@@ -89,6 +85,15 @@ def record_manual_refund(
         now=now,
     )
     return refund
+
+
+def _lock_order(session: Session, order_id: int, now: datetime) -> None:
+    """Touch the order row: refunds of one order then take turns until this transaction ends."""
+    locked = session.execute(
+        update(Order).where(Order.id == order_id).values(updated_at=now).execution_options(synchronize_session=False)
+    )
+    if locked.rowcount != 1:
+        raise NotFound(N_("We could not find that order."))
 
 
 def _check_amount(amount: int, left: int, currency: str) -> None:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from storefront.aftersales import service
+from storefront.aftersales import outcomes, service
 from storefront.clock import utcnow
 from storefront.domain import DomainError
 from storefront.extensions import db
@@ -79,7 +79,7 @@ def test_ten_refunds_of_one_card_return_at_once_refund_once(app, shop, mug, fake
             barrier.wait()
             try:
                 found = service.get_request(db.session, request_id)
-                booking = service.refund_return(db.session, found, 4000, "", utcnow(), None)
+                booking = outcomes.refund_return(db.session, found, 4000, "", utcnow(), None)
                 db.session.commit()
             except DomainError:
                 db.session.rollback()

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from storefront.aftersales import service
+from storefront.aftersales import outcomes, service
 from storefront.aftersales.models import RequestStep
 from storefront.analytics.models import Event
 from storefront.catalog.models import Product
@@ -55,7 +55,7 @@ def test_ten_staff_refunding_one_return_at_once_refund_once(app, shop, mug):
 
     def refund():
         found = service.get_request(db.session, request_id)
-        service.refund_return(db.session, found, 4000, "", utcnow(), None)
+        outcomes.refund_return(db.session, found, 4000, "", utcnow(), None)
         db.session.commit()
 
     assert _together(app, refund) == ["ok"] + ["refused"] * (THREADS - 1)
@@ -122,7 +122,7 @@ def _return_and_refund(app, order_id: int, quantity: int, amount: int) -> int:
     step(app, request_id, "receive")
     with app.app_context():
         found = service.get_request(db.session, request_id)
-        service.refund_return(db.session, found, amount, "TX123", utcnow(), None)
+        outcomes.refund_return(db.session, found, amount, "TX123", utcnow(), None)
         db.session.commit()
     return request_id
 

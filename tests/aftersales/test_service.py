@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from storefront.aftersales import service
+from storefront.aftersales import outcomes, service
 from storefront.aftersales.models import RequestStep
 from storefront.aftersales.rules import StepRefused, WindowClosed
 from storefront.domain import Conflict, Invalid
@@ -32,8 +32,8 @@ from .helpers import (
 def _refund(app, request_id: int, amount: int | None = None, user_id: int | None = None):
     with app.app_context():
         found = service.get_request(db.session, request_id)
-        booking = service.refund_return(
-            db.session, found, amount or service.line_value(found), "", datetime(2026, 6, 17), user_id
+        booking = outcomes.refund_return(
+            db.session, found, amount or outcomes.line_value(found), "", datetime(2026, 6, 17), user_id
         )
         db.session.commit()
         return booking
@@ -87,14 +87,14 @@ def test_an_exchange_makes_one_replacement_order_taking_its_stock(app, shop, mug
     step(app, request_id, "receive")
     with app.app_context():
         found = service.get_request(db.session, request_id)
-        replacement = service.make_replacement(db.session, found, datetime(2026, 6, 17), None)
+        replacement = outcomes.make_replacement(db.session, found, datetime(2026, 6, 17), None)
         db.session.commit()
         original = db.session.get(Order, order_id)
         assert (replacement.total, replacement.status, replacement.phone) == (0, "confirmed", original.phone)
         assert replacement.note == f"Exchange for {original.reference}"
         assert [(ln.variant_id, ln.unit_price, ln.quantity) for ln in replacement.lines] == [(large, 0, 1)]
         with pytest.raises(StepRefused):
-            service.make_replacement(
+            outcomes.make_replacement(
                 db.session, service.get_request(db.session, request_id), datetime(2026, 6, 17), None
             )
         db.session.rollback()
@@ -124,7 +124,7 @@ def test_a_problem_is_answered_then_resolved_with_a_partial_refund(app, shop, mu
     assert request_row(app, request_id).status == "answered"
     with app.app_context():
         found = service.get_request(db.session, request_id)
-        service.resolve_problem(db.session, found, 500, "cash at the door", datetime(2026, 6, 17), None)
+        outcomes.resolve_problem(db.session, found, 500, "cash at the door", datetime(2026, 6, 17), None)
         db.session.commit()
     assert request_row(app, request_id).status == "resolved"
     assert manual_refunds(app, order_id) == [(500, f"aftersales-{request_id}")]
