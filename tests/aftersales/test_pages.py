@@ -169,3 +169,21 @@ def test_staff_resolve_a_problem_but_only_the_owner_adds_money(app, shop, mug):
     assert request_row(app, request_id).status == "resolved" and request_row(app, request_id).refund_key is None
     step_names = [s.event for s in request_row(app, request_id).steps]
     assert step_names == ["open", "resolve"]
+
+
+def test_the_pages_speak_the_shoppers_language(app, shop, mug):
+    token, _line = _order(app, delivered_cash_order(app, shop, mug[0], 1))
+    request_id = open_request(app, _order_id_of(app, token))
+    spanish = {"Accept-Language": "es-MX,es;q=0.9"}
+    html = shop.client.get(f"/o/{token}", headers=spanish).get_data(as_text=True)
+    assert "Devolver, cambiar o informar de un problema" in html and "Solicitada" in html
+    form = shop.client.get(f"/o/{token}/help", headers=spanish).get_data(as_text=True)
+    assert "Cambié de opinión" in form and "Enviar solicitud" in form
+    refused = shop.post(f"/o/{token}/help", {"kind": "gift"}, headers=spanish)
+    assert refused.status_code == 422 and "Elige una devolución" in refused.get_data(as_text=True)
+    assert request_id
+
+
+def _order_id_of(app, token: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Order.id).where(Order.token == token))
