@@ -41,7 +41,7 @@ class RefundBooking:
 
 
 def refund_state(session: Session, request: AftersalesRequest) -> str | None:
-    """ "sent", "pending", "failed" for the request's booked refund, None when none was booked."""
+    """Where the request's booked refund stands: "sent", "pending" or "failed"; None when none was booked."""
     if not request.refund_key:
         return None
     if manual_refunds.find_manual_refund(session, request.refund_key) is not None:
