@@ -104,9 +104,9 @@ def _register_extensions(app: Flask) -> None:
 
 def _init_features(app: Flask) -> None:
     """Let features register with core: their template labels, the page cache's version source."""
-    from . import catalog, orders, payments
+    from . import aftersales, catalog, orders, payments
 
-    for feature in (catalog, orders, payments):
+    for feature in (catalog, orders, payments, aftersales):
         feature.init_app(app)
 
 
@@ -152,6 +152,7 @@ def _register_jobs(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Attach each capability's blueprint."""
     from .admin.views import bp as admin_bp
+    from .aftersales.views import bp as aftersales_bp
     from .analytics.views import bp as analytics_bp
     from .auth.account import bp as account_bp
     from .auth.views import bp as auth_bp
@@ -181,3 +182,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     app.register_blueprint(seo_bp)  # template globals only: JSON-LD on shopper pages
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(aftersales_bp)

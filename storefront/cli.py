@@ -50,6 +50,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
     """Fill the shop with a realistic demo catalogue (generated locally, no network)."""
     from .demo import (
         DEMO_SELLER_EMAIL,
+        seed_aftersales,
         seed_brand,
         seed_catalog,
         seed_reviews,
@@ -64,6 +65,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
     seller_password = seed_stores_and_seller(db.session)
     seed_brand(db.session)
     seed_reviews(db.session)
+    seed_aftersales(db.session)
     db.session.commit()
     click.echo(f"Seeded {count} demo products, 3 stores and a seller (link code DEMO10).")
     click.echo(f"Seller login: {DEMO_SELLER_EMAIL} / {seller_password}")

@@ -169,8 +169,6 @@ class Config:
     MAX_CART_LINES = _int("MAX_CART_LINES", 50)
     PAGE_SIZE = _int("PAGE_SIZE", 12)
     SHIPPING_FLAT_FEE = _int("SHIPPING_FLAT_FEE", 500)  # minor units, delivery only
-    # Days a customer may return an item (0: no returns), as search engines are told (storefront/seo).
-    RETURN_WINDOW_DAYS = _whole("RETURN_WINDOW_DAYS", 14)
     # Hoarding limits (orders/limit_rules.py): the defaults until the owner saves their own on
     # Admin > Order limits. 0 switches a limit off. Units per order apply to every order; the
     # open-order counts to cash orders placed and not yet confirmed by staff; those are

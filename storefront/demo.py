@@ -11,6 +11,7 @@ import random
 from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -479,3 +480,44 @@ def seed_reviews(session: Session) -> int:
         if reply:
             reviews.reply(session, review, reply, when + timedelta(days=5))
     return len(DEMO_REVIEWS)
+def seed_aftersales(session: Session) -> None:
+    """One delivered demo order (a piece delivered two days ago) with an open return request on it.
+
+    The order's rows are written as they stand after delivery, not moved through the lifecycle:
+    that would queue messages to a made-up customer and count a sale in the reports.
+    """
+    import secrets
+
+    from .aftersales import service as aftersales
+    from .catalog.models import Variant
+    from .inventory.service import move_stock
+    from .orders import service as orders
+    from .orders.models import Order, OrderLine, OrderStatusChange
+
+    variant = session.scalars(select(Variant).where(Variant.on_hand >= 2).order_by(Variant.id)).first()
+    if variant is None:
+        return
+    now, cfg = utcnow(), current_app.config
+    placed, shipping = now - timedelta(days=5), cfg["SHIPPING_FLAT_FEE"]
+    order = Order(
+        token=secrets.token_urlsafe(24), reference=orders.new_reference(), checkout_key=secrets.token_urlsafe(24),
+        status="delivered", customer_name="Rosa Alvarez", phone="+15035550142", email="rosa@example.com",
+        delivery_method="delivery", street="1820 SE Hawthorne Blvd", city="Portland", region="OR",
+        postcode="97214", country="US", payment_method="cash", currency=cfg["SHOP_CURRENCY"],
+        subtotal=variant.unit_price, shipping=shipping, total=variant.unit_price + shipping,
+        created_at=placed, updated_at=placed,
+    )  # fmt: skip
+    order.lines.append(
+        OrderLine(variant_id=variant.id, product_slug=variant.product.slug, title=variant.product.title,
+                  variant_name=variant.name, sku=variant.sku, unit_price=variant.unit_price, quantity=1)
+    )  # fmt: skip
+    steps = (("place", None, "placed"), ("confirm", "placed", "confirmed"), ("pack", "confirmed", "packed"),
+             ("ship", "packed", "shipped"), ("deliver", "shipped", "delivered"))  # fmt: skip
+    for day, (event, before, after) in enumerate(steps):
+        at = placed + timedelta(days=day * 0.75)
+        order.history.append(OrderStatusChange(from_status=before, to_status=after, event=event, created_at=at))
+    session.add(order)
+    session.flush()
+    move_stock(session, [(variant.id, 1)], "none", "taken", order.id, placed)
+    asked = aftersales.NewRequest("return", "wrong_size", "A little smaller than I hoped.", {order.lines[0].id: 1})
+    aftersales.open_request(session, order, asked, [], now, ZoneInfo(cfg["SHOP_TIMEZONE"]))

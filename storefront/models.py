@@ -1,5 +1,13 @@
 """Imports every capability's models so the metadata (and Alembic) sees all tables."""
 
+from .aftersales.models import (
+    AftersalesRequest,
+    AftersalesSettings,
+    RequestLine,
+    RequestMessage,
+    RequestPhoto,
+    RequestStep,
+)
 from .analytics.models import (
     Event,
     ReportOrder,
@@ -19,13 +27,20 @@ from .inventory.models import StockMovement
 from .jobs.models import Job, PeriodicRun
 from .notify.models import AlertChoice, EmailPreference, Notification, PushSubscription, StockWatch
 from .orders.models import Order, OrderLimitSettings, OrderLine, OrderStatusChange
-from .payments.models import Payment, ProviderNotification, Refund
+from .payments.models import ManualRefund, Payment, ProviderNotification, Refund
 from .payments.transfer_models import TransferMethod, TransferPayment
 from .reviews.models import Review, ReviewPhoto
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
 __all__ = [
+    "AftersalesRequest",
+    "AftersalesSettings",
+    "ManualRefund",
+    "RequestLine",
+    "RequestMessage",
+    "RequestPhoto",
+    "RequestStep",
     "AlertChoice",
     "EmailPreference",
     "Notification",

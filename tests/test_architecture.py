@@ -37,6 +37,7 @@ FEATURES = (
     "sellers",
     "stores",
     "reviews",  # verified-buyer reviews of order lines (refunds from payments); checkout, reports, admin show them
+    "aftersales",  # returns, exchanges, problems: orders, payments (refunds), inventory (stock back), catalog (photos)
     "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
     "seo",  # structured data (JSON-LD) on shopper pages: reads catalog, brand and stores

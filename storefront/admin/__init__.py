@@ -13,5 +13,6 @@ Where to look:
   stores.py         stores, revenue shares and their report     store_forms.py  their forms
   accounts.py       every account, disabling staff and sellers
   reviews.py        the review moderation queue: publish, hide, reply
+  aftersales.py     returns, exchanges, problems: queue, request, refund, replacement, return window
   service.py        read models: the dashboard figures, the filtered order list, an order's facts
 """

@@ -181,6 +181,7 @@ def _upload_body_cap(endpoint: str | None, _values: dict | None) -> None:
 
 from . import (  # noqa: E402,F401  (register their routes on bp)
     accounts,
+    aftersales,
     brand,
     cancel,
     jobs,

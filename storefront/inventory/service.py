@@ -213,9 +213,16 @@ _MOVES = {
 
 
 def adjust_stock(
-    session: Session, variant_id: int, delta: int, reason: str, now: datetime, user_id: int | None, note: str = ""
+    session: Session,
+    variant_id: int,
+    delta: int,
+    reason: str,
+    now: datetime,
+    user_id: int | None,
+    note: str = "",
+    order_id: int | None = None,
 ) -> int:
-    """Change a variant's stock by hand; returns the new on-hand. Conflict if it would go too low."""
+    """Change a variant's stock by hand (or for an order's return: `order_id`); the new on-hand. Conflict if too low."""
     variant = session.get(Variant, variant_id)
     if variant is None:
         raise NotFound(N_("That variant does not exist."))
@@ -232,7 +239,7 @@ def adjust_stock(
     if row is None:
         raise Conflict(N_("Stock changed meanwhile; the change would take it below zero."))
     session.expire(variant)
-    _record(session, variant_id, delta, row.on_hand, reason, now, user_id=user_id, note=note)
+    _record(session, variant_id, delta, row.on_hand, reason, now, order_id=order_id, user_id=user_id, note=note)
     available = row.on_hand - row.reserved
     _announce_stock(session, variant_id, row.on_hand, available - delta, available, row.low_stock_threshold)
     return row.on_hand

@@ -132,3 +132,20 @@ class Dispute(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     payment: Mapped[Payment] = relationship(backref=backref("disputes", order_by="Dispute.id"))
+
+
+class ManualRefund(Base):
+    """Money staff gave back by hand on a cash or transfer order (no Payment row): one row per key."""
+
+    __tablename__ = "manual_refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str] = mapped_column(String(16))  # "cash" | "transfer"
+    reference: Mapped[str] = mapped_column(String(80), default="")  # e.g. the mobile-money transaction id
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,14 +1,15 @@
 """Where the structured data's borrowed facts come from: ratings, reviews and the return window.
 
 The builders (jsonld.py) take these values as plain parameters; this module reads them from the
-features that own them (reviews: published ratings and reviews).
+features that own them (reviews: published ratings and reviews; after-sales: the owner's return
+window).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..aftersales.service import window_days
 from ..reviews.service import product_rating as published_rating
 from ..reviews.service import published_reviews
 from .jsonld import RatingLike, ReviewFacts
@@ -40,6 +41,6 @@ def review_facts(row: object) -> ReviewFacts:
     )
 
 
-def return_window_days(session: Session, config: Mapping) -> int:
-    """Days a customer has to return an item (0: no returns); the owner's after-sales setting at merge."""
-    return int(config["RETURN_WINDOW_DAYS"])
+def return_window_days(session: Session) -> int:
+    """Days a customer has to return an item (0: no returns): the owner's after-sales setting."""
+    return window_days(session)

@@ -45,7 +45,7 @@ def _shop() -> jsonld.Shop:
         currency=cfg["SHOP_CURRENCY"],
         country=cfg["SHOP_COUNTRY"],
         shipping_fee=cfg["SHIPPING_FLAT_FEE"],
-        return_days=sources.return_window_days(db.session, cfg),
+        return_days=sources.return_window_days(db.session),
     )
 
 

@@ -13,6 +13,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -154,6 +155,8 @@ SHOPPER_PAGES = {
     "order-cancelled": ("/o/{order-cancelled}", "empty"),
     "order-delivered-reviews": ("/o/{order-delivered}", "empty"),
     "review-form": ("/o/{order-delivered}/review/{review-line}", "empty"),
+    "order-aftersales": ("/o/{order-aftersales}", "empty"),
+    "aftersales-form": ("/o/{order-aftersales}/help", "empty"),
     "stores": ("/stores", "empty"),
     "back-in-stock-request": ("/notify/watch/{watch}", "empty"),
     "email-choices": ("/notify/email/{email-token}", "empty"),
@@ -304,6 +307,26 @@ def _orders(app, variant: int, store_id: int, method_id: int) -> dict[str, tuple
     return placed
 
 
+def _aftersales(app, variant: int, store_id: int) -> tuple[int, str]:
+    """A collected order with a return request and a reply in its thread: (request id, order token)."""
+    from storefront.aftersales import service as aftersales
+    from storefront.orders.models import Order
+
+    shop = nth_shopper(app, 30)
+    assert shop.add(variant).status_code in (200, 302, 303)
+    response = shop.checkout({**pickup_by(6), "pickup_store": store_id})
+    token = response.headers["Location"].rstrip("/").split("/o/")[1].split("?")[0]
+    with app.app_context():
+        order = db.session.query(Order).filter_by(token=token).one()
+        for step in ("confirm", "pack", "mark_ready", "collect"):
+            apply_event(db.session, order, step, utcnow())
+        asked = aftersales.NewRequest("return", "wrong_size", "Too big.", {order.lines[0].id: 1})
+        found = aftersales.open_request(db.session, order, asked, [], utcnow(), ZoneInfo("UTC"))
+        aftersales.add_message(db.session, found, "staff", "Bring it to the shop, please.", utcnow())
+        db.session.commit()
+        return found.id, token
+
+
 def _brand(app, media_root: Path, category_id: int) -> None:
     """Save a brand with every field set: logo, hero, announcement bar, featured shelf, contacts, notes."""
     logo = store_upload(render_demo_logo("#2f5d50", 256), media_root)
@@ -446,7 +469,9 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         job = db.session.query(Job).order_by(Job.id).first()
         job_id = job.id if job is not None else 1
     token, reference = orders["cash-delivery"]
+    request_id, aftersales_token = _aftersales(app, ids["variant"], ids["store_id"])
     table = {
+        "request_id": request_id,
         "reference": reference,
         "token": token,
         "product_id": ids["product_id"],
@@ -478,6 +503,7 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         **{f"order-{name}": token for name, (token, _ref) in orders.items()},
         "order-delivered": delivered,
         "review-line": review_line,
+        "order-aftersales": aftersales_token,
     }
     return table, shopper
 

@@ -7,20 +7,27 @@ properties Google Search Central documents for each rich result.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import extruct
 import pytest
 from flask import render_template_string
+from sqlalchemy import select
 
+from storefront.aftersales.service import save_window_days
 from storefront.brand.service import save_brand
 from storefront.catalog.models import Product, Variant
 from storefront.extensions import db
+from storefront.orders.models import OrderLine
+from storefront.reviews.service import PhotoLimits, Submission, publish, submit_review
 from storefront.seo import sources
 from storefront.seo.jsonld import IN_STOCK, OUT_OF_STOCK, ReviewFacts
 from tests.builders import CHECKOUT_DELIVERY, ShopClient, add_demo_photos, make_category, make_product
 from tests.helpers import _make_app
+from tests.reviews.conftest import make_order
 from tests.seo.google import (
     AGGREGATE_RATING,
     BREADCRUMB,
@@ -34,6 +41,7 @@ from tests.seo.google import (
 from tests.stores.builders import make_store
 
 BASE = "http://localhost"
+NOW = datetime(2026, 12, 6, 12, 0)
 
 
 def items(client, path: str, kind: str | None = None) -> list[dict]:
@@ -86,7 +94,7 @@ def test_product_page_meets_google_lists_with_each_variant_from_the_database(app
     offers = as_list(product["offers"])
     assert {o["sku"]: (o["price"], o["availability"], int(o["url"].rsplit("=", 1)[1])) for o in offers} == expected
     assert {o["priceCurrency"] for o in offers} == {"USD"}
-    assert {o["hasMerchantReturnPolicy"]["merchantReturnDays"] for o in offers} == {14}, "RETURN_WINDOW_DAYS"
+    assert {o["hasMerchantReturnPolicy"]["merchantReturnDays"] for o in offers} == {14}, "the default window"
     assert {o["shippingDetails"]["shippingRate"]["value"] for o in offers} == {"5.00"}, "SHIPPING_FLAT_FEE"
     assert product["image"] == [largest] and client.get(largest[len(BASE) :]).status_code == 200
     assert product["url"] == f"{BASE}/p/{mugs}" and product["brand"]["name"] == "Storefront"
@@ -128,6 +136,24 @@ def test_a_product_name_cannot_break_out_of_the_script(app, client):
     assert one(client, f"/p/{slug}", "Product")["name"] == title
 
 
+def test_published_reviews_become_the_products_rating_and_reviews(app, client, mugs):
+    with app.app_context():
+        product = db.session.scalar(select(Product).where(Product.slug == mugs))
+        for stars, name in ((5, "Ana Pérez"), (4, "Bo Li"), (1, "Cy Doe")):
+            bought = make_order([product], name=name)
+            line = db.session.get(OrderLine, bought.line_ids[0])
+            sent = Submission(rating=stars, body=f"{name} says {stars}.", photos=[])
+            review = submit_review(db.session, line.order, line, sent, PhotoLimits(Path(app.instance_path), 1, 1), NOW)
+            if stars > 1:  # the one-star review stays pending: unpublished reviews never count
+                publish(db.session, review, NOW)
+        db.session.commit()
+    product = one(client, f"/p/{mugs}", "Product")
+    assert missing(product["aggregateRating"], AGGREGATE_RATING) == []
+    assert (product["aggregateRating"]["ratingValue"], product["aggregateRating"]["reviewCount"]) == ("4.5", 2)
+    assert sorted(r["author"]["name"] for r in product["review"]) == ["Ana P.", "Bo L."]
+    assert [missing(r, REVIEW_SNIPPET, recommended=False) for r in product["review"]] == [[], []]
+
+
 def test_rating_and_reviews_appear_when_the_sources_give_them(app, client, mugs, monkeypatch):
     rating = SimpleNamespace(average=Decimal("4.7"), count=3, distribution={5: 2, 4: 1})
     review = ReviewFacts("Ana P.", 5, None, "Lovely glaze.")
@@ -140,8 +166,18 @@ def test_rating_and_reviews_appear_when_the_sources_give_them(app, client, mugs,
     assert product["review"][0]["author"]["name"] == "Ana P."
 
 
+def test_return_window_follows_the_owners_after_sales_setting(app, client, mugs):
+    with app.app_context():
+        save_window_days(db.session, 30, None, NOW)
+        db.session.commit()
+    offers = as_list(one(client, f"/p/{mugs}", "Product")["offers"])
+    assert {o["hasMerchantReturnPolicy"]["merchantReturnDays"] for o in offers} == {30}
+
+
 def test_return_window_zero_says_no_returns(app, client, mugs):
-    app.config["RETURN_WINDOW_DAYS"] = 0
+    with app.app_context():
+        save_window_days(db.session, 0, None, NOW)
+        db.session.commit()
     offers = as_list(one(client, f"/p/{mugs}", "Product")["offers"])
     policy = offers[0]["hasMerchantReturnPolicy"]
     assert policy["returnPolicyCategory"] == "https://schema.org/MerchantReturnNotPermitted"
