@@ -161,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from .checkout.views import bp as checkout_bp
     from .core.views import bp as core_bp
     from .notify.views import bp as notify_bp
+    from .pages.views import bp as pages_bp
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
@@ -177,3 +178,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(brand_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(pages_bp)

@@ -36,6 +36,7 @@ FEATURES = (
     "analytics",
     "sellers",
     "stores",
+    "pages",  # the shop's own pages and the sitemap: the brand's contact, the stores, the catalog's products
     "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
     "reports",

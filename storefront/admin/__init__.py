@@ -12,5 +12,6 @@ Where to look:
   sellers.py        sellers, payouts, commission approval       seller_forms.py their forms
   stores.py         stores, revenue shares and their report     store_forms.py  their forms
   accounts.py       every account, disabling staff and sellers
+  pages.py          the shop's pages (about, shipping, returns ...) per language
   service.py        read models: the dashboard figures, the filtered order list, an order's facts
 """
