@@ -36,6 +36,4 @@ def sitemap_schemas():
     """The sitemaps.org schemas (urlset, sitemapindex) as lxml validators."""
     from lxml import etree
 
-    return {
-        name: etree.XMLSchema(etree.parse(str(HERE / f"{name}.xsd"))) for name in ("sitemap", "siteindex")
-    }
+    return {name: etree.XMLSchema(etree.parse(str(HERE / f"{name}.xsd"))) for name in ("sitemap", "siteindex")}

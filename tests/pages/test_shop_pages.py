@@ -112,7 +112,11 @@ def test_links_appear_only_for_pages_that_exist(app):
     save_page(app, "about", "Our story", "Since 2019.")
     save_page(app, "returns", "Returns", "30 days.")
     home = shop.client.get("/").text
-    assert footer_links(home) == [("/pages/about", "Our story"), ("/pages/returns", "Returns"), ("/pages/contact", "Contact us")]
+    assert footer_links(home) == [
+        ("/pages/about", "Our story"),
+        ("/pages/returns", "Returns"),
+        ("/pages/contact", "Contact us"),
+    ]
     buy_box = re.search(r'<ul class="buy-pages">.*?</ul>', shop.client.get(f"/p/{slug}").text, re.S).group(0)
     assert re.findall(r'href="([^"]+)"', buy_box) == ["/pages/returns"]
     note = re.search(r'<p class="hint policy-note">.*?</p>', shop.client.get("/checkout").text, re.S).group(0)
@@ -134,4 +138,4 @@ def test_footer_titles_follow_the_shoppers_language(app):
     save_page(app, "about", "Nuestra historia", "Desde 2019.", locale="es")
     spanish = app.test_client().get("/", headers={"Accept-Language": "es"}).text
     assert ("/pages/about", "Nuestra historia") in footer_links(spanish)
-    assert ("/pages/contact", "Contáctanos") in footer_links(spanish) or len(footer_links(spanish)) == 2
+    assert footer_links(spanish) == [("/pages/about", "Nuestra historia"), ("/pages/contact", "Contacto")]
