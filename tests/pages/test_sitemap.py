@@ -46,7 +46,7 @@ def catalogue(app):
 
 def test_the_sitemap_lists_what_shoppers_may_see_and_is_valid(app, client, catalogue, sitemap_schemas):
     tree = parsed(client.get("/sitemap.xml"), sitemap_schemas["sitemap"])
-    assert tree.tag == "{%s}urlset" % NS["s"]
+    assert tree.tag == f"{{{NS['s']}}}urlset"
     assert locations(tree) == [
         "http://localhost/",
         "http://localhost/stores",
@@ -72,7 +72,7 @@ def test_drafts_archived_and_private_pages_are_never_listed(app, client, catalog
 def test_past_the_limit_the_sitemap_becomes_an_index_of_parts(app, client, catalogue, sitemap_schemas):
     app.config["SITEMAP_MAX_URLS"] = 3
     index = parsed(client.get("/sitemap.xml"), sitemap_schemas["siteindex"])
-    assert index.tag == "{%s}sitemapindex" % NS["s"]
+    assert index.tag == f"{{{NS['s']}}}sitemapindex"
     parts = locations(index)
     assert parts == [f"http://localhost/sitemap-{n}.xml" for n in (1, 2, 3)]
     listed = []
