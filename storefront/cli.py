@@ -48,7 +48,14 @@ def init_db() -> None:
 @click.option("--seed", default=7, show_default=True, help="Random seed (the demo is reproducible).")
 def seed_demo(if_empty: bool, seed: int) -> None:
     """Fill the shop with a realistic demo catalogue (generated locally, no network)."""
-    from .demo import DEMO_SELLER_EMAIL, seed_brand, seed_catalog, seed_stores_and_seller, settings_mismatches
+    from .demo import (
+        DEMO_SELLER_EMAIL,
+        seed_brand,
+        seed_catalog,
+        seed_shop_pages,
+        seed_stores_and_seller,
+        settings_mismatches,
+    )
 
     if if_empty and db.session.scalar(select(func.count(Product.id))):
         click.echo("The shop already has products; nothing seeded.")
@@ -56,6 +63,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
     count = seed_catalog(db.session, seed=seed)
     seller_password = seed_stores_and_seller(db.session)
     seed_brand(db.session)
+    seed_shop_pages(db.session)
     db.session.commit()
     click.echo(f"Seeded {count} demo products, 3 stores and a seller (link code DEMO10).")
     click.echo(f"Seller login: {DEMO_SELLER_EMAIL} / {seller_password}")

@@ -89,3 +89,11 @@ def test_locations_are_escaped_and_times_are_w3c():
     assert w3c_datetime(datetime(2026, 6, 17, 16, 0, 5, 123)) == "2026-06-17T16:00:05+00:00"
     xml = "".join(urlset("https://shop.example.com/a&b", [SitemapUrl("/")]))
     assert "<loc>https://shop.example.com/a&amp;b/</loc>" in xml
+
+
+def test_the_demo_pages_pass_the_shops_own_checks():
+    from storefront.demo import DEMO_PAGES, DEMO_PAGES_ES
+
+    assert set(DEMO_PAGES) == {"about", "shipping", "returns", "privacy", "terms"}
+    for slug, (title, body) in [*DEMO_PAGES.items(), *DEMO_PAGES_ES.items()]:
+        assert check_page(slug, title, body).body_html

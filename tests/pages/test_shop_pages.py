@@ -139,3 +139,17 @@ def test_footer_titles_follow_the_shoppers_language(app):
     spanish = app.test_client().get("/", headers={"Accept-Language": "es"}).text
     assert ("/pages/about", "Nuestra historia") in footer_links(spanish)
     assert footer_links(spanish) == [("/pages/about", "Nuestra historia"), ("/pages/contact", "Contacto")]
+
+
+def test_the_demo_shop_has_its_pages_with_a_spanish_one(app):
+    from storefront.demo import seed_shop_pages
+
+    with app.app_context():
+        seed_shop_pages(db.session)
+        db.session.commit()
+    spanish = app.test_client()
+    for slug in ("about", "shipping", "returns", "privacy", "terms", "contact"):
+        assert spanish.get(f"/pages/{slug}").status_code == 200, slug
+    es = {"Accept-Language": "es"}
+    assert "<h1>Envíos</h1>" in spanish.get("/pages/shipping", headers=es).text
+    assert "<h1>Our story</h1>" in spanish.get("/pages/about", headers=es).text  # the fallback
