@@ -6,6 +6,7 @@ pointing to /sitemap-1.xml, /sitemap-2.xml ... each holding `limit` URLs in one 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,12 +15,13 @@ from xml.sax.saxutils import escape
 
 NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 MAX_URLS = 50_000  # the protocol's limit per file
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*\Z")  # what quote() leaves as it is
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 @dataclass(frozen=True)
 class SitemapUrl:
-    """One URL of the shop: its path (already percent-encoded) and when it last changed, if known."""
+    """One URL of the shop: its path (from path_of, or a fixed ASCII path) and when it last changed, if known."""
 
     path: str
     lastmod: datetime | None = None
@@ -38,23 +40,27 @@ def is_index(total: int, limit: int) -> bool:
 
 
 def path_of(prefix: str, slug: str) -> str:
-    """A shopper path for a slug of any script: '/p/' + the slug percent-encoded (as url_for would)."""
-    return prefix + quote(slug, safe="")
+    """A shopper path for a slug of any script: '/p/' + the slug percent-encoded (as url_for would).
+
+    The result holds no character XML must escape. Most slugs are plain ASCII: they skip quote().
+    """
+    return prefix + (slug if _PLAIN.match(slug) else quote(slug, safe=""))
 
 
 def w3c_datetime(moment: datetime) -> str:
     """A W3C datetime in UTC to the second (naive datetimes are the shop's UTC): 2026-12-06T18:00:00+00:00."""
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return aware.replace(microsecond=0).isoformat()
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds") + "+00:00"
 
 
 def urlset(base: str, urls: Iterable[SitemapUrl]) -> Iterator[str]:
     """The pieces of a <urlset> file: absolute locations on `base` (no trailing slash), lastmod when known."""
     yield _HEAD + f'<urlset xmlns="{NAMESPACE}">\n'
     root = escape(base)
-    for url in urls:
+    for url in urls:  # paths come from path_of(): nothing to escape in them
         lastmod = f"<lastmod>{w3c_datetime(url.lastmod)}</lastmod>" if url.lastmod else ""
-        yield f"<url><loc>{root}{escape(url.path)}</loc>{lastmod}</url>\n"
+        yield f"<url><loc>{root}{url.path}</loc>{lastmod}</url>\n"
     yield "</urlset>\n"
 
 
