@@ -62,11 +62,11 @@ def page_list():
     )
 
 
-@bp.route("/pages/<slug>", methods=["GET", "POST"])
+@bp.route("/pages/<page_slug>", methods=["GET", "POST"])
 @role_required("owner")
-def page_edit(slug: str):
+def page_edit(page_slug: str):
     """Write one page in one language; a refused save is shown again as typed, with its message (422)."""
-    slug, locale, label = _page_and_locale(slug)
+    slug, locale, label = _page_and_locale(page_slug)
     form = PageForm()  # the CSRF token was checked before the view (CSRFProtect)
     if request.method == "GET":
         row = pages.stored_page(db.session, slug, locale)
@@ -101,16 +101,14 @@ def _form(form: PageForm, slug: str, locale: str, label: str, error: str = "") -
     )
 
 
-@bp.get("/pages/<slug>/preview")
+@bp.get("/pages/<page_slug>/preview")
 @role_required("owner")
-def page_preview(slug: str):
+def page_preview(page_slug: str):
     """The saved page in exactly this language, as shoppers see it (never cached: admin pages are private)."""
-    slug, locale, _label = _page_and_locale(slug)
+    slug, locale, _label = _page_and_locale(page_slug)
     row = pages.stored_page(db.session, slug, locale)
-    version = PageVersion(slug, locale, row.title, row.body_html) if row else None
+    version = PageVersion(slug, locale, row.title, row.body_html) if row else PageVersion(slug, locale, "", "")
     if slug in ALWAYS_SHOWN:
         return render_template("pages/contact.html", page=version, stores=active_stores(db.session))
-    if version is None or not version.has_body:
-        flash(_("This page has no text in this language yet."), "info")
-        return redirect(url_for("admin.page_edit", slug=slug, locale=locale), code=303)
-    return render_template("pages/page.html", page=version)
+    notice = "" if version.has_body else _("This page has no text in this language yet.")
+    return render_template("pages/page.html", page=version, notice=notice)
