@@ -96,6 +96,15 @@ def choose_version(versions: Sequence[PageVersion], slug: str, locale: str) -> P
     return by_locale.get(locale) or by_locale.get(DEFAULT_LOCALE)
 
 
+def shown_version(versions: Sequence[PageVersion], slug: str, locale: str) -> PageVersion | None:
+    """choose_version(), and for a page always shown (contact) without text its owner's title alone."""
+    version = choose_version(versions, slug, locale)
+    if version is not None or slug not in ALWAYS_SHOWN:
+        return version
+    titled = {v.locale: v for v in versions if v.slug == slug and v.title}
+    return titled.get(locale) or titled.get(DEFAULT_LOCALE)
+
+
 def linked_pages(versions: Sequence[PageVersion], locale: str) -> list[tuple[str, str]]:
     """(slug, title) of every page a shopper in `locale` can open, in SLUGS order; contact always.
 
@@ -103,10 +112,9 @@ def linked_pages(versions: Sequence[PageVersion], locale: str) -> list[tuple[str
     """
     links = []
     for slug in SLUGS:
-        version = choose_version(versions, slug, locale)
+        version = shown_version(versions, slug, locale)
         if version is not None:
             links.append((slug, version.title))
         elif slug in ALWAYS_SHOWN:
-            titled = {v.locale: v.title for v in versions if v.slug == slug and v.title}
-            links.append((slug, titled.get(locale) or titled.get(DEFAULT_LOCALE, "")))
+            links.append((slug, ""))
     return links

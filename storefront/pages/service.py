@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..catalog.generation import mark_changed
 from ..stores.models import Store
 from .models import ShopPage
-from .rules import PageVersion, check_page, choose_version, linked_pages
+from .rules import PageVersion, check_page, linked_pages, shown_version
 
 _VERSION_COLUMNS = (ShopPage.slug, ShopPage.locale, ShopPage.title, ShopPage.body_html)
 
@@ -29,7 +29,7 @@ def all_versions(session: Session) -> list[PageVersion]:
 def page_for(session: Session, slug: str, locale: str) -> PageVersion | None:
     """The version of `slug` a shopper in `locale` (the stored form, '' = default) reads, or None."""
     rows = session.execute(select(*_VERSION_COLUMNS).where(ShopPage.slug == slug)).all()
-    return choose_version([PageVersion(*row) for row in rows], slug, locale)
+    return shown_version([PageVersion(*row) for row in rows], slug, locale)
 
 
 def stored_page(session: Session, slug: str, locale: str) -> ShopPage | None:

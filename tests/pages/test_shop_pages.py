@@ -153,3 +153,9 @@ def test_the_demo_shop_has_its_pages_with_a_spanish_one(app):
     es = {"Accept-Language": "es"}
     assert "<h1>Envíos</h1>" in spanish.get("/pages/shipping", headers=es).text
     assert "<h1>Our story</h1>" in spanish.get("/pages/about", headers=es).text  # the fallback
+
+
+def test_contact_keeps_its_owners_title_without_text(app, client):
+    save_page(app, "contact", "Say hello", "")
+    assert "<h1>Say hello</h1>" in client.get("/pages/contact").text
+    assert ("/pages/contact", "Say hello") in footer_links(client.get("/").text)
