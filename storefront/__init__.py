@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
     from .checkout.views import bp as checkout_bp
     from .core.views import bp as core_bp
     from .notify.views import bp as notify_bp
+    from .pages.views import bp as pages_bp
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
@@ -183,3 +184,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(seo_bp)  # template globals only: JSON-LD on shopper pages
     app.register_blueprint(reviews_bp)
     app.register_blueprint(aftersales_bp)
+    app.register_blueprint(pages_bp)

@@ -54,6 +54,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
         seed_brand,
         seed_catalog,
         seed_reviews,
+        seed_shop_pages,
         seed_stores_and_seller,
         settings_mismatches,
     )
@@ -66,6 +67,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
     seed_brand(db.session)
     seed_reviews(db.session)
     seed_aftersales(db.session)
+    seed_shop_pages(db.session)
     db.session.commit()
     click.echo(f"Seeded {count} demo products, 3 stores and a seller (link code DEMO10).")
     click.echo(f"Seller login: {DEMO_SELLER_EMAIL} / {seller_password}")

@@ -521,3 +521,58 @@ def seed_aftersales(session: Session) -> None:
     move_stock(session, [(variant.id, 1)], "none", "taken", order.id, placed)
     asked = aftersales.NewRequest("return", "wrong_size", "A little smaller than I hoped.", {order.lines[0].id: 1})
     aftersales.open_request(session, order, asked, [], now, ZoneInfo(cfg["SHOP_TIMEZONE"]))
+# The demo shop's own pages (storefront.pages): short and in English, shipping in Spanish too,
+# so a Spanish reader sees the fallback at work on the others.
+DEMO_PAGES = {
+    "about": (
+        "Our story",
+        "Alder & Clay began in 2019 as one wheel in a garage off Alberta Street. Today four of us throw, "
+        "trim and glaze every piece in our Portland studio, in batches of about forty.\n\n"
+        "We use a local stoneware clay and lead-free glazes we mix ourselves, and we fire twice, so each "
+        "mug and bowl is dishwasher and microwave safe. No two are quite the same: that is the point.",
+    ),
+    "shipping": (
+        "Shipping",
+        "- **$5 flat rate** anywhere in the US; free pickup at our Portland studios.\n"
+        "- Orders leave the studio within **2 business days**, packed by hand in recycled paper.\n"
+        "- Delivery takes 3 to 6 business days with USPS Ground Advantage; you get the tracking link by e-mail.\n\n"
+        "We do not ship outside the US yet.",
+    ),
+    "returns": (
+        "Returns",
+        "Return anything unused within **30 days** for a full refund: write to us and we send a prepaid label.\n\n"
+        "Arrived chipped or cracked? Send a photo within 7 days and we ship a new one at no cost; "
+        "you keep the broken piece for the garden.",
+    ),
+    "privacy": (
+        "Privacy",
+        "We keep what we need to make and deliver your order: your name, phone, e-mail and address. "
+        "We never sell it and never share it except with the carrier and the payment service.\n\n"
+        "Our shop counts visits without cookies that follow you elsewhere. To see or delete what we hold "
+        "about you, write to hello@alderandclay.example.com.",
+    ),
+    "terms": (
+        "Terms of sale",
+        "Prices are in US dollars and include the studio's work; sales tax is added where the law asks. "
+        "An order is confirmed when we send its number.\n\n"
+        "Handmade pieces vary a little in size and glaze from the photos. If something is sold out after "
+        "you pay, we refund you in full the same day.",
+    ),
+}
+DEMO_PAGES_ES = {
+    "shipping": (
+        "Envíos",
+        "- **5 USD** a cualquier lugar de EE. UU.; recogida gratis en nuestros talleres de Portland.\n"
+        "- Los pedidos salen del taller en **2 días hábiles**, envueltos a mano en papel reciclado.\n"
+        "- La entrega tarda de 3 a 6 días hábiles con USPS; te enviamos el enlace de seguimiento por correo.",
+    ),
+}
+
+
+def seed_shop_pages(session: Session) -> None:
+    """Give the demo shop its pages: about, shipping, returns, privacy and terms (shipping in Spanish too)."""
+    from .pages.service import save_page
+
+    for locale, pages in (("", DEMO_PAGES), ("es", DEMO_PAGES_ES)):
+        for slug, (title, body) in pages.items():
+            save_page(session, slug, locale, title=title, body=body, user_id=None, now=utcnow())

@@ -27,6 +27,7 @@ from .inventory.models import StockMovement
 from .jobs.models import Job, PeriodicRun
 from .notify.models import AlertChoice, EmailPreference, Notification, PushSubscription, StockWatch
 from .orders.models import Order, OrderLimitSettings, OrderLine, OrderStatusChange
+from .pages.models import ShopPage
 from .payments.models import ManualRefund, Payment, ProviderNotification, Refund
 from .payments.transfer_models import TransferMethod, TransferPayment
 from .reviews.models import Review, ReviewPhoto
@@ -80,6 +81,7 @@ __all__ = [
     "Seller",
     "SellerCategoryRate",
     "SellerClick",
+    "ShopPage",
     "StockMovement",
     "Store",
     "TransferMethod",

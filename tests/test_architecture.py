@@ -38,6 +38,7 @@ FEATURES = (
     "stores",
     "reviews",  # verified-buyer reviews of order lines (refunds from payments); checkout, reports, admin show them
     "aftersales",  # returns, exchanges, problems: orders, payments (refunds), inventory (stock back), catalog (photos)
+    "pages",  # the shop's own pages and the sitemap: the brand's contact, the stores, the catalog's products
     "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
     "seo",  # structured data (JSON-LD) on shopper pages: reads catalog, brand and stores

@@ -14,5 +14,6 @@ Where to look:
   accounts.py       every account, disabling staff and sellers
   reviews.py        the review moderation queue: publish, hide, reply
   aftersales.py     returns, exchanges, problems: queue, request, refund, replacement, return window
+  pages.py          the shop's pages (about, shipping, returns ...) per language
   service.py        read models: the dashboard figures, the filtered order list, an order's facts
 """

@@ -187,6 +187,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     jobs,
     notifications,
     order_limits,
+    pages,
     products,
     refunds,
     reviews,

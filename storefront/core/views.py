@@ -17,6 +17,7 @@ from .security import private, safe_next
 bp = Blueprint("core", __name__)
 MEDIA_NAME = re.compile(r"^[0-9a-f]{32}(-[0-9]{2,4}\.(webp|jpg)|\.(mp4|webm))$")  # photo renditions, videos
 LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
+ROBOTS_LINES = "core.robots_lines"  # extension key: callables giving extra robots.txt lines
 
 
 @bp.record_once
@@ -77,8 +78,10 @@ def robots():
     back to the catalogue (nothing of anyone's), and every change to a cart is a POST with a CSRF
     token, which crawlers never send. Disallowing it cost the page Lighthouse's "is crawlable"
     audit for no protection. Order pages and checkout stay out (and also answer noindex).
+    Features above core add their lines (the sitemap's) as callables in app.extensions[ROBOTS_LINES].
     """
     body = "User-agent: *\nDisallow: /admin\nDisallow: /checkout\nDisallow: /o/\n"
+    body += "".join(f"{line()}\n" for line in current_app.extensions.get(ROBOTS_LINES, ()))
     response = Response(body, mimetype="text/plain")
     response.cache_control.public = True
     response.cache_control.max_age = 86400

@@ -158,6 +158,7 @@ SHOPPER_PAGES = {
     "order-aftersales": ("/o/{order-aftersales}", "empty"),
     "aftersales-form": ("/o/{order-aftersales}/help", "empty"),
     "stores": ("/stores", "empty"),
+    "contact": ("/pages/contact", "empty"),  # the brand's contact and the stores (storefront/pages)
     "back-in-stock-request": ("/notify/watch/{watch}", "empty"),
     "email-choices": ("/notify/email/{email-token}", "empty"),
     "unsubscribe": ("/notify/email/{email-token}/unsubscribe", "empty"),
@@ -486,6 +487,7 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         "name": "products",  # /admin/reports/<name>.csv
         "code": ids["seller_code"],
         "slug": ids["coat"],
+        "page_slug": "about",  # /admin/pages/<page_slug> (storefront/admin/pages.py)
     }
     with app.app_context(), app.test_request_context():
         from storefront.notify import links

@@ -278,3 +278,14 @@ def test_a_shop_page_can_state_its_trail_in_one_line(app):
         ("Home", f"{BASE}/"),
         ("Returns & refunds", f"{BASE}/pages/returns"),
     ]
+
+
+def test_the_shops_own_pages_carry_their_breadcrumb_trail(app, client):
+    from tests.pages.conftest import save_page
+
+    save_page(app, "about", "Our story", "Two potters and a kiln.")
+    for path, name in (("/pages/about", "Our story"), ("/pages/contact", "Contact us")):
+        trail = one(client, path, "BreadcrumbList")
+        assert missing(trail, BREADCRUMB) == []
+        assert [(i["position"], i["name"]) for i in trail["itemListElement"]] == [(1, "Home"), (2, name)]
+        assert trail["itemListElement"][1]["item"] == f"{BASE}{path}"
