@@ -160,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     from .catalog.views import bp as catalog_bp
     from .checkout.views import bp as checkout_bp
     from .core.views import bp as core_bp
+    from .feeds.views import bp as feeds_bp
     from .notify.views import bp as notify_bp
     from .payments.views import bp as payments_bp
     from .pwa.views import bp as pwa_bp
@@ -177,3 +178,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(brand_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(feeds_bp)

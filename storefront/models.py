@@ -15,6 +15,7 @@ from .auth.models import LoginAttempt, User, UserSession
 from .brand.models import BrandSettings
 from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
+from .feeds.models import FeedLink
 from .inventory.models import StockMovement
 from .jobs.models import Job, PeriodicRun
 from .notify.models import AlertChoice, EmailPreference, Notification, PushSubscription, StockWatch
@@ -27,6 +28,7 @@ from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 __all__ = [
     "AlertChoice",
     "EmailPreference",
+    "FeedLink",
     "Notification",
     "PushSubscription",
     "StockWatch",

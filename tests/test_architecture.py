@@ -38,6 +38,7 @@ FEATURES = (
     "stores",
     "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
+    "feeds",  # Google and Meta product feeds: read the catalog and the brand; admin shows the links
     "reports",
     "admin",
 )

@@ -183,6 +183,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     accounts,
     brand,
     cancel,
+    feeds,
     jobs,
     notifications,
     order_limits,

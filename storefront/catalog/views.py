@@ -81,10 +81,16 @@ def _search_worth_caching(query: str, truncated: bool, page: int) -> bool:
 def product(slug: str):
     """The shareable product page (its share box carries the sharer's seller code, if any)."""
 
-    def render() -> str:
-        return product_html(service.product_by_slug(db.session, slug))
+    chosen = request.args.get("variant", type=int)  # a feed's link names the variant to show chosen
 
-    return public_page(shopper_page(render, slug, _share_code()))
+    def render() -> str:
+        item = service.product_by_slug(db.session, slug)
+        selected = next((v for v in item.active_variants if v.id == chosen), None) if chosen else None
+        if chosen and selected is None:
+            dont_store()  # a number that is no variant of this product must not take a place in the cache
+        return product_html(item, selected=selected)
+
+    return public_page(shopper_page(render, slug, _share_code(), *((chosen,) if chosen else ())))
 
 
 def _share_code() -> str | None:
