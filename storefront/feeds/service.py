@@ -102,7 +102,7 @@ def catalog_batches(session: Session, batch: int = BATCH) -> Iterator[list[tuple
     Three queries a batch (products, their variants, their photos) plus one for the categories:
     the query count grows with products / batch, never with products (no N+1).
     """
-    categories = dict(session.execute(select(Category.id, Category.name)).tuples().all())
+    categories = {i: n for i, n in session.execute(select(Category.id, Category.name))}
     after = 0
     while True:
         products = _products_after(session, after, batch, categories)
