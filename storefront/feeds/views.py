@@ -60,12 +60,13 @@ def _serve(token: str, fmt: str) -> Response:
     link = service.live_link(db.session, token, fmt)
     if link is None:
         abort(404)
+    link_id = link.id  # write_transaction commits the read first, which expires `link`
     generation = current(db.engine)  # read before any catalog row: a feed is never older than its key
     settings = service.feed_settings(db.session, current_app.config, base_url())
     # The request's one write: a GET starts SQLite's transactions as reads, and a read cannot
     # always become a write (another connection wrote since); this takes the write lock up front.
     with write_transaction(db.session):
-        service.record_fetch(db.session, link.id, utcnow())
+        service.record_fetch(db.session, link_id, utcnow())
     if generation is None:  # the database cannot say what changed: build the feed, keep nothing
         return _headers(_streamed(fmt, settings, None), None)
     key = cache_key(fmt, generation, settings, FEED_VERSION)
