@@ -12,14 +12,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
 from ..auth.guards import role_required
 from ..clock import utcnow
 from ..domain import DomainError
 from ..extensions import db
 from ..feeds import service as feeds
-from ..feeds.rules import FORMAT_LABELS, FORMATS, GOOGLE, MAX_NAME, feed_url
+from ..feeds.rules import FORMAT_LABELS, FORMATS, GOOGLE, feed_url
 from ..feeds.web import base_url
 from .views import bp
 
@@ -29,10 +29,8 @@ class FeedLinkForm(FlaskForm):
 
     name = StringField(
         _l("Name (who gets this link)"),
-        validators=[
-            InputRequired(_l("Give the link a name, for example “Google Merchant Center”.")),
-            Length(max=MAX_NAME, message=_l("The name can be at most %(max)d characters.")),
-        ],
+        # The length is checked by feeds.rules.check_link, with the same message everywhere.
+        validators=[InputRequired(_l("Give the link a name, for example “Google Merchant Center”."))],
     )
     format = SelectField(_l("Feed for"), choices=[], default=GOOGLE)
 
