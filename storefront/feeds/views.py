@@ -85,7 +85,11 @@ def _streamed(fmt: str, settings: FeedSettings, keep_at) -> Response:
     """The feed built from the catalog as it streams out; also written to `keep_at` when given."""
     chunks = _chunks(fmt, settings)
     body = cache.written_through(chunks, keep_at) if keep_at is not None else (c.encode() for c in chunks)
-    return Response(stream_with_context(body), content_type=formats.CONTENT_TYPES[fmt])
+    response = Response(stream_with_context(body), content_type=formats.CONTENT_TYPES[fmt])
+    # Stay a stream: a hook asking for the length (the request log does) would otherwise read the
+    # whole feed into memory before the first byte leaves.
+    response.implicit_sequence_conversion = False
+    return response
 
 
 def _chunks(fmt: str, settings: FeedSettings):

@@ -13,6 +13,7 @@ from storefront.extensions import db
 from storefront.feeds import cache, service
 from storefront.feeds.models import FeedLink
 from tests.feeds.conftest import make_link, photographed
+from tests.helpers import _make_app
 
 
 @contextmanager
@@ -166,3 +167,21 @@ def test_a_new_photo_reaches_the_feed(app, client, google_token):
         photographed("Oak board")
     second = client.get(f"/feeds/{google_token}/google.xml", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and b"Oak board" in second.data
+
+
+def test_the_request_log_does_not_turn_the_stream_into_a_buffer(tmp_path):
+    # The request log asks every response for its length: on a plain generator response that reads
+    # the whole feed into memory first (the first byte would leave only once the last is built).
+    folder = tmp_path / "feeds"
+    made = _make_app(
+        f"sqlite:///{tmp_path / 'log.db'}", tmp_path, {"REQUEST_LOG": True, "FEEDS_CACHE_DIR": str(folder)}
+    )
+    app = next(made)
+    with app.app_context():
+        photographed("Oak board")
+        token = make_link("google")
+    response = app.test_client().get(f"/feeds/{token}/google.xml", buffered=False)
+    assert not list(folder.glob("google-*")), "the headers left before the feed was built"
+    assert response.get_data().endswith(b"</rss>\n")
+    assert list(folder.glob("google-*")), "kept once read to the end"
+    next(made, None)
