@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from xml.sax.saxutils import escape
+from functools import lru_cache
+from xml.sax.saxutils import escape as _escape
 
 from ..core.csv import csv_safe
 from ..money import format_amount_plain
@@ -37,6 +38,11 @@ META_COLUMNS = (
     "shipping",
 )
 CONTENT_TYPES = {GOOGLE: "application/xml; charset=utf-8", "meta": "text/csv; charset=utf-8"}
+
+
+# Escaped once per distinct text: a product's description, brand, images and category repeat on
+# every one of its variants' items (the same string objects, so the lookup hashes them once).
+escape = lru_cache(maxsize=512)(_escape)
 
 
 def shipping_price(settings: FeedSettings) -> str:

@@ -10,9 +10,9 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
+from html import unescape
 from urllib.parse import quote
-
-from markupsafe import Markup
 
 from ..domain import N_, Invalid
 from ..money import format_amount_plain
@@ -31,6 +31,8 @@ TOKEN_BYTES = 32  # 43 URL-safe characters: unguessable, like an API key
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,100}")
 # Characters XML 1.0 cannot carry at all (a control character pasted into a description would
 # make the whole feed unreadable); removed from every text before it is written.
+_BLOCK_TAG = re.compile(r"<!--.*?-->|</?(?:p|br|li|ul|ol|h[1-6]|blockquote|div|pre|hr|tr|td|th)\b[^>]*>", re.I | re.S)
+_INLINE_TAG = re.compile(r"<[^>]*>")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -103,6 +105,7 @@ def feed_items(
     if not variants or not photos:
         return []
     images = tuple(image_url(settings.base_url, p) for p in photos[: MAX_EXTRA_IMAGES + 1])
+    page = product_link(settings.base_url, product.slug, 0).removesuffix("0")  # quoted once per product
     shared = {
         "description": clip(plain_text(product.description_html)) or clip(clean_text(product.title)),
         "image_link": images[0],
@@ -111,10 +114,10 @@ def feed_items(
         "item_group_id": str(product.id) if len(variants) > 1 else None,  # variants grouped by product
         "product_type": clip(clean_text(product.category), 750),  # Google: product_type up to 750
     }
-    return [_item(product, variant, settings, shared) for variant in variants]
+    return [_item(product, variant, settings, page, shared) for variant in variants]
 
 
-def _item(product: ProductRow, variant: VariantRow, settings: FeedSettings, shared: dict) -> FeedItem:
+def _item(product: ProductRow, variant: VariantRow, settings: FeedSettings, page: str, shared: dict) -> FeedItem:
     """One variant's item: its id, title, link, stock and price; the product's texts and photos."""
     title = f"{product.title} — {variant.name}" if variant.name else product.title
     unit_price = product.price if variant.price_override is None else variant.price_override
@@ -122,7 +125,7 @@ def _item(product: ProductRow, variant: VariantRow, settings: FeedSettings, shar
     return FeedItem(
         id=item_id(variant.sku),
         title=clip(clean_text(title), MAX_TITLE),
-        link=product_link(settings.base_url, product.slug, variant.id),
+        link=f"{page}{variant.id}",
         in_stock=variant.on_hand - variant.reserved > 0,
         price=price_text(unit_price, settings.currency),
         sale_price=None if sale is None else price_text(sale, settings.currency),
@@ -135,6 +138,7 @@ def sale_price_of(product: ProductRow, variant: VariantRow) -> int | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a shop has a few hundred distinct prices; Decimal formatting is the slow part
 def price_text(amount_minor: int, currency: str) -> str:
     """ "12.50 USD", "1200 JPY": major units with the currency's own exponent (Babel's), then its code."""
     return f"{format_amount_plain(amount_minor, currency)} {currency}"
@@ -147,8 +151,8 @@ def product_link(base_url: str, slug: str, variant_id: int) -> str:
 
 def image_url(base_url: str, photo: PhotoRow) -> str:
     """The absolute URL of the photo's largest JPEG rendition (both feeds take JPEG)."""
-    widths = [int(w) for w in photo.widths.split(",") if w.strip().isdigit()]
-    return f"{base_url}media/{photo.key}-{max(widths, default=0)}.jpg"
+    widths = [int(w) for w in photo.widths.split(",") if w.isdigit()]
+    return f"{base_url}media/{photo.key}-{max(widths) if widths else 0}.jpg"
 
 
 def item_id(sku: str) -> str:
@@ -159,9 +163,13 @@ def item_id(sku: str) -> str:
 
 
 def plain_text(html: str) -> str:
-    """The description without tags or entities, whitespace collapsed (both feeds want plain text)."""
-    # Only the text is taken, never output as HTML (and description_html was sanitised when saved).
-    return clean_text(Markup(html or "").striptags())  # noqa: S704
+    """The description without tags or entities, whitespace collapsed (both feeds want plain text).
+
+    description_html was sanitised when saved (catalog.rules), so it holds only simple tags: a
+    block's tag becomes a space (paragraphs and list items stay apart), an inline one nothing.
+    """
+    text = _INLINE_TAG.sub("", _BLOCK_TAG.sub(" ", html or ""))
+    return clean_text(unescape(text))
 
 
 def clean_text(text: str) -> str:
