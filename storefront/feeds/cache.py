@@ -3,17 +3,20 @@
 A feed of 10,000 products is megabytes: too big for the page cache (its pages are capped at
 CACHE_MAX_PAGE_BYTES), so it lives in a file under the instance folder (FEEDS_CACHE_DIR), shared
 by every worker process of the server. The first fetch after a change streams the feed to the
-client while writing it to a temporary file, renamed into place only once complete: a reader
-never sees half a feed, and a fetch cut short leaves nothing behind. The key (rules.cache_key)
+client while writing it (and a gzip copy, for fetchers that accept gzip) to temporary files,
+renamed into place only once complete: a reader never sees half a feed, and a fetch cut short
+leaves nothing behind. The key (rules.cache_key)
 holds the catalog generation, so a change makes a new key; older files of the same format are
 deleted when a new one is complete, which bounds the folder to a few files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -21,6 +24,7 @@ from typing import BinaryIO
 from .rules import FILE_NAMES
 
 log = logging.getLogger(__name__)
+GZIP_LEVEL = 6  # about 0.1 s for a 20 MB feed, 19 times smaller
 
 
 def cache_dir(config: dict, instance_path: str) -> Path:
@@ -40,56 +44,86 @@ def find(folder: Path, fmt: str, key: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def gzipped(path: Path) -> Path:
+    """The gzip copy kept beside a finished feed (for fetchers that accept gzip: ~20 times smaller)."""
+    return path.with_name(path.name + ".gz")
+
+
 def written_through(chunks: Iterable[str], target: Path) -> Iterator[bytes]:
-    """Yield each chunk encoded, writing it to a temporary file that becomes `target` when complete.
+    """Yield each chunk encoded, keeping it (and a gzip copy) in temporary files that become `target`
+    (and its gzipped() sibling) once complete.
 
     A failure to write (full disk) is logged and the client still gets its feed, uncached. A
-    generator closed early (the client went away) or a failing read removes the temporary file.
+    generator closed early (the client went away) or a failing read removes the temporary files.
     """
-    temp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
-    out = _open(temp)
+    keeper = _Keeper(target)
     try:
         for chunk in chunks:
             data = chunk.encode()
-            if out is not None:
-                out = _write(out, data, temp)
+            keeper.write(data)
             yield data
-        if out is not None:
-            out.close()
-            os.replace(temp, target)
-            out = None
-            _drop_older(target)
+        keeper.finish()
     finally:
-        if out is not None:  # not complete: never leave a partial file
-            out.close()
-            temp.unlink(missing_ok=True)
+        keeper.discard()  # nothing left to do after finish(); else no partial file stays
 
 
-def _open(temp: Path) -> BinaryIO | None:
-    """The temporary file, opened for writing; None (logged) when the folder is unwritable."""
-    try:
-        temp.parent.mkdir(parents=True, exist_ok=True)
-        return temp.open("wb")
-    except OSError:
-        log.warning("feed cache folder unwritable; serving the feed uncached", exc_info=True)
-        return None
+class _Keeper:
+    """The two temporary files (plain, gzip) a feed is written to while it streams out."""
 
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        stem = f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}"
+        self.temps = (target.with_name(stem + ".part"), target.with_name(stem + ".gz.part"))
+        self.zipper = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # 31: a gzip stream, mtime 0
+        self.files: tuple[BinaryIO, BinaryIO] | None = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.files = (self.temps[0].open("wb"), self.temps[1].open("wb"))
+        except OSError:
+            log.warning("feed cache folder unwritable; serving the feed uncached", exc_info=True)
+            self.discard()
 
-def _write(out: BinaryIO, data: bytes, temp: Path) -> BinaryIO | None:
-    """Append `data`; on a write error (full disk) drop the temporary file and go on uncached."""
-    try:
-        out.write(data)
-        return out
-    except OSError:
-        log.warning("feed cache write failed; serving the feed uncached", exc_info=True)
-        out.close()
-        temp.unlink(missing_ok=True)
-        return None
+    def write(self, data: bytes) -> None:
+        """Append a chunk to both files; a write error (full disk) drops them: the feed goes on uncached."""
+        if self.files is None:
+            return
+        try:
+            self.files[0].write(data)
+            self.files[1].write(self.zipper.compress(data))
+        except OSError:
+            log.warning("feed cache write failed; serving the feed uncached", exc_info=True)
+            self.discard()
+
+    def finish(self) -> None:
+        """Complete both files and move them into place (the gzip copy first: a plain file found has one)."""
+        if self.files is None:
+            return
+        try:
+            self.files[1].write(self.zipper.flush())
+            for file in self.files:
+                file.close()
+            os.replace(self.temps[1], gzipped(self.target))
+            os.replace(self.temps[0], self.target)
+        except OSError:
+            log.warning("feed cache could not be completed; the next fetch builds it again", exc_info=True)
+            self.discard()
+            return
+        self.files = None
+        _drop_older(self.target)
+
+    def discard(self) -> None:
+        """Close and delete the temporary files (if still there)."""
+        for file in self.files or ():
+            file.close()
+        self.files = None
+        for temp in self.temps:
+            with contextlib.suppress(OSError):  # never there, or under an unusable folder
+                temp.unlink()
 
 
 def _drop_older(kept: Path) -> None:
     """Delete the other finished files of the same format (older generations, other settings)."""
     fmt = kept.name.split("-", 1)[0]
     for path in kept.parent.glob(f"{fmt}-*"):
-        if path != kept:
+        if path not in (kept, gzipped(kept)):
             path.unlink(missing_ok=True)

@@ -1,8 +1,9 @@
 """The feeds' private addresses: /feeds/<token>/google.xml and /feeds/<token>/meta.csv.
 
 A fetch checks the token (unknown, revoked or of the other format: 404), counts itself (the one
-commit), then answers 304 when the fetcher holds the current feed, else the finished file, else
-the feed streamed from the catalog while it is kept for the next fetch (cache.py).
+commit), then answers 304 when the fetcher holds the current feed, else the finished file (its
+gzip copy to a fetcher that accepts gzip), else the feed streamed from the catalog while it is
+kept for the next fetch (cache.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask_limiter.util import get_remote_address
 
 from ..catalog.generation import current
 from ..clock import utcnow
+from ..core.compression import choose_coding
 from ..db import write_transaction
 from ..extensions import db, limiter, rate_limits_off
 from . import cache, formats, service
@@ -70,14 +72,18 @@ def _serve(token: str, fmt: str) -> Response:
     if generation is None:  # the database cannot say what changed: build the feed, keep nothing
         return _headers(_streamed(fmt, settings, None), None)
     key = cache_key(fmt, generation, settings, FEED_VERSION)
-    if request.if_none_match.contains_weak(key):
+    if request.if_none_match.contains_weak(key):  # the plain or the gzip copy: the same feed
         return _headers(Response(status=304), key)
     folder = cache.cache_dir(current_app.config, current_app.instance_path)
     found = cache.find(folder, fmt, key)
-    if found is not None:
-        response = send_file(found, mimetype=formats.CONTENT_TYPES[fmt], etag=False, conditional=False, max_age=None)
-    else:
-        response = _streamed(fmt, settings, cache.cached_path(folder, fmt, key))
+    if found is None:
+        return _headers(_streamed(fmt, settings, cache.cached_path(folder, fmt, key)), key)
+    zipped = cache.gzipped(found)
+    if choose_coding(request.headers.get("Accept-Encoding", ""), ("gzip",)) and zipped.is_file():
+        response = send_file(zipped, mimetype=formats.CONTENT_TYPES[fmt], etag=False, conditional=False, max_age=None)
+        response.headers["Content-Encoding"] = "gzip"
+        return _headers(response, key, weak=True)  # another representation of the same feed (as core.compression)
+    response = send_file(found, mimetype=formats.CONTENT_TYPES[fmt], etag=False, conditional=False, max_age=None)
     return _headers(response, key)
 
 
@@ -106,11 +112,12 @@ def _chunks(fmt: str, settings: FeedSettings):
         yield tail
 
 
-def _headers(response: Response, key: str | None) -> Response:
+def _headers(response: Response, key: str | None, weak: bool = False) -> Response:
     """A private address: not indexed, not leaked as a referrer, not kept by shared caches; the ETag."""
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Accept-Encoding")  # a cached feed is sent gzipped to fetchers that accept it
     if key is not None:
-        response.set_etag(key)
+        response.set_etag(key, weak=weak)
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from contextlib import contextmanager
 
 import pytest
@@ -79,7 +80,8 @@ def test_cold_streams_then_the_file_serves_then_304(app, client, google_token, f
     assert cold.status_code == 200 and cold.is_streamed
     assert cold.data.endswith(b"</rss>\n")  # read to the end, as a fetcher does
     etag = cold.headers["ETag"]
-    assert [p.suffix for p in feed_cache.iterdir()] == [".xml"], "kept for the next fetch"
+    kept = sorted(p.name.split(".", 1)[1] for p in feed_cache.iterdir())
+    assert kept == ["xml", "xml.gz"], "kept for the next fetch, with a gzip copy"
     with counted_queries(app) as queries:
         warm = client.get(f"/feeds/{google_token}/google.xml")
     assert warm.data == cold.data and warm.headers["ETag"] == etag
@@ -93,14 +95,15 @@ def test_cold_streams_then_the_file_serves_then_304(app, client, google_token, f
 def test_a_product_change_changes_the_etag_and_replaces_the_file(app, client, shelf, google_token, feed_cache):
     first = client.get(f"/feeds/{google_token}/google.xml")
     assert first.data
-    old_file = next(feed_cache.iterdir())
+    old_files = list(feed_cache.iterdir())
     with app.app_context():
         db.session.get(Product, shelf["one"]).title = "Linen tea towel"
         db.session.commit()
     second = client.get(f"/feeds/{google_token}/google.xml", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
     assert b"Linen tea towel" in second.data
-    assert not old_file.exists() and len(list(feed_cache.iterdir())) == 1, "the old generation's file is gone"
+    assert not any(f.exists() for f in old_files), "the old generation's files are gone"
+    assert len(list(feed_cache.iterdir())) == 2
 
 
 def test_the_two_formats_are_cached_apart(app, client, google_token, feed_cache):
@@ -112,7 +115,7 @@ def test_the_two_formats_are_cached_apart(app, client, google_token, feed_cache)
     meta = client.get(f"/feeds/{meta_token}/meta.csv")
     assert meta.data
     assert google.headers["ETag"] != meta.headers["ETag"]
-    assert sorted(p.suffix for p in feed_cache.iterdir()) == [".csv", ".xml"]
+    assert sorted(p.name.split(".", 1)[1] for p in feed_cache.iterdir()) == ["csv", "csv.gz", "xml", "xml.gz"]
     assert client.get(f"/feeds/{meta_token}/meta.csv").data == meta.data
 
 
@@ -140,6 +143,21 @@ def test_an_unwritable_cache_folder_still_serves_the_feed(app, client, google_to
     assert response.status_code == 200 and b"</rss>" in response.data
 
 
+def test_a_fetcher_that_accepts_gzip_gets_the_gzip_copy(app, client, google_token):
+    plain = client.get(f"/feeds/{google_token}/google.xml").data  # cold: streamed as it is built
+    zipped = client.get(f"/feeds/{google_token}/google.xml", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain and len(zipped.data) < len(plain)
+    assert zipped.headers["ETag"].startswith("W/"), "another representation of the same feed"
+    again = client.get(
+        f"/feeds/{google_token}/google.xml",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    refused = client.get(f"/feeds/{google_token}/google.xml", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain
+
+
 def test_a_fetch_cut_short_leaves_no_file(tmp_path):
     target = tmp_path / "google-abc.xml"
     stream = cache.written_through(iter(["<rss>", "<item/>", "</rss>"]), target)
@@ -147,6 +165,7 @@ def test_a_fetch_cut_short_leaves_no_file(tmp_path):
     stream.close()  # the client went away
     assert list(tmp_path.iterdir()) == []
     assert b"".join(cache.written_through(iter(["a", "b"]), target)) == b"ab" and target.read_bytes() == b"ab"
+    assert gzip.decompress(cache.gzipped(target).read_bytes()) == b"ab"
 
 
 def test_a_catalog_error_mid_feed_leaves_no_file(tmp_path):
