@@ -10,7 +10,8 @@ gunicorn (the project's gunicorn.conf.py, 2 workers) serves it on 127.0.0.1 and 
 fetched over HTTP, uncompressed, timed to the last byte:
   cold    the finished file deleted first: the feed is read from the database in batches,
           streamed and written to the cache (time to first byte shown too);
-  cached  the finished file served as it is (what every fetch gets until the catalog changes);
+  cached  the finished file served as it is (what every fetch gets until the catalog changes),
+          and its gzip copy to a fetcher sending Accept-Encoding: gzip;
   304     a fetcher that holds the current feed (If-None-Match).
 Each figure is the median of --runs fetches. Exit code 1 if setup fails or a fetch is not 200/304.
 """
@@ -125,7 +126,7 @@ def measure(base: str, tokens: dict[str, str], cache_dir: Path, runs: int) -> li
     rows = []
     for fmt, name in FORMATS:
         url = f"{base}/feeds/{tokens[fmt]}/{name}"
-        cold, cached, not_modified, size, etag = [], [], [], 0, ""
+        cold, cached, zipped, not_modified, size, zipped_size, etag = [], [], [], [], 0, 0, ""
         for _ in range(runs):
             for path in cache_dir.glob(f"{fmt}-*"):
                 path.unlink()
@@ -137,6 +138,9 @@ def measure(base: str, tokens: dict[str, str], cache_dir: Path, runs: int) -> li
             if cached_size != size:
                 raise BenchError(f"the cached feed differs in size: {cached_size} != {size}")
             cached.append(total)
+            status, zipped_size, _first, total, _etag = timed_get(url, {"Accept-Encoding": "gzip"})
+            _check(status, 200, url)
+            zipped.append(total)
             status, _size, _first, total, _etag = timed_get(url, {"If-None-Match": etag})
             _check(status, 304, url)
             not_modified.append(total)
@@ -144,9 +148,11 @@ def measure(base: str, tokens: dict[str, str], cache_dir: Path, runs: int) -> li
             {
                 "feed": name,
                 "bytes": size,
+                "gzip_bytes": zipped_size,
                 "cold_first_byte_ms": statistics.median(f for f, _t in cold) * 1000,
                 "cold_ms": statistics.median(t for _f, t in cold) * 1000,
                 "cached_ms": statistics.median(cached) * 1000,
+                "cached_gzip_ms": statistics.median(zipped) * 1000,
                 "not_modified_ms": statistics.median(not_modified) * 1000,
             }
         )
@@ -188,14 +194,14 @@ def bench_env(tmp: Path, database_url: str | None = None) -> dict[str, str]:
 
 def print_table(results: dict[str, list[dict]]) -> None:
     """One line per database and feed."""
-    print(
-        f"\n{'database':<10} {'feed':<11} {'MB':>6} {'cold TTFB ms':>13} {'cold ms':>9} {'cached ms':>10} {'304 ms':>7}"
-    )
+    header = f"{'database':<10} {'feed':<11} {'MB':>6} {'gzip MB':>8} {'cold TTFB ms':>13} {'cold ms':>9}"
+    print(f"\n{header} {'cached ms':>10} {'gzip ms':>8} {'304 ms':>7}")
     for label, rows in results.items():
         for r in rows:
             print(
-                f"{label:<10} {r['feed']:<11} {r['bytes'] / 1e6:>6.2f} {r['cold_first_byte_ms']:>13.1f}"
-                f" {r['cold_ms']:>9.1f} {r['cached_ms']:>10.1f} {r['not_modified_ms']:>7.1f}"
+                f"{label:<10} {r['feed']:<11} {r['bytes'] / 1e6:>6.2f} {r['gzip_bytes'] / 1e6:>8.2f}"
+                f" {r['cold_first_byte_ms']:>13.1f} {r['cold_ms']:>9.1f} {r['cached_ms']:>10.1f}"
+                f" {r['cached_gzip_ms']:>8.1f} {r['not_modified_ms']:>7.1f}"
             )
     print(f"({os.cpu_count()} cores; medians)")
 

@@ -42,7 +42,7 @@ CONTENT_TYPES = {GOOGLE: "application/xml; charset=utf-8", "meta": "text/csv; ch
 
 # Escaped once per distinct text: a product's description, brand, images and category repeat on
 # every one of its variants' items (the same string objects, so the lookup hashes them once).
-escape = lru_cache(maxsize=512)(_escape)
+escape = lru_cache(maxsize=1024)(_escape)
 
 
 def shipping_price(settings: FeedSettings) -> str:
@@ -80,27 +80,43 @@ def google_items(items: Iterable[FeedItem], settings: FeedSettings) -> str:
 
 def _google_item(item: FeedItem, shipping: str) -> str:
     """One <item>: the attributes Google's product data specification asks of a product without GTIN."""
+    sale = "" if item.sale_price is None else f"<g:sale_price>{item.sale_price}</g:sale_price>\n"
+    return (
+        f"<item>\n<g:id>{escape(item.id)}</g:id>\n<g:title>{escape(item.title)}</g:title>\n"
+        f"<g:link>{escape(item.link)}</g:link>\n"
+        f"<g:availability>{'in_stock' if item.in_stock else 'out_of_stock'}</g:availability>\n"
+        f"<g:price>{item.price}</g:price>\n{sale}"
+        + _google_product_part(
+            item.description, item.image_link, item.additional_image_links, item.brand, item.item_group_id,
+            item.product_type, shipping,
+        )
+        + "</item>\n"
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=64)  # a product's variants come one after the other: their shared part is written once
+def _google_product_part(
+    description: str,
+    image_link: str,
+    additional_image_links: tuple[str, ...],
+    brand: str,
+    item_group_id: str | None,
+    product_type: str,
+    shipping: str,
+) -> str:
+    """The attributes every variant of a product shares: texts, photos, brand, group, type, shipping."""
     parts = [
-        "<item>\n",
-        f"<g:id>{escape(item.id)}</g:id>\n",
-        f"<g:title>{escape(item.title)}</g:title>\n",
-        f"<g:description>{escape(item.description)}</g:description>\n",
-        f"<g:link>{escape(item.link)}</g:link>\n",
-        f"<g:image_link>{escape(item.image_link)}</g:image_link>\n",
+        f"<g:description>{escape(description)}</g:description>\n",
+        f"<g:image_link>{escape(image_link)}</g:image_link>\n",
     ]
-    for url in item.additional_image_links:
-        parts.append(f"<g:additional_image_link>{escape(url)}</g:additional_image_link>\n")
-    parts.append(f"<g:availability>{'in_stock' if item.in_stock else 'out_of_stock'}</g:availability>\n")
-    parts.append(f"<g:price>{item.price}</g:price>\n")
-    if item.sale_price is not None:
-        parts.append(f"<g:sale_price>{item.sale_price}</g:sale_price>\n")
-    parts.append(f"<g:brand>{escape(item.brand)}</g:brand>\n<g:condition>new</g:condition>\n")
+    parts += [f"<g:additional_image_link>{escape(u)}</g:additional_image_link>\n" for u in additional_image_links]
+    parts.append(f"<g:brand>{escape(brand)}</g:brand>\n<g:condition>new</g:condition>\n")
     parts.append("<g:identifier_exists>no</g:identifier_exists>\n")  # the shop has no GTIN or MPN
-    if item.item_group_id is not None:
-        parts.append(f"<g:item_group_id>{escape(item.item_group_id)}</g:item_group_id>\n")
-    if item.product_type:
-        parts.append(f"<g:product_type>{escape(item.product_type)}</g:product_type>\n")
-    parts += [shipping, "</item>\n"]
+    if item_group_id is not None:
+        parts.append(f"<g:item_group_id>{escape(item_group_id)}</g:item_group_id>\n")
+    if product_type:
+        parts.append(f"<g:product_type>{escape(product_type)}</g:product_type>\n")
+    parts.append(shipping)
     return "".join(parts)
 
 
