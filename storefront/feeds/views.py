@@ -78,6 +78,11 @@ def _serve(token: str, fmt: str) -> Response:
     found = cache.find(folder, fmt, key)
     if found is None:
         return _headers(_streamed(fmt, settings, cache.cached_path(folder, fmt, key)), key)
+    return _from_file(found, fmt, key)
+
+
+def _from_file(found, fmt: str, key: str) -> Response:
+    """The finished feed as kept: its gzip copy to a fetcher that accepts gzip, else the plain file."""
     zipped = cache.gzipped(found)
     if choose_coding(request.headers.get("Accept-Encoding", ""), ("gzip",)) and zipped.is_file():
         response = send_file(zipped, mimetype=formats.CONTENT_TYPES[fmt], etag=False, conditional=False, max_age=None)
