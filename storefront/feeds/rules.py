@@ -29,10 +29,11 @@ MAX_EXTRA_IMAGES = 10  # additional_image_link: the brief's cap (Google allows 1
 MAX_NAME = 80
 TOKEN_BYTES = 32  # 43 URL-safe characters: unguessable, like an API key
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,100}")
-# Characters XML 1.0 cannot carry at all (a control character pasted into a description would
-# make the whole feed unreadable); removed from every text before it is written.
+# Tags of the sanitised description (plain_text): a block's becomes a space, an inline one nothing.
 _BLOCK_TAG = re.compile(r"<!--.*?-->|</?(?:p|br|li|ul|ol|h[1-6]|blockquote|div|pre|hr|tr|td|th)\b[^>]*>", re.I | re.S)
 _INLINE_TAG = re.compile(r"<[^>]*>")
+# Characters XML 1.0 cannot carry at all (a control character pasted into a description would
+# make the whole feed unreadable); removed from every text before it is written.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
