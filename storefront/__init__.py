@@ -161,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from .catalog.views import bp as catalog_bp
     from .checkout.views import bp as checkout_bp
     from .core.views import bp as core_bp
+    from .feeds.views import bp as feeds_bp
     from .notify.views import bp as notify_bp
     from .pages.views import bp as pages_bp
     from .payments.views import bp as payments_bp
@@ -185,3 +186,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(aftersales_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(feeds_bp)

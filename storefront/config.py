@@ -268,6 +268,12 @@ class Config:
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "")
     PUSH_TIMEOUT_SECONDS = _float("PUSH_TIMEOUT_SECONDS", 10.0)
 
+    # Product feeds (storefront/feeds, README "Product feeds"): a finished feed is kept as a file in
+    # FEEDS_CACHE_DIR (default: instance/feeds) until the catalog changes; each feed link may be
+    # fetched FEEDS_RATE_LIMIT times (Google fetches daily, Meta at most hourly).
+    FEEDS_CACHE_DIR = os.environ.get("FEEDS_CACHE_DIR", "")
+    FEEDS_RATE_LIMIT = os.environ.get("FEEDS_RATE_LIMIT") or "60 per hour"
+
 
 class TestConfig(Config):
     """Settings for the test suite: a fixed secret and a strict login limit."""

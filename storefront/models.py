@@ -23,6 +23,7 @@ from .auth.models import LoginAttempt, User, UserSession
 from .brand.models import BrandSettings
 from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
+from .feeds.models import FeedLink
 from .inventory.models import StockMovement
 from .jobs.models import Job, PeriodicRun
 from .notify.models import AlertChoice, EmailPreference, Notification, PushSubscription, StockWatch
@@ -44,6 +45,7 @@ __all__ = [
     "RequestStep",
     "AlertChoice",
     "EmailPreference",
+    "FeedLink",
     "Notification",
     "PushSubscription",
     "StockWatch",

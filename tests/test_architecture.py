@@ -41,7 +41,8 @@ FEATURES = (
     "pages",  # the shop's own pages and the sitemap: the brand's contact, the stores, the catalog's products
     "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
-    "seo",  # structured data (JSON-LD) on shopper pages: reads catalog, brand and stores
+    "seo",  # structured data (JSON-LD) on shopper pages: catalog, brand, stores, reviews, return window, pages
+    "feeds",  # Google and Meta product feeds: read the catalog and the brand; admin shows the links
     "reports",
     "admin",
 )

@@ -82,7 +82,8 @@ def _search_worth_caching(query: str, truncated: bool, page: int) -> bool:
 def product(slug: str):
     """The shareable product page (its share box carries the sharer's seller code, if any).
 
-    `?variant=<id>` opens it with that variant chosen: each offer's own URL in the structured data.
+    `?variant=<id>` opens it with that variant chosen: each offer's own URL in the structured data
+    and each feed item's link.
     """
     variant_id = parse_id(request.args.get("variant"))
 

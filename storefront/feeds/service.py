@@ -1,0 +1,155 @@
+"""Feed use cases: the owner's links (make, revoke, list), a fetch by token, and the catalog read in batches.
+
+Functions take a session (and `now` where they write), flush and never commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session
+
+from ..auth.rules import token_digest
+from ..brand.service import load_brand
+from ..catalog.models import Category, Photo, Product, Variant
+from ..catalog.rules import PUBLISHED
+from ..domain import N_, NotFound
+from .models import FeedLink
+from .rules import TOKEN_RE, FeedSettings, PhotoRow, ProductRow, VariantRow, check_link, new_token
+
+BATCH = 500  # products per read: three queries per batch, whatever the catalog's size
+
+
+def create_link(session: Session, name: str, fmt: str, user_id: int | None, now: datetime) -> tuple[FeedLink, str]:
+    """A new link and its raw token (shown once; only its digest is kept); Invalid for a refused name."""
+    name, fmt = check_link(name, fmt)
+    token = new_token()
+    link = FeedLink(name=name, format=fmt, token_hash=token_digest(token), created_at=now, created_by=user_id)
+    session.add(link)
+    session.flush()
+    return link, token
+
+
+def revoke_link(session: Session, link_id: int, now: datetime) -> FeedLink:
+    """Revoke a link (its address answers 404 from now on); revoking twice keeps the first date."""
+    link = session.get(FeedLink, link_id)
+    if link is None:
+        raise NotFound(N_("That feed link does not exist."))
+    if link.revoked_at is None:
+        link.revoked_at = now
+        session.flush()
+    return link
+
+
+def all_links(session: Session) -> list[FeedLink]:
+    """Every link, live ones first, newest first."""
+    order = (FeedLink.revoked_at.is_not(None), FeedLink.created_at.desc(), FeedLink.id.desc())
+    return list(session.scalars(select(FeedLink).order_by(*order)))
+
+
+def find_link(session: Session, link_id: int) -> FeedLink | None:
+    """One link by id, or None."""
+    return session.get(FeedLink, link_id)
+
+
+def live_link(session: Session, token: str, fmt: str) -> FeedLink | None:
+    """The unrevoked link of this token and format, or None (an odd-looking token costs no query)."""
+    if not TOKEN_RE.fullmatch(token or ""):
+        return None
+    stmt = select(FeedLink).where(
+        FeedLink.token_hash == token_digest(token), FeedLink.format == fmt, FeedLink.revoked_at.is_(None)
+    )
+    return session.scalars(stmt).first()
+
+
+def record_fetch(session: Session, link_id: int, now: datetime) -> None:
+    """Count one fetch (an UPDATE in place: concurrent fetches never lose a count)."""
+    session.execute(
+        update(FeedLink)
+        .where(FeedLink.id == link_id)
+        .values(fetch_count=FeedLink.fetch_count + 1, last_fetched_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def feed_settings(session: Session, config: Mapping, base_url: str) -> FeedSettings:
+    """What every item shares, from the settings and the brand in force."""
+    brand = load_brand(session, config).name
+    return FeedSettings(
+        base_url=base_url,
+        currency=config["SHOP_CURRENCY"],
+        country=config["SHOP_COUNTRY"],
+        shipping_fee=int(config["SHIPPING_FLAT_FEE"]),
+        brand=brand,
+        shop_name=brand or config["SHOP_NAME"],
+    )
+
+
+def left_out(session: Session) -> int:
+    """Published products the feeds leave out: without a photo or without a variant on offer."""
+    has_photo = exists().where(Photo.product_id == Product.id)
+    has_variant = exists().where(Variant.product_id == Product.id, Variant.archived.is_(False))
+    stmt = select(func.count(Product.id)).where(Product.status == PUBLISHED, ~(has_photo & has_variant))
+    return session.scalar(stmt) or 0
+
+
+def catalog_batches(session: Session, batch: int = BATCH) -> Iterator[list[tuple[ProductRow, list, list]]]:
+    """Published products with their offered variants and photos, `batch` products at a time, by id.
+
+    Three queries a batch (products, their variants, their photos) plus one for the categories:
+    the query count grows with products / batch, never with products (no N+1).
+    """
+    categories = {i: n for i, n in session.execute(select(Category.id, Category.name))}
+    after = 0
+    while True:
+        products = _products_after(session, after, batch, categories)
+        if not products:
+            return
+        ids = [p.id for p in products]
+        variants, photos = _variants_of(session, ids), _photos_of(session, ids)
+        yield [(p, variants.get(p.id, []), photos.get(p.id, [])) for p in products]
+        after = ids[-1]
+
+
+def _products_after(session: Session, after: int, batch: int, categories: dict[int, str]) -> list[ProductRow]:
+    """The next `batch` published products with an id above `after`."""
+    stmt = (
+        select(Product.id, Product.slug, Product.title, Product.description_html, Product.price, Product.category_id)
+        .where(Product.status == PUBLISHED, Product.id > after)
+        .order_by(Product.id)
+        .limit(batch)
+    )
+    return [
+        ProductRow(id=i, slug=s, title=t, description_html=d or "", price=p, category=categories.get(c, ""))
+        for i, s, t, d, p, c in session.execute(stmt)
+    ]
+
+
+def _variants_of(session: Session, product_ids: list[int]) -> dict[int, list[VariantRow]]:
+    """The offered variants of these products, in their display order."""
+    stmt = (
+        select(Variant.product_id, Variant.id, Variant.sku, Variant.name)
+        .add_columns(Variant.price_override, Variant.on_hand, Variant.reserved)
+        .where(Variant.product_id.in_(product_ids), Variant.archived.is_(False))
+        .order_by(Variant.product_id, Variant.position, Variant.id)
+    )
+    found: dict[int, list[VariantRow]] = defaultdict(list)
+    for product_id, *values in session.execute(stmt):
+        found[product_id].append(VariantRow(*values))
+    return found
+
+
+def _photos_of(session: Session, product_ids: list[int]) -> dict[int, list[PhotoRow]]:
+    """The photos of these products, main photo first."""
+    stmt = (
+        select(Photo.product_id, Photo.key, Photo.widths)
+        .where(Photo.product_id.in_(product_ids))
+        .order_by(Photo.product_id, Photo.position, Photo.id)
+    )
+    found: dict[int, list[PhotoRow]] = defaultdict(list)
+    for product_id, key, widths in session.execute(stmt):
+        found[product_id].append(PhotoRow(key, widths))
+    return found
