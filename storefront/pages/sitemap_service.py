@@ -30,13 +30,28 @@ def _fixed(session: Session) -> Source:
 
 
 def _categories(session: Session) -> Source:
-    """Every category (/c/<slug>), by position."""
+    """Categories with something on sale (/c/<slug>), by position, each with its newest product change.
+
+    An empty category is left out: its page says "nothing here yet", which crawlers treat as a soft 404.
+    """
+    newest = (
+        select(Product.category_id, func.max(Product.updated_at).label("updated"))
+        .where(Product.status == PUBLISHED, Product.category_id.is_not(None))
+        .group_by(Product.category_id)
+        .subquery()
+    )
 
     def read(offset: int, limit: int) -> list[SitemapUrl]:
-        stmt = select(Category.slug).order_by(Category.position, Category.id).offset(offset).limit(limit)
-        return [SitemapUrl(path_of("/c/", slug)) for slug in session.scalars(stmt)]
+        stmt = (
+            select(Category.slug, newest.c.updated)
+            .join(newest, newest.c.category_id == Category.id)
+            .order_by(Category.position, Category.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [SitemapUrl(path_of("/c/", slug), updated) for slug, updated in session.execute(stmt)]
 
-    return session.scalar(select(func.count(Category.id))) or 0, read
+    return session.scalar(select(func.count()).select_from(newest)) or 0, read
 
 
 def _products(session: Session) -> Source:

@@ -31,12 +31,13 @@ def locations(tree) -> list[str]:
 
 @pytest.fixture
 def catalogue(app):
-    """A published product, a draft, an archived one, a Bengali-named one, two categories and a page."""
+    """A published product, a draft, an archived one, a Bengali-named one, three categories (one empty), a page."""
     with app.app_context():
         shelf = make_category("Mugs")
-        make_category("বাটি", slug="বাটি")
+        bowls = make_category("বাটি", slug="বাটি")
+        make_category("Empty shelf")  # nothing on sale in it: not listed
         make_product("Clay mug", category=shelf)
-        make_product("শাড়ি", category=shelf)
+        make_product("শাড়ি", category=bowls)
         catalog.unpublish(db.session, make_product("Secret draft"))
         catalog.set_archived(db.session, make_product("Old vase"), True)
         db.session.commit()
@@ -65,7 +66,17 @@ def test_the_sitemap_lists_what_shoppers_may_see_and_is_valid(app, client, catal
 
 def test_drafts_archived_and_private_pages_are_never_listed(app, client, catalogue):
     body = client.get("/sitemap.xml").text
-    for hidden in ("secret-draft", "old-vase", "/admin", "/checkout", "/cart", "/o/", "/pages/terms", "/pages/privacy"):
+    for hidden in (
+        "secret-draft",
+        "old-vase",
+        "/admin",
+        "/checkout",
+        "/cart",
+        "/o/",
+        "/pages/terms",
+        "/pages/privacy",
+        "empty-shelf",
+    ):
         assert hidden not in body
 
 
