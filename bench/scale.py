@@ -31,6 +31,7 @@ from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import storefront.models  # noqa: E402,F401  (every model, so relationships by name resolve when run as a script)
 from storefront import create_app  # noqa: E402
 from storefront.catalog.models import Category, Product, Variant  # noqa: E402
 from storefront.catalog.rules import render_description, slugify  # noqa: E402
