@@ -35,6 +35,10 @@ ALERT_TEXTS: dict[Alert, tuple[str, str]] = {
         _l("Background job failing"),
         _l("Work the shop does by itself gave up after all its attempts."),
     ),
+    Alert.AFTERSALES: (
+        _l("Returns, exchanges and problems"),
+        _l("A customer opened an after-sales request or wrote a message on one."),
+    ),
 }
 MAX_CHOICES = 20  # more checkboxes than exist is not a real form
 
