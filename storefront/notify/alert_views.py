@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..aftersales.models import AftersalesRequest
 from ..auth.rules import is_seller
 from ..clock import utcnow
 from ..extensions import db, login_manager
@@ -109,6 +110,12 @@ def test_alert():
 def order_whatsapp(order: Order) -> whatsapp.WhatsAppMessage | None:
     """The admin order page's WhatsApp link to the customer, with the order's news typed in (or None)."""
     return whatsapp.for_order(db.session, order)
+
+
+@bp.app_template_global()
+def aftersales_whatsapp(req: AftersalesRequest) -> whatsapp.WhatsAppMessage | None:
+    """The admin request page's WhatsApp link to the customer, with where the request stands (or None)."""
+    return whatsapp.for_request(db.session, req)
 
 
 @bp.app_template_global()

@@ -224,3 +224,16 @@ def test_the_shoppers_language_and_an_opted_out_address(app, order, smtp_server)
 def _owner(app) -> int:
     with app.app_context():
         return make_user("owner@example.com", "owner").id
+
+
+def test_the_request_page_offers_whatsapp_with_where_the_request_stands(app, order, staff):
+    request_id = opened(app, order["id"])
+    page = staff.client.get(f"/admin/aftersales/{request_id}")
+    assert page.status_code == 200 and "data-whatsapp-request" in page.text
+    link = 'href="https://wa.me/442079460958?text=Hello%20Ada%20Shopper%2C%20we%20received%20your%20request'
+    assert link in page.text
+    assert f"we received your request about order {order['reference']} and will answer soon" in page.text
+    assert order["url"] in page.text
+    act(app, request_id, lambda s, r: aftersales.take_step(s, r, Step.ACCEPT, NOW, "staff"))
+    page = staff.client.get(f"/admin/aftersales/{request_id}")
+    assert f"your request about order {order['reference']} is accepted; please send the items back" in page.text
