@@ -1,4 +1,4 @@
-"""What notifications do when orders, payments, stock and jobs announce their facts.
+"""What notifications do when orders, payments, stock, jobs and after-sales requests announce their facts.
 
 Every subscriber runs inside the announcing transaction and only enqueues a job there (service),
 so a message exists if and only if its cause was committed, and is sent by the worker, never by
