@@ -38,6 +38,12 @@ KIND_LABELS = {
     Kind.ALERT_PAYMENT.value: _l("Alert: payment problem"),
     Kind.ALERT_STOCK_LOW.value: _l("Alert: running low"),
     Kind.ALERT_JOB_FAILING.value: _l("Alert: job failing"),
+    Kind.ALERT_AFTERSALES.value: _l("Alert: after-sales request"),
+    Kind.AFTERSALES_ACCEPTED.value: _l("Request accepted"),
+    Kind.AFTERSALES_REFUSED.value: _l("Request refused"),
+    Kind.AFTERSALES_RECEIVED.value: _l("Returned items received"),
+    Kind.AFTERSALES_REPLACED.value: _l("Replacement on its way"),
+    Kind.AFTERSALES_REPLY.value: _l("Answer to a request"),
     rules.Kind.ALERT_TEST.value: _l("Test alert"),
 }
 STATUS_LABELS = {

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session, selectinload
 from ..catalog.generation import mark_changed
 from ..catalog.images import StoredImage
 from ..catalog.models import Variant
+from ..core.events import announce
 from ..domain import N_, Conflict, Invalid, NotFound
 from ..inventory import service as inventory
 from ..orders.models import Order, OrderLine
 from ..orders.rules import OrderStatus
 from . import rules
+from .events import AFTERSALES_MOVED, AFTERSALES_OPENED, AFTERSALES_REPLIED
 from .models import AftersalesRequest, AftersalesSettings, RequestLine, RequestMessage, RequestPhoto, RequestStep
 from .rules import GOODS_BACK, Kind, LineAsk, Status, Step
 
@@ -172,6 +174,7 @@ def open_request(
     )
     session.add(request)
     session.flush()
+    announce(session, AFTERSALES_OPENED, request=request, order=order, status=Status.REQUESTED, now=now)
     return request
 
 
@@ -205,6 +208,7 @@ def add_message(
     if author == "staff" and request.kind == Kind.PROBLEM and request.status == Status.REQUESTED:
         take_step(session, request, Step.ANSWER, now, "staff", user_id)
     session.flush()
+    announce(session, AFTERSALES_REPLIED, request=request, order=request.order, message=message, author=author, now=now)
     return message
 
 
@@ -248,6 +252,10 @@ def take_step(
         _stock_back(session, request, now, user_id)
     session.flush()
     session.expire(request, ["status", "updated_at", "decided_by", "steps"])
+    announce(
+        session, AFTERSALES_MOVED, request=request, order=request.order, step=Step(step), old_status=Status(old),
+        new_status=new, author=author, note=note[: rules.MAX_REFUSAL], now=now,
+    )  # fmt: skip
     return new
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..aftersales.models import AftersalesRequest
 from ..auth.rules import is_seller
 from ..clock import utcnow
 from ..extensions import db, login_manager
@@ -34,6 +35,10 @@ ALERT_TEXTS: dict[Alert, tuple[str, str]] = {
     Alert.JOB_FAILING: (
         _l("Background job failing"),
         _l("Work the shop does by itself gave up after all its attempts."),
+    ),
+    Alert.AFTERSALES: (
+        _l("Returns, exchanges and problems"),
+        _l("A customer opened an after-sales request or wrote a message on one."),
     ),
 }
 MAX_CHOICES = 20  # more checkboxes than exist is not a real form
@@ -105,6 +110,12 @@ def test_alert():
 def order_whatsapp(order: Order) -> whatsapp.WhatsAppMessage | None:
     """The admin order page's WhatsApp link to the customer, with the order's news typed in (or None)."""
     return whatsapp.for_order(db.session, order)
+
+
+@bp.app_template_global()
+def aftersales_whatsapp(req: AftersalesRequest) -> whatsapp.WhatsAppMessage | None:
+    """The admin request page's WhatsApp link to the customer, with where the request stands (or None)."""
+    return whatsapp.for_request(db.session, req)
 
 
 @bp.app_template_global()

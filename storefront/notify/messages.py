@@ -183,6 +183,38 @@ def _job_failing(context: dict[str, Any]) -> tuple[str, str, str, str]:
     return title, body, url_for("admin.jobs_overview", _external=True), f"admin-job-{context['job_id']}"
 
 
+REQUEST_KINDS = {"return": N_("return"), "exchange": N_("exchange"), "problem": N_("problem report")}
+
+
+def _request_kind(context: dict[str, Any]) -> str:
+    """The request's kind in the reader's language ("return", "exchange", "problem report")."""
+    return gettext(REQUEST_KINDS.get(context.get("request_kind", ""), REQUEST_KINDS["problem"]))
+
+
+def _aftersales(title: str, body: str):
+    """A shopper's after-sales news: the texts, the order page (the request is shown there), one per request."""
+
+    def texts(context: dict[str, Any]) -> tuple[str, str, str, str]:
+        values = {"ref": context["ref"], "shop": _shop()}
+        title_text = gettext(title, **values)
+        body_text = gettext(body, **values, note=context.get("note") or "")
+        return title_text, body_text, _order_url(context), f"aftersales-{context['request_id']}"
+
+    return texts
+
+
+def _aftersales_alert(context: dict[str, Any]) -> tuple[str, str, str, str]:
+    values = {"ref": context["ref"], "what": _request_kind(context), "name": context.get("name") or ""}
+    if context.get("what") == "message":
+        title = gettext("New message on an after-sales request (%(what)s) for order %(ref)s", **values)
+        body = gettext("%(name)s wrote a message. Answer on the request's page.", **values)
+    else:
+        title = gettext("After-sales request (%(what)s) for order %(ref)s", **values)
+        body = gettext("From %(name)s. Look at it and accept, refuse or answer.", **values)
+    url = url_for("admin.aftersales_detail", request_id=context["request_id"], _external=True)
+    return title, body, url, f"admin-aftersales-{context['request_id']}"
+
+
 def _test_alert(context: dict[str, Any]) -> tuple[str, str, str, str]:
     title = gettext("Test alert from %(shop)s", shop=_shop())
     return title, gettext("Your alerts reach you here."), url_for("notify.alerts", _external=True), "alert-test"
@@ -215,10 +247,29 @@ _TEXTS = {
     Kind.FINISH_PAYING: _order(
         N_("Finish paying for order %(ref)s"), N_("We keep your items for you until %(until)s.")
     ),
+    Kind.AFTERSALES_ACCEPTED: _aftersales(
+        N_("Your request for order %(ref)s is accepted"),
+        N_("%(shop)s accepted your request. Send the items back as agreed; we tell you when they arrive."),
+    ),
+    Kind.AFTERSALES_REFUSED: _aftersales(
+        N_("Your request for order %(ref)s was refused"), N_("%(shop)s could not accept it: %(note)s")
+    ),
+    Kind.AFTERSALES_RECEIVED: _aftersales(
+        N_("We received your items for order %(ref)s"),
+        N_("%(shop)s has the items you sent back and will finish your request soon."),
+    ),
+    Kind.AFTERSALES_REPLACED: _aftersales(
+        N_("Your replacement for order %(ref)s is on its way"),
+        N_("%(shop)s is sending the size or colour you asked for."),
+    ),
+    Kind.AFTERSALES_REPLY: _aftersales(
+        N_("%(shop)s answered about order %(ref)s"), N_("Read the answer on your order's page.")
+    ),
     Kind.BACK_IN_STOCK: _back_in_stock,
     Kind.ALERT_NEW_ORDER: _new_order,
     Kind.ALERT_PAYMENT: _payment_problem,
     Kind.ALERT_STOCK_LOW: _stock_low,
     Kind.ALERT_JOB_FAILING: _job_failing,
+    Kind.ALERT_AFTERSALES: _aftersales_alert,
     Kind.ALERT_TEST: _test_alert,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ..aftersales.rules import Status as RequestStatus
 from ..orders.rules import OrderStatus
 
 
@@ -22,6 +23,12 @@ class Kind(StrEnum):
     ORDER_REFUNDED = "order-refunded"
     PAYMENT_FAILED = "payment-failed"
     FINISH_PAYING = "finish-paying"
+    # To the shopper, about their after-sales request (order news too: the order's channels)
+    AFTERSALES_ACCEPTED = "aftersales-accepted"
+    AFTERSALES_REFUSED = "aftersales-refused"
+    AFTERSALES_RECEIVED = "aftersales-received"
+    AFTERSALES_REPLACED = "aftersales-replaced"
+    AFTERSALES_REPLY = "aftersales-reply"  # staff wrote in the request's thread
     # To the shopper, not about an order (one click unsubscribes)
     BACK_IN_STOCK = "back-in-stock"
     # To staff and sellers (rules.Alert)
@@ -29,6 +36,7 @@ class Kind(StrEnum):
     ALERT_PAYMENT = "alert-payment"
     ALERT_STOCK_LOW = "alert-stock-low"
     ALERT_JOB_FAILING = "alert-job-failing"
+    ALERT_AFTERSALES = "alert-aftersales"  # a shopper opened a request or wrote in its thread
     ALERT_TEST = "alert-test"  # "Send me a test alert" on one's own alerts page
 
 
@@ -39,6 +47,7 @@ class Alert(StrEnum):
     PAYMENT = "payment"  # a failed card payment, a dispute opened, a refund the provider took back
     STOCK_LOW = "stock-low"
     JOB_FAILING = "job-failing"
+    AFTERSALES = "aftersales"  # a return, exchange or problem opened, or a customer's message on one
 
 
 ALERT_KIND = {
@@ -46,12 +55,13 @@ ALERT_KIND = {
     Alert.PAYMENT: Kind.ALERT_PAYMENT,
     Alert.STOCK_LOW: Kind.ALERT_STOCK_LOW,
     Alert.JOB_FAILING: Kind.ALERT_JOB_FAILING,
+    Alert.AFTERSALES: Kind.ALERT_AFTERSALES,
 }
 
 # Who may choose which alert: the owner everything, staff the day-to-day, sellers their own new orders.
 ALERTS_FOR_ROLE: dict[str, tuple[Alert, ...]] = {
-    "owner": (Alert.NEW_ORDER, Alert.PAYMENT, Alert.STOCK_LOW, Alert.JOB_FAILING),
-    "staff": (Alert.NEW_ORDER, Alert.PAYMENT, Alert.STOCK_LOW),
+    "owner": (Alert.NEW_ORDER, Alert.PAYMENT, Alert.STOCK_LOW, Alert.JOB_FAILING, Alert.AFTERSALES),
+    "staff": (Alert.NEW_ORDER, Alert.PAYMENT, Alert.STOCK_LOW, Alert.AFTERSALES),
     "seller": (Alert.NEW_ORDER,),
 }
 
@@ -69,6 +79,18 @@ STATUS_KIND: dict[OrderStatus, Kind] = {
     OrderStatus.CANCELLED: Kind.ORDER_CANCELLED,
 }
 
+# The shopper's news for each after-sales status a step leads to. Not listed: "refunded" (the
+# payment's own "refund for order ..." says it, once the money has actually left: a card refund
+# the provider refuses must not be announced as sent), "answered" (the staff's message is the
+# news, AFTERSALES_REPLY), "resolved" (a problem closes after its answer; a refund with it is the
+# payment's news) and "withdrawn" (the shopper did it themselves).
+REQUEST_STATUS_KIND: dict[RequestStatus, Kind] = {
+    RequestStatus.ACCEPTED: Kind.AFTERSALES_ACCEPTED,
+    RequestStatus.REFUSED: Kind.AFTERSALES_REFUSED,
+    RequestStatus.RECEIVED: Kind.AFTERSALES_RECEIVED,
+    RequestStatus.REPLACED: Kind.AFTERSALES_REPLACED,
+}
+
 ORDER_KINDS = frozenset(
     {
         Kind.ORDER_PLACED,
@@ -82,6 +104,8 @@ ORDER_KINDS = frozenset(
         Kind.ORDER_REFUNDED,
         Kind.PAYMENT_FAILED,
         Kind.FINISH_PAYING,
+        *REQUEST_STATUS_KIND.values(),
+        Kind.AFTERSALES_REPLY,
     }
 )
 ALERT_KINDS = frozenset({*ALERT_KIND.values(), Kind.ALERT_TEST})
@@ -95,6 +119,7 @@ URGENCY: dict[Kind, str] = {
     Kind.PAYMENT_FAILED: "high",
     Kind.ALERT_NEW_ORDER: "high",
     Kind.ALERT_PAYMENT: "high",
+    Kind.ALERT_AFTERSALES: "normal",
     Kind.BACK_IN_STOCK: "normal",
     Kind.ALERT_STOCK_LOW: "low",
     Kind.ALERT_JOB_FAILING: "normal",
@@ -122,6 +147,14 @@ def kind_for_status(status: str) -> Kind | None:
     """The shopper's news for an order entering `status`, or None."""
     try:
         return STATUS_KIND.get(OrderStatus(status))
+    except ValueError:
+        return None
+
+
+def kind_for_request_status(status: str) -> Kind | None:
+    """The shopper's news for an after-sales request entering `status`, or None."""
+    try:
+        return REQUEST_STATUS_KIND.get(RequestStatus(status))
     except ValueError:
         return None
 

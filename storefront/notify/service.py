@@ -74,6 +74,11 @@ def order_news(session: Session, order: Order, kind: Kind, now: datetime, **extr
     _fan_out_job(session, key, kind, now, order_id=order.id, extra=extra)
 
 
+def aftersales_news(session: Session, order: Order, kind: Kind, fact: str, now: datetime, **extra: Any) -> None:
+    """Tell the order's shopper about one of its after-sales requests; once per `fact` (a step or a message)."""
+    _fan_out_job(session, f"order:{order.id}:{kind.value}:{fact}", kind, now, order_id=order.id, extra=extra)
+
+
 def alert(session: Session, which: Alert, key: str, now: datetime, **context: Any) -> None:
     """Tell the staff (and, for a new order, its seller) who chose `which`; once per `key`."""
     _fan_out_job(session, f"alert:{which.value}:{key}", rules.ALERT_KIND[which], now, extra=context)

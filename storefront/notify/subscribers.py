@@ -1,4 +1,4 @@
-"""What notifications do when orders, payments, stock and jobs announce their facts.
+"""What notifications do when orders, payments, stock, jobs and after-sales requests announce their facts.
 
 Every subscriber runs inside the announcing transaction and only enqueues a job there (service),
 so a message exists if and only if its cause was committed, and is sent by the worker, never by
@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_timezone
 from sqlalchemy.orm import Session
 
+from ..aftersales.events import AFTERSALES_MOVED, AFTERSALES_OPENED, AFTERSALES_REPLIED
+from ..aftersales.models import AftersalesRequest, RequestMessage
 from ..analytics.rollup_rules import shop_day
 from ..clock import utcnow
 from ..core.events import Event
@@ -42,6 +44,9 @@ def connect() -> None:
     STOCK_LOW.connect(stock_low)
     STOCK_RETURNED.connect(stock_returned)
     JOB_FAILED.connect(job_failed)
+    AFTERSALES_OPENED.connect(aftersales_opened)
+    AFTERSALES_MOVED.connect(aftersales_moved)
+    AFTERSALES_REPLIED.connect(aftersales_replied)
 
 
 def order_placed(_event: Event, *, session: Session, order: Order, now: datetime, **_payload) -> None:
@@ -124,3 +129,54 @@ def job_failed(
     service.alert(
         session, Alert.JOB_FAILING, str(job_id), now, job_id=job_id, name=name, attempts=attempts, error=first_line
     )
+
+
+def aftersales_opened(
+    _event: Event, *, session: Session, request: AftersalesRequest, order: Order, now: datetime, **_payload
+) -> None:
+    """A shopper asked for a return, an exchange or help: the staff must look (once per request)."""
+    service.alert(session, Alert.AFTERSALES, f"opened:{request.id}", now, **_request_context(request, order))
+
+
+def aftersales_moved(
+    _event: Event,
+    *,
+    session: Session,
+    request: AftersalesRequest,
+    order: Order,
+    new_status: str,
+    note: str,
+    now: datetime,
+    **_payload,
+) -> None:
+    """A step the shopper cares about is news for them (once per request and status: each is reached once)."""
+    kind = rules.kind_for_request_status(new_status)
+    if kind is not None:
+        fact = f"{request.id}:{new_status}"
+        service.aftersales_news(session, order, kind, fact, now, **_request_context(request, order), note=note)
+
+
+def aftersales_replied(
+    _event: Event,
+    *,
+    session: Session,
+    request: AftersalesRequest,
+    order: Order,
+    message: RequestMessage,
+    author: str,
+    now: datetime,
+    **_payload,
+) -> None:
+    """Staff wrote: news for the shopper; the shopper wrote: an alert for the staff (each message once)."""
+    context = _request_context(request, order)
+    if author == "staff":
+        service.aftersales_news(
+            session, order, Kind.AFTERSALES_REPLY, f"{request.id}:message:{message.id}", now, **context
+        )
+    else:
+        service.alert(session, Alert.AFTERSALES, f"message:{message.id}", now, **context, what="message")
+
+
+def _request_context(request: AftersalesRequest, order: Order) -> dict:
+    """What the after-sales messages are rendered from, besides the order's own context (plain values)."""
+    return {"order_id": order.id, "request_id": request.id, "request_kind": str(request.kind)}

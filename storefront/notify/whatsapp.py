@@ -15,6 +15,8 @@ from flask import current_app, request, url_for
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
+from ..aftersales.models import AftersalesRequest
+from ..aftersales.rules import Status as RequestStatus
 from ..brand.web import current_brand
 from ..core.templating import money
 from ..domain import N_
@@ -39,6 +41,21 @@ STATE_TEXTS: dict[OrderStatus, str] = {
     S.DELIVERED: N_("your order %(ref)s was delivered."),
     S.COLLECTED: N_("thank you for collecting your order %(ref)s."),
     S.CANCELLED: N_("your order %(ref)s was cancelled."),
+}
+
+R = RequestStatus
+
+# The same for an after-sales request, per its status (the admin request page's button).
+REQUEST_TEXTS: dict[RequestStatus, str] = {
+    R.REQUESTED: N_("we received your request about order %(ref)s and will answer soon. Its page:"),
+    R.ACCEPTED: N_("your request about order %(ref)s is accepted; please send the items back. Its page:"),
+    R.REFUSED: N_("we could not accept your request about order %(ref)s. The reason is on its page:"),
+    R.RECEIVED: N_("the items you sent back for order %(ref)s have arrived."),
+    R.REFUNDED: N_("the refund for your request about order %(ref)s is on its way."),
+    R.REPLACED: N_("the replacement for order %(ref)s is on its way."),
+    R.ANSWERED: N_("we answered your request about order %(ref)s on its page:"),
+    R.RESOLVED: N_("your request about order %(ref)s is resolved."),
+    R.WITHDRAWN: N_("you withdrew your request about order %(ref)s."),
 }
 
 
@@ -75,6 +92,17 @@ def order_text(context: dict[str, Any], status: str, url: str) -> str:
     return f"{greeting} {gettext(sentence, **values)}\n{url}"
 
 
+def request_text(context: dict[str, Any], status: str, url: str) -> str:
+    """The message for an after-sales request in `status`, in the current locale (the order's page follows)."""
+    try:
+        sentence = REQUEST_TEXTS[RequestStatus(status)]
+    except (ValueError, KeyError):
+        sentence = REQUEST_TEXTS[R.REQUESTED]
+    name = (context.get("name") or "").strip()
+    greeting = gettext("Hello %(name)s,", name=name) if name else gettext("Hello,")
+    return f"{greeting} {gettext(sentence, ref=context['ref'])}\n{url}"
+
+
 def order_url(order: Order) -> str:
     """The shopper's order page on the shop's public address (SHOP_URL when set)."""
     path = url_for("checkout.view", token=order.token)
@@ -93,3 +121,16 @@ def for_order(session: Session, order: Order) -> WhatsAppMessage | None:
     with force_locale(locale):
         text = order_text(context, order.status, order_url(order))
     return WhatsAppMessage(number=number, text=text, url=wa_link(number, text), status=order.status, locale=locale)
+
+
+def for_request(session: Session, request: AftersalesRequest) -> WhatsAppMessage | None:
+    """The link to a request's customer with where the request stands, or None when their number cannot be known."""
+    order = request.order
+    number = whatsapp_number(order.phone, current_app.config.get("SHOP_CALLING_CODE", ""))
+    if not number:
+        return None
+    context = service.order_context(session, order)
+    locale = order.locale or current_app.config.get("SHOP_LOCALE", "en")
+    with force_locale(locale):
+        text = request_text(context, request.status, order_url(order))
+    return WhatsAppMessage(number=number, text=text, url=wa_link(number, text), status=request.status, locale=locale)

@@ -102,8 +102,8 @@ def test_anonymous_visitors_go_to_the_login_page(app, people):
 @pytest.mark.parametrize(
     ("email", "offered"),
     [
-        ("owner@example.com", {"new-order", "payment", "stock-low", "job-failing"}),
-        ("sam@example.com", {"new-order", "payment", "stock-low"}),
+        ("owner@example.com", {"new-order", "payment", "stock-low", "job-failing", "aftersales"}),
+        ("sam@example.com", {"new-order", "payment", "stock-low", "aftersales"}),
         ("anna@sellers.example", {"new-order"}),
     ],
 )
