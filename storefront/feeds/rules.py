@@ -209,6 +209,18 @@ def check_link(name: str, fmt: str) -> tuple[str, str]:
     return cleaned, fmt
 
 
+def configured_base(shop_url: str | None) -> str | None:
+    """SHOP_URL as the feeds' base ("/"-ended), or None when it is not set (then only a request knows it)."""
+    return shop_url.rstrip("/") + "/" if shop_url else None
+
+
+def settings_key(fmt: str, settings: FeedSettings, version: str) -> str:
+    """The digest of everything a feed depends on but the catalog: files of one family differ by generation only."""
+    parts = (version, fmt, settings.base_url, settings.currency, settings.country, str(settings.shipping_fee))
+    text = "|".join((*parts, settings.brand, settings.shop_name))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 def cache_key(fmt: str, generation: str, settings: FeedSettings, version: str) -> str:
     """The digest naming one finished feed: format, catalog generation, address and settings.
 

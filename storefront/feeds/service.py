@@ -50,6 +50,12 @@ def all_links(session: Session) -> list[FeedLink]:
     return list(session.scalars(select(FeedLink).order_by(*order)))
 
 
+def live_formats(session: Session) -> list[str]:
+    """The formats that have at least one unrevoked link (the ones worth building ahead), sorted."""
+    stmt = select(FeedLink.format).where(FeedLink.revoked_at.is_(None)).distinct().order_by(FeedLink.format)
+    return list(session.scalars(stmt))
+
+
 def find_link(session: Session, link_id: int) -> FeedLink | None:
     """One link by id, or None."""
     return session.get(FeedLink, link_id)
