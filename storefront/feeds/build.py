@@ -51,14 +51,16 @@ def rebuild(session: Session, config: Mapping, folder: Path) -> list[str]:
     if generation is None:
         return []
     settings = service.feed_settings(session, config, base)
-    built = []
-    for fmt in service.live_formats(session):
-        family = settings_key(fmt, settings, FEED_VERSION)
-        key = cache_key(fmt, generation, settings, FEED_VERSION)
-        if cache.find(folder, fmt, family, key) is None:
-            target = cache.cached_path(folder, fmt, family, key)
-            for _ in cache.written_through(feed_chunks(session, fmt, settings), target):
-                pass  # written to the file only; nobody is waiting for the bytes
-            log.info("feed %s rebuilt for generation %s", fmt, generation)
-            built.append(fmt)
-    return built
+    return [fmt for fmt in service.live_formats(session) if build_missing(session, fmt, settings, generation, folder)]
+
+
+def build_missing(session: Session, fmt: str, settings: FeedSettings, generation: str, folder: Path) -> bool:
+    """Write the finished file of this format and generation unless it exists; whether it was built."""
+    family = settings_key(fmt, settings, FEED_VERSION)
+    key = cache_key(fmt, generation, settings, FEED_VERSION)
+    if cache.find(folder, fmt, family, key) is not None:
+        return False
+    for _ in cache.written_through(feed_chunks(session, fmt, settings), cache.cached_path(folder, fmt, family, key)):
+        pass  # written to the file only; nobody is waiting for the bytes
+    log.info("feed %s rebuilt for generation %s", fmt, generation)
+    return True

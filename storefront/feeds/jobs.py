@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from ..jobs import periodic
 from . import build, cache
+from .rules import REBUILD_JOB
 
-REBUILD = "feeds.rebuild"
+REBUILD = REBUILD_JOB
 # Fetchers come daily (Merchant Center) or at most hourly (Meta): a feed up to a minute (plus its
 # build, ~2 s on 10,000 products) behind the catalog costs them nothing, and an unchanged catalog
 # costs this job one generation read per minute.

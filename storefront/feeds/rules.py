@@ -21,6 +21,7 @@ from ..money import minor_digits
 GOOGLE, META = "google", "meta"
 FORMATS = (GOOGLE, META)
 FILE_NAMES = {GOOGLE: "google.xml", META: "meta.csv"}  # the last part of a feed's URL
+REBUILD_JOB = "feeds.rebuild"  # the background job that builds the files ahead (jobs.py)
 FORMAT_LABELS = {GOOGLE: N_("Google Merchant Center (XML)"), META: N_("Meta catalogue: WhatsApp, Instagram (CSV)")}
 
 MAX_ID = 50  # Google: id up to 50 characters (Meta allows 100)

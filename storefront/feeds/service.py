@@ -12,13 +12,14 @@ from datetime import datetime
 from sqlalchemy import Connection, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from .. import jobs
 from ..auth.rules import token_digest
 from ..brand.service import load_brand
 from ..catalog.models import Category, Photo, Product, Variant
 from ..catalog.rules import PUBLISHED
 from ..domain import N_, NotFound
 from .models import FeedLink
-from .rules import TOKEN_RE, FeedSettings, PhotoRow, ProductRow, VariantRow, check_link, new_token
+from .rules import REBUILD_JOB, TOKEN_RE, FeedSettings, PhotoRow, ProductRow, VariantRow, check_link, new_token
 
 BATCH = 500  # products per read: three queries per batch, whatever the catalog's size
 
@@ -30,6 +31,8 @@ def create_link(session: Session, name: str, fmt: str, user_id: int | None, now:
     link = FeedLink(name=name, format=fmt, token_hash=token_digest(token), created_at=now, created_by=user_id)
     session.add(link)
     session.flush()
+    # Build its feed now rather than at the job's next minute: the first fetch then finds a file.
+    jobs.enqueue(session, REBUILD_JOB, {}, key=f"link:{link.id}", now=now)
     return link, token
 
 

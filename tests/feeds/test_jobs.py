@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from storefront import jobs
 from storefront.catalog.models import Product
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.feeds import service
 from storefront.feeds.jobs import REBUILD, REBUILD_EVERY_SECONDS
+from storefront.jobs.models import Job
 from tests.feeds.conftest import make_link, rebuild_feeds
 from tests.feeds.test_views import counted_queries
 
@@ -121,3 +124,15 @@ def test_another_address_never_gets_the_previous_address_feed(app, client, shelf
         body = client.get(f"/feeds/{token}/google.xml").get_data(as_text=True)
     assert "https://shop.example.com/p/" in body and "http://localhost" not in body
     assert catalog_reads(queries), "no file of this address yet: built while streaming"
+
+
+def test_a_new_link_queues_a_rebuild_so_its_first_fetch_finds_a_file(app, client, shelf, feed_cache):
+    with app.app_context():
+        token = make_link("meta", "Meta")
+        queued = db.session.scalars(select(Job.key).where(Job.name == REBUILD)).all()
+    assert len(queued) == 1 and queued[0].startswith("link:")
+    run_worker(app)
+    assert sorted(p.name.split(".", 1)[1] for p in feed_cache.iterdir()) == ["csv", "csv.gz"]
+    with counted_queries(app) as queries:
+        assert client.get(f"/feeds/{token}/meta.csv").data.startswith(b"id,title")
+    assert not catalog_reads(queries)
