@@ -77,15 +77,16 @@ def _serve(token: str, fmt: str) -> Response:
     folder = cache.cache_dir(current_app.config, current_app.instance_path)
     family = settings_key(fmt, settings, FEED_VERSION)
     found = _kept(folder, fmt, family, key)
-    if found is None:  # no file at all yet: build it while it streams, as the only way
-        return _headers(_streamed(fmt, settings, cache.cached_path(folder, fmt, family, key)), key)
-    path, key = found
-    if request.if_none_match.contains_weak(key):  # the fetcher holds the (stale) feed it would get
-        return _headers(Response(status=304), key)
-    try:
-        return _from_file(path, fmt, key)
-    except FileNotFoundError:  # a newer build's clean-up removed it just now: build this one
-        return _headers(_streamed(fmt, settings, cache.cached_path(folder, fmt, family, key)), key)
+    if found is not None:
+        path, kept_key = found
+        if request.if_none_match.contains_weak(kept_key):  # the fetcher holds the (stale) feed it would get
+            return _headers(Response(status=304), kept_key)
+        try:
+            return _from_file(path, fmt, kept_key)
+        except FileNotFoundError:  # a newer build's clean-up removed it just now: build the current one
+            pass
+    # No file at all yet: build it while it streams, the only case where a fetcher waits for a build.
+    return _headers(_streamed(fmt, settings, cache.cached_path(folder, fmt, family, key)), key)
 
 
 def _kept(folder, fmt: str, family: str, key: str):

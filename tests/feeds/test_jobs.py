@@ -10,7 +10,7 @@ from storefront import jobs
 from storefront.catalog.models import Product
 from storefront.clock import utcnow
 from storefront.extensions import db
-from storefront.feeds import service
+from storefront.feeds import cache, service
 from storefront.feeds.jobs import REBUILD, REBUILD_EVERY_SECONDS
 from storefront.jobs.models import Job
 from tests.feeds.conftest import make_link, rebuild_feeds
@@ -136,3 +136,13 @@ def test_a_new_link_queues_a_rebuild_so_its_first_fetch_finds_a_file(app, client
     with counted_queries(app) as queries:
         assert client.get(f"/feeds/{token}/meta.csv").data.startswith(b"id,title")
     assert not catalog_reads(queries)
+
+
+def test_a_previous_file_removed_meanwhile_makes_the_fetch_build(app, client, shelf, feed_cache, monkeypatch):
+    with app.app_context():
+        token = make_link("google")
+    gone = feed_cache / "google-0000-ffff.xml"  # found, then deleted by a newer build's clean-up
+    monkeypatch.setattr(cache, "newest", lambda *_args: (gone, "ffff"))
+    fetched = client.get(f"/feeds/{token}/google.xml")
+    assert fetched.status_code == 200 and fetched.data.endswith(b"</rss>\n")
+    assert fetched.headers["ETag"] != '"ffff"'
