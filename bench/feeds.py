@@ -8,12 +8,19 @@ variants per product, stock through the ledger's shape), plus 1-4 photo rows per
 product without a photo; no image files are needed: a feed only names the renditions). Then
 gunicorn (the project's gunicorn.conf.py, 2 workers) serves it on 127.0.0.1 and each feed is
 fetched over HTTP, uncompressed, timed to the last byte:
-  cold    the finished file deleted first: the feed is read from the database in batches,
-          streamed and written to the cache (time to first byte shown too);
+  cold    no finished file at all (deleted first): the feed is read from the database in
+          batches, streamed and written to the cache (time to first byte shown too);
   cached  the finished file served as it is (what every fetch gets until the catalog changes),
           and its gzip copy to a fetcher sending Accept-Encoding: gzip;
-  304     a fetcher that holds the current feed (If-None-Match).
+  304     a fetcher that holds the current feed (If-None-Match);
+  stale   the catalog changed (its generation bumped) and the background job has not run yet:
+          the previous generation's file is served (SHOP_URL is set here);
+  job     the background job's rebuild of that feed for the new generation (storefront.feeds.build
+          .rebuild, timed in a child process; the fetchers never wait for it).
 Each figure is the median of --runs fetches. Exit code 1 if setup fails or a fetch is not 200/304.
+The embedded job worker runs (its first round builds the feeds of the new links before any
+timing); its own minutely rebuild may rarely win the race against a stale fetch or a timed
+rebuild: such a sample is left out (the count of stale samples kept is printed).
 """
 
 from __future__ import annotations
@@ -121,12 +128,41 @@ def build_catalog(products: int) -> None:
         db.session.commit()
 
 
-def measure(base: str, tokens: dict[str, str], cache_dir: Path, runs: int) -> list[dict]:
-    """Cold, cached and 304 fetches of each feed; medians."""
+def bump_generation(env: dict[str, str]) -> None:
+    """A catalog change as the feeds see it: the catalog generation goes up by one."""
+    code = (
+        "import os\nfrom sqlalchemy import create_engine, text\n"
+        "with create_engine(os.environ['DATABASE_URL']).begin() as conn:\n"
+        "    conn.execute(text('UPDATE catalog_generation SET value = value + 1'))\n"
+    )
+    run_checked([str(VENV_BIN / "python"), "-c", code], env, 60)
+
+
+def timed_rebuild(env: dict[str, str], fmt: str) -> float | None:
+    """Seconds the background job takes to rebuild this format's file (build.build_missing, timed in a child)."""
+    code = (
+        "import time, storefront.models\nfrom storefront import create_app\nfrom storefront.extensions import db\n"
+        "from storefront.catalog.generation import current\nfrom storefront.feeds import build, cache, service\n"
+        "app = create_app({'REQUEST_LOG': False})\n"
+        "with app.app_context():\n"
+        "    folder = cache.cache_dir(app.config, app.instance_path)\n"
+        "    started = time.perf_counter()\n"
+        "    settings = service.feed_settings(db.session, app.config, app.config['SHOP_URL'].rstrip('/') + '/')\n"
+        f"    built = build.build_missing(db.session, {fmt!r}, settings, current(db.engine), folder)\n"
+        "    print(time.perf_counter() - started, built)\n"
+    )
+    seconds, built = run_checked([str(VENV_BIN / "python"), "-c", code], env, 600).split()[-2:]
+    return float(seconds) if built == "True" else None  # None: the embedded worker rebuilt it first
+
+
+def measure(base: str, tokens: dict[str, str], env: dict[str, str], runs: int) -> list[dict]:
+    """Cold, cached, 304, stale fetches and the job's rebuild of each feed; medians."""
+    cache_dir = Path(env["FEEDS_CACHE_DIR"])
     rows = []
     for fmt, name in FORMATS:
         url = f"{base}/feeds/{tokens[fmt]}/{name}"
         cold, cached, zipped, not_modified, size, zipped_size, etag = [], [], [], [], 0, 0, ""
+        stale, job = [], []
         for _ in range(runs):
             for path in cache_dir.glob(f"{fmt}-*"):
                 path.unlink()
@@ -144,6 +180,16 @@ def measure(base: str, tokens: dict[str, str], cache_dir: Path, runs: int) -> li
             status, _size, _first, total, _etag = timed_get(url, {"If-None-Match": etag})
             _check(status, 304, url)
             not_modified.append(total)
+            bump_generation(env)
+            status, stale_size, _first, total, stale_etag = timed_get(url)
+            _check(status, 200, url)
+            if stale_etag == etag and stale_size == size:  # else the embedded worker had rebuilt it already
+                stale.append(total)
+            seconds = timed_rebuild(env, fmt)
+            if seconds is not None:
+                job.append(seconds)
+        if not stale or not job:
+            raise BenchError("the embedded job worker rebuilt the feed before every stale fetch or timed rebuild")
         rows.append(
             {
                 "feed": name,
@@ -154,6 +200,9 @@ def measure(base: str, tokens: dict[str, str], cache_dir: Path, runs: int) -> li
                 "cached_ms": statistics.median(cached) * 1000,
                 "cached_gzip_ms": statistics.median(zipped) * 1000,
                 "not_modified_ms": statistics.median(not_modified) * 1000,
+                "stale_ms": statistics.median(stale) * 1000,
+                "job_ms": statistics.median(job) * 1000,
+                "stale_samples": len(stale),
             }
         )
     return rows
@@ -174,7 +223,7 @@ def run_on(label: str, env: dict[str, str], tmp: Path, args: argparse.Namespace)
     try:
         wait_healthy(base, proc, log_path)
         print(f"[{label}] measuring ({args.runs} runs per figure) ...", flush=True)
-        return measure(base, tokens, Path(env["FEEDS_CACHE_DIR"]), args.runs)
+        return measure(base, tokens, env, args.runs)
     finally:
         stop_server(proc)
 
@@ -195,13 +244,14 @@ def bench_env(tmp: Path, database_url: str | None = None) -> dict[str, str]:
 def print_table(results: dict[str, list[dict]]) -> None:
     """One line per database and feed."""
     header = f"{'database':<10} {'feed':<11} {'MB':>6} {'gzip MB':>8} {'cold TTFB ms':>13} {'cold ms':>9}"
-    print(f"\n{header} {'cached ms':>10} {'gzip ms':>8} {'304 ms':>7}")
+    print(f"\n{header} {'cached ms':>10} {'gzip ms':>8} {'304 ms':>7} {'stale ms':>9} {'job ms':>7}")
     for label, rows in results.items():
         for r in rows:
             print(
                 f"{label:<10} {r['feed']:<11} {r['bytes'] / 1e6:>6.2f} {r['gzip_bytes'] / 1e6:>8.2f}"
                 f" {r['cold_first_byte_ms']:>13.1f} {r['cold_ms']:>9.1f} {r['cached_ms']:>10.1f}"
-                f" {r['cached_gzip_ms']:>8.1f} {r['not_modified_ms']:>7.1f}"
+                f" {r['cached_gzip_ms']:>8.1f} {r['not_modified_ms']:>7.1f} {r['stale_ms']:>9.1f} {r['job_ms']:>7.0f}"
+                f" (stale samples {r['stale_samples']})"
             )
     print(f"({os.cpu_count()} cores; medians)")
 

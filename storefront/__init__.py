@@ -142,6 +142,7 @@ def _register_jobs(app: Flask) -> None:
     from . import jobs
     from .analytics import jobs as analytics_jobs  # noqa: F401
     from .auth import jobs as auth_jobs  # noqa: F401
+    from .feeds import jobs as feeds_jobs  # noqa: F401
     from .notify import jobs as notify_jobs  # noqa: F401
     from .payments import jobs as payments_jobs  # noqa: F401
     from .sellers import jobs as sellers_jobs  # noqa: F401

@@ -1,13 +1,18 @@
-"""Finished feeds kept as files until the catalog changes: `<dir>/<format>-<key>.<ext>`.
+"""Finished feeds kept as files until the catalog changes: `<dir>/<format>-<family>-<key>.<ext>`.
 
 A feed of 10,000 products is megabytes: too big for the page cache (its pages are capped at
 CACHE_MAX_PAGE_BYTES), so it lives in a file under the instance folder (FEEDS_CACHE_DIR), shared
 by every worker process of the server. The first fetch after a change streams the feed to the
 client while writing it (and a gzip copy, for fetchers that accept gzip) to temporary files,
 renamed into place only once complete: a reader never sees half a feed, and a fetch cut short
-leaves nothing behind. The key (rules.cache_key)
-holds the catalog generation, so a change makes a new key; older files of the same format are
-deleted when a new one is complete, which bounds the folder to a few files.
+leaves nothing behind. A file is named
+`<format>-<family>-<key>`: the family (rules.settings_key) covers the address and settings, the key
+(rules.cache_key) also the catalog generation, so a change makes a new key; older files of the same
+format are deleted when a new one is complete, which bounds the folder to a few files.
+
+Normally the files are built ahead by the background job (build.py, jobs.py) when the catalog
+changes; until the new one is complete, a fetch gets the newest file of the same family (newest()):
+a feed stale by at most the job's period plus its build time.
 """
 
 from __future__ import annotations
@@ -32,16 +37,37 @@ def cache_dir(config: dict, instance_path: str) -> Path:
     return Path(config.get("FEEDS_CACHE_DIR") or Path(instance_path) / "feeds")
 
 
-def cached_path(folder: Path, fmt: str, key: str) -> Path:
-    """Where the finished feed of this format and key is (or will be) kept."""
-    suffix = FILE_NAMES[fmt].rsplit(".", 1)[1]
-    return folder / f"{fmt}-{key}.{suffix}"
+def cached_path(folder: Path, fmt: str, family: str, key: str) -> Path:
+    """Where the finished feed of this format, settings family (rules.settings_key) and key is kept."""
+    return folder / f"{fmt}-{family}-{key}.{_suffix(fmt)}"
 
 
-def find(folder: Path, fmt: str, key: str) -> Path | None:
+def find(folder: Path, fmt: str, family: str, key: str) -> Path | None:
     """The finished feed's file, or None when it was not built yet."""
-    path = cached_path(folder, fmt, key)
+    path = cached_path(folder, fmt, family, key)
     return path if path.is_file() else None
+
+
+def newest(folder: Path, fmt: str, family: str) -> tuple[Path, str] | None:
+    """The most recent finished feed of this format and settings family, whatever its generation, and its key.
+
+    Temporary files start with "." and gzip copies end in ".gz": neither matches, so only a
+    complete plain file is found. None when there is none (or the folder is missing).
+    """
+    best: tuple[float, Path] | None = None
+    for path in folder.glob(f"{fmt}-{family}-*.{_suffix(fmt)}"):
+        with contextlib.suppress(OSError):  # deleted meanwhile by a newer build's clean-up
+            mtime = path.stat().st_mtime
+            if best is None or mtime > best[0]:
+                best = (mtime, path)
+    if best is None:
+        return None
+    return best[1], best[1].name.rsplit(".", 1)[0].rsplit("-", 1)[1]
+
+
+def _suffix(fmt: str) -> str:
+    """The file name's extension of a format: "xml", "csv"."""
+    return FILE_NAMES[fmt].rsplit(".", 1)[1]
 
 
 def gzipped(path: Path) -> Path:

@@ -11,7 +11,6 @@ import csv
 import io
 from collections.abc import Iterable
 from functools import lru_cache
-from xml.sax.saxutils import escape as _escape
 
 from ..core.csv import csv_safe
 from ..money import format_amount_plain
@@ -40,9 +39,12 @@ META_COLUMNS = (
 CONTENT_TYPES = {GOOGLE: "application/xml; charset=utf-8", "meta": "text/csv; charset=utf-8"}
 
 
-# Escaped once per distinct text: a product's description, brand, images and category repeat on
-# every one of its variants' items (the same string objects, so the lookup hashes them once).
-escape = lru_cache(maxsize=1024)(_escape)
+def escape(text: str) -> str:
+    """`text` with &, < and > escaped for XML (xml.sax.saxutils.escape without its per-call dict loop).
+
+    Texts shared by a product's variants are escaped once, in the cached _google_product_part.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def shipping_price(settings: FeedSettings) -> str:

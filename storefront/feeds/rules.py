@@ -9,17 +9,19 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
+from typing import NamedTuple
 from urllib.parse import quote
 
 from ..domain import N_, Invalid
-from ..money import format_amount_plain
+from ..money import minor_digits
 
 GOOGLE, META = "google", "meta"
 FORMATS = (GOOGLE, META)
 FILE_NAMES = {GOOGLE: "google.xml", META: "meta.csv"}  # the last part of a feed's URL
+REBUILD_JOB = "feeds.rebuild"  # the background job that builds the files ahead (jobs.py)
 FORMAT_LABELS = {GOOGLE: N_("Google Merchant Center (XML)"), META: N_("Meta catalogue: WhatsApp, Instagram (CSV)")}
 
 MAX_ID = 50  # Google: id up to 50 characters (Meta allows 100)
@@ -47,10 +49,14 @@ class FeedSettings:
     shipping_fee: int  # minor units
     brand: str
     shop_name: str
+    # The currency's minor-unit digits (Babel's), looked up once here rather than once per item.
+    digits: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digits", minor_digits(self.currency))
 
 
-@dataclass(frozen=True)
-class ProductRow:
+class ProductRow(NamedTuple):  # a tuple: made for every row of a feed, faster than a frozen dataclass
     """A published product as the feed reads it."""
 
     id: int
@@ -61,8 +67,7 @@ class ProductRow:
     category: str  # its category's name, "" without one
 
 
-@dataclass(frozen=True)
-class VariantRow:
+class VariantRow(NamedTuple):
     """A variant still offered, with its stock."""
 
     id: int
@@ -73,8 +78,7 @@ class VariantRow:
     reserved: int
 
 
-@dataclass(frozen=True)
-class PhotoRow:
+class PhotoRow(NamedTuple):
     """A product photo: its rendition key and widths ("320,640,1024")."""
 
     key: str
@@ -128,8 +132,8 @@ def _item(product: ProductRow, variant: VariantRow, settings: FeedSettings, page
         title=clip(clean_text(title), MAX_TITLE),
         link=f"{page}{variant.id}",
         in_stock=variant.on_hand - variant.reserved > 0,
-        price=price_text(unit_price, settings.currency),
-        sale_price=None if sale is None else price_text(sale, settings.currency),
+        price=price_text(unit_price, settings.currency, settings.digits),
+        sale_price=None if sale is None else price_text(sale, settings.currency, settings.digits),
         **shared,
     )
 
@@ -139,10 +143,19 @@ def sale_price_of(product: ProductRow, variant: VariantRow) -> int | None:
     return None
 
 
-@lru_cache(maxsize=4096)  # a shop has a few hundred distinct prices; Decimal formatting is the slow part
-def price_text(amount_minor: int, currency: str) -> str:
-    """ "12.50 USD", "1200 JPY": major units with the currency's own exponent (Babel's), then its code."""
-    return f"{format_amount_plain(amount_minor, currency)} {currency}"
+def price_text(amount_minor: int, currency: str, digits: int | None = None) -> str:
+    """ "12.50 USD", "1200 JPY": major units with the currency's own exponent (Babel's), then its code.
+
+    Integer arithmetic, no Decimal or Babel per call: `digits` is FeedSettings.digits (looked up
+    once per feed); the same text as money.format_amount_plain (tests/feeds/test_rules.py).
+    """
+    if digits is None:
+        digits = minor_digits(currency)
+    if digits == 0:
+        return f"{amount_minor} {currency}"
+    sign = "-" if amount_minor < 0 else ""
+    major, minor = divmod(abs(amount_minor), 10**digits)
+    return f"{sign}{major}.{minor:0{digits}d} {currency}"
 
 
 def product_link(base_url: str, slug: str, variant_id: int) -> str:
@@ -152,8 +165,13 @@ def product_link(base_url: str, slug: str, variant_id: int) -> str:
 
 def image_url(base_url: str, photo: PhotoRow) -> str:
     """The absolute URL of the photo's largest JPEG rendition (both feeds take JPEG)."""
-    widths = [int(w) for w in photo.widths.split(",") if w.isdigit()]
-    return f"{base_url}media/{photo.key}-{max(widths) if widths else 0}.jpg"
+    return f"{base_url}media/{photo.key}-{_largest(photo.widths)}.jpg"
+
+
+@lru_cache(maxsize=256)  # a shop's photos share a handful of width lists ("320,640,1024,1600")
+def _largest(widths: str) -> int:
+    """The largest width in a photo's "320,640,1024" list (0 without one)."""
+    return max((int(w) for w in widths.split(",") if w.isdigit()), default=0)
 
 
 def item_id(sku: str) -> str:
@@ -207,6 +225,18 @@ def check_link(name: str, fmt: str) -> tuple[str, str]:
     if fmt not in FORMATS:
         raise Invalid(N_("Choose Google or Meta."))
     return cleaned, fmt
+
+
+def configured_base(shop_url: str | None) -> str | None:
+    """SHOP_URL as the feeds' base ("/"-ended), or None when it is not set (then only a request knows it)."""
+    return shop_url.rstrip("/") + "/" if shop_url else None
+
+
+def settings_key(fmt: str, settings: FeedSettings, version: str) -> str:
+    """The digest of everything a feed depends on but the catalog: files of one family differ by generation only."""
+    parts = (version, fmt, settings.base_url, settings.currency, settings.country, str(settings.shipping_fee))
+    text = "|".join((*parts, settings.brand, settings.shop_name))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def cache_key(fmt: str, generation: str, settings: FeedSettings, version: str) -> str:

@@ -9,16 +9,17 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Connection, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from .. import jobs
 from ..auth.rules import token_digest
 from ..brand.service import load_brand
 from ..catalog.models import Category, Photo, Product, Variant
 from ..catalog.rules import PUBLISHED
 from ..domain import N_, NotFound
 from .models import FeedLink
-from .rules import TOKEN_RE, FeedSettings, PhotoRow, ProductRow, VariantRow, check_link, new_token
+from .rules import REBUILD_JOB, TOKEN_RE, FeedSettings, PhotoRow, ProductRow, VariantRow, check_link, new_token
 
 BATCH = 500  # products per read: three queries per batch, whatever the catalog's size
 
@@ -30,6 +31,8 @@ def create_link(session: Session, name: str, fmt: str, user_id: int | None, now:
     link = FeedLink(name=name, format=fmt, token_hash=token_digest(token), created_at=now, created_by=user_id)
     session.add(link)
     session.flush()
+    # Build its feed now rather than at the job's next minute: the first fetch then finds a file.
+    jobs.enqueue(session, REBUILD_JOB, {}, key=f"link:{link.id}", now=now)
     return link, token
 
 
@@ -48,6 +51,12 @@ def all_links(session: Session) -> list[FeedLink]:
     """Every link, live ones first, newest first."""
     order = (FeedLink.revoked_at.is_not(None), FeedLink.created_at.desc(), FeedLink.id.desc())
     return list(session.scalars(select(FeedLink).order_by(*order)))
+
+
+def live_formats(session: Session) -> list[str]:
+    """The formats that have at least one unrevoked link (the ones worth building ahead), sorted."""
+    stmt = select(FeedLink.format).where(FeedLink.revoked_at.is_(None)).distinct().order_by(FeedLink.format)
+    return list(session.scalars(stmt))
 
 
 def find_link(session: Session, link_id: int) -> FeedLink | None:
@@ -99,36 +108,39 @@ def left_out(session: Session) -> int:
 def catalog_batches(session: Session, batch: int = BATCH) -> Iterator[list[tuple[ProductRow, list, list]]]:
     """Published products with their offered variants and photos, `batch` products at a time, by id.
 
-    Three queries a batch (products, their variants, their photos) plus one for the categories:
-    the query count grows with products / batch, never with products (no N+1).
+    One query for the categories and one for the published ids, then three a batch (products,
+    their variants, their photos): the query count grows with products / batch, never with
+    products (no N+1). Rows are read through the session's connection as plain Core rows: the
+    ORM's row processing is a third of the read time and nothing here needs it.
     """
-    categories = {i: n for i, n in session.execute(select(Category.id, Category.name))}
-    after = 0
-    while True:
-        products = _products_after(session, after, batch, categories)
-        if not products:
-            return
-        ids = [p.id for p in products]
-        variants, photos = _variants_of(session, ids), _photos_of(session, ids)
+    conn = session.connection()
+    categories = {i: n for i, n in conn.execute(select(Category.id, Category.name))}
+    # The ids first, then each batch by primary key: "published and id > last ORDER BY id LIMIT n"
+    # made SQLite scan the status index and sort every published row again for every batch.
+    ids = list(conn.scalars(select(Product.id).where(Product.status == PUBLISHED).order_by(Product.id)))
+    for start in range(0, len(ids), batch):
+        products = _products_in(conn, ids[start : start + batch], categories)
+        chosen = [p.id for p in products]
+        variants, photos = _variants_of(conn, chosen), _photos_of(conn, chosen)
         yield [(p, variants.get(p.id, []), photos.get(p.id, [])) for p in products]
-        after = ids[-1]
 
 
-def _products_after(session: Session, after: int, batch: int, categories: dict[int, str]) -> list[ProductRow]:
-    """The next `batch` published products with an id above `after`."""
+def _products_in(conn: Connection, ids: list[int], categories: dict[int, str]) -> list[ProductRow]:
+    """These products, by id, still published (one unpublished since the ids were read drops out)."""
     stmt = (
         select(Product.id, Product.slug, Product.title, Product.description_html, Product.price, Product.category_id)
-        .where(Product.status == PUBLISHED, Product.id > after)
+        .add_columns(Product.status)
+        .where(Product.id.in_(ids))
         .order_by(Product.id)
-        .limit(batch)
     )
     return [
         ProductRow(id=i, slug=s, title=t, description_html=d or "", price=p, category=categories.get(c, ""))
-        for i, s, t, d, p, c in session.execute(stmt)
+        for i, s, t, d, p, c, status in conn.execute(stmt).all()
+        if status == PUBLISHED
     ]
 
 
-def _variants_of(session: Session, product_ids: list[int]) -> dict[int, list[VariantRow]]:
+def _variants_of(conn: Connection, product_ids: list[int]) -> dict[int, list[VariantRow]]:
     """The offered variants of these products, in their display order."""
     stmt = (
         select(Variant.product_id, Variant.id, Variant.sku, Variant.name)
@@ -137,12 +149,12 @@ def _variants_of(session: Session, product_ids: list[int]) -> dict[int, list[Var
         .order_by(Variant.product_id, Variant.position, Variant.id)
     )
     found: dict[int, list[VariantRow]] = defaultdict(list)
-    for product_id, *values in session.execute(stmt):
+    for product_id, *values in conn.execute(stmt).all():
         found[product_id].append(VariantRow(*values))
     return found
 
 
-def _photos_of(session: Session, product_ids: list[int]) -> dict[int, list[PhotoRow]]:
+def _photos_of(conn: Connection, product_ids: list[int]) -> dict[int, list[PhotoRow]]:
     """The photos of these products, main photo first."""
     stmt = (
         select(Photo.product_id, Photo.key, Photo.widths)
@@ -150,6 +162,6 @@ def _photos_of(session: Session, product_ids: list[int]) -> dict[int, list[Photo
         .order_by(Photo.product_id, Photo.position, Photo.id)
     )
     found: dict[int, list[PhotoRow]] = defaultdict(list)
-    for product_id, key, widths in session.execute(stmt):
+    for product_id, key, widths in conn.execute(stmt).all():
         found[product_id].append(PhotoRow(key, widths))
     return found

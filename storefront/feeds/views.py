@@ -2,8 +2,9 @@
 
 A fetch checks the token (unknown, revoked or of the other format: 404), counts itself (the one
 commit), then answers 304 when the fetcher holds the current feed, else the finished file (its
-gzip copy to a fetcher that accepts gzip), else the feed streamed from the catalog while it is
-kept for the next fetch (cache.py).
+gzip copy to a fetcher that accepts gzip), else (SHOP_URL set) the previous generation's file
+while the background job builds the current one, else the feed streamed from the catalog while
+it is kept for the next fetch (cache.py).
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from ..core.compression import choose_coding
 from ..db import write_transaction
 from ..extensions import db, limiter, rate_limits_off
 from . import cache, formats, service
-from .rules import GOOGLE, META, FeedSettings, cache_key, feed_items
+from .build import FEED_VERSION, feed_chunks
+from .rules import GOOGLE, META, FeedSettings, cache_key, settings_key
 from .web import base_url
 
-# Bump when the feed's shape changes: finished files of the old code are then never served.
-FEED_VERSION = "1"
 # Per token: Google fetches daily, Meta hourly at most; a few manual fetches on top are fine.
 FEED_RATE_LIMIT = "60 per hour"
 
@@ -75,10 +75,35 @@ def _serve(token: str, fmt: str) -> Response:
     if request.if_none_match.contains_weak(key):  # the plain or the gzip copy: the same feed
         return _headers(Response(status=304), key)
     folder = cache.cache_dir(current_app.config, current_app.instance_path)
-    found = cache.find(folder, fmt, key)
-    if found is None:
-        return _headers(_streamed(fmt, settings, cache.cached_path(folder, fmt, key)), key)
-    return _from_file(found, fmt, key)
+    family = settings_key(fmt, settings, FEED_VERSION)
+    found = _kept(folder, fmt, family, key)
+    if found is not None:
+        path, kept_key = found
+        if request.if_none_match.contains_weak(kept_key):  # the fetcher holds the (stale) feed it would get
+            return _headers(Response(status=304), kept_key)
+        try:
+            return _from_file(path, fmt, kept_key)
+        except FileNotFoundError:  # a newer build's clean-up removed it just now: build the current one
+            pass
+    # No file at all yet: build it while it streams, the only case where a fetcher waits for a build.
+    return _headers(_streamed(fmt, settings, cache.cached_path(folder, fmt, family, key)), key)
+
+
+def _kept(folder, fmt: str, family: str, key: str):
+    """The finished file to serve and its key: the current one, else (SHOP_URL set) the newest older one.
+
+    STALE ON PURPOSE: with SHOP_URL set, the background job (jobs.py) builds the current feed
+    within a minute of a catalog change; until it is done a fetch gets the previous generation's
+    file under that file's own ETag, so a fetcher never waits ~2 s for a build. Merchant Center and
+    Meta fetch daily or hourly, so a feed a minute behind is harmless. Without SHOP_URL the job
+    cannot know the address, so nothing would ever catch up: the fetch builds the current feed.
+    """
+    found = cache.find(folder, fmt, family, key)
+    if found is not None:
+        return found, key
+    if not current_app.config.get("SHOP_URL"):
+        return None
+    return cache.newest(folder, fmt, family)
 
 
 def _from_file(found, fmt: str, key: str) -> Response:
@@ -104,17 +129,9 @@ def _streamed(fmt: str, settings: FeedSettings, keep_at) -> Response:
 
 
 def _chunks(fmt: str, settings: FeedSettings):
-    """The feed's text: its head, one chunk per batch of products, its tail."""
-    if fmt == GOOGLE:
-        head, write_items, tail = formats.google_head(settings), formats.google_items, formats.google_tail()
-    else:
-        head, write_items, tail = formats.meta_head(), formats.meta_items, ""
-    yield head
-    for batch in service.catalog_batches(db.session):
-        yield write_items((item for rows in batch for item in feed_items(*rows, settings)), settings)
+    """The feed's text from the catalog, then the read transaction ended."""
+    yield from feed_chunks(db.session, fmt, settings)
     db.session.rollback()  # end the read transaction now, not at teardown (SQLite keeps its snapshot)
-    if tail:
-        yield tail
 
 
 def _headers(response: Response, key: str | None, weak: bool = False) -> Response:

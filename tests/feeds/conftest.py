@@ -9,7 +9,7 @@ import pytest
 from storefront.catalog.models import Photo, Product
 from storefront.clock import utcnow
 from storefront.extensions import db
-from storefront.feeds import service
+from storefront.feeds import build, cache, service
 from tests.builders import make_category, make_product, make_user
 
 
@@ -47,6 +47,14 @@ def make_link(fmt: str = "google", name: str = "Merchant Center") -> str:
     _link, token = service.create_link(db.session, name, fmt, owner.id, utcnow())
     db.session.commit()
     return token
+
+
+def rebuild_feeds(app) -> list[str]:
+    """What the background job does (build.rebuild, as jobs.rebuild calls it): the formats it built."""
+    with app.app_context():
+        built = build.rebuild(db.session, app.config, cache.cache_dir(app.config, app.instance_path))
+        db.session.commit()
+    return built
 
 
 @pytest.fixture

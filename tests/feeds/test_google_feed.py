@@ -21,7 +21,7 @@ from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.inventory.service import adjust_stock
 from tests.builders import make_product
-from tests.feeds.conftest import make_link, photographed
+from tests.feeds.conftest import make_link, photographed, rebuild_feeds
 
 G = "http://base.google.com/ns/1.0"
 # Attribute -> (required, max characters or None, allowed values or a pattern). "Required" is
@@ -175,6 +175,7 @@ def test_availability_follows_stock_and_the_feed_follows_the_catalog(app, client
     with app.app_context():
         adjust_stock(db.session, blue_id, -4, "correction", utcnow(), None)
         db.session.commit()
+    assert rebuild_feeds(app) == ["google"]  # the background job, which fetches then get
     second = fetch(client, token, **{"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
     assert by_id(items_of(second.data))[sku]["availability"] == "out_of_stock"

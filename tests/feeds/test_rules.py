@@ -23,6 +23,7 @@ from storefront.feeds.rules import (
     plain_text,
     price_text,
 )
+from storefront.money import format_amount_plain, minor_digits
 
 SETTINGS = FeedSettings("https://shop.example/", "USD", "US", 500, "Alder & Clay", "Alder & Clay")
 PRODUCT = ProductRow(7, "mug", "Mug", "<p>Hand <em>thrown</em> &amp; glazed.</p>", 1250, "Kitchen")
@@ -39,6 +40,15 @@ def variant(vid: int, name: str = "", on_hand: int = 3, reserved: int = 0, price
 )
 def test_prices_are_major_units_with_the_currencys_exponent(amount, currency, text):
     assert price_text(amount, currency) == text
+    digits = FeedSettings("https://shop.example/", currency, "US", 0, "A", "A").digits  # looked up once a feed
+    assert price_text(amount, currency, digits) == text
+
+
+@pytest.mark.parametrize("currency", ["USD", "JPY", "KWD", "EUR", "CLF", "ISK"])
+def test_the_integer_price_text_matches_the_shops_money_formatting(currency):
+    digits = minor_digits(currency)
+    for amount in (0, 1, 9, 10, 99, 100, 101, 1250, 99999, 1234567, -1250):
+        assert price_text(amount, currency, digits) == f"{format_amount_plain(amount, currency)} {currency}"
 
 
 def test_descriptions_become_plain_text_within_the_limit():
