@@ -174,6 +174,11 @@ def check_lines(asks: list[LineAsk]) -> None:
             raise Invalid(N_("You can ask about at most %(n)s of that item."), n=max(ask.available, 0))
 
 
+def exchange_allowed(same_variant: bool, wanted_price: int, paid: int) -> bool:
+    """An exchange ships at no charge, so it may swap for the same variant or one costing no more than was paid."""
+    return same_variant or wanted_price <= paid
+
+
 def check_text(text: str, limit: int, required: bool = False) -> str:
     """Trimmed text within `limit` characters; Invalid when empty but required, or too long."""
     cleaned = (text or "").replace("\x00", "").strip()

@@ -190,6 +190,9 @@ def _exchange_variant(session: Session, line: OrderLine, asked: NewRequest) -> i
     wanted = session.get(Variant, asked.exchange_variants.get(line.id, line.variant_id or 0))
     if bought is None or wanted is None or wanted.product_id != bought.product_id or wanted.archived:
         raise Invalid(N_("Choose the size or colour you want instead."))
+    if not rules.exchange_allowed(wanted.id == bought.id, wanted.unit_price, line.unit_price):
+        # The replacement ships at 0: a dearer variant would be a free upgrade.
+        raise Invalid(N_("An exchange can only be for an item costing no more than the one you bought."))
     return wanted.id
 
 

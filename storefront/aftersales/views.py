@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from ..catalog.images import ImageRejected, StoredImage, delete_image, store_upload
 from ..catalog.models import Variant
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..domain import N_, DomainError, Invalid
 from ..extensions import db, limiter, rate_limits_off
 from ..orders import service as orders
@@ -27,6 +28,8 @@ from .models import AftersalesRequest
 from .rules import Kind
 
 bp = Blueprint("aftersales", __name__)
+# Order-token pages: never cached, never sent as a referrer, never indexed (like the order page).
+private_blueprint(bp, secret_urls=True)
 
 
 def _rate_limit() -> str:
@@ -163,7 +166,7 @@ def _forget(stored: list[StoredImage]) -> None:
 def _form(order: Order, error: str | None = None, asked: service.NewRequest | None = None, status: int = 200):
     """The request form page (with the error and the shopper's input when refused)."""
     free = service.free_units(db.session, order)
-    choices = {line.id: _variants_like(line.variant_id) for line in order.lines}
+    choices = {line.id: _variants_like(line.variant_id, line.unit_price) for line in order.lines}
     html = render_template(
         "aftersales/help.html",
         order=order,
@@ -179,10 +182,11 @@ def _form(order: Order, error: str | None = None, asked: service.NewRequest | No
     return html, status
 
 
-def _variants_like(variant_id: int | None) -> list[Variant]:
-    """The variants of the same product on sale (for an exchange), bought one first."""
+def _variants_like(variant_id: int | None, paid: int) -> list[Variant]:
+    """The variants of the same product on sale costing no more than was paid (for an exchange), bought one first."""
     bought = db.session.get(Variant, variant_id) if variant_id else None
     if bought is None:
         return []
-    siblings = [v for v in bought.product.variants if not v.archived]
+    on_sale = [v for v in bought.product.variants if not v.archived]
+    siblings = [v for v in on_sale if rules.exchange_allowed(v.id == bought.id, v.unit_price, paid)]
     return sorted(siblings, key=lambda v: (v.id != bought.id, v.position, v.id))
