@@ -82,6 +82,20 @@ def aftersales_refuse(request_id: int):
     return _back(request_id)
 
 
+@bp.post("/aftersales/<int:request_id>/close")
+def aftersales_close(request_id: int):
+    """Close received goods without refund or replacement, with the reason the shopper will read."""
+    found = _found(request_id)
+    try:
+        _check_confirmed()
+        service.close(db.session, found, request.form.get("reason", ""), utcnow(), current_user.id)
+        db.session.commit()
+    except DomainError as err:
+        return _refused(request_id, err)
+    flash(_("Request closed."), "success")
+    return _back(request_id)
+
+
 @bp.post("/aftersales/<int:request_id>/refund")
 def aftersales_refund(request_id: int):
     """Refund a received return (or resolve a problem, with an optional partial refund); booked once per request.
@@ -190,8 +204,8 @@ def _ask_card_refund(booking: outcomes.RefundBooking) -> None:
         flash(_("The refund is waiting for the payment service; it is retried automatically."), "info")
 
 
-def _detail(request_id: int, error: str | None = None, status: int = 200):
-    """The request page (with an action's error)."""
+def _detail(request_id: int, error: str | None = None, status: int = 200, sent=None):
+    """The request page (with an action's error and, then, what staff typed: `sent`, the refused form)."""
     found = _found(request_id)
     return render_template(
         "admin/aftersales_request.html",
@@ -203,13 +217,14 @@ def _detail(request_id: int, error: str | None = None, status: int = 200):
         amount_text=format_amount_plain(outcomes.line_value(found), found.order.currency),
         refund=outcomes.refund_state(db.session, found),
         error=error,
+        sent=sent or {},
     ), status
 
 
 def _refused(request_id: int, err: DomainError):
-    """The request page again with the message; nothing was changed."""
+    """The request page again with the message and what was typed; nothing was changed."""
     db.session.rollback()
-    return _detail(request_id, err.message, err.status_code)
+    return _detail(request_id, err.message, err.status_code, request.form)
 
 
 def _back(request_id: int):

@@ -261,6 +261,16 @@ def refuse(session: Session, request: AftersalesRequest, why: str, now: datetime
     session.execute(update(AftersalesRequest).where(AftersalesRequest.id == request.id).values(refusal=reason))
 
 
+def close(session: Session, request: AftersalesRequest, why: str, now: datetime, user_id: int) -> None:
+    """Close a received request without refund or replacement, with a reason the shopper reads.
+
+    The goods were put back when received; closing moves no stock and keeps the units counted.
+    """
+    reason = rules.check_text(why, rules.MAX_REFUSAL, required=True)
+    take_step(session, request, Step.CLOSE, now, "staff", user_id, note=reason)
+    session.execute(update(AftersalesRequest).where(AftersalesRequest.id == request.id).values(refusal=reason))
+
+
 def _stock_back(session: Session, request: AftersalesRequest, now: datetime, user_id: int | None) -> None:
     """The goods are back on the shelf, through the ledger (once: the guarded step runs once)."""
     reference = request.order.reference

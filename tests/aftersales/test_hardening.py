@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import pytest
 
+from storefront.aftersales import outcomes, rules, service
 from storefront.aftersales.models import AftersalesRequest
+from storefront.clock import utcnow
 from storefront.domain import Invalid
 from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.builders import make_product
 
-from .helpers import count, delivered_cash_order, open_request
+from .helpers import (
+    count,
+    delivered_cash_order,
+    manual_refunds,
+    on_hand,
+    open_request,
+    owner_client,
+    request_row,
+    step,
+)
 
 
 @pytest.fixture
@@ -60,3 +71,83 @@ def test_an_exchange_for_a_cheaper_variant_is_offered_with_its_price(app, shop, 
     html = shop.client.get(f"/o/{token}/help").get_data(as_text=True)
     assert f'value="{small}"' in html and f'aria-describedby="free-{line_id}"' in html
     assert open_request(app, order_id, "exchange", 1, exchange_variants={line_id: small})
+
+
+def test_an_accepted_request_whose_goods_never_came_can_be_refused_freeing_its_units(app, shop, mug):
+    small, _large = mug
+    order_id = delivered_cash_order(app, shop, small, 2)
+    request_id, line_id = open_request(app, order_id, "return", 2), _line(app, order_id)
+    step(app, request_id, "accept")
+    with app.app_context():
+        service.refuse(db.session, service.get_request(db.session, request_id), "Never sent.", utcnow(), None)
+        db.session.commit()
+        assert service.free_units(db.session, db.session.get(Order, order_id)) == {line_id: 2}
+    assert request_row(app, request_id).status == "refused"
+    assert on_hand(app, small) == 8  # nothing came back, nothing moved
+
+
+def test_received_goods_can_be_closed_without_refund_and_stock_moves_once(app, shop, mug):
+    small, _large = mug
+    order_id = delivered_cash_order(app, shop, small, 2)
+    request_id, line_id = open_request(app, order_id, "return", 2), _line(app, order_id)
+    step(app, request_id, "accept")
+    step(app, request_id, "receive")
+    assert on_hand(app, small) == 10
+    with app.app_context():
+        found = service.get_request(db.session, request_id)
+        with pytest.raises(Invalid):
+            service.close(db.session, found, "  ", utcnow(), None)  # a reason is needed
+        db.session.rollback()
+        service.close(db.session, service.get_request(db.session, request_id), "Damaged by use.", utcnow(), None)
+        db.session.commit()
+        assert service.free_units(db.session, db.session.get(Order, order_id)) == {line_id: 0}
+    found = request_row(app, request_id)
+    assert (found.status, found.refusal, found.steps[-1].note) == ("closed", "Damaged by use.", "Damaged by use.")
+    assert on_hand(app, small) == 10  # RECEIVE put it back; CLOSE does not again
+    assert manual_refunds(app, order_id) == []
+    assert "closed" not in rules.OPEN_STATUSES
+
+
+def test_a_received_exchange_can_fall_back_to_a_refund(app, shop, mug):
+    small, large = mug
+    order_id = delivered_cash_order(app, shop, small, 1)
+    request_id = open_request(app, order_id, "exchange", 1, exchange_variants={_line(app, order_id): large})
+    step(app, request_id, "accept")
+    step(app, request_id, "receive")
+    with app.app_context():
+        found = service.get_request(db.session, request_id)
+        outcomes.refund_return(db.session, found, 2000, "", utcnow(), None)
+        db.session.commit()
+    assert request_row(app, request_id).status == "refunded"
+    assert manual_refunds(app, order_id) == [(2000, f"aftersales-{request_id}")]
+    assert (on_hand(app, small), on_hand(app, large)) == (10, 10)  # back once; nothing sent out
+
+
+def test_staff_close_from_the_admin_page_and_a_refused_form_keeps_what_they_typed(app, shop, mug):
+    order_id = delivered_cash_order(app, shop, mug[0], 1)
+    request_id = open_request(app, order_id, "return", 1)
+    step(app, request_id, "accept")
+    owner = owner_client(app)
+    base = f"/admin/aftersales/{request_id}"
+    # Refusing without ticking the box: refused, the reason typed is shown again.
+    response = owner.post(f"{base}/refuse", {"reason": "Parcel never arrived here", "action": "refuse"})
+    assert response.status_code == 422
+    assert 'value="Parcel never arrived here"' in response.get_data(as_text=True)
+    # A reply over the limit: refused, the text is shown again.
+    long_reply = "Please send it. " * 130
+    response = owner.post(f"{base}/reply", {"body": long_reply})
+    assert response.status_code == 422 and long_reply.strip() in response.get_data(as_text=True)
+    step(app, request_id, "receive")
+    # A refund amount over the value: the amount and reference typed are shown again.
+    response = owner.post(f"{base}/refund", {"amount": "99.00", "reference": "TX-778", "confirm": "yes"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'value="99.00"' in html and 'value="TX-778"' in html
+    assert 'data-step="close"' in html
+    response = owner.post(f"{base}/close", {"reason": "Used and stained", "action": "close", "confirm": "yes"})
+    assert response.status_code == 303
+    assert request_row(app, request_id).status == "closed"
+
+
+def _line(app, order_id: int) -> int:
+    with app.app_context():
+        return db.session.get(Order, order_id).lines[0].id
