@@ -126,6 +126,20 @@ def aftersales_refund(request_id: int):
     return _back(request_id)
 
 
+@bp.post("/aftersales/<int:request_id>/refund/retry")
+@role_required("owner")
+def aftersales_refund_retry(request_id: int):
+    """Ask the card provider again for a refund it refused (a new key; the failed one stays on record)."""
+    found = _found(request_id)
+    try:
+        booking = outcomes.retry_refund(db.session, found, utcnow(), current_user.id)
+        db.session.commit()
+    except DomainError as err:
+        return _refused(request_id, err)
+    _ask_card_refund(booking)
+    return _back(request_id)
+
+
 @bp.post("/aftersales/<int:request_id>/replace")
 def aftersales_replace(request_id: int):
     """Make the exchange's replacement order (once), taking its stock."""

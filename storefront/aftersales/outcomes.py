@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..catalog.models import Variant
@@ -103,6 +103,34 @@ def _book_refund(
     )
     session.flush()
     return RefundBooking(order_id=order.id, amount=amount, key=key, by_card=by_card)
+
+
+def retry_refund(session: Session, request: AftersalesRequest, now: datetime, user_id: int) -> RefundBooking:
+    """Book again a card refund the provider refused, under a new key kept in refund_key (pages follow it).
+
+    The failed refund already gave its amount back to the payment; the units stay counted as
+    refunded because the money is owed (the owner asks again until it goes through).
+    """
+    old = request.refund_key
+    status = session.scalar(select(Refund.status).where(Refund.idempotency_key == old)) if old else None
+    if status != "failed":
+        raise Conflict(N_("Only a refused card refund can be tried again."))
+    base = f"aftersales-{request.id}"
+    mine = or_(Refund.idempotency_key == base, Refund.idempotency_key.like(f"{base}-%"))
+    tries = session.scalar(select(func.count(Refund.id)).where(mine))
+    key = f"{base}-{tries + 1}"
+    moved = session.execute(
+        update(AftersalesRequest)
+        .where(AftersalesRequest.id == request.id, AftersalesRequest.refund_key == old)
+        .values(refund_key=key, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # two owners pressed at once: one books the retry
+        raise Conflict(N_("This request changed meanwhile; reload the page and try again."))
+    payments.begin_refund(session, request.order_id, request.refund_amount, key, now, user_id, f"After-sales {base}")
+    session.flush()
+    session.expire(request, ["refund_key", "updated_at"])
+    return RefundBooking(order_id=request.order_id, amount=request.refund_amount, key=key, by_card=True)
 
 
 # What the replacement order copies from the original: the same person, the same delivery.
