@@ -169,11 +169,15 @@ def make_replacement(session: Session, request: AftersalesRequest, now: datetime
 
 
 def _replacement_order(session: Session, request: AftersalesRequest, now: datetime, user_id: int) -> Order:
-    """The replacement order's rows (not yet added): a line per returned line, the wanted variant at 0."""
+    """The replacement order's rows (not yet added): a line per returned line, the wanted variant at 0.
+
+    Its note stays empty (the order page shows it as the customer's own words); the link to the
+    original is the request's replacement_order_id, which the order page reads and words itself.
+    """
     original, status = request.order, OrderStatus.CONFIRMED
     order = Order(
         token=secrets.token_urlsafe(24), reference=new_reference(), checkout_key=f"exchange-{request.id}",
-        status=status, payment_method=PaymentMethod.CASH, note=f"Exchange for {original.reference}",
+        status=status, payment_method=PaymentMethod.CASH, note="",
         currency=original.currency, subtotal=0, shipping=0, total=0, created_at=now, updated_at=now,
         **{name: getattr(original, name) for name in COPIED},
     )  # fmt: skip

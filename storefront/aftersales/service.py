@@ -100,6 +100,12 @@ def get_request(session: Session, request_id: int, order_id: int | None = None) 
     return found
 
 
+def replaced_order_of(session: Session, order_id: int) -> Order | None:
+    """The original order when this one is an exchange's replacement, else None."""
+    stmt = select(Order).join(AftersalesRequest, AftersalesRequest.order_id == Order.id)
+    return session.scalars(stmt.where(AftersalesRequest.replacement_order_id == order_id).limit(1)).first()
+
+
 def free_units(session: Session, order: Order) -> dict[int, int]:
     """Per order line, the units still free to return or exchange (bought minus asked for or refunded)."""
     stmt = (
@@ -280,7 +286,7 @@ def _stock_back(session: Session, request: AftersalesRequest, now: datetime, use
             continue
         inventory.adjust_stock(
             session, variant_id, line.quantity, "returned", now, user_id,
-            note=f"Return of {reference} (request {request.id})", order_id=request.order_id,
+            note=f"{reference} #{request.id}", order_id=request.order_id,  # the reason code says "returned"
         )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ class Panel:
     closes_at: datetime | None
     requests: list[AftersalesRequest]
     refunds: dict[int, str | None]  # request id -> "sent" | "pending" | "failed" | None
+    replacement_for: Order | None = None  # the original order, when this one is an exchange's replacement
 
 
 def aftersales_panel(order: Order) -> Panel:
@@ -58,6 +59,7 @@ def aftersales_panel(order: Order) -> Panel:
         closes_at=closes,
         requests=found,
         refunds={r.id: outcomes.refund_state(db.session, r) for r in found},
+        replacement_for=service.replaced_order_of(db.session, order.id),
     )
 
 

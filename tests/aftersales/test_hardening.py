@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from storefront.aftersales import outcomes, rules, service
 from storefront.aftersales.models import AftersalesRequest
 from storefront.clock import utcnow
 from storefront.domain import Invalid
 from storefront.extensions import db
+from storefront.inventory.models import StockMovement
 from storefront.orders.models import Order
 from tests.builders import make_product
 
@@ -151,3 +153,22 @@ def test_staff_close_from_the_admin_page_and_a_refused_form_keeps_what_they_type
 def _line(app, order_id: int) -> int:
     with app.app_context():
         return db.session.get(Order, order_id).lines[0].id
+
+
+def test_the_replacement_order_page_names_its_original_in_the_shoppers_language(app, shop, mug):
+    small, large = mug
+    order_id = delivered_cash_order(app, shop, small, 1)
+    request_id = open_request(app, order_id, "exchange", 1, exchange_variants={_line(app, order_id): large})
+    step(app, request_id, "accept")
+    step(app, request_id, "receive")
+    with app.app_context():
+        found = service.get_request(db.session, request_id)
+        replacement = outcomes.make_replacement(db.session, found, utcnow(), None)
+        token, original = replacement.token, found.order.reference
+        db.session.commit()
+        (move,) = db.session.scalars(select(StockMovement).where(StockMovement.reason == "returned")).all()
+        assert "Return of" not in move.note and original in move.note  # no English in the ledger
+    html = shop.client.get(f"/o/{token}").get_data(as_text=True)
+    assert f"Replacement for order {original}" in html and "Your note" not in html
+    spanish = shop.client.get(f"/o/{token}", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Replacement for order" not in spanish and original in spanish
