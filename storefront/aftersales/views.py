@@ -96,17 +96,23 @@ def help_message(token: str, request_id: int):
     """The shopper adds a message to one of their open requests."""
     order = orders.find_order(db.session, token)
     found = service.get_request(db.session, request_id, order.id)
+    body = request.form.get("body", "")
     try:
-        service.add_message(db.session, found, "customer", request.form.get("body", ""), utcnow())
+        service.add_message(db.session, found, "customer", body, utcnow())
         db.session.commit()
-        flash(_("Message sent."), "success")
     except DomainError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        # Shown again with what was typed (a redirect to the order page would lose it).
+        order = orders.find_order(db.session, token)
+        found = service.get_request(db.session, request_id, order.id)
+        html = render_template("aftersales/message.html", order=order, req=found, body=body, error=err.message)
+        return html, err.status_code
+    flash(_("Message sent."), "success")
     return redirect(url_for("checkout.view", token=token) + f"#request-{request_id}", code=303)
 
 
 @bp.post("/o/<token>/help/<int:request_id>/withdraw")
+@limiter.limit(_rate_limit, key_func=get_remote_address, exempt_when=rate_limits_off)
 def help_withdraw(token: str, request_id: int):
     """The shopper withdraws a request nobody has acted on yet."""
     order = orders.find_order(db.session, token)

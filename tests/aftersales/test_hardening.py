@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from storefront.aftersales import outcomes, rules, service
-from storefront.aftersales.models import AftersalesRequest
+from storefront.aftersales.models import AftersalesRequest, RequestMessage
 from storefront.clock import utcnow
 from storefront.domain import Invalid
 from storefront.extensions import db
@@ -172,3 +172,25 @@ def test_the_replacement_order_page_names_its_original_in_the_shoppers_language(
     assert f"Replacement for order {original}" in html and "Your note" not in html
     spanish = shop.client.get(f"/o/{token}", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Replacement for order" not in spanish and original in spanish
+
+
+def test_a_refused_shopper_message_is_shown_again_with_what_was_typed(app, shop, mug):
+    order_id = delivered_cash_order(app, shop, mug[0], 1)
+    request_id = open_request(app, order_id)
+    token, _line_id = _order(app, order_id)
+    typed = "Where is my refund? " * 110  # over the 2000 characters
+    response = shop.post(f"/o/{token}/help/{request_id}/message", {"body": typed})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and typed.strip() in html and "Please keep it under" in html
+    assert "no-store" in response.headers.get("Cache-Control", "")
+    with app.app_context():
+        assert count(app, RequestMessage) == 0
+
+
+def test_withdrawing_is_rate_limited_like_its_siblings(app, shop, mug):
+    app.config["AFTERSALES_RATE_LIMIT"] = "2 per hour"
+    order_id = delivered_cash_order(app, shop, mug[0], 1)
+    request_id = open_request(app, order_id)
+    token, _line_id = _order(app, order_id)
+    url = f"/o/{token}/help/{request_id}/withdraw"
+    assert [shop.post(url, {}).status_code for _ in range(3)] == [303, 303, 429]
