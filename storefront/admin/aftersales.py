@@ -14,13 +14,23 @@ from ..clock import utcnow
 from ..domain import N_, DomainError, Invalid
 from ..extensions import db
 from ..money import format_amount_plain, parse_amount
+from ..auth.models import User
 from ..payments import flows
+from ..payments.manual_refunds import manual_refunds_of
 from ..payments.provider import ProviderError, provider_for
 from ..payments.rules import RefundStatus
 from .views import bp
 
 # Steps a bare button takes (the others have their own forms: a reason, an amount).
 BUTTON_STEPS = frozenset({Step.ACCEPT, Step.RECEIVE})
+
+
+@bp.app_template_global("manual_refunds_rows")
+def manual_refunds_rows(order_id: int) -> list[tuple]:
+    """(refund, who) of an order's cash and transfer refunds, for the admin order page's include."""
+    rows = manual_refunds_of(db.session, order_id)
+    users = {u.id: u.email for u in db.session.query(User).filter(User.id.in_({r.user_id for r in rows}))}
+    return [(r, users.get(r.user_id, "")) for r in rows]
 
 
 @bp.get("/aftersales")

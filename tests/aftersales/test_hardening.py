@@ -194,3 +194,20 @@ def test_withdrawing_is_rate_limited_like_its_siblings(app, shop, mug):
     token, _line_id = _order(app, order_id)
     url = f"/o/{token}/help/{request_id}/withdraw"
     assert [shop.post(url, {}).status_code for _ in range(3)] == [303, 303, 429]
+
+
+def test_cash_refunds_show_on_the_admin_order_page_with_who_and_reference(app, shop, mug):
+    order_id = delivered_cash_order(app, shop, mug[0], 1)
+    request_id = open_request(app, order_id)
+    step(app, request_id, "accept")
+    step(app, request_id, "receive")
+    owner = owner_client(app)
+    with app.app_context():
+        reference = db.session.get(Order, order_id).reference
+    page = owner.client.get(f"/admin/orders/{reference}").get_data(as_text=True)
+    assert "data-manual-refunds" not in page  # nothing given back yet: no table
+    refund = {"amount": "15.00", "reference": "MPESA-42", "confirm": "yes"}
+    assert owner.post(f"/admin/aftersales/{request_id}/refund", refund).status_code == 303
+    page = owner.client.get(f"/admin/orders/{reference}").get_data(as_text=True)
+    assert "data-manual-refunds" in page and "MPESA-42" in page and "owner@example.com" in page
+    assert "15.00" in page
