@@ -9,12 +9,12 @@ from flask_login import current_user
 from ..aftersales import outcomes, rules, service
 from ..aftersales.rules import Kind, Status, Step
 from ..auth.guards import role_required
+from ..auth.models import User
 from ..auth.rules import has_role
 from ..clock import utcnow
 from ..domain import N_, DomainError, Invalid
 from ..extensions import db
 from ..money import format_amount_plain, parse_amount
-from ..auth.models import User
 from ..payments import flows
 from ..payments.manual_refunds import manual_refunds_of
 from ..payments.provider import ProviderError, provider_for
