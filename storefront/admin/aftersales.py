@@ -11,6 +11,7 @@ from ..aftersales.rules import Kind, Status, Step
 from ..auth.guards import role_required
 from ..auth.models import User
 from ..auth.rules import has_role
+from ..catalog.rules import parse_page
 from ..clock import utcnow
 from ..domain import N_, DomainError, Invalid
 from ..extensions import db
@@ -23,6 +24,7 @@ from .views import bp
 
 # Steps a bare button takes (the others have their own forms: a reason, an amount).
 BUTTON_STEPS = frozenset({Step.ACCEPT, Step.RECEIVE})
+QUEUE_PAGE = 50  # requests per queue page
 
 
 @bp.app_template_global("manual_refunds_rows")
@@ -37,10 +39,13 @@ def manual_refunds_rows(order_id: int) -> list[tuple]:
 def aftersales_queue():
     """Returns, exchanges and problems: open ones first, filtered by status and kind."""
     status, kind = request.args.get("status", "open"), request.args.get("kind", "")
-    items = service.queue(db.session, status, kind)
+    page = parse_page(request.args.get("page"))
+    # One more than a page tells whether a next page exists (no count query).
+    items = service.queue(db.session, status, kind, QUEUE_PAGE + 1, (page - 1) * QUEUE_PAGE)
     return render_template(
-        "admin/aftersales_queue.html", items=items, status=status, kind=kind, statuses=list(Status), kinds=list(Kind)
-    )
+        "admin/aftersales_queue.html", items=items[:QUEUE_PAGE], status=status, kind=kind,
+        statuses=list(Status), kinds=list(Kind), page=page, has_next=len(items) > QUEUE_PAGE,
+    )  # fmt: skip
 
 
 @bp.get("/aftersales/<int:request_id>")

@@ -122,7 +122,9 @@ def free_units(session: Session, order: Order) -> dict[int, int]:
     return {ln.id: min(ln.quantity - asked.get(ln.id, 0), ln.quantity - ln.refunded_quantity) for ln in order.lines}
 
 
-def queue(session: Session, status: str = "", kind: str = "", limit: int = 200) -> list[AftersalesRequest]:
+def queue(
+    session: Session, status: str = "", kind: str = "", limit: int = 200, offset: int = 0
+) -> list[AftersalesRequest]:
     """Requests for the staff: open ones first (oldest first: they waited longest), then the rest newest first."""
     is_open = AftersalesRequest.status.in_(rules.OPEN_STATUSES)
     stmt = select(AftersalesRequest).options(selectinload(AftersalesRequest.order))
@@ -134,7 +136,7 @@ def queue(session: Session, status: str = "", kind: str = "", limit: int = 200) 
         stmt = stmt.where(AftersalesRequest.kind == kind)
     opened_first = case((is_open, 0), else_=1)
     oldest_open = case((is_open, AftersalesRequest.id), else_=-AftersalesRequest.id)
-    return list(session.scalars(stmt.order_by(opened_first, oldest_open).limit(limit)))
+    return list(session.scalars(stmt.order_by(opened_first, oldest_open).limit(limit).offset(offset)))
 
 
 # ---- opening and talking ---------------------------------------------------

@@ -211,3 +211,17 @@ def test_cash_refunds_show_on_the_admin_order_page_with_who_and_reference(app, s
     page = owner.client.get(f"/admin/orders/{reference}").get_data(as_text=True)
     assert "data-manual-refunds" in page and "MPESA-42" in page and "owner@example.com" in page
     assert "15.00" in page
+
+
+def test_the_staff_queue_pages_so_older_requests_stay_reachable(app, shop, mug, monkeypatch):
+    from storefront.admin import aftersales as admin_aftersales
+
+    monkeypatch.setattr(admin_aftersales, "QUEUE_PAGE", 2)
+    order_id = delivered_cash_order(app, shop, mug[0], 3)
+    ids = [open_request(app, order_id, "problem", 1, reason="damaged", details=f"Issue {n}") for n in range(3)]
+    owner = owner_client(app)
+    first = owner.client.get("/admin/aftersales?status=all").get_data(as_text=True)
+    second = owner.client.get("/admin/aftersales?status=all&page=2").get_data(as_text=True)
+    assert f"/admin/aftersales/{ids[2]}" not in first and 'rel="next"' in first
+    assert f"/admin/aftersales/{ids[2]}" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    assert owner.client.get("/admin/aftersales?page=zz").status_code == 200
