@@ -207,7 +207,7 @@ def _amount(found, required: bool) -> int:
     """The refund amount typed by staff (empty: the lines' full value for a return, nothing for a problem)."""
     raw = request.form.get("amount", "").strip()
     if not raw:
-        return outcomes.line_value(found) if required else 0
+        return outcomes.refund_left(db.session, found) if required else 0
     try:
         return parse_amount(raw, found.order.currency)
     except ValueError:
@@ -242,8 +242,8 @@ def _detail(request_id: int, error: str | None = None, status: int = 200, sent=N
         order=found.order,
         steps=service.staff_steps_of(found),
         button_steps=BUTTON_STEPS,
-        value=outcomes.line_value(found),
-        amount_text=format_amount_plain(outcomes.line_value(found), found.order.currency),
+        value=outcomes.refund_left(db.session, found),
+        amount_text=format_amount_plain(outcomes.refund_left(db.session, found), found.order.currency),
         refund=outcomes.refund_state(db.session, found),
         error=error,
         sent=sent or {},

@@ -25,7 +25,7 @@ from ..payments import service as payments
 from ..payments.currencies import check_card_amount
 from ..payments.models import Refund
 from . import rules
-from .models import AftersalesRequest
+from .models import AftersalesRequest, RequestLine
 from .rules import Step
 from .service import take_step
 
@@ -55,11 +55,29 @@ def line_value(request: AftersalesRequest) -> int:
     return sum(line.order_line.unit_price * line.quantity for line in request.lines)
 
 
+def refund_left(session: Session, request: AftersalesRequest) -> int:
+    """The most this request may give back: its units' value, capped by its lines' full value less other refunds.
+
+    Other requests on the same lines count against it, so a problem refund and a return of the
+    same units cannot both pay out in full.
+    """
+    lines = {ln.order_line_id: ln.order_line for ln in request.lines}
+    line_ids = set(lines)
+    whole = sum(line.unit_price * line.quantity for line in lines.values())
+    on_same_lines = select(RequestLine.request_id).where(RequestLine.order_line_id.in_(line_ids))
+    given = session.scalar(
+        select(func.coalesce(func.sum(AftersalesRequest.refund_amount), 0)).where(
+            AftersalesRequest.id != request.id, AftersalesRequest.id.in_(on_same_lines)
+        )
+    )
+    return max(min(line_value(request), whole - int(given)), 0)
+
+
 def refund_return(
     session: Session, request: AftersalesRequest, amount: int, reference: str, now: datetime, user_id: int
 ) -> RefundBooking:
     """Refund a received return once: the step, the units no longer reviewable, the money booked."""
-    rules.check_refund_amount(amount, line_value(request))
+    rules.check_refund_amount(amount, refund_left(session, request))
     take_step(session, request, Step.REFUND, now, "staff", user_id)
     for line in request.lines:
         marked = session.execute(
@@ -80,7 +98,7 @@ def resolve_problem(
 ) -> RefundBooking | None:
     """Close a problem, optionally with a partial refund (at most the value of the lines it is about)."""
     if amount:
-        rules.check_refund_amount(amount, line_value(request))
+        rules.check_refund_amount(amount, refund_left(session, request))
     take_step(session, request, Step.RESOLVE, now, "staff", user_id)
     return _book_refund(session, request, amount, reference, now, user_id) if amount else None
 

@@ -225,3 +225,26 @@ def test_the_staff_queue_pages_so_older_requests_stay_reachable(app, shop, mug, 
     assert f"/admin/aftersales/{ids[2]}" not in first and 'rel="next"' in first
     assert f"/admin/aftersales/{ids[2]}" in second and 'rel="prev"' in second and 'rel="next"' not in second
     assert owner.client.get("/admin/aftersales?page=zz").status_code == 200
+
+
+def test_a_problem_refund_counts_against_a_later_return_of_the_same_units(app, shop, mug):
+    order_id = delivered_cash_order(app, shop, mug[0], 1)
+    problem = open_request(app, order_id, "problem", 1, reason="damaged", details="Chipped.")
+    with app.app_context():
+        found = service.get_request(db.session, problem)
+        outcomes.resolve_problem(db.session, found, 1500, "", utcnow(), None)
+        db.session.commit()
+    back = open_request(app, order_id, "return", 1)
+    step(app, back, "accept")
+    step(app, back, "receive")
+    with app.app_context():
+        found = service.get_request(db.session, back)
+        assert outcomes.refund_left(db.session, found) == 500  # 20.00 of goods, 15.00 already given
+        with pytest.raises(Invalid):
+            outcomes.refund_return(db.session, found, 2000, "", utcnow(), None)
+        db.session.rollback()
+    with app.app_context():
+        found = service.get_request(db.session, back)
+        outcomes.refund_return(db.session, found, 500, "", utcnow(), None)
+        db.session.commit()
+    assert sorted(manual_refunds(app, order_id)) == [(500, f"aftersales-{back}"), (1500, f"aftersales-{problem}")]
