@@ -9,28 +9,43 @@ from flask_login import current_user
 from ..aftersales import outcomes, rules, service
 from ..aftersales.rules import Kind, Status, Step
 from ..auth.guards import role_required
+from ..auth.models import User
 from ..auth.rules import has_role
+from ..catalog.rules import parse_page
 from ..clock import utcnow
 from ..domain import N_, DomainError, Invalid
 from ..extensions import db
 from ..money import format_amount_plain, parse_amount
 from ..payments import flows
+from ..payments.manual_refunds import manual_refunds_of
 from ..payments.provider import ProviderError, provider_for
 from ..payments.rules import RefundStatus
 from .views import bp
 
 # Steps a bare button takes (the others have their own forms: a reason, an amount).
 BUTTON_STEPS = frozenset({Step.ACCEPT, Step.RECEIVE})
+QUEUE_PAGE = 50  # requests per queue page
+
+
+@bp.app_template_global("manual_refunds_rows")
+def manual_refunds_rows(order_id: int) -> list[tuple]:
+    """(refund, who) of an order's cash and transfer refunds, for the admin order page's include."""
+    rows = manual_refunds_of(db.session, order_id)
+    users = {u.id: u.email for u in db.session.query(User).filter(User.id.in_({r.user_id for r in rows}))}
+    return [(r, users.get(r.user_id, "")) for r in rows]
 
 
 @bp.get("/aftersales")
 def aftersales_queue():
     """Returns, exchanges and problems: open ones first, filtered by status and kind."""
     status, kind = request.args.get("status", "open"), request.args.get("kind", "")
-    items = service.queue(db.session, status, kind)
+    page = parse_page(request.args.get("page"))
+    # One more than a page tells whether a next page exists (no count query).
+    items = service.queue(db.session, status, kind, QUEUE_PAGE + 1, (page - 1) * QUEUE_PAGE)
     return render_template(
-        "admin/aftersales_queue.html", items=items, status=status, kind=kind, statuses=list(Status), kinds=list(Kind)
-    )
+        "admin/aftersales_queue.html", items=items[:QUEUE_PAGE], status=status, kind=kind,
+        statuses=list(Status), kinds=list(Kind), page=page, has_next=len(items) > QUEUE_PAGE,
+    )  # fmt: skip
 
 
 @bp.get("/aftersales/<int:request_id>")
@@ -82,6 +97,20 @@ def aftersales_refuse(request_id: int):
     return _back(request_id)
 
 
+@bp.post("/aftersales/<int:request_id>/close")
+def aftersales_close(request_id: int):
+    """Close received goods without refund or replacement, with the reason the shopper will read."""
+    found = _found(request_id)
+    try:
+        _check_confirmed()
+        service.close(db.session, found, request.form.get("reason", ""), utcnow(), current_user.id)
+        db.session.commit()
+    except DomainError as err:
+        return _refused(request_id, err)
+    flash(_("Request closed."), "success")
+    return _back(request_id)
+
+
 @bp.post("/aftersales/<int:request_id>/refund")
 def aftersales_refund(request_id: int):
     """Refund a received return (or resolve a problem, with an optional partial refund); booked once per request.
@@ -109,6 +138,20 @@ def aftersales_refund(request_id: int):
         _ask_card_refund(booking)
     else:
         flash(_("Refund recorded."), "success")
+    return _back(request_id)
+
+
+@bp.post("/aftersales/<int:request_id>/refund/retry")
+@role_required("owner")
+def aftersales_refund_retry(request_id: int):
+    """Ask the card provider again for a refund it refused (a new key; the failed one stays on record)."""
+    found = _found(request_id)
+    try:
+        booking = outcomes.retry_refund(db.session, found, utcnow(), current_user.id)
+        db.session.commit()
+    except DomainError as err:
+        return _refused(request_id, err)
+    _ask_card_refund(booking)
     return _back(request_id)
 
 
@@ -164,7 +207,7 @@ def _amount(found, required: bool) -> int:
     """The refund amount typed by staff (empty: the lines' full value for a return, nothing for a problem)."""
     raw = request.form.get("amount", "").strip()
     if not raw:
-        return outcomes.line_value(found) if required else 0
+        return outcomes.refund_left(db.session, found) if required else 0
     try:
         return parse_amount(raw, found.order.currency)
     except ValueError:
@@ -190,8 +233,8 @@ def _ask_card_refund(booking: outcomes.RefundBooking) -> None:
         flash(_("The refund is waiting for the payment service; it is retried automatically."), "info")
 
 
-def _detail(request_id: int, error: str | None = None, status: int = 200):
-    """The request page (with an action's error)."""
+def _detail(request_id: int, error: str | None = None, status: int = 200, sent=None):
+    """The request page (with an action's error and, then, what staff typed: `sent`, the refused form)."""
     found = _found(request_id)
     return render_template(
         "admin/aftersales_request.html",
@@ -199,17 +242,18 @@ def _detail(request_id: int, error: str | None = None, status: int = 200):
         order=found.order,
         steps=service.staff_steps_of(found),
         button_steps=BUTTON_STEPS,
-        value=outcomes.line_value(found),
-        amount_text=format_amount_plain(outcomes.line_value(found), found.order.currency),
+        value=outcomes.refund_left(db.session, found),
+        amount_text=format_amount_plain(outcomes.refund_left(db.session, found), found.order.currency),
         refund=outcomes.refund_state(db.session, found),
         error=error,
+        sent=sent or {},
     ), status
 
 
 def _refused(request_id: int, err: DomainError):
-    """The request page again with the message; nothing was changed."""
+    """The request page again with the message and what was typed; nothing was changed."""
     db.session.rollback()
-    return _detail(request_id, err.message, err.status_code)
+    return _detail(request_id, err.message, err.status_code, request.form)
 
 
 def _back(request_id: int):

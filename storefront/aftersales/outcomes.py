@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..catalog.models import Variant
@@ -25,7 +25,7 @@ from ..payments import service as payments
 from ..payments.currencies import check_card_amount
 from ..payments.models import Refund
 from . import rules
-from .models import AftersalesRequest
+from .models import AftersalesRequest, RequestLine
 from .rules import Step
 from .service import take_step
 
@@ -55,11 +55,29 @@ def line_value(request: AftersalesRequest) -> int:
     return sum(line.order_line.unit_price * line.quantity for line in request.lines)
 
 
+def refund_left(session: Session, request: AftersalesRequest) -> int:
+    """The most this request may give back: its units' value, capped by its lines' full value less other refunds.
+
+    Other requests on the same lines count against it, so a problem refund and a return of the
+    same units cannot both pay out in full.
+    """
+    lines = {ln.order_line_id: ln.order_line for ln in request.lines}
+    line_ids = set(lines)
+    whole = sum(line.unit_price * line.quantity for line in lines.values())
+    on_same_lines = select(RequestLine.request_id).where(RequestLine.order_line_id.in_(line_ids))
+    given = session.scalar(
+        select(func.coalesce(func.sum(AftersalesRequest.refund_amount), 0)).where(
+            AftersalesRequest.id != request.id, AftersalesRequest.id.in_(on_same_lines)
+        )
+    )
+    return max(min(line_value(request), whole - int(given)), 0)
+
+
 def refund_return(
     session: Session, request: AftersalesRequest, amount: int, reference: str, now: datetime, user_id: int
 ) -> RefundBooking:
     """Refund a received return once: the step, the units no longer reviewable, the money booked."""
-    rules.check_refund_amount(amount, line_value(request))
+    rules.check_refund_amount(amount, refund_left(session, request))
     take_step(session, request, Step.REFUND, now, "staff", user_id)
     for line in request.lines:
         marked = session.execute(
@@ -80,7 +98,7 @@ def resolve_problem(
 ) -> RefundBooking | None:
     """Close a problem, optionally with a partial refund (at most the value of the lines it is about)."""
     if amount:
-        rules.check_refund_amount(amount, line_value(request))
+        rules.check_refund_amount(amount, refund_left(session, request))
     take_step(session, request, Step.RESOLVE, now, "staff", user_id)
     return _book_refund(session, request, amount, reference, now, user_id) if amount else None
 
@@ -103,6 +121,34 @@ def _book_refund(
     )
     session.flush()
     return RefundBooking(order_id=order.id, amount=amount, key=key, by_card=by_card)
+
+
+def retry_refund(session: Session, request: AftersalesRequest, now: datetime, user_id: int) -> RefundBooking:
+    """Book again a card refund the provider refused, under a new key kept in refund_key (pages follow it).
+
+    The failed refund already gave its amount back to the payment; the units stay counted as
+    refunded because the money is owed (the owner asks again until it goes through).
+    """
+    old = request.refund_key
+    status = session.scalar(select(Refund.status).where(Refund.idempotency_key == old)) if old else None
+    if status != "failed":
+        raise Conflict(N_("Only a refused card refund can be tried again."))
+    base = f"aftersales-{request.id}"
+    mine = or_(Refund.idempotency_key == base, Refund.idempotency_key.like(f"{base}-%"))
+    tries = session.scalar(select(func.count(Refund.id)).where(mine))
+    key = f"{base}-{tries + 1}"
+    moved = session.execute(
+        update(AftersalesRequest)
+        .where(AftersalesRequest.id == request.id, AftersalesRequest.refund_key == old)
+        .values(refund_key=key, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # two owners pressed at once: one books the retry
+        raise Conflict(N_("This request changed meanwhile; reload the page and try again."))
+    payments.begin_refund(session, request.order_id, request.refund_amount, key, now, user_id, f"After-sales {base}")
+    session.flush()
+    session.expire(request, ["refund_key", "updated_at"])
+    return RefundBooking(order_id=request.order_id, amount=request.refund_amount, key=key, by_card=True)
 
 
 # What the replacement order copies from the original: the same person, the same delivery.
@@ -141,11 +187,15 @@ def make_replacement(session: Session, request: AftersalesRequest, now: datetime
 
 
 def _replacement_order(session: Session, request: AftersalesRequest, now: datetime, user_id: int) -> Order:
-    """The replacement order's rows (not yet added): a line per returned line, the wanted variant at 0."""
+    """The replacement order's rows (not yet added): a line per returned line, the wanted variant at 0.
+
+    Its note stays empty (the order page shows it as the customer's own words); the link to the
+    original is the request's replacement_order_id, which the order page reads and words itself.
+    """
     original, status = request.order, OrderStatus.CONFIRMED
     order = Order(
         token=secrets.token_urlsafe(24), reference=new_reference(), checkout_key=f"exchange-{request.id}",
-        status=status, payment_method=PaymentMethod.CASH, note=f"Exchange for {original.reference}",
+        status=status, payment_method=PaymentMethod.CASH, note="",
         currency=original.currency, subtotal=0, shipping=0, total=0, created_at=now, updated_at=now,
         **{name: getattr(original, name) for name in COPIED},
     )  # fmt: skip

@@ -36,6 +36,7 @@ class Status(StrEnum):
     ANSWERED = "answered"
     RESOLVED = "resolved"
     WITHDRAWN = "withdrawn"
+    CLOSED = "closed"  # goods back, nothing more given (e.g. damaged by the customer); staff said why
 
 
 class Step(StrEnum):
@@ -49,6 +50,7 @@ class Step(StrEnum):
     ANSWER = "answer"
     RESOLVE = "resolve"
     WITHDRAW = "withdraw"
+    CLOSE = "close"
 
 
 K, S, E = Kind, Status, Step
@@ -59,8 +61,13 @@ TRANSITIONS: dict[tuple[Kind, Status, Step], Status] = {
     **{(kind, S.REQUESTED, E.REFUSE): S.REFUSED for kind in Kind},
     **{(kind, S.REQUESTED, E.WITHDRAW): S.WITHDRAWN for kind in Kind},
     **{(kind, S.ACCEPTED, E.RECEIVE): S.RECEIVED for kind in (K.RETURN, K.EXCHANGE)},
+    # The goods never came: staff may still say no (the units are free again).
+    **{(kind, S.ACCEPTED, E.REFUSE): S.REFUSED for kind in (K.RETURN, K.EXCHANGE)},
     (K.RETURN, S.RECEIVED, E.REFUND): S.REFUNDED,
     (K.EXCHANGE, S.RECEIVED, E.REPLACE): S.REPLACED,
+    (K.EXCHANGE, S.RECEIVED, E.REFUND): S.REFUNDED,  # the wanted variant is gone: the money instead
+    # The goods came back but nothing more is given (damaged by the customer, worth 0): closed with a reason.
+    **{(kind, S.RECEIVED, E.CLOSE): S.CLOSED for kind in (K.RETURN, K.EXCHANGE)},
     (K.PROBLEM, S.REQUESTED, E.ANSWER): S.ANSWERED,
     (K.PROBLEM, S.REQUESTED, E.RESOLVE): S.RESOLVED,
     (K.PROBLEM, S.ANSWERED, E.RESOLVE): S.RESOLVED,
@@ -68,7 +75,7 @@ TRANSITIONS: dict[tuple[Kind, Status, Step], Status] = {
 # Steps only the customer takes; every other step is the staff's.
 CUSTOMER_STEPS = frozenset({E.WITHDRAW})
 # Steps with their own form (an amount, a reason): never a bare button.
-FORM_STEPS = frozenset({E.REFUSE, E.REFUND, E.REPLACE, E.RESOLVE, E.ANSWER})
+FORM_STEPS = frozenset({E.REFUSE, E.REFUND, E.REPLACE, E.RESOLVE, E.ANSWER, E.CLOSE})
 OPEN_STATUSES = frozenset({S.REQUESTED, S.ACCEPTED, S.RECEIVED, S.ANSWERED})
 # Requests that no longer hold their units (a new request may ask for them again).
 RELEASED_STATUSES = frozenset({S.REFUSED, S.WITHDRAWN})
@@ -90,6 +97,7 @@ STATUS_LABELS = {
     Status.ANSWERED: N_("Answered"),
     Status.RESOLVED: N_("Resolved"),
     Status.WITHDRAWN: N_("Withdrawn"),
+    Status.CLOSED: N_("Closed"),
 }
 REASONS = {
     "changed_mind": N_("Changed my mind"),
@@ -172,6 +180,11 @@ def check_lines(asks: list[LineAsk]) -> None:
     for ask in wanted:
         if ask.quantity < 0 or ask.quantity > ask.available:
             raise Invalid(N_("You can ask about at most %(n)s of that item."), n=max(ask.available, 0))
+
+
+def exchange_allowed(same_variant: bool, wanted_price: int, paid: int) -> bool:
+    """An exchange ships at no charge, so it may swap for the same variant or one costing no more than was paid."""
+    return same_variant or wanted_price <= paid
 
 
 def check_text(text: str, limit: int, required: bool = False) -> str:

@@ -102,6 +102,12 @@ def get_request(session: Session, request_id: int, order_id: int | None = None) 
     return found
 
 
+def replaced_order_of(session: Session, order_id: int) -> Order | None:
+    """The original order when this one is an exchange's replacement, else None."""
+    stmt = select(Order).join(AftersalesRequest, AftersalesRequest.order_id == Order.id)
+    return session.scalars(stmt.where(AftersalesRequest.replacement_order_id == order_id).limit(1)).first()
+
+
 def free_units(session: Session, order: Order) -> dict[int, int]:
     """Per order line, the units still free to return or exchange (bought minus asked for or refunded)."""
     stmt = (
@@ -118,7 +124,9 @@ def free_units(session: Session, order: Order) -> dict[int, int]:
     return {ln.id: min(ln.quantity - asked.get(ln.id, 0), ln.quantity - ln.refunded_quantity) for ln in order.lines}
 
 
-def queue(session: Session, status: str = "", kind: str = "", limit: int = 200) -> list[AftersalesRequest]:
+def queue(
+    session: Session, status: str = "", kind: str = "", limit: int = 200, offset: int = 0
+) -> list[AftersalesRequest]:
     """Requests for the staff: open ones first (oldest first: they waited longest), then the rest newest first."""
     is_open = AftersalesRequest.status.in_(rules.OPEN_STATUSES)
     stmt = select(AftersalesRequest).options(selectinload(AftersalesRequest.order))
@@ -130,7 +138,7 @@ def queue(session: Session, status: str = "", kind: str = "", limit: int = 200) 
         stmt = stmt.where(AftersalesRequest.kind == kind)
     opened_first = case((is_open, 0), else_=1)
     oldest_open = case((is_open, AftersalesRequest.id), else_=-AftersalesRequest.id)
-    return list(session.scalars(stmt.order_by(opened_first, oldest_open).limit(limit)))
+    return list(session.scalars(stmt.order_by(opened_first, oldest_open).limit(limit).offset(offset)))
 
 
 # ---- opening and talking ---------------------------------------------------
@@ -193,6 +201,9 @@ def _exchange_variant(session: Session, line: OrderLine, asked: NewRequest) -> i
     wanted = session.get(Variant, asked.exchange_variants.get(line.id, line.variant_id or 0))
     if bought is None or wanted is None or wanted.product_id != bought.product_id or wanted.archived:
         raise Invalid(N_("Choose the size or colour you want instead."))
+    if not rules.exchange_allowed(wanted.id == bought.id, wanted.unit_price, line.unit_price):
+        # The replacement ships at 0: a dearer variant would be a free upgrade.
+        raise Invalid(N_("An exchange can only be for an item costing no more than the one you bought."))
     return wanted.id
 
 
@@ -266,6 +277,16 @@ def refuse(session: Session, request: AftersalesRequest, why: str, now: datetime
     session.execute(update(AftersalesRequest).where(AftersalesRequest.id == request.id).values(refusal=reason))
 
 
+def close(session: Session, request: AftersalesRequest, why: str, now: datetime, user_id: int) -> None:
+    """Close a received request without refund or replacement, with a reason the shopper reads.
+
+    The goods were put back when received; closing moves no stock and keeps the units counted.
+    """
+    reason = rules.check_text(why, rules.MAX_REFUSAL, required=True)
+    take_step(session, request, Step.CLOSE, now, "staff", user_id, note=reason)
+    session.execute(update(AftersalesRequest).where(AftersalesRequest.id == request.id).values(refusal=reason))
+
+
 def _stock_back(session: Session, request: AftersalesRequest, now: datetime, user_id: int | None) -> None:
     """The goods are back on the shelf, through the ledger (once: the guarded step runs once)."""
     reference = request.order.reference
@@ -275,7 +296,7 @@ def _stock_back(session: Session, request: AftersalesRequest, now: datetime, use
             continue
         inventory.adjust_stock(
             session, variant_id, line.quantity, "returned", now, user_id,
-            note=f"Return of {reference} (request {request.id})", order_id=request.order_id,
+            note=f"{reference} #{request.id}", order_id=request.order_id,  # the reason code says "returned"
         )  # fmt: skip
 
 

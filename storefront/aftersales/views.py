@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from ..catalog.images import ImageRejected, StoredImage, delete_image, store_upload
 from ..catalog.models import Variant
 from ..clock import utcnow
+from ..core.security import private_blueprint
 from ..domain import N_, DomainError, Invalid
 from ..extensions import db, limiter, rate_limits_off
 from ..orders import service as orders
@@ -27,6 +28,8 @@ from .models import AftersalesRequest
 from .rules import Kind
 
 bp = Blueprint("aftersales", __name__)
+# Order-token pages: never cached, never sent as a referrer, never indexed (like the order page).
+private_blueprint(bp, secret_urls=True)
 
 
 def _rate_limit() -> str:
@@ -42,6 +45,7 @@ class Panel:
     closes_at: datetime | None
     requests: list[AftersalesRequest]
     refunds: dict[int, str | None]  # request id -> "sent" | "pending" | "failed" | None
+    replacement_for: Order | None = None  # the original order, when this one is an exchange's replacement
 
 
 def aftersales_panel(order: Order) -> Panel:
@@ -55,6 +59,7 @@ def aftersales_panel(order: Order) -> Panel:
         closes_at=closes,
         requests=found,
         refunds={r.id: outcomes.refund_state(db.session, r) for r in found},
+        replacement_for=service.replaced_order_of(db.session, order.id),
     )
 
 
@@ -91,17 +96,23 @@ def help_message(token: str, request_id: int):
     """The shopper adds a message to one of their open requests."""
     order = orders.find_order(db.session, token)
     found = service.get_request(db.session, request_id, order.id)
+    body = request.form.get("body", "")
     try:
-        service.add_message(db.session, found, "customer", request.form.get("body", ""), utcnow())
+        service.add_message(db.session, found, "customer", body, utcnow())
         db.session.commit()
-        flash(_("Message sent."), "success")
     except DomainError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        # Shown again with what was typed (a redirect to the order page would lose it).
+        order = orders.find_order(db.session, token)
+        found = service.get_request(db.session, request_id, order.id)
+        html = render_template("aftersales/message.html", order=order, req=found, body=body, error=err.message)
+        return html, err.status_code
+    flash(_("Message sent."), "success")
     return redirect(url_for("checkout.view", token=token) + f"#request-{request_id}", code=303)
 
 
 @bp.post("/o/<token>/help/<int:request_id>/withdraw")
+@limiter.limit(_rate_limit, key_func=get_remote_address, exempt_when=rate_limits_off)
 def help_withdraw(token: str, request_id: int):
     """The shopper withdraws a request nobody has acted on yet."""
     order = orders.find_order(db.session, token)
@@ -163,7 +174,7 @@ def _forget(stored: list[StoredImage]) -> None:
 def _form(order: Order, error: str | None = None, asked: service.NewRequest | None = None, status: int = 200):
     """The request form page (with the error and the shopper's input when refused)."""
     free = service.free_units(db.session, order)
-    choices = {line.id: _variants_like(line.variant_id) for line in order.lines}
+    choices = {line.id: _variants_like(line.variant_id, line.unit_price) for line in order.lines}
     html = render_template(
         "aftersales/help.html",
         order=order,
@@ -179,10 +190,11 @@ def _form(order: Order, error: str | None = None, asked: service.NewRequest | No
     return html, status
 
 
-def _variants_like(variant_id: int | None) -> list[Variant]:
-    """The variants of the same product on sale (for an exchange), bought one first."""
+def _variants_like(variant_id: int | None, paid: int) -> list[Variant]:
+    """The variants of the same product on sale costing no more than was paid (for an exchange), bought one first."""
     bought = db.session.get(Variant, variant_id) if variant_id else None
     if bought is None:
         return []
-    siblings = [v for v in bought.product.variants if not v.archived]
+    on_sale = [v for v in bought.product.variants if not v.archived]
+    siblings = [v for v in on_sale if rules.exchange_allowed(v.id == bought.id, v.unit_price, paid)]
     return sorted(siblings, key=lambda v: (v.id != bought.id, v.position, v.id))

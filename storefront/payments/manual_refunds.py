@@ -30,6 +30,12 @@ def manual_refunded_total(session: Session, order_id: int) -> int:
     return int(session.scalar(stmt))
 
 
+def manual_refunds_of(session: Session, order_id: int) -> list[ManualRefund]:
+    """An order's refunds by hand, oldest first (shown next to card refunds on the admin order page)."""
+    stmt = select(ManualRefund).where(ManualRefund.order_id == order_id).order_by(ManualRefund.id)
+    return list(session.scalars(stmt))
+
+
 def find_manual_refund(session: Session, key: str) -> ManualRefund | None:
     """The manual refund recorded under `key`, if any."""
     return session.scalars(select(ManualRefund).where(ManualRefund.idempotency_key == key)).first()

@@ -93,3 +93,31 @@ def test_ten_refunds_of_one_card_return_at_once_refund_once(app, shop, mug, fake
     assert request_row(app, request_id).status == "refunded"
     with app.app_context():
         assert len(db.session.scalars(select(Refund)).all()) == 1
+
+
+def test_a_refused_card_refund_can_be_tried_again_and_the_shopper_sees_the_latest(app, shop, mug, fake_stripe):
+    order, request_id = _received_card_return(app, shop, fake_stripe, mug[0])
+    intent = fake_stripe.intents[next(iter(fake_stripe.intents))]
+    intent["amount_refunded"] = intent["amount"]  # Stripe refuses: nothing left to refund
+    owner = owner_client(app)
+    assert (
+        owner.post(f"/admin/aftersales/{request_id}/refund", {"amount": "30.00", "confirm": "yes"}).status_code == 303
+    )
+    page = owner.client.get(f"/admin/aftersales/{request_id}").get_data(as_text=True)
+    assert 'data-refund="failed"' in page and 'data-step="retry-refund"' in page
+    assert "we are on it" in shop.client.get(f"/o/{order['token']}").get_data(as_text=True)
+    intent["amount_refunded"] = 0  # the dashboard refund was reversed: Stripe accepts now
+    response = owner.post(f"/admin/aftersales/{request_id}/refund/retry", {})
+    assert response.status_code == 303
+    assert fake_stripe.refunded(order["session_id"]) == 3000
+    assert "Refund sent" in shop.client.get(f"/o/{order['token']}").get_data(as_text=True)
+    assert request_row(app, request_id).refund_key == f"aftersales-{request_id}-2"
+    # Once sent, there is nothing to retry: a forged second retry is refused and refunds nothing.
+    assert owner.post(f"/admin/aftersales/{request_id}/refund/retry", {}).status_code == 409
+    assert fake_stripe.refunded(order["session_id"]) == 3000
+    with app.app_context():
+        rows = db.session.execute(select(Refund.idempotency_key, Refund.status).order_by(Refund.id)).all()
+        assert [tuple(r) for r in rows] == [
+            (f"aftersales-{request_id}", "failed"),
+            (f"aftersales-{request_id}-2", "succeeded"),
+        ]

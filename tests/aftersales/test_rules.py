@@ -21,11 +21,16 @@ ALLOWED = {
     ("return", "requested", "withdraw"): "withdrawn",
     ("return", "accepted", "receive"): "received",
     ("return", "received", "refund"): "refunded",
+    ("return", "accepted", "refuse"): "refused",
+    ("return", "received", "close"): "closed",
     ("exchange", "requested", "accept"): "accepted",
     ("exchange", "requested", "refuse"): "refused",
     ("exchange", "requested", "withdraw"): "withdrawn",
     ("exchange", "accepted", "receive"): "received",
     ("exchange", "received", "replace"): "replaced",
+    ("exchange", "accepted", "refuse"): "refused",
+    ("exchange", "received", "close"): "closed",
+    ("exchange", "received", "refund"): "refunded",
     ("problem", "requested", "answer"): "answered",
     ("problem", "requested", "resolve"): "resolved",
     ("problem", "answered", "resolve"): "resolved",
@@ -53,10 +58,13 @@ def test_unknown_values_are_refused_not_crashing():
 
 def test_closed_statuses_take_no_step_and_staff_never_withdraw():
     for kind in Kind:
-        for status in (Status.REFUSED, Status.WITHDRAWN, Status.REFUNDED, Status.REPLACED, Status.RESOLVED):
+        closed = (Status.REFUSED, Status.WITHDRAWN, Status.REFUNDED, Status.REPLACED, Status.RESOLVED, Status.CLOSED)
+        for status in closed:
             assert rules.staff_steps(kind, status) == []
         assert Step.WITHDRAW not in rules.staff_steps(kind, Status.REQUESTED)
-    assert rules.staff_steps("return", "received") == [Step.REFUND]
+    assert rules.staff_steps("return", "received") == [Step.REFUND, Step.CLOSE]
+    assert rules.staff_steps("exchange", "received") == [Step.REPLACE, Step.REFUND, Step.CLOSE]
+    assert Step.REFUSE in rules.staff_steps("return", "accepted")
 
 
 DELIVERED = datetime(2026, 6, 1, 10, 0)  # naive UTC, as stored
