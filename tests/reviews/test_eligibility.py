@@ -102,12 +102,12 @@ def test_bad_input_is_refused_with_the_form_again(app, shop, product, rating, bo
     assert reviews_in_db(app) == []
 
 
-def test_review_text_is_shown_escaped(app, shop, staff, product):
+def test_review_text_is_shown_escaped(app, shop, owner, product):
     bought = order_for(app, product)
     assert send(shop, review_url(bought), body="<script>alert(1)</script>").status_code == 303
     with app.app_context():
         review_id = db.session.query(Review.id).scalar()
-    assert staff.post(f"/admin/reviews/{review_id}/publish").status_code == 303
+    assert owner.post(f"/admin/reviews/{review_id}/publish").status_code == 303
     with app.app_context():
         from tests.reviews.conftest import product_row
 

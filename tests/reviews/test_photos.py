@@ -26,7 +26,7 @@ def send(shop, url: str, *photos: bytes):
     )
 
 
-def test_good_photos_are_stored_like_product_photos_and_shown(app, shop, staff, product):
+def test_good_photos_are_stored_like_product_photos_and_shown(app, shop, owner, product):
     bought = order_for(app, product)
     good = render_demo_photo("Mug", 1, (800, 600))
     assert send(shop, review_url(bought), good, render_demo_photo("Mug", 2, (640, 640))).status_code == 303
@@ -34,7 +34,7 @@ def test_good_photos_are_stored_like_product_photos_and_shown(app, shop, staff, 
     assert review.photo_count == 2
     names = {p.name for p in media_files(app)}
     assert len(names) == 2 * 2 * 2, names  # two photos, widths 320 and 640, WebP and JPEG
-    staff.post(f"/admin/reviews/{review.id}/publish")
+    owner.post(f"/admin/reviews/{review.id}/publish")
     with app.app_context():
         slug = product_row(product).slug
     page = shop.client.get(f"/p/{slug}").text
