@@ -24,6 +24,7 @@ from ..clock import utcnow
 from ..core.locales import native_digits
 from ..core.pagecache import dont_store
 from ..core.security import private_blueprint
+from ..core.uploads import raise_body_cap_for_photos
 from ..domain import Conflict, DomainError
 from ..extensions import db, limiter, rate_limits_off
 from ..orders import service as orders
@@ -32,6 +33,7 @@ from . import rules, service
 
 bp = Blueprint("reviews", __name__)
 private_blueprint(bp, secret_urls=True)
+raise_body_cap_for_photos(bp, "reviews.submit", rules.MAX_PHOTOS, orders.TOKEN_RE)
 
 # Per client address: a family reviewing a big order fits, a script filling the queue does not.
 REVIEW_RATE_LIMIT = "20 per hour;60 per day"
