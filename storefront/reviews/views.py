@@ -12,7 +12,7 @@ from functools import wraps
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
@@ -158,7 +158,18 @@ class ProductReviews:
 
 @bp.app_template_global()
 def product_reviews(product_id: int, photos_first: bool = False, page: int = 1) -> ProductReviews:
-    """The product page's reviews (a page past the end shows the last one and is not cached)."""
+    """The product page's reviews (a page past the end shows the last one and is not cached).
+
+    Read once per request: the page's structured data and its reviews section share them.
+    """
+    read = g.setdefault("product_reviews", {})
+    key = (product_id, bool(photos_first), page)
+    if key not in read:
+        read[key] = _product_reviews(product_id, bool(photos_first), page)
+    return read[key]
+
+
+def _product_reviews(product_id: int, photos_first: bool, page: int) -> ProductReviews:
     rating = service.product_rating(db.session, product_id)
     pages = rules.page_count(rating.count if rating else 0)
     if page > pages:
