@@ -143,3 +143,26 @@ def test_the_reviews_section_speaks_the_shoppers_language(app, shop, product, la
     html = product_page(shop, product)
     assert verified in html
     assert f"<strong>{average}</strong>" in html
+
+
+def test_the_product_page_reads_its_rating_and_reviews_once(app, shop, product):
+    """The reviews section and the structured data share one read (not one each)."""
+    from sqlalchemy import event
+
+    published(app, product, [5, 4])
+    with app.app_context():
+        slug = product_row(product).slug
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM reviews" in statement and "review_photos" not in statement:
+            seen.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            html = shop.client.get(f"/p/{slug}").text
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert "Review number 1." in html
+    assert len(seen) == 2, seen  # the rating, then the first page of reviews
