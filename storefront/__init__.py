@@ -26,7 +26,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
     _register_extensions(app)
     _register_blueprints(app)
-    for package in ("analytics", "sellers", "stores", "notify"):  # each subscribes to the events it follows
+    for package in ("analytics", "sellers", "stores", "reviews", "notify"):  # each subscribes to the events it follows
         import_module(f"{__name__}.{package}.subscribers").connect()
     errors.register_error_handlers(app)
     templating.init_app(app)

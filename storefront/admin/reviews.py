@@ -1,4 +1,5 @@
-"""Admin: the review moderation queue (pending first): publish, hide, reply publicly. Staff and owner."""
+"""Admin: the review moderation queue (pending first). Staff may read it; only the owner publishes, hides
+and replies publicly (the shop's public voice is the owner's)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..auth.guards import role_required
 from ..catalog.rules import parse_page
 from ..clock import utcnow
 from ..domain import DomainError
 from ..extensions import db
 from ..reviews import service as reviews
-from ..reviews.rules import MAX_REPLY_CHARS, ReviewStatus
+from ..reviews.rules import MAX_REPLY_CHARS, REFUSAL_MESSAGES, ReviewStatus
 from .views import bp
 
 PER_PAGE = 20
@@ -40,6 +42,7 @@ def _queue_page(error: str | None = None, error_review: int | None = None, reply
         pages=max(1, -(-total // PER_PAGE)),
         counts=reviews.status_counts(db.session),
         labels={key.value: str(label) for key, label in STATUS_LABELS.items()},
+        refusals={i: _(REFUSAL_MESSAGES[why]) for i, why in reviews.queue_refusals(db.session, items).items()},
         error=error,
         error_review=error_review,
         reply_text=reply_text,
@@ -74,18 +77,21 @@ def _moderate(review_id: int, action, done: str):
 
 
 @bp.post("/reviews/<int:review_id>/publish")
+@role_required("owner")
 def review_publish(review_id: int):
     """Publish a review: it shows on the product page and counts in its rating."""
     return _moderate(review_id, reviews.publish, _("Review published."))
 
 
 @bp.post("/reviews/<int:review_id>/hide")
+@role_required("owner")
 def review_hide(review_id: int):
     """Hide a review: off the product page and out of its rating."""
     return _moderate(review_id, reviews.hide, _("Review hidden."))
 
 
 @bp.post("/reviews/<int:review_id>/reply")
+@role_required("owner")
 def review_reply(review_id: int):
     """Answer a review publicly (an empty answer removes the reply)."""
     text = request.form.get("reply", "")[: MAX_REPLY_CHARS * 4]

@@ -19,6 +19,7 @@ from ..catalog.images import ImageRejected, StoredImage, delete_image, store_upl
 from ..catalog.models import Variant
 from ..clock import utcnow
 from ..core.security import private_blueprint
+from ..core.uploads import raise_body_cap_for_photos
 from ..domain import N_, DomainError, Invalid
 from ..extensions import db, limiter, rate_limits_off
 from ..orders import service as orders
@@ -35,6 +36,10 @@ private_blueprint(bp, secret_urls=True)
 def _rate_limit() -> str:
     """Requests and messages per address (AFTERSALES_RATE_LIMIT), so nobody floods the staff's queue."""
     return current_app.config.get("AFTERSALES_RATE_LIMIT", "20 per hour")
+
+
+# The request form takes MAX_PHOTOS full-size photos: more than the app-wide body limit allows.
+raise_body_cap_for_photos(bp, "aftersales.help_send", rules.MAX_PHOTOS, orders.TOKEN_RE)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ MAX_PHOTOS = 3
 PER_PAGE = 10
 # Only goods that reached the shopper can be reviewed: nobody reviews what they never held.
 REVIEWABLE = frozenset({OrderStatus.DELIVERED, OrderStatus.COLLECTED})
+# After-sales replacement orders are made with this checkout key prefix: their goods were already reviewable once.
+REPLACEMENT_KEY_PREFIX = "exchange-"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -36,12 +38,14 @@ class Refusal(StrEnum):
     NOT_RECEIVED = "not_received"
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
+    REPLACEMENT = "replacement"
 
 
 REFUSAL_MESSAGES = {
     Refusal.NOT_RECEIVED: N_("You can review this item once it has been delivered or collected."),
     Refusal.CANCELLED: N_("A cancelled order cannot be reviewed."),
     Refusal.REFUNDED: N_("This item was refunded, so it cannot be reviewed."),
+    Refusal.REPLACEMENT: N_("This item replaced one you bought earlier: please review the original order's item."),
 }
 ALREADY_REVIEWED = N_("You have already reviewed this item.")
 
@@ -55,6 +59,12 @@ class LineFacts:
     refunded_quantity: int
     paid: int | None = None  # the card payment's amount (None: no card payment)
     paid_back: int = 0  # the card payment's refunded amount (in flight included)
+    replacement: bool = False  # an after-sales replacement (free): one purchase, one review
+
+
+def is_replacement(checkout_key: str | None, unit_price: int) -> bool:
+    """A line of an exchange's replacement order, or any free line: nothing was bought, so nothing is reviewed."""
+    return (checkout_key or "").startswith(REPLACEMENT_KEY_PREFIX) or unit_price <= 0
 
 
 def refusal(facts: LineFacts) -> Refusal | None:
@@ -63,6 +73,8 @@ def refusal(facts: LineFacts) -> Refusal | None:
         return Refusal.CANCELLED
     if facts.order_status not in REVIEWABLE:
         return Refusal.NOT_RECEIVED
+    if facts.replacement:
+        return Refusal.REPLACEMENT
     if facts.refunded_quantity >= facts.quantity:
         return Refusal.REFUNDED
     if facts.paid is not None and facts.paid_back >= facts.paid:

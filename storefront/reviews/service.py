@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -88,9 +88,12 @@ def _payment(session: Session, order: Order) -> Payment | None:
 
 
 def _facts(order: Order, line: OrderLine, payment: Payment | None) -> rules.LineFacts:
+    replacement = rules.is_replacement(order.checkout_key, line.unit_price)
     if payment is None:
-        return rules.LineFacts(order.status, line.quantity, line.refunded_quantity)
-    return rules.LineFacts(order.status, line.quantity, line.refunded_quantity, payment.amount, payment.amount_refunded)
+        return rules.LineFacts(order.status, line.quantity, line.refunded_quantity, replacement=replacement)
+    return rules.LineFacts(
+        order.status, line.quantity, line.refunded_quantity, payment.amount, payment.amount_refunded, replacement
+    )
 
 
 def review_of_line(session: Session, line_id: int) -> Review | None:
@@ -218,7 +221,11 @@ def moderation_queue(session: Session, status: str | None, page: int, per_page: 
     stmt = (
         select(Review)
         .where(*where)
-        .options(selectinload(Review.photos), selectinload(Review.product), selectinload(Review.line))
+        .options(
+            selectinload(Review.photos),
+            selectinload(Review.product),
+            selectinload(Review.line).selectinload(OrderLine.order),
+        )
         .order_by(pending_first, Review.created_at.desc(), Review.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -232,10 +239,26 @@ def status_counts(session: Session) -> dict[str, int]:
     return {status.value: int(found.get(status.value, 0)) for status in ReviewStatus}
 
 
+def queue_refusals(session: Session, items: Iterable[Review]) -> dict[int, rules.Refusal]:
+    """Per review id on a queue page: why its line can no longer be reviewed (eligible ones are left out)."""
+    items = list(items)
+    order_ids = {review.order_id for review in items}
+    payments = {p.order_id: p for p in session.scalars(select(Payment).where(Payment.order_id.in_(order_ids)))}
+    found = {
+        review.id: rules.refusal(_facts(review.line.order, review.line, payments.get(review.order_id)))
+        for review in items
+    }
+    return {review_id: reason for review_id, reason in found.items() if reason is not None}
+
+
 def publish(session: Session, review: Review, now: datetime) -> None:
-    """Show the review on its product page (product pages re-render: the catalog generation moves)."""
+    """Show the review on its product page (product pages re-render: the catalog generation moves).
+
+    Eligibility is checked again: a line refunded or cancelled since the review was sent cannot count.
+    """
     if not rules.can_publish(review.status):
         raise Conflict(N_("This review is already published."))
+    rules.check_eligible(line_facts(session, review.line.order, review.line))
     review.status, review.published_at, review.updated_at = ReviewStatus.PUBLISHED, now, now
     mark_changed(session)
     session.flush()
@@ -262,10 +285,27 @@ def reply(session: Session, review: Review, text: str | None, now: datetime) -> 
 # -- what shoppers see ----------------------------------------------------------------------------
 
 
-def _published(*where):
-    return select(Review.product_id, Review.rating, func.count(Review.id)).where(
-        Review.status == ReviewStatus.PUBLISHED, *where
+def _still_owned(stmt):
+    """Keep only reviews whose line the shopper still owns: a refund or cancellation after the review
+    takes it off the page and out of the rating (no review can be bought), the same test as `rules.refusal`.
+    """
+    return (
+        stmt.join(OrderLine, OrderLine.id == Review.order_line_id)
+        .join(Order, Order.id == Review.order_id)
+        .outerjoin(Payment, Payment.order_id == Review.order_id)
+        .where(
+            Review.status == ReviewStatus.PUBLISHED,
+            Order.status.in_(sorted(rules.REVIEWABLE)),
+            ~Order.checkout_key.startswith(rules.REPLACEMENT_KEY_PREFIX, autoescape=True),
+            OrderLine.unit_price > 0,
+            OrderLine.refunded_quantity < OrderLine.quantity,
+            or_(Payment.id.is_(None), Payment.amount_refunded < Payment.amount),
+        )
     )
+
+
+def _published(*where):
+    return _still_owned(select(Review.product_id, Review.rating, func.count(Review.id))).where(*where)
 
 
 def ratings_for(session: Session, product_ids: Iterable[int]) -> dict[int, Rating]:
@@ -296,8 +336,8 @@ def published_reviews(
     if photos_first:
         order.insert(0, case((Review.photo_count > 0, 0), else_=1))
     stmt = (
-        select(Review)
-        .where(Review.product_id == product_id, Review.status == ReviewStatus.PUBLISHED)
+        _still_owned(select(Review))
+        .where(Review.product_id == product_id)
         .options(selectinload(Review.photos))
         .order_by(*order)
         .limit(per_page)

@@ -12,7 +12,7 @@ from functools import wraps
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
@@ -24,6 +24,7 @@ from ..clock import utcnow
 from ..core.locales import native_digits
 from ..core.pagecache import dont_store
 from ..core.security import private_blueprint
+from ..core.uploads import raise_body_cap_for_photos
 from ..domain import Conflict, DomainError
 from ..extensions import db, limiter, rate_limits_off
 from ..orders import service as orders
@@ -32,6 +33,7 @@ from . import rules, service
 
 bp = Blueprint("reviews", __name__)
 private_blueprint(bp, secret_urls=True)
+raise_body_cap_for_photos(bp, "reviews.submit", rules.MAX_PHOTOS, orders.TOKEN_RE)
 
 # Per client address: a family reviewing a big order fits, a script filling the queue does not.
 REVIEW_RATE_LIMIT = "20 per hour;60 per day"
@@ -156,7 +158,18 @@ class ProductReviews:
 
 @bp.app_template_global()
 def product_reviews(product_id: int, photos_first: bool = False, page: int = 1) -> ProductReviews:
-    """The product page's reviews (a page past the end shows the last one and is not cached)."""
+    """The product page's reviews (a page past the end shows the last one and is not cached).
+
+    Read once per request: the page's structured data and its reviews section share them.
+    """
+    read = g.setdefault("product_reviews", {})
+    key = (product_id, bool(photos_first), page)
+    if key not in read:
+        read[key] = _product_reviews(product_id, bool(photos_first), page)
+    return read[key]
+
+
+def _product_reviews(product_id: int, photos_first: bool, page: int) -> ProductReviews:
     rating = service.product_rating(db.session, product_id)
     pages = rules.page_count(rating.count if rating else 0)
     if page > pages:

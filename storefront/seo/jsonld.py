@@ -144,8 +144,10 @@ def product(
         data["offers"] = offers[0] if len(offers) == 1 else offers
     if rating is not None and rating.count > 0:
         data["aggregateRating"] = aggregate_rating(rating)
-        if reviews:
-            data["review"] = [review(r) for r in reviews]
+        # A Review needs its author's name (Google flags `author.name: ""`): nameless ones are left out.
+        named = [review(r) for r in reviews if r.author.strip()]
+        if named:
+            data["review"] = named
     return data
 
 

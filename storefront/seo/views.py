@@ -9,7 +9,8 @@ page's cache key does (catalog generation, locale, host, the page's arguments).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol
 
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
@@ -24,6 +25,13 @@ if TYPE_CHECKING:
     from ..stores.models import Store
 
 bp = Blueprint("seo", __name__)
+
+
+class ShownReviews(Protocol):
+    """The product page's reviews section as the reviews package hands it to templates."""
+
+    rating: jsonld.RatingLike | None
+    reviews: Sequence[object]  # rows with author_name, rating, published_at, body
 
 
 def _scripts(*items: dict) -> Markup:
@@ -55,8 +63,11 @@ def _image(photo: Photo) -> str:
 
 
 @bp.app_template_global()
-def product_jsonld(item: Product, variants: Sequence[Variant]) -> Markup:
-    """Product (one Offer per offered variant) and its breadcrumb trail."""
+def product_jsonld(item: Product, variants: Sequence[Variant], shown: ShownReviews | None = None) -> Markup:
+    """Product (one Offer per offered variant) and its breadcrumb trail.
+
+    `shown`: the reviews section's rating and reviews when the page already read them (page 1, newest first).
+    """
     url = url_for("catalog.product", slug=item.slug, _external=True)
     offers = tuple(
         jsonld.OfferFacts(v.sku, v.name, v.unit_price, v.available, _variant_url(item, v)) for v in variants
@@ -69,8 +80,13 @@ def product_jsonld(item: Product, variants: Sequence[Variant]) -> Markup:
         sku=variants[0].sku if variants else "",
         offers=offers,
     )
-    rating = sources.product_rating(db.session, item.id)
-    reviews = sources.product_reviews(db.session, item.id) if rating is not None else ()
+    if shown is None:
+        rating = sources.product_rating(db.session, item.id)
+        reviews = sources.product_reviews(db.session, item.id) if rating is not None else ()
+    else:  # the reviews section's rating and first page, read once for both
+        rating, reviews = shown.rating, tuple(sources.review_facts(r) for r in shown.reviews)
+    # The page shows a nameless review as "A shopper"; the structured data says the same.
+    reviews = tuple(replace(r, author=r.author or _("A shopper")) for r in reviews)
     trail = [(_("Home"), _home())]
     if item.category is not None:
         trail.append((item.category.name, url_for("catalog.category", slug=item.category.slug, _external=True)))

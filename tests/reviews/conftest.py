@@ -105,3 +105,13 @@ def staff(app) -> ShopClient:
     client = ShopClient(app.test_client())
     assert client.login("staff@example.com").status_code == 303
     return client
+
+
+@pytest.fixture
+def owner(app) -> ShopClient:
+    """A signed-in owner's browser (only the owner publishes, hides and replies)."""
+    with app.app_context():
+        make_user("owner@example.com", "owner")
+    client = ShopClient(app.test_client())
+    assert client.login("owner@example.com").status_code == 303
+    return client

@@ -26,38 +26,38 @@ def submitted(app, shop: ShopClient, product_id: int, rating: int = 4, body: str
     return reviews_in_db(app)[-1].id
 
 
-def test_staff_publish_hide_and_reply(app, shop, staff, product):
+def test_staff_publish_hide_and_reply(app, shop, owner, product):
     review_id = submitted(app, shop, product)
-    queue = staff.client.get("/admin/reviews").text
+    queue = owner.client.get("/admin/reviews").text
     assert f'data-review="{review_id}" data-status="pending"' in queue and "Good." in queue
-    assert staff.post(f"/admin/reviews/{review_id}/publish").status_code == 303
+    assert owner.post(f"/admin/reviews/{review_id}/publish").status_code == 303
     [review] = reviews_in_db(app)
     assert review.status == "published" and review.published_at is not None
-    assert staff.post(f"/admin/reviews/{review_id}/publish").status_code == 409, "publishing twice is refused"
-    assert staff.post(f"/admin/reviews/{review_id}/reply", {"reply": "Thank you, Ada!"}).status_code == 303
+    assert owner.post(f"/admin/reviews/{review_id}/publish").status_code == 409, "publishing twice is refused"
+    assert owner.post(f"/admin/reviews/{review_id}/reply", {"reply": "Thank you, Ada!"}).status_code == 303
     [review] = reviews_in_db(app)
     assert review.reply == "Thank you, Ada!" and review.replied_at is not None
-    assert staff.post(f"/admin/reviews/{review_id}/hide").status_code == 303
+    assert owner.post(f"/admin/reviews/{review_id}/hide").status_code == 303
     assert reviews_in_db(app)[0].status == "hidden"
-    assert staff.post(f"/admin/reviews/{review_id}/reply", {"reply": ""}).status_code == 303
+    assert owner.post(f"/admin/reviews/{review_id}/reply", {"reply": ""}).status_code == 303
     [review] = reviews_in_db(app)
     assert review.reply == "" and review.replied_at is None
-    too_long = staff.post(f"/admin/reviews/{review_id}/reply", {"reply": "x" * 1001})
+    too_long = owner.post(f"/admin/reviews/{review_id}/reply", {"reply": "x" * 1001})
     assert too_long.status_code == 422 and 'role="alert"' in too_long.text
-    assert staff.post("/admin/reviews/999999/publish").status_code == 404
+    assert owner.post("/admin/reviews/999999/publish").status_code == 404
 
 
-def test_queue_shows_pending_first_and_filters(app, shop, staff, product):
+def test_queue_shows_pending_first_and_filters(app, shop, owner, product):
     first = submitted(app, shop, product, body="first")
     second = submitted(app, shop, product, body="second")
-    staff.post(f"/admin/reviews/{first}/publish")
+    owner.post(f"/admin/reviews/{first}/publish")
     third = submitted(app, shop, product, body="third")
-    page = staff.client.get("/admin/reviews").text
+    page = owner.client.get("/admin/reviews").text
     order = [page.index(f'data-review="{i}"') for i in (third, second, first)]
     assert order == sorted(order), "pending (newest first), then the others"
-    published = staff.client.get("/admin/reviews?status=published").text
+    published = owner.client.get("/admin/reviews?status=published").text
     assert f'data-review="{first}"' in published and f'data-review="{second}"' not in published
-    assert staff.client.get("/admin/reviews?status=bogus").status_code == 200
+    assert owner.client.get("/admin/reviews?status=bogus").status_code == 200
 
 
 def test_only_staff_moderate(app, shop, product):
@@ -75,9 +75,9 @@ def test_only_staff_moderate(app, shop, product):
     assert reviews_in_db(app)[0].status == "pending"
 
 
-def test_publish_needs_csrf(app, shop, staff, product):
+def test_publish_needs_csrf(app, shop, owner, product):
     review_id = submitted(app, shop, product)
-    answer = staff.client.post(f"/admin/reviews/{review_id}/publish", data={})
+    answer = owner.client.post(f"/admin/reviews/{review_id}/publish", data={})
     assert answer.status_code == 400
     assert reviews_in_db(app)[0].status == "pending"
 
@@ -115,3 +115,18 @@ def test_averages_equal_a_recomputation_from_the_rows(app):
             listed = service.published_reviews(db.session, product_id, per_page=100)
             assert sorted(r.rating for r in listed) == sorted(shown)
         assert len(rows) == 40
+
+
+def test_staff_read_the_queue_but_only_the_owner_publishes_hides_and_replies(app, shop, staff, product):
+    review_id = submitted(app, shop, product)
+    queue = staff.client.get("/admin/reviews")
+    assert queue.status_code == 200 and f'data-review="{review_id}"' in queue.text
+    assert "/publish" not in queue.text and 'name="reply"' not in queue.text, "no buttons that would be refused"
+    with app.app_context():
+        reference = db.session.get(Review, review_id).line.order.reference
+    assert f'href="/admin/orders/{reference}" data-review-order' in queue.text, "the card links to its order"
+    assert staff.post(f"/admin/reviews/{review_id}/publish").status_code == 403
+    assert staff.post(f"/admin/reviews/{review_id}/hide").status_code == 403
+    assert staff.post(f"/admin/reviews/{review_id}/reply", {"reply": "As the shop"}).status_code == 403
+    [review] = reviews_in_db(app)
+    assert (review.status, review.reply) == ("pending", "")

@@ -81,18 +81,18 @@ def test_photos_first_and_pages_are_links_and_part_of_the_cache_key(app, shop, p
     assert shown_bodies(product_page(shop, product, "?reviews_page=99")) == [1, 0], "past the end: the last page"
 
 
-def test_publishing_hiding_and_replying_refresh_the_cached_product_page(app, shop, staff, product):
+def test_publishing_hiding_and_replying_refresh_the_cached_product_page(app, shop, owner, product):
     bought = order_for(app, product)
     assert shop.post(review_url(bought), {"rating": "4", "body": "Sturdy and pretty."}).status_code == 303
     before = product_page(shop, product)
     assert "Sturdy and pretty." not in before and "data-no-reviews" in before, "pending reviews are not shown"
     with app.app_context():
         review_id = service.review_of_line(db.session, bought.line_ids[0]).id
-    staff.post(f"/admin/reviews/{review_id}/publish")
+    owner.post(f"/admin/reviews/{review_id}/publish")
     assert "Sturdy and pretty." in product_page(shop, product)
-    staff.post(f"/admin/reviews/{review_id}/reply", {"reply": "Glad you like it."})
+    owner.post(f"/admin/reviews/{review_id}/reply", {"reply": "Glad you like it."})
     assert "Glad you like it." in product_page(shop, product)
-    staff.post(f"/admin/reviews/{review_id}/hide")
+    owner.post(f"/admin/reviews/{review_id}/hide")
     assert "Sturdy and pretty." not in product_page(shop, product)
 
 
@@ -143,3 +143,26 @@ def test_the_reviews_section_speaks_the_shoppers_language(app, shop, product, la
     html = product_page(shop, product)
     assert verified in html
     assert f"<strong>{average}</strong>" in html
+
+
+def test_the_product_page_reads_its_rating_and_reviews_once(app, shop, product):
+    """The reviews section and the structured data share one read (not one each)."""
+    from sqlalchemy import event
+
+    published(app, product, [5, 4])
+    with app.app_context():
+        slug = product_row(product).slug
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM reviews" in statement and "review_photos" not in statement:
+            seen.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            html = shop.client.get(f"/p/{slug}").text
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert "Review number 1." in html
+    assert len(seen) == 2, seen  # the rating, then the first page of reviews

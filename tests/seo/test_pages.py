@@ -159,11 +159,35 @@ def test_rating_and_reviews_appear_when_the_sources_give_them(app, client, mugs,
     review = ReviewFacts("Ana P.", 5, None, "Lovely glaze.")
     monkeypatch.setattr(sources, "product_rating", lambda session, product_id: rating)
     monkeypatch.setattr(sources, "product_reviews", lambda session, product_id: (review,))
-    product = one(client, f"/p/{mugs}", "Product")
+    with app.test_request_context(f"/p/{mugs}"):  # without the section's reviews, the builder asks the sources
+        item = db.session.scalar(select(Product).where(Product.slug == mugs))
+        html = render_template_string("{{ product_jsonld(item, item.variants) }}", item=item)
+    product = next(
+        i
+        for i in extruct.extract(html, base_url=BASE, syntaxes=["json-ld"], uniform=False)["json-ld"]
+        if i["@type"] == "Product"
+    )
     assert missing(product["aggregateRating"], AGGREGATE_RATING) == []
     assert (product["aggregateRating"]["ratingValue"], product["aggregateRating"]["reviewCount"]) == ("4.7", 3)
     assert [missing(r, REVIEW_SNIPPET, recommended=False) for r in product["review"]] == [[]]
     assert product["review"][0]["author"]["name"] == "Ana P."
+
+
+def test_a_review_without_a_shown_name_is_by_a_shopper_in_the_pages_language(app, client, mugs):
+    with app.app_context():
+        product = db.session.scalar(select(Product).where(Product.slug == mugs))
+        for stars, name in ((5, "+44 20 7946 0958"), (4, "Bo Li")):  # a phone in the name field: never shown
+            bought = make_order([product], name=name)
+            line = db.session.get(OrderLine, bought.line_ids[0])
+            sent = Submission(rating=stars, body=f"{stars} stars.", photos=[])
+            review = submit_review(db.session, line.order, line, sent, PhotoLimits(Path(app.instance_path), 1, 1), NOW)
+            publish(db.session, review, NOW)
+        db.session.commit()
+    product = one(client, f"/p/{mugs}", "Product")
+    assert sorted(r["author"]["name"] for r in product["review"]) == ["A shopper", "Bo L."]
+    assert [missing(r, REVIEW_SNIPPET, recommended=False) for r in product["review"]] == [[], []]
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    assert "Un cliente" in {r["author"]["name"] for r in one(client, f"/p/{mugs}", "Product")["review"]}
 
 
 def test_return_window_follows_the_owners_after_sales_setting(app, client, mugs):
