@@ -12,6 +12,7 @@ import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -471,8 +472,15 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         job_id = job.id if job is not None else 1
     token, reference = orders["cash-delivery"]
     request_id, aftersales_token = _aftersales(app, ids["variant"], ids["store_id"])
+    with app.app_context():
+        from storefront.feeds.service import create_link
+
+        feed_link, _token = create_link(db.session, "Merchant Center", "google", None, datetime(2026, 12, 6, 12))
+        db.session.commit()
+        feed_link_id = feed_link.id
     table = {
         "request_id": request_id,
+        "link_id": feed_link_id,  # /admin/feeds/<link_id>/revoke (its confirmation page)
         "reference": reference,
         "token": token,
         "product_id": ids["product_id"],
