@@ -19,7 +19,10 @@ from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_prod
 # variants, products), so the cart page is that and its BEGIN, and the checkout adds the stores.
 # The order page: the order with its lines and history (one joined SELECT), its payment, its store.
 # checkout: 4 since the transfer methods the shop offers are read with the form.
-BUDGET = {"home": 6, "category": 8, "product": 6, "search": 6, "cart": 2, "checkout": 4, "order": 4}
+# product: 7 since its reviews (rating and first page, read once for the section and the structured
+# data) and the return window its structured data states. order: 7 since the order page shows each
+# line's review state, the after-sales requests and whether the return window is still open.
+BUDGET = {"home": 6, "category": 8, "product": 7, "search": 6, "cart": 2, "checkout": 4, "order": 7}
 
 
 def _stock_shop(app, products: int) -> dict[str, str]:

@@ -3,7 +3,6 @@ it passes axe-core and the phone checks at 360 px on the way."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -11,31 +10,20 @@ import pytest
 from storefront.extensions import db
 from storefront.pages import service
 from tests.browser.a11y import axe_violations, describe, phone_problems
-from tests.browser.helpers import ARGS, CHROMIUM, _browser_required
+from tests.browser.helpers import ARGS, CHROMIUM
 from tests.builders import make_product
 from tests.live_server import LiveServer
 
 
 @pytest.fixture
-def phone(tmp_path):
+def phone(playwright_api, tmp_path):
     """A persistent (non-incognito) Chromium profile on a phone-sized screen, service workers allowed."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if _browser_required():
-            pytest.fail("playwright is not installed but browser tests are required")
-        pytest.skip("browser tests skipped: pip install playwright (and apt-get install chromium)")
-    if not os.path.exists(CHROMIUM):
-        if _browser_required():
-            pytest.fail("Chromium is not installed but browser tests are required (apt-get install chromium)")
-        pytest.skip("browser tests skipped: apt-get install chromium")
-    with sync_playwright() as api:
-        device = {k: v for k, v in api.devices["Pixel 7"].items() if k != "default_browser_type"}
-        context = api.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, service_workers="allow", **device
-        )
-        yield context
-        context.close()
+    device = {k: v for k, v in playwright_api.devices["Pixel 7"].items() if k != "default_browser_type"}
+    context = playwright_api.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, service_workers="allow", **device
+    )
+    yield context
+    context.close()
 
 
 @pytest.fixture
