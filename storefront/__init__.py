@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
     from .catalog.views import bp as catalog_bp
     from .checkout.views import bp as checkout_bp
     from .core.views import bp as core_bp
+    from .customers.views import bp as customers_bp
     from .feeds.views import bp as feeds_bp
     from .notify.views import bp as notify_bp
     from .pages.views import bp as pages_bp
@@ -188,3 +189,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(aftersales_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(customers_bp)

@@ -23,6 +23,7 @@ from .auth.models import LoginAttempt, User, UserSession
 from .brand.models import BrandSettings
 from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
+from .customers.models import ConsentEvent, Customer, CustomerOrder, CustomerTag
 from .feeds.models import FeedLink
 from .inventory.models import StockMovement
 from .jobs.models import Job, PeriodicRun
@@ -32,6 +33,7 @@ from .pages.models import ShopPage
 from .payments.models import ManualRefund, Payment, ProviderNotification, Refund
 from .payments.transfer_models import TransferMethod, TransferPayment
 from .reviews.models import Review, ReviewPhoto
+from .segments.models import Segment
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
@@ -56,6 +58,11 @@ __all__ = [
     "Category",
     "CommissionEntry",
     "CustomerStore",
+    "ConsentEvent",
+    "Customer",
+    "CustomerOrder",
+    "CustomerTag",
+    "Segment",
     "Event",
     "Job",
     "Order",

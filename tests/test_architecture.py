@@ -39,6 +39,8 @@ FEATURES = (
     "reviews",  # verified-buyer reviews of order lines (refunds from payments); checkout, reports, admin show them
     "aftersales",  # returns, exchanges, problems: orders, payments (refunds), inventory (stock back), catalog (photos)
     "pages",  # the shop's own pages and the sitemap: the brand's contact, the stores, the catalog's products
+    "customers",  # one customer per phone/email across orders: figures, tags, notes, marketing consent
+    "segments",  # saved live customer filters over customers, orders, products and behaviour
     "notify",  # web push, email and alerts: follows orders, payments, stock and jobs; checkout and admin show it
     "checkout",
     "seo",  # structured data (JSON-LD) on shopper pages: catalog, brand, stores, reviews, return window, pages

@@ -1,0 +1,1 @@
+"""Saved, live customer segments: a definition the owner builds, evaluated in SQL when asked."""
