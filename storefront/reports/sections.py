@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..core.templating import money
 from ..money import minor_digits
 from . import charts, rules, service, tables
+from .filters import Scope
 from .rules import DateRange
 
 ACCENT = "#b4531a"
@@ -86,8 +87,8 @@ def ranking(points: list[tuple[str, float]], fmt: Callable[[float], str]) -> str
     return "; ".join(f"{label}: {fmt(value)}" for label, value in points[:TOP])
 
 
-def overview_page(session: Session, span: DateRange, _args: Mapping) -> dict:
-    data = service.overview(session, span)
+def overview_page(session: Session, span: DateRange, _args: Mapping, scope: Scope | None = None) -> dict:
+    data = service.overview(session, span, scope)
     labels = [tables.short_day(d["day"]) for d in data.daily]
     revenue = [(label, d["revenue"]) for label, d in zip(labels, data.daily)]
     totals = data.totals
@@ -135,8 +136,8 @@ def overview_page(session: Session, span: DateRange, _args: Mapping) -> dict:
     return {"stats": stats, "figures": figures, "tables": [(tables.daily_page_table(data), None)]}
 
 
-def funnel_page(session: Session, span: DateRange, _args: Mapping) -> dict:
-    steps = service.funnel(session, span)
+def funnel_page(session: Session, span: DateRange, _args: Mapping, scope: Scope | None = None) -> dict:
+    steps = service.funnel(session, span, scope)
     rows = [(str(tables.FUNNEL_LABELS[s.key]), s.count) for s in steps]
     stats = [
         Stat(str(tables.FUNNEL_LABELS[s.key]), count(s.count), _("%(share)s of viewers", share=percent(s.of_first)))
@@ -147,8 +148,8 @@ def funnel_page(session: Session, span: DateRange, _args: Mapping) -> dict:
     return {"stats": stats, "figures": [figure], "tables": [(tables.funnel_table(steps), None)]}
 
 
-def products_page(session: Session, span: DateRange, _args: Mapping) -> dict:
-    items = service.products(session, span)
+def products_page(session: Session, span: DateRange, _args: Mapping, scope: Scope | None = None) -> dict:
+    items = service.products(session, span, scope)
     views = [(p.title, p.views) for p in items[:TOP]]
     by_revenue = sorted(items, key=lambda p: -p.revenue)[:TOP]
     revenue = [(p.title, p.revenue) for p in by_revenue if p.revenue]
@@ -169,17 +170,27 @@ def products_page(session: Session, span: DateRange, _args: Mapping) -> dict:
             _("Best sellers by revenue"),
         ),
     ]
-    return {"figures": figures, "tables": [(tables.products_table(items), 100)]}
+    table = tables.products_table(items)
+    ids = service.product_ids(session)
+    for row in table.rows:  # each product drills down to every report page filtered by it
+        if row["slug"] in ids:
+            row["href"] = url_for(
+                "reports.overview",
+                filter=f"product:{ids[row['slug']]}",
+                **{"from": span.start.isoformat(), "to": span.end.isoformat()},
+            )
+    return {"figures": figures, "tables": [(table, 100)], "link_column": "title"}
 
 
-def interest_page(session: Session, span: DateRange, args: Mapping) -> dict:
-    items = service.interest(session, span)
+def interest_page(session: Session, span: DateRange, args: Mapping, scope: Scope | None = None) -> dict:
+    items = service.interest(session, span, scope)
     table = tables.interest_table(items)
     for row in table.rows:
         row["href"] = url_for(
             "reports.interest",
             product=row["slug"],
             **{"from": span.start.isoformat(), "to": span.end.isoformat()},
+            **({"filter": scope.arg} if scope else {}),
             _anchor="sessions",
         )
     rows = [(i.title, i.sessions) for i in items[:TOP]]
@@ -194,13 +205,13 @@ def interest_page(session: Session, span: DateRange, args: Mapping) -> dict:
     slug = (args.get("product") or "")[:120]
     if slug:
         context["tables"].append(
-            (tables.interest_sessions_table(slug, service.interest_sessions(session, span, slug)), 200)
+            (tables.interest_sessions_table(slug, service.interest_sessions(session, span, slug, scope=scope)), 200)
         )
     return context
 
 
-def when_page(session: Session, span: DateRange, _args: Mapping) -> dict:
-    orders, revenue = service.orders_heatmap(session, span)
+def when_page(session: Session, span: DateRange, _args: Mapping, scope: Scope | None = None) -> dict:
+    orders, revenue = service.orders_heatmap(session, span, scope)
     names = tables.day_names()
 
     def cell_title(row: int, hour: int, value: float) -> str:
@@ -229,8 +240,8 @@ def when_page(session: Session, span: DateRange, _args: Mapping) -> dict:
     }
 
 
-def customers_page(session: Session, span: DateRange, _args: Mapping) -> dict:
-    data = service.customers(session, span)
+def customers_page(session: Session, span: DateRange, _args: Mapping, scope: Scope | None = None) -> dict:
+    data = service.customers(session, span, scope)
     stats = [
         Stat(_("Customers"), count(data.count), _("by phone number, else email")),
         Stat(_("Repeat-purchase rate"), percent(data.repeat_rate), _("customers with 2 or more orders")),
@@ -267,8 +278,8 @@ def customers_page(session: Session, span: DateRange, _args: Mapping) -> dict:
     }
 
 
-def where_page(session: Session, span: DateRange, _args: Mapping) -> dict:
-    data = service.places(session, span)
+def where_page(session: Session, span: DateRange, _args: Mapping, scope: Scope | None = None) -> dict:
+    data = service.places(session, span, scope)
     countries = tables.countries_table(data)
     cities = tables.cities_table(data)
     by_country = [(r["name"], r["revenue"]) for r in countries.rows[:TOP]]
@@ -294,8 +305,8 @@ def where_page(session: Session, span: DateRange, _args: Mapping) -> dict:
     return {"stats": stats, "figures": figures, "tables": [(countries, None), (cities, 100), (pickups, None)]}
 
 
-def sources_page(session: Session, span: DateRange, _args: Mapping) -> dict:
-    table = tables.sources_table(service.sources(session, span))
+def sources_page(session: Session, span: DateRange, _args: Mapping, scope: Scope | None = None) -> dict:
+    table = tables.sources_table(service.sources(session, span, scope))
     sessions = [(r["label"], r["sessions"]) for r in table.rows if r["sessions"]]
     revenue = [(r["label"], r["revenue"]) for r in sorted(table.rows, key=lambda r: -r["revenue"]) if r["revenue"]]
     empty = _("No data in this period.")
@@ -314,7 +325,7 @@ def sources_page(session: Session, span: DateRange, _args: Mapping) -> dict:
     return {"figures": figures, "tables": [(table, None)]}
 
 
-PAGES: dict[str, Callable[[Session, DateRange, Mapping], dict]] = {
+PAGES: dict[str, Callable[..., dict]] = {
     "overview": overview_page,
     "funnel": funnel_page,
     "products": products_page,
@@ -326,32 +337,32 @@ PAGES: dict[str, Callable[[Session, DateRange, Mapping], dict]] = {
 }
 
 
-def build(name: str, session: Session, span: DateRange, args: Mapping) -> dict | None:
-    """The template context of one report page."""
+def build(name: str, session: Session, span: DateRange, args: Mapping, scope: Scope | None = None) -> dict | None:
+    """The template context of one report page (restricted to the scope's orders and sessions, if any)."""
     page = PAGES.get(name)
-    return page(session, span, args) if page else None
+    return page(session, span, args, scope) if page else None
 
 
-def _interest_sessions(session: Session, span: DateRange, args: Mapping) -> tables.Table | None:
+def _interest_sessions(session: Session, span: DateRange, args: Mapping, scope: Scope | None) -> tables.Table | None:
     slug = (args.get("product") or "")[:120]
-    return (
-        tables.interest_sessions_table(slug, service.interest_sessions(session, span, slug, 100_000)) if slug else None
-    )
+    if not slug:
+        return None
+    return tables.interest_sessions_table(slug, service.interest_sessions(session, span, slug, 100_000, scope))
 
 
-EXPORTS: dict[str, Callable[[Session, DateRange, Mapping], tables.Table | None]] = {
-    "daily": lambda s, span, _a: tables.daily_table(service.overview(s, span)),
-    "funnel": lambda s, span, _a: tables.funnel_table(service.funnel(s, span)),
-    "products": lambda s, span, _a: tables.products_table(service.products(s, span)),
-    "interest": lambda s, span, _a: tables.interest_table(service.interest(s, span)),
+EXPORTS: dict[str, Callable[..., tables.Table | None]] = {
+    "daily": lambda s, span, _a, sc: tables.daily_table(service.overview(s, span, sc)),
+    "funnel": lambda s, span, _a, sc: tables.funnel_table(service.funnel(s, span, sc)),
+    "products": lambda s, span, _a, sc: tables.products_table(service.products(s, span, sc)),
+    "interest": lambda s, span, _a, sc: tables.interest_table(service.interest(s, span, sc)),
     "interest_sessions": _interest_sessions,
-    "when": lambda s, span, _a: tables.heatmap_table(*service.orders_heatmap(s, span)),
-    "segments": lambda s, span, _a: tables.segments_table(service.customers(s, span)),
-    "frequency": lambda s, span, _a: tables.frequency_table(service.customers(s, span)),
-    "order_values": lambda s, span, _a: tables.order_values_table(service.customers(s, span)),
-    "customers": lambda s, span, _a: tables.customers_table(service.customers(s, span)),
-    "countries": lambda s, span, _a: tables.countries_table(service.places(s, span)),
-    "cities": lambda s, span, _a: tables.cities_table(service.places(s, span)),
-    "pickups": lambda s, span, _a: tables.stores_table(service.places(s, span)),
-    "sources": lambda s, span, _a: tables.sources_table(service.sources(s, span)),
+    "when": lambda s, span, _a, sc: tables.heatmap_table(*service.orders_heatmap(s, span, sc)),
+    "segments": lambda s, span, _a, sc: tables.segments_table(service.customers(s, span, sc)),
+    "frequency": lambda s, span, _a, sc: tables.frequency_table(service.customers(s, span, sc)),
+    "order_values": lambda s, span, _a, sc: tables.order_values_table(service.customers(s, span, sc)),
+    "customers": lambda s, span, _a, sc: tables.customers_table(service.customers(s, span, sc)),
+    "countries": lambda s, span, _a, sc: tables.countries_table(service.places(s, span, sc)),
+    "cities": lambda s, span, _a, sc: tables.cities_table(service.places(s, span, sc)),
+    "pickups": lambda s, span, _a, sc: tables.stores_table(service.places(s, span, sc)),
+    "sources": lambda s, span, _a, sc: tables.sources_table(service.sources(s, span, sc)),
 }

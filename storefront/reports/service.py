@@ -24,9 +24,12 @@ from sqlalchemy.orm import Session
 from ..analytics.models import ReportOrder, RollupDay, RollupInterest, RollupProduct, RollupSource, RollupState
 from ..analytics.rollup_rules import LONG_DWELL_MS
 from ..catalog.models import Product
+from ..orders.models import OrderLine
 from ..reviews.service import ratings_for
+from ..sellers.models import CommissionEntry
 from ..stores.models import OrderStore, Store
-from . import rules
+from . import filtered, rules
+from .filters import Scope
 from .rules import DateRange
 
 DAY_FIELDS = ("sessions", "visitors", "page_views", "product_views", "orders", "revenue", "items", "refunds")
@@ -69,8 +72,14 @@ class Overview:
         return rules.per(self.totals["revenue"], self.totals["orders"])
 
 
-def overview(session: Session, span: DateRange) -> Overview:
-    """Visitors, sessions, orders and revenue over the range, and per day (missing days are zero)."""
+def overview(session: Session, span: DateRange, scope: Scope | None = None) -> Overview:
+    """Visitors, sessions, orders and revenue over the range, and per day (missing days are zero).
+
+    Filtered: sessions and views of the matching sessions, the matching orders and their amounts,
+    and the refunds of those orders.
+    """
+    if scope is not None:
+        return _overview_filtered(session, span, scope)
     rows = session.execute(
         select(RollupDay.day, *(getattr(RollupDay, f) for f in DAY_FIELDS)).where(
             RollupDay.day.between(span.start, span.end)
@@ -85,9 +94,38 @@ def overview(session: Session, span: DateRange) -> Overview:
     return Overview(totals, daily)
 
 
-def funnel(session: Session, span: DateRange) -> list[rules.FunnelStep]:
+def _overview_filtered(session: Session, span: DateRange, scope: Scope) -> Overview:
+    """The overview of the matching sessions and orders."""
+    orders, amount, units = matched_orders(scope)
+    sales = {
+        day: (int(n), int(money), int(items))
+        for day, n, money, items in session.execute(
+            select(ReportOrder.day, func.count(), _whole(func.sum(amount)), _whole(func.sum(units)))
+            .select_from(orders)
+            .where(*_sales(span))
+            .group_by(ReportOrder.day)
+        )
+    }
+    behaviour = filtered.behaviour(session, span, scope, orders, amount)
+    refunds = filtered.refunds(session, span, scope, orders)
+    daily = []
+    for day in span.dates():
+        n, money, items = sales.get(day, (0, 0, 0))
+        seen = behaviour.days.get(day, {})
+        traffic = {f: seen.get(f, 0) for f in ("sessions", "visitors", "page_views", "product_views")}
+        daily.append({"day": day, **traffic, "orders": n, "revenue": money, "items": items})
+        daily[-1]["refunds"] = refunds.get(day, 0)
+    totals = {f: sum(d[f] for d in daily) for f in DAY_FIELDS}
+    return Overview(totals, daily)
+
+
+def funnel(session: Session, span: DateRange, scope: Scope | None = None) -> list[rules.FunnelStep]:
     """Sessions that viewed a product -> added to cart -> began checkout -> placed a sale order."""
     keys = ("view_sessions", "cart_sessions", "checkout_sessions", "paid_sessions")
+    if scope is not None:
+        orders, amount, _units = matched_orders(scope)
+        totals = filtered.behaviour(session, span, scope, orders, amount).totals
+        return rules.funnel([(key, totals.get(key, 0)) for key in keys])
     row = session.execute(
         select(*(func.coalesce(func.sum(getattr(RollupDay, k)), 0) for k in keys)).where(
             RollupDay.day.between(span.start, span.end)
@@ -147,20 +185,30 @@ SUMMED = (
 )
 
 
-def products(session: Session, span: DateRange) -> list[ProductFigures]:
-    """Every product seen or sold in the range, most viewed first; medians over every session."""
-    in_range = RollupProduct.day.between(span.start, span.end)
+def products(session: Session, span: DateRange, scope: Scope | None = None) -> list[ProductFigures]:
+    """Every product seen or sold in the range, most viewed first; medians over every session.
+
+    Filtered by a product or category: that product's / the category's rollup rows (a product's
+    figures are its own sessions' anyway). By a seller: recomputed from the seller's sessions
+    and orders (filtered.behaviour).
+    """
+    titles = product_titles(session)
+    if scope is not None and not scope.by_lines:
+        result = _seller_products(session, span, scope, titles)
+        _add_ratings(session, result)
+        return sorted(result, key=lambda p: (-p.views, -p.revenue, p.slug))
+    in_range = [RollupProduct.day.between(span.start, span.end)]
+    if scope is not None:
+        in_range.append(RollupProduct.product_slug.in_(scope.slugs))
     sums = session.execute(
         select(RollupProduct.product_slug, *(func.sum(getattr(RollupProduct, f)) for f in SUMMED))
-        .where(in_range)
+        .where(*in_range)
         .group_by(RollupProduct.product_slug)
     ).all()
     values: dict[str, list[str]] = defaultdict(list)
-    for slug, text in session.execute(
-        select(RollupProduct.product_slug, RollupProduct.dwell_values).where(in_range, RollupProduct.dwell_sessions > 0)
-    ):
+    dwelled = select(RollupProduct.product_slug, RollupProduct.dwell_values)
+    for slug, text in session.execute(dwelled.where(*in_range, RollupProduct.dwell_sessions > 0)):
         values[slug].append(text)
-    titles = product_titles(session)
     result = []
     for slug, *summed in sums:
         n = [int(v or 0) for v in summed]
@@ -178,6 +226,47 @@ def _add_ratings(session: Session, figures: list[ProductFigures]) -> None:
         rating = ratings.get(ids.get(item.slug, -1))
         if rating is not None:
             item.rating, item.reviews = rating.average, rating.count
+
+
+def _seller_products(session: Session, span: DateRange, scope: Scope, titles: dict) -> list[ProductFigures]:
+    """Per product: the seller's sessions' views, dwell and carts, and the lines of the seller's orders."""
+    orders, amount, _units = matched_orders(scope)
+    behaviour = filtered.behaviour(session, span, scope, orders, amount)
+    sold = session.execute(
+        select(
+            OrderLine.product_slug,
+            func.count(func.distinct(OrderLine.order_id)),
+            _whole(func.sum(OrderLine.quantity)),
+            _whole(func.sum(OrderLine.unit_price * OrderLine.quantity)),
+        )
+        .select_from(orders)
+        .join(OrderLine, OrderLine.order_id == ReportOrder.order_id)
+        .where(*_sales(span))
+        .group_by(OrderLine.product_slug)
+    ).all()
+    sales = {slug: (int(n), int(u), int(r)) for slug, n, u, r in sold}
+    result = []
+    for slug in sorted(set(behaviour.products) | set(sales)):
+        seen = behaviour.products.get(slug, {})
+        dwell = seen.get("dwell", [])
+        result.append(
+            ProductFigures(
+                slug,
+                titles.get(slug, slug),
+                *(seen.get(k, 0) for k in ("views", "viewers", "view_sessions")),
+                len(dwell),
+                sum(dwell),
+                rules.merged_median([" ".join(map(str, dwell))]) if dwell else None,
+                *(seen.get(k, 0) for k in ("cart_adds", "cart_sessions", "checkout_sessions")),
+                *sales.get(slug, (0, 0, 0)),
+            )
+        )
+    return result
+
+
+def product_ids(session: Session) -> dict[str, int]:
+    """slug -> id of every product (the products table links each row to its drill-down)."""
+    return dict(session.execute(select(Product.slug, Product.id)).all())
 
 
 def product_titles(session: Session) -> dict[str, str]:
@@ -208,7 +297,16 @@ def _not_bought():
     return RollupInterest.bought.is_(False)
 
 
-def interest(session: Session, span: DateRange) -> list[Interest]:
+def _interest_scope(scope: Scope | None) -> tuple:
+    """Interest rows of the product / category's products, or of sessions from the seller's link."""
+    if scope is None:
+        return ()
+    if scope.by_lines:
+        return (RollupInterest.product_slug.in_(scope.slugs),)
+    return (RollupInterest.source == "ref", RollupInterest.ref == scope.seller_code)
+
+
+def interest(session: Session, span: DateRange, scope: Scope | None = None) -> list[Interest]:
     """Per product: sessions with a long dwell or a cart add on it and no purchase of it."""
     rows = session.execute(
         select(
@@ -220,7 +318,7 @@ def interest(session: Session, span: DateRange) -> list[Interest]:
             func.sum(RollupInterest.cart_units),
             func.sum(RollupInterest.dwell_ms),
         )
-        .where(RollupInterest.day.between(span.start, span.end), _not_bought())
+        .where(RollupInterest.day.between(span.start, span.end), _not_bought(), *_interest_scope(scope))
         .group_by(RollupInterest.product_slug)
     ).all()
     titles = product_titles(session)
@@ -228,7 +326,9 @@ def interest(session: Session, span: DateRange) -> list[Interest]:
     return sorted(result, key=lambda r: (-r.sessions, r.slug))
 
 
-def interest_sessions(session: Session, span: DateRange, slug: str, limit: int = 500) -> list[dict]:
+def interest_sessions(
+    session: Session, span: DateRange, slug: str, limit: int = 500, scope: Scope | None = None
+) -> list[dict]:
     """The interested-but-did-not-buy sessions of one product, longest dwell first."""
     rows = session.execute(
         select(
@@ -240,7 +340,10 @@ def interest_sessions(session: Session, span: DateRange, slug: str, limit: int =
             RollupInterest.ref,
         )
         .where(
-            RollupInterest.day.between(span.start, span.end), RollupInterest.product_slug == slug[:120], _not_bought()
+            RollupInterest.day.between(span.start, span.end),
+            RollupInterest.product_slug == slug[:120],
+            _not_bought(),
+            *_interest_scope(scope),
         )
         .order_by(RollupInterest.dwell_ms.desc(), RollupInterest.day, RollupInterest.session_key)
         .limit(limit)
@@ -253,10 +356,41 @@ def _sales(span: DateRange):
     return (ReportOrder.is_sale.is_(True), ReportOrder.day.between(span.start, span.end))
 
 
-def orders_heatmap(session: Session, span: DateRange) -> tuple[list[list[int]], list[list[int]]]:
+def matched_orders(scope: Scope | None):
+    """(FROM clause, amount, units) of the orders a report counts.
+
+    No filter: report_orders with their totals. A product or category: the orders with a line
+    of it, joined to the sum of those lines (amount, units: no shipping, no other products).
+    A seller: the orders credited to them (commission_entries), with their totals.
+    """
+    if scope is None:
+        return ReportOrder.__table__, ReportOrder.total, ReportOrder.items
+    if not scope.by_lines:
+        credited = select(CommissionEntry.order_id).where(CommissionEntry.seller_id == scope.id).subquery()
+        joined = ReportOrder.__table__.join(credited, credited.c.order_id == ReportOrder.order_id)
+        return joined, ReportOrder.total, ReportOrder.items
+    lines = (
+        select(
+            OrderLine.order_id.label("order_id"),
+            func.sum(OrderLine.unit_price * OrderLine.quantity).label("amount"),
+            func.sum(OrderLine.quantity).label("units"),
+        )
+        .where(OrderLine.product_slug.in_(scope.slugs))
+        .group_by(OrderLine.order_id)
+        .subquery()
+    )
+    joined = ReportOrder.__table__.join(lines, lines.c.order_id == ReportOrder.order_id)
+    return joined, lines.c.amount, lines.c.units
+
+
+def orders_heatmap(
+    session: Session, span: DateRange, scope: Scope | None = None
+) -> tuple[list[list[int]], list[list[int]]]:
     """Sale orders and revenue by weekday (Monday first) x hour, in the shop's time zone."""
+    orders, amount, _units = matched_orders(scope)
     rows = session.execute(
-        select(ReportOrder.weekday, ReportOrder.hour, func.count(), func.sum(ReportOrder.total))
+        select(ReportOrder.weekday, ReportOrder.hour, func.count(), _whole(func.sum(amount)))
+        .select_from(orders)
         .where(*_sales(span))
         .group_by(ReportOrder.weekday, ReportOrder.hour)
     ).all()
@@ -328,7 +462,7 @@ def _whole(total):
     return cast(total, BigInteger)
 
 
-def customers(session: Session, span: DateRange) -> Customers:
+def customers(session: Session, span: DateRange, scope: Scope | None = None) -> Customers:
     """Customers (by normalised phone, else email) of the range with their RFM scores.
 
     Tens of thousands of customers over 90 days: Core rows (no ORM loading), and the page's
@@ -339,9 +473,11 @@ def customers(session: Session, span: DateRange) -> Customers:
         # The last day raw (SQLite's ISO text, PostgreSQL's date), converted once per distinct day:
         # SQLAlchemy's per-row date parsing on SQLite cost more than the query.
         last_day = type_coerce(func.max(ReportOrder.day), String)
+        orders, amount, _units = matched_orders(scope)
         grouped = _driver_rows(
             conn,
-            select(ReportOrder.customer_key, func.count(), _whole(func.sum(ReportOrder.total)), last_day)
+            select(ReportOrder.customer_key, func.count(), _whole(func.sum(amount)), last_day)
+            .select_from(orders)
             .where(*_sales(span))
             .group_by(ReportOrder.customer_key),
         )
@@ -354,8 +490,9 @@ def customers(session: Session, span: DateRange) -> Customers:
                 for key, n, revenue, day in grouped
             ]
         histogram = rules.orders_histogram(stats)
+        value = _whole(amount) if scope is not None else amount
         totals = dict(
-            conn.execute(select(ReportOrder.total, func.count()).where(*_sales(span)).group_by(ReportOrder.total)).all()
+            conn.execute(select(value, func.count()).select_from(orders).where(*_sales(span)).group_by(value)).all()
         )
         thresholds = rules.money_thresholds([c.revenue for c in stats])
         return Customers(
@@ -381,14 +518,16 @@ class Places:
     stores: list[dict] = field(default_factory=list)
 
 
-def places(session: Session, span: DateRange) -> Places:
+def places(session: Session, span: DateRange, scope: Scope | None = None) -> Places:
     """Where the orders went, from the delivery addresses; pickups counted apart."""
     delivered = (*_sales(span), ReportOrder.delivery_method == "delivery")
-    count, revenue = func.count(), func.sum(ReportOrder.total)
+    orders, amount, _units = matched_orders(scope)
+    count, revenue = func.count(), _whole(func.sum(amount))
     cities = [
         {"country": c, "region": r, "city": city, "orders": int(n), "revenue": int(m)}
         for c, r, city, n, m in session.execute(
             select(ReportOrder.country, ReportOrder.region, ReportOrder.city, count, revenue)
+            .select_from(orders)
             .where(*delivered)
             .group_by(ReportOrder.country, ReportOrder.region, ReportOrder.city)
         )
@@ -402,7 +541,7 @@ def places(session: Session, span: DateRange) -> Places:
         {"store": name, "country": "", "orders": int(n), "revenue": int(m)}
         for _id, name, n, m in session.execute(
             select(Store.id, Store.name, count, revenue)
-            .select_from(ReportOrder)
+            .select_from(orders)
             .outerjoin(OrderStore, OrderStore.order_id == ReportOrder.order_id)
             .outerjoin(Store, Store.id == OrderStore.store_id)
             .where(*_sales(span), ReportOrder.delivery_method == "pickup")
@@ -422,16 +561,25 @@ def _biggest_first(row: dict) -> tuple:
     return (-row["orders"], -row["revenue"], row["country"], row.get("region", ""), row.get("city", ""))
 
 
-def sources(session: Session, span: DateRange) -> list[dict]:
+def sources(session: Session, span: DateRange, scope: Scope | None = None) -> list[dict]:
     """Sessions, sale orders and revenue per traffic source (orders by the session that placed them)."""
-    rows = session.execute(
-        select(RollupSource.source, func.sum(RollupSource.sessions), func.sum(RollupSource.orders))
-        .add_columns(func.sum(RollupSource.revenue))
-        .where(RollupSource.day.between(span.start, span.end))
-        .group_by(RollupSource.source)
-    ).all()
+    if scope is not None:
+        orders, amount, _units = matched_orders(scope)
+        rows = filtered.behaviour(session, span, scope, orders, amount).source_rows()
+    else:
+        rows = _source_sums(session, span)
     result = [
         {"source": s, "sessions": int(n), "orders": int(o), "revenue": int(r), "conversion": rules.rate(o, n)}
         for s, n, o, r in rows
     ]
     return sorted(result, key=lambda r: (-r["sessions"], -r["orders"], r["source"]))
+
+
+def _source_sums(session: Session, span: DateRange) -> list:
+    """(source, sessions, orders, revenue) summed from the rollup."""
+    return session.execute(
+        select(RollupSource.source, func.sum(RollupSource.sessions), func.sum(RollupSource.orders))
+        .add_columns(func.sum(RollupSource.revenue))
+        .where(RollupSource.day.between(span.start, span.end))
+        .group_by(RollupSource.source)
+    ).all()

@@ -24,9 +24,9 @@ from ..analytics.rollup_rules import shop_day
 from ..auth.guards import require_login_for
 from ..clock import utcnow
 from ..core.security import private_blueprint
-from ..domain import DomainError
+from ..domain import N_, DomainError
 from ..extensions import db
-from . import rules, sections, service, tables
+from . import filters, rules, sections, service, tables
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +79,36 @@ def _range() -> rules.DateRange:
     return rules.parse_range(request.args.get("from"), request.args.get("to"), today)
 
 
+def _scope(span: rules.DateRange) -> filters.Scope | None:
+    """The asked filter (400 when malformed or over too long a range, 404 when it names nothing)."""
+    scope = filters.load(db.session, request.args.get("filter"), shop_zone())
+    if scope is not None and len(span.dates()) > filters.MAX_FILTERED_DAYS:
+        raise filters.InvalidFilter(
+            N_("A filtered report covers at most %(days)s days; choose a shorter range."),
+            days=filters.MAX_FILTERED_DAYS,
+        )
+    return scope
+
+
 def _page(name: str):
-    """Render one report section for the asked range (400 with the form and a message on bad dates)."""
+    """Render one report section for the asked range and filter (400/404 with the form and a message)."""
     title = dict(SECTIONS)[name]
-    base = {"sections": SECTIONS, "section": name, "section_title": title, "args": request.args}
+    base = {
+        "sections": SECTIONS,
+        "section": name,
+        "section_title": title,
+        "args": request.args,
+        "choices": filters.choices(db.session),
+        "scope": None,
+    }
     try:
         span = _range()
+        base["scope"] = scope = _scope(span)
     except DomainError as err:
-        return render_template("reports/section.html", error=err.message, span=None, tables=[], **base), 400
+        page = render_template("reports/section.html", error=err.message, span=None, tables=[], **base)
+        return page, err.status_code
     context = {"stats": [], "figures": [], "tables": [], "grid": None, "link_column": None}
-    context.update(sections.build(name, db.session, span, request.args) or {})
+    context.update(sections.build(name, db.session, span, request.args, scope) or {})
     freshness = service.freshness(db.session)
     return render_template(
         "reports/section.html",
@@ -157,12 +177,14 @@ def export(name: str):
         abort(404)
     try:
         span = _range()
+        scope = _scope(span)
     except DomainError as err:
-        return Response(err.message + "\n", status=400, mimetype="text/plain")
-    table = sections.EXPORTS[name](db.session, span, request.args)
+        return Response(err.message + "\n", status=err.status_code, mimetype="text/plain")
+    table = sections.EXPORTS[name](db.session, span, request.args, scope)
     if table is None:
         abort(404)
-    filename = f"{table.name}-{span.start.isoformat()}-{span.end.isoformat()}.csv"
+    named = f"-{scope.kind}-{scope.id}" if scope else ""  # a filtered file says so in its name
+    filename = f"{table.name}{named}-{span.start.isoformat()}-{span.end.isoformat()}.csv"
     return Response(
         tables.to_csv(table),
         mimetype="text/csv",
@@ -173,6 +195,8 @@ def export(name: str):
 def export_url(table: tables.Table, span: rules.DateRange) -> str:
     """The CSV address of a table for the range shown."""
     extra = {"product": request.args["product"]} if table.name == "interest_sessions" else {}
+    if request.args.get("filter"):
+        extra["filter"] = request.args["filter"]
     return url_for(
         "reports.export", name=table.name, **{"from": span.start.isoformat(), "to": span.end.isoformat()}, **extra
     )
@@ -189,4 +213,7 @@ def _range_url(endpoint: str, days: int | None = None, **extra) -> str:
     if days is not None:
         today = shop_day(utcnow(), shop_zone())
         args = {"from": (today - timedelta(days=days - 1)).isoformat(), "to": today.isoformat()}
+    if request.args.get("filter") and "filter" not in extra:  # the filter follows across pages and presets
+        args["filter"] = request.args["filter"]
+    extra = {k: v for k, v in extra.items() if v is not None}  # filter=None: the same page unfiltered
     return url_for(endpoint, **args, **extra)
