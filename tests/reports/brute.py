@@ -56,6 +56,7 @@ class World:
     orders: list[dict]  # every order with its local day, hour, weekday, cart hash and lines
     owners: dict[int, Visit]  # order id -> the session that placed it
     refunds: list[tuple[date, int]]  # (local day, amount) of every refund event
+    refund_orders: list[tuple[date, int, int]] = field(default_factory=list)  # (local day, amount, order id)
 
     def sales(self, start: date, end: date) -> list[dict]:
         return [o for o in self.orders if o["status"] in SALE and start <= o["day"] <= end]
@@ -121,6 +122,7 @@ def load(zone: ZoneInfo) -> World:
         )
     refunds = [(local(e.created_at, zone).date(), e.value) for e in rows if e.name == "refund"]
     world = World(zone, list(visits.values()), orders, {}, refunds)
+    world.refund_orders = [(local(e.created_at, zone).date(), e.value, e.order_id) for e in rows if e.name == "refund"]
     for order in orders:
         candidates = [
             v
@@ -278,3 +280,160 @@ def sources(world: World, start: date, end: date) -> dict[str, tuple[int, int, i
         result[label][1] += 1
         result[label][2] += order["total"]
     return {label: tuple(values) for label, values in result.items()}
+
+
+# --- Filtered reports: one product, one category or one seller (reports/filters.py) -------------
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A report filter as the brute force reads it: product slugs, or a seller's code and credited orders."""
+
+    slugs: frozenset[str] = frozenset()
+    code: str | None = None
+    credited: frozenset[int] = frozenset()
+
+    @property
+    def by_lines(self) -> bool:
+        return self.code is None
+
+    def wants(self, slug: str) -> bool:
+        return slug in self.slugs if self.by_lines else True
+
+    def order(self, order: dict) -> bool:
+        if self.by_lines:
+            return any(slug in self.slugs for slug, _q, _t in order["lines"])
+        return order["id"] in self.credited
+
+    def amount(self, order: dict) -> int:
+        """The matching lines' amounts (product, category), or the whole total (seller)."""
+        return sum(t for s, _q, t in order["lines"] if s in self.slugs) if self.by_lines else order["total"]
+
+    def units(self, order: dict) -> int:
+        return sum(q for s, q, _t in order["lines"] if s in self.slugs) if self.by_lines else order["items"]
+
+    def visit(self, v: Visit) -> bool:
+        if self.by_lines:
+            return bool(self.slugs & (set(v.viewed) | set(v.dwell) | set(v.added)))
+        return v.ref == self.code
+
+
+def picked_sales(world: World, pick: Pick, start: date, end: date) -> list[dict]:
+    return [o for o in world.sales(start, end) if pick.order(o)]
+
+
+def picked_visits(world: World, pick: Pick, start: date, end: date) -> list[Visit]:
+    return [v for v in world.visits_in(start, end) if pick.visit(v)]
+
+
+def picked_overview(world: World, pick: Pick, start: date, end: date) -> dict:
+    visits = picked_visits(world, pick, start, end)
+    sales = picked_sales(world, pick, start, end)
+    matched = {o["id"] for o in world.orders if pick.order(o)}
+    return {
+        "sessions": len(visits),
+        "visitors": len({(v.day, v.visitor) for v in visits if v.visitor}),
+        "page_views": sum(v.names.count("page_view") for v in visits),
+        "orders": len(sales),
+        "revenue": sum(pick.amount(o) for o in sales),
+        "items": sum(pick.units(o) for o in sales),
+        "refunds": sum(a for day, a, order in world.refund_orders if start <= day <= end and order in matched),
+    }
+
+
+def picked_funnel(world: World, pick: Pick, start: date, end: date) -> list[int]:
+    visits = picked_visits(world, pick, start, end)
+    viewed = [v for v in visits if any(pick.wants(s) for s in v.viewed)]
+    added = [v for v in visits if any(pick.wants(s) for s in v.added)]
+    owners = {id(world.owners[o["id"]]) for o in picked_sales(world, pick, start, end) if o["id"] in world.owners}
+    return [len(viewed), len(added), sum(1 for v in added if "begin_checkout" in v.names), len(owners)]
+
+
+def picked_heatmap(world: World, pick: Pick, start: date, end: date) -> tuple[list[list[int]], list[list[int]]]:
+    orders, revenue = [[0] * 24 for _ in range(7)], [[0] * 24 for _ in range(7)]
+    for order in picked_sales(world, pick, start, end):
+        orders[order["weekday"]][order["hour"]] += 1
+        revenue[order["weekday"]][order["hour"]] += pick.amount(order)
+    return orders, revenue
+
+
+def picked_customers(world: World, pick: Pick, start: date, end: date) -> dict[str, tuple[int, int, date]]:
+    result: dict[str, list] = {}
+    for order in picked_sales(world, pick, start, end):
+        entry = result.setdefault(order["who"], [0, 0, order["day"]])
+        entry[0] += 1
+        entry[1] += pick.amount(order)
+        entry[2] = max(entry[2], order["day"])
+    return {who: tuple(values) for who, values in result.items()}
+
+
+def picked_places(world: World, pick: Pick, start: date, end: date) -> tuple[Counter, Counter, tuple[int, int]]:
+    """Revenue per country and orders per (country, region, city) of deliveries; pickups (orders, revenue)."""
+    countries, cities, pickups = Counter(), Counter(), [0, 0]
+    for order in picked_sales(world, pick, start, end):
+        if order["delivery"] == "pickup":
+            pickups[0] += 1
+            pickups[1] += pick.amount(order)
+            continue
+        countries[order["place"][0]] += pick.amount(order)
+        cities[order["place"]] += 1
+    return countries, cities, tuple(pickups)
+
+
+def picked_sources(world: World, pick: Pick, start: date, end: date) -> dict[str, tuple[int, int, int]]:
+    result: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for v in picked_visits(world, pick, start, end):
+        result[v.source or "direct"][0] += 1
+    for order in picked_sales(world, pick, start, end):
+        owner = world.owners.get(order["id"])
+        label = (owner.source or "direct") if owner else "untracked"
+        result[label][1] += 1
+        result[label][2] += pick.amount(order)
+    return {label: tuple(values) for label, values in result.items()}
+
+
+def picked_products(world: World, pick: Pick, start: date, end: date) -> dict[str, dict]:
+    """Per product: the matching sessions' views, dwell and carts; the matching orders' lines."""
+    result: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    viewers, dwell = defaultdict(set), defaultdict(list)
+    for v in picked_visits(world, pick, start, end):
+        for slug, n in v.viewed.items():
+            if pick.wants(slug):
+                result[slug]["views"] += n
+                result[slug]["view_sessions"] += 1
+                if v.visitor:
+                    viewers[slug].add((v.day, v.visitor))
+        for slug, ms in v.dwell.items():
+            if pick.wants(slug):
+                dwell[slug].append(ms)
+        for slug in v.added:
+            if pick.wants(slug):
+                result[slug]["cart_sessions"] += 1
+                result[slug]["checkout_sessions"] += "begin_checkout" in v.names
+    for slug, values in dwell.items():
+        result[slug]["dwell_total_ms"] = sum(values)
+        result[slug]["median"] = round(statistics.median(values))
+    for slug, who in viewers.items():
+        result[slug]["viewers"] = len(who)
+    for order in picked_sales(world, pick, start, end):
+        for slug in {s for s, _q, _t in order["lines"] if pick.wants(s)}:
+            result[slug]["orders"] += 1
+        for slug, quantity, total in order["lines"]:
+            if pick.wants(slug):
+                result[slug]["units"] += quantity
+                result[slug]["revenue"] += total
+    return {slug: dict(values) for slug, values in result.items()}
+
+
+def picked_interest(world: World, pick: Pick, start: date, end: date) -> dict[str, int]:
+    """Interested-but-did-not-buy sessions per product: the product's / category's, or from the seller's link."""
+    keep = {v.key for v in world.visits_in(start, end) if pick.by_lines or (v.source == "ref" and v.ref == pick.code)}
+    result = Counter()
+    for v in world.visits_in(start, end):
+        if v.key not in keep:
+            continue
+        sub = World(world.zone, [v], world.orders, world.owners, [])
+        for slug, figures in interest(sub, start, end).items():
+            if pick.wants(slug):
+                result[slug] += figures["sessions"]
+    return dict(result)
