@@ -60,6 +60,7 @@ _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # Second states of discovered staff pages, written like rules with a parameter of their own in the
 # table: the admin product page of a draft (its publish checklist) besides the coat's (photos, video).
 EXTRA_STAFF_RULES = ["/admin/products/<int:draft_product_id>", "/notify/alerts"]  # alerts: every account's own
+EXTRA_STAFF_RULES.append("/admin/reports/?filter=product:<product_id>")  # a report drill-down (its filter box)
 
 
 # --- known failures ------------------------------------------------------------------------------------
