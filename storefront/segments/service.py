@@ -258,4 +258,3 @@ def name_lookup(choices: Choices):
         return tables.get(table, {}).get(item, f"#{item}")
 
     return name_of
-
