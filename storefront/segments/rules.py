@@ -85,9 +85,9 @@ class InvalidDefinition(Invalid):
     def message(self) -> str:
         """The message in the current locale, the field's label translated too."""
         try:
-            from flask_babel import gettext
+            from flask_babel import gettext as translate  # not named gettext: the label is no msgid here
 
-            label = gettext(self.params["field"])
+            label = translate(self.params["field"])
         except (RuntimeError, KeyError):
             return str(self)
         self.params = {**self.params, "field": label}
