@@ -1,10 +1,11 @@
 """Segment use-cases: the members of a definition as one SELECT of customer ids, counts, saved segments.
 
-Every condition is a WHERE on `customers` (figures, consent, RFM, place, seller) or an EXISTS
-subquery, so the database does the work and a 100,000-customer shop counts in one query:
-- bought / never bought: a sale order (orders.rules.SALE_STATUSES: not cancelled, unpaid or
-  awaiting payment) of the customer (customer_orders) with a line whose variant is of the product
-  (or of a product in the category);
+Every condition is a WHERE on `customers` (figures, consent, RFM, place, seller), an EXISTS or
+an IN subquery, so the database does the work and a 100,000-customer shop counts in one query
+(bench/segments.py):
+- bought / never bought: IN / NOT IN the customers with a sale order (orders.rules.SALE_STATUSES:
+  not cancelled, unpaid or awaiting payment; customer_orders) with a line whose variant is of the
+  product (or of a product in the category);
 - stores: stores.CustomerStore on customers.key; tags: customer_tags;
 - "interested but did not buy" a product: analytics keeps one rollup_interest row per session that
   lingered on a product (30 s) or put it in the cart, with the session's cart hash (the 90-day cart
@@ -39,9 +40,13 @@ SALE = tuple(str(status) for status in SALE_STATUSES)
 NAME_MAX = 80
 
 
-def member_ids(session: Session, definition: dict, now: datetime) -> Select:
-    """A SELECT of the ids of the customers matching `definition` (a rules-normalised dict) at `now`."""
-    return select(Customer.id).where(*conditions(definition, now))
+def member_ids(session: Session, definition: dict | str, now: datetime) -> Select:
+    """A SELECT of the ids of the customers matching `definition` at `now`.
+
+    `definition` may be a saved row's JSON text or a dict as stored: it is read by
+    rules.parse_json (Invalid for a bad value), so callers need not normalise it first.
+    """
+    return select(Customer.id).where(*conditions(rules.parse_json(definition), now))
 
 
 def conditions(definition: dict, now: datetime) -> list[ColumnElement[bool]]:
@@ -67,9 +72,9 @@ def conditions(definition: dict, now: datetime) -> list[ColumnElement[bool]]:
     if d.get("bought_categories"):
         where.append(_bought(Product.category_id.in_(d["bought_categories"])))
     if d.get("not_bought_products"):
-        where.append(~_bought(Product.id.in_(d["not_bought_products"])))
+        where.append(Customer.id.not_in(_buyers(Product.id.in_(d["not_bought_products"]))))
     if d.get("not_bought_categories"):
-        where.append(~_bought(Product.category_id.in_(d["not_bought_categories"])))
+        where.append(Customer.id.not_in(_buyers(Product.category_id.in_(d["not_bought_categories"]))))
     if d.get("interested_products"):
         where.append(_interested(d["interested_products"]))
     if d.get("stores"):
@@ -91,26 +96,32 @@ def conditions(definition: dict, now: datetime) -> list[ColumnElement[bool]]:
     return where
 
 
-def _bought(product_matches: ColumnElement[bool]) -> ColumnElement[bool]:
-    """EXISTS a sale order of the customer with a line of a product matching `product_matches`."""
+def _buyers(product_matches: ColumnElement[bool]) -> Select:
+    """The ids of customers with a sale order holding a line of a product matching `product_matches`.
+
+    Uncorrelated (IN, not a per-customer EXISTS): the database starts from the few products
+    asked for and reads only their lines, instead of probing every customer's orders.
+    """
     return (
-        select(1)
-        .select_from(CustomerOrder)
+        select(CustomerOrder.customer_id)
         .join(Order, Order.id == CustomerOrder.order_id)
         .join(OrderLine, OrderLine.order_id == Order.id)
         .join(Variant, Variant.id == OrderLine.variant_id)
         .join(Product, Product.id == Variant.product_id)
-        .where(CustomerOrder.customer_id == Customer.id, Order.status.in_(SALE), product_matches)
-        .exists()
+        .where(Order.status.in_(SALE), product_matches)
     )
 
 
+def _bought(product_matches: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The customer bought (in a sale order) a product matching `product_matches`."""
+    return Customer.id.in_(_buyers(product_matches))
+
+
 def _interested(product_ids: list[int]) -> ColumnElement[bool]:
-    """EXISTS a session of the customer's cart that showed interest in one of the products they never bought."""
-    linked = aliased(CustomerOrder)
+    """A session of one of the customer's carts showed interest in one of the products, which they never bought."""
+    linked, interested_product = aliased(CustomerOrder), aliased(Product)
     bought_co, bought_order = aliased(CustomerOrder), aliased(Order)
     bought_line, bought_variant = aliased(OrderLine), aliased(Variant)
-    interested_product = aliased(Product)
     never_bought = ~(
         select(1)
         .select_from(bought_co)
@@ -118,22 +129,23 @@ def _interested(product_ids: list[int]) -> ColumnElement[bool]:
         .join(bought_line, bought_line.order_id == bought_order.id)
         .join(bought_variant, bought_variant.id == bought_line.variant_id)
         .where(
-            bought_co.customer_id == Customer.id,
+            bought_co.customer_id == linked.customer_id,
             bought_order.status.in_(SALE),
             bought_variant.product_id == interested_product.id,
         )
-        .correlate(Customer, interested_product)  # two levels up: auto-correlation sees one
         .exists()
     )
-    return (
-        select(1)
-        .select_from(linked)
-        .join(ReportOrder, ReportOrder.order_id == linked.order_id)
-        .join(RollupInterest, RollupInterest.cart_hash == ReportOrder.cart_hash)
-        .join(interested_product, interested_product.slug == RollupInterest.product_slug)
-        .where(linked.customer_id == Customer.id, interested_product.id.in_(product_ids), never_bought)
-        .exists()
+    # From the products asked for: their interest rows (indexed by slug), the orders placed from
+    # the same cart (report_orders.cart_hash is indexed), and whose those orders are.
+    interested = (
+        select(linked.customer_id)
+        .select_from(interested_product)
+        .join(RollupInterest, RollupInterest.product_slug == interested_product.slug)
+        .join(ReportOrder, ReportOrder.cart_hash == RollupInterest.cart_hash)
+        .join(linked, linked.order_id == ReportOrder.order_id)
+        .where(interested_product.id.in_(product_ids), never_bought)
     )
+    return Customer.id.in_(interested)
 
 
 def count(session: Session, definition: dict, now: datetime) -> int:
