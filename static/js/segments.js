@@ -6,6 +6,7 @@
 
   const form = document.querySelector('[data-segment-builder]');
   const box = document.querySelector('[data-segment-count]');
+  const summaryBox = document.querySelector('[data-segment-summary]');
   if (!form || !box || !window.fetch) return;
   let timer = null;
   let asked = 0;
@@ -19,13 +20,12 @@
   }
 
   function show(data) {
-    box.textContent = '';
-    const p = document.createElement('p');
     const strong = document.createElement('strong');
     strong.dataset.countValue = '';
     strong.textContent = data.label || data.error || '';
-    p.appendChild(strong);
-    box.appendChild(p);
+    box.replaceChildren(strong);
+    if (!summaryBox) return;
+    summaryBox.replaceChildren();
     if (data.summary && data.summary.length) {
       const list = document.createElement('ul');
       list.className = 'segment-summary';
@@ -34,7 +34,7 @@
         li.textContent = phrase;
         list.appendChild(li);
       });
-      box.appendChild(list);
+      summaryBox.appendChild(list);
     }
   }
 
@@ -54,6 +54,27 @@
     timer = setTimeout(ask, 350);
   }
 
-  form.addEventListener('input', later);
-  form.addEventListener('change', later);
+  form.addEventListener('input', (event) => { if (!event.target.matches('[data-picker-filter]')) later(); });
+  form.addEventListener('change', (event) => { if (!event.target.matches('[data-picker-filter]')) later(); });
+
+  // Long pickers (products ...) get a filter box: typing hides the options that do not match;
+  // picked options always stay visible. Without JavaScript the whole list is there.
+  form.querySelectorAll('select[multiple]').forEach((select) => {
+    if (select.options.length < 9) return;
+    const input = document.createElement('input');
+    input.type = 'search';
+    input.id = select.id + '-filter';
+    input.dataset.pickerFilter = '';
+    input.className = 'picker-filter';
+    input.setAttribute('aria-label', (form.dataset.msgFilter || '') + ' ' + (select.labels[0] ? select.labels[0].textContent : ''));
+    input.setAttribute('aria-controls', select.id);
+    input.autocomplete = 'off';
+    input.addEventListener('input', () => {
+      const words = input.value.trim().toLowerCase();
+      Array.from(select.options).forEach((option) => {
+        option.hidden = Boolean(words) && !option.selected && !option.text.toLowerCase().includes(words);
+      });
+    });
+    select.parentNode.insertBefore(input, select);
+  });
 })();
