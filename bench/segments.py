@@ -184,9 +184,8 @@ def measure(url: str, customers: int, runs: int) -> None:
         db.create_all()
         started = time.perf_counter()
         seed(customers, random.Random(20))
-        print(
-            f"{make_url(url).get_backend_name()}: seeded {customers:,} customers in {time.perf_counter() - started:.1f} s"
-        )
+        seconds = time.perf_counter() - started
+        print(f"{make_url(url).get_backend_name()}: seeded {customers:,} customers in {seconds:.1f} s")
         if url.startswith("postgresql"):
             db.session.execute(text("ANALYZE"))
             db.session.commit()
@@ -196,9 +195,8 @@ def measure(url: str, customers: int, runs: int) -> None:
                 started = time.perf_counter()
                 number = service.count(db.session, definition, NOW)
                 times.append((time.perf_counter() - started) * 1000)
-            print(
-                f"  {label:<36} {number:>7,} customers  median {statistics.median(times):6.1f} ms  max {max(times):6.1f} ms"
-            )
+            median, worst = statistics.median(times), max(times)
+            print(f"  {label:<36} {number:>7,} customers  median {median:6.1f} ms  max {worst:6.1f} ms")
         db.session.remove()
         db.engine.dispose()
 
