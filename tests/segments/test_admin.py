@@ -179,3 +179,18 @@ def test_who_may_open_segments(app, world):
             assert person.client.get(url).status_code == 403, (email, url)
         assert person.post("/admin/segments/new", {"action": "save", "name": "X"}).status_code == 403
     assert saved(app) == []
+
+
+def test_members_are_paged(app, world):
+    owner, catalog, ids = world
+    with app.app_context():
+        more = insert(catalog, [RawCustomer(tags=["bulk"]) for _ in range(52)], default_now().replace(tzinfo=None))
+    owner.post("/admin/segments/new", {"action": "save", "name": "Bulk", "tags": "bulk"})
+    (segment,) = saved(app)
+    first = owner.client.get(f"/admin/segments/{segment.id}").get_data(as_text=True)
+    second = owner.client.get(f"/admin/segments/{segment.id}?page=2").get_data(as_text=True)
+    assert "52 customers" in first and "Page 1 of 2" in first and 'rel="next"' in first
+    shown = [html.count("data-member=") for html in (first, second)]
+    assert shown == [50, 2]
+    assert all(f'data-member="{cid}"' in first + second for cid in more)
+    assert f'data-member="{ids[0]}"' not in first + second

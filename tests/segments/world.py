@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from storefront.analytics.models import ReportOrder, RollupInterest
 from storefront.customers.models import Customer, CustomerOrder, CustomerTag
@@ -92,9 +92,11 @@ def clear() -> None:
 
 
 def insert(catalog: Catalog, customers: list[RawCustomer], now: datetime) -> list[int]:
-    """Write the customers and their facts; returns their ids in order."""
-    ids, serial = [], 0
-    for n, raw in enumerate(customers):
+    """Write the customers and their facts (after any already there); returns their ids in order."""
+    ids = []
+    start = db.session.scalar(select(func.count()).select_from(Customer)) or 0
+    serial = db.session.scalar(select(func.count()).select_from(Order)) or 0
+    for n, raw in enumerate(customers, start=start):
         key = f"tel:{5550000 + n}"
         customer = Customer(
             key=key,
