@@ -26,6 +26,7 @@ MAX_DAYS = 36_500
 MAX_ORDERS = 1_000_000
 MAX_SPEND = 10**12  # minor units
 MAX_ITEMS = 200  # values in one list
+MAX_ID = 2**31 - 1  # record ids are 32-bit integers: a larger one names nothing
 
 # key -> (kind, upper bound or max length); the order is the builder's and the summary's.
 INT_FIELDS: dict[str, int] = {
@@ -131,7 +132,7 @@ def _ids(key: str, values: Iterable[object]) -> list[int]:
     """Positive record ids, sorted and unique."""
     ids = set()
     for text in _split(values, key):
-        if not text.isascii() or not text.isdigit() or len(text) > 12 or int(text) == 0:
+        if not text.isascii() or not text.isdigit() or len(text) > 10 or not 0 < int(text) <= MAX_ID:
             raise _bad(key, N_("“%(field)s” has a value that is not a valid choice."))
         ids.add(int(text))
     return sorted(ids)

@@ -48,6 +48,7 @@ def test_json_ignores_unknown_keys_and_round_trips():
         ({"spend_max": "١٢"}, "spend_max"),
         ({"bought_products": ["abc"]}, "bought_products"),
         ({"stores": [0]}, "stores"),
+        ({"stores": [2**31]}, "stores"),
         ({"sellers": [{"id": 1}]}, "sellers"),
         ({"rfm": ["vip"]}, "rfm"),
         ({"consent": ["sms"]}, "consent"),
