@@ -15,5 +15,6 @@ Where to look:
   reviews.py        the review moderation queue: publish, hide, reply
   aftersales.py     returns, exchanges, problems: queue, request, refund, replacement, return window
   pages.py          the shop's pages (about, shipping, returns ...) per language
+  segments.py       customer segments: builder with live count, members, CSV (owner only)
   service.py        read models: the dashboard figures, the filtered order list, an order's facts
 """

@@ -71,6 +71,8 @@ class OrderLine(Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refunded_within_quantity"),
+        # Who bought a product (segments): from the product's variants to their lines.
+        Index("ix_order_lines_variant_id", "variant_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

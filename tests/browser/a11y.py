@@ -479,7 +479,15 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         feed_link, _token = create_link(db.session, "Merchant Center", "google", None, datetime(2026, 12, 6, 12))
         db.session.commit()
         feed_link_id = feed_link.id
+    with app.app_context():
+        from storefront.segments.service import save_segment
+
+        coat_buyers = {"bought_products": [ids["product_id"]]}
+        segment = save_segment(db.session, None, "Coat buyers", coat_buyers, None, utcnow())
+        db.session.commit()
+        segment_id = segment.id
     table = {
+        "segment_id": segment_id,  # /admin/segments/<segment_id> (members, edit, delete confirmation)
         "request_id": request_id,
         "link_id": feed_link_id,  # /admin/feeds/<link_id>/revoke (its confirmation page)
         "reference": reference,
