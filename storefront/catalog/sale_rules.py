@@ -80,16 +80,16 @@ def next_boundary(sales: Iterable[SaleTerms], now: datetime) -> datetime | None:
 def time_left(ends_at: datetime, now: datetime) -> tuple[str, int, datetime]:
     """How to say the time left: ("days"|"hours"|"minutes", count) and until when that text holds.
 
-    Whole days from 24 hours, whole hours from 1 hour, then minutes (at least 1). The third value is
-    the instant the text changes, so a cached page showing it is renewed then (catalog.sales).
+    Counts are rounded up ("Ends in 2 days" with 1 day 20 hours left): days above 24 hours, hours
+    above 1 hour, then minutes (at least 1). The third value is the instant the text changes, so a
+    cached page showing it is renewed then (catalog.sale_display).
     """
     left = ends_at - now
-    for unit, size in (("days", timedelta(days=1)), ("hours", timedelta(hours=1))):
-        if left >= size:
-            count = left // size
-            return unit, count, ends_at - count * size
-    count = max(1, -(-left // timedelta(minutes=1)))  # rounded up: "1 minute" until the very end
-    return "minutes", count, ends_at - (count - 1) * timedelta(minutes=1)
+    for unit, size in (("days", timedelta(days=1)), ("hours", timedelta(hours=1)), ("minutes", timedelta(minutes=1))):
+        if left > size or unit == "minutes":
+            count = max(1, -(-left // size))  # rounded up
+            return unit, count, ends_at - (count - 1) * size
+    raise AssertionError("not reached")  # pragma: no cover
 
 
 def validate(terms: SaleTerms, regular_prices: Iterable[int], now: datetime) -> None:
