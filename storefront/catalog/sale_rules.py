@@ -68,12 +68,13 @@ def effective_price(
 def overlaps(a: SaleTerms, b: SaleTerms) -> bool:
     """True when two sales could price one variant at the same instant."""
     same_scope = a.variant_id is None or b.variant_id is None or a.variant_id == b.variant_id
-    return same_scope and a.starts_at < b.ends_at and b.starts_at < a.ends_at
+    empty = a.ends_at <= a.starts_at or b.ends_at <= b.starts_at  # a sale called off before it started
+    return same_scope and not empty and a.starts_at < b.ends_at and b.starts_at < a.ends_at
 
 
 def next_boundary(sales: Iterable[SaleTerms], now: datetime) -> datetime | None:
     """The first instant after `now` at which a sale starts or ends (when a shown price changes)."""
-    ahead = [t for s in sales for t in (s.starts_at, s.ends_at) if t > now]
+    ahead = [t for s in sales if s.ends_at > s.starts_at for t in (s.starts_at, s.ends_at) if t > now]
     return min(ahead) if ahead else None
 
 

@@ -28,8 +28,8 @@ STATES = (RUNNING, UPCOMING, ENDED)
 
 
 def state_of(sale: Sale, now: datetime) -> str:
-    """running, upcoming or ended at `now`."""
-    if now >= sale.ends_at:
+    """running, upcoming or ended at `now` (a sale called off before its start is ended)."""
+    if now >= sale.ends_at or sale.ends_at <= sale.starts_at:
         return ENDED
     return RUNNING if now >= sale.starts_at else UPCOMING
 
@@ -98,9 +98,9 @@ def sales_for_admin(session: Session, now: datetime, state: str | None = None) -
     if state == RUNNING:
         stmt = stmt.where(Sale.starts_at <= now, Sale.ends_at > now)
     elif state == UPCOMING:
-        stmt = stmt.where(Sale.starts_at > now)
+        stmt = stmt.where(Sale.starts_at > now, Sale.ends_at > Sale.starts_at)
     elif state == ENDED:
-        stmt = stmt.where(Sale.ends_at <= now)
+        stmt = stmt.where((Sale.ends_at <= now) | (Sale.ends_at <= Sale.starts_at))
     sales = session.scalars(stmt.order_by(Sale.ends_at.desc(), Sale.id.desc()).limit(200)).unique().all()
     rows = [_row(s, now) for s in sales]
     order = {RUNNING: 0, UPCOMING: 1, ENDED: 2}

@@ -64,7 +64,10 @@ def test_overlaps_count_scope_and_touching_ends_do_not_overlap():
 
 
 def test_next_boundary_is_the_first_start_or_end_after_now():
-    sales = [SaleTerms(PERCENT, 10, START, END), SaleTerms(PERCENT, 10, END + timedelta(days=2), END + timedelta(days=3))]
+    sales = [
+        SaleTerms(PERCENT, 10, START, END),
+        SaleTerms(PERCENT, 10, END + timedelta(days=2), END + timedelta(days=3)),
+    ]
     assert rules.next_boundary(sales, START - timedelta(hours=1)) == START
     assert rules.next_boundary(sales, START) == END
     assert rules.next_boundary(sales, END) == END + timedelta(days=2)

@@ -27,7 +27,9 @@ def coat(app) -> dict:
     """A 50.00 coat in a category, with two variants (S 50.00, L 60.00), and its pages."""
     with app.app_context():
         coats = make_category("Coats")
-        product = make_product("Wool coat", price=5000, variants=(("S", 5), ("L", 5)), category=coats, overrides={"L": 6000})
+        product = make_product(
+            "Wool coat", price=5000, variants=(("S", 5), ("L", 5)), category=coats, overrides={"L": 6000}
+        )
         return {
             "id": product.id,
             "slug": product.slug,
@@ -46,7 +48,13 @@ def put_on_sale(app, coat, terms_kwargs) -> int:
 
 def _running(kind=PERCENT, value=20, days=2, variant_id=None) -> dict:
     now = utcnow()
-    return {"kind": kind, "value": value, "starts_at": now - timedelta(hours=1), "ends_at": now + days * DAY, "variant_id": variant_id}
+    return {
+        "kind": kind,
+        "value": value,
+        "starts_at": now - timedelta(hours=1),
+        "ends_at": now + days * DAY,
+        "variant_id": variant_id,
+    }
 
 
 def at(naive_utc, tick: bool = False):
@@ -72,7 +80,11 @@ def test_pages_show_the_sale_price_the_struck_regular_one_and_the_time_left(app,
 
 def test_hours_left_are_said_in_hours(app, client, coat):
     now = utcnow()
-    put_on_sale(app, coat, {"kind": FIXED, "value": 3000, "starts_at": now - DAY, "ends_at": now + timedelta(hours=2, minutes=50)})
+    put_on_sale(
+        app,
+        coat,
+        {"kind": FIXED, "value": 3000, "starts_at": now - DAY, "ends_at": now + timedelta(hours=2, minutes=50)},
+    )
     assert "Ends in 3 hours" in _text(client.get(coat["pages"][0]))
 
 
@@ -185,7 +197,9 @@ def test_a_sale_price_not_below_every_regular_price_is_refused(app, coat):
         with pytest.raises(Invalid):
             sales.create_sale(db.session, coat["id"], terms, utcnow())
         db.session.rollback()
-        sales.create_sale(db.session, coat["id"], SaleTerms(FIXED, 5500, utcnow(), utcnow() + DAY, coat["variants"][1]), utcnow())
+        sales.create_sale(
+            db.session, coat["id"], SaleTerms(FIXED, 5500, utcnow(), utcnow() + DAY, coat["variants"][1]), utcnow()
+        )
         db.session.commit()
 
 
