@@ -15,7 +15,7 @@ from storefront.clock import utcnow
 from storefront.domain import Invalid
 from storefront.extensions import db
 from storefront.orders.models import Order
-from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_product
+from tests.builders import CHECKOUT_PICKUP, make_category, make_product
 
 pytestmark = pytest.mark.usefixtures("quick_password_hash")
 
