@@ -12,7 +12,7 @@ import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -478,6 +478,14 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         feed_link, _token = create_link(db.session, "Merchant Center", "google", None, datetime(2026, 12, 6, 12))
         db.session.commit()
         feed_link_id = feed_link.id
+    with app.app_context():  # a running sale: struck prices and time left for shoppers, sale cards for the owner
+        from storefront.catalog.sale_rules import PERCENT, SaleTerms
+        from storefront.catalog.sales import create_sale
+
+        now = utcnow()
+        sale = SaleTerms(PERCENT, 20, now - timedelta(hours=1), now + timedelta(days=2))
+        create_sale(db.session, ids["product_id"], sale, now)
+        db.session.commit()
     table = {
         "request_id": request_id,
         "link_id": feed_link_id,  # /admin/feeds/<link_id>/revoke (its confirmation page)
