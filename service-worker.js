@@ -90,11 +90,19 @@ async function navigate(request, url) {
   try {
     const first = await Promise.race([network, timeout]);
     if (first) return first;
-    const cached = await cachedPage(url);
-    return cached || await network;  // slow network and nothing cached: keep waiting
+    const cached = current(await cachedPage(url));
+    return cached || await network;  // slow network and nothing (current) cached: keep waiting
   } catch (err) {
-    return (await cachedPage(url)) || (await caches.match('/offline')) || Response.error();
+    return current(await cachedPage(url)) || (await caches.match('/offline')) || Response.error();
   }
+}
+// A page showing a sale says until when its prices hold (X-Valid-Until, Unix seconds: a sale
+// starts or ends then). Past it, its copy is never shown: online the shopper waits for the network,
+// offline they get the offline page rather than a price that is no longer true.
+function current(response) {
+  if (!response) return null;
+  const until = Number(response.headers.get('X-Valid-Until'));
+  return !until || Date.now() < until * 1000 ? response : null;
 }
 
 async function cachedPage(url) {

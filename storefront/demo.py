@@ -8,7 +8,7 @@ stoneware, candles, bags and paper goods priced in dollars, and photos of those 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -17,10 +17,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .catalog import sales
 from .catalog import service as catalog
 from .catalog.demo_pictures import render_demo_logo
 from .catalog.images import render_demo_photo
-from .catalog.models import Category, Product
+from .catalog.models import Category, Product, Variant
+from .catalog.sale_rules import PERCENT, SaleTerms
 from .clock import utcnow
 from .inventory.service import adjust_stock
 
@@ -261,7 +263,18 @@ def seed_catalog(session: Session, seed: int = 7) -> int:
                     adjust_stock(session, variant.id, stock, "initial", now, None)
             _add_photos(session, product, item, seed * 1000 + count)
             count += 1
+    seed_sale(session, now)
     return count
+
+
+def seed_sale(session: Session, now: datetime) -> None:
+    """One running sale: 20 % off the first product in stock, from an hour ago for three days."""
+    product = session.scalars(
+        select(Product).join(Product.variants).where(Variant.on_hand > 0).order_by(Product.id).limit(1)
+    ).first()
+    if product is not None:
+        terms = SaleTerms(PERCENT, 20, now - timedelta(hours=1), now + timedelta(days=3))
+        sales.create_sale(session, product.id, terms, now)
 
 
 def _describe(kind: str) -> dict[str, str]:

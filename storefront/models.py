@@ -22,7 +22,7 @@ from .analytics.models import (
 from .auth.models import LoginAttempt, User, UserSession
 from .brand.models import BrandSettings
 from .cart.models import Cart, CartLine
-from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
+from .catalog.models import CatalogGeneration, Category, Photo, Product, Sale, Variant
 from .customers.models import ConsentEvent, Customer, CustomerOrder, CustomerTag
 from .feeds.models import FeedLink
 from .inventory.models import StockMovement
@@ -75,6 +75,7 @@ __all__ = [
     "PeriodicRun",
     "Photo",
     "Product",
+    "Sale",
     "RevenueShare",
     "ProviderNotification",
     "Refund",

@@ -67,6 +67,10 @@ def _flash_drafted(product: Product, check: PublishCheck | None) -> None:
 def _edit_page(product: Product | None, form: ProductForm, status: int = 200, **extra):
     """The product form page, with the variant and photo forms and publish checklist when the product exists."""
     check = catalog.product_publish_check(product) if product else None
+    if product is not None and "sale_form" not in extra:
+        from .sales import sales_section  # the "Sale" section (admin/sales.py)
+
+        extra.update(sales_section(product))
     return render_template(
         "admin/product_form.html",
         product=product,
@@ -123,11 +127,16 @@ def product_edit(product_id: int):
     product = _product_or_404(product_id)
     if request.method == "POST":
         return _save(product, ProductForm())
-    form = ProductForm(obj=product)
+    return edit_page_for(product)
+
+
+def edit_page_for(product: Product, status: int = 200, **extra):
+    """The product's edit page with its saved fields (re-shown by the other forms on it after an error)."""
+    form = ProductForm(obj=product, formdata=None)
     form.price.data = format_amount_plain(product.price, current_app.config["SHOP_CURRENCY"])
     form.category_id.data = product.category_id or 0
     _category_choices(form)
-    return _edit_page(product, form)
+    return _edit_page(product, form, status, **extra)
 
 
 @bp.route("/products/<int:product_id>/archive", methods=["GET", "POST"])

@@ -192,6 +192,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     products,
     refunds,
     reviews,
+    sales,
     segments,
     sellers,
     stock,

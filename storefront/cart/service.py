@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..catalog.models import Product, Variant
+from ..clock import utcnow
 from ..domain import N_, Invalid, NotFound
 from .models import Cart, CartLine
 from .rules import PricedLine, check_line_quantity
@@ -57,7 +58,11 @@ def find_cart(session: Session, token: str | None) -> Cart | None:
             joinedload(Cart.lines)
             .joinedload(CartLine.variant)
             .joinedload(Variant.product)
-            .joinedload(Product.photos)  # the line's thumbnail, without a query per line
+            .joinedload(Product.photos),  # the line's thumbnail, without a query per line
+            joinedload(Cart.lines)
+            .joinedload(CartLine.variant)
+            .joinedload(Variant.product)
+            .joinedload(Product.sales),  # its sales: the line's price at now, in the same SELECT
         )
     )
     # unique(): the joined rows repeat the cart, one per line; the token is unique, so one or none.
@@ -128,15 +133,16 @@ def remove_item(session: Session, cart: Cart, variant_id: int, now: datetime) ->
     session.flush()
 
 
-def cart_items(cart: Cart | None) -> list[CartItem]:
-    """The cart's lines priced from the database, in the order they were added."""
+def cart_items(cart: Cart | None, now: datetime | None = None) -> list[CartItem]:
+    """The cart's lines priced from the database at `now` (a running sale's price), in the order added."""
     if cart is None:
         return []
+    at = utcnow() if now is None else now
     return [
         CartItem(
             line=ln,
             variant=ln.variant,
-            unit_price=ln.variant.unit_price,
+            unit_price=ln.variant.price_at(at),
             quantity=ln.quantity,
             available=ln.variant.available,
         )

@@ -5,7 +5,7 @@ request in every worker process of every server, whatever cache each one uses: t
 in the database and is bumped in the same transaction as the change itself.
 
 What bumps it (the one place this rule lives):
-  * any ORM insert, change or delete of a Product, Variant, Photo or Category (owner edits,
+  * any ORM insert, change or delete of a Product, Variant, Photo, Category or Sale (owner edits,
     archiving, photos, categories, CSV stock imports, the demo seed), found in before_flush;
   * any bulk UPDATE/INSERT/DELETE statement on their tables run through a Session, unless the
     statement says `execution_options(catalog_display="checked")`: inventory.service does so for
@@ -34,14 +34,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from .models import CatalogGeneration, Category, Photo, Product, Variant
+from .models import CatalogGeneration, Category, Photo, Product, Sale, Variant
 
 log = logging.getLogger(__name__)
 
 ROW_ID = 1
 CHANGED = "catalog_changed"  # key in Session.info for "this transaction changed the catalog"
 CHECKED_OPTION = "catalog_display"
-WATCHED = (Product, Variant, Photo, Category)
+WATCHED = (Product, Variant, Photo, Category, Sale)
 WATCHED_TABLES = frozenset(model.__tablename__ for model in WATCHED)
 
 

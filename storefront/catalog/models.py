@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..db import Base
-from . import search_index
+from . import sale_rules, search_index
 from .rules import ARCHIVED, DRAFT, PUBLISHED, search_document
 
 
@@ -76,6 +76,10 @@ class Product(Base):
     video: Mapped[ProductVideo | None] = relationship(
         back_populates="product", uselist=False, cascade="all, delete-orphan"
     )
+    # Its limited-time sales (catalog.sales), past ones included; shopper listings load them eagerly.
+    sales: Mapped[list[Sale]] = relationship(
+        back_populates="product", order_by="Sale.starts_at, Sale.id", cascade="all, delete-orphan"
+    )
 
     @hybrid_property
     def published(self) -> bool:
@@ -115,9 +119,23 @@ class Product(Base):
     # than the rest of the card.
     @property
     def price_range(self) -> tuple[int, int]:
-        """Lowest and highest unit price of the offered variants (the product's price if none)."""
-        prices = [v.unit_price for v in self.active_variants] or [self.price]
+        """Lowest and highest unit price now of the offered variants (the product's price if none)."""
+        return self.price_range_at(utcnow())
+
+    def price_range_at(self, now: datetime) -> tuple[int, int]:
+        """Lowest and highest unit price at `now` (sales applied) of the offered variants."""
+        prices = [v.price_at(now) for v in self.active_variants] or [self.price]
         return min(prices), max(prices)
+
+    @property
+    def regular_range(self) -> tuple[int, int]:
+        """Lowest and highest regular (not sale) price of the offered variants."""
+        prices = [v.regular_price for v in self.active_variants] or [self.price]
+        return min(prices), max(prices)
+
+    def sale_terms(self) -> list[sale_rules.SaleTerms]:
+        """Its sales as plain terms for the sale rules."""
+        return [s.terms for s in self.sales]
 
     @property
     def sold_out(self) -> bool:
@@ -158,9 +176,22 @@ class Variant(Base):
     product: Mapped[Product] = relationship(back_populates="variants")
 
     @property
-    def unit_price(self) -> int:
-        """The price a shopper pays for one unit, in minor units."""
+    def regular_price(self) -> int:
+        """The price of one unit without any sale, in minor units."""
         return self.product.price if self.price_override is None else self.price_override
+
+    def price_at(self, now: datetime) -> int:
+        """The price a shopper pays for one unit at `now`: the running sale's, else the regular one."""
+        return sale_rules.effective_price(self.regular_price, self.id, self.product.sale_terms(), now)[0]
+
+    def sale_at(self, now: datetime) -> sale_rules.SaleTerms | None:
+        """The sale giving its price at `now`, if one runs."""
+        return sale_rules.effective_price(self.regular_price, self.id, self.product.sale_terms(), now)[1]
+
+    @property
+    def unit_price(self) -> int:
+        """The price a shopper pays for one unit now (price_at the shop's clock), in minor units."""
+        return self.price_at(utcnow())
 
     @property
     def available(self) -> int:
@@ -238,3 +269,36 @@ class ProductVideo(Base):
         if self.poster_photo is not None and self.poster_photo.product_id == self.product_id:
             return self.poster_photo
         return self.product.photos[0] if self.product.photos else None
+
+
+class Sale(Base):
+    """A limited-time sale price for a product (all its variants) or one of its variants (catalog.sales).
+
+    kind "fixed": `value` is the sale price in minor units; "percent": `value` percent off. It runs
+    from starts_at (inclusive) to ends_at (exclusive), naive UTC; ending it early moves ends_at.
+    """
+
+    __tablename__ = "sales"
+    __table_args__ = (
+        CheckConstraint("kind IN ('fixed', 'percent')", name="sale_kind_known"),
+        CheckConstraint("value >= 0", name="sale_value_not_negative"),
+        CheckConstraint("ends_at >= starts_at", name="sale_ends_after_start"),
+        Index("ix_sales_ends_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column(BigInteger)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="sales")
+    variant: Mapped[Variant | None] = relationship()
+
+    @property
+    def terms(self) -> sale_rules.SaleTerms:
+        """The sale as plain terms for the sale rules."""
+        return sale_rules.SaleTerms(self.kind, self.value, self.starts_at, self.ends_at, self.variant_id)

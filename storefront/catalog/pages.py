@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC
+
 from flask import current_app, render_template
 
 from ..core.caching import revalidated
@@ -21,6 +24,9 @@ def public_page(page: FilledPage | str, status: int = 200):
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")
     response.vary.add("Accept-Language")
+    if filled is not None and filled.valid_until is not None:
+        # A sale starts or ends then: the service worker never serves its copy past it (service-worker.js).
+        response.headers["X-Valid-Until"] = str(math.ceil(filled.valid_until.replace(tzinfo=UTC).timestamp()))
     if status != 200:
         return response
     return revalidated(response, filled.etag if filled else None)  # unchanged: an empty 304

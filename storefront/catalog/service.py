@@ -34,7 +34,8 @@ from .search_index import fts_match
 
 NEAREST_CUTOFF = 0.7  # difflib ratio for "did you mean": "shrts" finds Shirts, "mug" does not find Rugs
 SAVE_ATTEMPTS = 5  # concurrent saves of one title: each retry sees one more winner
-LISTING_OPTIONS = (selectinload(Product.variants), selectinload(Product.photos))
+# Sales ride along: a card's and a page's price is the sale price while one runs (catalog.sales).
+LISTING_OPTIONS = (selectinload(Product.variants), selectinload(Product.photos), selectinload(Product.sales))
 # A product card never shows the description: listings leave its two copies (often kilobytes)
 # in the database, and a template that starts using them fails loudly instead of lazy-loading.
 CARD_OPTIONS = (

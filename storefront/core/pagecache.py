@@ -28,18 +28,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, get_flashed_messages, render_template, request
+from flask import Flask, current_app, g, get_flashed_messages, has_app_context, render_template, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy.engine import Engine
 
+from ..clock import utcnow
 from ..config import Config
 from ..extensions import cache, db
 from .locales import select_locale
@@ -51,6 +54,8 @@ log = logging.getLogger(__name__)
 
 RENDERING = "pagecache_rendering"  # set on g while a cacheable page renders with holes
 NO_STORE = "pagecache_no_store"  # set on g by a render whose page is not worth keeping
+UNTIL = "pagecache_until"  # set on g by a render showing something that changes at an instant (a sale's end)
+UNTIL_MARK = re.compile(r"<!--until:(\d+)-->")  # leads a stored page that is stale from that Unix second on
 HOLE = re.compile(r"<!--hole:([a-z_]+)-->")
 RETRY_AFTER_FAILURE_S = 10.0
 _SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "URI", "URL")
@@ -89,9 +94,10 @@ class FilledPage:
 
     html: str
     etag: str
+    valid_until: datetime | None = None  # naive UTC: what it shows changes then (a sale starts or ends)
 
 
-def fill(html: str, digest: str) -> FilledPage:
+def fill(html: str, digest: str, valid_until: datetime | None = None) -> FilledPage:
     """The page with every hole filled for this request (each value computed once).
 
     The ETag comes from the cached page's digest and the filled values other than the token,
@@ -107,7 +113,34 @@ def fill(html: str, digest: str) -> FilledPage:
 
     filled = HOLE.sub(value, html)
     basis = "\0".join([digest, *(f"{k}={v}" for k, v in sorted(values.items()) if k != "csrf")])
-    return FilledPage(filled, hashlib.blake2b(basis.encode(), digest_size=16).hexdigest())
+    return FilledPage(filled, hashlib.blake2b(basis.encode(), digest_size=16).hexdigest(), valid_until)
+
+
+def valid_until(instant: datetime) -> None:
+    """Called while a shopper page renders: it shows something that changes at `instant` (naive UTC).
+
+    The cached copy is then stale from that instant on (whatever the catalog generation says), the
+    store keeps it no longer, and the response says so to the service worker (X-Valid-Until).
+    """
+    if not has_app_context() or not g.get(RENDERING):
+        return
+    current = g.get(UNTIL)
+    if current is None or instant < current:
+        setattr(g, UNTIL, instant)
+
+
+def _epoch(instant: datetime) -> int:
+    """A naive UTC instant as whole Unix seconds, rounded up (stale from that second on, never before)."""
+    return math.ceil(instant.replace(tzinfo=UTC).timestamp())
+
+
+def _unmark(html: str) -> tuple[str, datetime | None]:
+    """A stored page without its leading until-mark, and that instant (None: no mark)."""
+    found = UNTIL_MARK.match(html)
+    if found is None:
+        return html, None
+    until = datetime.fromtimestamp(int(found.group(1)), UTC).replace(tzinfo=None)
+    return html[found.end() :], until
 
 
 # The catalog's version as text, read from the database engine; None when it cannot be had.
@@ -140,14 +173,24 @@ def shopper_page(render: Callable[[], str], *vary: object, kind: str | None = "p
     state = _state()
     key = _key(vary) if kind else None
     cached = _cache_call(state.store.get, key, kind) if key else None
+    until = None
     if cached is not None:
-        html, digest = cached
-    else:
+        html, until = _unmark(cached[0])
+        digest = cached[1]
+        if until is not None and utcnow() >= until:  # a sale started or ended since: render it anew
+            cached = None
+    if cached is None:
         html = _render_with_holes(render)
+        until = g.pop(UNTIL, None)
         digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
         if key and _worth_storing(html):
-            _cache_call(state.store.put, key, kind, (html, digest), state.timeouts[kind])
-    return fill(html, digest)
+            timeout = state.timeouts[kind]
+            stored = html
+            if until is not None:
+                stored = f"<!--until:{_epoch(until)}-->{html}"
+                timeout = max(1, min(timeout, math.ceil((until - utcnow()).total_seconds())))
+            _cache_call(state.store.put, key, kind, (stored, digest), timeout)
+    return fill(html, digest, until)
 
 
 def dont_store() -> None:
@@ -178,6 +221,7 @@ def _key(vary: tuple) -> str | None:
 def _render_with_holes(render: Callable[[], str]) -> str:
     setattr(g, RENDERING, True)
     g.pop(NO_STORE, None)
+    g.pop(UNTIL, None)
     try:
         return render()
     finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from ..catalog.generation import current
+from ..clock import utcnow
 from . import cache, formats, service
 from .rules import GOOGLE, FeedSettings, cache_key, configured_base, feed_items, settings_key
 
@@ -48,6 +49,8 @@ def rebuild(session: Session, config: Mapping, folder: Path) -> list[str]:
     if base is None:
         return []
     generation = current(session.get_bind())  # read before any catalog row: a file is never older than its key
+    if generation is not None:  # and the last sale start or end passed: a sale's change makes a new feed
+        generation = f"{generation}~{service.sales_phase(session, utcnow())}"
     if generation is None:
         return []
     settings = service.feed_settings(session, config, base)

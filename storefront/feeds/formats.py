@@ -83,6 +83,8 @@ def google_items(items: Iterable[FeedItem], settings: FeedSettings) -> str:
 def _google_item(item: FeedItem, shipping: str) -> str:
     """One <item>: the attributes Google's product data specification asks of a product without GTIN."""
     sale = "" if item.sale_price is None else f"<g:sale_price>{item.sale_price}</g:sale_price>\n"
+    if item.sale_price is not None and item.sale_dates:
+        sale += f"<g:sale_price_effective_date>{item.sale_dates}</g:sale_price_effective_date>\n"
     return (
         f"<item>\n<g:id>{escape(item.id)}</g:id>\n<g:title>{escape(item.title)}</g:title>\n"
         f"<g:link>{escape(item.link)}</g:link>\n"

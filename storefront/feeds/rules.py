@@ -15,6 +15,7 @@ from html import unescape
 from typing import NamedTuple
 from urllib.parse import quote
 
+from ..catalog import sale_rules
 from ..domain import N_, Invalid
 from ..money import minor_digits
 
@@ -65,6 +66,7 @@ class ProductRow(NamedTuple):  # a tuple: made for every row of a feed, faster t
     description_html: str
     price: int
     category: str  # its category's name, "" without one
+    sales: tuple = ()  # its sales running when the feed is built (catalog.sale_rules.SaleTerms)
 
 
 class VariantRow(NamedTuple):
@@ -97,10 +99,11 @@ class FeedItem:
     additional_image_links: tuple[str, ...]
     in_stock: bool
     price: str  # "12.50 USD"
-    sale_price: str | None  # None: the shop has no sale prices yet (see sale_price_of)
+    sale_price: str | None  # None: not on sale now (see sale_price_of)
     brand: str
     item_group_id: str | None  # the product, when it has more than one variant
     product_type: str
+    sale_dates: str | None = None  # g:sale_price_effective_date, "start/end" in ISO 8601 UTC
 
 
 def feed_items(
@@ -133,14 +136,27 @@ def _item(product: ProductRow, variant: VariantRow, settings: FeedSettings, page
         link=f"{page}{variant.id}",
         in_stock=variant.on_hand - variant.reserved > 0,
         price=price_text(unit_price, settings.currency, settings.digits),
-        sale_price=None if sale is None else price_text(sale, settings.currency, settings.digits),
+        sale_price=None if sale is None else price_text(sale[0], settings.currency, settings.digits),
+        sale_dates=None if sale is None else sale_dates(sale[1]),
         **shared,
     )
 
 
-def sale_price_of(product: ProductRow, variant: VariantRow) -> int | None:
-    """The variant's sale price in minor units, or None. The hook for sales: the shop has none yet."""
-    return None
+def sale_price_of(product: ProductRow, variant: VariantRow) -> tuple[int, sale_rules.SaleTerms] | None:
+    """The variant's sale price in minor units and its sale, or None: the lowest of its running sales."""
+    regular = product.price if variant.price_override is None else variant.price_override
+    offers = [
+        (sale_rules.sale_price(regular, terms.kind, terms.value), terms)
+        for terms in product.sales
+        if sale_rules.applies_to(terms, variant.id)
+    ]
+    best = min(offers, key=lambda offer: offer[0], default=None)
+    return best if best is not None and best[0] < regular else None
+
+
+def sale_dates(terms: sale_rules.SaleTerms) -> str:
+    """Google's sale_price_effective_date: the sale's start and end, ISO 8601 in UTC."""
+    return f"{terms.starts_at:%Y-%m-%dT%H:%M:%SZ}/{terms.ends_at:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def price_text(amount_minor: int, currency: str, digits: int | None = None) -> str:

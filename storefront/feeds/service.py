@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from .. import jobs
 from ..auth.rules import token_digest
 from ..brand.service import load_brand
-from ..catalog.models import Category, Photo, Product, Variant
+from ..catalog.models import Category, Photo, Product, Sale, Variant
 from ..catalog.rules import PUBLISHED
+from ..catalog.sale_rules import SaleTerms
+from ..clock import utcnow
 from ..domain import N_, NotFound
 from .models import FeedLink
 from .rules import REBUILD_JOB, TOKEN_RE, FeedSettings, PhotoRow, ProductRow, VariantRow, check_link, new_token
@@ -105,7 +107,18 @@ def left_out(session: Session) -> int:
     return session.scalar(stmt) or 0
 
 
-def catalog_batches(session: Session, batch: int = BATCH) -> Iterator[list[tuple[ProductRow, list, list]]]:
+def sales_phase(session: Session, now: datetime) -> str:
+    """The last sale start and end passed at `now`, as text: part of a feed's key, so a feed built
+    before a sale started or ended is never the current one after it (one small query)."""
+    started = select(func.max(Sale.starts_at)).where(Sale.starts_at <= now).scalar_subquery()
+    ended = select(func.max(Sale.ends_at)).where(Sale.ends_at <= now).scalar_subquery()
+    first, last = session.execute(select(started, ended)).one()
+    return ".".join(f"{t:%Y%m%d%H%M%S}" if t else "-" for t in (first, last))
+
+
+def catalog_batches(
+    session: Session, batch: int = BATCH, now: datetime | None = None
+) -> Iterator[list[tuple[ProductRow, list, list]]]:
     """Published products with their offered variants and photos, `batch` products at a time, by id.
 
     One query for the categories and one for the published ids, then three a batch (products,
@@ -118,11 +131,25 @@ def catalog_batches(session: Session, batch: int = BATCH) -> Iterator[list[tuple
     # The ids first, then each batch by primary key: "published and id > last ORDER BY id LIMIT n"
     # made SQLite scan the status index and sort every published row again for every batch.
     ids = list(conn.scalars(select(Product.id).where(Product.status == PUBLISHED).order_by(Product.id)))
+    at = utcnow() if now is None else now
     for start in range(0, len(ids), batch):
         products = _products_in(conn, ids[start : start + batch], categories)
         chosen = [p.id for p in products]
-        variants, photos = _variants_of(conn, chosen), _photos_of(conn, chosen)
-        yield [(p, variants.get(p.id, []), photos.get(p.id, [])) for p in products]
+        variants, photos, sales = _variants_of(conn, chosen), _photos_of(conn, chosen), _running_sales(conn, chosen, at)
+        yield [(p._replace(sales=sales.get(p.id, ())), variants.get(p.id, []), photos.get(p.id, [])) for p in products]
+
+
+def _running_sales(conn: Connection, product_ids: list[int], now: datetime) -> dict[int, tuple[SaleTerms, ...]]:
+    """The sales of these products running at `now` (one query a batch)."""
+    stmt = (
+        select(Sale.product_id, Sale.kind, Sale.value, Sale.starts_at, Sale.ends_at, Sale.variant_id)
+        .where(Sale.product_id.in_(product_ids), Sale.starts_at <= now, Sale.ends_at > now)
+        .order_by(Sale.product_id, Sale.id)
+    )
+    found: dict[int, list[SaleTerms]] = defaultdict(list)
+    for product_id, *values in conn.execute(stmt).all():
+        found[product_id].append(SaleTerms(*values))
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def _products_in(conn: Connection, ids: list[int], categories: dict[int, str]) -> list[ProductRow]:

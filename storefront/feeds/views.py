@@ -64,6 +64,8 @@ def _serve(token: str, fmt: str) -> Response:
         abort(404)
     link_id = link.id  # write_transaction commits the read first, which expires `link`
     generation = current(db.engine)  # read before any catalog row: a feed is never older than its key
+    if generation is not None:  # and the last sale start or end passed: a sale's change makes a new feed
+        generation = f"{generation}~{service.sales_phase(db.session, utcnow())}"
     settings = service.feed_settings(db.session, current_app.config, base_url())
     # The request's one write: a GET starts SQLite's transactions as reads, and a read cannot
     # always become a write (another connection wrote since); this takes the write lock up front.

@@ -106,7 +106,7 @@ def place_order(
     # cart take turns, and the second then sees the emptied cart.
     session.execute(update(Cart).where(Cart.id == cart.id).values(updated_at=now))
     session.refresh(cart, ["lines"])
-    items = carts.cart_items(cart)
+    items = carts.cart_items(cart, now)  # priced at now: a sale that ended since the cart page is over
     if not items:
         raise Invalid(N_("Your cart is empty."))
     totals = compute_totals(carts.priced_lines(items), details.delivery_method, shipping_fee)

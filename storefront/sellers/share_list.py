@@ -55,7 +55,7 @@ def search_products(
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
     stmt = (
-        on_sale.options(selectinload(Product.variants))
+        on_sale.options(selectinload(Product.variants), selectinload(Product.sales))  # sales: the price shown
         .order_by(Product.featured.desc(), Product.created_at.desc(), Product.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -82,6 +82,6 @@ def with_photos(session: Session, slugs: Sequence[str]) -> dict[str, Product]:
     stmt = (
         select(Product)
         .where(Product.slug.in_(list(slugs)), Product.published)
-        .options(selectinload(Product.photos), selectinload(Product.variants))
+        .options(selectinload(Product.photos), selectinload(Product.variants), selectinload(Product.sales))
     )
     return {p.slug: p for p in session.scalars(stmt)}

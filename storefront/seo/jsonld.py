@@ -52,6 +52,8 @@ class OfferFacts:
     price: int
     available: int
     url: str
+    regular: int | None = None  # the regular price while a sale runs (shown struck through)
+    valid_until: str | None = None  # the sale's last day, ISO 8601, while a sale runs
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,15 @@ def offer(facts: OfferFacts, shop: Shop) -> dict:
         data["sku"] = facts.sku
     if facts.name:
         data["name"] = facts.name
+    if facts.regular is not None and facts.regular > facts.price:  # on sale: Google's strikethrough price
+        data["priceSpecification"] = {
+            "@type": "UnitPriceSpecification",
+            "priceType": "https://schema.org/StrikethroughPrice",
+            "price": price_text(facts.regular, shop.currency),
+            "priceCurrency": shop.currency,
+        }
+    if facts.valid_until:
+        data["priceValidUntil"] = facts.valid_until
     policy = return_policy(shop)
     if policy is not None:
         data["hasMerchantReturnPolicy"] = policy

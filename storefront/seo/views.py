@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from flask import Blueprint, current_app, request, url_for
@@ -17,6 +18,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..brand.web import current_brand
+from ..clock import utcnow
 from ..extensions import db
 from . import jsonld, sources
 
@@ -57,6 +59,24 @@ def _shop() -> jsonld.Shop:
     )
 
 
+def _offer(item: Product, variant: Variant, now: datetime) -> jsonld.OfferFacts:
+    """One variant's offer at `now`: a running sale's price, with the regular one and the sale's last day."""
+    sale = variant.sale_at(now)
+    price = variant.price_at(now)
+    if sale is None:
+        return jsonld.OfferFacts(variant.sku, variant.name, price, variant.available, _variant_url(item, variant))
+    last_day = (sale.ends_at - timedelta(seconds=1)).date().isoformat()  # it ends at ends_at, exclusive
+    return jsonld.OfferFacts(
+        variant.sku,
+        variant.name,
+        price,
+        variant.available,
+        _variant_url(item, variant),
+        variant.regular_price,
+        last_day,
+    )
+
+
 def _image(photo: Photo) -> str:
     """Absolute URL of a photo's largest JPEG rendition."""
     return url_for("core.media", name=f"{photo.key}-{max(photo.width_list)}.jpg", _external=True)
@@ -69,9 +89,9 @@ def product_jsonld(item: Product, variants: Sequence[Variant], shown: ShownRevie
     `shown`: the reviews section's rating and reviews when the page already read them (page 1, newest first).
     """
     url = url_for("catalog.product", slug=item.slug, _external=True)
-    offers = tuple(
-        jsonld.OfferFacts(v.sku, v.name, v.unit_price, v.available, _variant_url(item, v)) for v in variants
-    ) or (jsonld.OfferFacts("", "", item.price, 0, url),)  # nothing offered: shown as not available
+    offers = tuple(_offer(item, v, utcnow()) for v in variants) or (
+        jsonld.OfferFacts("", "", item.price, 0, url),  # nothing offered: shown as not available
+    )
     facts = jsonld.ProductFacts(
         name=item.title,
         description=Markup(item.description_html or "").striptags(),  # noqa: S704 - sanitised at save, only read

@@ -12,7 +12,7 @@ import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -486,6 +486,14 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         segment = save_segment(db.session, None, "Coat buyers", coat_buyers, None, utcnow())
         db.session.commit()
         segment_id = segment.id
+    with app.app_context():  # a running sale: struck prices and time left for shoppers, sale cards for the owner
+        from storefront.catalog.sale_rules import PERCENT, SaleTerms
+        from storefront.catalog.sales import create_sale
+
+        now = utcnow()
+        sale = SaleTerms(PERCENT, 20, now - timedelta(hours=1), now + timedelta(days=2))
+        create_sale(db.session, ids["product_id"], sale, now)
+        db.session.commit()
     table = {
         "segment_id": segment_id,  # /admin/segments/<segment_id> (members, edit, delete confirmation)
         "request_id": request_id,
