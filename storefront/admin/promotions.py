@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Optional
 
@@ -80,11 +81,14 @@ def _local_day(moment: datetime | None, minus_days: int = 0) -> date | None:
 
 def _choices(form: CodeForm) -> CodeForm:
     """Fill the seller, product and category pickers."""
-    sellers = db.session.execute(select(Seller.id, Seller.name).where(Seller.active.is_(True)).order_by(Seller.name))
-    form.seller.choices = [("", _("No seller"))] + [(str(i), name) for i, name in sellers]
+    sellers = db.session.scalars(
+        select(Seller).where(Seller.active.is_(True)).options(joinedload(Seller.user)).order_by(Seller.code)
+    )
+    form.seller.choices = [("", _("No seller"))] + [(str(s.id), f"{s.name} ({s.code})") for s in sellers]
     products = select(Product.id, Product.title).order_by(Product.title).limit(MAX_SCOPE_CHOICES)
-    form.products.choices = list(db.session.execute(products))
-    form.categories.choices = list(db.session.execute(select(Category.id, Category.name).order_by(Category.name)))
+    form.products.choices = [(i, title) for i, title in db.session.execute(products)]
+    categories = select(Category.id, Category.name).order_by(Category.name)
+    form.categories.choices = [(i, name) for i, name in db.session.execute(categories)]
     return form
 
 

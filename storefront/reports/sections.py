@@ -111,7 +111,7 @@ def promotions_page(session: Session, span: DateRange, _args: Mapping) -> dict:
         Stat(_("Revenue"), cash(sum(row[3] for row in rows)), _("after discounts")),
         Stat(_("Discounts"), cash(given)),
     ]
-    return {"stats": stats, "tables": [promotions_table(rows)]}
+    return {"stats": stats, "tables": [(promotions_table(rows), None)]}
 
 
 def promotions_table(rows: list[tuple[str, int, int, int, int]]) -> tables.Table:
