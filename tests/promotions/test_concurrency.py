@@ -10,6 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
+import pytest
 from sqlalchemy import func, select
 
 from storefront.clock import utcnow
@@ -19,12 +20,23 @@ from storefront.orders.limits import save_limits
 from storefront.orders.models import Order
 from storefront.promotions.models import CustomerCodeUse, DiscountCode, Redemption
 from tests.builders import CHECKOUT_PICKUP, ShopClient, make_product
+from tests.helpers import _make_app
 
 from .helpers import apply_code, make_code
 
 DIFFERENT = 200
 SAME_PHONE = 20
 LIMIT = 10
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    """The shop with a pool for 220 waiting checkouts: they queue for a connection, never time out.
+
+    (60 connections stay under PostgreSQL's default 100; on SQLite they queue for the write lock.)
+    """
+    pool = {"pool_size": 20, "max_overflow": 40, "pool_timeout": 600}
+    yield from _make_app(db_url, tmp_path, {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **pool}})
 
 
 def test_ten_uses_one_per_customer_under_220_concurrent_checkouts(app):
