@@ -141,3 +141,20 @@ def test_cancelled_order_gives_the_use_back_once(app, shop):
         db.session.commit()
         db.session.expire_all()
         assert db.session.get(DiscountCode, code_id).uses == 0
+
+
+def test_a_sellers_code_credits_the_order_to_them_on_the_discounted_lines(app, shop):
+    from storefront.sellers.models import CommissionEntry
+    from tests.sellers.builders import make_seller
+
+    with app.app_context():
+        variant = _product(1000)
+        seller_id = make_seller("ANNA24", rate_bp=1000).id
+        make_code("ANNA", "fixed", 200, seller_id=seller_id)
+    shop.add(variant, 2)
+    apply_code(shop, "ANNA")
+    assert shop.checkout(CHECKOUT_PICKUP).status_code == 303
+    with app.app_context():
+        entry = db.session.scalars(select(CommissionEntry)).one()
+        assert entry.seller_id == seller_id
+        assert entry.base == 2000 - 200 and entry.original_amount == 180  # 10 % of the discounted lines
