@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storefront.promotions.rules import (
@@ -150,3 +150,18 @@ def test_codes_are_normalised():
     assert normalise_code("  save10 ") == "SAVE10"
     assert normalise_code("no spaces inside") is None
     assert normalise_code("x" * 41) is None and normalise_code(None) is None
+
+
+@settings(deadline=None)  # the first OrderLine built sets up the mapper: slow once
+@given(st.integers(1, 10**6), st.integers(1, 50), st.integers(0, 10_000), st.data())
+def test_refunds_give_back_the_discounted_amount(unit_price, quantity, basis_points, data):
+    from storefront.orders.models import OrderLine
+
+    share = percent_of(unit_price * quantity, basis_points)
+    line = OrderLine(unit_price=unit_price, quantity=quantity, discount=share)
+    assert line.paid_for(quantity) == line.paid_total == unit_price * quantity - share  # a full return: all paid
+    units = data.draw(st.integers(0, quantity))
+    part = line.paid_for(units)
+    assert 0 <= part <= line.paid_total
+    assert part <= unit_price * units  # never more than the units' undiscounted price
+    assert abs(part - line.paid_total * units / quantity) < 1  # pro rata, off by less than one minor unit
