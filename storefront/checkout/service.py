@@ -87,9 +87,11 @@ def place_order(
         limits=current_limits(session, settings),
         discount=pricing,
     )
-    if pricing is not None and pricing.found is not None:  # None: the same form again (the order exists)
+    # None: the same form again (the order exists). Nothing taken off (free delivery at pickup): no use spent.
+    if pricing is not None and pricing.found is not None and pricing.found.amount > 0:
         who = customer_key(details.phone, details.email) or f"order:{order.id}"
         promotions.redeem(session, pricing.found, order, who, now)
+        cart.discount_code = None  # spent on this order: the next cart starts without it
     check_shown_total(placing.shown_total, order.total)  # raises (and the caller rolls back) on a mismatch
     if by_card:
         payments.open_payment(session, order, PaymentMethod.CARD, cart.token, closes_at, now)

@@ -158,3 +158,26 @@ def test_a_sellers_code_credits_the_order_to_them_on_the_discounted_lines(app, s
         entry = db.session.scalars(select(CommissionEntry)).one()
         assert entry.seller_id == seller_id
         assert entry.base == 2000 - 200 and entry.original_amount == 180  # 10 % of the discounted lines
+
+
+def test_free_delivery_at_pickup_spends_no_use_and_a_spent_code_leaves_the_cart(app, shop):
+    from storefront.cart.models import Cart
+    from storefront.promotions.models import DiscountCode
+
+    with app.app_context():
+        variant = _product(1000)
+        code_id = make_code("SHIPFREE", "free_delivery", 0, max_uses=5)
+    shop.add(variant, 1)
+    apply_code(shop, "SHIPFREE")
+    assert shop.checkout(CHECKOUT_PICKUP).status_code == 303
+    with app.app_context():
+        assert db.session.get(DiscountCode, code_id).uses == 0
+        assert db.session.scalar(select(Redemption.id)) is None
+    shop.add(variant, 1)
+    apply_code(shop, "SHIPFREE")
+    assert shop.checkout(CHECKOUT_DELIVERY).status_code == 303
+    with app.app_context():
+        order = db.session.scalars(select(Order).order_by(Order.id.desc())).first()
+        assert order.discount == order.shipping > 0 and order.total == order.subtotal
+        assert db.session.get(DiscountCode, code_id).uses == 1
+        assert db.session.scalar(select(Cart.discount_code)) is None
