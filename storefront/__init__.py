@@ -26,7 +26,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
     _register_extensions(app)
     _register_blueprints(app)
-    for package in ("analytics", "sellers", "stores", "reviews", "notify"):  # each subscribes to the events it follows
+    # each subscribes to the events it follows
+    for package in ("analytics", "sellers", "stores", "promotions", "reviews", "notify"):
         import_module(f"{__name__}.{package}.subscribers").connect()
     errors.register_error_handlers(app)
     templating.init_app(app)
@@ -167,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notify.views import bp as notify_bp
     from .pages.views import bp as pages_bp
     from .payments.views import bp as payments_bp
+    from .promotions.views import bp as promotions_bp
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
     from .reviews.views import bp as reviews_bp
@@ -188,5 +190,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(aftersales_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(promotions_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(customers_bp)

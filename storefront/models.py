@@ -32,12 +32,26 @@ from .orders.models import Order, OrderLimitSettings, OrderLine, OrderStatusChan
 from .pages.models import ShopPage
 from .payments.models import ManualRefund, Payment, ProviderNotification, Refund
 from .payments.transfer_models import TransferMethod, TransferPayment
+from .promotions.models import (
+    CustomerCodeUse,
+    DiscountCode,
+    DiscountCodeCategory,
+    DiscountCodeProduct,
+    OrderDiscount,
+    Redemption,
+)
 from .reviews.models import Review, ReviewPhoto
 from .segments.models import Segment
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
 __all__ = [
+    "CustomerCodeUse",
+    "DiscountCode",
+    "DiscountCodeCategory",
+    "DiscountCodeProduct",
+    "OrderDiscount",
+    "Redemption",
     "AftersalesRequest",
     "AftersalesSettings",
     "ManualRefund",

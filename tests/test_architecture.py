@@ -36,6 +36,7 @@ FEATURES = (
     "analytics",
     "sellers",
     "stores",
+    "promotions",  # discount codes: checkout redeems them, reports and admin show them
     "reviews",  # verified-buyer reviews of order lines (refunds from payments); checkout, reports, admin show them
     "aftersales",  # returns, exchanges, problems: orders, payments (refunds), inventory (stock back), catalog (photos)
     "pages",  # the shop's own pages and the sitemap: the brand's contact, the stores, the catalog's products

@@ -190,6 +190,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     order_limits,
     pages,
     products,
+    promotions,
     refunds,
     reviews,
     sales,

@@ -51,8 +51,8 @@ def refund_state(session: Session, request: AftersalesRequest) -> str | None:
 
 
 def line_value(request: AftersalesRequest) -> int:
-    """What the request's units cost (unit price x quantity): the most a refund gives back."""
-    return sum(line.order_line.unit_price * line.quantity for line in request.lines)
+    """What the request's units cost after the order's discount: the most a refund gives back."""
+    return sum(line.order_line.paid_for(line.quantity) for line in request.lines)
 
 
 def refund_left(session: Session, request: AftersalesRequest) -> int:
@@ -63,7 +63,7 @@ def refund_left(session: Session, request: AftersalesRequest) -> int:
     """
     lines = {ln.order_line_id: ln.order_line for ln in request.lines}
     line_ids = set(lines)
-    whole = sum(line.unit_price * line.quantity for line in lines.values())
+    whole = sum(line.paid_total for line in lines.values())
     on_same_lines = select(RequestLine.request_id).where(RequestLine.order_line_id.in_(line_ids))
     given = session.scalar(
         select(func.coalesce(func.sum(AftersalesRequest.refund_amount), 0)).where(

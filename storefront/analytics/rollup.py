@@ -287,7 +287,10 @@ def day_lines(session: Session, day: date) -> list[rr.LineRow]:
     """The lines of the day's sale orders."""
     rows = session.execute(
         select(
-            OrderLine.order_id, OrderLine.product_slug, OrderLine.quantity, OrderLine.unit_price * OrderLine.quantity
+            OrderLine.order_id,
+            OrderLine.product_slug,
+            OrderLine.quantity,
+            OrderLine.unit_price * OrderLine.quantity - OrderLine.discount,  # after its share of a discount code
         )
         .join(ReportOrder, ReportOrder.order_id == OrderLine.order_id)
         .where(ReportOrder.day == day, ReportOrder.is_sale.is_(True))

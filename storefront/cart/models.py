@@ -21,6 +21,7 @@ class Cart(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    discount_code: Mapped[str | None] = mapped_column(String(40))  # the code the shopper applied (promotions)
 
     lines: Mapped[list[CartLine]] = relationship(
         back_populates="cart", order_by="CartLine.id", cascade="all, delete-orphan"

@@ -6,8 +6,8 @@ the request is never read (the view hands over the shop's settings and the shopp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -24,7 +24,11 @@ from ..payments.models import Payment
 from ..payments.rules import deadlines
 from ..payments.transfer_models import TransferPayment
 from ..payments.transfer_rules import hold_deadline
+from ..promotions import service as promotions
+from ..sellers.rules import Touch
+from ..sellers.service import Attribution
 from ..stores.models import OrderStore
+from ..stores.rules import customer_key
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ def place_order(
         # The customer's lock first, row locks after: taken the other way round, two checkouts
         # from one phone could each hold what the other waits for (PostgreSQL deadlock).
         lock_customer(session, details.phone, channel.client_hash)
+    pricing = _CodePricing(session, cart.discount_code, now) if cart.discount_code else None
+    if pricing is not None:
+        channel = pricing.attributed(channel)
     order = orders.place_order(
         session,
         cart,
@@ -78,13 +85,42 @@ def place_order(
         hold_until=hold_until,
         channel=channel,
         limits=current_limits(session, settings),
+        discount=pricing,
     )
+    # None: the same form again (the order exists). Nothing taken off (free delivery at pickup): no use spent.
+    if pricing is not None and pricing.found is not None and pricing.found.amount > 0:
+        who = customer_key(details.phone, details.email) or f"order:{order.id}"
+        promotions.redeem(session, pricing.found, order, who, now)
+        cart.discount_code = None  # spent on this order: the next cart starts without it
     check_shown_total(placing.shown_total, order.total)  # raises (and the caller rolls back) on a mismatch
     if by_card:
         payments.open_payment(session, order, PaymentMethod.CARD, cart.token, closes_at, now)
     if method is not None and transfers.transfer_of(session, order.id) is None:
         transfers.open_transfer(session, order, method, now)
     return order
+
+
+class _CodePricing:
+    """The cart's code, re-validated inside the checkout transaction and priced on the order's own items."""
+
+    def __init__(self, session: Session, raw: str, now: datetime) -> None:
+        self.session, self.raw, self.now = session, raw, now
+        self.code = promotions.find_code(session, raw)  # an unknown code refuses the checkout: the shopper sees why
+        self.found: promotions.Quote | None = None
+
+    def attributed(self, channel: orders.Channel) -> orders.Channel:
+        """A seller's code is the shopper's last touch: the order is credited to that seller."""
+        seller = self.code.seller
+        if seller is None or not seller.active:
+            return channel
+        earlier = channel.attribution if isinstance(channel.attribution, Attribution) else Attribution()
+        touches = (Touch(seller.code, self.now), *(t for t in earlier.touches if t.code != seller.code))
+        return replace(channel, attribution=replace(earlier, touches=touches))
+
+    def __call__(self, items: Sequence, shipping: int) -> tuple[int, Sequence[int]]:
+        """The discount and each line's share on the items orders.place_order priced."""
+        self.found = promotions.quote(self.session, self.raw, items, shipping, self.now)
+        return self.found.amount, self.found.applied.line_shares
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from ..payments import transfer_service as transfers
 from ..payments.provider import ProviderError, card_enabled, provider_for
 from ..payments.transfer_rules import choice_value, method_id_of
 from ..payments.web import payment_urls
+from ..promotions import web as promotions
+from ..promotions.rules import CodeRefused, CodeUsedUp
 from ..sellers.web import attribution_from_request
 from ..stores import service as stores
 from ..stores.models import Store
@@ -65,6 +67,8 @@ def _render_checkout(
     cfg = current_app.config
     method = form.delivery_method.data if form.delivery_method.data in set(Delivery) else Delivery.DELIVERY
     quotes = totals_by_delivery(carts.priced_lines(items), cfg["SHIPPING_FLAT_FEE"])
+    cart = items[0].line.cart if items else None
+    quotes, found, problem = promotions.discounted(cart, items, quotes)
     form.shown_total_delivery.data = str(quotes[Delivery.DELIVERY].total)
     form.shown_total_pickup.data = str(quotes[Delivery.PICKUP].total)
     html = render_template(
@@ -77,6 +81,7 @@ def _render_checkout(
         error=error,
         sold_out=sold_out or set(),
         shipping_fee=cfg["SHIPPING_FLAT_FEE"],
+        discount={"code": cart.discount_code if cart else None, "quote": found, "problem": problem},
     )
     return current_app.make_response((html, status))
 
@@ -195,6 +200,8 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
 def _refused_checkout(form: CheckoutForm, err: DomainError):
     """The checkout again, saying what went wrong; the cart is untouched (the order rolled back)."""
     items = carts.cart_items(current_cart())
+    if isinstance(err, CodeRefused | CodeUsedUp):
+        return _render_checkout(form, items, promotions.refusal_message(err), status=err.status_code)
     if not isinstance(err, OutOfStock):
         return _render_checkout(form, items, err.message, status=err.status_code)
     names = ", ".join(i.variant.label for i in items if i.variant.id in err.variant_ids)

@@ -94,8 +94,11 @@ def _admin_order_url(context: dict[str, Any]) -> str:
     return url_for("admin.order_detail", reference=context["ref"], _external=True)
 
 
-def _order(title: str, body: str):
-    """A shopper's order news: the texts, the order page, one notification per order on the device."""
+def _order(title: str, body: str, discount_line: bool = False):
+    """A shopper's order news: the texts, the order page, one notification per order on the device.
+
+    With `discount_line` (the confirmations), an order placed with a discount code says what it saved.
+    """
 
     def texts(context: dict[str, Any]) -> tuple[str, str, str, str]:
         values = {
@@ -106,7 +109,10 @@ def _order(title: str, body: str):
             "amount": _total(context, "amount") if "amount" in context else "",
             "until": format_datetime(_instant(context["until"]), "short") if context.get("until") else "",
         }
-        return gettext(title, **values), gettext(body, **values), _order_url(context), f"order-{context['ref']}"
+        text = gettext(body, **values)
+        if discount_line and context.get("discount"):
+            text += "\n" + gettext("Discount: %(amount)s off.", amount=_total(context, "discount"))
+        return gettext(title, **values), text, _order_url(context), f"order-{context['ref']}"
 
     return texts
 
@@ -224,10 +230,12 @@ _TEXTS = {
     Kind.ORDER_PLACED: _order(
         N_("Order %(ref)s received"),
         N_("Thank you! %(shop)s has your order for %(total)s. We will tell you as it moves on."),
+        discount_line=True,
     ),
     Kind.AWAITING_TRANSFER: _order(
         N_("Order %(ref)s: waiting for your transfer"),
         N_("Send %(total)s by transfer to complete your order. Its page has the details."),
+        discount_line=True,
     ),
     Kind.ORDER_CONFIRMED: _order(N_("Order %(ref)s confirmed"), N_("%(shop)s is getting your order ready.")),
     Kind.ORDER_SHIPPED: _order(N_("Order %(ref)s is on its way"), N_("Your order has left %(shop)s.")),

@@ -188,6 +188,7 @@ def order_context(session: Session, order: Order) -> dict[str, Any]:
         "ref": order.reference,
         "token": order.token,
         "total": order.total,
+        "discount": order.discount,  # a discount code's amount (the confirmation shows it)
         "currency": order.currency,
         "delivery": order.delivery_method,
         "store": store,

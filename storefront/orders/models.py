@@ -17,6 +17,8 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint("total >= 0", name="total_not_negative"),
+        # A discount code's amount (promotions): kept explicitly, and the total always explains it.
+        CheckConstraint("discount >= 0 AND total = subtotal + shipping - discount", name="total_is_explained"),
         Index("ix_orders_status_created", "status", "created_at"),
         Index("ix_orders_phone", "phone"),  # "N open orders from this phone", the per-phone limit
     )
@@ -47,6 +49,7 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[int] = mapped_column(BigInteger)
     shipping: Mapped[int] = mapped_column(BigInteger)
+    discount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     total: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -73,6 +76,7 @@ class OrderLine(Base):
         CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refunded_within_quantity"),
         # Who bought a product (segments): from the product's variants to their lines.
         Index("ix_order_lines_variant_id", "variant_id"),
+        CheckConstraint("discount >= 0", name="discount_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,13 +90,27 @@ class OrderLine(Base):
     quantity: Mapped[int]
     # Units given back with their money (an accepted return, refunded): what can no longer be reviewed.
     refunded_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
+    # This line's share of the order's discount, allocated once at checkout (the shares sum to it).
+    discount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
     @property
     def total(self) -> int:
-        """Line total in minor units."""
+        """Line total in minor units, before any discount."""
         return self.unit_price * self.quantity
+
+    @property
+    def paid_total(self) -> int:
+        """What the shopper paid for the line: its total less its share of the discount."""
+        return self.unit_price * self.quantity - self.discount
+
+    def paid_for(self, units: int) -> int:
+        """What `units` of this line cost after its discount (the last unit takes the remainder)."""
+        units = max(0, min(units, self.quantity))
+        if units == self.quantity:
+            return self.paid_total
+        return self.unit_price * units - (self.discount * units) // self.quantity
 
 
 class OrderStatusChange(Base):

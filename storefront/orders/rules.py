@@ -191,11 +191,12 @@ class Totals:
 
     subtotal: int
     shipping: int
+    discount: int = 0  # a discount code's amount (promotions prices it; never above subtotal + shipping)
 
     @property
     def total(self) -> int:
         """What the shopper pays."""
-        return self.subtotal + self.shipping
+        return self.subtotal + self.shipping - self.discount
 
 
 def compute_totals(lines: list[PricedLine], delivery: str, flat_fee: int) -> Totals:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -88,6 +89,7 @@ def place_order(
     hold_until: datetime | None = None,
     channel: Channel = Channel(),
     limits: HoardingLimits | None = None,
+    discount: Callable[[Sequence[carts.CartItem], int], tuple[int, Sequence[int]]] | None = None,
 ) -> Order:
     """Turn the cart into an order, taking stock atomically; idempotent per checkout_key.
 
@@ -96,6 +98,8 @@ def place_order(
     ready, so a payment provider that is down costs the shopper nothing.
     With `limits` (the shopper's checkout passes the owner's), an order with too many units
     or one cash order too many from the same phone or address is refused.
+    `discount` (the checkout passes the cart's code, priced by promotions, which sits above
+    orders) maps the priced items and the delivery fee to (amount, each line's share).
     Raises OutOfStock (naming the lines), Invalid or a limit_rules.LimitError; the caller
     rolls back, so the cart and the stock are then exactly as they were.
     """
@@ -110,6 +114,9 @@ def place_order(
     if not items:
         raise Invalid(N_("Your cart is empty."))
     totals = compute_totals(carts.priced_lines(items), details.delivery_method, shipping_fee)
+    off, shares = discount(items, totals.shipping) if discount is not None else (0, [0] * len(items))
+    if not 0 <= off <= totals.total or len(shares) != len(items) or sum(shares) > off:
+        raise ValueError("a discount is at most the total, with a share per line")
     by_card = details.payment_method == PaymentMethod.CARD
     by_transfer = details.payment_method == PaymentMethod.TRANSFER
     if (by_card or by_transfer) and hold_until is None:
@@ -130,12 +137,13 @@ def place_order(
         currency=currency,
         subtotal=totals.subtotal,
         shipping=totals.shipping,
-        total=totals.total,
+        discount=off,
+        total=totals.total - off,
         created_at=now,
         updated_at=now,
         **{k: v for k, v in details.__dict__.items() if k != "pickup_store_id"},
     )
-    for item in items:
+    for item, share in zip(items, shares, strict=True):
         product = item.variant.product
         order.lines.append(
             OrderLine(
@@ -146,6 +154,7 @@ def place_order(
                 sku=item.variant.sku,
                 unit_price=item.unit_price,
                 quantity=item.quantity,
+                discount=share,
             )
         )
     order.history.append(OrderStatusChange(from_status=None, to_status=status, event="place", created_at=now))

@@ -93,12 +93,11 @@ def checkout_request(
     `delivery_label` names the delivery fee line in the shopper's language (the caller translates),
     and `locale` is that language, for the payment page.
     """
-    lines = [
-        CheckoutLine(ln.title + (f" ({ln.variant_name})" if ln.variant_name else ""), ln.unit_price, ln.quantity)
-        for ln in order.lines
-    ]
-    if order.shipping:
-        lines.append(CheckoutLine(delivery_label, order.shipping, 1))
+    lines = [_checkout_line(ln) for ln in order.lines]
+    # What a discount code took off the delivery fee (free delivery): the rest of the discount is on the lines.
+    shipping = order.shipping - (order.discount - sum(ln.discount for ln in order.lines))
+    if shipping:
+        lines.append(CheckoutLine(delivery_label, shipping, 1))
     return CheckoutRequest(
         order_id=order.id,
         reference=order.reference,
@@ -112,6 +111,19 @@ def checkout_request(
         idempotency_key=f"checkout-{payment.idempotency_key}" + (f"-{payment.reopened}" if payment.reopened else ""),
         locale=locale,
     )
+
+
+def _checkout_line(line) -> CheckoutLine:
+    """An order line on the payment page at what it costs after its discount (no coupon objects needed).
+
+    A discount that does not divide evenly over the units shows the line as one item "name × n":
+    the page's total is then exactly the order's.
+    """
+    name = line.title + (f" ({line.variant_name})" if line.variant_name else "")
+    paid = line.paid_total
+    if paid % line.quantity == 0:
+        return CheckoutLine(name, paid // line.quantity, line.quantity)
+    return CheckoutLine(f"{name} × {line.quantity}", paid, 1)
 
 
 def record_session(session: Session, payment_id: int, page: CheckoutSession, cart: Cart | None, now: datetime) -> None:

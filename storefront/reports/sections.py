@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_compact_currency
 from flask import current_app, url_for
-from flask_babel import format_number, format_percent, get_locale
+from flask_babel import format_number, format_percent, get_locale, get_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from ..analytics.rollup_rules import day_bounds
 from ..core.templating import money
 from ..money import minor_digits
+from ..promotions import codes
 from . import charts, rules, service, tables
 from .filters import Scope
 from .rules import DateRange
@@ -87,6 +90,44 @@ def ranking(points: list[tuple[str, float]], fmt: Callable[[float], str]) -> str
     return "; ".join(f"{label}: {fmt(value)}" for label, value in points[:TOP])
 
 
+def _discounts(session: Session, span: DateRange, scope: Scope | None = None) -> int:
+    """Discount codes' amounts on the period's sale orders (revenue above is after them), the scope's orders only."""
+    start, end = _instants(span)
+    return codes.discount_given(session, start, end, service.scoped_order_ids(scope))
+
+
+def _instants(span: DateRange) -> tuple:
+    """The range's first and last shop day as naive UTC instants [start, end)."""
+    zone = ZoneInfo(str(get_timezone()))
+    return day_bounds(span.start, zone)[0], day_bounds(span.end, zone)[1]
+
+
+def promotions_page(session: Session, span: DateRange, _args: Mapping, scope: Scope | None = None) -> dict:
+    """Codes used in the period: redemptions, orders, revenue and discount given (on the scope's orders)."""
+    rows = codes.codes_in_period(session, *_instants(span), service.scoped_order_ids(scope))
+    given = sum(row[4] for row in rows)
+    stats = [
+        Stat(_("Redemptions"), count(sum(row[1] for row in rows))),
+        Stat(_("Orders"), count(sum(row[2] for row in rows)), _("sale orders with a code")),
+        Stat(_("Revenue"), cash(sum(row[3] for row in rows)), _("after discounts")),
+        Stat(_("Discounts"), cash(given)),
+    ]
+    return {"stats": stats, "tables": [(promotions_table(rows), None)]}
+
+
+def promotions_table(rows: list[tuple[str, int, int, int, int]]) -> tables.Table:
+    """The promotions page's table (and its CSV)."""
+    keys = ("code", "redemptions", "orders", "revenue", "discount")
+    columns = [
+        tables.Column("code", _("Code"), "text"),
+        tables.Column("redemptions", _("Redemptions")),
+        tables.Column("orders", _("Orders")),
+        tables.Column("revenue", _("Revenue"), "money"),
+        tables.Column("discount", _("Discount given"), "money"),
+    ]
+    return tables.Table("promotions", _("Discount codes"), columns, [dict(zip(keys, row, strict=True)) for row in rows])
+
+
 def overview_page(session: Session, span: DateRange, _args: Mapping, scope: Scope | None = None) -> dict:
     data = service.overview(session, span, scope)
     labels = [tables.short_day(d["day"]) for d in data.daily]
@@ -97,6 +138,7 @@ def overview_page(session: Session, span: DateRange, _args: Mapping, scope: Scop
         Stat(_("Sessions"), count(totals["sessions"])),
         Stat(_("Orders"), count(totals["orders"])),
         Stat(_("Revenue"), cash(totals["revenue"]), _("sale orders placed")),
+        Stat(_("Discounts"), cash(_discounts(session, span, scope)), _("taken off by discount codes")),
         Stat(_("Refunds"), cash(totals["refunds"]), _("money given back in this period")),
         Stat(_("Net revenue"), cash(data.net_revenue), _("revenue less refunds")),
         Stat(_("Conversion rate"), percent(data.conversion), _("orders per session")),
@@ -334,6 +376,7 @@ PAGES: dict[str, Callable[..., dict]] = {
     "customers": customers_page,
     "where": where_page,
     "sources": sources_page,
+    "promotions": promotions_page,
 }
 
 
@@ -365,4 +408,7 @@ EXPORTS: dict[str, Callable[..., tables.Table | None]] = {
     "cities": lambda s, span, _a, sc: tables.cities_table(service.places(s, span, sc)),
     "pickups": lambda s, span, _a, sc: tables.stores_table(service.places(s, span, sc)),
     "sources": lambda s, span, _a, sc: tables.sources_table(service.sources(s, span, sc)),
+    "promotions": lambda s, span, _a, sc: promotions_table(
+        codes.codes_in_period(s, *_instants(span), service.scoped_order_ids(sc))
+    ),
 }

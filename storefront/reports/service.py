@@ -356,6 +356,14 @@ def _sales(span: DateRange):
     return (ReportOrder.is_sale.is_(True), ReportOrder.day.between(span.start, span.end))
 
 
+def scoped_order_ids(scope: Scope | None):
+    """A SELECT of the ids of the orders a filtered report counts (None without a filter)."""
+    if scope is None:
+        return None
+    joined, _amount, _units = matched_orders(scope)
+    return select(ReportOrder.order_id).select_from(joined)
+
+
 def matched_orders(scope: Scope | None):
     """(FROM clause, amount, units) of the orders a report counts.
 
@@ -372,7 +380,7 @@ def matched_orders(scope: Scope | None):
     lines = (
         select(
             OrderLine.order_id.label("order_id"),
-            func.sum(OrderLine.unit_price * OrderLine.quantity).label("amount"),
+            func.sum(OrderLine.unit_price * OrderLine.quantity - OrderLine.discount).label("amount"),
             func.sum(OrderLine.quantity).label("units"),
         )
         .where(OrderLine.product_slug.in_(scope.slugs))

@@ -43,6 +43,7 @@ SECTIONS = (
     ("customers", _l("How often, how much")),
     ("where", _l("Where")),
     ("sources", _l("Sources")),
+    ("promotions", _l("Promotions")),
 )
 
 
@@ -168,6 +169,12 @@ def where():
 def sources():
     """Sessions, orders and revenue by traffic source."""
     return _page("sources")
+
+
+@bp.get("/promotions")
+def promotions():
+    """Discount codes used in the period: redemptions, orders, revenue and discount given."""
+    return _page("promotions")
 
 
 @bp.get("/<name>.csv")

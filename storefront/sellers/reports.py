@@ -131,12 +131,14 @@ def dashboard(session: Session, seller: Seller, now: datetime, recent: int = 20)
                 OrderLine.product_slug,
                 func.min(OrderLine.title),
                 func.sum(OrderLine.quantity),
-                func.sum(OrderLine.unit_price * OrderLine.quantity),
+                func.sum(OrderLine.unit_price * OrderLine.quantity - OrderLine.discount),  # discounted
             )
             .join(CommissionEntry, CommissionEntry.order_id == OrderLine.order_id)
             .where(CommissionEntry.seller_id == seller.id, live)
             .group_by(OrderLine.product_slug)
-            .order_by(func.sum(OrderLine.unit_price * OrderLine.quantity).desc(), OrderLine.product_slug)
+            .order_by(
+                func.sum(OrderLine.unit_price * OrderLine.quantity - OrderLine.discount).desc(), OrderLine.product_slug
+            )
             .limit(5)
         )
     ]

@@ -128,7 +128,7 @@ def eligible_lines(session: Session, order: Order) -> list[rules.EligibleLine]:
     }
     return [
         rules.EligibleLine(
-            amount=line.unit_price * line.quantity,
+            amount=line.unit_price * line.quantity - line.discount,  # on the discounted amount (issue 20)
             category_id=by_variant.get(line.variant_id)
             if line.variant_id in by_variant
             else by_slug.get(line.product_slug),

@@ -479,6 +479,9 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         feed_link, _token = create_link(db.session, "Merchant Center", "google", None, datetime(2026, 12, 6, 12))
         db.session.commit()
         feed_link_id = feed_link.id
+        from tests.promotions.helpers import make_code
+
+        code_id = make_code("A11Y10", description="Ten percent off")
     with app.app_context():
         from storefront.segments.service import save_segment
 
@@ -496,6 +499,7 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         db.session.commit()
     table = {
         "segment_id": segment_id,  # /admin/segments/<segment_id> (members, edit, delete confirmation)
+        "code_id": code_id,  # /admin/promotions/<code_id> (storefront/admin/promotions.py)
         "request_id": request_id,
         "link_id": feed_link_id,  # /admin/feeds/<link_id>/revoke (its confirmation page)
         "reference": reference,

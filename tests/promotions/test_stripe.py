@@ -1,0 +1,58 @@
+"""Stripe Checkout charges exactly the discounted order: its line items sum to order.total."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from storefront.extensions import db
+from storefront.orders.models import Order
+from tests.builders import make_product
+from tests.helpers import _make_app
+from tests.payments.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.payments.helpers import CARD, session_id_of
+
+from .helpers import apply_code, make_code
+
+
+@pytest.fixture
+def fake_stripe():
+    """Stripe, in memory."""
+    return FakeStripe()
+
+
+@pytest.fixture
+def app(db_url, tmp_path, fake_stripe):
+    """The shop with card payments through the fake Stripe."""
+    yield from _make_app(
+        db_url,
+        tmp_path,
+        {
+            "STRIPE_SECRET_KEY": API_KEY,
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_HTTP_CLIENT": fake_stripe,
+            "STRIPE_MAX_NETWORK_RETRIES": 0,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "value"), [("ODD", "fixed", 700), ("PCT", "percent", 1250), ("SHIP", "free_delivery", 0)]
+)
+def test_line_items_sum_to_the_discounted_total(app, shop, fake_stripe, code, kind, value):
+    with app.app_context():
+        a = make_product("Lamp", price=1000, variants=(("One", 9),)).variants[0].id
+        b = make_product("Bulb", price=333, variants=(("One", 9),)).variants[0].id
+        make_code(code, kind, value)
+    shop.add(a, 1)
+    shop.add(b, 3)
+    apply_code(shop, code)
+    response = shop.checkout(CARD)
+    assert response.status_code == 303, response.get_data(as_text=True)[:1500]
+    session = fake_stripe.sessions[session_id_of(response)]
+    sent = sum(int(line["price_data"]["unit_amount"]) * int(line["quantity"]) for line in session["line_items_sent"])
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        assert order.discount > 0
+        assert sent == session["amount_total"] == order.total == order.subtotal + order.shipping - order.discount
+        assert order.payment.amount == order.total
