@@ -117,7 +117,10 @@ def load(zone: ZoneInfo) -> World:
                 "delivery": o.delivery_method,
                 "place": (o.country, _tidy(o.region), _tidy(o.city)),
                 "cart": carts.get(o.id),
-                "lines": [(line.product_slug, line.quantity, line.unit_price * line.quantity - line.discount) for line in lines[o.id]],
+                "lines": [
+                    (line.product_slug, line.quantity, line.unit_price * line.quantity - line.discount)
+                    for line in lines[o.id]
+                ],
             }
         )
     refunds = [(local(e.created_at, zone).date(), e.value) for e in rows if e.name == "refund"]
