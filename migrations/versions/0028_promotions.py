@@ -1,7 +1,7 @@
 """promotions: discount codes, redemptions; orders and carts keep the discount
 
 Revision ID: 0028_promotions
-Revises: 0025_customers
+Revises: 0027_segments_more
 Create Date: 2026-12-06 22:00:58.762268
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0028_promotions"
-down_revision = "0025_customers"
+down_revision = "0027_segments_more"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """sales: limited-time sale prices of products or variants
 
 Revision ID: 0029_sales
-Revises: 0025_customers
+Revises: 0028_promotions
 Create Date: 2026-12-06 22:05:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0029_sales"
-down_revision = "0025_customers"
+down_revision = "0028_promotions"
 branch_labels = None
 depends_on = None
 
