@@ -478,8 +478,12 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         feed_link, _token = create_link(db.session, "Merchant Center", "google", None, datetime(2026, 12, 6, 12))
         db.session.commit()
         feed_link_id = feed_link.id
+        from storefront.customers.models import Customer
+
+        customer_id = db.session.query(Customer.id).order_by(Customer.id).limit(1).scalar() or 1
     table = {
         "request_id": request_id,
+        "customer_id": customer_id,  # /admin/customers/<customer_id> (a customer of the orders above)
         "link_id": feed_link_id,  # /admin/feeds/<link_id>/revoke (its confirmation page)
         "reference": reference,
         "token": token,
