@@ -119,3 +119,17 @@ def test_stored_rfm_equals_the_reports_rfm(app):
         assert stored == Counter(r.segment for r in scored)
         assert len(set(stored)) >= 4, "the data reaches several segments"
         assert db.session.scalar(select(func.count()).select_from(CustomerOrder)) == 14
+
+
+def test_the_periodic_rfm_job_stores_every_customers_segment(app, mug):
+    from storefront import jobs
+
+    assert place(app, mug, 1).status_code == 303
+    with app.app_context():
+        assert "customers.rfm" in jobs.REGISTRY.periodic
+        db.session.execute(Customer.__table__.update().values(rfm_segment="lapsed"))
+        db.session.commit()
+        report = jobs.run_due(db.session, utcnow())
+        assert "customers.rfm" in report.names and report.failed_attempts == 0
+    [customer] = customers_in_db(app)
+    assert customer.rfm_segment == "new" and customer.rfm_at is not None
