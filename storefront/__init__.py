@@ -27,7 +27,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
     # each subscribes to the events it follows
-    for package in ("analytics", "sellers", "stores", "promotions", "reviews", "notify"):
+    for package in ("analytics", "sellers", "stores", "promotions", "reviews", "notify", "customers"):
         import_module(f"{__name__}.{package}.subscribers").connect()
     errors.register_error_handlers(app)
     templating.init_app(app)
@@ -143,6 +143,7 @@ def _register_jobs(app: Flask) -> None:
     from . import jobs
     from .analytics import jobs as analytics_jobs  # noqa: F401
     from .auth import jobs as auth_jobs  # noqa: F401
+    from .customers import jobs as customers_jobs  # noqa: F401
     from .feeds import jobs as feeds_jobs  # noqa: F401
     from .notify import jobs as notify_jobs  # noqa: F401
     from .payments import jobs as payments_jobs  # noqa: F401

@@ -23,6 +23,9 @@ def init_app(app: Flask) -> None:
     from .notify.cli import notify_cli
 
     app.cli.add_command(notify_cli)
+    from .customers.cli import customers_cli
+
+    app.cli.add_command(customers_cli)
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
@@ -53,6 +56,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
         seed_aftersales,
         seed_brand,
         seed_catalog,
+        seed_customers,
         seed_reviews,
         seed_shop_pages,
         seed_stores_and_seller,
@@ -68,6 +72,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
     seed_reviews(db.session)
     seed_aftersales(db.session)
     seed_shop_pages(db.session)
+    seed_customers(db.session)
     db.session.commit()
     click.echo(f"Seeded {count} demo products, 3 stores and a seller (link code DEMO10).")
     click.echo(f"Seller login: {DEMO_SELLER_EMAIL} / {seller_password}")

@@ -493,6 +493,8 @@ def seed_reviews(session: Session) -> int:
         if reply:
             reviews.reply(session, review, reply, when + timedelta(days=5))
     return len(DEMO_REVIEWS)
+
+
 def seed_aftersales(session: Session) -> None:
     """One delivered demo order (a piece delivered two days ago) with an open return request on it.
 
@@ -534,6 +536,8 @@ def seed_aftersales(session: Session) -> None:
     move_stock(session, [(variant.id, 1)], "none", "taken", order.id, placed)
     asked = aftersales.NewRequest("return", "wrong_size", "A little smaller than I hoped.", {order.lines[0].id: 1})
     aftersales.open_request(session, order, asked, [], now, ZoneInfo(cfg["SHOP_TIMEZONE"]))
+
+
 # The demo shop's own pages (storefront.pages): short and in English, shipping in Spanish too,
 # so a Spanish reader sees the fallback at work on the others.
 DEMO_PAGES = {
@@ -589,3 +593,11 @@ def seed_shop_pages(session: Session) -> None:
     for locale, pages in (("", DEMO_PAGES), ("es", DEMO_PAGES_ES)):
         for slug, (title, body) in pages.items():
             save_page(session, slug, locale, title=title, body=body, user_id=None, now=utcnow())
+
+
+def seed_customers(session: Session) -> int:
+    """Build the demo's customers from its orders (the same as `flask customers rebuild`)."""
+    from .customers.service import rebuild
+
+    zone = ZoneInfo(current_app.config.get("SHOP_TIMEZONE") or "UTC")
+    return rebuild(session, utcnow(), zone)

@@ -184,6 +184,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     aftersales,
     brand,
     cancel,
+    customers,
     feeds,
     jobs,
     notifications,

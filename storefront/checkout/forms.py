@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import Select, html_params
 
@@ -151,6 +151,10 @@ class CheckoutForm(FlaskForm):
         validators=[DataRequired(_l("Please choose how to pay."))],
     )
     note = TextAreaField(_l("Note for the shop (optional)"), validators=[Length(max=1000)])
+    # Offers need an explicit tick per channel: unticked by default, never ticked for the shopper.
+    offers_email = BooleanField(_l("By email (to the address above)"))
+    offers_whatsapp = BooleanField(_l("By WhatsApp or SMS to my phone"))
+    offers_push = BooleanField(_l("As notifications on this device, if I allow them"))
 
     def __init__(
         self,
@@ -184,6 +188,12 @@ class CheckoutForm(FlaskForm):
         """The total the shopper saw next to the delivery method they chose."""
         field = self.shown_total_pickup if self.delivery_method.data == Delivery.PICKUP else self.shown_total_delivery
         return field.data
+
+    @property
+    def offer_channels(self) -> list[str]:
+        """The marketing channels the shopper ticked (customers.models.CONSENT_CHANNELS names)."""
+        ticked = {"email": self.offers_email, "whatsapp": self.offers_whatsapp, "push": self.offers_push}
+        return [channel for channel, box in ticked.items() if box.data]
 
     @property
     def pickup_store_id(self) -> int | None:

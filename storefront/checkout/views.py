@@ -15,6 +15,7 @@ from ..cart import service as carts
 from ..cart.web import current_cart, set_cart_cookies
 from ..clock import utcnow
 from ..core.security import private_blueprint
+from ..customers import service as customer_offers
 from ..domain import DomainError
 from ..extensions import db
 from ..inventory.rules import OutOfStock
@@ -144,9 +145,11 @@ def _place(form: CheckoutForm, cart) -> Order:
     details = _details(form)
     placing = service.Placing(form.checkout_key.data, form.shown_total, method_id_of(form.payment_method.data))
     channel = orders.Channel(attribution_from_request(), chosen_store_id(), _client_hash(), str(get_locale()))
-    return service.place_order(
-        db.session, cart, details, placing, utcnow(), settings=current_app.config, channel=channel
-    )
+    now = utcnow()
+    order = service.place_order(db.session, cart, details, placing, now, settings=current_app.config, channel=channel)
+    # The offers opt-in ticked on the form, in the same transaction as the order it came with.
+    customer_offers.grant_offers_for_order(db.session, order, form.offer_channels, "checkout", now)
+    return order
 
 
 def _client_hash() -> str | None:

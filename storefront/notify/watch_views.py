@@ -28,6 +28,7 @@ from ..auth.rules import normalise_email
 from ..catalog.models import Variant
 from ..catalog.pages import render_product
 from ..clock import utcnow
+from ..customers import service as customers
 from ..domain import N_, Conflict, DomainError, Invalid, NotFound
 from ..extensions import db, limiter, rate_limits_off
 from ..orders.models import Order
@@ -78,14 +79,26 @@ def back_in_stock():
     """
     variant_id = _variant_id(request.form.get("variant_id"))
     email = request.form.get("email", "")[:320]
+    offers = request.form.get("offers_email") == "1"
     _check_offered(variant_id)
     try:
-        watch = service.watch_variant(db.session, variant_id, email, str(get_locale()), utcnow())
+        now = utcnow()
+        watch = service.watch_variant(db.session, variant_id, email, str(get_locale()), now)
+        _grant_offers(watch, offers, now)
         db.session.commit()
     except (Invalid, Conflict) as err:
         db.session.rollback()
-        return _product_again(variant_id, err, email)
+        return _product_again(variant_id, err, email, offers)
     return redirect(url_for("notify.watch", token=watch.token), code=303)
+
+
+def _grant_offers(watch: StockWatch, ticked: bool, now: datetime) -> None:
+    """The offers opt-in ticked on the form: email offers for the customer of that address."""
+    if not ticked or not watch.email:
+        return
+    customer_id = customers.customer_id_for_email(db.session, watch.email, now)
+    if customer_id is not None:
+        customers.grant_offers(db.session, customer_id, ["email"], "watch", now)
 
 
 def _variant_id(raw: str | None) -> int:
@@ -103,11 +116,11 @@ def _check_offered(variant_id: int) -> None:
         raise NotFound(N_("That product is not on sale."))
 
 
-def _product_again(variant_id: int, err: DomainError, email: str):
+def _product_again(variant_id: int, err: DomainError, email: str, offers: bool = False):
     """The product page again with the refusal: a bad email at the form's field, anything else on top."""
     variant = db.session.get(Variant, variant_id)
     if isinstance(err, Invalid):
-        setattr(g, WATCH_FORM, {"variant_id": variant_id, "email": email[:254], "error": err.message})
+        setattr(g, WATCH_FORM, {"variant_id": variant_id, "email": email[:254], "offers": offers, "error": err.message})
         return render_product(variant.product, status=err.status_code)
     return render_product(variant.product, error=err.message, status=err.status_code)
 

@@ -1,4 +1,4 @@
-"""Pure report rules: the date range, rates, medians, distributions and RFM segments.
+"""Pure report rules: the date range, rates, medians, distributions (RFM: customers/rules.py).
 
 No Flask and no session: numbers in, numbers out. The reports' definitions that are not
 about a single day live here (the per-day ones are in analytics/rollup_rules.py).
@@ -12,9 +12,20 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
 
 from ..analytics.rollup_rules import decode_values, median_ms
+from ..customers.rules import (  # noqa: F401  (the RFM rules live with customers; reports read them here too)
+    LAPSING_DAYS,
+    RECENT_DAYS,
+    SEGMENTS,
+    CustomerStats,
+    Rfm,
+    money_thresholds,
+    rfm,
+    rfm_segment_counts,
+    segment_counts,
+    segment_of,
+)
 from ..domain import N_, DomainError
 
 DEFAULT_DAYS = 30
@@ -117,15 +128,6 @@ def merged_median(encoded: Iterable[str]) -> int | None:
     return median_ms(values)
 
 
-class CustomerStats(NamedTuple):
-    """One customer's sale orders in the range (a tuple: there may be tens of thousands)."""
-
-    key: str
-    orders: int
-    revenue: int
-    last_day: date
-
-
 FREQUENCY_LABELS = ("1", "2", "3", "4", "5+")
 
 
@@ -191,116 +193,6 @@ def histogram_of_counts(counts: Mapping[int, int], bins: int = 8) -> list[Bucket
     if rest:
         buckets.append(Bucket(edges[-1], None, rest))
     return buckets
-
-
-# RFM: recency (days since the last order, at the end of the range), frequency (orders) and
-# money (revenue), each scored 1-3, then named by the first matching rule below.
-RECENT_DAYS, LAPSING_DAYS = 30, 90
-
-
-class Rfm(NamedTuple):
-    """A customer's RFM scores and segment."""
-
-    key: str
-    recency_days: int
-    orders: int
-    revenue: int
-    r: int
-    f: int
-    m: int
-    segment: str
-
-
-SEGMENTS: tuple[tuple[str, str, str], ...] = (
-    (
-        "champions",
-        N_("Champions"),
-        N_("Recent, frequent, big spenders: thank them, ask for referrals."),
-    ),
-    ("loyal", N_("Loyal"), N_("Ordered more than once, lately: early access and new arrivals.")),
-    ("new", N_("New"), N_("One recent order: a welcome follow-up turns them into regulars.")),
-    ("at_risk", N_("At risk"), N_("Used to order more than once, not lately: win them back.")),
-    ("lapsed", N_("Lapsed"), N_("One order, a while ago: a reminder or an offer.")),
-)
-
-
-def segment_of(r: int, f: int, m: int) -> str:
-    """The RFM segment of scores (rules in SEGMENTS order, first match wins)."""
-    if r == 3 and f >= 2 and m == 3:
-        return "champions"
-    if f >= 2 and r >= 2:
-        return "loyal"
-    if f == 1 and r == 3:
-        return "new"
-    if f >= 2:
-        return "at_risk"
-    return "lapsed"
-
-
-def money_thresholds(revenues: list[int]) -> tuple[int, int]:
-    """Revenue at the first and second tertile (the M score's cut points)."""
-    if not revenues:
-        return (0, 0)
-    ordered = sorted(revenues)
-    return ordered[(len(ordered) - 1) // 3], ordered[(2 * (len(ordered) - 1)) // 3]
-
-
-def rfm(customers: list[CustomerStats], as_of: date, thresholds: tuple[int, int] | None = None) -> list[Rfm]:
-    """Score and segment every customer as of `as_of` (the end of the range).
-
-    The M score cuts at `thresholds` (default: the tertiles of these customers' revenue; pass
-    the whole range's to score a subset, e.g. the biggest customers only).
-    """
-    low, high = thresholds if thresholds is not None else money_thresholds([c.revenue for c in customers])
-    result = []
-    for c in customers:
-        recency = (as_of - c.last_day).days
-        r, f, m = _scores(recency, c.orders, c.revenue, low, high)
-        result.append(Rfm(c.key, recency, c.orders, c.revenue, r, f, m, segment_of(r, f, m)))
-    return result
-
-
-def _scores(recency: int, orders: int, revenue: int, low: int, high: int) -> tuple[int, int, int]:
-    r = 3 if recency <= RECENT_DAYS else 2 if recency <= LAPSING_DAYS else 1
-    f = 1 if orders == 1 else 2 if orders <= 3 else 3
-    m = 3 if revenue > high else 2 if revenue > low else 1
-    return r, f, m
-
-
-def rfm_segment_counts(
-    customers: list[CustomerStats], as_of: date, thresholds: tuple[int, int]
-) -> list[tuple[str, int, int]]:
-    """segment_counts(rfm(customers, as_of, thresholds)) without an RFM row per customer.
-
-    Tens of thousands of customers: count them per (r, f, m) in one tight loop (the R score
-    looked up per distinct last day), then name the 27 combinations.
-    """
-    low, high = thresholds
-    r_of: dict[date, int] = {}
-    customers_in: Counter = Counter()
-    revenue_in: Counter = Counter()
-    for _key, orders, revenue, last_day in customers:
-        r = r_of.get(last_day)
-        if r is None:
-            r = r_of[last_day] = _scores((as_of - last_day).days, 1, 0, 0, 0)[0]
-        scores = (r, 1 if orders == 1 else 2 if orders <= 3 else 3, 3 if revenue > high else 2 if revenue > low else 1)
-        customers_in[scores] += 1
-        revenue_in[scores] += revenue
-    by_segment, money = Counter(), Counter()
-    for scores, n in customers_in.items():
-        segment = segment_of(*scores)
-        by_segment[segment] += n
-        money[segment] += revenue_in[scores]
-    return [(key, by_segment.get(key, 0), money.get(key, 0)) for key, _label, _advice in SEGMENTS]
-
-
-def segment_counts(scored: list[Rfm]) -> list[tuple[str, int, int]]:
-    """(segment, customers, revenue) for every segment, in SEGMENTS order."""
-    customers, revenue = Counter(), Counter()
-    for row in scored:
-        customers[row.segment] += 1
-        revenue[row.segment] += row.revenue
-    return [(key, customers.get(key, 0), revenue.get(key, 0)) for key, _label, _advice in SEGMENTS]
 
 
 def heatmap(rows: Iterable[tuple[int, int, int]]) -> list[list[int]]:

@@ -497,10 +497,14 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         sale = SaleTerms(PERCENT, 20, now - timedelta(hours=1), now + timedelta(days=2))
         create_sale(db.session, ids["product_id"], sale, now)
         db.session.commit()
+        from storefront.customers.models import Customer
+
+        customer_id = db.session.query(Customer.id).order_by(Customer.id).limit(1).scalar() or 1
     table = {
         "segment_id": segment_id,  # /admin/segments/<segment_id> (members, edit, delete confirmation)
         "code_id": code_id,  # /admin/promotions/<code_id> (storefront/admin/promotions.py)
         "request_id": request_id,
+        "customer_id": customer_id,  # /admin/customers/<customer_id> (a customer of the orders above)
         "link_id": feed_link_id,  # /admin/feeds/<link_id>/revoke (its confirmation page)
         "reference": reference,
         "token": token,

@@ -1,0 +1,278 @@
+"""Customer use-cases: link orders to customers, keep their figures and RFM segment, consent, tags, notes.
+
+Every function takes a session (and `now`), flushes and never commits. The figures are recomputed
+from the customer's orders in SQL after each fact that can change them (placed, status changed,
+refunded), so they never drift, whatever order the facts arrive in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from ..db import insert_ignoring_duplicates
+from ..domain import N_, Invalid
+from ..orders.models import Order
+from ..orders.rules import SALE_STATUSES
+from ..payments.models import ManualRefund, Refund
+from ..payments.rules import RefundStatus
+from ..sellers.models import CommissionEntry
+from ..stores.rules import customer_key
+from . import consent, rules
+from .models import CONSENT_CHANNELS, Customer, CustomerOrder, CustomerTag
+
+SALES = tuple(str(s) for s in SALE_STATUSES)
+CONTACT_FIELDS = ("name", "phone", "email", "city", "region", "country", "locale")
+MAX_NOTE = 4000
+MAX_TAG = 40
+CHUNK = 2000  # ids per UPDATE ... WHERE id IN (...)
+
+
+def customer_of_order(session: Session, order_id: int) -> int | None:
+    """The id of the customer who placed the order (None: not linked, no phone or email)."""
+    return session.scalar(select(CustomerOrder.customer_id).where(CustomerOrder.order_id == order_id))
+
+
+def customer_id_for(session: Session, phone: str | None, email: str | None, now: datetime) -> int | None:
+    """The customer of this phone (else email), created when new (race-safe); None without either."""
+    key = customer_key(phone, email)
+    if key is None:
+        return None
+    values = {"key": key, "phone": (phone or "")[:24], "email": (email or "").strip().lower()[:254]}
+    insert_ignoring_duplicates(session, Customer, {**values, "created_at": now, "updated_at": now}, ["key"])
+    return session.scalar(select(Customer.id).where(Customer.key == key))
+
+
+def customer_id_for_email(session: Session, email: str, now: datetime) -> int | None:
+    """The customer known by this email (from an order, though keyed by phone), else one keyed by it."""
+    address = (email or "").strip().lower()
+    if "@" not in address:
+        return None
+    known = session.scalar(
+        select(Customer.id).where(Customer.email == address).order_by(Customer.last_order_at.desc()).limit(1)
+    )
+    return known if known is not None else customer_id_for(session, None, address, now)
+
+
+def link_order(session: Session, order: Order, now: datetime) -> int | None:
+    """Link a placed order to its customer (created on their first order) and refresh their figures."""
+    customer_id = customer_id_for(session, order.phone, order.email, now)
+    if customer_id is None:
+        return None
+    insert_ignoring_duplicates(session, CustomerOrder, {"order_id": order.id, "customer_id": customer_id}, ["order_id"])
+    refresh(session, customer_id, now)
+    return customer_id
+
+
+def refresh_for_order(session: Session, order_id: int, now: datetime) -> None:
+    """Recompute the figures of the customer of this order (a status change, a refund)."""
+    customer_id = customer_of_order(session, order_id)
+    if customer_id is not None:
+        refresh(session, customer_id, now)
+
+
+def refresh(session: Session, customer_id: int, now: datetime) -> None:
+    """Recompute one customer's contact details, figures and referring seller from their orders."""
+    session.flush()
+    theirs = select(CustomerOrder.order_id).where(CustomerOrder.customer_id == customer_id)
+    sales = (Order.id.in_(theirs), Order.status.in_(SALES))
+    count, total, first, last = session.execute(
+        select(
+            func.count(Order.id),
+            func.coalesce(func.sum(Order.total), 0),
+            func.min(Order.created_at),
+            func.max(Order.created_at),
+        ).where(*sales)
+    ).one()
+    sale_ids = select(Order.id).where(*sales)
+    refunded = session.scalar(  # card refunds that went through, and money given back by hand
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.order_id.in_(sale_ids), Refund.status == RefundStatus.SUCCEEDED
+        )
+    ) + session.scalar(
+        select(func.coalesce(func.sum(ManualRefund.amount), 0)).where(ManualRefund.order_id.in_(sale_ids))
+    )
+    values = {
+        "orders_count": int(count),
+        "spend": max(int(total) - int(refunded or 0), 0),
+        "first_order_at": first,
+        "last_order_at": last,
+        "seller_id": _referring_seller(session, theirs),
+        **_latest_contact(session, theirs),
+    }
+    session.execute(
+        update(Customer).where(Customer.id == customer_id).values(values).execution_options(synchronize_session=False)
+    )
+    session.flush()
+
+
+def _latest_contact(session: Session, theirs) -> dict:
+    """Each contact field from the newest order that has it (a pickup order has no city)."""
+    rows = session.execute(
+        select(Order.customer_name, Order.phone, Order.email, Order.city, Order.region, Order.country, Order.locale)
+        .where(Order.id.in_(theirs))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(20)
+    ).all()
+    found: dict = {}
+    for row in rows:
+        for name, value in zip(CONTACT_FIELDS, row, strict=True):
+            if value and name not in found:
+                found[name] = value
+    if "email" in found:
+        found["email"] = found["email"].strip().lower()
+    return found
+
+
+def _referring_seller(session: Session, theirs) -> int | None:
+    """The seller credited on the customer's latest attributed order (a reversed credit does not count)."""
+    return session.scalar(
+        select(CommissionEntry.seller_id)
+        .join(Order, Order.id == CommissionEntry.order_id)
+        .where(CommissionEntry.order_id.in_(theirs), CommissionEntry.status != "reversed")
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(1)
+    )
+
+
+# -- RFM ---------------------------------------------------------------------------------------
+
+
+def refresh_rfm(session: Session, now: datetime, zone: tzinfo | None = None) -> int:
+    """Store every customer's RFM segment as of the shop's today (the reports' rules); returns how many.
+
+    The same inputs as the reports' customers page over all time: sale orders, their totals, the
+    shop day of the last one. Customers without a sale get no segment.
+    """
+    zone = zone or ZoneInfo("UTC")
+    as_of = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
+    rows = session.execute(
+        select(CustomerOrder.customer_id, func.count(Order.id), func.sum(Order.total), func.max(Order.created_at))
+        .join(Order, Order.id == CustomerOrder.order_id)
+        .where(Order.status.in_(SALES))
+        .group_by(CustomerOrder.customer_id)
+    ).all()
+    stats = [
+        rules.CustomerStats(cid, int(n), int(total), last.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date())
+        for cid, n, total, last in rows
+    ]
+    by_segment: dict[str, list[int]] = defaultdict(list)
+    for row in rules.rfm(stats, as_of):
+        by_segment[row.segment].append(row.key)
+    with_sales = (
+        select(CustomerOrder.customer_id).join(Order, Order.id == CustomerOrder.order_id).where(Order.status.in_(SALES))
+    )
+    session.execute(
+        update(Customer)
+        .where(Customer.rfm_segment != "", Customer.id.not_in(with_sales))
+        .values(rfm_segment="", rfm_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for segment, ids in by_segment.items():
+        for start in range(0, len(ids), CHUNK):
+            session.execute(
+                update(Customer)
+                .where(Customer.id.in_(ids[start : start + CHUNK]))
+                .values(rfm_segment=segment, rfm_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    session.flush()
+    return len(stats)
+
+
+def rebuild(session: Session, now: datetime, zone: tzinfo | None = None) -> int:
+    """Link every order to its customer and recompute every customer (idempotent); returns customers touched."""
+    linked = select(CustomerOrder.order_id)
+    orders = session.execute(
+        select(Order.id, Order.phone, Order.email).where(Order.id.not_in(linked)).order_by(Order.id)
+    ).all()
+    for order_id, phone, email in orders:
+        customer_id = customer_id_for(session, phone, email, now)
+        if customer_id is not None:
+            insert_ignoring_duplicates(
+                session, CustomerOrder, {"order_id": order_id, "customer_id": customer_id}, ["order_id"]
+            )
+    ids = session.scalars(select(Customer.id).order_by(Customer.id)).all()
+    for customer_id in ids:
+        refresh(session, customer_id, now)
+    refresh_rfm(session, now, zone)
+    return len(ids)
+
+
+# -- consent -------------------------------------------------------------------------------------
+
+
+def grant_offers(
+    session: Session, customer_id: int, channels: list[str] | tuple[str, ...], source: str, now: datetime
+) -> list[str]:
+    """Record an explicit opt-in on each ticked channel not already on; returns the channels turned on.
+
+    Never turns anything off: an order or form without a tick leaves consent as it was.
+    """
+    customer = session.get(Customer, customer_id)
+    turned_on = []
+    for channel in dict.fromkeys(channels):
+        if channel in CONSENT_CHANNELS and customer is not None and not consent.allows(customer, channel):
+            consent.record(session, customer_id, channel, True, source, now)
+            turned_on.append(channel)
+    if turned_on:
+        session.refresh(customer)
+    return turned_on
+
+
+def grant_offers_for_order(session: Session, order: Order, channels: list[str], source: str, now: datetime) -> None:
+    """The opt-in ticked on an order's form, for that order's customer (email only when the order has one)."""
+    customer_id = customer_of_order(session, order.id)
+    if customer_id is None:
+        return
+    grant_offers(session, customer_id, [c for c in channels if c != "email" or order.email], source, now)
+
+
+def set_consent_by_staff(
+    session: Session, customer_id: int, channel: str, granted: bool, note: str, now: datetime
+) -> None:
+    """The owner records an opt-out, or an opt-in given in person (which needs a note of how)."""
+    if channel not in CONSENT_CHANNELS:
+        raise Invalid(N_("Choose a channel."))
+    note = " ".join((note or "").split())
+    if granted and not note:
+        raise Invalid(N_("Say how the customer gave their consent."))
+    consent.record(session, customer_id, channel, granted, "admin", now, note)
+
+
+# -- tags and notes ------------------------------------------------------------------------------
+
+
+def clean_tag(raw: str) -> str:
+    """A tag as stored: trimmed, single-spaced, lower case, 1-40 characters (Invalid otherwise)."""
+    tag = " ".join((raw or "").split()).lower()
+    if not tag or len(tag) > MAX_TAG:
+        raise Invalid(N_("A tag has 1 to %(max)s characters."), max=MAX_TAG)
+    return tag
+
+
+def add_tag(session: Session, customer_id: int, raw: str) -> str:
+    """Put a tag on the customer (again is harmless)."""
+    tag = clean_tag(raw)
+    insert_ignoring_duplicates(session, CustomerTag, {"customer_id": customer_id, "tag": tag}, ["customer_id", "tag"])
+    session.flush()
+    return tag
+
+
+def remove_tag(session: Session, customer_id: int, tag: str) -> None:
+    """Take a tag off the customer (absent is harmless)."""
+    session.execute(delete(CustomerTag).where(CustomerTag.customer_id == customer_id, CustomerTag.tag == tag))
+    session.flush()
+
+
+def save_note(session: Session, customer: Customer, note: str, now: datetime) -> None:
+    """Replace the owner's private note on the customer."""
+    if len(note or "") > MAX_NOTE:
+        raise Invalid(N_("A note has at most %(max)s characters."), max=MAX_NOTE)
+    customer.note = (note or "").strip()
+    customer.updated_at = now
+    session.flush()
