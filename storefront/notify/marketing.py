@@ -39,12 +39,14 @@ def queue_marketing(
     body: str,
     url: str,
     now: datetime,
+    pixel: str = "",
 ) -> bool:
     """Queue an offer (`title`, `body` already in `locale`, opening `url`) to the customer on `channel`.
 
     True when something was queued now; False when the customer has not opted in on the channel,
     the channel is not one the shop sends on, the customer has no device or address there, or
-    `key` was queued already (each message goes once). Never commits.
+    `key` was queued already (each message goes once). Never commits. `pixel`: a path of the shop
+    whose image an email shows (an open counter, e.g. a campaign's /r/<token>/o.gif).
     """
     if channel not in SENT_CHANNELS or not consent.allows(customer, channel):
         return False
@@ -61,6 +63,8 @@ def queue_marketing(
         "url": messages.relative_url(url or "/"),  # only a path of the shop, never another site
         "base": service.base_url(),
     }
+    if pixel and channel == "email":
+        context["pixel"] = messages.relative_url(pixel)
     return service.queue_messages(session, key, Kind.MARKETING, recipients, context, now) > 0
 
 

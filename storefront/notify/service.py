@@ -607,8 +607,12 @@ def _send_email(session: Session, note: Notification, message: messages.Message)
             from ..customers.consent import optout_url
 
             unsubscribe = optout_url(note.context["customer_id"], note.context["channel"], note.context["key"])
+        pixel = note.context.get("pixel") if note.kind == Kind.MARKETING.value else None
+        pixel = request.url_root + messages.relative_url(pixel).lstrip("/") if pixel else None
         preferences = None if note.user_id else links.preferences_url(address)
-        text, html = mail.render_bodies(message, unsubscribe_url=unsubscribe, preferences_url=preferences)
+        text, html = mail.render_bodies(
+            message, unsubscribe_url=unsubscribe, preferences_url=preferences, pixel_url=pixel
+        )
         try:
             built = mail.build(
                 config,
