@@ -478,9 +478,20 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         feed_link, _token = create_link(db.session, "Merchant Center", "google", None, datetime(2026, 12, 6, 12))
         db.session.commit()
         feed_link_id = feed_link.id
+        from storefront.campaigns import service as campaigns
+        from storefront.segments.models import Segment
+
+        segment = Segment(name="Everyone", definition="{}")
+        db.session.add(segment)
+        db.session.flush()
+        messages = {"en": {"title": "Winter sale", "body": "Coats at half price."}}
+        draft = campaigns.Draft("Winter sale", segment.id, "email", messages, "/", "WINTER10", None, 60)
+        campaign_id = campaigns.create(db.session, draft, None, datetime(2026, 12, 6, 12)).id
+        db.session.commit()
     table = {
         "request_id": request_id,
         "link_id": feed_link_id,  # /admin/feeds/<link_id>/revoke (its confirmation page)
+        "campaign_id": campaign_id,  # /admin/campaigns/<campaign_id> (a draft: its preview, send, cancel)
         "reference": reference,
         "token": token,
         "product_id": ids["product_id"],
