@@ -238,11 +238,11 @@ def campaign_cancel(campaign_id: int):
 def campaign_whatsapp(campaign_id: int):
     """The WhatsApp list: each customer's personal link (GET); the CSV, marking them exported (POST)."""
     campaign = campaigns.get(db.session, campaign_id)
+    lines = campaigns.whatsapp_lines(db.session, campaign, base_url()) if campaign.channel == "whatsapp" else []
+    if request.method == "GET":  # another channel's campaign: an empty list (nothing to export)
+        return render_template("admin/campaign_whatsapp.html", campaign=campaign, lines=lines)
     if campaign.channel != "whatsapp":
         return redirect(url_for("admin.campaign_detail", campaign_id=campaign.id), code=303)
-    lines = campaigns.whatsapp_lines(db.session, campaign, base_url())
-    if request.method == "GET":
-        return render_template("admin/campaign_whatsapp.html", campaign=campaign, lines=lines)
     campaigns.mark_exported(db.session, campaign, utcnow())
     db.session.commit()
     out = io.StringIO()
