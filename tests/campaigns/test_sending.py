@@ -165,3 +165,39 @@ def test_an_optout_after_the_snapshot_skips_the_message(app, smtp_server):
     with app.app_context():
         assert db.session.scalar(select(Notification.id)) is None
     assert notify.OPTED_OUT  # the send path's own re-check is tested in tests/notify/test_marketing.py
+
+
+def test_a_push_campaign_reaches_the_customers_device_once_and_counts_delivered(app, shop, coat, pushes):
+    from storefront.customers.models import CustomerOrder
+    from tests.notify.conftest import follow, place
+
+    order = place(app, shop, coat)
+    device = pushes.new_subscription()
+    assert follow(shop, device, {"order": order["token"]}).status_code == 201
+    ada = add_customer(app, "Ada", email="ada@example.com", channels=("push",))
+    with app.app_context():
+        db.session.add(CustomerOrder(order_id=order["id"], customer_id=ada))
+        db.session.commit()
+    run(app)  # the order's own news
+    before = len(pushes.messages_for(device))
+    cid = add_campaign(app, add_segment(app))
+    with app.app_context():
+        from sqlalchemy import update as sql_update
+
+        from storefront.campaigns.models import Campaign
+
+        db.session.execute(sql_update(Campaign).where(Campaign.id == cid).values(channel="push"))
+        db.session.commit()
+    send(app, cid)
+    run(app)
+    run(app, utcnow() + timedelta(minutes=1))
+    run(app, utcnow() + timedelta(minutes=2))
+    offers = pushes.messages_for(device)[before:]
+    assert len(offers) == 1
+    (recipient,) = recipients(app, cid)
+    assert offers[0].payload["url"] == f"/r/{recipient.token}" and "/offers/stop/" in offers[0].payload["body"]
+    assert "WINTER10" in offers[0].payload["body"]
+    with app.app_context():
+        from storefront.campaigns.models import Campaign
+
+        assert service.figures(db.session, db.session.get(Campaign, cid)).delivered == 1
