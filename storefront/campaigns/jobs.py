@@ -17,7 +17,7 @@ def start(session: Session, payload: dict[str, Any], now: datetime) -> None:
     service.start(session, int(payload["id"]), now)
 
 
-@job(service.SEND, max_attempts=5)
+@job(service.SEND, max_attempts=service.SEND_ATTEMPTS)
 def send(session: Session, payload: dict[str, Any], now: datetime) -> None:
     """Queue one recipient's message through notify.marketing (a rerun queues nothing more)."""
     service.send_one(session, int(payload["id"]), now)

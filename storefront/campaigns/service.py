@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .. import jobs
@@ -25,6 +25,7 @@ from ..customers import consent
 from ..customers.models import Customer
 from ..db import insert_ignoring_duplicates
 from ..domain import N_, Conflict, Invalid, NotFound
+from ..jobs.models import Job
 from ..notify import marketing
 from ..notify.models import Notification
 from ..orders.models import Order
@@ -35,6 +36,7 @@ from . import rules
 from .models import Campaign, CampaignOrder, CampaignRecipient
 
 START, SEND = "campaigns.start", "campaigns.send"
+SEND_ATTEMPTS = 5
 
 
 @dataclass
@@ -152,7 +154,7 @@ def start(session: Session, campaign_id: int, now: datetime) -> int:
     ids = session.scalars(consenting(session, segment, campaign.channel, now)).all() if segment else []
     if ids:
         session.execute(
-            insert(CampaignRecipient),
+            CampaignRecipient.__table__.insert(),
             [
                 {
                     "campaign_id": campaign.id,
@@ -172,14 +174,24 @@ def start(session: Session, campaign_id: int, now: datetime) -> int:
         .where(CampaignRecipient.campaign_id == campaign.id)
         .order_by(CampaignRecipient.id)
     ).all()
-    for index, (recipient_id, customer_id) in enumerate(recipients):
-        jobs.enqueue(
-            session,
-            SEND,
-            {"id": recipient_id},
-            key=rules.event_key(campaign.id, customer_id),
-            run_at=rules.send_at(now, index, campaign.rate_per_minute),
-            now=now,
+    # One multi-row INSERT for the send jobs (100,000 recipients enqueue in seconds); the start job runs
+    # once (its status guard above), so their (name, key) pairs are new: no conflict to skip.
+    if recipients:
+        session.execute(
+            Job.__table__.insert(),
+            [
+                {
+                    "name": SEND,
+                    "key": rules.event_key(campaign.id, customer_id),
+                    "payload": {"id": recipient_id},
+                    "status": "queued",
+                    "attempts": 0,
+                    "max_attempts": SEND_ATTEMPTS,
+                    "run_at": rules.send_at(now, index, campaign.rate_per_minute),
+                    "created_at": now,
+                }
+                for index, (recipient_id, customer_id) in enumerate(recipients)
+            ],
         )
     if not recipients:
         campaign.status = "sent"
