@@ -13,7 +13,6 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -382,7 +381,3 @@ def mark_exported(session: Session, campaign: Campaign, now: datetime) -> int:
 
 def all_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())))
-
-
-def message_preview(campaign: Campaign) -> dict[str, Any]:
-    return campaign.messages

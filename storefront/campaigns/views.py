@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, abort, make_response, redirect
+from flask import Blueprint, abort, current_app, make_response, redirect
 
 from ..clock import utcnow
 from ..extensions import db
@@ -23,7 +23,12 @@ def track(token: str):
     db.session.commit()
     response = redirect(rules.safe_path(landing), code=302)
     response.set_cookie(
-        rules.COOKIE, token, max_age=rules.COOKIE_DAYS * 86400, httponly=True, samesite="Lax", secure=False
+        rules.COOKIE,
+        token,
+        max_age=rules.COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
