@@ -21,6 +21,7 @@ from .analytics.models import (
 )
 from .auth.models import LoginAttempt, User, UserSession
 from .brand.models import BrandSettings
+from .campaigns.models import Campaign, CampaignOrder, CampaignRecipient
 from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Sale, Variant
 from .customers.models import ConsentEvent, Customer, CustomerOrder, CustomerTag
@@ -52,6 +53,9 @@ __all__ = [
     "DiscountCodeProduct",
     "OrderDiscount",
     "Redemption",
+    "Campaign",
+    "CampaignOrder",
+    "CampaignRecipient",
     "AftersalesRequest",
     "AftersalesSettings",
     "ManualRefund",

@@ -500,12 +500,23 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         from storefront.customers.models import Customer
 
         customer_id = db.session.query(Customer.id).order_by(Customer.id).limit(1).scalar() or 1
+        from storefront.campaigns import service as campaigns
+        from storefront.segments.models import Segment
+
+        segment = Segment(name="Everyone", definition="{}")
+        db.session.add(segment)
+        db.session.flush()
+        messages = {"en": {"title": "Winter sale", "body": "Coats at half price."}}
+        draft = campaigns.Draft("Winter sale", segment.id, "email", messages, "/", "WINTER10", None, 60)
+        campaign_id = campaigns.create(db.session, draft, None, datetime(2026, 12, 6, 12)).id
+        db.session.commit()
     table = {
         "segment_id": segment_id,  # /admin/segments/<segment_id> (members, edit, delete confirmation)
         "code_id": code_id,  # /admin/promotions/<code_id> (storefront/admin/promotions.py)
         "request_id": request_id,
         "customer_id": customer_id,  # /admin/customers/<customer_id> (a customer of the orders above)
         "link_id": feed_link_id,  # /admin/feeds/<link_id>/revoke (its confirmation page)
+        "campaign_id": campaign_id,  # /admin/campaigns/<campaign_id> (a draft: its preview, send, cancel)
         "reference": reference,
         "token": token,
         "product_id": ids["product_id"],
