@@ -32,6 +32,7 @@ from .orders.models import Order, OrderLimitSettings, OrderLine, OrderStatusChan
 from .pages.models import ShopPage
 from .payments.models import ManualRefund, Payment, ProviderNotification, Refund
 from .payments.transfer_models import TransferMethod, TransferPayment
+from .reminders.models import ReminderMessage, ReminderSettings
 from .reviews.models import Review, ReviewPhoto
 from .segments.models import Segment
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
@@ -48,6 +49,8 @@ __all__ = [
     "AlertChoice",
     "EmailPreference",
     "FeedLink",
+    "ReminderMessage",
+    "ReminderSettings",
     "Notification",
     "PushSubscription",
     "StockWatch",

@@ -191,6 +191,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     pages,
     products,
     refunds,
+    reminders,
     reviews,
     sellers,
     stock,
