@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from storefront.clock import utcnow
+from storefront.customers.models import Customer
 from storefront.extensions import db
 from storefront.reminders import rules, service
 from storefront.reminders.models import ReminderMessage
@@ -59,8 +60,6 @@ def test_a_new_order_starts_a_new_lapse(app):
         customer = make_customer(1, last_order_at=now - 40 * DAY, push=False)
         assert _run(now) == 1
         make_order(customer, now + DAY)
-        from storefront.customers.models import Customer
-
         db.session.get(Customer, customer).last_order_at = now + DAY
         db.session.commit()
         assert _run(now + 2 * DAY) == 0
