@@ -26,7 +26,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
     _register_extensions(app)
     _register_blueprints(app)
-    for package in ("analytics", "sellers", "stores", "reviews", "notify"):  # each subscribes to the events it follows
+    # each subscribes to the events it follows
+    for package in ("analytics", "sellers", "stores", "reviews", "notify", "campaigns"):
         import_module(f"{__name__}.{package}.subscribers").connect()
     errors.register_error_handlers(app)
     templating.init_app(app)
@@ -142,6 +143,7 @@ def _register_jobs(app: Flask) -> None:
     from . import jobs
     from .analytics import jobs as analytics_jobs  # noqa: F401
     from .auth import jobs as auth_jobs  # noqa: F401
+    from .campaigns import jobs as campaigns_jobs  # noqa: F401
     from .feeds import jobs as feeds_jobs  # noqa: F401
     from .notify import jobs as notify_jobs  # noqa: F401
     from .payments import jobs as payments_jobs  # noqa: F401
@@ -159,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.account import bp as account_bp
     from .auth.views import bp as auth_bp
     from .brand.views import bp as brand_bp
+    from .campaigns.views import bp as campaigns_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .checkout.views import bp as checkout_bp
@@ -191,3 +194,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(campaigns_bp)

@@ -21,6 +21,7 @@ from .analytics.models import (
 )
 from .auth.models import LoginAttempt, User, UserSession
 from .brand.models import BrandSettings
+from .campaigns.models import Campaign, CampaignOrder, CampaignRecipient
 from .cart.models import Cart, CartLine
 from .catalog.models import CatalogGeneration, Category, Photo, Product, Variant
 from .customers.models import ConsentEvent, Customer, CustomerOrder, CustomerTag
@@ -39,6 +40,9 @@ from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate,
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
 __all__ = [
+    "Campaign",
+    "CampaignOrder",
+    "CampaignRecipient",
     "AftersalesRequest",
     "AftersalesSettings",
     "ManualRefund",

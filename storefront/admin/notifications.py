@@ -34,6 +34,7 @@ KIND_LABELS = {
     Kind.PAYMENT_FAILED.value: _l("Payment did not go through"),
     Kind.FINISH_PAYING.value: _l("Reminder: finish paying"),
     Kind.BACK_IN_STOCK.value: _l("Back in stock (to a shopper)"),
+    Kind.MARKETING.value: _l("Marketing (an offer)"),
     Kind.ALERT_NEW_ORDER.value: _l("Alert: new order"),
     Kind.ALERT_PAYMENT.value: _l("Alert: payment problem"),
     Kind.ALERT_STOCK_LOW.value: _l("Alert: running low"),
@@ -62,7 +63,12 @@ DETAIL_LABELS = {
     service.WORKER_LOST: _l("The worker stopped during the send; no tries were left."),
 }
 CHANNEL_LABELS = {"push": _l("Push"), "email": _l("Email")}
-GROUP_LABELS = {"orders": _l("Orders"), "stock": _l("Back-in-stock requests"), "alerts": _l("Alerts")}
+GROUP_LABELS = {
+    "orders": _l("Orders"),
+    "stock": _l("Back-in-stock requests"),
+    "alerts": _l("Alerts"),
+    "marketing": _l("Marketing"),
+}
 
 
 def recipient_label(line: alert_service.LogLine) -> str:
@@ -74,6 +80,8 @@ def recipient_label(line: alert_service.LogLine) -> str:
         return _("device of %(name)s", name=line.staff_name or _("an account"))
     if note.kind == Kind.BACK_IN_STOCK.value:
         return _("device (back in stock)")
+    if note.kind == Kind.MARKETING.value:
+        return _("device (offers)")
     if line.reference:
         return _("device of order %(ref)s", ref=line.reference)
     return _("device")

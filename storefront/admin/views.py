@@ -183,6 +183,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     accounts,
     aftersales,
     brand,
+    campaigns,
     cancel,
     feeds,
     jobs,

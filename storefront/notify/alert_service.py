@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "orders": tuple(sorted(k.value for k in rules.ORDER_KINDS)),
     "stock": (Kind.BACK_IN_STOCK.value,),
     "alerts": tuple(sorted(k.value for k in rules.ALERT_KINDS)),
+    "marketing": (Kind.MARKETING.value,),
 }
 PAGE_SIZE = 50
 COUNT_DAYS = 7

@@ -156,7 +156,9 @@ def _shop_identity(config: Mapping) -> tuple[str, str]:
 # --- rendering ----------------------------------------------------------------------------
 
 
-def render_bodies(message: Message, *, unsubscribe_url: str | None, preferences_url: str | None) -> tuple[str, str]:
+def render_bodies(
+    message: Message, *, unsubscribe_url: str | None, preferences_url: str | None, pixel_url: str | None = None
+) -> tuple[str, str]:
     """(text, html) of `message` from templates/notify/email.txt and .html, in the current locale.
 
     The caller picks the language (flask_babel.force_locale(message.lang)). The Unsubscribe link
@@ -168,6 +170,7 @@ def render_bodies(message: Message, *, unsubscribe_url: str | None, preferences_
         "paragraphs": paragraphs(message.body),
         "unsubscribe_url": None if message.about_order else unsubscribe_url,
         "preferences_url": preferences_url,
+        "pixel_url": pixel_url,  # an offer's open-counting image (notify.marketing), else None
         "shop": brand,
         "colours": email_colours(brand),
     }

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from flask import url_for
+from flask import request, url_for
 from flask_babel import format_datetime, gettext, ngettext
 
 from ..brand.web import current_brand
 from ..core.templating import money
+from ..customers import consent
 from ..domain import N_
 from . import rules
 from .rules import Kind
@@ -127,6 +128,16 @@ def _back_in_stock(context: dict[str, Any]) -> tuple[str, str, str, str]:
         body = gettext("It is available again at %(shop)s. Get it before it sells out.", shop=_shop())
     url = url_for("catalog.product", slug=context["slug"], _external=True)
     return title, body, url, f"stock-{context['variant_id']}"
+
+
+def _marketing(context: dict[str, Any]) -> tuple[str, str, str, str]:
+    """An offer (notify.marketing): the owner's texts as given, then the one-click opt-out link, never cut off."""
+    optout = consent.optout_url(context["customer_id"], context["channel"], context["key"])
+    stop = gettext("No more offers like this: %(url)s", url=optout)
+    body = context.get("body", "")[: max(BODY_CHARS - len(stop) - 2, 0)].rstrip()
+    text = f"{body}\n\n{stop}" if body else stop
+    url = urljoin(request.url_root, relative_url(context.get("url") or "/").lstrip("/"))
+    return context.get("title", ""), text, url, f"offer-{context['key']}"[:64]
 
 
 def _new_order(context: dict[str, Any]) -> tuple[str, str, str, str]:
@@ -266,6 +277,7 @@ _TEXTS = {
         N_("%(shop)s answered about order %(ref)s"), N_("Read the answer on your order's page.")
     ),
     Kind.BACK_IN_STOCK: _back_in_stock,
+    Kind.MARKETING: _marketing,
     Kind.ALERT_NEW_ORDER: _new_order,
     Kind.ALERT_PAYMENT: _payment_problem,
     Kind.ALERT_STOCK_LOW: _stock_low,

@@ -31,6 +31,8 @@ class Kind(StrEnum):
     AFTERSALES_REPLY = "aftersales-reply"  # staff wrote in the request's thread
     # To the shopper, not about an order (one click unsubscribes)
     BACK_IN_STOCK = "back-in-stock"
+    # To a customer who opted in to offers on the channel (campaigns, reminders: notify.marketing)
+    MARKETING = "marketing"
     # To staff and sellers (rules.Alert)
     ALERT_NEW_ORDER = "alert-new-order"
     ALERT_PAYMENT = "alert-payment"
@@ -121,6 +123,7 @@ URGENCY: dict[Kind, str] = {
     Kind.ALERT_PAYMENT: "high",
     Kind.ALERT_AFTERSALES: "normal",
     Kind.BACK_IN_STOCK: "normal",
+    Kind.MARKETING: "low",
     Kind.ALERT_STOCK_LOW: "low",
     Kind.ALERT_JOB_FAILING: "normal",
 }
@@ -129,6 +132,7 @@ TTL: dict[Kind, int] = {
     Kind.ALERT_TEST: HOUR,
     Kind.ALERT_NEW_ORDER: DAY,
     Kind.BACK_IN_STOCK: 2 * DAY,
+    Kind.MARKETING: 2 * DAY,
 }
 DEFAULT_TTL = 4 * DAY
 

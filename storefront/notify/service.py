@@ -519,7 +519,10 @@ def send(session: Session, notification_id: int, now: datetime) -> str:
         message = rendered(note.kind, _audience(session, note), note.locale)
         prepare = _send_push if note.channel == "push" else _send_email
         note_channel, note_address = note.channel, note.recipient.removeprefix("email:")
-        deliver = prepare(session, note, message)
+        if note.kind == Kind.MARKETING.value and not _still_consents(session, note.context):
+            deliver = lambda: ("skipped", OPTED_OUT)  # noqa: E731 - opted out between queueing and sending
+        else:
+            deliver = prepare(session, note, message)
         session.rollback()  # only read so far: end it, nothing is held while we wait on the network
     status, detail = deliver()
     if note_channel == "email":
@@ -531,6 +534,15 @@ def send(session: Session, notification_id: int, now: datetime) -> str:
     note.status, note.detail = status, detail[:300]
     note.sent_at = now if status == "sent" else None
     return status
+
+
+def _still_consents(session: Session, context: dict[str, Any]) -> bool:
+    """Whether the customer an offer was queued for still wants offers on its channel (asked again at sending)."""
+    from ..customers.consent import allows
+    from ..customers.models import Customer
+
+    customer = session.get(Customer, context.get("customer_id") or 0)
+    return customer is not None and allows(customer, context.get("channel", ""))
 
 
 def _audience(session: Session, note: Notification) -> dict[str, Any]:
@@ -591,8 +603,16 @@ def _send_email(session: Session, note: Notification, message: messages.Message)
         from . import links
 
         unsubscribe = None if message.about_order or note.user_id else links.unsubscribe_url(address)
+        if note.kind == Kind.MARKETING.value:  # an offer: its one-click opt-out stops offers on this channel
+            from ..customers.consent import optout_url
+
+            unsubscribe = optout_url(note.context["customer_id"], note.context["channel"], note.context["key"])
+        pixel = note.context.get("pixel") if note.kind == Kind.MARKETING.value else None
+        pixel = request.url_root + messages.relative_url(pixel).lstrip("/") if pixel else None
         preferences = None if note.user_id else links.preferences_url(address)
-        text, html = mail.render_bodies(message, unsubscribe_url=unsubscribe, preferences_url=preferences)
+        text, html = mail.render_bodies(
+            message, unsubscribe_url=unsubscribe, preferences_url=preferences, pixel_url=pixel
+        )
         try:
             built = mail.build(
                 config,
