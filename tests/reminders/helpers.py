@@ -5,9 +5,14 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from sqlalchemy import select
+
 from storefront.cart.models import Cart, CartLine
+from storefront.catalog.models import Variant
 from storefront.customers.models import Customer, CustomerOrder
 from storefront.extensions import db
+from storefront.notify.models import PushSubscription, StockWatch
+from storefront.notify.service import endpoint_hash
 from storefront.orders.models import Order
 from storefront.orders.service import new_reference
 from storefront.reminders import rules, service
@@ -35,8 +40,29 @@ def make_customer(n: int = 1, *, push: bool = True, email: bool = True, last_ord
         locale=locale,
     )
     db.session.add(customer)
+    db.session.flush()
+    if push:  # a browser of theirs: the push subscription of a back-in-stock watch by their address
+        watch = StockWatch(token=secrets.token_urlsafe(16), variant_id=_a_variant(), email=customer.email)
+        db.session.add(watch)
+        db.session.flush()
+        endpoint = f"https://push.example/{secrets.token_hex(8)}"
+        db.session.add(
+            PushSubscription(
+                endpoint=endpoint, endpoint_hash=endpoint_hash(endpoint), p256dh="k", auth="a", watch_id=watch.id
+            )
+        )
     db.session.commit()
     return customer.id
+
+
+def _a_variant() -> int:
+    """Some variant (a product is made when there is none)."""
+    found = db.session.scalar(select(Variant.id).limit(1))
+    if found is not None:
+        return found
+    from tests.builders import make_product
+
+    return make_product("Watched", 900, (("One", 0),)).variants[0].id
 
 
 def make_cart(customer_id: int | None, updated_at: datetime, variant_id: int | None) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from storefront.cart.models import Cart
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.notify.models import Notification
 from storefront.reminders import rules, service
 from storefront.reminders.models import ReminderMessage
 from tests.builders import make_product
@@ -48,6 +49,18 @@ def test_a_waiting_cart_is_reminded_once_on_each_consenting_channel(app, variant
         assert _run(now + timedelta(hours=1)) == 0  # the job's next run: nothing new
         assert _messages() == [(f"cart:{cart_id}", "email", customer), (f"cart:{cart_id}", "push", customer)]
         assert db.session.get(Cart, cart_id).reminded_at is not None
+        # Through notify's marketing path: one send-log row per channel under the cart's key, with its link.
+        logged = db.session.execute(
+            select(Notification.channel, Notification.kind, Notification.context).where(
+                Notification.event_key == f"cart:{cart_id}"
+            )
+        ).all()
+        assert sorted((channel, kind) for channel, kind, _ctx in logged) == [
+            ("email", "marketing"),
+            ("push", "marketing"),
+        ]
+        assert {ctx["url"] for _ch, _kind, ctx in logged} == {"/cart"}
+        assert {ctx["title"] for _ch, _kind, ctx in logged} == {"Your cart is waiting"}
 
 
 def test_two_workers_at_once_remind_a_cart_once(app, variant_id):
