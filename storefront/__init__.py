@@ -148,6 +148,7 @@ def _register_jobs(app: Flask) -> None:
     from .feeds import jobs as feeds_jobs  # noqa: F401
     from .notify import jobs as notify_jobs  # noqa: F401
     from .payments import jobs as payments_jobs  # noqa: F401
+    from .reminders import jobs as reminders_jobs  # noqa: F401
     from .sellers import jobs as sellers_jobs  # noqa: F401
 
     jobs.init_app(app)

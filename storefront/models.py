@@ -41,6 +41,7 @@ from .promotions.models import (
     OrderDiscount,
     Redemption,
 )
+from .reminders.models import ReminderMessage, ReminderSettings
 from .reviews.models import Review, ReviewPhoto
 from .segments.models import Segment
 from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
@@ -66,6 +67,8 @@ __all__ = [
     "AlertChoice",
     "EmailPreference",
     "FeedLink",
+    "ReminderMessage",
+    "ReminderSettings",
     "Notification",
     "PushSubscription",
     "StockWatch",

@@ -47,6 +47,7 @@ FEATURES = (
     "seo",  # structured data (JSON-LD) on shopper pages: catalog, brand, stores, reviews, return window, pages
     "feeds",  # Google and Meta product feeds: read the catalog and the brand; admin shows the links
     "campaigns",  # offers to a segment by push, email or a WhatsApp export: customers, segments, notify, orders
+    "reminders",  # automatic cart and lapse reminders: customers, cart, orders, notify (sending), catalog
     "reports",
     "admin",
 )

@@ -194,6 +194,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     products,
     promotions,
     refunds,
+    reminders,
     reviews,
     sales,
     segments,

@@ -22,6 +22,9 @@ class Cart(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     discount_code: Mapped[str | None] = mapped_column(String(40))  # the code the shopper applied (promotions)
+    # The customer a known browser (signed cookie set at checkout) belongs to; for the cart reminder.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column()  # the "your cart is waiting" reminder, at most once
 
     lines: Mapped[list[CartLine]] = relationship(
         back_populates="cart", order_by="CartLine.id", cascade="all, delete-orphan"

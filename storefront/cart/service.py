@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import column, delete, exists, select, table, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..catalog.models import Product, Variant
@@ -104,6 +104,21 @@ def add_item(
     cart.updated_at = now
     session.flush()
     return line
+
+
+def belongs_to(session: Session, cart: Cart, customer_id: int) -> None:
+    """Give the cart to the customer a known browser names (for the cart reminder), if they still exist.
+
+    The customers table is named, not imported: the cart sits below the customers package, and a
+    signed cookie may outlive the customer it names (the foreign key would then refuse the cart).
+    """
+    customers = table("customers", column("id"))
+    session.execute(
+        update(Cart)
+        .where(Cart.id == cart.id, exists().where(customers.c.id == customer_id))
+        .values(customer_id=customer_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def set_quantity(

@@ -22,7 +22,7 @@ from ..extensions import db
 from . import service
 from .models import Cart
 from .rules import parse_id, parse_quantity
-from .web import cart_token, current_cart, set_cart_cookies
+from .web import cart_token, current_cart, known_customer_id, set_cart_cookies
 
 bp = Blueprint("cart", __name__)
 private_blueprint(bp)
@@ -124,6 +124,9 @@ def add():
         line = service.add_item(
             db.session, cart, variant_id, quantity, now, cfg["MAX_LINE_QUANTITY"], cfg["MAX_CART_LINES"]
         )
+        known = known_customer_id()
+        if known is not None and cart.customer_id != known:  # a known browser's cart is its customer's
+            service.belongs_to(db.session, cart, known)
         message = _("Added %(item)s to your cart.", item=line.variant.label)
         changed = _changed(cart)
         db.session.commit()

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..core.inputs import token_cookie
 from ..core.templating import CART_COUNT_COOKIE
 from ..extensions import db
 from . import service
 from .models import Cart
+
+# A known browser: the customer this browser ordered as (set at checkout), so their next cart is theirs.
+KNOWN_CUSTOMER_COOKIE = "known_customer"
+KNOWN_CUSTOMER_MAX_AGE = 365 * 24 * 3600
+_KNOWN_SALT = "storefront.cart.known-customer"
 
 
 def cart_token() -> str | None:
@@ -36,5 +42,35 @@ def set_cart_cookies(response, token: str | None, count: int):
         )
     response.set_cookie(
         CART_COUNT_COOKIE, str(count), max_age=cfg["CART_COOKIE_MAX_AGE"], httponly=False, samesite="Lax", secure=secure
+    )
+    return response
+
+
+def _known_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_KNOWN_SALT)
+
+
+def known_customer_id() -> int | None:
+    """The customer id this browser's signed cookie names, or None (absent, altered or not ours)."""
+    raw = request.cookies.get(KNOWN_CUSTOMER_COOKIE, "")
+    if not raw or len(raw) > 200:
+        return None
+    try:
+        value = _known_signer().loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def remember_customer(response, customer_id: int):
+    """Name the customer in a signed, HttpOnly, year-long cookie (checkout sets it after an order)."""
+    cfg = current_app.config
+    response.set_cookie(
+        KNOWN_CUSTOMER_COOKIE,
+        _known_signer().dumps(customer_id),
+        max_age=KNOWN_CUSTOMER_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(cfg.get("FORCE_SECURE_COOKIES") or request.is_secure),
     )
     return response

@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..cart.models import Cart
+from ..customers.models import Customer, CustomerOrder
 from ..inventory.rules import OutOfStock
 from ..orders import service as orders
 from ..orders.limits import current_limits, lock_customer
@@ -140,3 +142,12 @@ def order_facts(session: Session, order: Order) -> OrderFacts:
         payment=payments.payment_of(session, order.id) if paid_by == PaymentMethod.CARD else None,
         transfer=transfers.transfer_of(session, order.id) if paid_by == PaymentMethod.TRANSFER else None,
     )
+
+
+def customer_of(session: Session, order_id: int, phone: str, email: str) -> int | None:
+    """The customer an order belongs to: its link in customer_orders, else the customer of its phone/email."""
+    linked = session.scalar(select(CustomerOrder.customer_id).where(CustomerOrder.order_id == order_id))
+    if linked is not None:
+        return linked
+    key = customer_key(phone, email)
+    return None if key is None else session.scalar(select(Customer.id).where(Customer.key == key))

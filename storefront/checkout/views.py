@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..cart import service as carts
-from ..cart.web import current_cart, set_cart_cookies
+from ..cart.web import current_cart, remember_customer, set_cart_cookies
 from ..clock import utcnow
 from ..core.security import private_blueprint
 from ..customers import service as customer_offers
@@ -137,7 +137,9 @@ def place_order():
         if isinstance(err, IntegrityError):
             raise
         return _refused_checkout(form, err)
-    return _after_placing(placed, form, cart_id)
+    response = _after_placing(placed, form, cart_id)
+    customer_id = service.customer_of(db.session, placed.id, form.phone.normalised, (form.email.data or "").strip())
+    return response if customer_id is None else remember_customer(response, customer_id)
 
 
 def _place(form: CheckoutForm, cart) -> Order:
