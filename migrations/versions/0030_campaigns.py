@@ -1,7 +1,7 @@
 """campaigns, campaign_recipients, campaign_orders
 
 Revision ID: 0030_campaigns
-Revises: 0025_customers
+Revises: 0029_sales
 Create Date: 2026-12-06 22:07:15.463084
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0030_campaigns"
-down_revision = "0025_customers"
+down_revision = "0029_sales"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reminders: reminder_settings, reminder_messages; carts.customer_id and carts.reminded_at
 
 Revision ID: 0031_reminders
-Revises: 0030_campaigns (brief: 0025_customers; rechained after merging campaigns)
+Revises: 0030_campaigns
 Create Date: 2026-12-06 22:10:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031_reminders"
-down_revision = "0030_campaigns"  # brief said 0025_customers: campaigns (0030) is merged in this branch
+down_revision = "0030_campaigns"
 branch_labels = None
 depends_on = None
 
