@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import jobs
 from ..customers import consent
-from ..customers.models import Customer
+from ..customers.models import Customer, CustomerOrder
 from ..db import insert_ignoring_duplicates
 from ..domain import N_, Conflict, Invalid, NotFound
 from ..jobs.models import Job
@@ -29,6 +29,7 @@ from ..notify import marketing
 from ..notify.models import Notification
 from ..orders.models import Order
 from ..orders.rules import SALE_STATUSES
+from ..promotions import service as promotions
 from ..segments.models import Segment
 from ..segments.service import member_ids
 from . import rules
@@ -75,13 +76,16 @@ def create(session: Session, draft: Draft, user_id: int | None, now: datetime) -
         raise Invalid(N_("The rate must be between 1 and 10,000 messages a minute."))
     if draft.scheduled_at is not None and draft.scheduled_at <= now:
         raise Invalid(N_("The time to send must be in the future."))
+    code = draft.code.strip()[: rules.CODE_CHARS]
+    if code:
+        code = promotions.check_known_code(session, code)
     campaign = Campaign(
         name=draft.name.strip()[: rules.NAME_CHARS],
         segment_id=draft.segment_id,
         channel=draft.channel,
         messages=messages,
         landing=rules.safe_path(draft.landing),
-        code=draft.code.strip()[: rules.CODE_CHARS],
+        code=code,
         scheduled_at=draft.scheduled_at,
         rate_per_minute=draft.rate_per_minute,
         status="draft",
@@ -292,6 +296,25 @@ def attribute(session: Session, order: Order, token: str | None, now: datetime) 
         "recipient_id": recipient.id,
         "created_at": now,
     }
+    return insert_ignoring_duplicates(session, CampaignOrder, values, ["order_id"]) is not None
+
+
+def attribute_code(session: Session, order: Order, code: str, now: datetime) -> bool:
+    """Credit an order that used a campaign's code to that campaign, when its customer was a recipient.
+
+    The newest such campaign wins; an order already credited (by its link) keeps its campaign.
+    """
+    found = session.execute(
+        select(CampaignRecipient.id, CampaignRecipient.campaign_id)
+        .join(Campaign, Campaign.id == CampaignRecipient.campaign_id)
+        .join(CustomerOrder, CustomerOrder.customer_id == CampaignRecipient.customer_id)
+        .where(CustomerOrder.order_id == order.id, func.upper(Campaign.code) == code.upper())
+        .order_by(Campaign.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return False
+    values = {"order_id": order.id, "campaign_id": found.campaign_id, "recipient_id": found.id, "created_at": now}
     return insert_ignoring_duplicates(session, CampaignOrder, values, ["order_id"]) is not None
 
 

@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..cart.models import Cart
 from ..cart.service import CartItem
-from ..domain import N_
+from ..core.events import announce
+from ..domain import N_, Invalid
 from ..orders.models import Order
+from .events import CODE_REDEEMED
 from .models import CustomerCodeUse, DiscountCode, OrderDiscount, Redemption
 from .rules import Applied, CodeKind, CodeRefused, CodeTerms, CodeUsedUp, DiscountLine, apply_code, normalise_code
 
@@ -61,6 +63,16 @@ def find_code(session: Session, raw: str | None) -> DiscountCode:
     if code is None:
         raise CodeRefused(N_("We do not know that code. Please check it and try again."))
     return code
+
+
+def check_known_code(session: Session, raw: str) -> str:
+    """The code as stored (upper case) when the shop has it, else Invalid naming it (for campaigns, reminders)."""
+    try:
+        return find_code(session, raw).code
+    except CodeRefused:
+        raise Invalid(
+            N_("There is no discount code %(code)s: create it first under Discount codes."), code=raw
+        ) from None
 
 
 def terms_of(code: DiscountCode) -> CodeTerms:
@@ -159,6 +171,7 @@ def redeem(session: Session, found: Quote, order: Order, customer_key: str, now:
     session.add(redemption)
     session.add(OrderDiscount(order_id=order.id, code=found.code, description=found.description, amount=found.amount))
     session.flush()
+    announce(session, CODE_REDEEMED, order=order, code=found.code, now=now)
     return redemption
 
 

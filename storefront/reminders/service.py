@@ -8,6 +8,7 @@ is logged in reminder_messages under a unique (key, channel).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from ..customers.models import Customer, CustomerOrder
 from ..notify.service import base_url
 from ..orders.models import Order
 from ..orders.rules import OrderStatus
+from ..promotions import service as promotions
 from . import rules, sending
 from .models import ReminderMessage, ReminderSettings
 
@@ -53,7 +55,9 @@ def load_settings(session: Session) -> rules.Settings:
 
 
 def save_settings(session: Session, settings: rules.Settings, user_id: int | None, now: datetime) -> None:
-    """Save the owner's settings (parsed and checked by rules.parse_settings)."""
+    """Save the owner's settings (parsed and checked by rules.parse_settings; the lapse code must exist)."""
+    if settings.lapse_code:
+        settings = dataclasses.replace(settings, lapse_code=promotions.check_known_code(session, settings.lapse_code))
     row = session.scalars(select(ReminderSettings).order_by(ReminderSettings.id).limit(1)).first()
     if row is None:
         row = ReminderSettings()

@@ -507,7 +507,7 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         db.session.add(segment)
         db.session.flush()
         messages = {"en": {"title": "Winter sale", "body": "Coats at half price."}}
-        draft = campaigns.Draft("Winter sale", segment.id, "email", messages, "/", "WINTER10", None, 60)
+        draft = campaigns.Draft("Winter sale", segment.id, "email", messages, "/", "A11Y10", None, 60)
         campaign_id = campaigns.create(db.session, draft, None, datetime(2026, 12, 6, 12)).id
         db.session.commit()
     table = {

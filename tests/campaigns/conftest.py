@@ -16,10 +16,12 @@ from storefront.clock import utcnow
 from storefront.customers import consent
 from storefront.customers.models import Customer
 from storefront.extensions import db
+from storefront.promotions.models import DiscountCode
 from storefront.segments.models import Segment
 from tests.helpers import _make_app
 from tests.notify.conftest import push_service, pushes, smtp_server  # noqa: F401 - fixtures
 from tests.payments.conftest import coat, fake_stripe  # noqa: F401 - fixtures
+from tests.promotions.helpers import make_code
 
 
 @pytest.fixture
@@ -52,8 +54,18 @@ def add_segment(app, name: str = "Everyone", definition: dict | None = None) -> 
         return segment.id
 
 
+def ensure_code(app, code: str) -> None:
+    """The shop's discount code `code` (a campaign may only name a code the shop has)."""
+    with app.app_context():
+        if db.session.scalar(select(DiscountCode.id).where(DiscountCode.code == code.upper())) is None:
+            make_code(code.upper())
+
+
 def add_campaign(app, segment_id: int, channel: str = "email", **overrides) -> int:
     """A draft campaign through the service (English and Spanish texts, a code)."""
+    code = overrides.pop("code", "WINTER10")
+    if code:
+        ensure_code(app, code)
     draft = service.Draft(
         name=overrides.pop("name", "Winter sale"),
         segment_id=segment_id,
@@ -66,7 +78,7 @@ def add_campaign(app, segment_id: int, channel: str = "email", **overrides) -> i
             },
         ),
         landing=overrides.pop("landing", "/c/coats"),
-        code=overrides.pop("code", "WINTER10"),
+        code=code,
         scheduled_at=overrides.pop("scheduled_at", None),
         rate_per_minute=overrides.pop("rate_per_minute", 600),
     )

@@ -15,13 +15,20 @@ from storefront.notify.models import PushSubscription, StockWatch
 from storefront.notify.service import endpoint_hash
 from storefront.orders.models import Order
 from storefront.orders.service import new_reference
+from storefront.promotions.models import DiscountCode
 from storefront.reminders import rules, service
+from tests.promotions.helpers import make_code
 
 ON = rules.Settings(cart_on=True, cart_hours=4, lapse_on=True, lapse_factor_pct=150, lapse_min_days=30)
 
 
 def switch(settings: rules.Settings = ON) -> None:
-    """Save the owner's reminder settings."""
+    """Save the owner's reminder settings (creating the lapse code first: only a known code is taken)."""
+    if (
+        settings.lapse_code
+        and db.session.scalar(select(DiscountCode.id).where(DiscountCode.code == settings.lapse_code.upper())) is None
+    ):
+        make_code(settings.lapse_code.upper())
     service.save_settings(db.session, settings, None, datetime(2026, 1, 1))
     db.session.commit()
 

@@ -11,6 +11,7 @@ from storefront.notify.models import Notification
 from storefront.reminders import report, rules, service
 from storefront.reminders.models import ReminderMessage
 from tests.builders import ShopClient, make_user
+from tests.promotions.helpers import make_code
 
 from .helpers import make_customer, make_order
 
@@ -46,6 +47,8 @@ def test_only_the_owner_sees_and_changes_the_reminders(app):
 
 
 def test_the_owner_saves_the_settings_and_bad_input_is_shown_again(app):
+    with app.app_context():
+        make_code("COMEBACK10")
     owner = _signed_in(app, "owner@example.com", "owner")
     page = owner.client.get("/admin/reminders").get_data(as_text=True)
     assert 'value="4"' in page and 'value="1.5"' in page and "always sent, requested by the shopper" in page.lower()
@@ -104,3 +107,12 @@ def test_the_report_counts_queued_sent_and_the_orders_that_followed(app):
     owner = _signed_in(app, "owner@example.com", "owner")
     html = owner.client.get("/admin/reminders").get_data(as_text=True)
     assert re.search(r'data-kind="cart">.*?<td>3</td><td>1</td>\s*<td>1</td><td>[^<]*30\.00', html, re.S)
+
+
+def test_a_lapse_code_the_shop_does_not_have_is_refused_and_shown_again(app):
+    owner = _signed_in(app, "owner@example.com", "owner")
+    answer = owner.post("/admin/reminders", {**GOOD, "lapse_code": "NOSUCH"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "There is no discount code NOSUCH" in html and 'value="NOSUCH"' in html
+    with app.app_context():
+        assert service.load_settings(db.session).lapse_code == ""
