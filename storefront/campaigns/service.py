@@ -402,5 +402,15 @@ def mark_exported(session: Session, campaign: Campaign, now: datetime) -> int:
     ).rowcount
 
 
+def started_between(session: Session, start: datetime, end: datetime) -> list[Campaign]:
+    """Campaigns that started sending in [start, end) (naive UTC), newest first: the reports' campaigns table."""
+    stmt = (
+        select(Campaign)
+        .where(Campaign.started_at >= start, Campaign.started_at < end)
+        .order_by(Campaign.started_at.desc(), Campaign.id.desc())
+    )
+    return list(session.scalars(stmt))
+
+
 def all_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())))

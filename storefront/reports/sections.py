@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from ..analytics.rollup_rules import day_bounds
+from ..campaigns import service as campaigns
 from ..core.templating import money
 from ..money import minor_digits
 from ..promotions import codes
@@ -112,7 +113,33 @@ def promotions_page(session: Session, span: DateRange, _args: Mapping, scope: Sc
         Stat(_("Revenue"), cash(sum(row[3] for row in rows)), _("after discounts")),
         Stat(_("Discounts"), cash(given)),
     ]
-    return {"stats": stats, "tables": [(promotions_table(rows), None)]}
+    note = _("Campaign figures are for the whole shop.") if scope is not None else None
+    return {
+        "stats": stats,
+        "tables": [(promotions_table(rows), None), (campaigns_table(session, *_instants(span)), note)],
+    }
+
+
+def campaigns_table(session: Session, start, end) -> tables.Table:
+    """Campaigns started in the period with their figures (reached ... discount given), newest first."""
+    keys = ("campaign", "channel", "reached", "delivered", "opened", "clicked", "orders", "revenue", "discount")
+    columns = [
+        tables.Column("campaign", _("Campaign"), "text"),
+        tables.Column("channel", _("Channel"), "text"),
+        tables.Column("reached", _("Reached")),
+        tables.Column("delivered", _("Delivered"), wide_only=True),
+        tables.Column("opened", _("Opened"), wide_only=True),
+        tables.Column("clicked", _("Clicked")),
+        tables.Column("orders", _("Orders")),
+        tables.Column("revenue", _("Revenue"), "money"),
+        tables.Column("discount", _("Discount given"), "money", wide_only=True),
+    ]
+    rows = []
+    for campaign in campaigns.started_between(session, start, end):
+        f = campaigns.figures(session, campaign)
+        values = (campaign.name, campaign.channel, f.reached, f.delivered, f.opened, f.clicked, f.orders)
+        rows.append(dict(zip(keys, (*values, f.revenue, f.discount), strict=True)))
+    return tables.Table("campaigns", _("Campaigns"), columns, rows)
 
 
 def promotions_table(rows: list[tuple[str, int, int, int, int]]) -> tables.Table:
@@ -408,6 +435,7 @@ EXPORTS: dict[str, Callable[..., tables.Table | None]] = {
     "cities": lambda s, span, _a, sc: tables.cities_table(service.places(s, span, sc)),
     "pickups": lambda s, span, _a, sc: tables.stores_table(service.places(s, span, sc)),
     "sources": lambda s, span, _a, sc: tables.sources_table(service.sources(s, span, sc)),
+    "campaigns": lambda s, span, _a, _sc: campaigns_table(s, *_instants(span)),
     "promotions": lambda s, span, _a, sc: promotions_table(
         codes.codes_in_period(s, *_instants(span), service.scoped_order_ids(sc))
     ),

@@ -43,7 +43,7 @@ SECTIONS = (
     ("customers", _l("How often, how much")),
     ("where", _l("Where")),
     ("sources", _l("Sources")),
-    ("promotions", _l("Promotions")),
+    ("promotions", _l("Promotions and campaigns")),
 )
 
 
