@@ -1,7 +1,7 @@
 """The revenue-share report: turnover and shares per store, per seller and per channel for a period.
 
-Turnover is the goods total of sale orders (order subtotal: shipping excluded; cancelled and
-unpaid orders never count) placed in the period. An order counts for the store recorded by
+Turnover is the goods total of sale orders (order subtotal less the lines' share of discount codes:
+shipping excluded; cancelled and unpaid orders never count) placed in the period. An order counts for the store recorded by
 service.assign_order (its pickup store or the customer's bound store) and for the seller whose
 commission on it is not reversed. Shares are the owner's percentages (RevenueShare) of each
 group's turnover, rounded half-up once per group; the seller table also shows the commission
@@ -18,7 +18,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain import N_
-from ..orders.models import Order
+from ..orders.models import Order, OrderLine
 from ..orders.rules import SALE_STATUSES
 from ..sellers.models import CommissionEntry, Seller
 from . import rules
@@ -88,10 +88,14 @@ def revenue_report(session: Session, start: datetime, end: datetime) -> Report:
         .where(Order.status.in_([s.value for s in SALE_STATUSES]), Order.created_at >= start, Order.created_at < end)
     )
 
+    # Goods after discount codes: the lines' shares of a code (free delivery takes nothing off the goods).
+    line_discounts = (
+        select(func.coalesce(func.sum(OrderLine.discount), 0)).where(OrderLine.order_id == Order.id).scalar_subquery()
+    )
+    goods = func.coalesce(func.sum(Order.subtotal - line_discounts), 0)
+
     def grouped(key):
-        stmt = base.with_only_columns(
-            key, func.count(Order.id), func.coalesce(func.sum(Order.subtotal), 0), func.sum(CommissionEntry.amount)
-        ).group_by(key)
+        stmt = base.with_only_columns(key, func.count(Order.id), goods, func.sum(CommissionEntry.amount)).group_by(key)
         return [(k, int(n), int(total), int(commission or 0)) for k, n, total, commission in session.execute(stmt)]
 
     report = Report(start, end, settings.store_bp, settings.seller_bp)

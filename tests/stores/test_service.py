@@ -135,3 +135,16 @@ def test_revenue_report_per_store_seller_and_channel(app):
     db.session.commit()
     again = report.revenue_report(db.session, now - timedelta(days=1), now + timedelta(days=1))
     assert {r.key: r.turnover for r in again.by_channel}["online"] == 30000, "a reversed credit is no seller sale"
+
+
+@pytest.mark.clock_sensitive  # a report over days around now
+def test_turnover_is_the_goods_after_the_lines_share_of_a_discount_code(app):
+    coat = make_product("Wool coat", price=10000)
+    now = utcnow()
+    discounted = make_order([(coat, 2)])  # 200.00 of goods, 30.00 off them by a code, 5.00 off the delivery
+    discounted.lines[0].discount = 3000
+    discounted.discount, discounted.total = 3500, discounted.total - 3500
+    make_order([(coat, 1)], phone="", email="")  # 100.00, no code
+    db.session.commit()
+    data = report.revenue_report(db.session, now - timedelta(days=1), now + timedelta(days=1))
+    assert (data.orders, data.turnover) == (2, 27000)
