@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..cart.models import Cart
 from ..customers.models import Customer, CustomerOrder
+from ..domain import N_, Invalid
 from ..inventory.rules import OutOfStock
 from ..orders import service as orders
 from ..orders.limits import current_limits, lock_customer
@@ -95,6 +96,12 @@ def place_order(
         promotions.redeem(session, pricing.found, order, who, now)
         cart.discount_code = None  # spent on this order: the next cart starts without it
     check_shown_total(placing.shown_total, order.total)  # raises (and the caller rolls back) on a mismatch
+    if order.total == 0 and details.payment_method != PaymentMethod.CASH:  # a payment page for 0 cannot be made
+        raise Invalid(
+            N_(
+                "Your discount covers the whole order, so there is nothing to pay online: choose to pay on delivery or at pickup."
+            )
+        )
     if by_card:
         payments.open_payment(session, order, PaymentMethod.CARD, cart.token, closes_at, now)
     if method is not None and transfers.transfer_of(session, order.id) is None:

@@ -1,7 +1,8 @@
 """The revenue-share report: turnover and shares per store, per seller and per channel for a period.
 
 Turnover is the goods total of sale orders (order subtotal less the lines' share of discount codes:
-shipping excluded; cancelled and unpaid orders never count) placed in the period. An order counts for the store recorded by
+shipping excluded; cancelled and unpaid orders never count) placed in the period. An order counts
+for the store recorded by
 service.assign_order (its pickup store or the customer's bound store) and for the seller whose
 commission on it is not reversed. Shares are the owner's percentages (RevenueShare) of each
 group's turnover, rounded half-up once per group; the seller table also shows the commission

@@ -56,3 +56,19 @@ def test_line_items_sum_to_the_discounted_total(app, shop, fake_stripe, code, ki
         assert order.discount > 0
         assert sent == session["amount_total"] == order.total == order.subtotal + order.shipping - order.discount
         assert order.payment.amount == order.total
+
+
+def test_a_code_covering_the_whole_order_cannot_go_to_the_card_page(app, shop, fake_stripe):
+    with app.app_context():
+        lamp = make_product("Lamp", price=1000, variants=(("One", 9),)).variants[0].id
+        make_code("ALL", "fixed", 100_000)
+    shop.add(lamp, 1)
+    apply_code(shop, "ALL")
+    pickup_by_card = {**CARD, "delivery_method": "pickup"}
+    response = shop.checkout(pickup_by_card)
+    assert response.status_code in (400, 409, 422)
+    assert "nothing to pay online" in response.get_data(as_text=True)
+    assert fake_stripe.sessions == {}
+    with app.app_context():
+        assert db.session.scalars(select(Order)).first() is None  # nothing placed; the cart keeps its code
+    assert "ALL" in shop.client.get("/cart").get_data(as_text=True)
