@@ -99,7 +99,8 @@ def place_order(
     if order.total == 0 and details.payment_method != PaymentMethod.CASH:  # a payment page for 0 cannot be made
         raise Invalid(
             N_(
-                "Your discount covers the whole order, so there is nothing to pay online: choose to pay on delivery or at pickup."
+                "Your discount covers the whole order, so there is nothing to pay online: "
+                "choose to pay on delivery or at pickup."
             )
         )
     if by_card:
