@@ -17,7 +17,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from functools import wraps
 
+from flask import render_template
+from flask_babel import gettext
+from flask_limiter.errors import RateLimitExceeded
 from limits.storage import MemoryStorage
 
 SWEEP_SECONDS = 1.0
@@ -47,3 +52,28 @@ class SweptMemoryStorage(MemoryStorage):
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         self._sweep_lock = threading.Lock()
+
+
+def too_many_answered(message: str) -> Callable[[Callable], Callable]:
+    """A view decorator: a breached limit answers 429 with a page saying `message` (lazy text), not the generic one.
+
+    Put it above the `@limiter.limit(...)` line; the request's transaction is rolled back first.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except RateLimitExceeded:
+                from ..extensions import db  # the floor's extensions load this module's storage first
+
+                db.session.rollback()
+                page = render_template(
+                    "errors/error.html", status=429, title=gettext("Too many attempts"), message=str(message)
+                )
+                return page, 429
+
+        return wrapper
+
+    return decorate

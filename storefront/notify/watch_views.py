@@ -14,20 +14,19 @@ the other.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import wraps
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_limiter.errors import RateLimitExceeded
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from ..auth.rules import normalise_email
 from ..catalog.models import Variant
 from ..catalog.pages import render_product
 from ..clock import utcnow
+from ..core.ratelimit import too_many_answered
 from ..customers import service as customers
 from ..domain import N_, Conflict, DomainError, Invalid, NotFound
 from ..extensions import db, limiter, rate_limits_off
@@ -50,19 +49,9 @@ def _watch_rate_limit() -> str:
     return current_app.config.get("WATCH_RATE_LIMIT") or WATCH_RATE_LIMIT
 
 
-def _too_many_answered(view: Callable) -> Callable:
-    """Answer a breached limit with a page that says what happened (429), not the generic one."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except RateLimitExceeded:
-            db.session.rollback()
-            message = _("You have asked for many reminders from this address. Please try again later.")
-            return render_template("errors/error.html", status=429, title=_("Too many attempts"), message=message), 429
-
-    return wrapper
+_too_many_answered = too_many_answered(
+    _l("You have asked for many reminders from this address. Please try again later.")
+)
 
 
 # -- asking ------------------------------------------------------------------------------------

@@ -6,16 +6,14 @@ the product page and product cards show reviews without their packages importing
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
 
 from babel.numbers import format_decimal
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_limiter.errors import RateLimitExceeded
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +21,7 @@ from ..catalog.models import Product
 from ..clock import utcnow
 from ..core.locales import native_digits
 from ..core.pagecache import dont_store
+from ..core.ratelimit import too_many_answered
 from ..core.security import private_blueprint
 from ..core.uploads import raise_body_cap_for_photos
 from ..domain import Conflict, DomainError
@@ -44,19 +43,7 @@ def _review_rate_limit() -> str:
     return current_app.config.get("REVIEW_RATE_LIMIT") or REVIEW_RATE_LIMIT
 
 
-def _too_many_answered(view: Callable) -> Callable:
-    """Answer a breached limit with a page that says what happened (429)."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except RateLimitExceeded:
-            db.session.rollback()
-            message = _("Many reviews were sent from this address. Please try again later.")
-            return render_template("errors/error.html", status=429, title=_("Too many attempts"), message=message), 429
-
-    return wrapper
+_too_many_answered = too_many_answered(_l("Many reviews were sent from this address. Please try again later."))
 
 
 def _line(token: str, line_id: int) -> tuple[Order, OrderLine]:
