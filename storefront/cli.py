@@ -57,6 +57,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
         seed_brand,
         seed_catalog,
         seed_customers,
+        seed_marketing,
         seed_reviews,
         seed_shop_pages,
         seed_stores_and_seller,
@@ -73,8 +74,9 @@ def seed_demo(if_empty: bool, seed: int) -> None:
     seed_aftersales(db.session)
     seed_shop_pages(db.session)
     seed_customers(db.session)
+    seed_marketing(db.session)
     db.session.commit()
-    click.echo(f"Seeded {count} demo products, 3 stores and a seller (link code DEMO10).")
+    click.echo(f"Seeded {count} demo products, 3 stores and a seller (link code DEMO10); discount code WELCOME10.")
     click.echo(f"Seller login: {DEMO_SELLER_EMAIL} / {seller_password}")
     mismatches = settings_mismatches(current_app.config)
     if mismatches:

@@ -601,3 +601,27 @@ def seed_customers(session: Session) -> int:
 
     zone = ZoneInfo(current_app.config.get("SHOP_TIMEZONE") or "UTC")
     return rebuild(session, utcnow(), zone)
+
+
+def seed_marketing(session: Session) -> None:
+    """A welcome code (10 % off from $30, once per customer, for 30 days) and two saved segments to start from."""
+    from .promotions.models import DiscountCode
+    from .segments.service import save_segment
+
+    now = utcnow()
+    session.add(
+        DiscountCode(
+            code="WELCOME10",
+            kind="percent",
+            value=1000,
+            description="Welcome: 10% off orders from $30",
+            min_subtotal=3000,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=30),
+            max_per_customer=1,
+            created_at=now,
+        )
+    )
+    save_segment(session, None, "Loyal customers", {"rfm": ["champions", "loyal"]}, None, now)
+    save_segment(session, None, "Lapsing: last order over 60 days ago", {"last_order_before_days": 60}, None, now)
+    session.flush()
