@@ -24,7 +24,8 @@ from ..campaigns import rules
 from ..campaigns import service as campaigns
 from ..catalog.models import Category, Product
 from ..clock import utcnow
-from ..domain import DomainError
+from ..core.csv import csv_safe
+from ..domain import N_, DomainError, Invalid
 from ..extensions import db
 from ..notify.service import base_url
 from ..segments.models import Segment
@@ -106,6 +107,8 @@ def _to_utc(local: datetime | None) -> datetime | None:
     """The shop-time the owner typed, as the naive UTC the database stores."""
     if local is None:
         return None
+    if not 2000 <= local.year <= 2200:  # also keeps the zone conversion within datetime's range
+        raise Invalid(N_("Choose a time between the years 2000 and 2200."))
     return local.replace(tzinfo=get_timezone()).astimezone(UTC).replace(tzinfo=None)
 
 
@@ -128,6 +131,11 @@ def campaign_new():
         return _form_page(form)
     if not form.validate_on_submit():
         return _form_page(form), 422
+    try:
+        scheduled_at = _to_utc(form.scheduled_at.data)
+    except DomainError as err:
+        form.scheduled_at.errors = [*form.scheduled_at.errors, err.message]
+        return _form_page(form), 422
     draft = campaigns.Draft(
         name=form.name.data or "",
         segment_id=form.segment_id.data,
@@ -138,7 +146,7 @@ def campaign_new():
         },
         landing=form.landing.data or "/",
         code=form.code.data or "",
-        scheduled_at=_to_utc(form.scheduled_at.data),
+        scheduled_at=scheduled_at,
         rate_per_minute=form.rate_per_minute.data,
     )
     try:
@@ -249,13 +257,8 @@ def campaign_whatsapp(campaign_id: int):
     writer = csv.writer(out)
     writer.writerow([_("Name"), _("Phone"), _("WhatsApp link"), _("Message")])
     for line in lines:
-        writer.writerow([_csv_safe(line.name), _csv_safe(line.phone), line.link, _csv_safe(line.text)])
+        writer.writerow([csv_safe(line.name), csv_safe(line.phone), line.link, csv_safe(line.text)])
     response = make_response(out.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="campaign-{campaign.id}-whatsapp.csv"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

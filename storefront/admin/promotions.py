@@ -61,6 +61,9 @@ class BulkForm(CodeForm):
     count = IntegerField(_l("How many"), validators=[Optional()])
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2200  # dates a code can start and end on (and stay within datetime's range in any zone)
+
+
 def _zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
@@ -100,7 +103,10 @@ def _fields(form: CodeForm) -> codes.CodeFields:
     value = 0
     try:
         if kind == "percent":
-            value = int((Decimal(raw) * 100).to_integral_value())
+            number = Decimal(raw)
+            if not number.is_finite() or abs(number) > 1000:
+                raise ValueError(raw)
+            value = int((number * 100).to_integral_value())
         elif kind == "fixed":
             value = parse_amount(raw, currency)
     except (InvalidOperation, DomainError, ValueError) as exc:
@@ -110,6 +116,11 @@ def _fields(form: CodeForm) -> codes.CodeFields:
     except (DomainError, ValueError) as exc:
         raise codes.CodeInvalid("min_subtotal", _("Enter the amount like 12.50.")) from exc
     seller = form.seller.data
+    for field in (form.starts_on, form.ends_on):
+        if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+            raise codes.CodeInvalid(
+                field.name, _("Choose a date between %(low)s and %(high)s.", low=MIN_YEAR, high=MAX_YEAR)
+            )
     return codes.CodeFields(
         code=form.code.data or "",
         kind=kind,

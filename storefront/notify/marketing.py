@@ -15,13 +15,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..customers import consent
 from ..customers.models import Customer, CustomerOrder
 from . import mail, messages, rules, service
-from .models import PushSubscription, StockWatch
+from .models import PushSubscription
 from .rules import Kind
 
 SENT_CHANNELS = ("push", "email")  # whatsapp: exported for the owner's phone, never sent from here
@@ -69,17 +69,17 @@ def queue_marketing(
 
 
 def customer_devices(session: Session, customer: Customer, locale: str) -> list[service.Recipient]:
-    """The customer's browsers: push subscriptions of their orders and of their back-in-stock watches
-    (by their email address), one per endpoint, the newest service.MAX_DEVICES."""
-    owned = [
-        PushSubscription.order_id.in_(select(CustomerOrder.order_id).where(CustomerOrder.customer_id == customer.id))
-    ]
-    if customer.email:
-        watches = select(StockWatch.id).where(func.lower(StockWatch.email) == customer.email.lower())
-        owned.append(PushSubscription.watch_id.in_(watches))
+    """The customer's browsers: push subscriptions of their own orders, one per endpoint, the newest MAX_DEVICES.
+
+    Not those of back-in-stock watches with the same email: a watch's address is never verified, so a
+    stranger's browser could otherwise receive this customer's personal links.
+    """
+    theirs = PushSubscription.order_id.in_(
+        select(CustomerOrder.order_id).where(CustomerOrder.customer_id == customer.id)
+    )
     seen: set[str] = set()
     out: list[service.Recipient] = []
-    for sub in session.scalars(select(PushSubscription).where(or_(*owned)).order_by(PushSubscription.id)):
+    for sub in session.scalars(select(PushSubscription).where(theirs).order_by(PushSubscription.id)):
         if sub.endpoint_hash not in seen:  # one browser following three orders gets one message
             seen.add(sub.endpoint_hash)
             out.append(service.Recipient("push", rules.push_recipient(sub.id), locale, subscription_id=sub.id))

@@ -46,6 +46,9 @@ class CodeFields:
     category_ids: list[int] = field(default_factory=list)
 
 
+MAX_LIMIT = 1_000_000_000  # uses of a code: fits the INTEGER columns on both databases
+
+
 def check_fields(fields: CodeFields, *, bulk: bool = False) -> None:
     """Refuse what cannot be a code: the form is re-shown with the message at its field."""
     if not bulk and normalise_code(fields.code) is None:
@@ -62,8 +65,10 @@ def check_fields(fields: CodeFields, *, bulk: bool = False) -> None:
         raise CodeInvalid("ends_on", N_("The code must end after it starts."))
     for name in ("max_uses", "max_per_customer"):
         value = getattr(fields, name)
-        if value is not None and value < 1:
-            raise CodeInvalid(name, N_("A limit is at least 1 (leave it empty for no limit)."))
+        if value is not None and not 1 <= value <= MAX_LIMIT:
+            raise CodeInvalid(
+                name, N_("A limit is a whole number from 1 to 1,000,000,000 (leave it empty for no limit).")
+            )
 
 
 def save_code(
@@ -75,6 +80,10 @@ def save_code(
     clash = session.scalar(select(DiscountCode.id).where(DiscountCode.code == text))
     if clash is not None and (code is None or clash != code.id):
         raise CodeInvalid("code", N_("The code %(code)s exists already."), code=text)
+    if code is not None and fields.max_uses is not None and fields.max_uses < code.uses:
+        raise CodeInvalid(
+            "max_uses", N_("This code was used %(n)s times already: the limit cannot be lower."), n=code.uses
+        )
     if code is None:
         code = DiscountCode(created_at=now, created_by=user_id, uses=0)
         session.add(code)

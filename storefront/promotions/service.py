@@ -27,6 +27,7 @@ from ..cart.service import CartItem
 from ..core.events import announce
 from ..domain import N_, Invalid
 from ..orders.models import Order
+from ..orders.rules import TransitionRefused
 from .events import CODE_REDEEMED
 from .models import CustomerCodeUse, DiscountCode, OrderDiscount, Redemption
 from .rules import Applied, CodeKind, CodeRefused, CodeTerms, CodeUsedUp, DiscountLine, apply_code, normalise_code
@@ -204,6 +205,53 @@ def release(session: Session, order_id: int, now: datetime) -> bool:
         .values(uses=CustomerCodeUse.uses - 1)
         .execution_options(synchronize_session=False)
     )
+    return True
+
+
+class UseTakenMeanwhile(TransitionRefused):
+    """A late payment revives an order whose code use was given back, and the code is used up meanwhile."""
+
+
+def retake(session: Session, order_id: int, now: datetime) -> bool:
+    """A revived order (a late payment) takes its code's use again, within both limits, or UseTakenMeanwhile.
+
+    The caller's transaction (or savepoint) is rolled back on refusal: the payment is then handled like
+    one for goods that sold out meanwhile (cancelled and refunded). True when a use was taken again.
+    """
+    redemption = session.scalars(select(Redemption).where(Redemption.order_id == order_id)).one_or_none()
+    if redemption is None:
+        return False
+    back = session.execute(
+        update(Redemption)
+        .where(Redemption.id == redemption.id, Redemption.released_at.is_not(None))
+        .values(released_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if back.rowcount != 1:
+        return False  # never released: it still holds its use
+    code = session.get(DiscountCode, redemption.code_id)
+    refused = UseTakenMeanwhile(N_("The discount code of this order was used up before its payment arrived."))
+    taken = session.execute(
+        update(DiscountCode)
+        .where(
+            DiscountCode.id == code.id, (DiscountCode.max_uses.is_(None)) | (DiscountCode.uses < DiscountCode.max_uses)
+        )
+        .values(uses=DiscountCode.uses + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise refused
+    condition = [CustomerCodeUse.code_id == code.id, CustomerCodeUse.customer_key == redemption.customer_key]
+    if code.max_per_customer is not None:
+        condition.append(CustomerCodeUse.uses < code.max_per_customer)
+    mine = session.execute(
+        update(CustomerCodeUse)
+        .where(*condition)
+        .values(uses=CustomerCodeUse.uses + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if mine.rowcount != 1:
+        raise refused
     return True
 
 

@@ -1,4 +1,5 @@
-"""Codes follow their orders: an order that ends unpaid or cancelled gives its code's use back (once)."""
+"""Codes follow their orders: an order that ends unpaid or cancelled gives its code's use back (once),
+and a late payment that revives it takes the use again (or is refused)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,21 @@ def connect() -> None:
 
 
 def give_use_back(
-    _event: Event, *, session: Session, order: Order, new_status: OrderStatus, now: datetime, **_payload
+    _event: Event,
+    *,
+    session: Session,
+    order: Order,
+    old_status: OrderStatus,
+    new_status: OrderStatus,
+    now: datetime,
+    **_payload,
 ) -> None:
-    """An unpaid or cancelled order's code may be used again (released once: a late payment keeps nothing back)."""
+    """An unpaid or cancelled order's code may be used again (released once); a late payment takes it again.
+
+    Taking it again can be refused (the code was used up meanwhile): promotions.service.UseTakenMeanwhile,
+    a TransitionRefused, so the late payment is cancelled and refunded like one for goods sold out meanwhile.
+    """
     if new_status in RELEASING_STATUSES:
         service.release(session, order.id, now)
+    elif old_status == OrderStatus.UNPAID and new_status == OrderStatus.PLACED:
+        service.retake(session, order.id, now)

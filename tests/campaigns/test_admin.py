@@ -16,7 +16,7 @@ from storefront.clock import utcnow
 from storefront.extensions import db
 from tests.builders import ShopClient, make_user
 
-from .conftest import add_campaign, add_customer, add_segment, campaign, recipients, run, send
+from .conftest import add_campaign, add_customer, add_segment, campaign, ensure_code, recipients, run, send
 
 pytestmark = pytest.mark.usefixtures("quick_password_hash")
 
@@ -31,6 +31,7 @@ def signed_in(app, email: str, role: str) -> ShopClient:
 
 @pytest.fixture
 def owner(app) -> ShopClient:
+    ensure_code(app, "WINTER10")  # the form's code: a campaign names only a code the shop has
     return signed_in(app, "owner@example.com", "owner")
 
 
@@ -143,3 +144,11 @@ def test_whatsapp_export_lists_consenting_customers_with_personal_links(app, own
         from storefront.customers.models import Customer
 
         assert db.session.get(Customer, ada).marketing_whatsapp is False
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59", "0001-01-01T00:00"])
+def test_a_send_time_out_of_range_is_shown_again_not_a_server_error(app, owner, when):
+    segment_id = add_segment(app)
+    response = owner.post("/admin/campaigns/new", form(segment_id, scheduled_at=when))
+    assert response.status_code == 422
+    assert "between the years 2000 and 2200" in response.get_data(as_text=True)

@@ -15,6 +15,7 @@ from storefront.jobs.models import Job
 from storefront.notify import marketing, service
 from storefront.notify.models import Notification
 from storefront.notify.rules import Kind
+from tests.builders import make_product
 from tests.helpers import _make_app
 
 from .conftest import follow, place, run_jobs
@@ -35,7 +36,7 @@ def make_customer(app, *, email="ada@example.com", push=False, mail=False, order
         db.session.add(customer)
         db.session.flush()
         for order_id in order_ids:
-            db.session.add(CustomerOrder(order_id=order_id, customer_id=customer.id))
+            db.session.merge(CustomerOrder(order_id=order_id, customer_id=customer.id))  # checkout linked it already
         now = utcnow()
         if push:
             consent.record(db.session, customer.id, "push", True, "checkout", now)
@@ -163,3 +164,17 @@ def test_a_long_body_never_loses_the_optout_link_and_the_log_shows_marketing(app
     assert owner.login("owner@example.com").status_code == 303
     page = owner.client.get("/admin/notifications?kind=marketing")
     assert page.status_code == 200 and "Marketing (an offer)" in page.text
+
+
+def test_a_browser_that_only_watched_a_product_with_the_customers_email_gets_no_offer(app, shop, pushes):
+    """A back-in-stock address is never verified: its browser is not the customer's device."""
+    with app.app_context():
+        gone = make_product("Sold-out scarf", price=2000, variants=(("One", 0),)).variants[0].id
+    asked = shop.post("/notify/back-in-stock", {"variant_id": gone, "email": "ada@example.com"})
+    assert asked.status_code == 303
+    token = asked.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert follow(shop, pushes.new_subscription(), {"watch": token}).status_code == 201
+    ada = make_customer(app, push=True)
+    assert queue(app, ada, "push") is False  # no device of their own orders: nothing queued
+    run_jobs(app)
+    assert pushes.received == []

@@ -127,3 +127,36 @@ def test_reports_show_discounts_and_the_promotions_page(app, owner):
     assert "Discounts" in overview and "$5.00" in overview
     page = owner.client.get("/admin/reports/promotions").get_data(as_text=True)
     assert "CUP5" in page and "$15.00" in page and "$5.00" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [
+        ("value", "Infinity"),
+        ("value", "NaN"),
+        ("value", "1e999"),
+        ("ends_on", "9999-12-31"),
+        ("starts_on", "0001-01-01"),
+        ("max_uses", "99999999999999999999"),
+        ("max_per_customer", "3000000000"),
+    ],
+)
+def test_out_of_range_input_is_shown_again_not_a_server_error(app, owner, field, raw):
+    response = owner.post("/admin/promotions/new", {**GOOD, field: raw})
+    assert response.status_code == 422, (field, raw, response.status_code)
+    assert 'role="alert"' in response.get_data(as_text=True) or "error" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(DiscountCode.id)) is None
+
+
+def test_a_used_codes_limit_cannot_go_below_its_uses(app, owner):
+    with app.app_context():
+        code_id = make_code("BUSY", max_uses=10)
+        db.session.get(DiscountCode, code_id).uses = 5
+        db.session.commit()
+    response = owner.post(f"/admin/promotions/{code_id}", {**GOOD, "code": "BUSY", "max_uses": "3"})
+    assert response.status_code == 422
+    assert "used 5 times already" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(DiscountCode, code_id).max_uses == 10
+    assert owner.post(f"/admin/promotions/{code_id}", {**GOOD, "code": "BUSY", "max_uses": "5"}).status_code == 303
