@@ -251,7 +251,7 @@ def campaign_whatsapp(campaign_id: int):
         return render_template("admin/campaign_whatsapp.html", campaign=campaign, lines=lines)
     if campaign.channel != "whatsapp":
         return redirect(url_for("admin.campaign_detail", campaign_id=campaign.id), code=303)
-    campaigns.mark_exported(db.session, campaign, utcnow())
+    campaigns.mark_exported(db.session, campaign, lines, utcnow())
     db.session.commit()
     out = io.StringIO()
     writer = csv.writer(out)

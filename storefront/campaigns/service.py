@@ -362,6 +362,7 @@ def figures(session: Session, campaign: Campaign) -> Figures:
 
 @dataclass(frozen=True)
 class WhatsappLine:
+    recipient_id: int
     name: str
     phone: str
     link: str
@@ -388,18 +389,27 @@ def whatsapp_lines(session: Session, campaign: Campaign, base: str) -> list[What
                 url=consent.optout_url(customer.id, "whatsapp", rules.event_key(campaign.id, customer.id)),
             )
         text = "\n\n".join(part for part in (title, body, link, stop) if part)
-        out.append(WhatsappLine(customer.name, customer.phone, rules.wa_link(customer.phone, text), text))
+        out.append(WhatsappLine(recipient.id, customer.name, customer.phone, rules.wa_link(customer.phone, text), text))
     return out
 
 
-def mark_exported(session: Session, campaign: Campaign, now: datetime) -> int:
-    """The owner took the list: its recipients are "exported"."""
-    return session.execute(
+def mark_exported(session: Session, campaign: Campaign, lines: list[WhatsappLine], now: datetime) -> int:
+    """The owner took the list: the recipients on it are "exported" (reached); those left off it are "skipped"."""
+    pending = [CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status == "pending"]
+    on_list = [line.recipient_id for line in lines]
+    done = session.execute(
         update(CampaignRecipient)
-        .where(CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status == "pending")
+        .where(*pending, CampaignRecipient.id.in_(on_list))
         .values(status="exported", sent_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
+    session.execute(  # opted out since the snapshot, or no phone to write to
+        update(CampaignRecipient)
+        .where(*pending, CampaignRecipient.id.not_in(on_list))
+        .values(status="skipped")
+        .execution_options(synchronize_session=False)
+    )
+    return done
 
 
 def started_between(session: Session, start: datetime, end: datetime) -> list[Campaign]:

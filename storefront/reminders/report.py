@@ -60,8 +60,8 @@ def figures(session: Session, now: datetime) -> list[KindFigures]:
     for kind in ("cart", "lapse"):
         logged = and_(ReminderMessage.kind == kind, ReminderMessage.queued_at >= since)
         queued = session.scalar(select(func.count()).select_from(ReminderMessage).where(logged)) or 0
-        sent = session.scalar(
-            select(func.count())
+        sent = session.scalar(  # one per reminder, however many of the customer's devices it reached
+            select(func.count(func.distinct(ReminderMessage.id)))
             .select_from(ReminderMessage)
             .join(
                 Notification,

@@ -237,7 +237,7 @@ def _seller_products(session: Session, span: DateRange, scope: Scope, titles: di
             OrderLine.product_slug,
             func.count(func.distinct(OrderLine.order_id)),
             _whole(func.sum(OrderLine.quantity)),
-            _whole(func.sum(OrderLine.unit_price * OrderLine.quantity)),
+            _whole(func.sum(OrderLine.unit_price * OrderLine.quantity - OrderLine.discount)),  # after codes
         )
         .select_from(orders)
         .join(OrderLine, OrderLine.order_id == ReportOrder.order_id)

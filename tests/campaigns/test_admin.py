@@ -120,7 +120,7 @@ def test_cancel_after_confirmation(app, owner):
 def test_whatsapp_export_lists_consenting_customers_with_personal_links(app, owner):
     ada = add_customer(app, "Ada", phone="+44 20 7946 0958", channels=("whatsapp",), locale="es")
     add_customer(app, "Bob", phone="+44 20 7946 0000")  # no consent
-    add_customer(app, "Cy", email="cy@example.com", channels=("whatsapp",))  # no phone
+    cy = add_customer(app, "Cy", email="cy@example.com", channels=("whatsapp",))  # no phone
     cid = add_campaign(app, add_segment(app), channel="whatsapp")
     send(app, cid)
     run(app)
@@ -137,7 +137,11 @@ def test_whatsapp_export_lists_consenting_customers_with_personal_links(app, own
     assert "Rebajas de invierno" in text and "WINTER10" in text and f"/r/{token}" in text
     assert "/offers/stop/" in text and unquote(link.split("text=", 1)[1]) == text
     statuses = {r.customer_id: r.status for r in recipients(app, cid)}
-    assert statuses[ada] == "exported"
+    assert statuses[ada] == "exported" and statuses.get(cy) in (None, "skipped")  # not on the list: not reached
+    with app.app_context():
+        from storefront.campaigns import service as campaigns
+
+        assert campaigns.figures(db.session, campaigns.get(db.session, cid)).reached == 1
     optout = next(part for part in text.split() if "/offers/stop/" in part)
     assert app.test_client().post(optout.removeprefix("http://localhost/").join(["/", ""])).status_code == 200
     with app.app_context():
