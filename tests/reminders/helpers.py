@@ -11,7 +11,7 @@ from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Variant
 from storefront.customers.models import Customer, CustomerOrder
 from storefront.extensions import db
-from storefront.notify.models import PushSubscription, StockWatch
+from storefront.notify.models import PushSubscription
 from storefront.notify.service import endpoint_hash
 from storefront.orders.models import Order
 from storefront.orders.service import new_reference
@@ -48,17 +48,16 @@ def make_customer(n: int = 1, *, push: bool = True, email: bool = True, last_ord
     )
     db.session.add(customer)
     db.session.flush()
-    if push:  # a browser of theirs: the push subscription of a back-in-stock watch by their address
-        watch = StockWatch(token=secrets.token_urlsafe(16), variant_id=_a_variant(), email=customer.email)
-        db.session.add(watch)
-        db.session.flush()
+    db.session.commit()
+    if push:  # a browser of theirs: the push subscription of an old order of theirs (cancelled: no sale)
+        order_id = make_order(customer.id, datetime(2020, 1, 1), status="cancelled")
         endpoint = f"https://push.example/{secrets.token_hex(8)}"
         db.session.add(
             PushSubscription(
-                endpoint=endpoint, endpoint_hash=endpoint_hash(endpoint), p256dh="k", auth="a", watch_id=watch.id
+                endpoint=endpoint, endpoint_hash=endpoint_hash(endpoint), p256dh="k", auth="a", order_id=order_id
             )
         )
-    db.session.commit()
+        db.session.commit()
     return customer.id
 
 

@@ -60,9 +60,13 @@ def test_a_forged_or_orphan_cookie_names_nobody(app, shop):
         assert [customer_id for _id, customer_id in _carts()] == [None]
 
 
-def test_checkout_without_a_known_customer_sets_no_cookie(app, shop):
+def test_the_first_order_of_a_new_customer_names_them_too(app, shop):
+    """Checkout makes the customer of a first order (customers' subscriber): the cookie names that customer."""
     with app.app_context():
         variant_id = make_product("Mug", 1200, (("Blue", 5),)).variants[0].id
     shop.add(variant_id)
+    assert _cookie(shop) is None  # not before an order
     assert shop.checkout(CHECKOUT_DELIVERY).status_code == 303
-    assert _cookie(shop) is None
+    with app.app_context(), app.test_request_context():
+        made = db.session.scalars(select(Customer).where(Customer.key == ADA)).one()
+        assert _known_signer().loads(_cookie(shop)) == made.id
