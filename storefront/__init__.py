@@ -29,6 +29,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     # each subscribes to the events it follows
     for package in ("analytics", "sellers", "stores", "promotions", "reviews", "notify", "customers", "campaigns"):
         import_module(f"{__name__}.{package}.subscribers").connect()
+    from .reminders.service import back_in_stock_on
+
+    app.extensions["notify.back_in_stock_on"] = back_in_stock_on  # the owner's switch, on the reminders page
     errors.register_error_handlers(app)
     templating.init_app(app)
     static_assets.init_app(app)

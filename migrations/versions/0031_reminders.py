@@ -22,6 +22,7 @@ def upgrade() -> None:
         "reminder_settings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cart_on", sa.Boolean(), nullable=False),
+        sa.Column("stock_on", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("cart_hours", sa.Integer(), nullable=False),
         sa.Column("lapse_on", sa.Boolean(), nullable=False),
         sa.Column("lapse_factor_pct", sa.Integer(), nullable=False),

@@ -251,12 +251,20 @@ def _shop_locale() -> str:
 # -- back in stock -----------------------------------------------------------------------------
 
 
+def back_in_stock_offered(session: Session) -> bool:
+    """Whether the owner offers back-in-stock requests (their switch is on the reminders page; on until set)."""
+    decide = current_app.extensions.get("notify.back_in_stock_on")
+    return True if decide is None else bool(decide(session))
+
+
 def answer_watches(session: Session, variant_id: int, now: datetime, base: str = "") -> int:
     """Queue "it's back" for every open watch of a variant that is on sale now; how many were answered.
 
     Each watch is taken by a guarded UPDATE (notified_at IS NULL), so two runs (two restocks in a
     row, two workers) answer it once. A variant sold out again before this ran waits for the next return.
     """
+    if not back_in_stock_offered(session):
+        return 0  # switched off: the requests wait, answered at a stock return after it is on again
     variant = session.get(Variant, variant_id)
     if variant is None or variant.archived or not variant.product.published or variant.on_hand - variant.reserved <= 0:
         return 0  # not on sale (an archived variant is not, however much of it is on the shelf)

@@ -99,7 +99,9 @@ def _variant_id(raw: str | None) -> int:
 
 
 def _check_offered(variant_id: int) -> None:
-    """NotFound unless the variant is still offered (an archived variant is not for sale)."""
+    """NotFound unless the variant is still offered (not archived) and the owner takes back-in-stock requests."""
+    if not service.back_in_stock_offered(db.session):
+        raise NotFound(N_("The shop does not take back-in-stock requests at the moment."))
     variant = db.session.get(Variant, variant_id)
     if variant is None or variant.archived or not variant.product.published:
         raise NotFound(N_("That product is not on sale."))
@@ -180,6 +182,12 @@ def _state(watch: StockWatch, now: datetime) -> str:
     if watch.created_at < now - timedelta(days=rules.WATCH_DAYS):
         return "expired"
     return "open"
+
+
+@bp.app_template_global("back_in_stock_offered")
+def back_in_stock_offered_here() -> bool:
+    """For the product page: does the shop take back-in-stock requests (a switch change renews cached pages)."""
+    return service.back_in_stock_offered(db.session)
 
 
 # -- the order page's push offer -----------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
@@ -23,6 +23,7 @@ class ReminderSettings(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cart_on: Mapped[bool] = mapped_column(default=False)
+    stock_on: Mapped[bool] = mapped_column(default=True, server_default=true())  # back-in-stock form and answers
     cart_hours: Mapped[int] = mapped_column(default=4)  # a cart untouched this long is "waiting"
     lapse_on: Mapped[bool] = mapped_column(default=False)
     lapse_factor_pct: Mapped[int] = mapped_column(default=150)  # their usual interval x 1.5 (integer maths)

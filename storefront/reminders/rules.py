@@ -30,6 +30,7 @@ class Settings:
     lapse_code: str = ""
     push_on: bool = True
     email_on: bool = True
+    stock_on: bool = True  # the back-in-stock form on sold-out variants, and its answers
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -123,6 +124,7 @@ def parse_settings(form: Mapping[str, str]) -> Settings:
         lapse_code=code,
         push_on=form.get("push_on") == "1",
         email_on=form.get("email_on") == "1",
+        stock_on=form.get("stock_on") == "1",
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..cart.models import Cart, CartLine
+from ..catalog.generation import mark_changed
 from ..customers.consent import FLAG
 from ..customers.models import Customer, CustomerOrder
 from ..notify.service import base_url
@@ -50,12 +51,15 @@ def load_settings(session: Session) -> rules.Settings:
         lapse_min_days=row.lapse_min_days,
         lapse_code=row.lapse_code,
         push_on=row.push_on,
+        stock_on=row.stock_on,
         email_on=row.email_on,
     )
 
 
 def save_settings(session: Session, settings: rules.Settings, user_id: int | None, now: datetime) -> None:
     """Save the owner's settings (parsed and checked by rules.parse_settings; the lapse code must exist)."""
+    if load_settings(session).stock_on != settings.stock_on:
+        mark_changed(session)  # cached product pages show or hide the back-in-stock form at once
     if settings.lapse_code:
         settings = dataclasses.replace(settings, lapse_code=promotions.check_known_code(session, settings.lapse_code))
     row = session.scalars(select(ReminderSettings).order_by(ReminderSettings.id).limit(1)).first()
@@ -66,6 +70,11 @@ def save_settings(session: Session, settings: rules.Settings, user_id: int | Non
         setattr(row, name, value)
     row.updated_at, row.updated_by = now, user_id
     session.flush()
+
+
+def back_in_stock_on(session: Session) -> bool:
+    """Whether the owner offers "tell me when it's back" (notify asks through app.extensions)."""
+    return load_settings(session).stock_on
 
 
 # -- queueing ----------------------------------------------------------------------------------

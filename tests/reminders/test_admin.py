@@ -23,6 +23,7 @@ GOOD = {
     "lapse_min_days": "45",
     "lapse_code": "COMEBACK10",
     "push_on": "1",
+    "stock_on": "1",
 }
 
 
@@ -51,7 +52,7 @@ def test_the_owner_saves_the_settings_and_bad_input_is_shown_again(app):
         make_code("COMEBACK10")
     owner = _signed_in(app, "owner@example.com", "owner")
     page = owner.client.get("/admin/reminders").get_data(as_text=True)
-    assert 'value="4"' in page and 'value="1.5"' in page and "always sent, requested by the shopper" in page.lower()
+    assert 'value="4"' in page and 'value="1.5"' in page and "requested by the shopper, so it is not an offer" in page.lower()
     for field, raw in (
         ("cart_hours", "0"),
         ("lapse_factor", "abc"),

@@ -67,7 +67,7 @@ def test_a_good_form_parses():
     }
     assert rules.parse_settings(form) == rules.Settings(
         cart_on=True, cart_hours=6, lapse_on=False, lapse_factor_pct=175, lapse_min_days=45,
-        lapse_code="COMEBACK10", push_on=False, email_on=True,
+        lapse_code="COMEBACK10", push_on=False, email_on=True, stock_on=False,
     )  # fmt: skip
 
 
