@@ -28,7 +28,7 @@ def pickup_paid_by_card(page, base: str, slug: str, expect) -> str:
     expect(page.locator("[data-cart-count]").first).to_have_text("1")
     page.goto(f"{base}/checkout")
     page.get_by_label("Full name").fill("Ada Shopper")
-    page.get_by_label("Phone").fill("+1 555 0100")
+    page.get_by_label("Phone", exact=True).fill("+1 555 0100")
     page.get_by_label("Pick up at the shop").check()
     page.get_by_label("Card, on a secure payment page").check()
     page.get_by_role("button", name="Place order").click()

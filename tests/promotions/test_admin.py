@@ -81,7 +81,7 @@ def test_create_edit_and_switch_off(app, owner):
         ({"value": "150"}, "A percent is more than 0 and at most 100."),
         ({"min_subtotal": "lots"}, "Enter the amount like 12.50."),
         ({"starts_on": "2026-07-10", "ends_on": "2026-07-01"}, "The code must end after it starts."),
-        ({"max_uses": "0"}, "A limit is at least 1"),
+        ({"max_uses": "0"}, "A limit is a whole number from 1"),
     ],
 )
 def test_bad_input_is_shown_again_as_typed(app, owner, changes, message):
