@@ -52,7 +52,8 @@ def test_the_owner_saves_the_settings_and_bad_input_is_shown_again(app):
         make_code("COMEBACK10")
     owner = _signed_in(app, "owner@example.com", "owner")
     page = owner.client.get("/admin/reminders").get_data(as_text=True)
-    assert 'value="4"' in page and 'value="1.5"' in page and "requested by the shopper, so it is not an offer" in page.lower()
+    assert 'value="4"' in page and 'value="1.5"' in page
+    assert "requested by the shopper, so it is not an offer" in page.lower()
     for field, raw in (
         ("cart_hours", "0"),
         ("lapse_factor", "abc"),
