@@ -138,33 +138,43 @@ def _insert_ignoring_duplicates(session: Session, code_id: int, customer_key: st
     session.execute(stmt.on_conflict_do_nothing(index_elements=["code_id", "customer_key"]))
 
 
-def redeem(session: Session, found: Quote, order: Order, customer_key: str, now: datetime) -> Redemption:
-    """Take one use of the code for this order, within both limits, or raise CodeUsedUp (caller rolls back)."""
-    code = session.get(DiscountCode, found.code_id)
+def _take_use(session: Session, code: DiscountCode, customer_key: str, *, active_only: bool) -> str | None:
+    """One more use of `code` by `customer_key`, by two conditional UPDATEs that hold under concurrency.
+
+    Returns None when taken, else the limit that refused it ("total" or "customer"); the caller raises,
+    and its rollback undoes a total use taken before a refused customer use.
+    """
+    total = [DiscountCode.id == code.id, DiscountCode.max_uses.is_(None) | (DiscountCode.uses < DiscountCode.max_uses)]
+    if active_only:
+        total.append(DiscountCode.active.is_(True))
     taken = session.execute(
         update(DiscountCode)
-        .where(
-            DiscountCode.id == found.code_id,
-            DiscountCode.active.is_(True),
-            (DiscountCode.max_uses.is_(None)) | (DiscountCode.uses < DiscountCode.max_uses),
-        )
+        .where(*total)
         .values(uses=DiscountCode.uses + 1)
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
-        raise CodeUsedUp(N_("This code has been used up."))
+        return "total"
     # Counted for every code (a limit set later then counts earlier uses too).
-    _insert_ignoring_duplicates(session, found.code_id, customer_key)
-    condition = [CustomerCodeUse.code_id == found.code_id, CustomerCodeUse.customer_key == customer_key]
+    _insert_ignoring_duplicates(session, code.id, customer_key)
+    mine = [CustomerCodeUse.code_id == code.id, CustomerCodeUse.customer_key == customer_key]
     if code.max_per_customer is not None:
-        condition.append(CustomerCodeUse.uses < code.max_per_customer)
-    mine = session.execute(
+        mine.append(CustomerCodeUse.uses < code.max_per_customer)
+    counted = session.execute(
         update(CustomerCodeUse)
-        .where(*condition)
+        .where(*mine)
         .values(uses=CustomerCodeUse.uses + 1)
         .execution_options(synchronize_session=False)
     )
-    if mine.rowcount != 1:
+    return None if counted.rowcount == 1 else "customer"
+
+
+def redeem(session: Session, found: Quote, order: Order, customer_key: str, now: datetime) -> Redemption:
+    """Take one use of the code for this order, within both limits, or raise CodeUsedUp (caller rolls back)."""
+    refused = _take_use(session, session.get(DiscountCode, found.code_id), customer_key, active_only=True)
+    if refused == "total":
+        raise CodeUsedUp(N_("This code has been used up."))
+    if refused == "customer":
         raise CodeUsedUp(N_("You have already used this code."))
     redemption = Redemption(
         code_id=found.code_id, order_id=order.id, customer_key=customer_key, amount=found.amount, at=now
@@ -229,29 +239,8 @@ def retake(session: Session, order_id: int, now: datetime) -> bool:
     )
     if back.rowcount != 1:
         return False  # never released: it still holds its use
-    code = session.get(DiscountCode, redemption.code_id)
-    refused = UseTakenMeanwhile(N_("The discount code of this order was used up before its payment arrived."))
-    taken = session.execute(
-        update(DiscountCode)
-        .where(
-            DiscountCode.id == code.id, (DiscountCode.max_uses.is_(None)) | (DiscountCode.uses < DiscountCode.max_uses)
-        )
-        .values(uses=DiscountCode.uses + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
-        raise refused
-    condition = [CustomerCodeUse.code_id == code.id, CustomerCodeUse.customer_key == redemption.customer_key]
-    if code.max_per_customer is not None:
-        condition.append(CustomerCodeUse.uses < code.max_per_customer)
-    mine = session.execute(
-        update(CustomerCodeUse)
-        .where(*condition)
-        .values(uses=CustomerCodeUse.uses + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if mine.rowcount != 1:
-        raise refused
+    if _take_use(session, session.get(DiscountCode, redemption.code_id), redemption.customer_key, active_only=False):
+        raise UseTakenMeanwhile(N_("The discount code of this order was used up before its payment arrived."))
     return True
 
 
