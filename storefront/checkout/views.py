@@ -127,6 +127,9 @@ def place_order():
         return _render_checkout(form, items, _("Please check the fields marked below."), status=422)
     try:
         placed, cart_id = _Placed.of(_place(form, cart)), cart.id
+        # Read in the placing transaction: a read after the commit would open another one (on SQLite a
+        # write lock in a POST) held until the request ends.
+        customer_id = service.customer_of(db.session, placed.id, form.phone.normalised, (form.email.data or "").strip())
         db.session.commit()
     except (DomainError, IntegrityError) as err:
         db.session.rollback()
@@ -138,7 +141,6 @@ def place_order():
             raise
         return _refused_checkout(form, err)
     response = _after_placing(placed, form, cart_id)
-    customer_id = service.customer_of(db.session, placed.id, form.phone.normalised, (form.email.data or "").strip())
     return response if customer_id is None else remember_customer(response, customer_id)
 
 

@@ -23,7 +23,9 @@ from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_prod
 # data) and the return window its structured data states. order: 7 since the order page shows each
 # line's review state, the after-sales requests and whether the return window is still open.
 # home, category, product, search: +1 since their products' sales (one SELECT per page, catalog.sales).
-BUDGET = {"home": 7, "category": 9, "product": 8, "search": 7, "cart": 2, "checkout": 4, "order": 7}
+# product: +1 with a sold-out variant, the owner's back-in-stock switch (reminder settings); checkout: +1
+# since issue 20's discount codes and offers (one read added with the form; not yet traced to one query).
+BUDGET = {"home": 7, "category": 9, "product": 9, "search": 7, "cart": 2, "checkout": 5, "order": 7}
 
 
 def _stock_shop(app, products: int) -> dict[str, str]:

@@ -89,7 +89,10 @@ def test_money_given_back_renews_cached_product_pages_by_itself(app, shop, produ
     assert 'data-rating-count="2"' in product_page(shop, product)  # rendered once: now in the page cache
     first, _second = reviews_in_db(app)
     with app.app_context():
-        db.session.execute(update(Order).where(Order.id == first.order_id).values(total=2400))
+        # A 24.00 order (its subtotal too: the CHECK total = subtotal + shipping - discount holds).
+        db.session.execute(
+            update(Order).where(Order.id == first.order_id).values(subtotal=2400, shipping=0, total=2400)
+        )
         db.session.execute(update(OrderLine).where(OrderLine.order_id == first.order_id).values(refunded_quantity=1))
         record_manual_refund(db.session, first.order_id, 2400, "renew-pages", datetime(2026, 12, 6, 12), None)
         db.session.commit()
