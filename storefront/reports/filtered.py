@@ -35,20 +35,6 @@ from ..catalog.models import Product, Variant
 from .filters import Scope
 from .rules import DateRange
 
-EVENT_COLUMNS = (
-    Event.created_at,
-    Event.name,
-    Event.visitor_id,
-    Event.session_id,
-    Event.cart_hash,
-    Event.product_slug,
-    Event.variant_id,
-    Event.quantity,
-    Event.dwell_ms,
-    Event.source,
-    Event.ref,
-    Event.value,
-)
 FUNNEL_KEYS = ("view_sessions", "cart_sessions", "checkout_sessions", "paid_sessions")
 
 
@@ -102,7 +88,7 @@ def _events(session: Session, span: DateRange, scope: Scope, orders) -> list:
     sessions = select(Event.session_id).where(*in_range, keyed, Event.session_id.is_not(None))
     visitors = select(Event.visitor_id).where(*in_range, keyed, Event.session_id.is_(None))
     stmt = (
-        select(*EVENT_COLUMNS)
+        select(*rollup.EVENT_COLUMNS)
         .where(
             *in_range,
             or_(

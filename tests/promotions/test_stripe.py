@@ -8,38 +8,16 @@ from sqlalchemy import select
 from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.builders import make_product
-from tests.helpers import _make_app
-from tests.payments.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.payments.conftest import app, fake_stripe  # noqa: F401 - the shop with the fake Stripe
 from tests.payments.helpers import CARD, session_id_of
 
 from .helpers import apply_code, make_code
 
 
-@pytest.fixture
-def fake_stripe():
-    """Stripe, in memory."""
-    return FakeStripe()
-
-
-@pytest.fixture
-def app(db_url, tmp_path, fake_stripe):
-    """The shop with card payments through the fake Stripe."""
-    yield from _make_app(
-        db_url,
-        tmp_path,
-        {
-            "STRIPE_SECRET_KEY": API_KEY,
-            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_HTTP_CLIENT": fake_stripe,
-            "STRIPE_MAX_NETWORK_RETRIES": 0,
-        },
-    )
-
-
 @pytest.mark.parametrize(
     ("code", "kind", "value"), [("ODD", "fixed", 700), ("PCT", "percent", 1250), ("SHIP", "free_delivery", 0)]
 )
-def test_line_items_sum_to_the_discounted_total(app, shop, fake_stripe, code, kind, value):
+def test_line_items_sum_to_the_discounted_total(app, shop, fake_stripe, code, kind, value):  # noqa: F811
     with app.app_context():
         a = make_product("Lamp", price=1000, variants=(("One", 9),)).variants[0].id
         b = make_product("Bulb", price=333, variants=(("One", 9),)).variants[0].id
@@ -58,7 +36,7 @@ def test_line_items_sum_to_the_discounted_total(app, shop, fake_stripe, code, ki
         assert order.payment.amount == order.total
 
 
-def test_a_code_covering_the_whole_order_cannot_go_to_the_card_page(app, shop, fake_stripe):
+def test_a_code_covering_the_whole_order_cannot_go_to_the_card_page(app, shop, fake_stripe):  # noqa: F811
     with app.app_context():
         lamp = make_product("Lamp", price=1000, variants=(("One", 9),)).variants[0].id
         make_code("ALL", "fixed", 100_000)
