@@ -182,6 +182,7 @@ def _register_blueprints(app: Flask) -> None:
     from .sellers.sharing import bp as share_bp
     from .sellers.views import bp as seller_bp
     from .seo.views import bp as seo_bp
+    from .showcase.views import bp as showcase_bp
     from .stores.views import bp as stores_bp
 
     blueprints = (core_bp, catalog_bp, cart_bp, checkout_bp, payments_bp, auth_bp, admin_bp, pwa_bp, analytics_bp)
@@ -201,3 +202,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(campaigns_bp)
+    app.register_blueprint(showcase_bp)

@@ -44,10 +44,24 @@ from .promotions.models import (
 from .reminders.models import ReminderMessage, ReminderSettings
 from .reviews.models import Review, ReviewPhoto
 from .segments.models import Segment
-from .sellers.models import CommissionEntry, Payout, Seller, SellerCategoryRate, SellerClick
+from .sellers.models import (
+    CommissionEntry,
+    Payout,
+    Seller,
+    SellerCategoryRate,
+    SellerClick,
+    SellerInvite,
+    SellerSettings,
+)
+from .showcase.models import Collection, CollectionItem, SellerPick
 from .stores.models import CustomerStore, OrderStore, RevenueShare, Store
 
 __all__ = [
+    "Collection",
+    "CollectionItem",
+    "SellerPick",
+    "SellerInvite",
+    "SellerSettings",
     "CustomerCodeUse",
     "DiscountCode",
     "DiscountCodeCategory",

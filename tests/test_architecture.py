@@ -39,6 +39,7 @@ FEATURES = (
     "promotions",  # discount codes: checkout redeems them, reports and admin show them
     "reviews",  # verified-buyer reviews of order lines (refunds from payments); checkout, reports, admin show them
     "aftersales",  # returns, exchanges, problems: orders, payments (refunds), inventory (stock back), catalog (photos)
+    "showcase",  # sellers' pages, collections, several products in one share: catalog, sellers, brand
     "pages",  # the shop's own pages and the sitemap: the brand's contact, the stores, the catalog's products
     "customers",  # one customer per phone/email across orders: figures, tags, notes, marketing consent
     "segments",  # saved live customer filters over customers, orders, products and behaviour

@@ -89,7 +89,9 @@ def create_seller(
         raise Conflict(N_("Another seller already has the code %(code)s."), code=code)
     user = User(email=email, name=(name or "").strip()[:120] or email.split("@")[0], role="seller", created_at=now)
     user.set_password(password)
-    seller = Seller(user=user, code=code, phone=_clean_phone(phone), commission_bp=rate_bp, created_at=now)
+    seller = Seller(
+        user=user, code=code, phone=_clean_phone(phone), commission_bp=rate_bp, created_at=now, approved_at=now
+    )
     _flush_new(session, user, seller)
     set_rates(session, seller, overrides)
     return seller, generated

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -32,6 +32,22 @@ class Seller(Base):
     active: Mapped[bool] = mapped_column(default=True)
     owed: Mapped[int] = mapped_column(BigInteger, default=0)  # approved, not yet paid (may go negative)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Onboarding (issue 21): a seller who joined through an invite waits (active False) until the
+    # owner approves; sellers the owner created are approved when created.
+    approved_at: Mapped[datetime | None] = mapped_column()
+    # Their page /s/<code>: what shoppers see of them. photo_key names renditions like a product
+    # photo's (catalog.images); whatsapp is shown only when show_contact is on.
+    bio: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    photo_key: Mapped[str | None] = mapped_column(String(64))
+    whatsapp: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    show_contact: Mapped[bool] = mapped_column(default=False, server_default=false())
+    page_hidden: Mapped[bool] = mapped_column(default=False, server_default=false())  # the owner hid the page
+    # Where the owner sends their money (entered by the seller): mobile money or a bank account.
+    payout_method: Mapped[str] = mapped_column(String(16), default="", server_default="")  # '' | mobile | bank
+    payout_provider: Mapped[str] = mapped_column(String(60), default="", server_default="")  # bKash, a bank's name
+    payout_account_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    payout_account_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    profile_updated_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship()
     rates: Mapped[list[SellerCategoryRate]] = relationship(
@@ -127,3 +143,41 @@ class CommissionEntry(Base):
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("seller_payouts.id", ondelete="SET NULL"))
 
     seller: Mapped[Seller] = relationship()
+
+
+class SellerInvite(Base):
+    """A one-time link the owner sends to someone to join as a seller: /join/<token>, until it expires.
+
+    Only the token's SHA-256 is stored (the link is shown to the owner once). Using it is one
+    conditional UPDATE ... WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > now, so two
+    taps of the same link make one seller.
+    """
+
+    __tablename__ = "seller_invites"
+    __table_args__ = (CheckConstraint("commission_bp >= 0 AND commission_bp <= 10000", name="commission_bp_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")  # who it is for (the owner's note)
+    commission_bp: Mapped[int] = mapped_column(default=1000)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
+
+    seller: Mapped[Seller | None] = relationship()
+
+
+class SellerSettings(Base):
+    """The owner's seller-programme settings (one row; until saved, the defaults apply)."""
+
+    __tablename__ = "seller_settings"
+    __table_args__ = (CheckConstraint("invite_days >= 1 AND invite_days <= 90", name="invite_days_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Sellers see their customers' phone and email in full (else masked: +880 17•• •••• 21).
+    show_customer_contacts: Mapped[bool] = mapped_column(default=False)
+    invite_days: Mapped[int] = mapped_column(default=7)  # how long an invite link works
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request
-from flask_login import current_user
+from flask import Blueprint, g, render_template, request
 
-from ..auth.rules import is_seller
 from ..catalog.service import product_by_slug
 from ..clock import utcnow
 from ..core.security import private_blueprint
-from ..extensions import db, login_manager
-from . import accounts, reports, share_list
+from ..extensions import db
+from . import reports, share_list
+from .access import require_seller
 from .rules import ENTRY_LABELS
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
 private_blueprint(bp)
 
 
-@bp.before_request
-def _only_sellers():
-    """Signed-in sellers only; owners and staff have the admin instead (403 here)."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not is_seller(current_user.role):
-        abort(403)
-    g.seller = accounts.seller_for_user(db.session, current_user.id)
-    if g.seller is None:
-        abort(403)
-    return None
+bp.before_request(require_seller)  # signed-in sellers only; owners and staff have the admin (403 here)
 
 
 @bp.get("/")
