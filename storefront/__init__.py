@@ -203,3 +203,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customers_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(showcase_bp)
+    from .sellers import onboarding, profile_views  # issue 21: /join/<token>, /seller/profile and statements
+
+    app.register_blueprint(onboarding.bp), app.register_blueprint(profile_views.bp)

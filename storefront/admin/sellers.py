@@ -16,7 +16,7 @@ from ..core.csv import csv_safe
 from ..domain import DomainError
 from ..extensions import db
 from ..money import format_amount_plain
-from ..sellers import accounts, reports, rules, service
+from ..sellers import accounts, invites, reports, rules, service
 from .seller_forms import NewSellerForm, PayoutForm, SellerForm, parse_overrides, rate_field_name
 from .views import bp
 
@@ -113,6 +113,20 @@ def seller_edit(seller_id: int):
     return redirect(url_for("admin.seller_edit", seller_id=seller_id), code=303)
 
 
+@bp.post("/sellers/<int:seller_id>/approve")
+@role_required("owner")
+def seller_approve(seller_id: int):
+    """Approve a seller who joined by invite: their links and page start working (once)."""
+    seller = accounts.get_seller(db.session, seller_id)
+    if invites.approve(db.session, seller, utcnow()):
+        db.session.commit()
+        flash(_("Seller %(code)s approved.", code=seller.code), "success")
+    else:
+        db.session.rollback()
+        flash(_("Seller %(code)s was already approved.", code=seller.code), "info")
+    return redirect(url_for("admin.seller_edit", seller_id=seller_id), code=303)
+
+
 @bp.post("/sellers/<int:seller_id>/payouts")
 @role_required("owner")
 def payout_add(seller_id: int):
@@ -187,3 +201,6 @@ def seller_export():
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=sellers.csv"}
     )
+
+
+from . import seller_invites  # noqa: E402, F401  (its routes join the admin blueprint before it is registered)
