@@ -198,7 +198,9 @@ def _seller_id() -> int:
 def test_ten_simultaneous_submits_of_one_invite_make_one_seller(app):
     with app.app_context():
         owner_id = make_user("owner@example.com", "owner").id
-        _invite_row, token = invites.create_invite(db.session, name="Rina", rate_bp=1000, created_by=owner_id, now=utcnow())
+        _invite_row, token = invites.create_invite(
+            db.session, name="Rina", rate_bp=1000, created_by=owner_id, now=utcnow()
+        )
         db.session.commit()
     threads = 10
     barrier = threading.Barrier(threads)

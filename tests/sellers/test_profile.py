@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from storefront.catalog.images import render_demo_photo
 from storefront.catalog import generation
+from storefront.catalog.images import render_demo_photo
 from storefront.extensions import db
 from storefront.sellers.models import Seller
 from tests.builders import ShopClient, make_user
