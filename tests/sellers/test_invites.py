@@ -154,6 +154,7 @@ def test_a_pending_seller_earns_nothing_until_approved_then_the_owner_approves_o
     shopper = app.test_client()
     shopper.get(f"/p/wool-coat?ref={code}", headers={"User-Agent": PHONE})
     assert shopper.get_cookie("ref") is None, "no attribution before approval"
+    assert shopper.get(f"/s/{code}").status_code == 404, "no page before approval"
     with app.app_context():
         assert db.session.scalar(select(func.count(SellerClick.id))) == 0
 
@@ -174,6 +175,7 @@ def test_a_pending_seller_earns_nothing_until_approved_then_the_owner_approves_o
     shopper = app.test_client()
     shopper.get(f"/p/wool-coat?ref={code}", headers={"User-Agent": PHONE})
     assert shopper.get_cookie("ref") is not None, "approved: the link attributes"
+    assert shopper.get(f"/s/{code}").status_code == 200, "approved: their page is up"
 
 
 def test_only_the_owner_reaches_invites_and_approval(app):
