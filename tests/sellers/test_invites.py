@@ -239,3 +239,16 @@ def test_ten_simultaneous_submits_of_one_invite_make_one_seller(app):
     with app.app_context():
         assert db.session.scalar(select(func.count(Seller.id))) == 1
         assert db.session.scalar(select(SellerInvite.seller_id)) is not None
+
+
+def test_join_attempts_are_rate_limited_per_address(sqlite_app):
+    app = sqlite_app
+    app.config["JOIN_RATE_LIMIT"] = "2 per hour"
+    owner = _owner(app)
+    path = _invite(owner)
+    joiner = ShopClient(app.test_client())
+    for _ in range(2):
+        assert joiner.post(path, {**JOIN, "confirm": "different"}).status_code == 422
+    limited = joiner.post(path, JOIN)
+    assert limited.status_code == 429 and "Too many attempts" in limited.text
+    assert _counts(app) == (0, 1), "a limited attempt creates nothing"
