@@ -203,3 +203,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customers_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(showcase_bp)
+    from .showcase.share_views import bp as showcase_share_bp
+
+    app.register_blueprint(showcase_share_bp)
