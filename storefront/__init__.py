@@ -206,3 +206,6 @@ def _register_blueprints(app: Flask) -> None:
     from .sellers import onboarding, profile_views  # issue 21: /join/<token>, /seller/profile and statements
 
     app.register_blueprint(onboarding.bp), app.register_blueprint(profile_views.bp)
+    from .showcase.share_views import bp as showcase_share_bp
+
+    app.register_blueprint(showcase_share_bp)
