@@ -203,3 +203,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customers_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(showcase_bp)
+    from .customers.seller_views import bp as seller_customers_bp
+
+    app.register_blueprint(seller_customers_bp)
