@@ -21,7 +21,9 @@ from storefront.orders.rules import OrderStatus
 from storefront.sellers import service as sellers
 from storefront.sellers.models import SellerSettings
 from storefront.stores.models import OrderStore
-from tests.builders import ShopClient, make_product, make_user
+from tests.browser.a11y import PHONE_MEASURE
+from tests.builders import PASSWORD, ShopClient, make_product, make_user
+from tests.sellers.browser import run_in_chromium, serving
 from tests.sellers.builders import make_order, make_seller, touched
 from tests.stores.builders import make_store
 
@@ -43,29 +45,34 @@ def _order(product, phone, email, name, status, locale, code, minutes_ago, creat
     return order
 
 
+def _world() -> dict:
+    """ANNA24 brought Ada (a shipped and a delivered order); BEN7 brought Bob, and one order of Ada's;
+    Ada also ordered once through nobody (inside an app context)."""
+    make_user("owner@example.com", "owner")
+    coat = make_product("Wool coat", price=10000)
+    make_seller("ANNA24", email="anna24@sellers.example")
+    make_seller("BEN7", email="ben7@sellers.example")
+    refs: dict[str, int] = {}
+    shipped = _order(coat, ADA_PHONE, "ada@example.com", "Ada", "shipped", "es", "ANNA24", 50, refs)
+    delivered = _order(coat, ADA_PHONE, "ada@example.com", "Ada", "delivered", "es", "ANNA24", 40, refs)
+    bens = _order(coat, ADA_PHONE, "ada@example.com", "Ada", "placed", "es", "BEN7", 30, refs)
+    alone = _order(coat, ADA_PHONE, "ada@example.com", "Ada", "placed", "es", None, 20, refs)
+    bob = _order(coat, BOB_PHONE, "bob@example.com", "Bob", "placed", "en", "BEN7", 10, refs)
+    ids = {c.name: c.id for c in db.session.scalars(select(Customer))}
+    return {
+        "ada": ids["Ada"],
+        "bob": ids["Bob"],
+        "anna_refs": (shipped.reference, delivered.reference),
+        "other_refs": (bens.reference, alone.reference, bob.reference),
+        "order_ids": refs,
+    }
+
+
 @pytest.fixture
 def world(app) -> dict:
-    """ANNA24 brought Ada (a shipped and a delivered order); BEN7 brought Bob, and one order of Ada's;
-    Ada also ordered once through nobody."""
+    """The customers of _world, on each database."""
     with app.app_context():
-        make_user("owner@example.com", "owner")
-        coat = make_product("Wool coat", price=10000)
-        make_seller("ANNA24", email="anna24@sellers.example")
-        make_seller("BEN7", email="ben7@sellers.example")
-        refs: dict[str, int] = {}
-        shipped = _order(coat, ADA_PHONE, "ada@example.com", "Ada", "shipped", "es", "ANNA24", 50, refs)
-        delivered = _order(coat, ADA_PHONE, "ada@example.com", "Ada", "delivered", "es", "ANNA24", 40, refs)
-        bens = _order(coat, ADA_PHONE, "ada@example.com", "Ada", "placed", "es", "BEN7", 30, refs)
-        alone = _order(coat, ADA_PHONE, "ada@example.com", "Ada", "placed", "es", None, 20, refs)
-        bob = _order(coat, BOB_PHONE, "bob@example.com", "Bob", "placed", "en", "BEN7", 10, refs)
-        ids = {c.name: c.id for c in db.session.scalars(select(Customer))}
-        return {
-            "ada": ids["Ada"],
-            "bob": ids["Bob"],
-            "anna_refs": (shipped.reference, delivered.reference),
-            "other_refs": (bens.reference, alone.reference, bob.reference),
-            "order_ids": refs,
-        }
+        return _world()
 
 
 def _signed_in(app, email: str) -> ShopClient:
@@ -262,3 +269,35 @@ def test_a_follow_up_for_every_state_worth_one():
     assert "%(store)s" in rules.follow_up_message("ready_for_pickup")
     assert "how do you like it" in rules.follow_up_message("delivered")
     assert "we received your order" in rules.follow_up_message("placed")
+
+
+# -- on a phone and a desktop -----------------------------------------------------------------------
+
+
+def test_the_pages_fit_a_phone_and_a_desktop_with_big_tap_targets(sqlite_app):
+    with sqlite_app.app_context():
+        ada = _world()["ada"]
+
+    def scenario(browser, expect):
+        for width in (320, 390, 1280):
+            context = browser.new_context(viewport={"width": width, "height": 800}, has_touch=width < 1000)
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            page.locator("#email").fill("anna24@sellers.example")
+            page.locator("#password").fill(PASSWORD)
+            page.locator("main form button[type=submit]").click()
+            page.wait_for_load_state()
+            for path in ("/seller/customers", f"/seller/customers/{ada}"):
+                page.goto(f"{base}{path}")
+                problems = page.evaluate(PHONE_MEASURE, True)
+                assert not any(problems.values()), f"{path} at {width} px: {problems}"
+            page.goto(f"{base}/seller/customers")
+            page.get_by_label("Search by name").fill("ad")
+            page.get_by_role("button", name="Search").click()
+            expect(page.locator("[data-customer]")).to_have_count(1)
+            page.get_by_role("link", name="Ada").click()
+            expect(page.get_by_role("button", name=re.compile("^Follow up on WhatsApp"))).to_have_count(2)
+            context.close()
+
+    with serving(sqlite_app) as base:
+        run_in_chromium(scenario)
