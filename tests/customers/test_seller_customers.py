@@ -21,7 +21,7 @@ from storefront.orders.rules import OrderStatus
 from storefront.sellers import service as sellers
 from storefront.sellers.models import SellerSettings
 from storefront.stores.models import OrderStore
-from tests.browser.a11y import PHONE_MEASURE
+from tests.browser.a11y import PHONE_MEASURE, axe_violations, describe
 from tests.builders import PASSWORD, ShopClient, make_product, make_user
 from tests.sellers.browser import run_in_chromium, serving
 from tests.sellers.builders import make_order, make_seller, touched
@@ -274,7 +274,7 @@ def test_a_follow_up_for_every_state_worth_one():
 # -- on a phone and a desktop -----------------------------------------------------------------------
 
 
-def test_the_pages_fit_a_phone_and_a_desktop_with_big_tap_targets(sqlite_app):
+def test_the_pages_fit_a_phone_and_a_desktop_with_big_tap_targets_and_pass_axe(sqlite_app):
     with sqlite_app.app_context():
         ada = _world()["ada"]
 
@@ -291,6 +291,8 @@ def test_the_pages_fit_a_phone_and_a_desktop_with_big_tap_targets(sqlite_app):
                 page.goto(f"{base}{path}")
                 problems = page.evaluate(PHONE_MEASURE, True)
                 assert not any(problems.values()), f"{path} at {width} px: {problems}"
+                violations = axe_violations(page)
+                assert not violations, describe(violations, f"{path} at {width} px")
             page.goto(f"{base}/seller/customers")
             page.get_by_label("Search by name").fill("ad")
             page.get_by_role("button", name="Search").click()
