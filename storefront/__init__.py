@@ -209,3 +209,6 @@ def _register_blueprints(app: Flask) -> None:
     from .showcase.share_views import bp as showcase_share_bp
 
     app.register_blueprint(showcase_share_bp)
+    from .customers.seller_views import bp as seller_customers_bp
+
+    app.register_blueprint(seller_customers_bp)

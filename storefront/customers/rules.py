@@ -130,3 +130,77 @@ def segment_counts(scored: list[Rfm]) -> list[tuple[str, int, int]]:
         customers[row.segment] += 1
         revenue[row.segment] += row.revenue
     return [(key, customers.get(key, 0), revenue.get(key, 0)) for key, _label, _advice in SEGMENTS]
+
+
+# --- a seller's view of the customers they brought (issue 21) ---------------------------------------
+
+MASK = "•"
+
+# The WhatsApp follow-up a seller may send about one of their orders, per order status (the
+# customer's language is chosen by the caller). Not paid or cancelled: nothing to follow up.
+FOLLOW_UP_RECEIVED = N_("Hi %(name)s, we received your order %(ref)s.")
+FOLLOW_UPS: dict[str, str] = {
+    "awaiting_payment": FOLLOW_UP_RECEIVED,
+    "awaiting_transfer": FOLLOW_UP_RECEIVED,
+    "placed": FOLLOW_UP_RECEIVED,
+    "confirmed": FOLLOW_UP_RECEIVED,
+    "packed": FOLLOW_UP_RECEIVED,
+    "shipped": N_("Hi %(name)s, your order %(ref)s is on its way."),
+    "ready_for_pickup": N_("Hi %(name)s, your order %(ref)s is ready for pickup at %(store)s."),
+    "delivered": N_("Hi %(name)s, your order %(ref)s has been delivered — how do you like it?"),
+    "collected": N_("Hi %(name)s, thank you for collecting your order %(ref)s — how do you like it?"),
+}
+
+
+def follow_up_message(status: str) -> str | None:
+    """The follow-up message id for an order in `status` (translate it with name, ref, store), or None."""
+    return FOLLOW_UPS.get(status)
+
+
+def mask_phone(phone: str, calling_code: str = "") -> str:
+    """A phone with only its country code (or first 2 digits) and last 2 digits shown: +880 17•• ••••21.
+
+    `calling_code` is the shop's (SHOP_CALLING_CODE): an international number starting with it shows
+    it apart. Fewer than 6 digits after the code: every digit hidden.
+    """
+    text = (phone or "").strip()
+    digits = "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+    if not digits:
+        return ""
+    international = text.startswith("+") or digits.startswith("00")
+    if digits.startswith("00"):
+        digits = digits[2:]
+    code = "".join(ch for ch in calling_code or "" if ch.isascii() and ch.isdigit())
+    if international and not (code and digits.startswith(code)):
+        code = _country_code(digits)
+    prefix = ""
+    if international and code and digits.startswith(code) and len(digits) > len(code):
+        prefix, digits = f"+{code} ", digits[len(code) :]
+    shown = len(digits) >= 6  # else too few digits left hidden to show any
+    masked = digits[:2] + MASK * (len(digits) - 4) + digits[-2:] if shown else MASK * len(digits)
+    if len(masked) > 6:
+        masked = f"{masked[:4]} {masked[4:]}"
+    return prefix + masked
+
+
+# ITU country calling codes: 1 and 7 are one digit, these two-digit ones are two, all others three.
+_TWO_DIGIT_CODES = frozenset(
+    ("20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49")
+    + ("51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66")
+    + ("81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98")
+)
+
+
+def _country_code(digits: str) -> str:
+    """The country calling code an international number (digits only, no 00) starts with."""
+    if digits[:1] in ("1", "7"):
+        return digits[:1]
+    return digits[:2] if digits[:2] in _TWO_DIGIT_CODES else digits[:3]
+
+
+def mask_email(email: str) -> str:
+    """An email with only its first letter and its domain shown: a•••@example.com."""
+    local, at, domain = (email or "").strip().rpartition("@")
+    if not at:
+        return MASK * 3 if domain else ""
+    return f"{local[:1]}{MASK * 3}@{domain}"
