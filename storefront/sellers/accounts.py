@@ -134,7 +134,8 @@ def update_seller(
     seller.phone = _clean_phone(phone)
     seller.user.name = (name or "").strip()[:120] or seller.user.name
     seller.commission_bp = rate_bp
-    seller.active = active
+    # A seller who joined by invite waits for the owner's Approve (invites.approve), not a form's Active box.
+    seller.active = active and seller.approved_at is not None
     if new_password:
         reset_password(session, seller.user, new_password, now)
     set_rates(session, seller, overrides)

@@ -162,6 +162,11 @@ def test_a_pending_seller_earns_nothing_until_approved_then_the_owner_approves_o
     assert "data-pending" in listing.text
     page = owner.client.get(f"/admin/sellers/{seller_id}")
     assert "/approve" in page.text and "bKash" in page.text and "01711000111" in page.text
+    # The edit form has no Active box for a pending seller; a hand-made one does not activate them either.
+    edited = owner.post(f"/admin/sellers/{seller_id}", {"name": "Rina A", "phone": "", "rate": "12.5", "active": "y"})
+    assert edited.status_code == 303
+    with app.app_context():
+        assert not db.session.get(Seller, seller_id).active, "only Approve activates a pending seller"
     assert owner.post(f"/admin/sellers/{seller_id}/approve").status_code == 303
     with app.app_context():
         seller = db.session.get(Seller, seller_id)
