@@ -6,12 +6,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
+from storefront import demo
 from storefront.extensions import db
 from storefront.sellers import reports, service
-from storefront.sellers.models import SellerClick
+from storefront.sellers.models import Seller, SellerClick
 from storefront.sellers.reports import InvalidPeriod, Period, parse_period, parse_sort, ranking
+from storefront.showcase.models import Collection, SellerPick
 from tests.builders import make_product
 from tests.sellers.builders import make_order, make_seller, touched
 
@@ -193,3 +195,34 @@ def test_the_owner_lists_all_time_figures_keep_working(app, ranked):
         expected = {"BEN99": (5, 2), "ANNA24": (2, 3), "CARL1": (0, 0)}
         assert {t.seller.code: (t.clicks, t.orders) for t in totals} == expected
         assert len(reports.owner_list(db.session, now)) == 3
+
+
+# --- The demo's sellers' pages (storefront/demo.py seed_seller_pages) ---
+
+
+def test_the_demo_gives_sellers_a_page_picks_and_collections(sqlite_app):
+    with sqlite_app.app_context():
+        for n in range(12):
+            make_product(f"Demo piece {n}", price=1000 + n)
+        make_seller("DEMO10")
+        demo.seed_seller_pages(db.session)
+        db.session.commit()
+        sellers = db.session.scalars(select(Seller).order_by(Seller.code)).all()
+        assert [s.code for s in sellers] == ["DEMO10", "TOMAS8"]
+        for seller in sellers:
+            assert seller.bio and seller.whatsapp and seller.show_contact and seller.approved_at is not None
+            positions = db.session.scalars(
+                select(SellerPick.position).where(SellerPick.seller_id == seller.id).order_by(SellerPick.position)
+            ).all()
+            assert positions == list(range(6))
+            mine = db.session.scalars(
+                select(Collection).where(Collection.seller_id == seller.id).order_by(Collection.position)
+            ).all()
+            assert [c.position for c in mine] == [0, 1] and all(len(c.items) == 4 for c in mine)
+            assert [i.position for i in mine[0].items] == [0, 1, 2, 3]
+        shop = db.session.scalars(select(Collection).where(Collection.seller_id.is_(None))).one()
+        assert shop.slug == "staff-picks" and len(shop.items) == 5
+        assert db.session.scalar(select(func.count(SellerClick.id))) == 12 + 21
+    client = sqlite_app.test_client()
+    for url in ("/s/DEMO10", "/s/TOMAS8", "/collections/staff-picks", "/collections/tomas-new-this-week"):
+        assert client.get(url).status_code == 200, url
