@@ -22,6 +22,7 @@ from .catalog import service as catalog
 from .catalog.demo_pictures import render_demo_logo
 from .catalog.images import render_demo_photo
 from .catalog.models import Category, Product, Variant
+from .catalog.rules import PUBLISHED
 from .catalog.sale_rules import PERCENT, SaleTerms
 from .clock import utcnow
 from .inventory.service import adjust_stock
@@ -375,7 +376,107 @@ def seed_stores_and_seller(session: Session) -> str:
         overrides={},
         now=utcnow(),
     )
+    seed_seller_pages(session)
     return password
+
+
+# --- Sellers' pages and collections (issue 21): each demo seller's bio, contact, picks and two
+# collections, a second seller for the owner's ranking, one collection of the shop's own, and a
+# few weeks of clicks so Admin > Sellers ranks something. Positions run 0..n like the showcase's.
+
+DEMO_SELLER_PAGES = (
+    {
+        "code": "DEMO10",
+        "bio": "Ceramics teacher in Portland. I pick the pieces I use in class and at home: "
+        "sturdy, dishwasher-safe and lovely to hold.",
+        "whatsapp": "+15035550163",
+        "collections": (
+            ("My studio favourites", "What is on my own shelf this season.", "maya-studio-favourites"),
+            ("Gifts under $40", "Small things that travel well in a gift box.", "maya-gifts-under-40"),
+        ),
+    },
+    {
+        "code": "TOMAS8",
+        "email": "tomas@example.com",
+        "name": "Tomás Rivera",
+        "phone": "+15035550177",
+        "rate_bp": 800,
+        "bio": "Home cook and coffee nerd. Mugs, bowls and linens I reach for every morning.",
+        "whatsapp": "+15035550177",
+        "collections": (
+            ("Slow breakfast", "Mugs and bowls for a long Sunday morning.", "tomas-slow-breakfast"),
+            ("New this week", "Fresh from the kiln, picked on Monday.", "tomas-new-this-week"),
+        ),
+    },
+)
+DEMO_SHOP_COLLECTION = ("Staff picks", "What the studio team would take home.", "staff-picks")
+DEMO_PICKS = 6
+DEMO_COLLECTION_SIZE = 4
+
+
+def seed_seller_pages(session: Session) -> None:
+    """Approved demo sellers with a bio, WhatsApp shown, 6 picks and two collections each; a shop collection."""
+    from .sellers import accounts
+    from .sellers.models import Seller, SellerClick
+    from .showcase.models import Collection, CollectionItem, SellerPick
+
+    now = utcnow()
+    session.flush()
+    products = list(session.scalars(select(Product.id).where(Product.status == PUBLISHED).order_by(Product.id)))
+    if not products:
+        return
+    rng = random.Random(21)
+    for index, page in enumerate(DEMO_SELLER_PAGES):
+        seller = session.scalar(select(Seller).where(Seller.code == page["code"]))
+        if seller is None:
+            seller, _password = accounts.create_seller(
+                session,
+                email=page["email"],
+                name=page["name"],
+                phone=page["phone"],
+                password=None,  # never printed: sign in as the owner, or reset it in Admin > Sellers
+                code=page["code"],
+                rate_bp=page["rate_bp"],
+                overrides={},
+                now=now,
+            )
+        seller.bio = page["bio"]
+        seller.whatsapp = page["whatsapp"]
+        seller.show_contact = True
+        seller.approved_at = seller.approved_at or now
+        seller.profile_updated_at = now
+        offset = index * 7  # each seller picks different products
+        picks = [products[(offset + n) % len(products)] for n in range(min(DEMO_PICKS, len(products)))]
+        session.add_all(
+            SellerPick(seller_id=seller.id, product_id=pid, position=n, created_at=now) for n, pid in enumerate(picks)
+        )
+        for position, (title, description, slug) in enumerate(page["collections"]):
+            start = offset + 3 + position * DEMO_COLLECTION_SIZE
+            chosen = list(dict.fromkeys(products[(start + n) % len(products)] for n in range(DEMO_COLLECTION_SIZE)))
+            _demo_collection(session, Collection, CollectionItem, seller.id, title, description, slug, position, chosen)
+        # Clicks over the last five weeks (the ranking's periods show different leaders).
+        session.add_all(
+            SellerClick(seller_id=seller.id, product_id=rng.choice(picks), created_at=now - timedelta(hours=hours))
+            for hours in sorted(rng.sample(range(1, 24 * 35), 12 + 9 * index))
+        )
+    title, description, slug = DEMO_SHOP_COLLECTION
+    chosen = products[-DEMO_COLLECTION_SIZE - 1 :][: DEMO_COLLECTION_SIZE + 1]
+    _demo_collection(session, Collection, CollectionItem, None, title, description, slug, 0, chosen)
+    session.flush()
+
+
+def _demo_collection(session, collection_model, item_model, seller_id, title, description, slug, position, products):
+    collection = collection_model(
+        seller_id=seller_id,
+        slug=slug,
+        title=title,
+        description=description,
+        position=position,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    collection.items = [item_model(product_id=pid, position=n) for n, pid in enumerate(products)]
+    session.add(collection)
 
 
 def demo_logo() -> bytes:

@@ -198,6 +198,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     reviews,
     sales,
     segments,
+    seller_invites,
     seller_settings,
     sellers,
     stock,

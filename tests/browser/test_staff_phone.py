@@ -132,8 +132,8 @@ def test_cancel_is_apart_from_confirm_and_needs_a_second_tap(browser, staff_worl
 def test_a_scrolling_table_is_reached_by_keyboard_and_keeps_its_first_column(browser, staff_world):
     base, ids = staff_world
     context, page = _signed_in(browser, base, "owner@example.com")
-    page.goto(f"{base}/admin/sellers/")
-    region = page.get_by_role("region", name="Sellers table, scrolls sideways")
+    page.goto(f"{base}/admin/jobs")
+    region = page.get_by_role("region", name="Periodic jobs table, scrolls sideways")
     region.focus()
     for _ in range(10):  # scroll the region sideways with the keyboard
         page.keyboard.press("ArrowRight")
