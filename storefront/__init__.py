@@ -203,3 +203,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customers_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(showcase_bp)
+    from .showcase.seller import bp as showcase_seller_bp
+
+    app.register_blueprint(showcase_seller_bp)
