@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -182,7 +181,8 @@ def test_every_change_bumps_the_catalog_generation_and_stamps_the_collection(wor
 
 
 def test_a_concurrent_duplicate_add_is_a_conflict_not_a_500(world, monkeypatch):
-    """Two adds at once both see the product missing; the primary key refuses the second: Conflict."""
+    """Two adds at once both see the product missing; the primary key refuses the second: Conflict.
+    The race is simulated: this request's read of the list misses the other's row, as it would mid-race."""
     c = service.create_collection(db.session, world["anna"], "Race", "", NOW)
     db.session.commit()
     real = service._items
@@ -194,4 +194,3 @@ def test_a_concurrent_duplicate_add_is_a_conflict_not_a_500(world, monkeypatch):
     monkeypatch.setattr(service, "_items", real)
     db.session.commit()  # the request's other work survives the refused row
     assert _order(c.id) == [world["products"][0]]
-    assert threading  # noqa: B018 - kept simple: the race is simulated, not timed
