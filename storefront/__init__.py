@@ -170,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
     from .catalog.views import bp as catalog_bp
     from .checkout.views import bp as checkout_bp
     from .core.views import bp as core_bp
+    from .customers.seller_views import bp as seller_customers_bp
     from .customers.views import bp as customers_bp
     from .feeds.views import bp as feeds_bp
     from .notify.views import bp as notify_bp
@@ -179,9 +180,13 @@ def _register_blueprints(app: Flask) -> None:
     from .pwa.views import bp as pwa_bp
     from .reports.views import bp as reports_bp
     from .reviews.views import bp as reviews_bp
+    from .sellers.onboarding import bp as join_bp
+    from .sellers.profile_views import bp as seller_profile_bp
     from .sellers.sharing import bp as share_bp
     from .sellers.views import bp as seller_bp
     from .seo.views import bp as seo_bp
+    from .showcase.seller import bp as showcase_seller_bp
+    from .showcase.share_views import bp as showcase_share_bp
     from .showcase.views import bp as showcase_bp
     from .stores.views import bp as stores_bp
 
@@ -202,13 +207,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(campaigns_bp)
-    app.register_blueprint(showcase_bp)
-    from .sellers import onboarding, profile_views  # issue 21: /join/<token>, /seller/profile and statements
-
-    app.register_blueprint(onboarding.bp), app.register_blueprint(profile_views.bp)
-    from .showcase.share_views import bp as showcase_share_bp
-
-    app.register_blueprint(showcase_share_bp)
-    from .customers.seller_views import bp as seller_customers_bp
-
-    app.register_blueprint(seller_customers_bp)
+    # Issue 21: sellers' pages and collections, joining by invite, the seller's profile, statements,
+    # several products in one share, the seller's customers (every /seller one behind sellers.access).
+    for blueprint in (showcase_bp, join_bp, seller_profile_bp, showcase_share_bp, showcase_seller_bp, seller_customers_bp):
+        app.register_blueprint(blueprint)

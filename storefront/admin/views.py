@@ -185,6 +185,7 @@ from . import (  # noqa: E402,F401  (register their routes on bp)
     brand,
     campaigns,
     cancel,
+    collections,
     customers,
     feeds,
     jobs,
