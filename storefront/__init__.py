@@ -209,5 +209,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp)
     # Issue 21: sellers' pages and collections, joining by invite, the seller's profile, statements,
     # several products in one share, the seller's customers (every /seller one behind sellers.access).
-    for blueprint in (showcase_bp, join_bp, seller_profile_bp, showcase_share_bp, showcase_seller_bp, seller_customers_bp):
+    issue_21 = (showcase_bp, join_bp, seller_profile_bp, showcase_share_bp, showcase_seller_bp, seller_customers_bp)
+    for blueprint in issue_21:
         app.register_blueprint(blueprint)
