@@ -298,5 +298,3 @@ def seller_export():
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"}
     )
-
-
