@@ -1,8 +1,9 @@
 """What /sitemap.xml lists, read in one fixed order so any window of it (a part file) is cheap.
 
 The order: the home page, /stores, the shop's pages, the categories, the published products
-by id, then sellers' public pages and the visible collections (showcase.reads decides which). Drafts and archived products are never read; admin, cart, checkout and order pages are
-simply not among the sources.
+by id, then sellers' public pages and the visible collections (showcase.reads decides which).
+Drafts and archived products are never read; admin, cart, checkout and order pages are simply
+not among the sources.
 """
 
 from __future__ import annotations

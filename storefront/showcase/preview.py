@@ -18,9 +18,10 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ..sellers import share_image
 from ..sellers.share_image import HEIGHT, SUBDIR, WIDTH
@@ -93,15 +94,31 @@ def render(drawing: Drawing) -> bytes:
         y = _portrait(canvas, drawing.portrait, (left, y), colour) + 28
     title_font, sub_font = share_image._font(52, True), share_image._font(32, False)  # noqa: SLF001
     width = right - left
-    for line in share_image._wrap(share_image._drawable(drawing.title, title_font), title_font, width, max_lines=3):  # noqa: SLF001
+    for line in share_image._wrap(_drawable(drawing.title, title_font), title_font, width, max_lines=3):  # noqa: SLF001
         draw.text((left, y), line, font=title_font, fill=INK)
         y += 64
-    subtitle = share_image._fit(share_image._drawable(drawing.subtitle, sub_font), sub_font, width)  # noqa: SLF001
+    subtitle = share_image._fit(_drawable(drawing.subtitle, sub_font), sub_font, width)  # noqa: SLF001
     draw.text((left, max(y + 20, HEIGHT - 110)), subtitle, font=sub_font, fill=MUTED)
     draw.rectangle((HEIGHT, HEIGHT - 14, WIDTH, HEIGHT), fill=colour)
     buffer = io.BytesIO()
     canvas.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
     return buffer.getvalue()
+
+
+def _drawable(text: str, font) -> str:
+    """The text without characters the font has no glyph for (a "৳" would be a tofu box in DejaVu)."""
+    text = share_image._drawable(text, font)  # noqa: SLF001
+    if not isinstance(font, ImageFont.FreeTypeFont):
+        return text
+    missing = _glyph(font, "\ue000")  # a private-use character: the font's "no glyph" box
+    kept = "".join(ch for ch in text if ch.isascii() or _glyph(font, ch) != missing)
+    return " ".join(kept.split())
+
+
+@lru_cache(maxsize=4096)
+def _glyph(font, ch: str) -> bytes:
+    mask = font.getmask(ch)
+    return repr(mask.size).encode() + bytes(mask)
 
 
 def _open(path: Path | None, size: tuple[int, int]) -> Image.Image | None:
