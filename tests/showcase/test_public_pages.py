@@ -223,7 +223,9 @@ def live_showroom(sqlite_app, tmp_path):
     """Anna's page with two picks, under gunicorn (a real server: the service worker needs one)."""
     with sqlite_app.app_context():
         mug, bowl = make_product("Clay mug", price=1200), make_product("Tea bowl", price=900, variants=(("One", 0),))
-        set_picks(make_seller("ANNA24"), [bowl, mug])
+        anna = make_seller("ANNA24")
+        set_picks(anna, [bowl, mug])
+        make_collection(anna, "Eid gifts under ৳1,000 for the whole family", "eid-gifts-k3f9q", [mug, bowl])
     live = LiveServer(sqlite_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "media", workers=1)
     live.start()
     yield live
@@ -263,6 +265,13 @@ def test_a_sellers_page_opened_from_a_chat_link_works_offline_and_on_small_phone
         page.set_viewport_size({"width": width, "height": 700})
         assert not phone_problems(page), (width, phone_problems(page))
     assert not axe_violations(page), describe(axe_violations(page), "/s/anna24")
+    page.goto(live_showroom.url + "/collections/eid-gifts-k3f9q")
+    page.evaluate("document.querySelectorAll('[data-install-bar]').forEach((bar) => { bar.hidden = true; })")
+    for width in (320, 390, 1280):
+        page.set_viewport_size({"width": width, "height": 700})
+        assert not phone_problems(page), (width, phone_problems(page))
+    assert not axe_violations(page), describe(axe_violations(page), "/collections/eid-gifts-k3f9q")
+    page.goto(live_showroom.url + "/s/anna24")
     live_showroom.stop()  # really unreachable, not only emulated
     phone.set_offline(True)
     response = page.reload()
