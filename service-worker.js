@@ -15,7 +15,7 @@ const MAX_IMAGES = 120;
 const NETWORK_TIMEOUT_MS = 3000;
 // Personal or state-changing places: never stored, whatever their headers say.
 const PRIVATE_PREFIXES = ['/admin', '/seller', '/cart', '/checkout', '/o/', '/login', '/logout', '/e', '/stripe'];
-const PAGE_PATTERN = /^\/($|c\/|p\/|pages\/|search$|stores$)/;  // catalog, the shop's own pages, stores
+const PAGE_PATTERN = /^\/($|c\/|p\/|pages\/|search$|stores$|s\/|collections\/)/;  // catalog, the shop's own pages, stores, sellers' pages, collections
 // Product videos (/media/<key>.mp4|webm) are never stored and never answered from here: players
 // fetch them in byte ranges (206), which a cache cannot serve, and one would crowd out the photos.
 const VIDEO_PATTERN = /^\/media\/[^/]+\.(mp4|webm)$/;

@@ -1,8 +1,9 @@
 """What /sitemap.xml lists, read in one fixed order so any window of it (a part file) is cheap.
 
-The order: the home page, /stores, the shop's pages, the categories, then the published products
-by id. Drafts and archived products are never read; admin, cart, checkout and order pages are
-simply not among the sources.
+The order: the home page, /stores, the shop's pages, the categories, the published products
+by id, then sellers' public pages and the visible collections (showcase.reads decides which).
+Drafts and archived products are never read; admin, cart, checkout and order pages are simply
+not among the sources.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..catalog.models import Category, Product
 from ..catalog.rules import PUBLISHED
+from ..showcase import reads as showcase
 from .service import sitemap_pages
 from .sitemap_rules import SitemapUrl, path_of
 
@@ -66,9 +68,31 @@ def _products(session: Session) -> Source:
     return session.scalar(select(func.count(Product.id)).where(on_sale)) or 0, read
 
 
+def _seller_pages(session: Session) -> Source:
+    """Sellers' published pages (/s/<code>) by id, each with their profile's last change."""
+
+    def read(offset: int, limit: int) -> list[SitemapUrl]:
+        rows = session.execute(showcase.published_seller_pages().offset(offset).limit(limit))
+        return [SitemapUrl(path_of("/s/", code), updated) for code, updated in rows]
+
+    count = select(func.count()).select_from(showcase.published_seller_pages().subquery())
+    return session.scalar(count) or 0, read
+
+
+def _collections(session: Session) -> Source:
+    """Collections shoppers may open (/collections/<slug>) by id, each with its last change."""
+
+    def read(offset: int, limit: int) -> list[SitemapUrl]:
+        rows = session.execute(showcase.visible_collections().offset(offset).limit(limit))
+        return [SitemapUrl(path_of("/collections/", slug), updated) for slug, updated in rows]
+
+    count = select(func.count()).select_from(showcase.visible_collections().subquery())
+    return session.scalar(count) or 0, read
+
+
 def sources(session: Session) -> list[Source]:
     """Every source in the sitemap's order (one count query each)."""
-    return [_fixed(session), _categories(session), _products(session)]
+    return [_fixed(session), _categories(session), _products(session), _seller_pages(session), _collections(session)]
 
 
 def total(found: list[Source]) -> int:

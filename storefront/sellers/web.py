@@ -8,6 +8,9 @@ page (its canonical URL has no `ref`), and, when CODE is an active seller's:
     touch; HttpOnly and SameSite=Lax; Secure over HTTPS (core.security finishes every cookie).
 Link-preview fetchers (chat apps) and the seller themself get the page and nothing else.
 Malformed, unknown or disabled codes: the page works, nobody is credited.
+Packages above this one add their own seller links with referral_source(endpoint, resolver):
+the resolver names the page's seller code from the URL (a seller's page /s/<code>, a seller's
+collection), else the page's `?ref=` counts as on the catalog's pages.
 
 At checkout, the checkout view calls attribution_from_request(); the placed order's event hands
 it to service.credit_order() (subscribers.py), whose pure rule decides who, if anyone, is credited.
@@ -16,6 +19,7 @@ it to service.credit_order() (subscribers.py), whose pure rule decides who, if a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,6 +39,15 @@ log = logging.getLogger(__name__)
 
 REF_ENDPOINTS = frozenset({"catalog.product", "catalog.home"})
 COOKIE_SALT = "seller-touches"
+# endpoint -> a function of the page's view args giving its seller code (None: the page's `?ref=`).
+# Filled by packages above sellers (showcase) at import: sellers may not import them.
+CodeResolver = Callable[[dict], str | None]
+_SOURCES: dict[str, CodeResolver] = {}
+
+
+def referral_source(endpoint: str, resolver: CodeResolver) -> None:
+    """Make `endpoint` a seller link: `resolver(view_args)` names its seller's code, or None to read `?ref=`."""
+    _SOURCES[endpoint] = resolver
 
 
 @dataclass(frozen=True)
@@ -86,11 +99,12 @@ def attribution_from_request() -> Attribution:
 def note_referral() -> None:
     """Before a shop page: remember an active seller's `?ref=` for the page (share links) and the after hook."""
     g.page_referral = None
-    if request.endpoint not in REF_ENDPOINTS or "ref" not in request.args:
+    code = _page_code()
+    if code is None:
         return
     if rules.is_link_preview(request.headers.get("User-Agent")):
         return  # previews get the page and its Open Graph tags, never a click or a cookie
-    seller = accounts.seller_by_code(db.session, request.args.get("ref"))
+    seller = accounts.seller_by_code(db.session, code)
     if seller is None or not seller.active or not seller.user.active:
         return
     product_id = None
@@ -98,6 +112,23 @@ def note_referral() -> None:
         slug = (request.view_args or {}).get("slug", "")
         product_id = db.session.scalar(select(Product.id).where(Product.slug == slug[:120]))
     g.page_referral = PageReferral(seller.id, seller.code, seller.user_id, product_id)
+
+
+def _page_code() -> str | None:
+    """The seller code this page was opened with: its own seller (a registered source), else `?ref=`."""
+    endpoint = request.endpoint
+    if endpoint in _SOURCES:
+        try:
+            own = _SOURCES[endpoint](dict(request.view_args or {}))
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.exception("could not read the seller of %s", endpoint)
+            return None
+        if own is not None:
+            return own
+    elif endpoint not in REF_ENDPOINTS:
+        return None
+    return request.args.get("ref")
 
 
 def record_referral(response):
@@ -109,7 +140,13 @@ def record_referral(response):
         return response  # a seller checking their own link is not a shopper
     now = utcnow()
     touches = read_touches()
-    if rules.is_new_click(touches, referral.code, now):
+    if not rules.is_new_click(touches, referral.code, now):
+        if _leads(touches, referral.code):
+            # The same visit, and this seller already has the last touch: the cookie would say the
+            # same (its time moves by minutes at most). Not re-set, the page stays public, so the
+            # service worker may keep it for offline (a seller's page is a seller link every time).
+            return response
+    else:
         _record_click(referral, now)
     value = [[t.code, int(t.at.replace(tzinfo=UTC).timestamp())] for t in rules.add_touch(touches, referral.code, now)]
     response.set_cookie(
@@ -121,6 +158,11 @@ def record_referral(response):
         path="/",
     )
     return response
+
+
+def _leads(touches: list[rules.Touch], code: str) -> bool:
+    """True when `code` has the shopper's most recent touch (last touch wins)."""
+    return bool(touches) and max(touches, key=lambda t: t.at).code == code
 
 
 def _record_click(referral: PageReferral, now: datetime) -> None:
