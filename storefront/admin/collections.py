@@ -7,7 +7,7 @@ Every seller's collection is listed with its seller, product count and a Hide/Sh
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -72,7 +72,6 @@ def _list(error: str | None = None, status: int = 200):
 
 
 def _edit(collection, error: str | None = None, status: int = 200, form=None):
-    qr = "showcase.collection_qr" if "showcase.collection_qr" in current_app.view_functions else None
     return render_template(
         "showcase/seller_collection_edit.html",
         base_template=BASE,
@@ -82,7 +81,6 @@ def _edit(collection, error: str | None = None, status: int = 200, form=None):
         error=error,
         form=form or {"title": collection.title, "description": collection.description},
         editor=EDITOR,
-        qr_endpoint=qr,
         limit=rules.MAX_ITEMS,
     ), status
 

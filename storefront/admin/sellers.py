@@ -84,7 +84,7 @@ def _ranking_page(rows, period, sort: str, error: str | None = None) -> str:
         kept=kept,
         error=error,
         collections=_collection_counts() if rows else {},
-        collections_url=url_for("admin.collections") if "admin.collections" in current_app.view_functions else None,
+        collections_url=url_for("admin.collections"),
     )
 
 

@@ -7,7 +7,7 @@ to g.seller: another seller's collection is a 404, never a 403 that would say it
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from ..clock import utcnow
 from ..core.security import private_blueprint
@@ -46,11 +46,6 @@ def _back(endpoint: str, anchor: str = "", **values):
     if query:
         values["q"] = query
     return redirect(url_for(endpoint, **values) + anchor, code=303)
-
-
-def _qr_endpoint() -> str | None:
-    """The collection QR route when the public views offer one."""
-    return "showcase.collection_qr" if "showcase.collection_qr" in current_app.view_functions else None
 
 
 # --- the seller's page: their picks ------------------------------------------------------------
@@ -135,7 +130,6 @@ def _edit(collection, error: str | None = None, status: int = 200, form=None):
         error=error,
         form=form or {"title": collection.title, "description": collection.description},
         editor=EDITOR,
-        qr_endpoint=_qr_endpoint(),
         limit=rules.MAX_ITEMS,
     ), status
 

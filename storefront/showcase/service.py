@@ -221,6 +221,8 @@ def remove_item(session: Session, collection: Collection, product_id: int, now: 
 def move_item(session: Session, collection: Collection, product_id: int, direction: str, now: datetime) -> None:
     """Move a product one place up or down; positions are rewritten 0..n-1."""
     present = _items(session, collection.id)
+    if product_id not in {i.product_id for i in present}:
+        raise NotFound(N_("That product is not in this list."))  # another's list, or gone meanwhile
     order = rules.moved([i.product_id for i in present], product_id, direction)
     by_id = {i.product_id: i for i in present}
     for position, pid in enumerate(order):
@@ -295,6 +297,8 @@ def remove_pick(session: Session, seller_id: int, product_id: int, now: datetime
 def move_pick(session: Session, seller_id: int, product_id: int, direction: str, now: datetime) -> None:
     """Move a product one place up or down on a seller's page."""
     present = _picks(session, seller_id)
+    if product_id not in {p.product_id for p in present}:
+        raise NotFound(N_("That product is not in this list."))  # another's list, or gone meanwhile
     order = rules.moved([p.product_id for p in present], product_id, direction)
     by_id = {p.product_id: p for p in present}
     for position, pid in enumerate(order):
