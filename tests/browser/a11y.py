@@ -54,7 +54,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 WIDTHS = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 800}}
 
 # The blueprints whose GET pages are for the owner, staff and sellers (found on app.url_map).
-STAFF_BLUEPRINTS = ("admin", "reports", "seller", "account")
+STAFF_BLUEPRINTS = ("admin", "reports", "seller", "account", "seller_profile", "showcase_seller")
+# A parameter whose value differs by rule (the owner's collection under /admin, the seller's own under /seller).
+PER_RULE = {"/seller/collections/<int:collection_id>": {"collection_id": "seller_collection_id"}}
 ROLES = {"owner": "owner@example.com", "staff": "staff@example.com", "seller": "anna24@sellers.example"}
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # Second states of discovered staff pages, written like rules with a parameter of their own in the
@@ -230,10 +232,11 @@ def parameters_of(rule: str) -> list[str]:
 
 def fill(rule: str, table: dict[str, object]) -> str:
     """The rule with its parameters filled from the table; fails the test for a parameter it lacks."""
-    missing = [name for name in parameters_of(rule) if name not in table]
+    keys = {name: PER_RULE.get(rule, {}).get(name, name) for name in parameters_of(rule)}
+    missing = [key for key in keys.values() if key not in table]
     if missing:
         pytest.fail(f"{rule}: add {missing} to the fixture table in tests/browser/a11y.py (_build) so it is checked")
-    return _PARAMETER.sub(lambda m: str(table[m.group(1)]), rule)
+    return _PARAMETER.sub(lambda m: str(table[keys[m.group(1)]]), rule)
 
 
 def vendored_axe_version() -> str:
@@ -500,6 +503,14 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         from storefront.customers.models import Customer
 
         customer_id = db.session.query(Customer.id).order_by(Customer.id).limit(1).scalar() or 1
+        from storefront.showcase import service as showcase
+
+        shop_list = showcase.create_collection(db.session, None, "Staff picks", "Our favourites.", now)
+        showcase.add_item(db.session, shop_list, ids["product_id"], now)
+        own_list = showcase.create_collection(db.session, ids["seller_id"], "Warm gifts", "", now)
+        showcase.add_item(db.session, own_list, ids["product_id"], now)
+        db.session.commit()
+        collection_ids = {"collection_id": shop_list.id, "seller_collection_id": own_list.id}
         from storefront.campaigns import service as campaigns
         from storefront.segments.models import Segment
 
@@ -532,6 +543,8 @@ def _build(app, media_root: Path) -> tuple[dict[str, object], dict[str, str]]:
         "code": ids["seller_code"],
         "slug": ids["coat"],
         "page_slug": "about",  # /admin/pages/<page_slug> (storefront/admin/pages.py)
+        **collection_ids,  # /admin/collections/<id> (the shop's own), /seller/collections/<id> (the seller's)
+        "month": "2026-12",  # /seller/statements/<month>.csv
     }
     with app.app_context(), app.test_request_context():
         from storefront.notify import links
