@@ -76,7 +76,10 @@ def seed_demo(if_empty: bool, seed: int) -> None:
     seed_customers(db.session)
     seed_marketing(db.session)
     db.session.commit()
-    click.echo(f"Seeded {count} demo products, 3 stores and a seller (link code DEMO10); discount code WELCOME10.")
+    click.echo(
+        f"Seeded {count} demo products, 3 stores and two sellers with their pages and collections"
+        " (/s/DEMO10, /s/TOMAS8); discount code WELCOME10."
+    )
     click.echo(f"Seller login: {DEMO_SELLER_EMAIL} / {seller_password}")
     mismatches = settings_mismatches(current_app.config)
     if mismatches:
