@@ -342,6 +342,7 @@ DEMO_STORES = (
     ),
 )
 DEMO_SELLER_EMAIL = "seller@example.com"
+DEMO_SELLER_CODE = "DEMO10"
 DEMO_SELLER = {"name": "Maya Okafor", "phone": "+15035550163"}  # a ceramics teacher who sells on commission
 
 
@@ -371,7 +372,7 @@ def seed_stores_and_seller(session: Session) -> str:
         name=DEMO_SELLER["name"],
         phone=DEMO_SELLER["phone"],
         password=None,
-        code="DEMO10",
+        code=DEMO_SELLER_CODE,
         rate_bp=1000,
         overrides={},
         now=utcnow(),
@@ -543,6 +544,8 @@ def seed_reviews(session: Session) -> int:
     from .orders.models import Order, OrderLine, OrderStatusChange
     from .orders.service import new_reference
     from .reviews import service as reviews
+    from .sellers import rules as seller_rules
+    from .sellers.service import Attribution, credit_order
 
     now = utcnow()
     products = session.scalars(select(Product).order_by(Product.id).limit(3)).all()
@@ -587,6 +590,9 @@ def seed_reviews(session: Session) -> int:
         )
         session.add(order)
         session.flush()
+        if index < 2:  # two of them came through the demo seller's link: "My customers" has someone to follow up
+            touch = seller_rules.Touch(DEMO_SELLER_CODE, when - timedelta(hours=1))
+            credit_order(session, order, Attribution((touch,), 30), when)
         review = reviews.submit_review(
             session, order, line, reviews.Submission(stars, text, [], "en"), reviews.PhotoLimits(media, 0, 0), when
         )

@@ -123,6 +123,14 @@ def test_seed_demo_builds_the_shop_once_with_distinct_photos(sqlite_app):
     assert manifest["name"] == "Alder & Clay" and manifest["theme_color"] == demo.DEMO_BRAND["brand_colour"]
     product = client.get(f"/p/{mug.slug}").text
     assert "Packed by hand in recycled paper" in product and "wa.me/15035550142" in product
+    # The demo seller has a page, collections and customers who came through their link (issue 21).
+    assert client.get(f"/s/{demo.DEMO_SELLER_CODE}").status_code == 200
+    with sqlite_app.app_context():
+        from storefront.customers.models import Customer
+        from storefront.sellers.models import Seller
+
+        seller_id = db.session.scalar(select(Seller.id).where(Seller.code == demo.DEMO_SELLER_CODE))
+        assert db.session.scalar(select(func.count(Customer.id)).where(Customer.seller_id == seller_id)) == 2
 
 
 def test_demo_logo_uses_the_brand_colour():
