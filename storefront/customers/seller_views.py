@@ -30,6 +30,14 @@ bp = Blueprint("seller_customers", __name__, url_prefix="/seller")
 private_blueprint(bp)
 bp.before_request(require_seller)  # signed-in sellers only; every query below is scoped to g.seller
 
+
+@bp.before_request
+def _only_active_sellers():
+    """A seller the owner disabled keeps their statements, not their customers' contacts (403)."""
+    if not g.seller.active:
+        abort(403)
+
+
 MAX_PAGE = 10_000
 
 

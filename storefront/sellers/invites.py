@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..catalog.generation import mark_changed
 from ..domain import N_, Conflict, DomainError, NotFound
 from . import accounts, rules
 from .models import Seller, SellerInvite, SellerSettings
@@ -179,4 +180,6 @@ def approve(session: Session, seller: Seller, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     session.refresh(seller)
+    if done.rowcount == 1:
+        mark_changed(session)  # a bulk UPDATE: the page cache and sitemap learn of the new page here
     return done.rowcount == 1

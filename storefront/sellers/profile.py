@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..catalog import generation
 from ..domain import N_, Invalid
+from ..orders.limit_rules import whatsapp_number
 from . import rules
 
 MAX_BIO = 300
@@ -48,11 +49,17 @@ def check_bio(raw: str) -> str:
     return bio
 
 
-def check_phone(raw: str) -> str:
-    """A WhatsApp number as typed (6-15 digits) or empty."""
+def check_phone(raw: str, calling_code: str = "") -> str:
+    """A WhatsApp number as typed (6-15 digits) or empty.
+
+    Shoppers reach it through wa.me and tel: links, which need the international number: a local
+    one ("01712 345678") is kept only when the shop's calling code (SHOP_CALLING_CODE) completes it.
+    """
     text = (raw or "").strip()
     if text and not (6 <= len(rules.phone_digits(text)) <= 15 and len(text) <= 24):
         raise Invalid(N_("Please give a phone number with 6 to 15 digits, or leave it empty."))
+    if text and whatsapp_number(text, calling_code) is None:
+        raise Invalid(N_("Enter the WhatsApp number with its country code, like +44 7700 900123."))
     return text
 
 
@@ -87,11 +94,11 @@ def check_payout(method: str, provider: str, account_name: str, number: str) -> 
     return method, provider, account_name, number
 
 
-def update_profile(session: Session, seller, data: ProfileInput, now: datetime) -> None:
+def update_profile(session: Session, seller, data: ProfileInput, now: datetime, calling_code: str = "") -> None:
     """Save the profile (everything checked first: nothing changes when one field is refused)."""
     name = check_name(data.name)
     bio = check_bio(data.bio)
-    whatsapp = check_phone(data.whatsapp)
+    whatsapp = check_phone(data.whatsapp, calling_code)
     payout = check_payout(
         data.payout_method, data.payout_provider, data.payout_account_name, data.payout_account_number
     )

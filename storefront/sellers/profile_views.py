@@ -115,7 +115,7 @@ def edit():
             payout_account_number=form.payout_account_number.data or "",
         )
         now = utcnow()
-        profile.update_profile(db.session, seller, data, now)
+        profile.update_profile(db.session, seller, data, now, current_app.config.get("SHOP_CALLING_CODE", ""))
         old = None
         if new_key or form.remove_photo.data:
             old = profile.set_photo(db.session, seller, new_key, now)

@@ -23,6 +23,7 @@ from . import rules
 from .models import Collection, CollectionItem, SellerPick
 
 SLUG_ATTEMPTS = 6
+SHOP_COLLECTIONS_LOCK = 0x5C0_11EC  # pg_advisory_xact_lock key: the shop's own list of collections
 
 
 def _changed(session: Session) -> None:
@@ -43,12 +44,32 @@ def parse_id(raw: str | None) -> int:
     return int(text)
 
 
-def _product(session: Session, product_id: int) -> Product:
-    """A product that may be shown: it exists and is not archived; else NotFound."""
+def _product(session: Session, product_id: int, seller_id: int | None) -> Product:
+    """A product its maker may list; else NotFound (the same answer as an unknown id).
+
+    The owner may line up drafts before they launch; a seller sees only what shoppers see
+    (published products): a draft's id must not tell them its title or price.
+    """
     product = session.get(Product, product_id)
-    if product is None or product.archived:
+    if product is None or product.archived or (seller_id is not None and not product.published):
         raise NotFound(N_("We could not find that product."))
     return product
+
+
+def _lock_list(session: Session, seller_id: int | None, collection_id: int | None = None) -> None:
+    """Serialise changes to one ordered list: positions are read, recomputed and written back.
+
+    PostgreSQL: a row lock on the list's parent (the collection, or the seller for their page and
+    their list of collections) held to the commit, so two edits at once see each other's result;
+    the shop's own list of collections has no parent row and uses a transaction advisory lock.
+    SQLite already runs writers one after another (BEGIN IMMEDIATE, db.py); FOR UPDATE is left out.
+    """
+    if collection_id is not None:
+        session.execute(select(Collection.id).where(Collection.id == collection_id).with_for_update())
+    elif seller_id is not None:
+        session.execute(select(Seller.id).where(Seller.id == seller_id).with_for_update())
+    elif session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(SHOP_COLLECTIONS_LOCK)))
 
 
 # --- collections -------------------------------------------------------------------------------
@@ -87,6 +108,7 @@ def create_collection(
     """A new collection at the end of its maker's list, with a fresh unique slug."""
     title = rules.check_title(title)
     description = rules.check_description(description)
+    _lock_list(session, seller_id)
     existing = session.scalar(select(func.count()).select_from(Collection).where(_maker(seller_id))) or 0
     if existing >= rules.MAX_COLLECTIONS:
         raise Invalid(N_("You can have at most %(max)s collections."), max=rules.MAX_COLLECTIONS)
@@ -142,6 +164,7 @@ def delete_collection(session: Session, collection: Collection, now: datetime) -
 
 def move_collection(session: Session, collection: Collection, direction: str, now: datetime) -> None:
     """Move a collection one place up or down among its maker's (unchanged at an end)."""
+    _lock_list(session, collection.seller_id)
     mine = collections_of(session, collection.seller_id)
     order = rules.moved([c.id for c in mine], collection.id, direction)
     by_id = {c.id: c for c in mine}
@@ -165,6 +188,7 @@ def _items(session: Session, collection_id: int) -> list[CollectionItem]:
         select(CollectionItem)
         .where(CollectionItem.collection_id == collection_id)
         .order_by(CollectionItem.position, CollectionItem.product_id)
+        .execution_options(populate_existing=True)  # read after the lock: positions as committed
     )
     return list(session.scalars(stmt))
 
@@ -176,13 +200,15 @@ def items(session: Session, collection: Collection) -> list[Product]:
         .join(CollectionItem, CollectionItem.product_id == Product.id)
         .where(CollectionItem.collection_id == collection.id)
         .order_by(CollectionItem.position, CollectionItem.product_id)
+        .execution_options(populate_existing=True)  # read after the lock: positions as committed
     )
     return list(session.scalars(stmt))
 
 
 def add_item(session: Session, collection: Collection, product_id: int, now: datetime) -> CollectionItem:
     """Add a product at the end; Invalid when already there or the collection is full."""
-    _product(session, product_id)
+    _product(session, product_id, collection.seller_id)
+    _lock_list(session, collection.seller_id, collection.id)
     present = _items(session, collection.id)
     if any(i.product_id == product_id for i in present):
         raise Invalid(N_("That product is already in this collection."))
@@ -204,6 +230,7 @@ def add_item(session: Session, collection: Collection, product_id: int, now: dat
 
 def remove_item(session: Session, collection: Collection, product_id: int, now: datetime) -> None:
     """Take a product out; the rest close up. NotFound when it is not there."""
+    _lock_list(session, collection.seller_id, collection.id)
     present = _items(session, collection.id)
     gone = next((i for i in present if i.product_id == product_id), None)
     if gone is None:
@@ -220,6 +247,7 @@ def remove_item(session: Session, collection: Collection, product_id: int, now: 
 
 def move_item(session: Session, collection: Collection, product_id: int, direction: str, now: datetime) -> None:
     """Move a product one place up or down; positions are rewritten 0..n-1."""
+    _lock_list(session, collection.seller_id, collection.id)
     present = _items(session, collection.id)
     if product_id not in {i.product_id for i in present}:
         raise NotFound(N_("That product is not in this list."))  # another's list, or gone meanwhile
@@ -239,7 +267,10 @@ def move_item(session: Session, collection: Collection, product_id: int, directi
 
 def _picks(session: Session, seller_id: int) -> list[SellerPick]:
     stmt = (
-        select(SellerPick).where(SellerPick.seller_id == seller_id).order_by(SellerPick.position, SellerPick.product_id)
+        select(SellerPick)
+        .where(SellerPick.seller_id == seller_id)
+        .order_by(SellerPick.position, SellerPick.product_id)
+        .execution_options(populate_existing=True)  # read after the lock: positions as committed
     )
     return list(session.scalars(stmt))
 
@@ -265,7 +296,8 @@ def _touch_seller(session: Session, seller_id: int, now: datetime) -> None:
 
 def add_pick(session: Session, seller_id: int, product_id: int, now: datetime) -> SellerPick:
     """Add a product at the end of a seller's page; Invalid when already there or the page is full."""
-    _product(session, product_id)
+    _product(session, product_id, seller_id)
+    _lock_list(session, seller_id)
     present = _picks(session, seller_id)
     if any(p.product_id == product_id for p in present):
         raise Invalid(N_("That product is already on your page."))
@@ -284,6 +316,7 @@ def add_pick(session: Session, seller_id: int, product_id: int, now: datetime) -
 
 def remove_pick(session: Session, seller_id: int, product_id: int, now: datetime) -> None:
     """Take a product off a seller's page; the rest close up."""
+    _lock_list(session, seller_id)
     present = _picks(session, seller_id)
     gone = next((p for p in present if p.product_id == product_id), None)
     if gone is None:
@@ -296,6 +329,7 @@ def remove_pick(session: Session, seller_id: int, product_id: int, now: datetime
 
 def move_pick(session: Session, seller_id: int, product_id: int, direction: str, now: datetime) -> None:
     """Move a product one place up or down on a seller's page."""
+    _lock_list(session, seller_id)
     present = _picks(session, seller_id)
     if product_id not in {p.product_id for p in present}:
         raise NotFound(N_("That product is not in this list."))  # another's list, or gone meanwhile

@@ -26,6 +26,7 @@ from ..catalog.pages import public_page
 from ..core.pagecache import shopper_page
 from ..domain import N_, Invalid, NotFound
 from ..extensions import db
+from ..orders.limit_rules import whatsapp_number
 from ..sellers import accounts, web
 from ..sellers import rules as seller_rules
 from ..sellers.models import Seller
@@ -69,7 +70,7 @@ def seller_page(code: str):
             seller=seller,
             products=reads.picks(db.session, seller.id),
             collections=reads.seller_collections(db.session, seller.id),
-            whatsapp=seller_rules.phone_digits(seller.whatsapp),
+            whatsapp=whatsapp_number(seller.whatsapp, current_app.config.get("SHOP_CALLING_CODE", "")),
         )
 
     return public_page(shopper_page(render, (code or "").upper()))

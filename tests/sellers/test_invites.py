@@ -158,6 +158,8 @@ def test_a_pending_seller_earns_nothing_until_approved_then_the_owner_approves_o
     with app.app_context():
         assert db.session.scalar(select(func.count(SellerClick.id))) == 0
 
+    assert f"/s/{code}" not in _sitemap(app), "no page in the sitemap before approval"
+    sitemap_etag = app.test_client().get("/sitemap.xml").headers["ETag"]
     listing = owner.client.get("/admin/sellers/")
     assert "data-pending" in listing.text
     page = owner.client.get(f"/admin/sellers/{seller_id}")
@@ -181,6 +183,17 @@ def test_a_pending_seller_earns_nothing_until_approved_then_the_owner_approves_o
     shopper.get(f"/p/wool-coat?ref={code}", headers={"User-Agent": PHONE})
     assert shopper.get_cookie("ref") is not None, "approved: the link attributes"
     assert shopper.get(f"/s/{code}").status_code == 200, "approved: their page is up"
+    assert f"/s/{code}" in _sitemap(app), "approved: in the sitemap"
+    again = app.test_client().get("/sitemap.xml", headers={"If-None-Match": sitemap_etag})
+    assert again.status_code == 200, "a crawler holding the old sitemap gets the new one"
+
+
+def _sitemap(app) -> str:
+    """The whole sitemap (its index, then each part)."""
+    client = app.test_client()
+    index = client.get("/sitemap.xml").text
+    parts = re.findall(r"<loc>https?://[^/<]+(/sitemap-\d+\.xml)</loc>", index)
+    return index + "".join(client.get(part).text for part in parts)
 
 
 def test_only_the_owner_reaches_invites_and_approval(app):

@@ -127,3 +127,18 @@ def test_only_sellers_reach_the_profile_and_each_sees_only_their_own(app):
     owner.login("owner@example.com")
     assert owner.client.get("/seller/profile").status_code == 403
     assert app.test_client().get("/seller/profile").status_code in (302, 303, 401)
+
+
+def test_a_local_whatsapp_number_needs_the_shops_calling_code_and_links_internationally(app):
+    """Shoppers reach the number through wa.me and tel: links: both need it in international form."""
+    client, seller_id = _seller(app)
+    local = {**GOOD, "whatsapp": "01712 345678"}
+    refused = client.post("/seller/profile", local)
+    assert refused.status_code == 422 and "country code" in refused.text
+    app.config["SHOP_CALLING_CODE"] = "880"
+    assert client.post("/seller/profile", local).status_code == 303
+    with app.app_context():
+        seller = db.session.get(Seller, seller_id)
+        assert seller.whatsapp == "01712 345678"
+    page = app.test_client().get("/s/ANNA24").text
+    assert 'href="https://wa.me/8801712345678"' in page and 'href="tel:+8801712345678"' in page

@@ -11,15 +11,15 @@ the day it is added, and a new kind of id is added to `b_objects` below.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.routing import IntegerConverter, Rule
 
 from storefront.clock import utcnow
 from storefront.customers import service as customers
-from storefront.customers.models import Customer
+from storefront.customers.models import Customer, CustomerOrder
 from storefront.extensions import db
 from storefront.sellers import service as sellers
-from storefront.sellers.models import CommissionEntry, Payout
+from storefront.sellers.models import CommissionEntry, Payout, Seller
 from storefront.showcase.models import Collection, CollectionItem, SellerPick
 from tests.builders import ShopClient, make_product, make_user
 from tests.sellers.builders import make_order, make_seller, touched
@@ -185,3 +185,19 @@ def test_an_unknown_id_is_404_for_the_seller_too(app, world):
         path = path_for(rule, {}, {})
         for method in methods(rule):
             assert _call(anna, method, path).status_code in (403, 404), f"{method} {path}"
+
+
+def test_a_disabled_seller_no_longer_reaches_the_customers_they_brought(app, world):
+    """Disabling a seller cuts them off their customers' contacts at once; their own sales figures stay readable."""
+    anna = _signed_in(app, "anna24@sellers.example")
+    assert anna.client.get("/seller/customers").status_code == 200
+    with app.app_context():
+        db.session.execute(update(Seller).where(Seller.code == "ANNA24").values(active=False))
+        db.session.commit()
+    assert anna.client.get("/seller/customers").status_code == 403
+    with app.app_context():
+        own = db.session.scalars(select(Customer).where(Customer.name == "Ada Own")).one()
+        order_id = db.session.scalars(select(CustomerOrder.order_id).where(CustomerOrder.customer_id == own.id)).first()
+    assert anna.client.get(f"/seller/customers/{own.id}").status_code == 403
+    assert _call(anna, "POST", f"/seller/customers/{own.id}/whatsapp/{order_id}").status_code == 403
+    assert anna.client.get("/seller/").status_code == 200

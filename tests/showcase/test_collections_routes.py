@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.showcase import service
 from storefront.showcase.models import Collection, CollectionItem, SellerPick
@@ -210,3 +211,68 @@ def test_owner_makes_the_shops_own_collection(app, world):
     assert anna.client.get(f"/seller/collections/{cid}").status_code == 404  # the shop's is not a seller's
     anna_cid = _edit_id(anna.post("/seller/collections", {"title": "Anna's"}))
     assert owner.client.get(f"/admin/collections/{anna_cid}").status_code == 404  # a seller's is edited by its seller
+
+
+def test_a_seller_cannot_list_or_learn_of_a_draft_the_owner_may_line_up(app, world):
+    """A draft's id answers a seller like an unknown id (its title and price stay unknown); the owner may add it."""
+    with app.app_context():
+        draft = make_product("Secret spring mug", price=4321)
+        draft.status = "draft"
+        db.session.commit()
+        draft_id = draft.id
+    anna = _signed_in(app, "anna@sellers.example")
+    assert anna.post("/seller/page/picks", {"product": draft_id}).status_code == 404
+    cid = _edit_id(anna.post("/seller/collections", {"title": "Spring"}))
+    assert anna.post(f"/seller/collections/{cid}/items", {"product": draft_id}).status_code == 404
+    for path in ("/seller/page", f"/seller/collections/{cid}"):
+        assert "Secret spring mug" not in anna.client.get(path).text
+    assert _items(app, cid) == []
+    owner = _signed_in(app, "owner@example.com")
+    assert owner.post("/admin/collections", {"title": "Coming soon"}).status_code == 303
+    with app.app_context():
+        shop_list = db.session.scalars(select(Collection).where(Collection.seller_id.is_(None))).one()
+        shop_id = shop_list.id
+    assert owner.post(f"/admin/collections/{shop_id}/items", {"product": draft_id}).status_code == 303
+    assert _items(app, shop_id) == [draft_id]
+
+
+def test_simultaneous_moves_keep_one_product_per_position(app, world, monkeypatch):
+    """Moves read, recompute and write positions: under the list's lock none is lost or doubled."""
+    import threading
+    import time
+
+    with app.app_context():
+        collection = service.create_collection(db.session, world["anna"], "Race", "", utcnow())
+        extra = [make_product(f"Race {n}").id for n in range(5)]
+        for pid in world["products"] + extra:
+            service.add_item(db.session, collection, pid, utcnow())
+        db.session.commit()
+        cid, ids = collection.id, world["products"] + extra
+    start = threading.Barrier(7, timeout=30)
+    read = service._items
+
+    def slow_read(session, collection_id):  # every move reads, then takes its time: the race is certain
+        items = read(session, collection_id)
+        time.sleep(0.2)
+        return items
+
+    monkeypatch.setattr(service, "_items", slow_read)
+
+    def move(pid: int, direction: str) -> None:
+        start.wait()  # before any statement: on SQLite the first one takes the write lock
+        with app.app_context():
+            own = db.session.get(Collection, cid)
+            service.move_item(db.session, own, pid, direction, utcnow())
+            db.session.commit()
+
+    # Each moves its product up past its neighbour: from one stale read they would overwrite each other.
+    threads = [threading.Thread(target=move, args=(ids[n], "up")) for n in range(1, 8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        rows = db.session.execute(
+            select(CollectionItem.position).where(CollectionItem.collection_id == cid).order_by(CollectionItem.position)
+        )
+        assert [row[0] for row in rows] == list(range(len(ids)))
