@@ -29,6 +29,7 @@ class ProfileInput:
     payout_provider: str
     payout_account_name: str
     payout_account_number: str
+    current_password: str = ""  # asked when payout details already set are changed
 
 
 def check_name(raw: str) -> str:
@@ -94,6 +95,16 @@ def check_payout(method: str, provider: str, account_name: str, number: str) -> 
     return method, provider, account_name, number
 
 
+def payout_changes_need_password(seller, payout: tuple[str, str, str, str]) -> bool:
+    """True when payout details the owner pays to already exist and these differ.
+
+    Whoever holds a seller's session (a shared or lost phone) must not be able to send the
+    next payout elsewhere with one tap: replacing the details asks for the password.
+    """
+    current = (seller.payout_method, seller.payout_provider, seller.payout_account_name, seller.payout_account_number)
+    return bool(seller.payout_method) and tuple(payout) != current
+
+
 def update_profile(session: Session, seller, data: ProfileInput, now: datetime, calling_code: str = "") -> None:
     """Save the profile (everything checked first: nothing changes when one field is refused)."""
     name = check_name(data.name)
@@ -102,6 +113,8 @@ def update_profile(session: Session, seller, data: ProfileInput, now: datetime, 
     payout = check_payout(
         data.payout_method, data.payout_provider, data.payout_account_name, data.payout_account_number
     )
+    if payout_changes_need_password(seller, payout) and not seller.user.check_password(data.current_password or ""):
+        raise Invalid(N_("To change where your money goes, type your current password."))
     seller.user.name = name
     seller.bio = bio
     seller.whatsapp = whatsapp

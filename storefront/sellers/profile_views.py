@@ -11,7 +11,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..catalog.images import ImageRejected, delete_image, store_upload
@@ -53,6 +53,7 @@ class ProfileForm(PayoutFields, FlaskForm):
     whatsapp = StringField(_l("WhatsApp number"), validators=[Length(max=24)])
     show_contact = BooleanField(_l("Show my WhatsApp number on my page"))
     remove_photo = BooleanField(_l("Remove my photo"))
+    current_password = PasswordField(_l("Current password (only to change payout details)"))
 
 
 def read_photo() -> str | None:
@@ -113,6 +114,7 @@ def edit():
             payout_provider=form.payout_provider.data or "",
             payout_account_name=form.payout_account_name.data or "",
             payout_account_number=form.payout_account_number.data or "",
+            current_password=form.current_password.data or "",
         )
         now = utcnow()
         profile.update_profile(db.session, seller, data, now, current_app.config.get("SHOP_CALLING_CODE", ""))

@@ -10,7 +10,7 @@ from storefront.catalog import generation
 from storefront.catalog.images import render_demo_photo
 from storefront.extensions import db
 from storefront.sellers.models import Seller
-from tests.builders import ShopClient, make_user
+from tests.builders import PASSWORD, ShopClient, make_user
 from tests.sellers.builders import make_seller
 
 GOOD = {
@@ -142,3 +142,20 @@ def test_a_local_whatsapp_number_needs_the_shops_calling_code_and_links_internat
         assert seller.whatsapp == "01712 345678"
     page = app.test_client().get("/s/ANNA24").text
     assert 'href="https://wa.me/8801712345678"' in page and 'href="tel:+8801712345678"' in page
+
+
+def test_changing_payout_details_already_set_asks_for_the_password(app):
+    """Whoever holds a seller's signed-in phone cannot redirect the next payout with one tap."""
+    client, seller_id = _seller(app)
+    assert client.post("/seller/profile", GOOD).status_code == 303  # first details: nothing to protect yet
+    elsewhere = {**GOOD, "payout_account_number": "9999 0000 1111"}
+    for password in ("", "not the password"):
+        refused = client.post("/seller/profile", {**elsewhere, "current_password": password})
+        assert refused.status_code == 422 and "current password" in refused.text
+        assert "not the password" not in refused.text
+    assert client.post("/seller/profile", {**GOOD, "bio": "New bio"}).status_code == 303, "other fields: no password"
+    with app.app_context():
+        assert db.session.get(Seller, seller_id).payout_account_number == "1234 5678 9012"
+    assert client.post("/seller/profile", {**elsewhere, "current_password": PASSWORD}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Seller, seller_id).payout_account_number == "9999 0000 1111"
