@@ -15,8 +15,8 @@ from ..auth.guards import role_required
 from ..clock import utcnow
 from ..domain import N_, DomainError, Invalid, NotFound
 from ..extensions import db
-from ..sellers import share_list
-from ..showcase import rules, service
+from ..showcase import service
+from ..showcase.editor import CollectionEditor
 from ..showcase.models import Collection
 from .views import bp
 
@@ -32,18 +32,6 @@ EDITOR = {
     "item_move": "admin.collection_item_move",
     "item_remove": "admin.collection_item_remove",
 }
-
-
-def _search():
-    query = request.values.get("q", "")
-    return share_list.search_products(db.session, query, True, share_list.parse_page(request.values.get("page")))
-
-
-def _back(endpoint: str, anchor: str = "", **values):
-    query = " ".join(request.form.get("q", "").split())[: share_list.MAX_QUERY]
-    if query:
-        values["q"] = query
-    return redirect(url_for(endpoint, **values) + anchor, code=303)
 
 
 def _sellers_collections() -> list[Collection]:
@@ -71,23 +59,7 @@ def _list(error: str | None = None, status: int = 200):
     ), status
 
 
-def _edit(collection, error: str | None = None, status: int = 200, form=None):
-    return render_template(
-        "showcase/seller_collection_edit.html",
-        base_template=BASE,
-        collection=collection,
-        products=service.items(db.session, collection),
-        listing=_search(),
-        error=error,
-        form=form or {"title": collection.title, "description": collection.description},
-        editor=EDITOR,
-        limit=rules.MAX_ITEMS,
-    ), status
-
-
-def _own(collection_id: int) -> Collection:
-    """One of the shop's own collections (a seller's is edited by its seller: 404 here)."""
-    return service.collection_for(db.session, collection_id, None)
+COLLECTIONS = CollectionEditor(lambda: None, EDITOR, BASE, _list)  # the shop's own: seller_id NULL
 
 
 @bp.get("/collections")
@@ -101,29 +73,14 @@ def collections():
 @role_required("owner")
 def collection_create():
     """Create one of the shop's collections (fields `title`, `description`), then edit it."""
-    try:
-        made = service.create_collection(
-            db.session, None, request.form.get("title"), request.form.get("description"), utcnow()
-        )
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _list(err.message, err.status_code)
-    return redirect(url_for("admin.collection_edit", collection_id=made.id), code=303)
+    return COLLECTIONS.create()
 
 
 @bp.post("/collections/<int:collection_id>/move")
 @role_required("owner")
 def collection_move(collection_id: int):
     """Move one of the shop's collections one place (field `direction`)."""
-    collection = _own(collection_id)
-    try:
-        service.move_collection(db.session, collection, request.form.get("direction", ""), utcnow())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _list(err.message, err.status_code)
-    return redirect(url_for("admin.collections"), code=303)
+    return COLLECTIONS.move(collection_id)
 
 
 @bp.post("/collections/<int:collection_id>/hidden")
@@ -149,76 +106,39 @@ def collection_hidden(collection_id: int):
 @role_required("owner")
 def collection_edit(collection_id: int):
     """One of the shop's collections: its products in order, products to add, the share panel."""
-    return _edit(_own(collection_id))
+    return COLLECTIONS.edit_page(COLLECTIONS.own(collection_id))
 
 
 @bp.post("/collections/<int:collection_id>")
 @role_required("owner")
 def collection_save(collection_id: int):
     """Save the title and description; a bad one shows the form again (422)."""
-    collection = _own(collection_id)
-    try:
-        service.update_collection(
-            db.session, collection, request.form.get("title"), request.form.get("description"), utcnow()
-        )
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _edit(_own(collection_id), err.message, err.status_code, form=request.form)
-    return redirect(url_for("admin.collection_edit", collection_id=collection_id), code=303)
+    return COLLECTIONS.save(collection_id)
 
 
 @bp.post("/collections/<int:collection_id>/items")
 @role_required("owner")
 def collection_item_add(collection_id: int):
     """Add a product (field `product`) at the end."""
-    collection = _own(collection_id)
-    try:
-        service.add_item(db.session, collection, service.parse_id(request.form.get("product")), utcnow())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _edit(_own(collection_id), err.message, err.status_code)
-    return _back("admin.collection_edit", "#items", collection_id=collection_id)
+    return COLLECTIONS.item_add(collection_id)
 
 
 @bp.post("/collections/<int:collection_id>/items/<int:product_id>/move")
 @role_required("owner")
 def collection_item_move(collection_id: int, product_id: int):
     """Move a product one place (field `direction`)."""
-    collection = _own(collection_id)
-    try:
-        service.move_item(db.session, collection, product_id, request.form.get("direction", ""), utcnow())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _edit(_own(collection_id), err.message, err.status_code)
-    return _back("admin.collection_edit", "#items", collection_id=collection_id)
+    return COLLECTIONS.item_move(collection_id, product_id)
 
 
 @bp.post("/collections/<int:collection_id>/items/<int:product_id>/remove")
 @role_required("owner")
 def collection_item_remove(collection_id: int, product_id: int):
     """Take a product out."""
-    collection = _own(collection_id)
-    try:
-        service.remove_item(db.session, collection, product_id, utcnow())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _edit(_own(collection_id), err.message, err.status_code)
-    return _back("admin.collection_edit", "#items", collection_id=collection_id)
+    return COLLECTIONS.item_remove(collection_id, product_id)
 
 
 @bp.post("/collections/<int:collection_id>/delete")
 @role_required("owner")
 def collection_delete(collection_id: int):
     """Delete one of the shop's collections, after the confirm step (`confirm=1`)."""
-    collection = _own(collection_id)
-    if request.form.get("confirm") != "1":
-        return render_template(
-            "showcase/seller_collection_delete.html", base_template=BASE, collection=collection, editor=EDITOR
-        )
-    service.delete_collection(db.session, collection, utcnow())
-    db.session.commit()
-    return redirect(url_for("admin.collections"), code=303)
+    return COLLECTIONS.delete(collection_id)

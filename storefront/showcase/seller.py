@@ -7,15 +7,15 @@ to g.seller: another seller's collection is a 404, never a 403 that would say it
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template, request
 
 from ..clock import utcnow
 from ..core.security import private_blueprint
 from ..domain import DomainError
 from ..extensions import db
-from ..sellers import share_list
 from ..sellers.access import require_seller
 from . import rules, service
+from .editor import CollectionEditor, back, search
 
 bp = Blueprint("showcase_seller", __name__, url_prefix="/seller")
 private_blueprint(bp)
@@ -34,20 +34,6 @@ EDITOR = {  # the endpoints the shared collection templates post to (the owner's
 }
 
 
-def _search():
-    """One page of the shop's products on sale matching ?q= (sold-out included: a seller may still pick it)."""
-    query = request.values.get("q", "")
-    return share_list.search_products(db.session, query, True, share_list.parse_page(request.values.get("page")))
-
-
-def _back(endpoint: str, anchor: str = "", **values):
-    """303 back to a page, keeping the seller's search."""
-    query = " ".join(request.form.get("q", "").split())[: share_list.MAX_QUERY]
-    if query:
-        values["q"] = query
-    return redirect(url_for(endpoint, **values) + anchor, code=303)
-
-
 # --- the seller's page: their picks ------------------------------------------------------------
 
 
@@ -56,7 +42,7 @@ def _page(error: str | None = None, status: int = 200):
         "showcase/seller_page_edit.html",
         seller=g.seller,
         picks=service.picked(db.session, g.seller.id),
-        listing=_search(),
+        listing=search(),
         error=error,
         limit=rules.MAX_PICKS,
     ), status
@@ -77,7 +63,7 @@ def pick_add():
     except DomainError as err:
         db.session.rollback()
         return _page(err.message, err.status_code)
-    return _back("showcase_seller.page", "#picks")
+    return back("showcase_seller.page", "#picks")
 
 
 @bp.post("/page/picks/<int:product_id>/move")
@@ -89,7 +75,7 @@ def pick_move(product_id: int):
     except DomainError as err:
         db.session.rollback()
         return _page(err.message, err.status_code)
-    return _back("showcase_seller.page", "#picks")
+    return back("showcase_seller.page", "#picks")
 
 
 @bp.post("/page/picks/<int:product_id>/remove")
@@ -101,10 +87,10 @@ def pick_remove(product_id: int):
     except DomainError as err:
         db.session.rollback()
         return _page(err.message, err.status_code)
-    return _back("showcase_seller.page", "#picks")
+    return back("showcase_seller.page", "#picks")
 
 
-# --- collections ---------------------------------------------------------------------------------
+# --- collections: the shared editor (editor.py), the seller as maker -------------------------------
 
 
 def _list(error: str | None = None, status: int = 200):
@@ -120,23 +106,7 @@ def _list(error: str | None = None, status: int = 200):
     ), status
 
 
-def _edit(collection, error: str | None = None, status: int = 200, form=None):
-    return render_template(
-        "showcase/seller_collection_edit.html",
-        seller=g.seller,
-        collection=collection,
-        products=service.items(db.session, collection),
-        listing=_search(),
-        error=error,
-        form=form or {"title": collection.title, "description": collection.description},
-        editor=EDITOR,
-        limit=rules.MAX_ITEMS,
-    ), status
-
-
-def _mine(collection_id: int):
-    """The seller's own collection, else a 404 (DomainError NotFound, turned into the 404 page)."""
-    return service.collection_for(db.session, collection_id, g.seller.id)
+COLLECTIONS = CollectionEditor(lambda: g.seller.id, EDITOR, "sellers/base.html", _list)
 
 
 @bp.get("/collections")
@@ -148,98 +118,46 @@ def collections():
 @bp.post("/collections")
 def collection_create():
     """Create a collection (fields `title`, `description`), then edit it."""
-    try:
-        made = service.create_collection(
-            db.session, g.seller.id, request.form.get("title"), request.form.get("description"), utcnow()
-        )
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _list(err.message, err.status_code)
-    return redirect(url_for("showcase_seller.collection_edit", collection_id=made.id), code=303)
+    return COLLECTIONS.create()
 
 
 @bp.post("/collections/<int:collection_id>/move")
 def collection_move(collection_id: int):
     """Move a collection one place (field `direction`: up or down) among the seller's."""
-    collection = _mine(collection_id)
-    try:
-        service.move_collection(db.session, collection, request.form.get("direction", ""), utcnow())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _list(err.message, err.status_code)
-    return redirect(url_for("showcase_seller.collections"), code=303)
+    return COLLECTIONS.move(collection_id)
 
 
 @bp.get("/collections/<int:collection_id>")
 def collection_edit(collection_id: int):
     """One collection: its title, its products in order, products to add, the share panel."""
-    return _edit(_mine(collection_id))
+    return COLLECTIONS.edit_page(COLLECTIONS.own(collection_id))
 
 
 @bp.post("/collections/<int:collection_id>")
 def collection_save(collection_id: int):
     """Save the title and description; a bad one shows the form again (422) with what was typed."""
-    collection = _mine(collection_id)
-    try:
-        service.update_collection(
-            db.session, collection, request.form.get("title"), request.form.get("description"), utcnow()
-        )
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _edit(_mine(collection_id), err.message, err.status_code, form=request.form)
-    return redirect(url_for("showcase_seller.collection_edit", collection_id=collection_id), code=303)
+    return COLLECTIONS.save(collection_id)
 
 
 @bp.post("/collections/<int:collection_id>/items")
 def collection_item_add(collection_id: int):
     """Add a product (field `product`) at the end of the collection."""
-    collection = _mine(collection_id)
-    try:
-        service.add_item(db.session, collection, service.parse_id(request.form.get("product")), utcnow())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _edit(_mine(collection_id), err.message, err.status_code)
-    return _back("showcase_seller.collection_edit", "#items", collection_id=collection_id)
+    return COLLECTIONS.item_add(collection_id)
 
 
 @bp.post("/collections/<int:collection_id>/items/<int:product_id>/move")
 def collection_item_move(collection_id: int, product_id: int):
     """Move a product one place (field `direction`: up or down)."""
-    collection = _mine(collection_id)
-    try:
-        service.move_item(db.session, collection, product_id, request.form.get("direction", ""), utcnow())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _edit(_mine(collection_id), err.message, err.status_code)
-    return _back("showcase_seller.collection_edit", "#items", collection_id=collection_id)
+    return COLLECTIONS.item_move(collection_id, product_id)
 
 
 @bp.post("/collections/<int:collection_id>/items/<int:product_id>/remove")
 def collection_item_remove(collection_id: int, product_id: int):
     """Take a product out of the collection."""
-    collection = _mine(collection_id)
-    try:
-        service.remove_item(db.session, collection, product_id, utcnow())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _edit(_mine(collection_id), err.message, err.status_code)
-    return _back("showcase_seller.collection_edit", "#items", collection_id=collection_id)
+    return COLLECTIONS.item_remove(collection_id, product_id)
 
 
 @bp.post("/collections/<int:collection_id>/delete")
 def collection_delete(collection_id: int):
     """Delete a collection: without `confirm=1` the confirm step is shown, with it the collection goes."""
-    collection = _mine(collection_id)
-    if request.form.get("confirm") != "1":
-        return render_template(
-            "showcase/seller_collection_delete.html", seller=g.seller, collection=collection, editor=EDITOR
-        )
-    service.delete_collection(db.session, collection, utcnow())
-    db.session.commit()
-    return redirect(url_for("showcase_seller.collections"), code=303)
+    return COLLECTIONS.delete(collection_id)
