@@ -53,8 +53,12 @@ def ensure_image(
     target = image_path(media_root, product_id, version)
     if target.exists():
         return target
+    return store(target, render(title, price_text, shop_name, photo_file, accent), f"{int(product_id)}-*.jpg", NAME_RE)
+
+
+def store(target: Path, payload: bytes, older: str, name_re: re.Pattern) -> Path:
+    """Write a drawn image atomically, then remove the older versions (`older` glob, names `name_re` knows)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    payload = render(title, price_text, shop_name, photo_file, accent)
     temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     try:
         with open(temp, "xb") as handle:
@@ -62,8 +66,8 @@ def ensure_image(
         os.replace(temp, target)  # atomic: concurrent requests never see half a file
     finally:
         temp.unlink(missing_ok=True)
-    for old in target.parent.glob(f"{int(product_id)}-*.jpg"):
-        if old != target and NAME_RE.match(old.name):
+    for old in target.parent.glob(older):
+        if old != target and name_re.match(old.name):
             old.unlink(missing_ok=True)
     return target
 

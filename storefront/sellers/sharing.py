@@ -10,11 +10,9 @@ product page's `_og.html` and `_share.html` partials use.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import segno
 from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -24,7 +22,7 @@ from ..catalog.service import product_by_slug
 from ..domain import N_, Invalid, NotFound
 from ..extensions import db
 from ..money import format_amount_plain, format_money
-from . import accounts, rules, share_image, web
+from . import accounts, qr, rules, share_image, web
 
 bp = Blueprint("share", __name__)
 bp.before_app_request(web.note_referral)
@@ -33,7 +31,6 @@ bp.after_app_request(web.record_referral)
 bp.add_app_template_global(web.share_code, "share_code")
 
 ONE_YEAR = 31536000
-ONE_DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -59,23 +56,12 @@ def _ref_code_or_400() -> str | None:
     return code
 
 
-def _svg(data: str, title: str):
-    """A printable QR code as SVG (white background, quiet zone, scalable)."""
-    qr = segno.make(data, error="m", micro=False)
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=10, border=4, dark="#000000", light="#ffffff", xmldecl=False, title=title)
-    response = current_app.response_class(out.getvalue(), mimetype="image/svg+xml")
-    response.cache_control.public = True
-    response.cache_control.max_age = ONE_DAY
-    return response
-
-
 @bp.get("/qr/p/<slug>.svg")
 def product_qr(slug: str):
     """The QR code of a product link (with a seller's code when `?ref=` names an active seller)."""
     product = product_by_slug(db.session, slug)
     code = _ref_code_or_400()
-    return _svg(url_for("catalog.product", slug=product.slug, ref=code, _external=True), product.title)
+    return qr.svg_response(url_for("catalog.product", slug=product.slug, ref=code, _external=True), product.title)
 
 
 @bp.get("/qr/s/<code>.svg")
@@ -87,7 +73,7 @@ def shop_qr(code: str):
     seller = accounts.seller_by_code(db.session, normal)
     if seller is None or not seller.active:
         raise NotFound(N_("There is no active seller with that code."))
-    return _svg(url_for("catalog.home", ref=normal, _external=True), current_app.config["SHOP_NAME"])
+    return qr.svg_response(url_for("catalog.home", ref=normal, _external=True), current_app.config["SHOP_NAME"])
 
 
 # --- the Open Graph image ---------------------------------------------------------------------

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,19 +66,7 @@ def ensure_image(media_root: Path, drawing: Drawing) -> Path:
     target = image_path(media_root, drawing)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    payload = render(drawing)
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
-    try:
-        with open(temp, "xb") as handle:
-            handle.write(payload)
-        os.replace(temp, target)  # atomic: concurrent requests never see half a file
-    finally:
-        temp.unlink(missing_ok=True)
-    for old in target.parent.glob(f"{drawing.kind}-{int(drawing.owner_id)}-*.jpg"):
-        if old != target and NAME_RE.match(old.name):
-            old.unlink(missing_ok=True)
-    return target
+    return share_image.store(target, render(drawing), f"{drawing.kind}-{int(drawing.owner_id)}-*.jpg", NAME_RE)
 
 
 def render(drawing: Drawing) -> bytes:

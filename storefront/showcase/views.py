@@ -12,10 +12,8 @@ collection_preview_url, collection_qr_url, seller_photo_width.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import segno
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -27,7 +25,7 @@ from ..core.pagecache import shopper_page
 from ..domain import N_, Invalid, NotFound
 from ..extensions import db
 from ..orders.limit_rules import whatsapp_number
-from ..sellers import accounts, web
+from ..sellers import accounts, qr, web
 from ..sellers import rules as seller_rules
 from ..sellers.models import Seller
 from . import preview, reads, rules
@@ -38,7 +36,6 @@ bp = Blueprint("showcase", __name__)
 PREVIEW_WIDTHS = (640, 1024, 320, 1600)  # the rendition drawn into a preview: big enough, quick to open
 PORTRAIT_WIDTHS = (320, 640, 1024, 1600)
 ONE_YEAR = 31536000
-ONE_DAY = 86400
 
 
 def _seller_code(view_args: dict) -> str | None:
@@ -195,18 +192,7 @@ def collection_qr(slug: str):
         seller = accounts.seller_by_code(db.session, code)
         if seller is None or not seller.active:
             raise NotFound(N_("There is no active seller with that code."))
-    return _svg(collection_url(found, code), found.title)
-
-
-def _svg(data: str, title: str):
-    """A printable QR code as SVG (white background, quiet zone, scalable), like the product links' QR."""
-    qr = segno.make(data, error="m", micro=False)
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=10, border=4, dark="#000000", light="#ffffff", xmldecl=False, title=title)
-    response = current_app.response_class(out.getvalue(), mimetype="image/svg+xml")
-    response.cache_control.public = True
-    response.cache_control.max_age = ONE_DAY
-    return response
+    return qr.svg_response(collection_url(found, code), found.title)
 
 
 # --- template globals -------------------------------------------------------------------------
