@@ -10,22 +10,27 @@ its address is the shopper's key to their address and payment details.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from ..brand.web import current_brand
+from ..core.ratelimit import too_many_answered
 from ..core.security import private_blueprint
-from ..extensions import db
+from ..extensions import db, limiter, rate_limits_off
 from ..orders.limit_rules import whatsapp_number
 from ..orders.models import Order
 from ..sellers.access import require_seller
 from . import for_seller, rules
 from .models import Customer
 
+log = logging.getLogger(__name__)
 bp = Blueprint("seller_customers", __name__, url_prefix="/seller")
 private_blueprint(bp)
 bp.before_request(require_seller)  # signed-in sellers only; every query below is scoped to g.seller
@@ -88,13 +93,29 @@ def detail(customer_id: int):
     )
 
 
+def _follow_up_limit() -> str:
+    """Follow-ups a seller may open (SELLER_FOLLOWUP_RATE_LIMIT): each one hands a customer's number to WhatsApp."""
+    return current_app.config.get("SELLER_FOLLOWUP_RATE_LIMIT", "60 per hour")
+
+
+def _per_seller() -> str:
+    return f"seller-follow-up:{current_user.get_id()}"
+
+
 @bp.post("/customers/<int:customer_id>/whatsapp/<int:order_id>")
+@too_many_answered(_l("You opened many follow-ups in a short time. Please wait a little and try again."))
+@limiter.limit(_follow_up_limit, key_func=_per_seller, exempt_when=rate_limits_off)
 def whatsapp(customer_id: int, order_id: int):
-    """Open WhatsApp with the follow-up of one of this seller's orders (303 to wa.me; the number stays off the page)."""
+    """Open WhatsApp with the follow-up of one of this seller's orders (303 to wa.me; the number stays off the page).
+
+    Limited per seller and logged: with masked contacts this is how a seller reaches a number, so
+    collecting every customer's number in bulk is refused and leaves a trace.
+    """
     customer = _brought(customer_id)
     order = for_seller.order_for_seller(db.session, g.seller.id, customer.id, order_id)
     if order is None:
         abort(404)
+    log.info("seller %s opened the follow-up of order %s (customer %s)", g.seller.code, order.reference, customer.id)
     stores = for_seller.pickup_stores(db.session, [order.id])
     number = whatsapp_number(customer.phone, current_app.config.get("SHOP_CALLING_CODE", ""))
     message = follow_up(customer, order, stores.get(order.id, ""), number)

@@ -303,3 +303,15 @@ def test_the_pages_fit_a_phone_and_a_desktop_with_big_tap_targets_and_pass_axe(s
 
     with serving(sqlite_app) as base:
         run_in_chromium(scenario)
+
+
+def test_follow_ups_are_limited_per_seller(app, world):
+    """Each follow-up hands a customer's number to WhatsApp: a seller cannot collect them in bulk."""
+    app.config["SELLER_FOLLOWUP_RATE_LIMIT"] = "2 per hour"
+    anna = _signed_in(app, "anna24@sellers.example")
+    shipped_id = world["order_ids"][world["anna_refs"][0]]
+    path = f"/seller/customers/{world['ada']}/whatsapp/{shipped_id}"
+    assert [anna.post(path).status_code for _ in range(2)] == [303, 303]
+    limited = anna.post(path)
+    assert limited.status_code == 429 and "wa.me" not in limited.headers.get("Location", "")
+    assert "many follow-ups" in limited.text
