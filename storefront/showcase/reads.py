@@ -70,16 +70,21 @@ def visible_collections() -> Select:
     )
 
 
-def picks(session: Session, seller_id: int) -> list[Product]:
-    """The published products a seller shows on their page, in their order."""
+def _in_order(session: Session, link, owner) -> list[Product]:
+    """The published products of one ordered list (picks or a collection's items), with what cards need."""
     stmt = (
         select(Product)
-        .join(SellerPick, SellerPick.product_id == Product.id)
-        .where(SellerPick.seller_id == seller_id, Product.published)
-        .order_by(SellerPick.position, SellerPick.product_id)
+        .join(link, link.product_id == Product.id)
+        .where(owner, Product.published)
+        .order_by(link.position, link.product_id)
         .options(*CARD_OPTIONS)
     )
     return list(session.scalars(stmt))
+
+
+def picks(session: Session, seller_id: int) -> list[Product]:
+    """The published products a seller shows on their page, in their order."""
+    return _in_order(session, SellerPick, SellerPick.seller_id == seller_id)
 
 
 def seller_collections(session: Session, seller_id: int | None) -> list[Collection]:
@@ -104,14 +109,7 @@ def public_collection(session: Session, slug: str | None) -> Collection:
 
 def collection_products(session: Session, collection_id: int) -> list[Product]:
     """The published products of a collection, in its order."""
-    stmt = (
-        select(Product)
-        .join(CollectionItem, CollectionItem.product_id == Product.id)
-        .where(CollectionItem.collection_id == collection_id, Product.published)
-        .order_by(CollectionItem.position, CollectionItem.product_id)
-        .options(*CARD_OPTIONS)
-    )
-    return list(session.scalars(stmt))
+    return _in_order(session, CollectionItem, CollectionItem.collection_id == collection_id)
 
 
 # --- keeping cached pages fresh ----------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -43,13 +43,28 @@ def _seller_code(view_args: dict) -> str | None:
     return view_args.get("code")
 
 
+def _maker(slug: str | None) -> tuple[bool, str | None]:
+    """(the collection exists, its seller's code or None for the shop's own): one read per request.
+
+    Both the referral hook and the page's share box ask, before the cached page is read.
+    """
+    if not rules.is_slug(slug):
+        return False, None
+    known = g.setdefault("collection_makers", {})
+    if slug not in known:
+        stmt = (
+            select(Collection.id, Seller.code)
+            .outerjoin(Seller, Seller.id == Collection.seller_id)
+            .where(Collection.slug == slug)
+        )
+        row = db.session.execute(stmt).first()
+        known[slug] = (row is not None, row[1] if row is not None else None)
+    return known[slug]
+
+
 def _collection_code(view_args: dict) -> str | None:
     """A seller's collection is their link; the shop's own (None) lets the page's `?ref=` count."""
-    slug = view_args.get("slug")
-    if not rules.is_slug(slug):
-        return None
-    stmt = select(Seller.code).join(Collection, Collection.seller_id == Seller.id).where(Collection.slug == slug)
-    return db.session.scalars(stmt).first()
+    return _maker(view_args.get("slug"))[1]
 
 
 web.referral_source("showcase.seller_page", _seller_code)
@@ -92,11 +107,9 @@ def collection(slug: str):
 
 
 def _is_shop_collection(slug: str) -> bool:
-    """True when `slug` names the shop's own collection (a cheap read before the cached page)."""
-    if not rules.is_slug(slug):
-        return False
-    seller_id = db.session.execute(select(Collection.seller_id).where(Collection.slug == slug)).first()
-    return seller_id is not None and seller_id[0] is None
+    """True when `slug` names the shop's own collection (read once with the referral hook's question)."""
+    found, code = _maker(slug)
+    return found and code is None
 
 
 # --- preview images -------------------------------------------------------------------------
