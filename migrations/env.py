@@ -4,7 +4,14 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from storefront.catalog.search_index import include_name
+from storefront.analytics.partitions import is_event_partition
+from storefront.catalog.search_index import include_name as include_search_name
+
+
+def include_name(name, type_, parent_names):
+    """Compare the models only: not the search index objects, not the events' partitions."""
+    return include_search_name(name, type_, parent_names) and not is_event_partition(name, type_)
+
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

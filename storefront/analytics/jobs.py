@@ -1,8 +1,9 @@
 """Analytics' background duties: keep the report rollups caught up, and drop events past retention.
 
 The rollup catch-up runs every JOBS_ROLLUP_SECONDS (the reports then rarely have anything to
-catch up themselves); the purge keeps the README's promise of 400 days, daily. Both are
-idempotent: the rollup recomputes what its watermark says is missing, the purge deletes by age.
+catch up themselves); the purge keeps the README's promise of 400 days, daily; on PostgreSQL the
+events' day partitions are created a week ahead, hourly. All are idempotent: the rollup
+recomputes what its watermark says is missing, the purge deletes by age, existing days are kept.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..jobs import periodic
-from . import rollup
+from . import partitions, rollup
 from .cli import shop_zone
 from .service import purge_events
 
@@ -30,7 +31,20 @@ def rollup_job(session: Session, payload: dict[str, Any], now: datetime) -> None
         session.commit()
 
 
+@periodic("analytics.event_partitions", every=timedelta(hours=1))
+def event_partitions_job(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """PostgreSQL: create the events' day partitions ahead (today .. +7 days); nothing on SQLite.
+
+    A lock timeout keeps a busy events table from queueing inserts behind this job: it gives up
+    and the next hour tries again (a week ahead leaves plenty of hours).
+    """
+    conn = session.connection()
+    if partitions.is_partitioned(conn):
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+        partitions.ensure_ahead(conn, now.date())
+
+
 @periodic("analytics.purge_events", every=timedelta(days=1), max_attempts=3)
 def purge_events_job(session: Session, payload: dict[str, Any], now: datetime) -> None:
-    """Delete behaviour events older than the retention period."""
+    """Drop (PostgreSQL: whole day partitions) and delete behaviour events older than the retention period."""
     purge_events(session, EVENT_RETENTION, now)

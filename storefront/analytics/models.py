@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text, false
+from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, SmallInteger, String, Text, event, false
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
 from ..db import Base
+from . import partitions
 
 
 class Event(Base):
@@ -18,6 +21,12 @@ class Event(Base):
     `cart_hash` a hash of the cart token. Reports read rollups, so indexes serve time-range
     scans only: on PostgreSQL `created_at` gets a BRIN index (tiny, and rows arrive in time
     order); SQLite builds an ordinary index from the same declaration.
+
+    On PostgreSQL the table is partitioned by UTC day of created_at (analytics/partitions.py),
+    and a partitioned table's primary key must hold the partition key: there it is
+    (id, created_at), rendered by `_partitioned_primary_key` below. The mapper keeps `id` alone
+    as the key (ids come from one sequence, so they are unique anyway), and SQLite keeps its
+    autoincrementing INTEGER PRIMARY KEY.
     """
 
     __tablename__ = "events"
@@ -25,6 +34,7 @@ class Event(Base):
         Index("ix_events_created_at", "created_at", postgresql_using="brin"),
         Index("ix_events_name_created_at", "name", "created_at"),
         Index("ix_events_product_slug_created_at", "product_slug", "created_at"),
+        {"postgresql_partition_by": "RANGE (created_at)"},
     )
 
     # SQLite only auto-increments an INTEGER PRIMARY KEY, so BIGINT there would stay NULL.
@@ -52,6 +62,25 @@ class Event(Base):
     utm_campaign: Mapped[str | None] = mapped_column(String(80))
     # Server-side purchase/refund only. No foreign key: the log never locks or checks orders.
     order_id: Mapped[int | None] = mapped_column(Integer)
+
+
+@compiles(PrimaryKeyConstraint, "postgresql")
+def _partitioned_primary_key(constraint: PrimaryKeyConstraint, compiler, **kw) -> str:
+    """PostgreSQL DDL: a partitioned table's primary key gets its partition key column too."""
+    partition_by = constraint.table.dialect_options["postgresql"]["partition_by"]
+    match = re.fullmatch(r"RANGE \((\w+)\)", partition_by or "")
+    if not match:
+        return compiler.visit_primary_key_constraint(constraint, **kw)
+    quote = compiler.preparer.quote
+    columns = [c.name for c in constraint.columns] + [match.group(1)]
+    name = compiler.preparer.format_constraint(constraint) if constraint.name is not None else None
+    return f"{f'CONSTRAINT {name} ' if name else ''}PRIMARY KEY ({', '.join(quote(c) for c in columns)})"
+
+
+@event.listens_for(Event.__table__, "after_create")
+def _first_partitions(target, connection, **kw) -> None:
+    """`create_all` on PostgreSQL: the DEFAULT partition and the days ahead (as migration 0033 does)."""
+    partitions.ensure_ahead(connection, utcnow().date())
 
 
 class VisitorSalt(Base):

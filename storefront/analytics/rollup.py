@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -221,14 +221,20 @@ def variant_slugs(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Variant.id, Product.slug).join(Product, Variant.product_id == Product.id)).all())
 
 
-def recompute_day(session: Session, day: date, tz: tzinfo, slugs: dict[int, str]) -> rr.DayRollup:
-    """Delete and rebuild every rollup row of one shop day; flushes."""
-    start, end = rr.day_bounds(day, tz)
-    events = session.connection().execute(  # Core: tuples straight from the driver, no ORM rows
+def day_events_query(start: datetime, end: datetime) -> Select:
+    """A shop day's events in time order; bounded on created_at so PostgreSQL reads only that day's partitions."""
+    return (
         select(*EVENT_COLUMNS)
         .where(Event.created_at >= start, Event.created_at < end)
         .order_by(Event.created_at, Event.id)
     )
+
+
+def recompute_day(session: Session, day: date, tz: tzinfo, slugs: dict[int, str]) -> rr.DayRollup:
+    """Delete and rebuild every rollup row of one shop day; flushes."""
+    start, end = rr.day_bounds(day, tz)
+    # Core: tuples straight from the driver, no ORM rows
+    events = session.connection().execute(day_events_query(start, end))
     rollup = rr.roll_up_day(
         day, map(rr.EventRow._make, events), day_orders(session, day), day_lines(session, day), slugs
     )
