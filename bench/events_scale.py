@@ -1,0 +1,327 @@
+"""36 million events (an hour at 10,000/s) in PostgreSQL's day partitions: load, ingest, rollup, reports, drop.
+
+    .venv/bin/python bench/events_scale.py [--events 36000000] [--month-events 3100000]
+        [--duration 15] [--runs 2] [--rollup-timeout 900] [--pg-url URL] [--keep]
+
+PostgreSQL only. A database `storefront_scale_<pid>` is created (init-db: partitioned events,
+seed-demo, then `seed-events` for a month of ordinary history with orders, rolled up), and
+dropped afterwards unless --keep. Then, printed and written to bench/results/events_scale.json:
+
+1. load: --events events generated server-side (INSERT .. SELECT generate_series: sessions of
+   20 events over the demo catalogue's slugs and variants, hashed visitor/session ids, cart
+   hashes, dwell, sources) into the hour that ends 5 minutes ago; seconds and rows/s.
+2. ingest: POST /e under wrk with the partitioned table that big (bench/events.py's beacon:
+   20 events a request, gunicorn 2 workers); events stored per second (median of --runs).
+3. rollup: `flask rollup` after marking the open day due, i.e. the recompute of the day that
+   holds the hour (how long the reports lag behind at that volume); cut at --rollup-timeout.
+4. report pages: bench/reports.py's measure() (median ms of every /admin/reports page).
+5. retention: a month of day partitions 400-431 days old (--month-events rows in all) is purged
+   by the service the daily job runs (drops whole partitions); seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from events import BATCH, batch_body, lua_script, wrk_run
+from reports import measure as measure_reports
+from run import (
+    HOST,
+    REPO,
+    RESULTS_DIR,
+    VENV_BIN,
+    BenchError,
+    _raise_exit,
+    app_env,
+    ensure_wrk,
+    free_port,
+    git_commit,
+    run_checked,
+    start_gunicorn,
+    stop_server,
+    wait_healthy,
+)
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+
+sys.path.insert(0, str(REPO))
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+CHUNK = 2_000_000  # rows per INSERT .. SELECT (one transaction each; progress shows)
+RETENTION_DAYS = 400
+
+# One session = 20 events in this order (a landing page view, product views, dwell, a cart add, checkout).
+SESSION_NAMES = [
+    *("page_view", "view_item", "engagement", "engagement", "view_item", "engagement", "add_to_cart"),
+    *("page_view", "view_item", "engagement", "engagement", "view_item", "engagement", "page_view"),
+    *("view_item", "engagement", "add_to_cart", "begin_checkout", "page_view", "engagement"),
+]
+SOURCES = ("direct", "social", "search", "referral", "utm", "ref", "pwa")
+REFERRERS = ("", "l.instagram.com", "www.google.com", "blog.example.org", "", "", "")
+
+# :lo/:hi the event numbers, :n the total, :start the hour's first instant. g / 20 is the session.
+BULK_INSERT = """
+WITH cat AS (
+    SELECT array_agg(slug ORDER BY id) AS slugs, array_agg(vid ORDER BY id) AS vids, count(*)::int AS n
+    FROM (SELECT p.id, p.slug, min(v.id) AS vid FROM products p JOIN variants v ON v.product_id = p.id
+          GROUP BY p.id, p.slug) x
+), ev AS (
+    SELECT g, g / 20 AS s, (g % 20)::int AS k, (:names)[1 + (g % 20)::int] AS name FROM generate_series(:lo, :hi) g
+)
+INSERT INTO events (created_at, name, visitor_id, session_id, cart_hash, path, product_slug, variant_id,
+                    quantity, dwell_ms, scroll_pct, source, referrer_host)
+SELECT :start + make_interval(secs => ev.g * 3600.0 / :n),
+       ev.name,
+       md5('v' || (ev.s / 3)),
+       md5('s' || ev.s),
+       CASE WHEN ev.name IN ('add_to_cart', 'begin_checkout') THEN md5('c' || ev.s) END,
+       CASE WHEN ev.k = 0 THEN '/' WHEN ev.name = 'begin_checkout' THEN '/checkout'
+            ELSE '/p/' || cat.slugs[1 + ((ev.s * 7919 + ev.k / 4) % cat.n)::int] END,
+       CASE WHEN ev.name IN ('view_item', 'engagement', 'add_to_cart')
+            THEN cat.slugs[1 + ((ev.s * 7919 + ev.k / 4) % cat.n)::int] END,
+       CASE WHEN ev.name IN ('view_item', 'add_to_cart')
+            THEN cat.vids[1 + ((ev.s * 7919 + ev.k / 4) % cat.n)::int] END,
+       CASE WHEN ev.name = 'add_to_cart' THEN 1 END,
+       CASE WHEN ev.name = 'engagement' THEN ((ev.g * 2654435761) % 90000)::int END,
+       CASE WHEN ev.name = 'engagement' THEN ((ev.g * 40503) % 101)::int END,
+       CASE WHEN ev.k = 0 THEN (:sources)[1 + (ev.s % 7)::int] END,
+       CASE WHEN ev.k = 0 THEN nullif((:referrers)[1 + (ev.s % 7)::int], '') END
+FROM ev, cat
+"""
+
+
+@contextlib.contextmanager
+def scale_database(base_url: str, keep: bool) -> Iterator[str]:
+    """storefront_scale_<pid>, dropped afterwards unless `keep`."""
+    name = f"storefront_scale_{os.getpid()}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        if keep:
+            print(f"kept database {name}", flush=True)
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def flask(env: dict, *args: str, timeout: int = 1800) -> float:
+    """Run a flask command; its seconds."""
+    started = time.perf_counter()
+    run_checked([str(VENV_BIN / "flask"), "--app", "wsgi", *args], env, timeout)
+    return time.perf_counter() - started
+
+
+def ensure_partitions(engine: Engine, days: list[date]) -> None:
+    """Day partitions for these days (the hourly job makes only today .. +7)."""
+    from storefront.analytics import partitions
+
+    with engine.begin() as conn:
+        partitions.ensure_days(conn, days)
+
+
+def bulk_load(engine: Engine, total: int, start: datetime) -> float:
+    """Insert `total` generated events spread over the hour from `start`; seconds."""
+    params = {"names": SESSION_NAMES, "sources": list(SOURCES), "referrers": list(REFERRERS), "n": total}
+    started = time.perf_counter()
+    for lo in range(0, total, CHUNK):
+        hi = min(lo + CHUNK, total) - 1
+        with engine.begin() as conn:
+            conn.execute(text(BULK_INSERT), {**params, "lo": lo, "hi": hi, "start": start})
+        rate = (hi + 1) / (time.perf_counter() - started)
+        print(f"    {hi + 1:>12,} rows  ({rate:,.0f} rows/s)", flush=True)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE events"))
+    return time.perf_counter() - started
+
+
+def newest_id(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM events")).scalar_one())
+
+
+def stored_since(engine: Engine, after_id: int) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM events WHERE id > :id"), {"id": after_id}).scalar_one())
+
+
+def ingest(wrk: str, engine: Engine, env: dict, tmp: Path, args: argparse.Namespace) -> dict:
+    """POST /e under wrk against the big partitioned table: stored events/s per run."""
+    env = {**env, "EVENTS_RATE_LIMIT": "100000000 per minute"}
+    script = tmp / "beacon.lua"
+    script.write_text(lua_script(batch_body()))
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    log = tmp / f"gunicorn-{port}.log"
+    proc = start_gunicorn(env, port, log)
+    runs = []
+    try:
+        wait_healthy(base, proc, log)
+        for index in range(args.runs):
+            before = newest_id(engine)
+            started = time.monotonic()
+            beacon = wrk_run(wrk, base + "/e", script, args.duration)
+            elapsed = time.monotonic() - started
+            stored = stored_since(engine, before)
+            runs.append({"stored_events_s": stored / elapsed, "batches_s": beacon["req_s"], **beacon})
+            print(f"    run {index + 1}: {stored / elapsed:,.0f} events/s stored ({beacon['req_s']:,.0f} x {BATCH})")
+    finally:
+        stop_server(proc)
+    return {"stored_events_s": statistics.median(r["stored_events_s"] for r in runs), "runs": runs}
+
+
+def rollup_lag(engine: Engine, env: dict, days: list[date], timeout: int) -> dict:
+    """Mark the open day and `days` due and time `flask rollup` recomputing them (cut at `timeout`)."""
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE rollup_state SET today_refreshed_at = NULL"))
+        for day in days:  # the hour's shop day(s), even when one of them is already final
+            conn.execute(text("INSERT INTO rollup_pending_days (day) VALUES (:d) ON CONFLICT DO NOTHING"), {"d": day})
+    started = time.perf_counter()
+    try:
+        flask(env, "rollup", timeout=timeout)
+    except (BenchError, subprocess.TimeoutExpired) as exc:
+        seconds = time.perf_counter() - started
+        print(f"    rollup did not finish in {seconds:,.0f} s: {exc}", flush=True)
+        return {"finished": False, "seconds": seconds}
+    return {"finished": True, "seconds": time.perf_counter() - started}
+
+
+def drop_a_month(engine: Engine, url: str, total: int) -> dict:
+    """A month of old day partitions (`total` rows), purged by the retention service; seconds."""
+    from storefront import create_app
+    from storefront.analytics import partitions
+    from storefront.analytics.service import purge_events
+    from storefront.extensions import db
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    first = (now - timedelta(days=RETENTION_DAYS + 31)).date()
+    days = [first + timedelta(days=n) for n in range(31)]
+    ensure_partitions(engine, days)
+    print(f"  a month of old events ({total:,} rows in {len(days)} day partitions) ...", flush=True)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO events (created_at, name, session_id, path) SELECT :first + make_interval(secs => "
+                "g * 31 * 86400.0 / :n), 'page_view', md5(g::text), '/' FROM generate_series(0, :n - 1) g"
+            ),
+            {"first": datetime.combine(first, datetime.min.time()), "n": total},
+        )
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REQUEST_LOG": False})
+    with app.app_context():
+        before = partitions.existing_days(db.session.connection())
+        db.session.commit()
+        started = time.perf_counter()
+        deleted = purge_events(db.session, timedelta(days=RETENTION_DAYS), now)
+        db.session.commit()
+        seconds = time.perf_counter() - started
+        dropped = len(before - partitions.existing_days(db.session.connection()))
+        db.session.remove()
+        db.engine.dispose()
+    return {"seconds": seconds, "partitions_dropped": dropped, "rows": total, "deleted_row_by_row": deleted}
+
+
+def run(args: argparse.Namespace, url: str, tmp: Path) -> dict:
+    env = {**app_env(tmp / "unused.db"), "DATABASE_URL": url, "SECRET_KEY": "bench-not-a-secret"}
+    result: dict = {}
+    engine = create_engine(url)
+    try:
+        print("  init-db, seed-demo, a month of history (seed-events) ...", flush=True)
+        flask(env, "init-db")
+        today = datetime.now(UTC).date()
+        ensure_partitions(engine, [today - timedelta(days=n) for n in range(1, 40)])
+        flask(env, "seed-demo")
+        flask(env, "seed-events", "--days", "30", "--n", str(args.history_events), "--orders", "3000")
+        hour_start = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=65)
+        ensure_partitions(engine, [hour_start.date()])
+        print(f"  load: {args.events:,} events into the hour from {hour_start:%Y-%m-%d %H:%M} UTC ...", flush=True)
+        seconds = bulk_load(engine, args.events, hour_start)
+        result["load"] = {"events": args.events, "seconds": seconds, "rows_s": args.events / seconds}
+        with engine.connect() as conn:
+            size = conn.execute(
+                text("SELECT pg_size_pretty(pg_total_relation_size('events_p' || :d))"), {"d": f"{hour_start:%Y%m%d}"}
+            ).scalar_one()
+        result["load"]["day_partition_size"] = size
+        print(f"  ingest: POST /e under wrk ({args.runs} x {args.duration} s) ...", flush=True)
+        result["ingest"] = ingest(ensure_wrk(), engine, env, tmp, args)
+        print("  rollup: recompute the day holding the hour ...", flush=True)
+        around = [hour_start.date() + timedelta(days=n) for n in (-1, 0, 1)]
+        result["rollup"] = rollup_lag(engine, env, [d for d in around if d <= today], args.rollup_timeout)
+        print("  report pages ...", flush=True)
+        reports = measure_reports(url, argparse.Namespace(days=30, runs=args.report_runs))
+        result["reports"] = reports
+        result["drop_month"] = drop_a_month(engine, url, args.month_events)
+    finally:
+        engine.dispose()
+    return result
+
+
+def print_report(result: dict) -> None:
+    r = result["results"]
+    print(
+        f"\n=== Events at scale (PostgreSQL partitions) ===\n  when: {result['timestamp']}  commit: {result['commit']}"
+    )
+    load = r["load"]
+    print(f"  load      {load['events']:,} events in {load['seconds']:,.0f} s ({load['rows_s']:,.0f} rows/s)", end="")
+    print(f"; the day's partition: {load['day_partition_size']}")
+    print(f"  ingest    {r['ingest']['stored_events_s']:,.0f} events/s stored through POST /e (target >= 10,000)")
+    roll = r["rollup"]
+    state = "finished" if roll["finished"] else "DID NOT FINISH"
+    print(f"  rollup    the day's recompute {state} in {roll['seconds']:,.0f} s (target < 300 s)")
+    pages = r["reports"]["pages"]
+    medians = {name: figures["30 days"]["median_ms"] for name, figures in pages.items()}
+    print("  reports   " + ", ".join(f"{name} {ms:.0f}" for name, ms in medians.items()) + " ms (median; <= 300)")
+    drop = r["drop_month"]
+    print(f"  retention {drop['partitions_dropped']} day partitions ({drop['rows']:,} rows) purged in", end=" ")
+    print(f"{drop['seconds'] * 1000:,.0f} ms (target < 1 s)")
+    print(f"\nJSON written to {result['json_path']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=36_000_000)
+    parser.add_argument("--month-events", type=int, default=3_100_000)
+    parser.add_argument("--history-events", type=int, default=300_000)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--report-runs", type=int, default=5)
+    parser.add_argument("--rollup-timeout", type=int, default=900)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_exit)
+    result = {"timestamp": datetime.now(UTC).isoformat(timespec="seconds"), "commit": git_commit(), "args": vars(args)}
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="shop-bench-scale-") as tmp,
+            scale_database(args.pg_url, args.keep) as url,
+        ):
+            result["results"] = run(args, url, Path(tmp))
+    except BenchError as exc:
+        print(f"\nbench failed: {exc}", file=sys.stderr)
+        return 1
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / "events_scale.json"
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    result["json_path"] = str(path.relative_to(REPO))
+    print_report(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
