@@ -26,6 +26,7 @@ JOB_LABELS = {
     "payments.expire_holds": _l("Release expired holds, unconfirmed cash orders and owed refunds"),
     "analytics.rollup": _l("Bring the report figures up to date"),
     "analytics.purge_events": _l("Delete behaviour events older than 400 days"),
+    "analytics.event_partitions": _l("Create the behaviour events' daily partitions ahead"),
     "auth.purge_sign_ins": _l("Delete ended sign-ins"),
     "sellers.approve_commissions": _l("Approve seller commissions past the return window"),
     "jobs.purge_finished": _l("Forget finished background jobs"),
