@@ -39,6 +39,7 @@ from events import BATCH, batch_body, lua_script, wrk_run
 from reports import measure as measure_reports
 from run import (
     HOST,
+    HTTP_OK,
     REPO,
     RESULTS_DIR,
     VENV_BIN,
@@ -48,10 +49,10 @@ from run import (
     ensure_wrk,
     free_port,
     git_commit,
+    http_get,
     run_checked,
     start_gunicorn,
     stop_server,
-    wait_healthy,
 )
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
@@ -189,6 +190,17 @@ def stored_since(engine: Engine, after_id: int) -> int:
         return int(conn.execute(text("SELECT count(*) FROM events WHERE id > :id"), {"id": after_id}).scalar_one())
 
 
+def wait_serving(base: str, proc: subprocess.Popen[bytes]) -> None:
+    """/healthz answers 200 (run.wait_healthy also waits for a job worker, which is off here)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(OSError):
+            if http_get(base + "/healthz", timeout=2.0)[0] == HTTP_OK:
+                return
+        time.sleep(0.25)
+    raise BenchError("gunicorn did not serve /healthz within 60 s")
+
+
 def ingest(wrk: str, engine: Engine, env: dict, tmp: Path, args: argparse.Namespace) -> dict:
     """POST /e under wrk against the big partitioned table: stored events/s per run."""
     # The rollup is timed apart: no job worker inside gunicorn (its first round would recompute today).
@@ -201,7 +213,7 @@ def ingest(wrk: str, engine: Engine, env: dict, tmp: Path, args: argparse.Namesp
     proc = start_gunicorn(env, port, log)
     runs = []
     try:
-        wait_healthy(base, proc, log)
+        wait_serving(base, proc)
         for index in range(args.runs):
             before = newest_id(engine)
             started = time.monotonic()
