@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -60,7 +60,9 @@ def unavailable_response(err: Exception):
         return jsonify(error="unavailable", message=message), 503, headers
     title = _("Please try again in a moment")
     try:
-        page = render_template("errors/unavailable.html", title=title, message=message, lang=str(get_locale()))
+        # Without context processors: the shop's (brand, cart badge) read the database.
+        template = current_app.jinja_env.get_template("errors/unavailable.html")
+        page = template.render(title=title, message=message, lang=str(get_locale()), request=request)
     except Exception:  # noqa: BLE001 - the page must never turn into a traceback
         log.exception("the unavailable page could not be rendered")
         page = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>"
