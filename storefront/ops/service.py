@@ -115,8 +115,8 @@ def commissions(session: Session) -> list[CommissionRow]:
 
 def reconcile(session: Session, now: datetime) -> dict[str, CheckResult]:
     """Run every check on one snapshot of the database; writes nothing (the caller rolls back)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})  # one snapshot for all checks
     paid = order_payments(session)
     return {
         "stock_ledger": CheckResult(rules.stock_problems(variant_stock(session))),
