@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from ..catalog.models import Variant
 from ..inventory.models import StockMovement
@@ -115,7 +115,8 @@ def commissions(session: Session) -> list[CommissionRow]:
 
 def reconcile(session: Session, now: datetime) -> dict[str, CheckResult]:
     """Run every check on one snapshot of the database; writes nothing (the caller rolls back)."""
-    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+    plain = session() if isinstance(session, scoped_session) else session
+    if plain.get_bind().dialect.name == "postgresql" and not plain.in_transaction():
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})  # one snapshot for all checks
     paid = order_payments(session)
     return {
