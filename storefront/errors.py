@@ -129,7 +129,10 @@ def register_error_handlers(app: Flask) -> None:
         return unavailable_response(err)
 
     @app.errorhandler(500)
-    def _server_error(_err):
+    def _server_error(err):
+        original = getattr(err, "original_exception", None)  # e.g. the database failing while a response is saved
+        if original is not None and is_database_fault(original):
+            return unavailable_response(original)
         _rollback_quietly()
         return _error_response(
             500, "server_error", _("Something went wrong"), _("Something went wrong on our side. Please try again.")

@@ -144,3 +144,23 @@ def test_connections_postgresql_ended_are_replaced_without_an_error(pg_app, post
     assert ended >= 1
     for _ in range(3):
         assert client.get(url).status_code == 200, "no request fails after the database came back"
+
+
+def test_a_wrong_query_is_still_a_500_and_a_fault_met_late_a_503(app):
+    """Outside tests exceptions do not propagate: a bug's SQL error stays a plain 500 page, a fault a 503."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    def wrong_query():
+        raise IntegrityError("INSERT ...", {}, Exception("duplicate key"))
+
+    def fault():
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    app.add_url_rule("/test-wrong-query", view_func=wrong_query)
+    app.add_url_rule("/test-fault", view_func=fault)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    bug = client.get("/test-wrong-query")
+    assert bug.status_code == 500 and _clean(bug.get_data(as_text=True)) and "Retry-After" not in bug.headers
+    down = client.get("/test-fault")
+    assert down.status_code == 503 and _clean(down.get_data(as_text=True))
