@@ -20,11 +20,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     )
     _configure(app, config)
     from . import cli, errors
-    from .core import compression, inputs, pagecache, requestlog, security, static_assets, templating
+    from .core import compression, inputs, pagecache, pool, requestlog, security, static_assets, templating
 
     security.init_app(app)
     inputs.init_app(app)  # before the blueprints: their `<int:...>` rules take the bounded converter
     _register_extensions(app)
+    pool.init_app(app)  # dead PostgreSQL connections are dropped at checkout (faults, issue 22)
     _register_blueprints(app)
     # each subscribes to the events it follows
     for package in ("analytics", "sellers", "stores", "promotions", "reviews", "notify", "customers", "campaigns"):

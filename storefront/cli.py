@@ -26,6 +26,9 @@ def init_app(app: Flask) -> None:
     from .customers.cli import customers_cli
 
     app.cli.add_command(customers_cli)
+    from .ops.cli import ops_cli
+
+    app.cli.add_command(ops_cli)
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)

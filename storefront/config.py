@@ -110,7 +110,8 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or ""  # filled by create_app
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}  # PostgreSQL (create_app drops it for SQLite)
+    # No pool_pre_ping (a round trip per checkout): core/pool.py drops connections the server closed.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SHOP_NAME = os.environ.get("SHOP_NAME", "Storefront")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD").upper()
     SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en")
@@ -133,6 +134,13 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "swept-memory://"  # beacon; per process without Redis (core/ratelimit.py)
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "storefront")  # shops sharing one Redis
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down or hanging (issue 22): each Redis call waits at most REDIS_TIMEOUT_S; limits then
+    # count in each worker's memory until Redis answers again (Flask-Limiter looks again after 1, 2,
+    # 4 ... 32 s), and the page cache is skipped for a few seconds (core.pagecache). Never a refusal.
+    REDIS_TIMEOUT_S = _float("REDIS_TIMEOUT_S", 0.5)
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": REDIS_TIMEOUT_S, "socket_connect_timeout": REDIS_TIMEOUT_S}
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     # Shopper page cache (core.pagecache): "" picks RedisCache when REDIS_URL is set (shared by
     # every worker and server), else SimpleCache (each worker's memory, CACHE_THRESHOLD pages).
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "")
@@ -150,7 +158,7 @@ class Config:
     SEARCH_CACHE_TIMEOUT = _int("SEARCH_CACHE_TIMEOUT", 120)
     SEARCH_CACHE_MAX_QUERY_CHARS = _int("SEARCH_CACHE_MAX_QUERY_CHARS", 40)
     SEARCH_CACHE_MAX_PAGE = _int("SEARCH_CACHE_MAX_PAGE", 3)
-    CACHE_REDIS_TIMEOUT_S = 0.5
+    CACHE_REDIS_TIMEOUT_S = REDIS_TIMEOUT_S
     # Login attempts per address, counted in the database (auth/throttle.py): shared by every worker
     # and server with or without Redis. Each account also backs off after 5 failures in a row.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")

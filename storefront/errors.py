@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import logging
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .domain import DomainError
 from .extensions import db
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_S = 5  # PostgreSQL restarts in a few seconds; the pool reconnects on the next request
+# The database is unreachable, restarting, or its pool is exhausted: nothing the visitor did.
+UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 
 def wants_json() -> bool:
@@ -22,6 +32,48 @@ def _error_response(status: int, code: str, title: str, message: str):
     if wants_json():
         return jsonify(error=code, message=message), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _rollback_quietly() -> None:
+    """Roll back the request's transaction; with the database gone, only forget the session."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is dead: invalidate it and move on
+        log.debug("rollback after a database fault failed", exc_info=True)
+        db.session.remove()
+
+
+def unavailable_response(err: Exception):
+    """503 with Retry-After for a database fault: a short page (no base layout: it reads the database) or JSON.
+
+    A checkout POST that failed this way placed nothing (the order is one transaction), and says
+    so: the cart is kept, and sending the same form again cannot place it twice (its checkout key).
+    """
+    _rollback_quietly()
+    log.warning("database unavailable (%s) on %s %s", type(err).__name__, request.method, request.path)
+    if request.method == "POST" and request.endpoint == "checkout.place_order":
+        message = _("Your order was not placed and nothing was charged. Your cart is kept: try again in a moment.")
+    else:
+        message = _("The shop is busy for a moment, please try again.")
+    headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
+    if wants_json() or request.path == "/e":
+        return jsonify(error="unavailable", message=message), 503, headers
+    title = _("Please try again in a moment")
+    try:
+        # Without context processors: the shop's (brand, cart badge) read the database.
+        template = current_app.jinja_env.get_template("errors/unavailable.html")
+        page = template.render(title=title, message=message, lang=str(get_locale()), request=request)
+    except Exception:  # noqa: BLE001 - the page must never turn into a traceback
+        log.exception("the unavailable page could not be rendered")
+        page = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>"
+    return page, 503, headers
+
+
+def is_database_fault(err: BaseException) -> bool:
+    """True for errors that mean the database is unreachable rather than that a query was wrong."""
+    if isinstance(err, UNAVAILABLE):
+        return True
+    return isinstance(err, DBAPIError) and err.connection_invalidated
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -65,9 +117,23 @@ def register_error_handlers(app: Flask) -> None:
             messages.get(status, _("The request could not be handled.")),
         )
 
+    @app.errorhandler(DBAPIError)
+    def _database(err: DBAPIError):
+        if is_database_fault(err):
+            return unavailable_response(err)
+        raise err  # a wrong query is a bug: the 500 handler answers it (and the log keeps its traceback)
+
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeout)
+    def _pool(err: Exception):
+        return unavailable_response(err)
+
     @app.errorhandler(500)
-    def _server_error(_err):
-        db.session.rollback()
+    def _server_error(err):
+        original = getattr(err, "original_exception", None)  # e.g. the database failing while a response is saved
+        if original is not None and is_database_fault(original):
+            return unavailable_response(original)
+        _rollback_quietly()
         return _error_response(
             500, "server_error", _("Something went wrong"), _("Something went wrong on our side. Please try again.")
         )

@@ -50,6 +50,7 @@ FEATURES = (
     "campaigns",  # offers to a segment by push, email or a WhatsApp export: customers, segments, notify, orders
     "reminders",  # automatic cart and lapse reminders: customers, cart, orders, notify (sending), catalog
     "reports",
+    "ops",  # reconciliation after faults: reads inventory, orders, payments, jobs and sellers' commissions
     "admin",
 )
 FLOOR_ONLY_FEATURES: frozenset[str] = frozenset()  # features that need nothing but the floor

@@ -139,10 +139,18 @@ def test_seed_demo_builds_a_realistic_shop_once(sqlite_app):
     assert client.get(image).status_code == 200
 
 
-def test_only_postgresql_connections_are_pinged_before_use(app, db_url):
-    """A pooled PostgreSQL connection may have died; an SQLite file cannot (and a ping is a query)."""
+def test_only_postgresql_connections_are_checked_before_use(app, db_url):
+    """A pooled PostgreSQL connection may have died; an SQLite file cannot.
+
+    No pool_pre_ping (a query per checkout): core/pool.py looks at the socket instead (issue 22).
+    """
+    from sqlalchemy import event
+
+    from storefront.core import pool
+
     with app.app_context():
-        assert db.engine.pool._pre_ping is db_url.startswith("postgresql")
+        assert db.engine.pool._pre_ping is False
+        assert event.contains(db.engine.pool, "checkout", pool._on_checkout) is db_url.startswith("postgresql")
 
 
 def test_the_refunds_migration_queues_the_days_that_hold_refunds(empty_db_app):

@@ -1,0 +1,166 @@
+"""The database goes away while shoppers are buying (issue 22): 503 with Retry-After, plain words, nothing
+half-done, and the shop serves normally on the very next request once the database is back.
+
+The outage is simulated in-process on both databases: the engine's pool is emptied and its
+connection function replaced by one raising the driver's own OperationalError (what a refused or
+reset connection raises), then put back. On PostgreSQL two real faults are used too: an app whose
+URL names a closed port, and backends terminated under the pool (what a restart does to it).
+"""
+
+from __future__ import annotations
+
+import socket
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from storefront.cart.models import Cart
+from storefront.catalog import generation
+from storefront.extensions import db
+from storefront.orders.models import Order
+from tests.builders import CHECKOUT_DELIVERY, make_product, stock_of, variant_ids
+from tests.helpers import _make_app
+
+TRACEBACK_WORDS = ("Traceback", "OperationalError", "psycopg", "sqlite3", 'File "')
+
+
+@contextmanager
+def database_down(app):
+    """Every new connection is refused with the driver's OperationalError until the block ends."""
+    with app.app_context():  # the app's pool, and the catalog generation's own (PostgreSQL)
+        db.engine.dispose()  # the pooled connections go, as a restart takes them (the reader's with them)
+        engines = {id(e): e for e in (db.engine, generation._reader(db.engine))}.values()
+        refused = db.engine.dialect.loaded_dbapi.OperationalError
+
+    def refuse(*_args, **_kwargs):
+        raise refused("connection refused (the test's outage)")
+
+    originals = []
+    for engine in engines:
+        originals.append((engine.pool, engine.pool._creator))
+        engine.pool._creator = refuse
+    try:
+        yield
+    finally:
+        for pool, original in originals:
+            pool._creator = original
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _clean(body: str) -> bool:
+    return not any(word in body for word in TRACEBACK_WORDS)
+
+
+def test_pages_answer_503_with_retry_after_then_recover(app, client):
+    with app.app_context():
+        url = f"/p/{make_product('Clay pot').slug}"
+    assert client.get(url).status_code == 200
+    with database_down(app):
+        page = client.get(url, headers={"Accept-Language": "es"})
+        body = page.get_data(as_text=True)
+        assert page.status_code == 503
+        assert page.headers["Retry-After"].isdigit()
+        assert "tienda" in body and _clean(body), "a translated sentence, no internals"
+        as_json = client.get(url, headers={"Accept": "application/json"})
+        assert as_json.status_code == 503 and as_json.get_json()["error"] == "unavailable"
+        beacon = client.post("/e", json={"events": []}, headers={"Accept": "application/json"})
+        assert beacon.status_code in (202, 400, 503) and _clean(beacon.get_data(as_text=True))
+    assert client.get(url).status_code == 200, "the very next request is served"
+
+
+def test_a_checkout_that_met_the_outage_placed_nothing_and_keeps_the_cart(app, shop):
+    with app.app_context():
+        variant = variant_ids(make_product("Clay pot", variants=(("M", 5),)))[0]
+    shop.add(variant, 2)
+    key = shop.checkout_key()
+    with database_down(app):
+        answer = shop.checkout(CHECKOUT_DELIVERY, key=key)
+        body = answer.get_data(as_text=True)
+    assert answer.status_code == 503 and "Retry-After" in answer.headers
+    assert "order was not placed" in body and "cart is kept" in body and _clean(body)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+        assert stock_of(variant) == 5
+        assert db.session.scalar(select(func.count()).select_from(Cart)) == 1
+    placed = shop.checkout(CHECKOUT_DELIVERY, key=key)  # the same form sent again once it is back
+    assert placed.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+        assert stock_of(variant) == 3
+
+
+def test_an_unreachable_database_at_startup_answers_503(db_url, tmp_path):
+    """A real refused connection: PostgreSQL on a closed port, SQLite in a folder that does not exist."""
+    if db_url.startswith("sqlite"):
+        broken = f"sqlite:///{tmp_path / 'missing' / 'shop.db'}"
+    else:
+        broken = db_url.replace("127.0.0.1:5432", f"127.0.0.1:{closed_port()}")
+        assert broken != db_url
+    application = next(_make_app(broken, tmp_path)) if not db_url.startswith("sqlite") else None
+    if application is None:  # _make_app would create the schema; build the app without it
+        from storefront import create_app
+        from tests.helpers import _test_config
+
+        application = create_app({**_test_config(), "SQLALCHEMY_DATABASE_URI": broken})
+    page = application.test_client().get("/")
+    assert page.status_code == 503 and page.headers["Retry-After"].isdigit()
+    assert _clean(page.get_data(as_text=True))
+
+
+@pytest.fixture
+def pg_app(postgres_url, tmp_path):
+    """The shop on PostgreSQL only: the faults below are PostgreSQL's own."""
+    from tests.helpers import _truncate_all
+
+    _truncate_all(postgres_url)
+    yield from _make_app(postgres_url, tmp_path, {"CACHE_TYPE": "NullCache"})  # every page reads the database
+
+
+@pytest.mark.filterwarnings("ignore:Flask-Caching. CACHE_TYPE is set to NullCache")
+def test_connections_postgresql_ended_are_replaced_without_an_error(pg_app, postgres_url):
+    """A restart (here pg_terminate_backend) kills every pooled connection: the next request still works."""
+    with pg_app.app_context():
+        url = f"/p/{make_product('Clay pot').slug}"
+        pool = db.engine.pool
+    client = pg_app.test_client()
+    assert client.get(url).status_code == 200
+    assert pool.checkedin() >= 1, "a connection waits in the pool"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        ended = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    admin.dispose()
+    assert ended >= 1
+    for _ in range(3):
+        assert client.get(url).status_code == 200, "no request fails after the database came back"
+
+
+def test_a_wrong_query_is_still_a_500_and_a_fault_met_late_a_503(app):
+    """Outside tests exceptions do not propagate: a bug's SQL error stays a plain 500 page, a fault a 503."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    def wrong_query():
+        raise IntegrityError("INSERT ...", {}, Exception("duplicate key"))
+
+    def fault():
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    app.add_url_rule("/test-wrong-query", view_func=wrong_query)
+    app.add_url_rule("/test-fault", view_func=fault)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    bug = client.get("/test-wrong-query")
+    assert bug.status_code == 500 and _clean(bug.get_data(as_text=True)) and "Retry-After" not in bug.headers
+    down = client.get("/test-fault")
+    assert down.status_code == 503 and _clean(down.get_data(as_text=True))
