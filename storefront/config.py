@@ -111,6 +111,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or ""  # filled by create_app
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}  # PostgreSQL (create_app drops it for SQLite)
+    # "pgbouncer": PostgreSQL is reached through PgBouncer in transaction mode (deploy/cluster/), where
+    # a server connection serves another client after each transaction: psycopg then prepares no
+    # statements (a prepared one would be missing on the next transaction's server connection).
+    DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
     SHOP_NAME = os.environ.get("SHOP_NAME", "Storefront")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD").upper()
     SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en")
