@@ -2,6 +2,7 @@
 
     python bench/cluster.py up --instances 2 [--fresh]   # start the layout, print its addresses
     python bench/cluster.py status                       # what runs (from <run dir>/state.json)
+    python bench/cluster.py bench [--seconds 10]         # figures on the running layout (bench/results/cluster.json)
     python bench/cluster.py down                         # stop everything `up` started
 
 Every instance shares what the shop keeps outside a process: one SECRET_KEY (sessions, CSRF),
@@ -326,10 +327,52 @@ def down(run_dir: Path) -> None:
     (run_dir / "state.json").unlink(missing_ok=True)
 
 
+def stock_up(layout: Layout, units: int = 100_000, variants: int = 4) -> list[tuple[str, int]]:
+    """Raise a few demo variants' stock (through the ledger: bench/scale.py); the (slug, variant id) pairs bought."""
+    env = {**os.environ, "DATABASE_URL": database_urls(layout.database, None)[0]}
+    command = [str(VENV_BIN / "python"), "bench/scale.py", "--stock-up", str(units), "--variants", str(variants)]
+    out = subprocess.run(command, cwd=REPO, env=env, check=True, capture_output=True, text=True).stdout
+    return [(line.split()[2], int(line.split()[1])) for line in out.splitlines() if line.startswith("checkout-")]
+
+
+def figures(layout: Layout, seconds: float, clients: int) -> dict:
+    """Same-run figures: static file, product and category pages through nginx with 1 and 2 instances; orders/s."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from run import RESULTS_DIR, ensure_wrk, find_slug, git_commit, parse_wrk
+    from shopper import checkout_load
+
+    products = stock_up(layout)
+    one = start_nginx(layout.run_dir, [int(next(iter(layout.instances)))], name="nginx-one")
+    wrk, results = ensure_wrk(), {}
+    try:
+        base = {"one": f"http://{HOST}:{one}", "two": layout.url}
+        paths = {"product": f"/p/{find_slug(layout.url, 'p')}", "category": f"/c/{find_slug(layout.url, 'c')}"}
+        runs = [("static", base["two"] + "/static/css/app.css")]
+        runs += [(f"{name}_{n}", base[n] + path) for name, path in paths.items() for n in ("one", "two")]
+        for name, url in runs:
+            command = [wrk, "-t2", "-c16", f"-d{seconds:.0f}s", "--latency", url]
+            results[name] = parse_wrk(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+            print(f"{name:<14} {results[name]['req_s']:>9.0f} req/s  non-2xx {results[name]['non_2xx']}", flush=True)
+        static = results["static"]["req_s"]
+        ratios = {name: round(r["req_s"] / static, 4) for name, r in results.items() if name != "static"}
+        orders = checkout_load(HOST, layout.nginx_port, products, clients, seconds * 2)
+        orders.pop("order_tokens")
+    finally:
+        stop_nginx(layout.run_dir, "nginx-one")
+    summary = {"commit": git_commit(), "instances": len(layout.instances), "wrk": results, "ratio_to_static": ratios}
+    summary["checkout_through_pgbouncer"] = orders
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "cluster.json").write_text(json.dumps(summary, indent=2))
+    print("ratios to nginx's static file:", json.dumps(ratios))
+    print(f"orders/s through nginx + PgBouncer ({clients} shoppers): {orders['req_s']:.1f}")
+    print(f"failed checkouts: {orders['failed_checkouts']}")
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line (see the module's docstring)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("command", choices=("up", "down", "status", "bench"))
     parser.add_argument("--instances", type=int, default=2, help="gunicorn instances behind nginx (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance (default 2)")
     parser.add_argument(
@@ -337,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the database first")
     parser.add_argument("--run-dir", type=Path, default=DEFAULT_RUN_DIR, help=f"default {DEFAULT_RUN_DIR}")
+    parser.add_argument("--seconds", type=float, default=10, help="bench: seconds per wrk run (checkout: twice)")
+    parser.add_argument("--clients", type=int, default=8, help="bench: concurrent shoppers checking out")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
@@ -345,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "down":
             down(args.run_dir)
             print(f"stopped the layout in {args.run_dir}")
+        elif args.command == "bench":
+            figures(Layout.load(args.run_dir), args.seconds, args.clients)
         else:
             print(json.dumps(Layout.load(args.run_dir).__dict__, default=str, indent=2))
     except (ClusterError, subprocess.CalledProcessError) as exc:
