@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -39,7 +40,7 @@ DEFAULT_DATABASE = "storefront_cluster"
 PG_HOST, PG_PORT = os.environ.get("CLUSTER_PG_HOST", "127.0.0.1"), int(os.environ.get("CLUSTER_PG_PORT", "5432"))
 PG_USER = os.environ.get("CLUSTER_PG_USER", "postgres")
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 90.0  # a restarted instance warms up while the others serve the load
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -193,13 +194,24 @@ def shared_env(run_dir: Path, database_url: str, secret_key: str, **extra: str) 
 def start_instance(env: dict[str, str], port: int, log: Path, workers: int = 2) -> subprocess.Popen:
     """One gunicorn instance of the shop on 127.0.0.1:port (its own session, so it can be killed as a group)."""
     command = [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", str(workers)]
-    command += ["--bind", f"{HOST}:{port}", "wsgi:app"]
+    command += ["--bind", f"{HOST}:{port}", *_private_control(), "wsgi:app"]
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    wait_healthy(f"http://{HOST}:{port}", proc, log)
+    try:
+        wait_healthy(f"http://{HOST}:{port}", proc, log)
+    except ClusterError:
+        stop_pid(proc.pid, group=True)
+        raise
     return proc
+
+
+@functools.cache
+def _private_control() -> tuple[str, ...]:
+    """gunicorn >= 27 opens one control socket per user (~/.gunicorn): each instance here does without."""
+    help_text = subprocess.run([str(VENV_BIN / "gunicorn"), "--help"], capture_output=True, text=True).stdout
+    return ("--no-control-socket",) if "--no-control-socket" in help_text else ()
 
 
 def wait_healthy(base: str, proc: subprocess.Popen | None, log: Path, timeout: float = START_TIMEOUT_S) -> None:
