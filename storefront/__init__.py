@@ -75,14 +75,23 @@ def _configure(app: Flask, config: type | dict | None) -> None:
     instance.mkdir(exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'storefront.db'}"
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file has no connection to lose: pinging it would cost a query on every request.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
     if not app.config["MEDIA_ROOT"]:
         app.config["MEDIA_ROOT"] = str(instance / "media")
     check_config(app.config)
+
+
+def _engine_options(config) -> dict:
+    """The engine options for this database: no ping for SQLite, no prepared statements through PgBouncer."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options.pop("pool_pre_ping", None)  # a file has no connection to lose: a ping costs a query per request
+    elif uri.startswith("postgresql") and config.get("DATABASE_POOLER") == "pgbouncer":
+        # Transaction mode hands the server connection to another client after each transaction:
+        # a statement psycopg prepared on it would be missing (or clash) on the next one.
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+    return options
 
 
 def _register_extensions(app: Flask) -> None:

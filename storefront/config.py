@@ -112,6 +112,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or ""  # filled by create_app
     # No pool_pre_ping (a round trip per checkout): core/pool.py drops connections the server closed.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # "pgbouncer": PostgreSQL is reached through PgBouncer in transaction mode (deploy/cluster/), where
+    # a server connection serves another client after each transaction: psycopg then prepares no
+    # statements (a prepared one would be missing on the next transaction's server connection).
+    DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
     SHOP_NAME = os.environ.get("SHOP_NAME", "Storefront")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD").upper()
     SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en")

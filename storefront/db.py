@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import MetaData, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -44,6 +44,16 @@ class Base(DeclarativeBase):
     """Base class of every model; constraint names are predictable for migrations."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_connection_per_request() -> bool:
+    """True when a request holding a transaction must read through it, never a second connection.
+
+    Through PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer) a transaction holds one of
+    a few server connections: requests each waiting for a second one while holding their first
+    would wait on each other until PgBouncer's query_wait_timeout (seen with 16 threads and 4).
+    """
+    return has_app_context() and current_app.config.get("DATABASE_POOLER") == "pgbouncer"
 
 
 def _wants_write_lock() -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..catalog import generation
-from ..db import SAFE_METHODS
+from ..db import SAFE_METHODS, one_connection_per_request
 from ..extensions import db
 from .models import BrandSettings
 from .rules import Brand, from_data
@@ -66,7 +66,7 @@ def _writing_session() -> Session | None:
     exactly that). Other reads take a raw driver connection: no SQLAlchemy "begin", so no BEGIN
     IMMEDIATE, and cheaper than a statement through the session.
     """
-    if not has_request_context() or request.method in SAFE_METHODS:
+    if not has_request_context() or (request.method in SAFE_METHODS and not one_connection_per_request()):
         return None
     session = db.session()
     return session if session.in_transaction() else None

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..catalog import generation
 from ..core.views import ROBOTS_LINES  # core's robots() appends what each callable there returns
-from ..db import SAFE_METHODS
+from ..db import SAFE_METHODS, one_connection_per_request
 from ..extensions import db
 from . import service
 from .models import ShopPage
@@ -86,7 +86,7 @@ def _writing_session() -> Session | None:
     Reads then go through its connection, as brand.web does: a second connection could wait on
     SQLite's write lock this very request holds.
     """
-    if not has_request_context() or request.method in SAFE_METHODS:
+    if not has_request_context() or (request.method in SAFE_METHODS and not one_connection_per_request()):
         return None
     session = db.session()
     return session if session.in_transaction() else None
