@@ -226,3 +226,24 @@ def test_without_the_setting_everything_reads_the_primary_as_before(plain_app):
         assert "Figures as of" not in response.text and "reports database" not in response.text, url
     with plain_app.test_request_context("/admin/reports/"):
         assert replica.reads() is db.session and replica.notice() is None
+
+
+def test_the_owner_csv_files_read_the_replica_but_the_stock_file_stays_on_the_primary(replica_app):
+    shop = _owner(replica_app)
+    statements = Statements(replica_app)
+    for url, table in (
+        ("/admin/customers.csv", "customers"),
+        ("/admin/stores/report.csv", "orders"),
+        ("/admin/sellers/export.csv", "sellers"),
+    ):
+        statements.clear()
+        response = shop.client.get(url)
+        assert response.status_code == 200 and response.mimetype == "text/csv", url
+        assert response.headers["X-Figures-Source"] == "replica", url
+        assert statements.reading("replica", table), url
+        assert statements.writes("replica") == [], url
+    # The stock file is taken back by the stock import: written from a lagging copy it would undo
+    # newer stock changes, so it is read from the primary.
+    statements.clear()
+    assert shop.client.get("/admin/stock/export.csv").status_code == 200
+    assert statements.seen["replica"] == [] and statements.reading("primary", "variants")
