@@ -96,11 +96,13 @@ def _engine_options(config) -> dict:
 
 def _register_extensions(app: Flask) -> None:
     """Bind every extension to this app."""
-    from .core import ratelimit  # noqa: F401  (registers swept-memory:// before the limiter reads its storage)
+    from .core import ratelimit, replica  # noqa: F401  (ratelimit registers swept-memory:// before the limiter reads its storage)
     from .core.locales import select_locale
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    replica.configure(app)  # the replica's engine (DATABASE_REPLICA_URL) is a bind db.init_app builds
     db.init_app(app)
+    replica.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -116,6 +116,11 @@ class Config:
     # a server connection serves another client after each transaction: psycopg then prepares no
     # statements (a prepared one would be missing on the next transaction's server connection).
     DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+    # Reports on a read replica (core/replica.py, README "Reports on a read replica (issue 22)"):
+    # report pages, CSV exports, feeds and segment counts read from this standby; "" = the primary.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+    REPLICA_CONNECT_TIMEOUT = _whole("REPLICA_CONNECT_TIMEOUT", 3)  # seconds before falling back to the primary
+    REPLICA_LAG_NOTICE_SECONDS = _whole("REPLICA_LAG_NOTICE_SECONDS", 10)  # older figures say how old
     SHOP_NAME = os.environ.get("SHOP_NAME", "Storefront")
     SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD").upper()
     SHOP_LOCALE = os.environ.get("SHOP_LOCALE", "en")

@@ -85,7 +85,8 @@ def _sqlite_on_begin(conn) -> None:
     """Start SQLite write transactions with BEGIN IMMEDIATE, reads with a deferred BEGIN."""
     if conn.dialect.name != "sqlite":
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+    # A read replica's connection (core.replica) never writes: it never takes the write lock.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() and not conn.info.get("replica") else "BEGIN")
 
 
 def refresh_planner_statistics(session: Session, *tables: str) -> None:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth.guards import role_required
 from ..catalog.rules import parse_page
 from ..clock import utcnow
+from ..core import replica
 from ..core.csv import csv_safe
 from ..customers import queries
 from ..customers import service as customers
@@ -62,7 +63,7 @@ def customer_csv():
         ["id", "name", "phone", "email", "city", "region", "country", "orders", "spend", "first_order", "last_order"]
         + ["rfm_segment", "seller_id", "offers_email", "offers_push", "offers_whatsapp"]
     )
-    for c in db.session.scalars(queries.filtered(wanted).limit(CSV_LIMIT)):
+    for c in replica.reads().scalars(queries.filtered(wanted).limit(CSV_LIMIT)):  # the read replica when set
         writer.writerow(
             [c.id, csv_safe(c.name), csv_safe(c.phone), csv_safe(c.email), csv_safe(c.city), csv_safe(c.region)]
             + [c.country, c.orders_count, format_amount_plain(c.spend, currency)]

@@ -5,7 +5,9 @@ one form: its criteria come from the query args (prefill links such as
 /admin/segments/new?bought_products=12, the contract of segments.rules) or from the saved
 segment; "Count" re-renders the page with the count (no JavaScript needed), "Save" saves. The form
 posts (with its CSRF token) so the token never lands in an address; segments.js asks the JSON
-count endpoint (a GET of the same criteria) as the owner changes them.
+count endpoint (a GET of the same criteria) as the owner changes them. Counts, member lists and the
+CSV read from the read replica when DATABASE_REPLICA_URL is set (core.replica); the saved segments
+themselves come from the primary, so one just saved is there at once.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from werkzeug.routing import BuildError
 from ..auth.guards import role_required
 from ..catalog.rules import parse_page
 from ..clock import utcnow
+from ..core import replica
 from ..core.csv import csv_safe
 from ..core.templating import money
 from ..domain import DomainError
@@ -47,7 +50,7 @@ def segment_list():
     rows = []
     for segment in segments.all_segments(db.session):
         definition = segments.definition_of(segment)
-        rows.append((segment, _summary(definition, choices), segments.count(db.session, definition, now)))
+        rows.append((segment, _summary(definition, choices), segments.count(replica.reads(), definition, now)))
     return render_template("admin/segments.html", rows=rows)
 
 
@@ -109,7 +112,7 @@ def _builder_page(segment, name: str, source, definition: dict, error: str | Non
         values=shown,
         error=error,
         error_field=field,
-        count=None if error else segments.count(db.session, definition, utcnow()),
+        count=None if error else segments.count(replica.reads(), definition, utcnow()),
         summary=[] if error else _summary(definition, choices),
         choices=choices,
         rfm=rules.RFM_SEGMENTS,
@@ -149,7 +152,7 @@ def segment_count():
         definition = rules.parse_args(request.args)
     except DomainError as err:
         return jsonify(error=err.message, field=getattr(err, "field", None)), 422
-    number = segments.count(db.session, definition, utcnow())
+    number = segments.count(replica.reads(), definition, utcnow())
     return jsonify(
         count=number,
         label=ngettext("%(num)s customer", "%(num)s customers", number),
@@ -163,8 +166,8 @@ def segment_members(segment_id: int):
     """The segment's customers now, a page at a time, with links to each customer."""
     segment = segments.get_segment(db.session, segment_id)
     definition, now, page = segments.definition_of(segment), utcnow(), parse_page(request.args.get("page"))
-    total = segments.count(db.session, definition, now)
-    customers = segments.members(db.session, definition, now, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+    total = segments.count(replica.reads(), definition, now)
+    customers = segments.members(replica.reads(), definition, now, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     return render_template(
         "admin/segment_members.html",
         segment=segment,
@@ -196,7 +199,7 @@ def segment_export(segment_id: int):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    for c in segments.members(db.session, segments.definition_of(segment), utcnow(), limit=None):
+    for c in segments.members(replica.reads(), segments.definition_of(segment), utcnow(), limit=None):
         writer.writerow(
             [
                 c.id,

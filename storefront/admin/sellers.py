@@ -21,6 +21,7 @@ from ..auth.guards import role_required
 from ..catalog.generation import mark_changed
 from ..catalog.service import categories
 from ..clock import utcnow
+from ..core import replica
 from ..core.csv import csv_safe
 from ..domain import N_, DomainError, Invalid
 from ..extensions import db
@@ -261,8 +262,9 @@ def seller_export():
     """The ranking as CSV, in its period and order: all-time columns, then the period's (formula-safe text)."""
     period, sort = _asked_ranking()  # unreadable: a 400 with the message (errors.py)
     since, until = period.bounds(_zone())
-    rows = reports.ranking(db.session, since, until, sort)
-    totals = reports.all_time(db.session, [row.seller for row in rows], utcnow())
+    reads = replica.reads()  # the read replica when set (core.replica)
+    rows = reports.ranking(reads, since, until, sort)
+    totals = reports.all_time(reads, [row.seller for row in rows], utcnow())
     collections = _collection_counts()
     currency = current_app.config["SHOP_CURRENCY"]
     out = io.StringIO()

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from ..auth.guards import role_required
 from ..clock import utc_midnight, utcnow
+from ..core import replica
 from ..core.csv import csv_safe
 from ..core.inputs import parse_day
 from ..domain import DomainError
@@ -152,7 +153,7 @@ def store_report_csv():
     start, end, day_from, day_to, error = _period()
     if error:
         return Response(error, status=400, mimetype="text/plain")
-    data = reports.revenue_report(db.session, start, end)
+    data = reports.revenue_report(replica.reads(), start, end)  # the read replica when set
     currency = current_app.config["SHOP_CURRENCY"]
     money = lambda value: "" if value is None else format_amount_plain(value, currency)  # noqa: E731
     out = io.StringIO()

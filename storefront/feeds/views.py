@@ -5,6 +5,10 @@ commit), then answers 304 when the fetcher holds the current feed, else the fini
 gzip copy to a fetcher that accepts gzip), else (SHOP_URL set) the previous generation's file
 while the background job builds the current one, else the feed streamed from the catalog while
 it is kept for the next fetch (cache.py).
+
+With DATABASE_REPLICA_URL set the feed (its generation, settings and catalog) is read from the read
+replica (core.replica); the token check and the fetch count stay on the primary, so a revoked link
+stops at once. The key is the replica's generation: a file is never older than its key.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import hashlib
 from flask import Blueprint, Response, abort, current_app, request, send_file, stream_with_context
 from flask_limiter.util import get_remote_address
 
-from ..catalog.generation import current
+from ..catalog.generation import current, peek
 from ..clock import utcnow
+from ..core import replica
 from ..core.compression import choose_coding
 from ..db import write_transaction
 from ..extensions import db, limiter, rate_limits_off
@@ -63,10 +68,11 @@ def _serve(token: str, fmt: str) -> Response:
     if link is None:
         abort(404)
     link_id = link.id  # write_transaction commits the read first, which expires `link`
-    generation = current(db.engine)  # read before any catalog row: a feed is never older than its key
+    reads = replica.reads()
+    generation = _generation(reads)  # read before any catalog row: a feed is never older than its key
     if generation is not None:  # and the last sale start or end passed: a sale's change makes a new feed
-        generation = f"{generation}~{service.sales_phase(db.session, utcnow())}"
-    settings = service.feed_settings(db.session, current_app.config, base_url())
+        generation = f"{generation}~{service.sales_phase(reads, utcnow())}"
+    settings = service.feed_settings(reads, current_app.config, base_url())
     # The request's one write: a GET starts SQLite's transactions as reads, and a read cannot
     # always become a write (another connection wrote since); this takes the write lock up front.
     with write_transaction(db.session):
@@ -89,6 +95,11 @@ def _serve(token: str, fmt: str) -> Response:
             pass
     # No file at all yet: build it while it streams, the only case where a fetcher waits for a build.
     return _headers(_streamed(fmt, settings, cache.cached_path(folder, fmt, family, key)), key)
+
+
+def _generation(reads) -> str | None:
+    """The catalog generation of the database the feed is read from (the replica's never creates the row)."""
+    return current(db.engine) if reads is db.session else peek(reads.get_bind())
 
 
 def _kept(folder, fmt: str, family: str, key: str):
@@ -132,8 +143,9 @@ def _streamed(fmt: str, settings: FeedSettings, keep_at) -> Response:
 
 def _chunks(fmt: str, settings: FeedSettings):
     """The feed's text from the catalog, then the read transaction ended."""
-    yield from feed_chunks(db.session, fmt, settings)
-    db.session.rollback()  # end the read transaction now, not at teardown (SQLite keeps its snapshot)
+    reads = replica.reads()
+    yield from feed_chunks(reads, fmt, settings)
+    reads.rollback()  # end the read transaction now, not at teardown (SQLite keeps its snapshot)
 
 
 def _headers(response: Response, key: str | None, weak: bool = False) -> Response:

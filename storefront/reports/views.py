@@ -5,6 +5,9 @@ changed, and today when it is older than REPORTS_REFRESH_SECONDS), in its own sh
 transactions, then reads the rollups only. A page never catches up more than
 REPORTS_CATCHUP_DAYS days (a first run over months of history belongs to `flask rollup`);
 it says so when days are left.
+
+With DATABASE_REPLICA_URL set the pages and files read from the read replica (core.replica) and
+say how old its figures are; the catch-up still writes to the primary.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..analytics import rollup
 from ..analytics.rollup_rules import shop_day
 from ..auth.guards import require_login_for
 from ..clock import utcnow
+from ..core import replica
 from ..core.security import private_blueprint
 from ..domain import N_, DomainError
 from ..extensions import db
@@ -82,7 +86,7 @@ def _range() -> rules.DateRange:
 
 def _scope(span: rules.DateRange) -> filters.Scope | None:
     """The asked filter (400 when malformed or over too long a range, 404 when it names nothing)."""
-    scope = filters.load(db.session, request.args.get("filter"), shop_zone())
+    scope = filters.load(replica.reads(), request.args.get("filter"), shop_zone())
     if scope is not None and len(span.dates()) > filters.MAX_FILTERED_DAYS:
         raise filters.InvalidFilter(
             N_("A filtered report covers at most %(days)s days; choose a shorter range."),
@@ -99,7 +103,7 @@ def _page(name: str):
         "section": name,
         "section_title": title,
         "args": request.args,
-        "choices": filters.choices(db.session),
+        "choices": filters.choices(replica.reads()),
         "scope": None,
     }
     try:
@@ -109,8 +113,8 @@ def _page(name: str):
         page = render_template("reports/section.html", error=err.message, span=None, tables=[], **base)
         return page, err.status_code
     context = {"stats": [], "figures": [], "tables": [], "grid": None, "link_column": None}
-    context.update(sections.build(name, db.session, span, request.args, scope) or {})
-    freshness = service.freshness(db.session)
+    context.update(sections.build(name, replica.reads(), span, request.args, scope) or {})
+    freshness = service.freshness(replica.reads())
     return render_template(
         "reports/section.html",
         span=span,
@@ -187,7 +191,7 @@ def export(name: str):
         scope = _scope(span)
     except DomainError as err:
         return Response(err.message + "\n", status=err.status_code, mimetype="text/plain")
-    table = sections.EXPORTS[name](db.session, span, request.args, scope)
+    table = sections.EXPORTS[name](replica.reads(), span, request.args, scope)
     if table is None:
         abort(404)
     named = f"-{scope.kind}-{scope.id}" if scope else ""  # a filtered file says so in its name
