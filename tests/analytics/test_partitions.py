@@ -57,7 +57,7 @@ def test_create_all_makes_a_partitioned_events_table_with_a_default_partition(ap
         ).all()
         assert kinds == [("events_default", "r")]
         key = conn.exec_driver_sql(
-            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'pk_events'"
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'p'"
         ).scalar_one()
         assert key == "PRIMARY KEY (id, created_at)"
 
