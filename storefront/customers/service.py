@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..db import insert_ignoring_duplicates
@@ -80,28 +80,31 @@ def refresh(session: Session, customer_id: int, now: datetime) -> None:
     session.flush()
     theirs = select(CustomerOrder.order_id).where(CustomerOrder.customer_id == customer_id)
     sales = (Order.id.in_(theirs), Order.status.in_(SALES))
-    count, total, first, last = session.execute(
+    # One round trip: the refunds and the referring seller ride along as scalar subqueries, each
+    # reading its own `orders` (correlate(None): not the row of the figures around them).
+    sale_ids = select(Order.id).where(*sales).correlate(None)
+    card_refunded = select(func.coalesce(func.sum(Refund.amount), 0)).where(  # card refunds that went through
+        Refund.order_id.in_(sale_ids), Refund.status == RefundStatus.SUCCEEDED
+    )
+    given_back = select(func.coalesce(func.sum(ManualRefund.amount), 0)).where(ManualRefund.order_id.in_(sale_ids))
+    count, total, first, last, card_refunds, manual_refunds, seller_id = session.execute(
         select(
             func.count(Order.id),
             func.coalesce(func.sum(Order.total), 0),
             func.min(Order.created_at),
             func.max(Order.created_at),
+            card_refunded.correlate(None).scalar_subquery(),
+            given_back.correlate(None).scalar_subquery(),
+            _referring_seller(theirs).scalar_subquery(),
         ).where(*sales)
     ).one()
-    sale_ids = select(Order.id).where(*sales)
-    refunded = session.scalar(  # card refunds that went through, and money given back by hand
-        select(func.coalesce(func.sum(Refund.amount), 0)).where(
-            Refund.order_id.in_(sale_ids), Refund.status == RefundStatus.SUCCEEDED
-        )
-    ) + session.scalar(
-        select(func.coalesce(func.sum(ManualRefund.amount), 0)).where(ManualRefund.order_id.in_(sale_ids))
-    )
+    refunded = int(card_refunds or 0) + int(manual_refunds or 0)
     values = {
         "orders_count": int(count),
-        "spend": max(int(total) - int(refunded or 0), 0),
+        "spend": max(int(total) - refunded, 0),
         "first_order_at": first,
         "last_order_at": last,
-        "seller_id": _referring_seller(session, theirs),
+        "seller_id": seller_id,
         **_latest_contact(session, theirs),
     }
     session.execute(
@@ -128,14 +131,15 @@ def _latest_contact(session: Session, theirs) -> dict:
     return found
 
 
-def _referring_seller(session: Session, theirs) -> int | None:
+def _referring_seller(theirs: Select) -> Select:
     """The seller credited on the customer's latest attributed order (a reversed credit does not count)."""
-    return session.scalar(
+    return (
         select(CommissionEntry.seller_id)
         .join(Order, Order.id == CommissionEntry.order_id)
         .where(CommissionEntry.order_id.in_(theirs), CommissionEntry.status != "reversed")
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(1)
+        .correlate(None)
     )
 
 
@@ -226,10 +230,13 @@ def grant_offers(
 
 def grant_offers_for_order(session: Session, order: Order, channels: list[str], source: str, now: datetime) -> None:
     """The opt-in ticked on an order's form, for that order's customer (email only when the order has one)."""
+    channels = [c for c in channels if c != "email" or order.email]
+    if not channels:  # nothing ticked: consent stays as it was (an order never turns anything off)
+        return
     customer_id = customer_of_order(session, order.id)
     if customer_id is None:
         return
-    grant_offers(session, customer_id, [c for c in channels if c != "email" or order.email], source, now)
+    grant_offers(session, customer_id, channels, source, now)
 
 
 def set_consent_by_staff(

@@ -202,8 +202,9 @@ def assign_order(
     if store is None:
         return None
     row = {"order_id": order.id, "store_id": store.id, "reason": "pickup" if pickup else "bound", "created_at": now}
-    insert_ignoring_duplicates(session, OrderStore, row, ["order_id"])
-    return session.get(OrderStore, order.id, populate_existing=True).store
+    if insert_ignoring_duplicates(session, OrderStore, row, ["order_id"], returning=OrderStore.order_id) is not None:
+        return store  # recorded now: no need to read it back
+    return session.get(OrderStore, order.id, populate_existing=True).store  # another request recorded it first
 
 
 def _nearest_to_order(session: Session, order: Order, location: Point | None) -> Store | None:
