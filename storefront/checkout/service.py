@@ -41,6 +41,7 @@ class Placing:
     checkout_key: str
     shown_total: str | None  # the total the page showed for the chosen delivery (None: not sent)
     transfer_method_id: int | None = None  # the transfer method chosen, when paying by transfer
+    key_checked: bool = False  # the caller looked the key up in this transaction (orders.place_order)
 
 
 def place_order(
@@ -89,6 +90,7 @@ def place_order(
         channel=channel,
         limits=current_limits(session, settings),
         discount=pricing,
+        key_checked=placing.key_checked,
     )
     # None: the same form again (the order exists). Nothing taken off (free delivery at pickup): no use spent.
     if pricing is not None and pricing.found is not None and pricing.found.amount > 0:

@@ -147,7 +147,9 @@ def place_order():
 def _place(form: CheckoutForm, cart) -> Order:
     """Place the order in this request's transaction (checkout.service), with what the request says."""
     details = _details(form)
-    placing = service.Placing(form.checkout_key.data, form.shown_total, method_id_of(form.payment_method.data))
+    # place_order (the only caller) looked the key up in this transaction before calling.
+    payment_method = method_id_of(form.payment_method.data)
+    placing = service.Placing(form.checkout_key.data, form.shown_total, payment_method, key_checked=True)
     channel = orders.Channel(attribution_from_request(), chosen_store_id(), _client_hash(), str(get_locale()))
     now = utcnow()
     order = service.place_order(db.session, cart, details, placing, now, settings=current_app.config, channel=channel)

@@ -42,9 +42,14 @@ def customer_id_for(session: Session, phone: str | None, email: str | None, now:
     key = customer_key(phone, email)
     if key is None:
         return None
+    known = select(Customer.id).where(Customer.key == key)
+    found = session.scalar(known)  # most orders come from a known customer: one SELECT
+    if found is not None:
+        return found
     values = {"key": key, "phone": (phone or "")[:24], "email": (email or "").strip().lower()[:254]}
-    insert_ignoring_duplicates(session, Customer, {**values, "created_at": now, "updated_at": now}, ["key"])
-    return session.scalar(select(Customer.id).where(Customer.key == key))
+    row = {**values, "created_at": now, "updated_at": now}
+    made = insert_ignoring_duplicates(session, Customer, row, ["key"], returning=Customer.id)
+    return made if made is not None else session.scalar(known)  # None: a concurrent order made them first
 
 
 def customer_id_for_email(session: Session, email: str, now: datetime) -> int | None:

@@ -29,8 +29,11 @@ def connect() -> None:
 def link_placed_order(_event: Event, *, session: Session, order: Order, now: datetime, **payload) -> None:
     """A placed order joins its customer (made on their first order); their figures follow."""
     # Subscribers run in no set order: credit the seller first (once only, so the sellers'
-    # own subscriber finds it done) so the customer's referring seller is known now.
-    sellers.credit_order(session, order, payload.get("attribution"), now)
+    # own subscriber finds it done) so the customer's referring seller is known now. Without
+    # seller links there is nobody to credit, and nothing to read.
+    attribution = payload.get("attribution")
+    if attribution is not None:
+        sellers.credit_order(session, order, attribution, now)
     service.link_order(session, order, now)
 
 

@@ -90,6 +90,7 @@ def place_order(
     channel: Channel = Channel(),
     limits: HoardingLimits | None = None,
     discount: Callable[[Sequence[carts.CartItem], int], tuple[int, Sequence[int]]] | None = None,
+    key_checked: bool = False,
 ) -> Order:
     """Turn the cart into an order, taking stock atomically; idempotent per checkout_key.
 
@@ -102,8 +103,12 @@ def place_order(
     orders) maps the priced items and the delivery fee to (amount, each line's share).
     Raises OutOfStock (naming the lines), Invalid or a limit_rules.LimitError; the caller
     rolls back, so the cart and the stock are then exactly as they were.
+    `key_checked`: the caller already looked the key up in this transaction (the checkout view),
+    so it is not read again; a twin placed meanwhile then meets the UNIQUE checkout_key (or the
+    emptied cart, or a limit) before any stock moves, and the caller, after its rollback, shows
+    the order the twin made.
     """
-    existing = find_by_checkout_key(session, checkout_key)
+    existing = None if key_checked else find_by_checkout_key(session, checkout_key)
     if existing is not None:
         return existing
     # Touch the cart first: on PostgreSQL this row lock makes two tabs checking out the same

@@ -175,6 +175,7 @@ def assign_order(
     pickup_store_id: int | None = None,
     chosen_store_id: int | None = None,
     location: Point | None = None,
+    just_placed: bool = False,
 ) -> Store | None:
     """Decide and record the store an order counts for; bind a new customer on their first order.
 
@@ -182,9 +183,11 @@ def assign_order(
     its pickup store when it has one; otherwise the customer's bound store. A customer not yet
     bound is bound to: the pickup store, else the store they chose on /stores
     (web.chosen_store_id()), else the store nearest to `location`, else the store nearest to
-    the order's postcode/city (rules.match_place). Idempotent per order.
+    the order's postcode/city (rules.match_place). Idempotent per order; `just_placed` (the
+    order-placed subscriber) skips reading a record a new order cannot have yet (a duplicate
+    would still meet the UNIQUE order_id below).
     """
-    recorded = session.get(OrderStore, order.id)
+    recorded = None if just_placed else session.get(OrderStore, order.id)
     if recorded is not None:
         return recorded.store
     pickup = _usable(session, pickup_store_id, pickup=True)

@@ -32,4 +32,6 @@ def assign_placed_order(
     **_payload,
 ) -> None:
     """Record the store a placed order counts for, binding a new customer on their first order."""
-    service.assign_order(session, order, now, pickup_store_id=pickup_store_id, chosen_store_id=chosen_store_id)
+    service.assign_order(
+        session, order, now, pickup_store_id=pickup_store_id, chosen_store_id=chosen_store_id, just_placed=True
+    )
