@@ -94,9 +94,9 @@ def count_events(url: str) -> int:
 
 
 @contextlib.contextmanager
-def postgres_database(base_url: str) -> Iterator[str]:
+def postgres_database(base_url: str, suffix: str = "") -> Iterator[str]:
     """A fresh database for the run, dropped afterwards."""
-    name = f"storefront_bench_{os.getpid()}"
+    name = f"storefront_bench_{os.getpid()}{'_' + suffix if suffix else ''}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
