@@ -85,6 +85,25 @@ def is_database_fault(err: BaseException) -> bool:
 def register_error_handlers(app: Flask) -> None:
     """Map domain errors, CSRF failures and HTTP errors to friendly responses."""
 
+    @app.teardown_appcontext
+    def _end_session_quietly(_exc):
+        """End the request's session, even when its connection died under it (PostgreSQL restarting).
+
+        Registered after Flask-SQLAlchemy's own teardown, so it runs first. A rollback the dead
+        connection cannot do (psycopg: "received 2 results from command 'ROLLBACK'" through PgBouncer)
+        would otherwise escape the teardown and turn the answer already made (a page, or the 503
+        above) into gunicorn's bare 500. The connection is invalidated instead: the pool drops it.
+        """
+        try:
+            db.session.remove()
+        except Exception as err:  # noqa: BLE001 - the answer is made; only the connection is lost
+            log.warning("ending the session failed (%s); its connection is dropped", type(err).__name__)
+            try:
+                db.session.invalidate()
+            except Exception:  # noqa: BLE001 - nothing more to save
+                log.debug("invalidating the session failed too", exc_info=True)
+            db.session.registry.clear()
+
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
         db.session.rollback()
