@@ -84,6 +84,7 @@ class Record:
 
     requests: list[tuple[float, int, bool, bool]] = field(default_factory=list)  # (time, status or 0, traceback, clear)
     told: dict[str, list[str]] = field(default_factory=dict)  # order token -> amounts on its page
+    failures: list[tuple[float, str]] = field(default_factory=list)  # (time, "POST /checkout 502")
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -112,13 +113,16 @@ class RecordingShopper(Shopper):
         """Send and record one request (status 0: no answer)."""
         try:
             status, location, body = super().request(method, path, form)
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException) as exc:
             with self.record.lock:
                 self.record.requests.append((time.monotonic(), 0, False, False))
+                self.record.failures.append((time.monotonic(), f"{method} {path.split('?')[0]} {type(exc).__name__}"))
             raise
         with self.record.lock:
             clear = status < 500 or any(word in body.lower() for word in CLEAR_WORDS)
             self.record.requests.append((time.monotonic(), status, "Traceback (most recent call last)" in body, clear))
+            if status >= 500:
+                self.record.failures.append((time.monotonic(), f"{method} {path.split('?')[0]} {status}"))
         if status == 303 and location.split("?")[0].rsplit("/", 2)[-2:-1] == ["o"]:  # told: the confirmation link
             with self.record.lock:
                 self.record.told.setdefault(location.split("?")[0].rsplit("/", 1)[-1], [])
@@ -250,6 +254,10 @@ def window_figures(record: Record, started: float, back: float, until: float) ->
     """Failed requests from the fault's start to the next fault, tracebacks, and seconds to steady again."""
     with record.lock:
         seen = [r for r in record.requests if started <= r[0] < until]
+        kinds: dict[str, int] = {}
+        for _t, what in (f for f in record.failures if started <= f[0] < until):
+            what = re.sub(r"/(p|o)/[^/ ]+", r"/\1/<x>", what)
+            kinds[what] = kinds.get(what, 0) + 1
     failed = [r for r in seen if r[1] == 0 or r[1] >= 500]
     statuses: dict[str, int] = {}
     for _t, status, _tb, _clear in seen:
@@ -263,6 +271,7 @@ def window_figures(record: Record, started: float, back: float, until: float) ->
         "requests": len(seen),
         "failed": len(failed),
         "statuses": statuses,
+        "failed_requests": kinds,  # "POST /checkout 502": how many
         "tracebacks": sum(1 for r in seen if r[2]),
         "unclear_failures": sum(1 for r in failed if not r[3]),  # no answer, or an error page without advice
         "part_back_after_s": round(back - started, 1),
@@ -296,6 +305,13 @@ def reconcile(layout: cluster.Layout, record: Record, first_order_id: int) -> di
             layout.database, f"SELECT token FROM orders WHERE id >= {int(first_order_id)} AND status = 'unpaid'"
         )
     }
+    # A card order whose page was paid was told by Stripe's own receipt page, whether or not the
+    # shopper's way back to the shop got through (the webhook settles it either way).
+    if STRIPE is not None:
+        with STRIPE.lock:
+            paid_ids = {s["client_reference_id"] for s in STRIPE.sessions.values() if s.get("payment_status") == "paid"}
+        ids = psql(layout.database, f"SELECT token, id FROM orders WHERE id >= {int(first_order_id)}")
+        gone_back |= {t for t, order_id in ids if order_id in paid_ids and t not in told}
     untold = [t[:8] for t in orders if t not in told and t not in gone_back]
     checks["no_untold_orders"] = {"ok": not untold, "problems": [f"{len(untold)} of {len(orders)}", *untold]}
     ledger = psql(
@@ -500,6 +516,8 @@ def print_report(report: dict) -> None:
             f"{name:<10} {f['requests']:>8} {f['failed']:>7} {f['unclear_failures']:>7} {f['tracebacks']:>10} "
             f"{f['part_back_after_s']:>7.1f} s {normal:>30}  {f['statuses']}"
         )
+        if f["failed_requests"]:
+            print(f"{'':<10} failed: {f['failed_requests']}")
     print(
         f"\norders shoppers were told about: {report['orders_told']}; "
         f"webhooks delivered: {report['webhooks_delivered']}"

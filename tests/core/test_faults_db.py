@@ -232,3 +232,31 @@ def test_a_connection_lost_under_a_caught_error_is_a_503_but_a_failed_flush_stay
     assert down.status_code == 503 and down.headers["Retry-After"].isdigit() and _clean(down.get_data(as_text=True))
     bug = client.get("/test-flush-bug")
     assert bug.status_code == 500 and "Retry-After" not in bug.headers and _clean(bug.get_data(as_text=True))
+
+
+def test_a_rollback_the_dead_connection_cannot_do_does_not_turn_the_answer_into_a_500(app):
+    """PgBouncer mid-restart: the session's ROLLBACK at teardown fails ("received 2 results from command
+    'ROLLBACK'"); the answer already made still goes out and the next request gets a fresh connection."""
+    with app.app_context():
+        broken = db.engine.dialect.loaded_dbapi.InternalError
+    failed = []
+
+    def read():
+        session = db.session()
+        value = str(session.execute(text("SELECT 1")).scalar())
+        close = session.close
+
+        def close_fails():  # what the teardown's session.remove() meets: the rollback raises
+            session.close = close
+            failed.append(True)
+            raise broken("received 2 results from command 'ROLLBACK'")
+
+        session.close = close_fails
+        return value
+
+    app.add_url_rule("/test-read", view_func=read)
+    client = app.test_client()
+    answer = client.get("/test-read")
+    assert failed, "the teardown met the fault"
+    assert answer.status_code == 200 and answer.get_data(as_text=True) == "1"
+    assert client.get("/test-read").get_data(as_text=True) == "1", "served normally on the next request"
