@@ -11,6 +11,12 @@ the database through PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer), 
 (`flask --app wsgi jobs work`) runs beside them; the instances run none (JOBS_EMBEDDED_WORKER=0).
 The configuration templates are deploy/cluster/; deploy/cluster/README.md says what production
 changes. bench/faults.py and tests/perf/test_multi_instance.py use the same pieces.
+
+By default the layout runs its OWN PostgreSQL 15 cluster (initdb in <run dir>/pgdata as the
+postgres OS user, a free port, fsync off) and its own redis-server on a free port, and `down`
+stops and removes them: bench/faults.py restarts and stops those, never the machine's shared
+servers that other tests use. `--shared-servers` uses CLUSTER_PG_HOST:CLUSTER_PG_PORT and
+REDIS_URL instead (nothing here ever restarts or stops them).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ DEFAULT_DATABASE = "storefront_cluster"
 PG_HOST, PG_PORT = os.environ.get("CLUSTER_PG_HOST", "127.0.0.1"), int(os.environ.get("CLUSTER_PG_PORT", "5432"))
 PG_USER = os.environ.get("CLUSTER_PG_USER", "postgres")
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+PG_BIN = Path(os.environ.get("CLUSTER_PG_BIN", "/usr/lib/postgresql/15/bin"))
 START_TIMEOUT_S = 90.0  # a restarted instance warms up while the others serve the load
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -108,6 +115,50 @@ def _read_pid(path: Path) -> int | None:
         return None
 
 
+def as_postgres(command: list[str]) -> list[str]:
+    """The command run as the postgres OS user when we are root (PostgreSQL refuses root)."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def start_own_postgres(run_dir: Path) -> tuple[Path, int]:
+    """initdb a private PostgreSQL cluster in run_dir/pgdata and start it on a free port; (data dir, port)."""
+    data, port = run_dir / "pgdata", free_port()
+    if os.geteuid() == 0:
+        os.chmod(run_dir, 0o777)  # noqa: S103 - a private run folder of a local test layout
+    if data.exists():
+        shutil.rmtree(data)
+    initdb = [str(PG_BIN / "initdb"), "-D", str(data), "-U", PG_USER, "--auth=trust", "-E", "UTF8", "--no-sync"]
+    subprocess.run(as_postgres(initdb), check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    pg_ctl("start", data, port)
+    return data, port
+
+
+def pg_ctl(action: str, data: Path, port: int | None = None) -> None:
+    """pg_ctl start / restart (fast) / stop (fast) on a private cluster, waiting until it is done."""
+    command = [str(PG_BIN / "pg_ctl"), action, "-D", str(data), "-w", "-t", "60", "-l", str(data.parent / "pg.log")]
+    if action != "start":
+        command += ["-m", "fast"]
+    if port is not None:
+        options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off"
+        command += ["-o", f"{options} -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"]
+    subprocess.run(as_postgres(command), check=True, capture_output=True, stdin=subprocess.DEVNULL)
+
+
+def start_own_redis(run_dir: Path, port: int | None = None) -> int:
+    """Start a private redis-server on a free port (no persistence); its port."""
+    port = port or free_port()
+    command = ["redis-server", "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no"]
+    command += ["--daemonize", "yes", "--dir", str(run_dir), "--pidfile", str(run_dir / "redis.pid")]
+    subprocess.run([*command, "--logfile", str(run_dir / "redis.log")], check=True, stdin=subprocess.DEVNULL)
+    _wait_port(port, "redis", run_dir / "redis.log")
+    return port
+
+
+def stop_own_redis(run_dir: Path) -> None:
+    """Stop the private redis-server started in run_dir (by its pidfile)."""
+    stop_pid(_read_pid(run_dir / "redis.pid"))
+
+
 def start_pgbouncer(run_dir: Path, pool_size: int = 8, port: int | None = None) -> int:
     """Start PgBouncer (transaction mode) in run_dir on a free port in front of PG_HOST:PG_PORT; its port."""
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
@@ -147,6 +198,7 @@ def start_nginx(run_dir: Path, upstream_ports: list[int], port: int | None = Non
         "PORT": port,
         "UPSTREAMS": upstreams,
         "STATIC_ROOT": REPO / "static",
+        "ERROR_ROOT": DEPLOY / "errors",
     }
     (prefix / "nginx.conf").write_text(render("nginx.conf", fields))
     subprocess.run([binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf")], check=True, stdin=subprocess.DEVNULL)
@@ -267,6 +319,18 @@ class Layout:
     nginx_port: int = 0
     instances: dict[str, int] = field(default_factory=dict)  # port (as text) -> gunicorn master pid
     worker_pid: int = 0
+    pg_data: str = ""  # the layout's own PostgreSQL cluster ("": the shared server)
+    pg_port: int = 0
+    redis_port: int = 0  # the layout's own redis-server (0: the shared REDIS_URL)
+    extra_env: dict[str, str] = field(default_factory=dict)  # settings every process of the layout gets
+
+    def use_servers(self) -> None:
+        """Point this process's PostgreSQL and Redis addresses at the layout's own servers, if it has them."""
+        global PG_HOST, PG_PORT, REDIS_URL  # noqa: PLW0603 - the module's addresses, read at call time
+        if self.pg_port:
+            PG_HOST, PG_PORT = HOST, self.pg_port
+        if self.redis_port:
+            REDIS_URL = f"redis://{HOST}:{self.redis_port}/0"
 
     @property
     def url(self) -> str:
@@ -276,7 +340,7 @@ class Layout:
     def env(self, **extra: str) -> dict[str, str]:
         """The shared environment of this layout's processes."""
         pooled = database_urls(self.database, self.pgbouncer_port)[1]
-        return shared_env(self.run_dir, pooled, self.secret_key, **extra)
+        return shared_env(self.run_dir, pooled, self.secret_key, **{**self.extra_env, **extra})
 
     def save(self) -> None:
         """Write state.json."""
@@ -290,7 +354,9 @@ class Layout:
             state = json.loads((run_dir / "state.json").read_text())
         except (OSError, ValueError) as exc:
             raise ClusterError(f"no layout in {run_dir} ({exc})") from exc
-        return cls(**{**state, "run_dir": Path(state["run_dir"])})
+        layout = cls(**{**state, "run_dir": Path(state["run_dir"])})
+        layout.use_servers()
+        return layout
 
     def start_instance(self, port: int, workers: int = 2) -> int:
         """Start (or restart) the instance on `port`; its master pid."""
@@ -306,14 +372,30 @@ class Layout:
         return self.worker_pid
 
 
-def up(run_dir: Path, instances: int, database: str, fresh: bool = False, workers: int = 2) -> Layout:
-    """Start PgBouncer, `instances` gunicorns, the job worker and nginx; the running layout."""
+def up(
+    run_dir: Path,
+    instances: int,
+    database: str,
+    fresh: bool = False,
+    workers: int = 2,
+    own_servers: bool = True,
+    extra_env: dict[str, str] | None = None,
+) -> Layout:
+    """Start (own PostgreSQL and Redis,) PgBouncer, `instances` gunicorns, the job worker and nginx; the layout."""
     if (run_dir / "state.json").exists():
         raise ClusterError(f"a layout already runs in {run_dir}: `bench/cluster.py down --run-dir {run_dir}` first")
     run_dir.mkdir(parents=True, exist_ok=True)
-    prepare_database(database, fresh)
-    layout = Layout(run_dir=run_dir, database=database, secret_key=secrets.token_hex(32))
+    layout = Layout(run_dir=run_dir, database=database, secret_key=secrets.token_hex(32), extra_env=extra_env or {})
     try:
+        if own_servers:
+            layout.pg_data = str(run_dir / "pgdata")
+            layout.save()  # `down` finds what was started even if a later step fails
+            layout.pg_port = start_own_postgres(run_dir)[1]
+            layout.save()
+            layout.redis_port = start_own_redis(run_dir)
+            layout.save()
+            layout.use_servers()
+        prepare_database(database, fresh or own_servers)
         layout.pgbouncer_port = start_pgbouncer(run_dir)
         layout.save()
         for _ in range(instances):
@@ -335,6 +417,14 @@ def down(run_dir: Path) -> None:
         for pid in layout.instances.values():
             stop_pid(pid, group=True)
         stop_pid(layout.worker_pid, group=True)
+        stop_pgbouncer(run_dir)
+        if layout.redis_port:
+            stop_own_redis(run_dir)
+        if layout.pg_data and Path(layout.pg_data, "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                pg_ctl("stop", Path(layout.pg_data))
+        if layout.pg_data:
+            shutil.rmtree(layout.pg_data, ignore_errors=True)
     stop_pgbouncer(run_dir)
     (run_dir / "state.json").unlink(missing_ok=True)
 
@@ -391,13 +481,17 @@ def main(argv: list[str] | None = None) -> int:
         "--database", default=DEFAULT_DATABASE, help=f"PostgreSQL database (default {DEFAULT_DATABASE})"
     )
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the database first")
+    parser.add_argument(
+        "--shared-servers", action="store_true", help="use the machine's PostgreSQL and Redis, not the layout's own"
+    )
     parser.add_argument("--run-dir", type=Path, default=DEFAULT_RUN_DIR, help=f"default {DEFAULT_RUN_DIR}")
     parser.add_argument("--seconds", type=float, default=10, help="bench: seconds per wrk run (checkout: twice)")
     parser.add_argument("--clients", type=int, default=8, help="bench: concurrent shoppers checking out")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
-            layout = up(args.run_dir, args.instances, args.database, args.fresh, args.workers)
+            own = not args.shared_servers
+            layout = up(args.run_dir, args.instances, args.database, args.fresh, args.workers, own_servers=own)
             print(f"shop: {layout.url}  (nginx -> {', '.join(layout.instances)}; PgBouncer :{layout.pgbouncer_port})")
         elif args.command == "down":
             down(args.run_dir)

@@ -8,7 +8,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5  # PostgreSQL restarts in a few seconds; the pool reconnects on the next request
 # The database is unreachable, restarting, or its pool is exhausted: nothing the visitor did.
 UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+# SQLAlchemy's code for "Can't reconnect until invalid transaction is rolled back": the connection
+# died inside the request's transaction (a restart), something caught that first error (a
+# best-effort savepoint, e.g. the purchase event) and the request went on to its next statement.
+INVALIDATED_TRANSACTION = "8s2b"
 
 
 def wants_json() -> bool:
@@ -73,11 +77,32 @@ def is_database_fault(err: BaseException) -> bool:
     """True for errors that mean the database is unreachable rather than that a query was wrong."""
     if isinstance(err, UNAVAILABLE):
         return True
+    if isinstance(err, PendingRollbackError):
+        return err.code == INVALIDATED_TRANSACTION  # not a flush that failed earlier: that one is a bug
     return isinstance(err, DBAPIError) and err.connection_invalidated
 
 
 def register_error_handlers(app: Flask) -> None:
     """Map domain errors, CSRF failures and HTTP errors to friendly responses."""
+
+    @app.teardown_appcontext
+    def _end_session_quietly(_exc):
+        """End the request's session, even when its connection died under it (PostgreSQL restarting).
+
+        Registered after Flask-SQLAlchemy's own teardown, so it runs first. A rollback the dead
+        connection cannot do (psycopg: "received 2 results from command 'ROLLBACK'" through PgBouncer)
+        would otherwise escape the teardown and turn the answer already made (a page, or the 503
+        above) into gunicorn's bare 500. The connection is invalidated instead: the pool drops it.
+        """
+        try:
+            db.session.remove()
+        except Exception as err:  # noqa: BLE001 - the answer is made; only the connection is lost
+            log.warning("ending the session failed (%s); its connection is dropped", type(err).__name__)
+            try:
+                db.session.invalidate()
+            except Exception:  # noqa: BLE001 - nothing more to save
+                log.debug("invalidating the session failed too", exc_info=True)
+            db.session.registry.clear()
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
@@ -122,6 +147,12 @@ def register_error_handlers(app: Flask) -> None:
         if is_database_fault(err):
             return unavailable_response(err)
         raise err  # a wrong query is a bug: the 500 handler answers it (and the log keeps its traceback)
+
+    @app.errorhandler(PendingRollbackError)
+    def _pending_rollback(err: PendingRollbackError):
+        if is_database_fault(err):
+            return unavailable_response(err)
+        raise err
 
     @app.errorhandler(DisconnectionError)
     @app.errorhandler(PoolTimeout)

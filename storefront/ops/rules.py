@@ -132,7 +132,16 @@ def double_payment_problems(orders: Iterable[OrderPayment]) -> list[str]:
 
 
 def job_problems(jobs: Iterable[JobRow], now: datetime, late_after_seconds: int) -> list[str]:
-    """Every job ran once: no duplicate once-only job, none stuck past its lease or overdue, none failed."""
+    """Every job ran once: no duplicate once-only job, none stuck past its lease or overdue, none failed.
+
+    "Ran once" counts effects, not attempts. A job runs in one transaction with its database writes
+    (jobs/worker.py commits "done" with them, or rolls both back): an attempt that met a database
+    restart or a worker killed mid-run left nothing behind, so a job done on its second attempt
+    ran once and is no problem here. A second run would be an effect outside the database repeated
+    by the retry: the handlers are keyed against that (fan_out adds no `notifications` row twice,
+    notify.send skips a row already marked sent), leaving only a message handed to push or SMTP
+    whose commit was then lost, which no table shows. This check flags what the table does show.
+    """
     problems, seen = [], {}
     for j in jobs:
         name = f"job #{j.id} {j.name}"

@@ -13,7 +13,7 @@ import socket
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 
 from storefront.cart.models import Cart
 from storefront.catalog import generation
@@ -45,6 +45,29 @@ def database_down(app):
     finally:
         for pool, original in originals:
             pool._creator = original
+
+
+# What PgBouncer answers (SQLSTATE 08P01) while PostgreSQL restarts and refuses its logins; psycopg
+# raises it as errors.ProtocolViolation, an OperationalError, on the query that needed a server.
+PGBOUNCER_LOGIN_FAILING = "server login has been failing, try again later (server_login_retry)"
+
+
+@contextmanager
+def pgbouncer_login_failing(app):
+    """Every statement fails with PgBouncer's login-failing error, as the app's own driver raises it."""
+    with app.app_context():
+        engine = db.engine
+        dbapi = engine.dialect.loaded_dbapi
+    kind = getattr(getattr(dbapi, "errors", None), "ProtocolViolation", dbapi.OperationalError)  # sqlite3: none
+
+    def fail(*_args, **_kwargs):
+        raise kind(PGBOUNCER_LOGIN_FAILING)
+
+    event.listen(engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", fail)
 
 
 def closed_port() -> int:
@@ -164,3 +187,76 @@ def test_a_wrong_query_is_still_a_500_and_a_fault_met_late_a_503(app):
     assert bug.status_code == 500 and _clean(bug.get_data(as_text=True)) and "Retry-After" not in bug.headers
     down = client.get("/test-fault")
     assert down.status_code == 503 and _clean(down.get_data(as_text=True))
+
+
+def test_pgbouncers_login_failing_error_is_a_clear_503_and_places_nothing(app, shop):
+    """PostgreSQL restarting behind PgBouncer: psycopg's ProtocolViolation is a 503 with advice, not a 500."""
+    with app.app_context():
+        variant = variant_ids(make_product("Clay pot", variants=(("M", 5),)))[0]
+    shop.add(variant, 1)
+    key = shop.checkout_key()
+    with pgbouncer_login_failing(app):
+        form = shop.client.get("/checkout", headers={"Accept-Language": "es"})
+        answer = shop.checkout(CHECKOUT_DELIVERY, key=key)
+        as_json = shop.client.get("/cart", headers={"Accept": "application/json"})
+    assert form.status_code == 503 and form.headers["Retry-After"].isdigit()
+    assert "tienda" in form.get_data(as_text=True) and _clean(form.get_data(as_text=True))
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 503 and "order was not placed" in body and _clean(body)
+    assert PGBOUNCER_LOGIN_FAILING not in body
+    assert as_json.status_code == 503 and as_json.get_json()["error"] == "unavailable"
+    assert shop.checkout(CHECKOUT_DELIVERY, key=key).status_code == 303, "served normally once it is back"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+        assert stock_of(variant) == 4
+
+
+def test_a_connection_lost_under_a_caught_error_is_a_503_but_a_failed_flush_stays_a_500(app):
+    """PostgreSQL restarting mid-checkout, its first error caught by a best-effort savepoint (the purchase
+    event): the next statement meets SQLAlchemy's "can't reconnect until invalid transaction is rolled
+    back" (code 8s2b), a fault; the session's "rolled back due to a previous exception during flush"
+    (another code) is a bug and stays a 500."""
+    from sqlalchemy.exc import PendingRollbackError
+
+    def lost():
+        raise PendingRollbackError("Can't reconnect until invalid transaction is rolled back.", code="8s2b")
+
+    def flush_bug():
+        raise PendingRollbackError("This Session's transaction has been rolled back", code="7s2a")
+
+    app.add_url_rule("/test-lost", view_func=lost)
+    app.add_url_rule("/test-flush-bug", view_func=flush_bug)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    down = client.get("/test-lost")
+    assert down.status_code == 503 and down.headers["Retry-After"].isdigit() and _clean(down.get_data(as_text=True))
+    bug = client.get("/test-flush-bug")
+    assert bug.status_code == 500 and "Retry-After" not in bug.headers and _clean(bug.get_data(as_text=True))
+
+
+def test_a_rollback_the_dead_connection_cannot_do_does_not_turn_the_answer_into_a_500(app):
+    """PgBouncer mid-restart: the session's ROLLBACK at teardown fails ("received 2 results from command
+    'ROLLBACK'"); the answer already made still goes out and the next request gets a fresh connection."""
+    with app.app_context():
+        broken = db.engine.dialect.loaded_dbapi.InternalError
+    failed = []
+
+    def read():
+        session = db.session()
+        value = str(session.execute(text("SELECT 1")).scalar())
+        close = session.close
+
+        def close_fails():  # what the teardown's session.remove() meets: the rollback raises
+            session.close = close
+            failed.append(True)
+            raise broken("received 2 results from command 'ROLLBACK'")
+
+        session.close = close_fails
+        return value
+
+    app.add_url_rule("/test-read", view_func=read)
+    client = app.test_client()
+    answer = client.get("/test-read")
+    assert failed, "the teardown met the fault"
+    assert answer.status_code == 200 and answer.get_data(as_text=True) == "1"
+    assert client.get("/test-read").get_data(as_text=True) == "1", "served normally on the next request"

@@ -81,3 +81,10 @@ def test_the_report_shape_and_the_cap():
     assert rules.report({"a": CheckResult()})["ok"] is True
     many = rules.capped([str(n) for n in range(60)], limit=50)
     assert len(many) == 51 and many[-1] == "... and 10 more"
+
+
+def test_a_job_done_after_a_rolled_back_attempt_ran_once():
+    """Its first attempt (claimed, then the database restarted) left nothing: done on attempt 2 is one run."""
+    assert rules.job_problems([_job(1, name="notify.fan_out", key="order:1:placed", attempts=2)], NOW, 300) == []
+    assert rules.job_problems([_job(1, attempts=5, max_attempts=5)], NOW, 300) == []
+    assert len(rules.job_problems([_job(1, attempts=6, max_attempts=5)], NOW, 300)) == 1
