@@ -11,11 +11,10 @@ same rows again shows here. Counts, not timings: they are the same on every mach
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from storefront.extensions import db
 from storefront.orders.models import Order
 from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_product, stock_of
+from tests.helpers import recorded_statements
 from tests.stores.builders import make_store
 
 # What the order needs besides its own rows: the form's choices, the key check, the customer's
@@ -26,19 +25,8 @@ BUDGET = {"sqlite": 33, "postgresql": 36}  # before issue 22: 41 and 44; round o
 def _statements_of_placing(app, shop: ShopClient, variant_id: int, fields: dict) -> int:
     assert shop.add(variant_id, 1).status_code == 303
     key = shop.checkout_key()
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as statements:
         placed = shop.checkout(fields, key)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert placed.status_code == 303, placed.get_data(as_text=True)[:500]
     return len(statements)
 

@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from storefront.extensions import cache, db
 from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_product
+from tests.helpers import recorded_statements
 
 # The budget per page (SQLite counts its BEGIN too). A page that starts loading rows one by one
 # goes over it as soon as it lists a few products. The cart is one joined SELECT (cart, lines,
@@ -38,22 +39,11 @@ def _stock_shop(app, products: int) -> dict[str, str]:
 
 def _count(app, client, method: str, url: str, **kwargs) -> int:
     """Statements run for one request, with the page cache emptied first (a cold page)."""
-    statements = []
     with app.app_context():
         cache.clear()
-
-    def record(conn, cursor, statement, *args):
-        if not statement.startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as statements:
         response = getattr(client, method)(url, **kwargs)
         assert response.status_code in (200, 303), (url, response.status_code)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return len(statements)
 
 
