@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import partitions, rules
@@ -211,10 +211,19 @@ def _record_server_event(session: Session, event: Event) -> None:
     """Store one server-side event in a savepoint; a failure never breaks the order or refund."""
     try:
         with session.begin_nested():  # a savepoint: an error rolls back this row only
-            session.add(event)
-    except SQLAlchemyError:
+            _insert_server_event(session, event)
+    except SQLAlchemyError as err:
+        if isinstance(err, DisconnectionError) or (isinstance(err, DBAPIError) and err.connection_invalidated):
+            # The connection died (a database restart): the order's own transaction is gone too,
+            # so say so now (a 503 "nothing was placed") rather than fail on the next statement.
+            raise
         # Behaviour logging must never break shopping; the order itself is the record.
         log.exception("could not record the %s event of order %s", event.name, event.order_id)
+
+
+def _insert_server_event(session: Session, event: Event) -> None:
+    session.add(event)
+    session.flush()
 
 
 def purge_events(session: Session, older_than: timedelta, now: datetime) -> int:

@@ -55,6 +55,30 @@ def test_a_failing_purchase_event_never_fails_the_order(app, shop, variants, mon
         assert db.session.query(Event).count() == 0
 
 
+def test_a_lost_connection_while_recording_the_purchase_fails_the_order_as_unavailable(
+    app, shop, variants, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from storefront.catalog.models import Variant
+
+    def connection_lost(session, event):
+        raise OperationalError(
+            "INSERT INTO events", {}, Exception("server closed the connection"), connection_invalidated=True
+        )
+
+    monkeypatch.setattr(service, "_insert_server_event", connection_lost)
+    shop.add(variants[0], 1)
+    response = shop.checkout(CHECKOUT_PICKUP)
+    assert response.status_code == 503, "not swallowed: the order's transaction died with the connection"
+    assert b"Your order was not placed" in response.data
+    with app.app_context():
+        assert db.session.query(Order).count() == 0
+        assert db.session.get(Variant, variants[0]).on_hand == 5, "no stock moved"
+    monkeypatch.undo()
+    assert shop.checkout(CHECKOUT_PICKUP).status_code == 303, "the cart was kept: the same checkout goes through"
+
+
 def _event_aged(days: float) -> Event:
     return Event(name="page_view", path=f"/{days}", created_at=utcnow() - timedelta(days=days))
 
