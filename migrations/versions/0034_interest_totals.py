@@ -47,7 +47,7 @@ def upgrade() -> None:
         ["day"],
         unique=False,
         postgresql_where=sa.text("bought"),
-        sqlite_where=sa.text("bought"),
+        sqlite_where=sa.text("bought = 1"),
     )
 
 

@@ -196,7 +196,7 @@ class RollupInterest(Base):
         # The interest totals (RollupInterestTotal) group a day's rows by product and count
         # distinct visitors in index order; the few bought rows are read apart (partial index).
         Index("ix_rollup_interest_day_product_visitor", "day", "product_slug", "visitor_id"),
-        Index("ix_rollup_interest_bought_day", "day", postgresql_where=text("bought"), sqlite_where=text("bought")),
+        Index("ix_rollup_interest_bought_day", "day", postgresql_where=text("bought"), sqlite_where=text("bought = 1")),
     )
 
     day: Mapped[date] = mapped_column(primary_key=True)

@@ -264,7 +264,7 @@ def _seller_products(session: Session, span: DateRange, scope: Scope, titles: di
                 *(seen.get(k, 0) for k in ("views", "viewers", "view_sessions")),
                 len(dwell),
                 sum(dwell),
-                rules.merged_median([" ".join(map(str, dwell))]) if dwell else None,
+                rules.merged_median([" ".join(map(str, sorted(dwell)))]) if dwell else None,
                 *(seen.get(k, 0) for k in ("cart_adds", "cart_sessions", "checkout_sessions")),
                 *sales.get(slug, (0, 0, 0)),
             )
@@ -329,18 +329,29 @@ def interest(session: Session, span: DateRange, scope: Scope | None = None) -> l
         _add_rows(figures, session.execute(_totals(span, scope).group_by(RollupInterestTotal.product_slug)), 1)
         counted = interest_totals.sums()  # the visitors apart (below): a bought row may share its visitor
         bought = select(RollupInterest.product_slug, counted[0], literal(0), *counted[2:]).where(
-            *live, RollupInterest.day.in_(built), RollupInterest.bought.is_(True)
+            *live,
+            RollupInterest.day.in_(built),
+            RollupInterest.bought,  # bare, as the partial index says it
         )
         _add_rows(figures, session.execute(bought.group_by(RollupInterest.product_slug)), -1)
         for slug, visitors in session.execute(_visitors_only_bought(live, built)):
             figures[slug][1] += int(visitors)  # those counted in the totals but bought in every session
-        live.append(RollupInterest.day.not_in(built))
+        rolled_up = select(RollupDay.day).where(RollupDay.day.between(span.start, span.end))
+        rest = sorted(set(session.scalars(rolled_up)) - set(built))  # interest rows come with their day's rollup
+        if not rest:
+            return _interest_rows(session, figures)
+        live.append(RollupInterest.day.in_(rest))
     per_day = (
         select(RollupInterest.product_slug, *interest_totals.sums())
         .where(*live, _not_bought())
         .group_by(RollupInterest.day, RollupInterest.product_slug)
     )
     _add_rows(figures, session.execute(per_day), 1)
+    return _interest_rows(session, figures)
+
+
+def _interest_rows(session: Session, figures: dict[str, list[int]]) -> list[Interest]:
+    """The products with an interested session that did not buy, most sessions first."""
     titles = product_titles(session)
     result = [Interest(slug, titles.get(slug, slug), *values) for slug, values in figures.items() if values[0] > 0]
     return sorted(result, key=lambda r: (-r.sessions, r.slug))
@@ -379,7 +390,7 @@ def _visitors_only_bought(live: list, built: list[date]):
     )
     visitors = (
         select(RollupInterest.day, RollupInterest.product_slug, RollupInterest.visitor_id)
-        .where(*live, RollupInterest.day.in_(built), RollupInterest.bought.is_(True))
+        .where(*live, RollupInterest.day.in_(built), RollupInterest.bought)
         .where(RollupInterest.visitor_id.is_not(None), ~not_bought_too)
         .distinct()
         .subquery()

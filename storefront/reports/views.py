@@ -28,6 +28,7 @@ from ..auth.guards import require_login_for
 from ..clock import utcnow
 from ..core import replica
 from ..core.security import private_blueprint
+from ..db import write_transaction
 from ..domain import N_, DomainError
 from ..extensions import db
 from . import filters, rules, sections, service, tables
@@ -81,9 +82,8 @@ def _fill_interest_totals(session: Session) -> None:
     The page is right without them (it sums those days' sessions), only slower.
     """
     if interest_totals.missing_days(session, 1):
-        session.commit()  # as above: the write lock is taken by a fresh transaction
-        interest_totals.fill(session)
-        session.commit()
+        with write_transaction(session):  # SQLite's write lock up front, though this is a GET
+            interest_totals.fill(session)
     else:
         session.rollback()
 
