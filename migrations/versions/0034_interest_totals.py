@@ -6,10 +6,12 @@ Create Date: 2026-12-07 09:40:00
 
 rollup_interest_totals sums a day's interest rows per product (analytics.interest_totals builds
 it after the rollup; the reports read it instead of every session's row). Its foreign key to
-rollup_days deletes a day's totals whenever the rollup recomputes the day. Two indexes on
-rollup_interest: (day, product_slug, visitor_id) for building the totals in index order, and a
-partial one on the bought rows, which the report subtracts live. The table starts empty: the
-next rollup run (or report page) fills it; until then the report sums the rows as before.
+rollup_days deletes a day's totals whenever the rollup recomputes the day. Three indexes on
+rollup_interest: (day, product_slug, visitor_id) for building the totals in index order and
+probing a visitor's other sessions, (product_slug, dwell_ms) for one product's sessions longest
+dwell first (the drill-down stops at its limit), and a partial one on the bought rows, which
+the report subtracts live. The table starts empty: the next rollup run (or interest page)
+fills it; until then the report sums the rows as before.
 """
 
 import sqlalchemy as sa
@@ -42,6 +44,9 @@ def upgrade() -> None:
         "ix_rollup_interest_day_product_visitor", "rollup_interest", ["day", "product_slug", "visitor_id"], unique=False
     )
     op.create_index(
+        "ix_rollup_interest_product_slug_dwell", "rollup_interest", ["product_slug", "dwell_ms"], unique=False
+    )
+    op.create_index(
         "ix_rollup_interest_bought_day",
         "rollup_interest",
         ["day"],
@@ -53,5 +58,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_rollup_interest_bought_day", table_name="rollup_interest")
+    op.drop_index("ix_rollup_interest_product_slug_dwell", table_name="rollup_interest")
     op.drop_index("ix_rollup_interest_day_product_visitor", table_name="rollup_interest")
     op.drop_table("rollup_interest_totals")

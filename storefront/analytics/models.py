@@ -196,6 +196,8 @@ class RollupInterest(Base):
         # The interest totals (RollupInterestTotal) group a day's rows by product and count
         # distinct visitors in index order; the few bought rows are read apart (partial index).
         Index("ix_rollup_interest_day_product_visitor", "day", "product_slug", "visitor_id"),
+        # One product's sessions, longest dwell first (the report's drill-down stops at its limit).
+        Index("ix_rollup_interest_product_slug_dwell", "product_slug", "dwell_ms"),
         Index("ix_rollup_interest_bought_day", "day", postgresql_where=text("bought"), sqlite_where=text("bought = 1")),
     )
 
