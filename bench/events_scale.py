@@ -398,8 +398,8 @@ def print_report(result: dict) -> None:
             lambda x: (
                 f"{x['partitions_dropped']} day partitions ({x['rows']:,} rows) purged in "
                 f"{x['seconds'] * 1000:,.0f} ms (target < 1 s): DROPs {x['drop_seconds'] * 1000:,.0f} ms, "
-                f"DELETE of DEFAULT's leftovers {x['delete_seconds'] * 1000:,.0f} ms "
-                f"({x['deleted_row_by_row']:,} rows; {x['rows_in_default_before']:,} rows were in DEFAULT)"
+                f"then the DELETEs {x['delete_seconds'] * 1000:,.0f} ms ({x['deleted_row_by_row']:,} events "
+                f"of DEFAULT's {x['rows_in_default_before']:,}; old salts and interest rows)"
             ),
         ),
     ):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -271,7 +271,9 @@ def delete_expired_events(session: Session, older_than: timedelta, now: datetime
     session.execute(delete(VisitorSalt).where(VisitorSalt.day < now.date() - timedelta(days=SALT_KEEP_DAYS - 1)))
     # A whole day older than the cutoff in any zone (the rows are cut in the shop's days).
     old_days = cutoff.date() - timedelta(days=1)
-    session.execute(delete(RollupInterest).where(RollupInterest.day < old_days))
+    oldest = session.scalar(select(func.min(RollupInterest.day)))  # the primary key's first entry
+    if oldest is not None and oldest < old_days:  # hourly: mostly nothing, and no scan to find that out
+        session.execute(delete(RollupInterest).where(RollupInterest.day < old_days))
     session.execute(delete(RollupInterestTotal).where(RollupInterestTotal.day < old_days))  # rebuilt empty
     session.flush()
     return deleted
