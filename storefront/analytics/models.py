@@ -5,7 +5,19 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, SmallInteger, String, Text, event, false
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Text,
+    event,
+    false,
+    text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -179,7 +191,15 @@ class RollupInterest(Base):
     """A session that lingered on a product or put it in the cart (for "interested, did not buy")."""
 
     __tablename__ = "rollup_interest"
-    __table_args__ = (Index("ix_rollup_interest_product_slug_day", "product_slug", "day"),)
+    __table_args__ = (
+        Index("ix_rollup_interest_product_slug_day", "product_slug", "day"),
+        # The interest totals (RollupInterestTotal) group a day's rows by product and count
+        # distinct visitors in index order; the few bought rows are read apart (partial index).
+        Index("ix_rollup_interest_day_product_visitor", "day", "product_slug", "visitor_id"),
+        # One product's sessions, longest dwell first (the report's drill-down stops at its limit).
+        Index("ix_rollup_interest_product_slug_dwell", "product_slug", "dwell_ms"),
+        Index("ix_rollup_interest_bought_day", "day", postgresql_where=text("bought"), sqlite_where=text("bought = 1")),
+    )
 
     day: Mapped[date] = mapped_column(primary_key=True)
     product_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
@@ -195,6 +215,29 @@ class RollupInterest(Base):
     # (when the day is rebuilt and when an order with this cart changes), so the report filters
     # on a column instead of probing the orders once per row.
     bought: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class RollupInterestTotal(Base):
+    """One shop day x product: every interest row of it summed (bought or not), for the reports.
+
+    The interest report over a month would otherwise read every session's row (visitors x
+    products x days). Built from rollup_interest after the rollup (analytics.interest_totals);
+    the row with product_slug "" marks a day as built. The foreign key deletes a day's totals
+    whenever the rollup recomputes that day (it deletes and inserts the rollup_days row), so
+    they never outlive the rows they sum. `bought` changes later (an order from that cart):
+    the report subtracts the few bought rows, read live.
+    """
+
+    __tablename__ = "rollup_interest_totals"
+
+    day: Mapped[date] = mapped_column(ForeignKey("rollup_days.day", ondelete="CASCADE"), primary_key=True)
+    product_slug: Mapped[str] = mapped_column(String(120), primary_key=True)  # "": the day is built
+    sessions: Mapped[int] = mapped_column(default=0)
+    visitors: Mapped[int] = mapped_column(default=0)  # distinct visitor ids that day (they rotate daily)
+    long_dwell: Mapped[int] = mapped_column(default=0)
+    carted: Mapped[int] = mapped_column(default=0)
+    cart_units: Mapped[int] = mapped_column(default=0)
+    dwell_total_ms: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ReportOrder(Base):

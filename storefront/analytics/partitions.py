@@ -5,7 +5,7 @@ partition per UTC day, named events_pYYYYMMDD, and a DEFAULT partition so that a
 fails when the job that creates days ahead has not run. Creating a day whose rows already sit in
 the DEFAULT partition moves them in the same transaction, so no event is lost or counted twice.
 Retention drops whole days (DROP TABLE: instant, no dead rows to vacuum); only what lies in the
-DEFAULT partition or on the boundary day is deleted row by row. SQLite keeps one plain table:
+DEFAULT partition is deleted row by row. SQLite keeps one plain table:
 every function here is a no-op there.
 
 Functions take a SQLAlchemy Connection (a service passes `session.connection()`) and never commit.
@@ -104,15 +104,43 @@ def ensure_ahead(conn: Connection, today: date, days_ahead: int = DAYS_AHEAD) ->
     return ensure_days(conn, [today + timedelta(days=n) for n in range(days_ahead + 1)])
 
 
+def expired_days(conn: Connection, cutoff: datetime) -> list[date]:
+    """The days with a partition of their own that end at or before `cutoff`, oldest first."""
+    if not is_partitioned(conn):
+        return []
+    return sorted(day for day in existing_days(conn) if datetime.combine(day + timedelta(days=1), time()) <= cutoff)
+
+
+def drop_day(conn: Connection, day: date) -> str:
+    """Drop one day's partition (DROP TABLE: instant, whatever its rows); its name.
+
+    It takes an ACCESS EXCLUSIVE lock on `events` (inserts wait) until the transaction ends:
+    a caller that cares commits right after, and sets a lock_timeout first.
+    """
+    name = partition_name(day)
+    conn.exec_driver_sql(f"DROP TABLE {name}")
+    return name
+
+
 def drop_before(conn: Connection, cutoff: datetime) -> list[str]:
     """Drop every day partition that ends at or before `cutoff` (whole days only); their names.
 
-    Rows older than the cutoff in the boundary day or in DEFAULT are the caller's DELETE.
+    All in the caller's transaction. Rows older than the cutoff in DEFAULT are the caller's DELETE.
+    """
+    return [drop_day(conn, day) for day in expired_days(conn, cutoff)]
+
+
+def stray_days(conn: Connection, first: date, last: date) -> list[date]:
+    """Days from `first` to `last` that have rows in DEFAULT (no partition of their own yet).
+
+    Past days land there only through clock skew or a bulk load; the hourly job gives them
+    their partition (create_day moves the rows), so the purge can later drop them whole.
     """
     if not is_partitioned(conn):
         return []
-    old = sorted(day for day in existing_days(conn) if datetime.combine(day + timedelta(days=1), time()) <= cutoff)
-    names = [partition_name(day) for day in old]
-    for name in names:
-        conn.exec_driver_sql(f"DROP TABLE {name}")
-    return names
+    low, high = datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
+    sql = (
+        f"SELECT DISTINCT date_trunc('day', created_at)::date FROM {DEFAULT_PARTITION} "
+        "WHERE created_at >= %s AND created_at < %s"
+    )
+    return sorted(conn.exec_driver_sql(sql, (low, high)).scalars())

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import partitions, rules
-from .models import Event, RollupInterest, VisitorSalt
+from .models import Event, RollupInterest, RollupInterestTotal, VisitorSalt
 
 if TYPE_CHECKING:
     from ..orders.models import Order
@@ -226,20 +227,73 @@ def _insert_server_event(session: Session, event: Event) -> None:
     session.flush()
 
 
-def purge_events(session: Session, older_than: timedelta, now: datetime) -> int:
-    """Delete events (and stale salts) older than `older_than`; returns the events deleted.
+# A DROP of a day partition locks `events` whole (inserts wait behind it) and must first wait for
+# every running read of `events` (a rollup's) to end: it gives up after this long, and the next
+# run (hourly) tries again, so ingest never stalls longer than this.
+DROP_LOCK_TIMEOUT = "1s"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout
 
-    On PostgreSQL whole day partitions before the cutoff are dropped first (instant, however
-    many rows; not counted in the figure returned), and the DELETE then only reads what is
-    left: the boundary day and the DEFAULT partition. SQLite deletes by age.
+
+def drop_expired_days(session: Session, older_than: timedelta, now: datetime) -> Iterator[str]:
+    """PostgreSQL: drop each whole day partition older than `older_than`, oldest first; yields each name.
+
+    The caller may commit at each yield (the hourly job does): the lock on `events` is then held
+    for one DROP only. A DROP that waits DROP_LOCK_TIMEOUT for its lock gives up, and so do the
+    days after it: the next run drops them. Only days that end at or before the cutoff go, so a
+    day with any row younger than the retention is never dropped. Nothing on SQLite.
+    """
+    cutoff = now - older_than
+    for day in partitions.expired_days(session.connection(), cutoff):
+        try:
+            with session.begin_nested():  # a lock timeout rolls back this DROP only
+                conn = session.connection()
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
+                name = partitions.drop_day(conn, day)
+                conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            log.warning("events partition of %s is busy (lock wait over %s): dropped next run", day, DROP_LOCK_TIMEOUT)
+            return
+        yield name
+
+
+def delete_expired_events(session: Session, older_than: timedelta, now: datetime) -> int:
+    """Delete by row what retention does not drop whole (and stale salts); the events deleted.
+
+    SQLite: every event older than the cutoff. PostgreSQL: only the rows in the DEFAULT
+    partition (clock skew, a day without a partition); the day partitions are dropped whole by
+    drop_expired_days, so the day that holds the cutoff stays until it is wholly past it (an
+    event lives at most a day longer than the retention) instead of being deleted row by row
+    (half a day of events, daily, to drop the partition a day later anyway).
     The per-session interest rows of the reports go with them (same pseudonymous ids, same
     retention); the daily aggregates stay, so old periods keep their figures.
     """
     cutoff = now - older_than
-    partitions.drop_before(session.connection(), cutoff)
-    deleted = session.execute(delete(Event).where(Event.created_at < cutoff)).rowcount
+    conn = session.connection()
+    if partitions.is_partitioned(conn):
+        deleted = conn.exec_driver_sql(
+            f"DELETE FROM {partitions.DEFAULT_PARTITION} WHERE created_at < %s", (cutoff,)
+        ).rowcount
+    else:
+        deleted = session.execute(delete(Event).where(Event.created_at < cutoff)).rowcount
     session.execute(delete(VisitorSalt).where(VisitorSalt.day < now.date() - timedelta(days=SALT_KEEP_DAYS - 1)))
     # A whole day older than the cutoff in any zone (the rows are cut in the shop's days).
-    session.execute(delete(RollupInterest).where(RollupInterest.day < cutoff.date() - timedelta(days=1)))
+    old_days = cutoff.date() - timedelta(days=1)
+    oldest = session.scalar(select(func.min(RollupInterest.day)))  # the primary key's first entry
+    if oldest is not None and oldest < old_days:  # hourly: mostly nothing, and no scan to find that out
+        session.execute(delete(RollupInterest).where(RollupInterest.day < old_days))
+    session.execute(delete(RollupInterestTotal).where(RollupInterestTotal.day < old_days))  # rebuilt empty
     session.flush()
     return deleted
+
+
+def purge_events(session: Session, older_than: timedelta, now: datetime) -> int:
+    """Drop the whole day partitions and delete the other events older than `older_than`; the events deleted.
+
+    In the caller's one transaction (the CLI); the hourly job commits after every DROP instead.
+    Dropped rows are not counted in the figure returned (a DROP does not count them).
+    """
+    for _name in drop_expired_days(session, older_than, now):
+        pass
+    return delete_expired_events(session, older_than, now)

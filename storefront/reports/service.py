@@ -18,11 +18,19 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import BigInteger, String, case, cast, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, String, cast, exists, func, literal, select, type_coerce
+from sqlalchemy.orm import Session, aliased
 
-from ..analytics.models import ReportOrder, RollupDay, RollupInterest, RollupProduct, RollupSource, RollupState
-from ..analytics.rollup_rules import LONG_DWELL_MS
+from ..analytics import interest_totals
+from ..analytics.models import (
+    ReportOrder,
+    RollupDay,
+    RollupInterest,
+    RollupInterestTotal,
+    RollupProduct,
+    RollupSource,
+    RollupState,
+)
 from ..catalog.models import Product
 from ..orders.models import OrderLine
 from ..reviews.service import ratings_for
@@ -256,7 +264,7 @@ def _seller_products(session: Session, span: DateRange, scope: Scope, titles: di
                 *(seen.get(k, 0) for k in ("views", "viewers", "view_sessions")),
                 len(dwell),
                 sum(dwell),
-                rules.merged_median([" ".join(map(str, dwell))]) if dwell else None,
+                rules.merged_median([" ".join(map(str, sorted(dwell)))]) if dwell else None,
                 *(seen.get(k, 0) for k in ("cart_adds", "cart_sessions", "checkout_sessions")),
                 *sales.get(slug, (0, 0, 0)),
             )
@@ -307,23 +315,95 @@ def _interest_scope(scope: Scope | None) -> tuple:
 
 
 def interest(session: Session, span: DateRange, scope: Scope | None = None) -> list[Interest]:
-    """Per product: sessions with a long dwell or a cart add on it and no purchase of it."""
-    rows = session.execute(
-        select(
-            RollupInterest.product_slug,
-            func.count(),
-            func.count(func.distinct(RollupInterest.visitor_id)),
-            func.sum(case((RollupInterest.dwell_ms >= LONG_DWELL_MS, 1), else_=0)),
-            func.sum(case((RollupInterest.cart_units > 0, 1), else_=0)),
-            func.sum(RollupInterest.cart_units),
-            func.sum(RollupInterest.dwell_ms),
+    """Per product: sessions with a long dwell or a cart add on it and no purchase of it.
+
+    Days with interest totals (analytics.interest_totals: products x days rows) are read from
+    them, less their bought rows (few, read live); other days (not built yet, or a seller
+    filter, which needs each session's source) sum the sessions' rows. Visitors are counted per
+    day and added up (visitor ids rotate daily), as on the overview.
+    """
+    figures: dict[str, list[int]] = defaultdict(lambda: [0] * len(interest_totals.FIGURES))
+    built = [] if scope is not None and not scope.by_lines else _built_days(session, span)
+    live = [RollupInterest.day.between(span.start, span.end), *_interest_scope(scope)]
+    if built:
+        _add_rows(figures, session.execute(_totals(span, scope).group_by(RollupInterestTotal.product_slug)), 1)
+        counted = interest_totals.sums()  # the visitors apart (below): a bought row may share its visitor
+        bought = select(RollupInterest.product_slug, counted[0], literal(0), *counted[2:]).where(
+            *live,
+            RollupInterest.day.in_(built),
+            RollupInterest.bought,  # bare, as the partial index says it
         )
-        .where(RollupInterest.day.between(span.start, span.end), _not_bought(), *_interest_scope(scope))
-        .group_by(RollupInterest.product_slug)
-    ).all()
+        _add_rows(figures, session.execute(bought.group_by(RollupInterest.product_slug)), -1)
+        for slug, visitors in session.execute(_visitors_only_bought(live, built)):
+            figures[slug][1] += int(visitors)  # those counted in the totals but bought in every session
+        rolled_up = select(RollupDay.day).where(RollupDay.day.between(span.start, span.end))
+        rest = sorted(set(session.scalars(rolled_up)) - set(built))  # interest rows come with their day's rollup
+        if not rest:
+            return _interest_rows(session, figures)
+        live.append(RollupInterest.day.in_(rest))
+    per_day = (
+        select(RollupInterest.product_slug, *interest_totals.sums())
+        .where(*live, _not_bought())
+        .group_by(RollupInterest.day, RollupInterest.product_slug)
+    )
+    _add_rows(figures, session.execute(per_day), 1)
+    return _interest_rows(session, figures)
+
+
+def _interest_rows(session: Session, figures: dict[str, list[int]]) -> list[Interest]:
+    """The products with an interested session that did not buy, most sessions first."""
     titles = product_titles(session)
-    result = [Interest(slug, titles.get(slug, slug), *(int(v or 0) for v in rest)) for slug, *rest in rows]
+    result = [Interest(slug, titles.get(slug, slug), *values) for slug, values in figures.items() if values[0] > 0]
     return sorted(result, key=lambda r: (-r.sessions, r.slug))
+
+
+def _built_days(session: Session, span: DateRange) -> list[date]:
+    """The days of the range whose interest totals are built."""
+    total = RollupInterestTotal
+    marked = select(total.day).where(
+        total.product_slug == interest_totals.MARKER, total.day.between(span.start, span.end)
+    )
+    return list(session.scalars(marked))
+
+
+def _totals(span: DateRange, scope: Scope | None):
+    """The built days' totals per product (the marker rows left out)."""
+    total = RollupInterestTotal
+    where = [total.day.between(span.start, span.end), total.product_slug != interest_totals.MARKER]
+    if scope is not None:
+        where.append(total.product_slug.in_(scope.slugs))
+    return select(total.product_slug, *(func.sum(getattr(total, f)) for f in interest_totals.FIGURES)).where(*where)
+
+
+def _visitors_only_bought(live: list, built: list[date]):
+    """Per product, minus the visitors of a built day all of whose sessions on it bought it.
+
+    The totals count a visitor once per day and product; the report counts only those with a
+    session that did not buy. Read from the bought rows only (few), probing the others by index.
+    """
+    other = aliased(RollupInterest)
+    not_bought_too = exists().where(
+        other.day == RollupInterest.day,
+        other.product_slug == RollupInterest.product_slug,
+        other.visitor_id == RollupInterest.visitor_id,
+        other.bought.is_(False),
+    )
+    visitors = (
+        select(RollupInterest.day, RollupInterest.product_slug, RollupInterest.visitor_id)
+        .where(*live, RollupInterest.day.in_(built), RollupInterest.bought)
+        .where(RollupInterest.visitor_id.is_not(None), ~not_bought_too)
+        .distinct()
+        .subquery()
+    )
+    return select(visitors.c.product_slug, -func.count()).group_by(visitors.c.product_slug)
+
+
+def _add_rows(figures: dict[str, list[int]], rows, sign: int) -> None:
+    """Add (or subtract) rows of (slug, *figures) into `figures`."""
+    for slug, *values in rows:
+        totals = figures[slug]
+        for index, value in enumerate(values):
+            totals[index] += sign * int(value or 0)
 
 
 def interest_sessions(

@@ -22,12 +22,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..analytics import rollup
+from ..analytics import interest_totals, rollup
 from ..analytics.rollup_rules import shop_day
 from ..auth.guards import require_login_for
 from ..clock import utcnow
 from ..core import replica
 from ..core.security import private_blueprint
+from ..db import write_transaction
 from ..domain import N_, DomainError
 from ..extensions import db
 from . import filters, rules, sections, service, tables
@@ -60,18 +61,31 @@ def _catch_up() -> None:
     refresh_every = timedelta(seconds=config["REPORTS_REFRESH_SECONDS"])
     try:
         with Session(db.engine) as session:  # its own transactions, one per day, committed here
-            if not rollup.needs_catch_up(session, now, zone, refresh_every):
-                return
-            session.commit()  # end the read snapshot before the write lock (SQLite refuses the upgrade)
-            for progress in rollup.catch_up(
-                session, now, zone, max_days=config["REPORTS_CATCHUP_DAYS"], refresh_every=refresh_every
-            ):
-                session.commit()
-                g.rollup_remaining = progress.remaining
+            if rollup.needs_catch_up(session, now, zone, refresh_every):
+                session.commit()  # end the read snapshot before the write lock (SQLite refuses the upgrade)
+                for progress in rollup.catch_up(
+                    session, now, zone, max_days=config["REPORTS_CATCHUP_DAYS"], refresh_every=refresh_every
+                ):
+                    session.commit()
+                    g.rollup_remaining = progress.remaining
+            if request.endpoint == "reports.interest" or (request.view_args or {}).get("name") == "interest":
+                _fill_interest_totals(session)
     except SQLAlchemyError:
         # Slightly stale figures beat no report: the next page (or `flask rollup`) tries again.
         log.exception("report catch-up failed")
     db.session.commit()  # end this request's read snapshot so it sees what was just written
+
+
+def _fill_interest_totals(session: Session) -> None:
+    """Build the interest totals of the days that lack them (the rollup job does too); on the primary.
+
+    The page is right without them (it sums those days' sessions), only slower.
+    """
+    if interest_totals.missing_days(session, 1):
+        with write_transaction(session):  # SQLite's write lock up front, though this is a GET
+            interest_totals.fill(session)
+    else:
+        session.rollback()
 
 
 def shop_zone() -> ZoneInfo:

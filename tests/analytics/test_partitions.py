@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import time as time_module
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -92,29 +93,93 @@ def test_creating_a_day_moves_its_rows_out_of_the_default_partition(app, no_day_
 
 
 @pg_only
-def test_retention_drops_whole_days_and_deletes_only_the_leftovers(app, no_day_partitions):
+def test_retention_drops_whole_days_and_deletes_only_the_default_partitions_leftovers(app, no_day_partitions):
     now = utcnow()
     cutoff = now - EVENT_RETENTION
     old_day, boundary = cutoff.date() - timedelta(days=3), cutoff.date()
     with app.app_context():
         partitions.ensure_days(db.session.connection(), [old_day, boundary, now.date()])
         _add_events(_at(old_day, 1), _at(old_day, 22))
-        _add_events(cutoff - timedelta(minutes=1), cutoff + timedelta(minutes=1))  # the boundary day
+        on_boundary = _add_events(cutoff - timedelta(minutes=1), cutoff + timedelta(minutes=1))
         _add_events(cutoff - timedelta(days=30))  # no partition of its own: in DEFAULT
-        kept = _add_events(now - timedelta(hours=1), cutoff + timedelta(minutes=1))
+        kept = _add_events(now - timedelta(hours=1))
         db.session.commit()
         purge_events_job(db.session, {}, now)
         db.session.commit()
         days = partitions.existing_days(db.session.connection())
-        assert old_day not in days and {boundary, now.date()} <= days  # the boundary day stays
-        left = db.session.execute(select(Event.created_at).order_by(Event.created_at)).scalars().all()
-        assert all(at >= cutoff for at in left) and len(left) == len(kept) + 1
+        assert old_day not in days and {boundary, now.date()} <= days  # the boundary day stays whole
+        left = db.session.scalars(select(Event.id).order_by(Event.id)).all()
+        assert left == sorted(on_boundary + kept)  # dropped whole next run, not deleted row by row
+        assert _rows_per_table() == {"events_p" + f"{boundary:%Y%m%d}": 2, partitions.partition_name(now.date()): 1}
+        purge_events_job(db.session, {}, datetime.combine(boundary + EVENT_RETENTION + timedelta(days=1), time()))
+        db.session.commit()
+        assert boundary not in partitions.existing_days(db.session.connection())
+
+
+@pg_only
+def test_retention_never_drops_a_day_younger_than_the_cutoff(app, no_day_partitions):
+    now = datetime(2026, 12, 6, 23, 59, 59)  # the cutoff's day ends a second after the cutoff
+    cutoff = now - EVENT_RETENTION
+    with app.app_context():
+        days = [cutoff.date() + timedelta(days=n) for n in (-2, -1, 0, 1)]
+        partitions.ensure_days(db.session.connection(), days)
+        db.session.commit()
+        purge_events_job(db.session, {}, now)
+        db.session.commit()
+        assert partitions.existing_days(db.session.connection()) == set(days[2:])  # the cutoff's day stays
+        purge_events_job(db.session, {}, now + timedelta(seconds=1))  # now it has wholly passed
+        db.session.commit()
+        assert partitions.existing_days(db.session.connection()) == set(days[3:])
+
+
+@pg_only
+def test_a_busy_events_table_keeps_its_old_days_for_the_next_run(app, no_day_partitions):
+    now = utcnow()
+    old = [(now - EVENT_RETENTION).date() - timedelta(days=n) for n in (3, 2)]
+    with app.app_context():
+        partitions.ensure_days(db.session.connection(), old)
+        _add_events(_at(old[0]), _at(old[1]))
+        db.session.commit()
+        reader = db.engine.connect()  # a long read of events (a rollup) holds its lock
+        try:
+            reader.exec_driver_sql("BEGIN")
+            reader.exec_driver_sql("SELECT count(*) FROM events").scalar_one()
+            started = time_module.monotonic()
+            purge_events_job(db.session, {}, now)  # gives up after the lock timeout: no error
+            db.session.commit()
+            assert time_module.monotonic() - started < 5
+            assert partitions.existing_days(db.session.connection()) >= set(old)
+            assert db.session.scalar(select(func.count(Event.id))) == 2  # not deleted row by row either
+        finally:
+            reader.exec_driver_sql("ROLLBACK")
+            reader.close()
+        purge_events_job(db.session, {}, now)  # the next run drops them
+        db.session.commit()
+        assert not set(old) & partitions.existing_days(db.session.connection())
+        assert db.session.scalar(select(func.count(Event.id))) == 0
+
+
+@pg_only
+def test_the_hourly_job_gives_past_days_stranded_in_default_their_partition(app, no_day_partitions):
+    now = utcnow()
+    cutoff = now - EVENT_RETENTION
+    recent, expired = now.date() - timedelta(days=3), cutoff.date() - timedelta(days=2)
+    with app.app_context():
+        ids = _add_events(_at(recent, 1), _at(recent, 23), _at(expired))
+        db.session.commit()
+        event_partitions_job(db.session, {}, now)
+        db.session.commit()
+        rows = _rows_per_table()
+        assert rows[partitions.partition_name(recent)] == 2 and rows["events_default"] == 1  # expired: purged
+        assert partitions.partition_name(expired) not in rows
+        assert sorted(db.session.scalars(select(Event.id))) == ids
 
 
 def test_purge_deletes_events_older_than_retention_on_both_databases(app):
     now = utcnow()
     with app.app_context():
-        _add_events(now - EVENT_RETENTION - timedelta(days=40), now - EVENT_RETENTION - timedelta(hours=1))
+        # A day before the cutoff's (PostgreSQL keeps the cutoff's day whole until it has passed).
+        _add_events(now - EVENT_RETENTION - timedelta(days=40), now - EVENT_RETENTION - timedelta(days=1, hours=1))
         recent = _add_events(now - EVENT_RETENTION + timedelta(hours=1), now)
         db.session.commit()
         event_partitions_job(db.session, {}, now)  # a no-op on SQLite

@@ -11,8 +11,10 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete, func, select, update
 
-from storefront.analytics import rollup
+from storefront.analytics import interest_totals, rollup
+from storefront.analytics.models import RollupInterest, RollupInterestTotal
 from storefront.extensions import db
 from storefront.reports import rules, service
 from tests.reports import brute
@@ -156,3 +158,51 @@ def test_reports_equal_a_brute_force_recomputation_even_after_rollup_runs_twice(
         assert len(run_rollup(history)) > 5
         assert snapshot() == before
         assert_reports_match(history)
+
+
+def test_interest_from_the_day_totals_equals_summing_the_sessions(report_app, rich_history):
+    """The built days' totals (less their bought rows) give the figures summing every session gives."""
+    with report_app.app_context():
+        spans = _ranges(rich_history)
+        live = {span: service.interest(db.session, span) for span in spans}
+        assert interest_totals.fill(db.session, limit=1000)
+        db.session.commit()
+        assert interest_totals.missing_days(db.session) == []
+        bought = select(func.count()).select_from(RollupInterest).where(RollupInterest.bought.is_(True))
+        assert db.session.scalar(bought) > 0  # the subtraction is exercised
+        world = brute.load(ZONE)
+        for span in spans:
+            assert service.interest(db.session, span) == live[span]
+            check_interest(world, span)
+
+        # An order from a cart after the totals were built: those rows turn bought, the totals stay.
+        db.session.execute(
+            update(RollupInterest)
+            .where(RollupInterest.cart_units > 0, RollupInterest.bought.is_(False))
+            .values(bought=True)
+        )
+        db.session.commit()
+        now_from_totals = {span: service.interest(db.session, span) for span in spans}
+        db.session.execute(delete(RollupInterestTotal))
+        db.session.commit()
+        assert {span: service.interest(db.session, span) for span in spans} == now_from_totals
+        assert all(row.carted == 0 for span in spans for row in now_from_totals[span])
+
+
+def test_a_recomputed_day_loses_its_interest_totals_until_built_again(report_app, rich_history):
+    with report_app.app_context():
+        interest_totals.fill(db.session, limit=1000)
+        db.session.commit()
+        today = rollup.rr.shop_day(rich_history, ZONE)
+        db.session.execute(update(RollupInterestTotal).where(RollupInterestTotal.day == today).values(sessions=10**6))
+        db.session.commit()
+        steps = run_rollup(rich_history)  # the open day is recomputed
+        assert [s.day for s in steps if s.step == "day"] == [today]
+        assert interest_totals.missing_days(db.session) == [today]  # the foreign key deleted them
+        world = brute.load(ZONE)
+        for span in _ranges(rich_history):
+            check_interest(world, span)  # not the stale (doctored) totals
+        assert interest_totals.fill(db.session) == [today]
+        db.session.commit()
+        for span in _ranges(rich_history):
+            check_interest(world, span)

@@ -89,6 +89,10 @@ def test_heatmap_and_merged_medians():
     assert grid[0][0] == 2 and grid[6][23] == 6 and sum(map(sum, grid)) == 8
     assert rules.merged_median(["1 5", "", "2 9 10"]) == 5  # over every value, not a median of medians
     assert rules.merged_median([]) is None
+    assert rules.merged_median(["", ""]) is None
+    assert rules.merged_median(["900 10000 20000"]) == 10000  # one day: its (numerically) sorted middle
+    assert rules.merged_median(["1 5 7 20"]) == 6 and rules.merged_median(["1000", "2001"]) == 1500  # as median_ms
+    assert rules.merged_median(["30 40", "5 100"]) == 35  # numbers, not text, are compared
 
 
 def _attrs(svg: str) -> tuple[str, int]:

@@ -175,3 +175,23 @@ def test_unknown_exports_are_404(report_sqlite_app):
     shop = signed_in(report_sqlite_app)
     assert shop.client.get("/admin/reports/nope.csv").status_code == 404
     assert shop.client.get("/admin/reports/interest_sessions.csv").status_code == 404  # needs ?product=
+
+
+def test_the_interest_page_builds_the_day_totals_it_reads(report_app, history):
+    from storefront.analytics import interest_totals
+
+    shop = signed_in(report_app)
+    today = shop_day(history, ZONE)
+    span = DateRange(today - timedelta(days=29), today)
+    with report_app.app_context():
+        shop.client.get("/admin/reports/")  # the rollup caught up; other pages build no totals
+        assert interest_totals.missing_days(db.session)
+        live = service.interest(db.session, span)
+        db.session.rollback()
+    assert live
+    html = shop.client.get(f"/admin/reports/interest?from={span.start}&to={span.end}").text
+    with report_app.app_context():
+        assert interest_totals.missing_days(db.session) == []
+        assert service.interest(db.session, span) == live  # the same figures from the totals
+    for row in live[:3]:
+        assert row.title in html
