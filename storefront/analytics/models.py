@@ -118,6 +118,42 @@ class RollupPendingDay(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
 
 
+class RollupOpenDay(Base):
+    """Where the incremental rollup of an open (not yet final) day stands: which events are folded in.
+
+    Every event id up to `events_floor` is folded in (or given up: see open_day_rules), and so are
+    the id ranges in `folded_ranges` above it (a transaction that commits late leaves a gap).
+    """
+
+    __tablename__ = "rollup_open_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    events_floor: Mapped[int] = mapped_column(BigInteger, default=0)
+    folded_ranges: Mapped[str] = mapped_column(Text, default="")
+
+
+class RollupOpenSession(Base):
+    """One session of an open day as folded so far (open_day_rules.dump_session); dropped when the day is final."""
+
+    __tablename__ = "rollup_open_sessions"
+    __table_args__ = (Index("ix_rollup_open_sessions_day_visitor_id", "day", "visitor_id"),)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    visitor_id: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(Text)
+
+
+class RollupOpenCart(Base):
+    """A cart an open day's session carried (the orders of the day are attributed among these)."""
+
+    __tablename__ = "rollup_open_carts"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    cart_hash: Mapped[str] = mapped_column(String(32), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class RollupDay(Base):
     """One shop day: traffic, the session funnel and sales (sale orders only)."""
 

@@ -48,6 +48,7 @@ class EventRow(NamedTuple):
     source: str | None = None
     ref: str | None = None
     value: int | None = None  # minor units: a refund's amount
+    id: int | None = None  # the stored row's id: orders events that share a created_at
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,11 @@ class SessionDay:
     source: str | None = None
     ref: str | None = None
     cart_hash: str | None = None  # the latest one seen: a cart is made at the first add
+    # The (created_at, id) of the event that set visitor_id, source and cart_hash: folding is then
+    # order-free, so the open day's rollup can fold a late-committing event after later ones.
+    visitor_at: tuple | None = None
+    source_at: tuple | None = None
+    cart_at: tuple | None = None
     cart_hashes: set[str] = field(default_factory=set)
     checkout: bool = False
     page_views: int = 0
@@ -139,13 +145,19 @@ def sessions_of(events: Iterable[EventRow], variant_slugs: Mapping[int, str]) ->
 
 
 def _apply(session: SessionDay, event: EventRow, variant_slugs: Mapping[int, str]) -> None:
-    """Fold one event into its session."""
-    session.visitor_id = session.visitor_id or event.visitor_id
+    """Fold one event into its session, in any order: the first visitor id and attribution and
+    the latest cart hash are chosen by (created_at, id), as a fold in time order would."""
+    at = (event.created_at, event.id or 0)
+    if event.created_at < session.first_at:
+        session.first_at = event.created_at
+    if event.visitor_id and (session.visitor_at is None or at < session.visitor_at):
+        session.visitor_id, session.visitor_at = event.visitor_id, at
     if event.cart_hash:
-        session.cart_hash = event.cart_hash
         session.cart_hashes.add(event.cart_hash)
-    if session.source is None and event.source and event.source != SOURCE_INTERNAL:
-        session.source, session.ref = event.source, event.ref
+        if session.cart_at is None or at >= session.cart_at:
+            session.cart_hash, session.cart_at = event.cart_hash, at
+    if event.source and event.source != SOURCE_INTERNAL and (session.source_at is None or at < session.source_at):
+        session.source, session.ref, session.source_at = event.source, event.ref, at
     slug = event.product_slug or (variant_slugs.get(event.variant_id) if event.variant_id else None)
     if event.name == "page_view":
         session.page_views += 1
