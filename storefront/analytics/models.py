@@ -119,10 +119,12 @@ class RollupPendingDay(Base):
 
 
 class RollupOpenDay(Base):
-    """Where the incremental rollup of an open (not yet final) day stands: which events are folded in.
+    """The fold state of a day (analytics/open_day.py), with its sessions in rollup_open_sessions.
 
-    Every event id up to `events_floor` is folded in (or given up: see open_day_rules), and so are
-    the id ranges in `folded_ranges` above it (a transaction that commits late leaves a gap).
+    Open day: every event id up to `events_floor` is folded in (or given up: see open_day_rules),
+    and so are the id ranges in `folded_ranges` above it (a late commit leaves a gap). Final day
+    (`final`): only the sessions that carried a cart are kept, so a changed order re-attributes
+    the day's orders without reading its events again.
     """
 
     __tablename__ = "rollup_open_days"
@@ -130,6 +132,7 @@ class RollupOpenDay(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     events_floor: Mapped[int] = mapped_column(BigInteger, default=0)
     folded_ranges: Mapped[str] = mapped_column(Text, default="")
+    final: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class RollupOpenSession(Base):
@@ -215,7 +218,11 @@ class RollupInterest(Base):
     """A session that lingered on a product or put it in the cart (for "interested, did not buy")."""
 
     __tablename__ = "rollup_interest"
-    __table_args__ = (Index("ix_rollup_interest_product_slug_day", "product_slug", "day"),)
+    __table_args__ = (
+        Index("ix_rollup_interest_product_slug_day", "product_slug", "day"),
+        # A changed order re-marks `bought` on its cart's rows: without this, a scan of every day's rows.
+        Index("ix_rollup_interest_cart_hash", "cart_hash"),
+    )
 
     day: Mapped[date] = mapped_column(primary_key=True)
     product_slug: Mapped[str] = mapped_column(String(120), primary_key=True)

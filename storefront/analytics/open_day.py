@@ -7,6 +7,11 @@ watermark (rollup_open_days: a floor id and the ranges folded above it), folds t
 sessions they touch, and moves the day's rollup rows by the difference (open_day_rules). Once the
 day is final, catch_up recomputes it whole as before and drops its open state.
 
+Final days: once a day is final, catch_up recomputes it whole (counting any event that committed
+too late for the open day) and keeps only its sessions that carried a cart; an order of that
+day that changes later re-attributes the day's orders among them (refresh_day_orders) instead
+of recomputing the day from its events.
+
 Late commits: ids come from one sequence in insert order, but a transaction may commit after a
 later id was folded. The id it leaves missing is read again on every run (the watermark keeps the
 ranges above the gap) until the events after the gap are GRACE old: then it is given up, and the
@@ -15,7 +20,7 @@ day's final recompute (which waits GRACE after midnight for the same reason) cou
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import and_, delete, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
@@ -44,18 +49,21 @@ from .rollup import (
     set_bought,
 )
 
+KEEP_CARRIERS = timedelta(days=90)  # orders change status (delivered, refunded) within weeks
+
 
 def advance_open_day(session: Session, day: date, tz: tzinfo, now: datetime, slugs: dict[int, str]) -> int:
     """Fold the open day's new events into its rollup rows; returns how many events were folded. Flushes."""
     state = session.get(RollupOpenDay, day, populate_existing=True)
-    if state is None:
+    if state is None or state.final:
         # First run of this day (or after a reset): start from nothing, every event of the day is new.
         for table in OPEN_TABLES:
             session.execute(delete(table).where(table.day == day))
         for table in DAY_TABLES:
             session.execute(delete(table).where(table.day == day))
-        state = RollupOpenDay(day=day, events_floor=0, folded_ranges="")
+        state = RollupOpenDay(day=day, events_floor=0, folded_ranges="", final=False)
         session.add(state)
+        session.flush()
     ranges = odr.load_ranges(state.folded_ranges)
     events = new_events(session, day, tz, state.events_floor, ranges)
     rows = load_day_rows(session, day)
@@ -76,6 +84,41 @@ def advance_open_day(session: Session, day: date, tz: tzinfo, now: datetime, slu
     return len(events)
 
 
+def keep_carriers(session: Session, day: date, carriers: list[rr.SessionDay]) -> None:
+    """After a day's full recompute: keep only its sessions that carried a cart (see refresh_day_orders).
+
+    Final days older than KEEP_CARRIERS are forgotten: an order that changes later than that
+    recomputes its day whole again.
+    """
+    for table in OPEN_TABLES:
+        session.execute(delete(table).where(table.day == day))
+        session.execute(delete(table).where(table.day < day - KEEP_CARRIERS))
+    session.add(RollupOpenDay(day=day, events_floor=0, folded_ranges="", final=True))
+    session.flush()
+    insert_rows(session, RollupOpenSession, [_state_row(day, s) for s in carriers])
+    carts = [{"day": day, "cart_hash": cart, "session_key": s.key} for s in carriers for cart in sorted(s.cart_hashes)]
+    insert_rows(session, RollupOpenCart, carts)
+
+
+def refresh_day_orders(session: Session, day: date) -> bool:
+    """Re-attribute a final day's orders (one changed) among its kept carriers; False when none are kept.
+
+    The events of a final day never change, so only the orders' figures can move: the same
+    rows as a full recompute, without reading the day's events (tens of millions at scale).
+    """
+    state = session.get(RollupOpenDay, day, populate_existing=True)
+    if state is None or not state.final:
+        return False
+    rows = load_day_rows(session, day)
+    before_products = {slug: dict(row) for slug, row in rows.products.items()}
+    orders = day_orders(session, day)
+    carts = sorted({o.cart_hash for o in orders if o.cart_hash})
+    odr.apply_orders(rows, _carriers(session, day, carts), orders, day_lines(session, day))
+    _write_day_rows(session, day, rows, before_products)
+    session.flush()
+    return True
+
+
 def new_events(session: Session, day: date, tz: tzinfo, floor: int, ranges: list[list]) -> list[rr.EventRow]:
     """The day's events not folded yet: ids above the floor outside the folded ranges.
 
@@ -87,12 +130,9 @@ def new_events(session: Session, day: date, tz: tzinfo, floor: int, ranges: list
         gaps.append(and_(Event.id > low, Event.id < first))
         low = last
     gaps.append(Event.id > low)
-    stmt = (
-        select(*EVENT_COLUMNS)
-        .where(Event.created_at >= start, Event.created_at < end, or_(*gaps))
-        .order_by(Event.created_at, Event.id)
-    )
-    return [rr.EventRow._make(row) for row in session.connection().execute(stmt)]
+    # No ORDER BY: the fold is order-free (rollup_rules._apply), and sorting a minute of events spilled to disk.
+    stmt = select(*EVENT_COLUMNS).where(Event.created_at >= start, Event.created_at < end, or_(*gaps))
+    return [rr.EventRow._make(row) for row in session.connection().execute(stmt).all()]
 
 
 def _fold(
@@ -159,10 +199,7 @@ def _write_sessions(session: Session, day: date, before: dict, after: dict) -> N
                 tuple_(RollupInterest.product_slug, RollupInterest.session_key).in_(stale[index : index + CHUNK]),
             )
         )
-    states = [
-        {"day": day, "session_key": key, "visitor_id": s.visitor_id, "state": odr.dump_session(s)}
-        for key, s in after.items()
-    ]
+    states = [_state_row(day, s) for s in after.values()]
     carts = [
         {"day": day, "cart_hash": cart, "session_key": key}
         for key, s in after.items()
@@ -173,6 +210,11 @@ def _write_sessions(session: Session, day: date, before: dict, after: dict) -> N
     insert_rows(session, RollupOpenSession, states)
     insert_rows(session, RollupOpenCart, carts)
     insert_rows(session, RollupInterest, interest)
+
+
+def _state_row(day: date, s: rr.SessionDay) -> dict:
+    """A rollup_open_sessions row."""
+    return {"day": day, "session_key": s.key, "visitor_id": s.visitor_id, "state": odr.dump_session(s)}
 
 
 def load_day_rows(session: Session, day: date) -> odr.DayRows:

@@ -4,8 +4,8 @@
 and yields, and the caller commits there (the CLI after every day, the reports page too), so
 a long first run keeps its progress and never holds one huge transaction. Every unit starts
 by touching the rollup_state row: on PostgreSQL a row lock, on SQLite the write lock, so two
-runs (cron and a report page, two workers) take turns instead of racing. Each day is deleted
-and inserted again whole, so running twice changes nothing.
+runs (cron and a report page, two workers) take turns instead of racing. A final day is deleted
+and inserted again whole, so running twice changes nothing; the open day moves by what is new.
 
 What is recomputed, and when:
 - *final* days (ended more than GRACE ago, shop time zone) once, in order, behind the
@@ -13,7 +13,9 @@ What is recomputed, and when:
 - days an order of which changed (new order, status change, payment), found through
   orders.updated_at since the `orders_seen_until` watermark, queued in rollup_pending_days;
 - the *open* day (today) when `refresh_every` has passed since its last run: incrementally,
-  folding in only the events not folded yet (open_day.py); it is recomputed whole once final.
+  folding in only the events not folded yet (open_day.py); it is recomputed whole once final;
+- a final day whose order changed: its orders re-attributed among the sessions that carried
+  a cart, kept from its final recompute (open_day.refresh_day_orders), else recomputed whole.
 """
 
 from __future__ import annotations
@@ -178,15 +180,13 @@ def catch_up(
     for index, (day, final) in enumerate(todo, 1):
         # The lock first, again: on SQLite a transaction that read first could not write later.
         state = lock_state(session, now, tz)
-        if final:
-            recompute_day(session, day, tz, slugs)
-            for table in OPEN_TABLES:
-                session.execute(delete(table).where(table.day == day))
-        else:
-            # Imported here: open_day builds on this module's helpers.
-            from .open_day import advance_open_day
+        # Imported here: open_day builds on this module's helpers.
+        from .open_day import advance_open_day, keep_carriers, refresh_day_orders
 
+        if not final:
             advance_open_day(session, day, tz, now, slugs)
+        elif not (_was_final(state, day) and refresh_day_orders(session, day)):
+            keep_carriers(session, day, recompute_day(session, day, tz, slugs).carriers)
         session.execute(delete(RollupPendingDay).where(RollupPendingDay.day == day))
         if final and (state.complete_through is None or day == state.complete_through + timedelta(days=1)):
             state.complete_through = day
@@ -194,6 +194,11 @@ def catch_up(
             state.today_refreshed_at = now
         session.flush()
         yield Progress("day", day=day, remaining=len(plan.days) - index)
+
+
+def _was_final(state: RollupState, day: date) -> bool:
+    """The day was recomputed as final before (only a changed order brings it back)."""
+    return state.complete_through is not None and day <= state.complete_through
 
 
 def plan_days(session: Session, state: RollupState, now: datetime, tz: tzinfo, refresh_every: timedelta) -> Plan:
@@ -249,8 +254,8 @@ def day_events_query(start: datetime, end: datetime) -> Select:
 def recompute_day(session: Session, day: date, tz: tzinfo, slugs: dict[int, str]) -> rr.DayRollup:
     """Delete and rebuild every rollup row of one shop day; flushes."""
     start, end = rr.day_bounds(day, tz)
-    # Core: tuples straight from the driver, no ORM rows
-    events = session.connection().execute(day_events_query(start, end))
+    # Core: tuples straight from the driver, no ORM rows; fetched at once (row by row costs twice as much)
+    events = session.connection().execute(day_events_query(start, end)).all()
     rollup = rr.roll_up_day(
         day, map(rr.EventRow._make, events), day_orders(session, day), day_lines(session, day), slugs
     )

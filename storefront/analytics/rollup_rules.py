@@ -106,6 +106,7 @@ class DayRollup:
     sources: list[dict]
     products: list[dict]
     interest: list[dict]
+    carriers: list[SessionDay] = field(default_factory=list)  # the sessions that carried a cart
 
 
 def session_key(session_id: str | None, visitor_id: str | None) -> str | None:
@@ -220,6 +221,7 @@ def roll_up_day(
         _source_rows(day, values, sales, owners),
         _product_rows(day, values, lines),
         _interest_rows(day, values),
+        [s for s in values if s.cart_hashes],
     )
 
 

@@ -66,7 +66,7 @@ def _assert_same_as_full_recompute() -> dict:
     return incremental
 
 
-def test_batches_folded_in_one_by_one_equal_a_full_recompute(app):
+def test_batches_folded_in_one_by_one_equal_a_full_recompute(app, monkeypatch):
     with app.app_context():
         catalogue()
         coat_variant = db.session.scalar(select(Variant.id).order_by(Variant.id))
@@ -128,11 +128,28 @@ def test_batches_folded_in_one_by_one_equal_a_full_recompute(app):
         fourth = _assert_same_as_full_recompute()
         assert fourth["rollup_days"] != third["rollup_days"]
 
-        # After midnight (and the grace minutes) the day is final: recomputed whole, its open state gone.
-        _step(day_bounds(DAY, ZONE)[1] + rollup.GRACE + timedelta(minutes=1))
+        # After midnight (and the grace minutes) the day is final: recomputed whole, and only the
+        # sessions that carried a cart are kept.
+        after_midnight = day_bounds(DAY, ZONE)[1] + rollup.GRACE + timedelta(minutes=1)
+        _step(after_midnight)
         assert _of_day(snapshot()) == _of_day(fourth)
-        assert db.session.scalars(select(RollupOpenSession)).all() == []
-        assert db.session.get(RollupOpenDay, DAY) is None
+        assert db.session.get(RollupOpenDay, DAY).final
+        kept = db.session.scalars(select(RollupOpenSession.session_key).where(RollupOpenSession.day == DAY))
+        assert sorted(kept) == [A, B]
+
+        # The order of the final day is placed again: its orders are re-attributed among the kept
+        # carriers, without reading the day's events, and still equal a full recompute.
+        db.session.execute(update(Order).where(Order.id == order.id).values(status="placed", updated_at=after_midnight))
+        db.session.commit()
+        with monkeypatch.context() as patch:
+            patch.setattr(rollup, "recompute_day", _must_not_recompute)
+            _step(after_midnight + timedelta(minutes=1))
+        fifth = _assert_same_as_full_recompute()
+        assert _of_day(fifth)["rollup_days"] == _of_day(third)["rollup_days"]
+
+
+def _must_not_recompute(*args, **kwargs):
+    raise AssertionError("a final day whose order changed was recomputed from its events")
 
 
 def test_only_new_events_are_read_and_a_reset_rebuilds_the_open_day(app):
