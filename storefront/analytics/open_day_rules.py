@@ -17,6 +17,7 @@ So the rows after any sequence of batches equal a full recompute of the same eve
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -135,15 +136,22 @@ def apply_sessions(
 
 
 def _move_dwell(product: dict, moves: Counter) -> None:
-    """Take the old per-session dwell sums out of a product's values and put the new ones in."""
-    values = Counter(rr.decode_values(product["dwell_values"]))
-    values.update(moves)
-    kept = list((+values).elements())
+    """Take the old per-session dwell sums out of a product's values and put the new ones in.
+
+    The stored values are sorted: a few bisects per changed session, instead of re-sorting
+    every session's value of the day (millions on a busy day).
+    """
+    values = rr.decode_values(product["dwell_values"])
+    for value, count in sorted(moves.items()):
+        for _ in range(-count):
+            del values[bisect.bisect_left(values, value)]
+        for _ in range(count):
+            bisect.insort(values, value)
     product.update(
-        dwell_sessions=len(kept),
-        dwell_total_ms=sum(kept),
-        dwell_median_ms=rr.median_ms(sorted(kept)),
-        dwell_values=rr.encode_values(kept),
+        dwell_sessions=len(values),
+        dwell_total_ms=sum(values),
+        dwell_median_ms=rr.median_ms(values),
+        dwell_values=rr.encode_values(values),
     )
 
 
