@@ -144,7 +144,7 @@ def _fold(
     before: dict[str, rr.SessionDay | None] = dict.fromkeys(keys)
     before.update({key: odr.load_session(key, text) for key, text in stored.items()})
     after = {key: odr.load_session(key, text) for key, text in stored.items()}
-    _touched, refunds = odr.fold_batch(after, events, slugs)
+    _touched, refunds = rr.fold_events(after, events, slugs)
     return before, after, refunds
 
 

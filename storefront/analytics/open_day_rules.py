@@ -51,29 +51,6 @@ def empty_day(day: date) -> dict:
     }
 
 
-def fold_batch(
-    sessions: dict[str, rr.SessionDay], events: Iterable[rr.EventRow], variant_slugs: Mapping[int, str]
-) -> tuple[set[str], int]:
-    """Fold new events into the sessions they belong to (created when new), in any order.
-
-    Returns the keys of the sessions touched and the refunds' total among the events.
-    """
-    touched: set[str] = set()
-    refunds = 0
-    for event in events:
-        if event.name == "refund":
-            refunds += event.value or 0
-        key = rr.session_key(event.session_id, event.visitor_id)
-        if key is None:
-            continue
-        session = sessions.get(key)
-        if session is None:
-            session = sessions[key] = rr.SessionDay(key, event.created_at)
-        rr._apply(session, event, variant_slugs)
-        touched.add(key)
-    return touched, refunds
-
-
 def _session_sums(s: rr.SessionDay) -> dict:
     """One session's share of the day row's sums."""
     return {

@@ -132,9 +132,25 @@ def decode_values(text: str | None) -> list[int]:
 
 
 def sessions_of(events: Iterable[EventRow], variant_slugs: Mapping[int, str]) -> dict[str, SessionDay]:
-    """Group the day's browser events into sessions (events must come in time order)."""
+    """Group the day's browser events into sessions (in any order: see _apply)."""
     sessions: dict[str, SessionDay] = {}
+    fold_events(sessions, events, variant_slugs)
+    return sessions
+
+
+def fold_events(
+    sessions: dict[str, SessionDay], events: Iterable[EventRow], variant_slugs: Mapping[int, str]
+) -> tuple[set[str], int]:
+    """Fold events into the sessions they belong to (created when new), in one pass, in any order.
+
+    Returns the keys of the sessions touched and the total of the refunds among the events
+    (one pass, so a day's events can stream from the database instead of sitting in a list).
+    """
+    touched: set[str] = set()
+    refunds = 0
     for event in events:
+        if event.name == "refund":
+            refunds += event.value or 0
         key = session_key(event.session_id, event.visitor_id)
         if key is None:
             continue
@@ -142,7 +158,8 @@ def sessions_of(events: Iterable[EventRow], variant_slugs: Mapping[int, str]) ->
         if session is None:
             session = sessions[key] = SessionDay(key, event.created_at)
         _apply(session, event, variant_slugs)
-    return sessions
+        touched.add(key)
+    return touched, refunds
 
 
 def _apply(session: SessionDay, event: EventRow, variant_slugs: Mapping[int, str]) -> None:
@@ -194,9 +211,9 @@ def roll_up_day(
     lines: list[LineRow],
     variant_slugs: Mapping[int, str] | None = None,
 ) -> DayRollup:
-    """Every rollup row of `day` from its events (time order), orders and sale-order lines."""
-    events = events if isinstance(events, list) else list(events)
-    sessions = sessions_of(events, variant_slugs or {})
+    """Every rollup row of `day` from its events (any order, read once), orders and sale-order lines."""
+    sessions: dict[str, SessionDay] = {}
+    _touched, refunds = fold_events(sessions, events, variant_slugs or {})
     owners = attribute_orders(sessions, orders)
     sales = [o for o in orders if o.is_sale]
     paid = {owners[o.order_id].key for o in sales if o.order_id in owners}
@@ -214,7 +231,7 @@ def roll_up_day(
         "orders": len(sales),
         "revenue": sum(o.total for o in sales),
         "items": sum(o.items for o in sales),
-        "refunds": sum(e.value or 0 for e in events if e.name == "refund"),
+        "refunds": refunds,
     }
     return DayRollup(
         day_row,
