@@ -136,7 +136,7 @@ class RollupOpenDay(Base):
 
 
 class RollupOpenSession(Base):
-    """One session of an open day as folded so far (open_day_rules.dump_session); dropped when the day is final."""
+    """One session of a day as folded so far (open_day_rules.dump_session); of a final day, only those with a cart."""
 
     __tablename__ = "rollup_open_sessions"
     __table_args__ = (Index("ix_rollup_open_sessions_day_visitor_id", "day", "visitor_id"),)
