@@ -42,6 +42,7 @@ from .rollup import (
     DAY_TABLES,
     EVENT_COLUMNS,
     GRACE,
+    OPEN_BATCH,
     OPEN_TABLES,
     day_lines,
     day_orders,
@@ -120,7 +121,7 @@ def refresh_day_orders(session: Session, day: date) -> bool:
 
 
 def new_events(session: Session, day: date, tz: tzinfo, floor: int, ranges: list[list]) -> list[rr.EventRow]:
-    """The day's events not folded yet: ids above the floor outside the folded ranges.
+    """The day's events not folded yet (OPEN_BATCH at most): ids above the floor outside the folded ranges.
 
     The gaps are id intervals, so PostgreSQL reads each from the day partition's primary key.
     """
@@ -130,8 +131,13 @@ def new_events(session: Session, day: date, tz: tzinfo, floor: int, ranges: list
         gaps.append(and_(Event.id > low, Event.id < first))
         low = last
     gaps.append(Event.id > low)
-    # No ORDER BY: the fold is order-free (rollup_rules._apply), and sorting a minute of events spilled to disk.
-    stmt = select(*EVENT_COLUMNS).where(Event.created_at >= start, Event.created_at < end, or_(*gaps))
+    # In id order, OPEN_BATCH at most: the ids left unread all lie above the last one read.
+    stmt = (
+        select(*EVENT_COLUMNS)
+        .where(Event.created_at >= start, Event.created_at < end, or_(*gaps))
+        .order_by(Event.id)
+        .limit(OPEN_BATCH)
+    )
     return [rr.EventRow._make(row) for row in session.connection().execute(stmt).all()]
 
 

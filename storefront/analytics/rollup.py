@@ -54,6 +54,7 @@ GRACE = timedelta(minutes=5)  # a request that straddles midnight commits its ev
 ORDERS_OVERLAP = timedelta(minutes=10)  # orders committed out of updated_at order are still seen
 CHUNK = 500
 EVENT_BATCH = 20_000  # events fetched at a time by a day's full recompute
+OPEN_BATCH = 1_000_000  # the open day's new events folded in per unit of work, at most
 DAY_TABLES = (RollupDay, RollupSource, RollupProduct, RollupInterest)
 OPEN_TABLES = (RollupOpenDay, RollupOpenSession, RollupOpenCart)  # the open day's fold state (open_day.py)
 # The tables whose statistics steer the rollup's joins (SQLite has none until it is told to ANALYZE).
@@ -185,7 +186,12 @@ def catch_up(
         from .open_day import advance_open_day, keep_carriers, refresh_day_orders
 
         if not final:
-            advance_open_day(session, day, tz, now, slugs)
+            # A big backlog (the first run of a busy day) is folded a batch per unit: the caller
+            # commits each, and memory holds one batch of events.
+            while advance_open_day(session, day, tz, now, slugs) == OPEN_BATCH:
+                session.flush()
+                yield Progress("day", day=day, remaining=len(plan.days) - index + 1)
+                state = lock_state(session, now, tz)
         elif not (_was_final(state, day) and refresh_day_orders(session, day)):
             keep_carriers(session, day, recompute_day(session, day, tz, slugs).carriers)
         session.execute(delete(RollupPendingDay).where(RollupPendingDay.day == day))

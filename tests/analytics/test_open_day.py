@@ -190,3 +190,28 @@ def test_the_watermark_keeps_gaps_until_settled_then_gives_them_up():
     assert odr.advance_floor(floor, left, settled_before=t0 + timedelta(minutes=2)) == (9, [])
     # The first run of a day: everything below its first event is another day's.
     assert odr.advance_floor(0, [[100, 200, t0]], settled_before=t0 + timedelta(seconds=1)) == (200, [])
+
+
+def test_a_backlog_is_folded_a_batch_at_a_time(app, monkeypatch):
+    from storefront.analytics import open_day
+
+    monkeypatch.setattr(rollup, "OPEN_BATCH", 3)
+    monkeypatch.setattr(open_day, "OPEN_BATCH", 3)
+    with app.app_context():
+        catalogue()
+        _events(
+            [
+                (3001, 9, "page_view", A, V1, {"source": "social"}),
+                (3002, 8, "view_item", A, V1, {"product_slug": "wool-coat"}),
+                (3003, 7, "engagement", A, V1, {"product_slug": "wool-coat", "dwell_ms": 35_000}),
+                (3004, 6, "page_view", B, V1, {}),
+                (3005, 5, "view_item", B, V1, {"product_slug": "wool-coat"}),
+                (3006, 4, "add_to_cart", A, V1, {"product_slug": "wool-coat", "cart_hash": CART_A}),
+                (3007, 3, "page_view", C, V2, {"source": "search"}),
+            ]
+        )
+        steps = [s.step for s in rollup.catch_up(db.session, NOON, ZONE)]
+        db.session.commit()
+        assert steps == ["orders", "day", "day", "day"]  # 3 + 3 + 1 events
+        days = _assert_same_as_full_recompute()["rollup_days"]
+        assert [r[1:4] for r in days] == [("3", "2", "3")]  # sessions, visitors, page views
