@@ -130,6 +130,45 @@ class RollupPendingDay(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
 
 
+class RollupOpenDay(Base):
+    """The fold state of a day (analytics/open_day.py), with its sessions in rollup_open_sessions.
+
+    Open day: every event id up to `events_floor` is folded in (or given up: see open_day_rules),
+    and so are the id ranges in `folded_ranges` above it (a late commit leaves a gap). Final day
+    (`final`): only the sessions that carried a cart are kept, so a changed order re-attributes
+    the day's orders without reading its events again.
+    """
+
+    __tablename__ = "rollup_open_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    events_floor: Mapped[int] = mapped_column(BigInteger, default=0)
+    folded_ranges: Mapped[str] = mapped_column(Text, default="")
+    final: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class RollupOpenSession(Base):
+    """One session of a day as folded so far (open_day_rules.dump_session); of a final day, only those with a cart."""
+
+    __tablename__ = "rollup_open_sessions"
+    __table_args__ = (Index("ix_rollup_open_sessions_day_visitor_id", "day", "visitor_id"),)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    visitor_id: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(Text)
+
+
+class RollupOpenCart(Base):
+    """A cart an open day's session carried (the orders of the day are attributed among these)."""
+
+    __tablename__ = "rollup_open_carts"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    cart_hash: Mapped[str] = mapped_column(String(32), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class RollupDay(Base):
     """One shop day: traffic, the session funnel and sales (sale orders only)."""
 
@@ -199,6 +238,8 @@ class RollupInterest(Base):
         # One product's sessions, longest dwell first (the report's drill-down stops at its limit).
         Index("ix_rollup_interest_product_slug_dwell", "product_slug", "dwell_ms"),
         Index("ix_rollup_interest_bought_day", "day", postgresql_where=text("bought"), sqlite_where=text("bought = 1")),
+        # A changed order re-marks `bought` on its cart's rows: without this, a scan of every day's rows.
+        Index("ix_rollup_interest_cart_hash", "cart_hash"),
     )
 
     day: Mapped[date] = mapped_column(primary_key=True)

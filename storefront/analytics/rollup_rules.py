@@ -48,6 +48,7 @@ class EventRow(NamedTuple):
     source: str | None = None
     ref: str | None = None
     value: int | None = None  # minor units: a refund's amount
+    id: int | None = None  # the stored row's id: orders events that share a created_at
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,11 @@ class SessionDay:
     source: str | None = None
     ref: str | None = None
     cart_hash: str | None = None  # the latest one seen: a cart is made at the first add
+    # The (created_at, id) of the event that set visitor_id, source and cart_hash: folding is then
+    # order-free, so the open day's rollup can fold a late-committing event after later ones.
+    visitor_at: tuple | None = None
+    source_at: tuple | None = None
+    cart_at: tuple | None = None
     cart_hashes: set[str] = field(default_factory=set)
     checkout: bool = False
     page_views: int = 0
@@ -100,6 +106,7 @@ class DayRollup:
     sources: list[dict]
     products: list[dict]
     interest: list[dict]
+    carriers: list[SessionDay] = field(default_factory=list)  # the sessions that carried a cart
 
 
 def session_key(session_id: str | None, visitor_id: str | None) -> str | None:
@@ -125,9 +132,25 @@ def decode_values(text: str | None) -> list[int]:
 
 
 def sessions_of(events: Iterable[EventRow], variant_slugs: Mapping[int, str]) -> dict[str, SessionDay]:
-    """Group the day's browser events into sessions (events must come in time order)."""
+    """Group the day's browser events into sessions (in any order: see _apply)."""
     sessions: dict[str, SessionDay] = {}
+    fold_events(sessions, events, variant_slugs)
+    return sessions
+
+
+def fold_events(
+    sessions: dict[str, SessionDay], events: Iterable[EventRow], variant_slugs: Mapping[int, str]
+) -> tuple[set[str], int]:
+    """Fold events into the sessions they belong to (created when new), in one pass, in any order.
+
+    Returns the keys of the sessions touched and the total of the refunds among the events
+    (one pass, so a day's events can stream from the database instead of sitting in a list).
+    """
+    touched: set[str] = set()
+    refunds = 0
     for event in events:
+        if event.name == "refund":
+            refunds += event.value or 0
         key = session_key(event.session_id, event.visitor_id)
         if key is None:
             continue
@@ -135,17 +158,24 @@ def sessions_of(events: Iterable[EventRow], variant_slugs: Mapping[int, str]) ->
         if session is None:
             session = sessions[key] = SessionDay(key, event.created_at)
         _apply(session, event, variant_slugs)
-    return sessions
+        touched.add(key)
+    return touched, refunds
 
 
 def _apply(session: SessionDay, event: EventRow, variant_slugs: Mapping[int, str]) -> None:
-    """Fold one event into its session."""
-    session.visitor_id = session.visitor_id or event.visitor_id
+    """Fold one event into its session, in any order: the first visitor id and attribution and
+    the latest cart hash are chosen by (created_at, id), as a fold in time order would."""
+    at = (event.created_at, event.id or 0)
+    if event.created_at < session.first_at:
+        session.first_at = event.created_at
+    if event.visitor_id and (session.visitor_at is None or at < session.visitor_at):
+        session.visitor_id, session.visitor_at = event.visitor_id, at
     if event.cart_hash:
-        session.cart_hash = event.cart_hash
         session.cart_hashes.add(event.cart_hash)
-    if session.source is None and event.source and event.source != SOURCE_INTERNAL:
-        session.source, session.ref = event.source, event.ref
+        if session.cart_at is None or at >= session.cart_at:
+            session.cart_hash, session.cart_at = event.cart_hash, at
+    if event.source and event.source != SOURCE_INTERNAL and (session.source_at is None or at < session.source_at):
+        session.source, session.ref, session.source_at = event.source, event.ref, at
     slug = event.product_slug or (variant_slugs.get(event.variant_id) if event.variant_id else None)
     if event.name == "page_view":
         session.page_views += 1
@@ -181,9 +211,9 @@ def roll_up_day(
     lines: list[LineRow],
     variant_slugs: Mapping[int, str] | None = None,
 ) -> DayRollup:
-    """Every rollup row of `day` from its events (time order), orders and sale-order lines."""
-    events = events if isinstance(events, list) else list(events)
-    sessions = sessions_of(events, variant_slugs or {})
+    """Every rollup row of `day` from its events (any order, read once), orders and sale-order lines."""
+    sessions: dict[str, SessionDay] = {}
+    _touched, refunds = fold_events(sessions, events, variant_slugs or {})
     owners = attribute_orders(sessions, orders)
     sales = [o for o in orders if o.is_sale]
     paid = {owners[o.order_id].key for o in sales if o.order_id in owners}
@@ -201,13 +231,14 @@ def roll_up_day(
         "orders": len(sales),
         "revenue": sum(o.total for o in sales),
         "items": sum(o.items for o in sales),
-        "refunds": sum(e.value or 0 for e in events if e.name == "refund"),
+        "refunds": refunds,
     }
     return DayRollup(
         day_row,
         _source_rows(day, values, sales, owners),
         _product_rows(day, values, lines),
         _interest_rows(day, values),
+        [s for s in values if s.cart_hashes],
     )
 
 
