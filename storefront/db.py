@@ -164,3 +164,13 @@ def insert_ignoring_duplicates(session: Session, model, values: dict, unique: li
         return result.inserted_primary_key[0] if returning is not None else None
     except IntegrityError:
         return None
+
+
+def outer_transaction(session: Session | scoped_session):
+    """The session's outermost transaction now (None outside one), through a scoped_session too.
+
+    For facts that hold until the transaction ends (an advisory lock taken, an order linked):
+    compared by identity, a later transaction of the same session is never mistaken for it.
+    """
+    plain = session() if isinstance(session, scoped_session) else session
+    return plain.get_transaction()

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..cart.models import Cart
-from ..customers.models import Customer, CustomerOrder
+from ..customers import service as customers
+from ..customers.models import Customer
 from ..domain import N_, Invalid
 from ..inventory.rules import OutOfStock
 from ..orders import service as orders
@@ -156,7 +157,7 @@ def order_facts(session: Session, order: Order) -> OrderFacts:
 
 def customer_of(session: Session, order_id: int, phone: str, email: str) -> int | None:
     """The customer an order belongs to: its link in customer_orders, else the customer of its phone/email."""
-    linked = session.scalar(select(CustomerOrder.customer_id).where(CustomerOrder.order_id == order_id))
+    linked = customers.customer_of_order(session, order_id)  # known without a read when linked just now
     if linked is not None:
         return linked
     key = customer_key(phone, email)

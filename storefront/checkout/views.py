@@ -27,16 +27,16 @@ from ..orders.rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, total
 from ..payments import flows
 from ..payments import transfer_service as transfers
 from ..payments.provider import ProviderError, card_enabled, provider_for
-from ..payments.transfer_rules import choice_value, method_id_of
+from ..payments.transfer_rules import method_id_of
 from ..payments.web import payment_urls
 from ..promotions import web as promotions
 from ..promotions.rules import CodeRefused, CodeUsedUp
 from ..sellers.web import attribution_from_request
-from ..stores import service as stores
 from ..stores.models import Store
 from ..stores.web import chosen_store_id
 from . import service
 from .forms import CheckoutForm
+from .options import checkout_choices
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__)
@@ -90,7 +90,10 @@ def _render_checkout(
 @bp.get("/checkout")
 def checkout():
     """The checkout form, with a fresh key that makes double submits place one order."""
-    items = carts.cart_items(current_cart())
+    # Held while the page renders: its lines' `line.cart` is then this object (the session keeps
+    # only weak references), not a second SELECT of the cart.
+    cart = current_cart()
+    items = carts.cart_items(cart)
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
@@ -169,13 +172,8 @@ def _client_hash() -> str | None:
 
 def _form_options() -> dict:
     """What the checkout offers: card when a provider is set up, transfer methods, and the stores for pickup."""
-    pickup = [(store.id, f"{store.name}, {store.city}") for store in stores.active_stores(db.session, pickup_only=True)]
-    methods = transfers.methods_for(db.session, current_app.config["SHOP_CURRENCY"])
-    return {
-        "card": card_enabled(),
-        "pickup_stores": pickup,
-        "transfers": [(choice_value(method.id), method.name) for method in methods],
-    }
+    choices = checkout_choices(db.session(), current_app.config["SHOP_CURRENCY"])
+    return {"card": card_enabled(), "pickup_stores": choices.pickup_stores, "transfers": list(choices.transfers)}
 
 
 def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ..db import insert_ignoring_duplicates
+from ..db import insert_ignoring_duplicates, outer_transaction
 from ..domain import N_, Invalid
 from ..orders.models import Order
 from ..orders.rules import SALE_STATUSES
@@ -30,10 +30,17 @@ CONTACT_FIELDS = ("name", "phone", "email", "city", "region", "country", "locale
 MAX_NOTE = 4000
 MAX_TAG = 40
 CHUNK = 2000  # ids per UPDATE ... WHERE id IN (...)
+_LINKED = "customer_linked"  # Session.info: (transaction, order id, customer id) of link_order's last link
 
 
 def customer_of_order(session: Session, order_id: int) -> int | None:
-    """The id of the customer who placed the order (None: not linked, no phone or email)."""
+    """The id of the customer who placed the order (None: not linked, no phone or email).
+
+    The order linked last in this very transaction is known without a read (link_order notes it).
+    """
+    transaction, linked_order_id, customer_id = session.info.get(_LINKED, (None, None, None))
+    if linked_order_id == order_id and transaction is not None and transaction is outer_transaction(session):
+        return customer_id
     return session.scalar(select(CustomerOrder.customer_id).where(CustomerOrder.order_id == order_id))
 
 
@@ -70,6 +77,9 @@ def link_order(session: Session, order: Order, now: datetime) -> int | None:
         return None
     insert_ignoring_duplicates(session, CustomerOrder, {"order_id": order.id, "customer_id": customer_id}, ["order_id"])
     refresh(session, customer_id, now)
+    # A concurrent link of the same order (ON CONFLICT above) can only name the same customer: the
+    # customer follows from the order's own phone and email.
+    session.info[_LINKED] = (outer_transaction(session), order.id, customer_id)
     return customer_id
 
 
