@@ -1,31 +1,33 @@
-"""What the checkout form offers (pickup stores, transfer methods), kept per process by catalog generation.
+"""What the checkout offers and limits (pickup stores, transfer methods, hoarding limits), kept per process.
 
-Both are the owner's settings, not a shopper's fresh data: they change when the owner edits a
-store or a transfer method, and such an edit bumps the catalog generation (generation.watch
-below), the number every worker already reads for its cached pages. So each process keeps the
-choices with the generation it read them at and reads them again when the number moves: the
-form (GET and POST) costs one cheap generation read instead of two ORM SELECTs. What the order
-is placed with is still checked in the placing transaction: the pickup store by the stores'
-subscriber, a transfer method by transfer_service.method_for_checkout.
+These are the owner's settings, not a shopper's fresh data: they change when the owner edits a
+store, a transfer method or the limits, and such an edit bumps the catalog generation
+(generation.watch below), so catalog.kept may keep them per process: the checkout form (GET and
+POST) costs one cheap generation read instead of three ORM SELECTs. What the order is placed with
+is still checked in the placing transaction: the pickup store by the stores' subscriber, a
+transfer method by transfer_service.method_for_checkout; the open orders the limits count are
+counted there too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
-from flask import current_app, has_request_context, request
 from sqlalchemy.orm import Session
 
 from ..catalog import generation
-from ..db import SAFE_METHODS, one_connection_per_request
+from ..catalog.kept import kept
+from ..orders.limit_rules import HoardingLimits
+from ..orders.limits import CONFIG_KEYS, current_limits
+from ..orders.models import OrderLimitSettings
 from ..payments import transfer_service as transfers
 from ..payments.transfer_models import TransferMethod
 from ..payments.transfer_rules import choice_value
 from ..stores import service as stores
 from ..stores.models import Store
 
-EXTENSION = "checkout_options"
-generation.watch(Store, TransferMethod)
+generation.watch(Store, TransferMethod, OrderLimitSettings)
 
 
 class Choices(NamedTuple):
@@ -36,27 +38,19 @@ class Choices(NamedTuple):
 
 
 def checkout_choices(session: Session, currency: str) -> Choices:
-    """The choices in force: this process's copy unless the catalog generation moved (or is unreadable)."""
-    stamp = generation.peek(session.get_bind(), _reading_session(session))
-    key = (stamp, currency)
-    cached = current_app.extensions.get(EXTENSION)
-    if stamp is not None and cached is not None and cached[0] == key:
-        return cached[1]
-    choices = Choices(
-        tuple((store.id, f"{store.name}, {store.city}") for store in stores.active_stores(session, pickup_only=True)),
-        tuple((choice_value(method.id), method.name) for method in transfers.methods_for(session, currency)),
-    )
-    if stamp is not None:  # read after the stamp: a change committed in between makes the copy newer, never older
-        current_app.extensions[EXTENSION] = (key, choices)
-    return choices
+    """The pickup stores and the transfer methods for `currency` the checkout offers."""
+
+    def read() -> Choices:
+        pickup = stores.active_stores(session, pickup_only=True)
+        return Choices(
+            tuple((store.id, f"{store.name}, {store.city}") for store in pickup),
+            tuple((choice_value(method.id), method.name) for method in transfers.methods_for(session, currency)),
+        )
+
+    return kept(session, ("checkout_choices", currency), read)
 
 
-def _reading_session(session: Session) -> Session | None:
-    """The session when the generation must be read through its transaction (as brand.web does), else None.
-
-    A POST holding a transaction (SQLite's write lock), or any request through PgBouncer, reads
-    through its own connection; otherwise a raw read on the reader pool is cheaper.
-    """
-    if not has_request_context() or (request.method in SAFE_METHODS and not one_connection_per_request()):
-        return None
-    return session if session.in_transaction() else None
+def hoarding_limits(session: Session, config: Mapping) -> HoardingLimits:
+    """The hoarding limits in force (the owner's, else the config defaults, which are part of the key)."""
+    defaults = tuple(config.get(name) for name in CONFIG_KEYS.values())
+    return kept(session, ("hoarding_limits", defaults), lambda: current_limits(session, config))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..cart.models import Cart
 from ..customers import service as customers
@@ -19,6 +19,7 @@ from ..customers.models import Customer
 from ..domain import N_, Invalid
 from ..inventory.rules import OutOfStock
 from ..orders import service as orders
+from ..orders.limit_rules import HoardingLimits
 from ..orders.limits import current_limits, lock_customer
 from ..orders.models import Order
 from ..orders.rules import PaymentMethod, check_shown_total
@@ -54,10 +55,12 @@ def place_order(
     *,
     settings: Mapping,
     channel: orders.Channel,
+    limits: HoardingLimits | None = None,
 ) -> Order:
     """Place the order in the caller's transaction; a card order also opens its payment, a transfer its transfer.
 
-    `settings` is the app's configuration (currency, delivery fee, hoarding-limit defaults).
+    `settings` is the app's configuration (currency, delivery fee, hoarding-limit defaults);
+    `limits` the hoarding limits in force when the caller has them (else they are read here).
     Raises a DomainError (OutOfStock, a limit, a total the shopper did not see, a method switched
     off meanwhile); the caller rolls back, and the cart and stock are as they were.
     """
@@ -89,7 +92,7 @@ def place_order(
         shipping_fee=settings["SHIPPING_FLAT_FEE"],
         hold_until=hold_until,
         channel=channel,
-        limits=current_limits(session, settings),
+        limits=current_limits(session, settings) if limits is None else limits,
         discount=pricing,
         key_checked=placing.key_checked,
     )
@@ -149,7 +152,8 @@ def order_facts(session: Session, order: Order) -> OrderFacts:
     """The order's store, and its card payment or transfer (each way of paying keeps its own record)."""
     paid_by = order.payment_method
     return OrderFacts(
-        store=session.get(OrderStore, order.id),
+        # The record with its store: one SELECT (the page shows the store's name and address).
+        store=session.get(OrderStore, order.id, options=[joinedload(OrderStore.store)]),
         payment=payments.payment_of(session, order.id) if paid_by == PaymentMethod.CARD else None,
         transfer=transfers.transfer_of(session, order.id) if paid_by == PaymentMethod.TRANSFER else None,
     )

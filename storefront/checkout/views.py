@@ -36,7 +36,7 @@ from ..stores.models import Store
 from ..stores.web import chosen_store_id
 from . import service
 from .forms import CheckoutForm
-from .options import checkout_choices
+from .options import checkout_choices, hoarding_limits
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__)
@@ -155,7 +155,10 @@ def _place(form: CheckoutForm, cart) -> Order:
     placing = service.Placing(form.checkout_key.data, form.shown_total, payment_method, key_checked=True)
     channel = orders.Channel(attribution_from_request(), chosen_store_id(), _client_hash(), str(get_locale()))
     now = utcnow()
-    order = service.place_order(db.session, cart, details, placing, now, settings=current_app.config, channel=channel)
+    limits = hoarding_limits(db.session, current_app.config)
+    order = service.place_order(
+        db.session, cart, details, placing, now, settings=current_app.config, channel=channel, limits=limits
+    )
     # The offers opt-in ticked on the form, in the same transaction as the order it came with.
     customer_offers.grant_offers_for_order(db.session, order, form.offer_channels, "checkout", now)
     return order

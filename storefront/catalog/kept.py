@@ -1,0 +1,68 @@
+"""Settings rows kept per process while the catalog generation stands (issue 22: cheaper checkout).
+
+Some rows a shopper's page needs change only when the owner edits them: the stores offering
+pickup, the transfer methods, the return window, the hoarding limits. Their edits bump the
+catalog generation (generation.watch() for whole models, or mark_changed()), the number every
+worker already reads for its cached pages; so a process may keep what it read under the
+generation it read it at, and read again when the number moves, in every worker of every server.
+Never for what a shopper must see fresh: stock, prices, carts, discounts and orders are read in
+the request as before, and what an order is placed with is checked again in its transaction.
+
+The generation is read once per request (memoised on `g`), before the rows kept under it, so a
+change committed in between makes a kept copy newer than its stamp, never older. A request that
+changes such settings itself must read them directly, not through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from flask import current_app, g, has_request_context, request
+from sqlalchemy.orm import Session, scoped_session
+
+from ..db import SAFE_METHODS, one_connection_per_request
+from . import generation
+
+T = TypeVar("T")
+EXTENSION = "kept_settings"
+_STAMP = "kept_generation"  # g: this request's generation stamp
+
+
+def kept(session: Session | scoped_session, key: Hashable, read: Callable[[], T]) -> T:
+    """`read()`'s value, kept by this process under `key` until the catalog generation moves.
+
+    `key` names the value and everything it depends on besides the rows (a currency, config
+    defaults). Without a readable generation nothing is kept: every call reads.
+    """
+    stamp = _request_stamp(session)
+    values: dict = current_app.extensions.setdefault(EXTENSION, {})
+    found = values.get(key)
+    if stamp is not None and found is not None and found[0] == stamp:
+        return found[1]
+    value = read()
+    if stamp is not None:
+        values[key] = (stamp, value)  # one assignment: other threads see the old pair or the new
+    return value
+
+
+def _request_stamp(session: Session | scoped_session) -> str | None:
+    """The catalog generation, read once per request (every call outside a request reads it)."""
+    if has_request_context() and _STAMP in g:
+        return g.get(_STAMP)
+    plain = session() if isinstance(session, scoped_session) else session
+    stamp = generation.peek(plain.get_bind(), _reading_session(plain))
+    if has_request_context():
+        setattr(g, _STAMP, stamp)
+    return stamp
+
+
+def _reading_session(session: Session) -> Session | None:
+    """The session when the generation must be read through its transaction (as brand.web does), else None.
+
+    A write request holding a transaction (SQLite's write lock), or any request through
+    PgBouncer, reads through its own connection; otherwise a raw read on the reader pool is cheaper.
+    """
+    if has_request_context() and request.method in SAFE_METHODS and not one_connection_per_request():
+        return None
+    return session if session.in_transaction() else None
