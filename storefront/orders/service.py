@@ -113,8 +113,7 @@ def place_order(
         return existing
     # Touch the cart first: on PostgreSQL this row lock makes two tabs checking out the same
     # cart take turns, and the second then sees the emptied cart.
-    session.execute(update(Cart).where(Cart.id == cart.id).values(updated_at=now))
-    session.refresh(cart, ["lines"])
+    carts.lock_and_reload(session, cart, now)
     items = carts.cart_items(cart, now)  # priced at now: a sale that ended since the cart page is over
     if not items:
         raise Invalid(N_("Your cart is empty."))
