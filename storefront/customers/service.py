@@ -50,14 +50,19 @@ def customer_id_for(session: Session, phone: str | None, email: str | None, now:
     key = customer_key(phone, email)
     if key is None:
         return None
-    known = select(Customer.id).where(Customer.key == key)
-    found = session.scalar(known)  # most orders come from a known customer: one SELECT
+    found = session.scalar(_customer_by_key(), {"key": key})  # most orders come from a known customer: one SELECT
     if found is not None:
         return found
     values = {"key": key, "phone": (phone or "")[:24], "email": (email or "").strip().lower()[:254]}
     row = {**values, "created_at": now, "updated_at": now}
     made = insert_ignoring_duplicates(session, Customer, row, ["key"], returning=Customer.id)
-    return made if made is not None else session.scalar(known)  # None: a concurrent order made them first
+    return made if made is not None else session.scalar(_customer_by_key(), {"key": key})  # a concurrent order won
+
+
+@functools.cache
+def _customer_by_key() -> Select:
+    """The customer's id by key (the `key` parameter), built once: every order asks."""
+    return select(Customer.id).where(Customer.key == bindparam("key"))
 
 
 def customer_id_for_email(session: Session, email: str, now: datetime) -> int | None:
