@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_datetime, get_locale, gettext
 
 from ..hashing import file_digest
@@ -18,6 +18,7 @@ from . import html_params, numerals
 from .locales import native_digits
 
 CART_COUNT_COOKIE = "cart_n"
+STATIC_URLS = "static_urls"  # app.extensions: static_url() per (mount point, file, version)
 
 
 def money(amount_minor: int | None, currency: str | None = None) -> str:
@@ -35,7 +36,15 @@ def shop_datetime(value, fmt: str = "medium") -> str:
 def static_url(filename: str) -> str:
     """URL of a static file with a content-hash query, so it can be cached for a year."""
     version = file_digest(Path(current_app.static_folder) / filename)[:10] or "0"
-    return url_for("static", filename=filename, v=version)
+    # Built once per file version (and mount point): a page links six files, and url_for is slow.
+    key = (request.script_root if has_request_context() else None, filename, version)
+    urls: dict = current_app.extensions.setdefault(STATIC_URLS, {})
+    url = urls.get(key)
+    if url is None:
+        if len(urls) > 1000:  # files changed many times in a long-lived process: start again
+            urls.clear()
+        url = urls[key] = url_for("static", filename=filename, v=version)
+    return url
 
 
 def media_url(key: str, width: int, ext: str) -> str:
