@@ -35,7 +35,7 @@ def kept(session: Session | scoped_session, key: Hashable, read: Callable[[], T]
     `key` names the value and everything it depends on besides the rows (a currency, config
     defaults). Without a readable generation nothing is kept: every call reads.
     """
-    stamp = _request_stamp(session)
+    stamp = request_stamp(session)
     values: dict = current_app.extensions.setdefault(EXTENSION, {})
     found = values.get(key)
     if stamp is not None and found is not None and found[0] == stamp:
@@ -46,8 +46,12 @@ def kept(session: Session | scoped_session, key: Hashable, read: Callable[[], T]
     return value
 
 
-def _request_stamp(session: Session | scoped_session) -> str | None:
-    """The catalog generation, read once per request (every call outside a request reads it)."""
+def request_stamp(session: Session | scoped_session) -> str | None:
+    """The catalog generation, read once per request (every call outside a request reads it).
+
+    For what a request keeps by it (here, and the brand of a page that only reads): a request
+    that saves such settings reads the generation itself, after its change.
+    """
     if has_request_context() and _STAMP in g:
         return g.get(_STAMP)
     plain = session() if isinstance(session, scoped_session) else session
