@@ -55,7 +55,9 @@ def request_stamp(session: Session | scoped_session) -> str | None:
     if has_request_context() and _STAMP in g:
         return g.get(_STAMP)
     plain = session() if isinstance(session, scoped_session) else session
-    stamp = generation.peek(plain.get_bind(), _reading_session(plain))
+    through = _reading_session(plain)
+    # Outside a transaction the first reader creates the row (as cached pages do); inside one, never.
+    stamp = generation.current(plain.get_bind()) if through is None else generation.peek(plain.get_bind(), through)
     if has_request_context():
         setattr(g, _STAMP, stamp)
     return stamp
