@@ -112,11 +112,14 @@ def _touch_cart() -> Update:
 
 
 def new_cart(session: Session, now: datetime) -> Cart:
-    """A new empty cart with an unguessable token (256 random bits)."""
+    """A new empty cart with an unguessable token (256 random bits), written with its first line.
+
+    Not flushed here: add_item's flush writes the cart and its line together (one unit of work
+    instead of two on every first add); nothing needs the cart's id before.
+    """
     # lines=[]: a new cart has none, and saying so spares the first add a SELECT to find out.
     cart = Cart(token=secrets.token_urlsafe(32), created_at=now, updated_at=now, lines=[])
     session.add(cart)
-    session.flush()
     return cart
 
 
