@@ -203,12 +203,22 @@ def find_order(session: Session, token: str) -> Order:
     """An order by its unguessable token, or NotFound."""
     if not TOKEN_RE.match(token or ""):
         raise NotFound(N_("We could not find that order."))
-    # One joined SELECT: an order has a few lines and a short history (lines x steps rows).
-    stmt = select(Order).where(Order.token == token).options(joinedload(Order.lines), joinedload(Order.history))
-    order = session.scalars(stmt).unique().one_or_none()  # rows repeat the order; its token is unique
+    # Rows repeat the order (lines x steps); its token is unique.
+    order = session.scalars(_order_by_token(), {"token": token}).unique().one_or_none()
     if order is None:
         raise NotFound(N_("We could not find that order."))
     return order
+
+
+@functools.cache
+def _order_by_token() -> Select:
+    """The order with its lines and history: one joined SELECT (an order has a few lines and a short
+    history), built once: every order page asks."""
+    return (
+        select(Order)
+        .where(Order.token == bindparam("token"))
+        .options(joinedload(Order.lines), joinedload(Order.history))
+    )
 
 
 def apply_event(
