@@ -44,6 +44,7 @@ class Placing:
     shown_total: str | None  # the total the page showed for the chosen delivery (None: not sent)
     transfer_method_id: int | None = None  # the transfer method chosen, when paying by transfer
     key_checked: bool = False  # the caller looked the key up in this transaction (orders.place_order)
+    cart_locked: bool = False  # the caller locked the cart before reading it (carts.lock_cart)
 
 
 def place_order(
@@ -95,6 +96,7 @@ def place_order(
         limits=current_limits(session, settings) if limits is None else limits,
         discount=pricing,
         key_checked=placing.key_checked,
+        cart_locked=placing.cart_locked,
     )
     # None: the same form again (the order exists). Nothing taken off (free delivery at pickup): no use spent.
     if pricing is not None and pricing.found is not None and pricing.found.amount > 0:

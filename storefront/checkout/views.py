@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..cart import service as carts
-from ..cart.web import current_cart, remember_customer, set_cart_cookies
+from ..cart.web import cart_token, current_cart, remember_customer, set_cart_cookies
 from ..clock import utcnow
 from ..core.security import private_blueprint
 from ..customers import service as customer_offers
@@ -117,12 +117,19 @@ def _preselected_store(pickup_stores: list[tuple[int, str]]) -> str | None:
 def place_order():
     """Place the order: validate, take (cash) or hold (card) stock atomically, then show or pay it."""
     form = CheckoutForm(**_form_options())
+    placing = form.validate_on_submit()
+    if placing:
+        # The cart's row lock first, its lines read after it: two tabs placing one cart take turns
+        # (PostgreSQL), and the second reads the cart the first left, emptied.
+        carts.lock_cart(db.session, cart_token(), utcnow())
     cart = current_cart()
     items = carts.cart_items(cart)
-    if form.validate_on_submit():
+    if placing and not items:
         existing = orders.find_by_checkout_key(db.session, form.checkout_key.data)
         if existing is not None:  # the same form sent twice: show (or pay) the order it already made
             return _after_placing(_Placed.of(existing), form, None)
+    # A cart with lines is placed without looking the key up first: the same form sent again (a card
+    # order keeps its cart) meets the UNIQUE checkout key before any stock moves, and is shown below.
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
@@ -150,9 +157,12 @@ def place_order():
 def _place(form: CheckoutForm, cart) -> Order:
     """Place the order in this request's transaction (checkout.service), with what the request says."""
     details = _details(form)
-    # place_order (the only caller) looked the key up in this transaction before calling.
+    # place_order (the only caller) locked the cart before reading it, and leaves a key used before to
+    # the UNIQUE checkout key (or looked it up, when the cart was empty).
     payment_method = method_id_of(form.payment_method.data)
-    placing = service.Placing(form.checkout_key.data, form.shown_total, payment_method, key_checked=True)
+    placing = service.Placing(
+        form.checkout_key.data, form.shown_total, payment_method, key_checked=True, cart_locked=True
+    )
     channel = orders.Channel(attribution_from_request(), chosen_store_id(), _client_hash(), str(get_locale()))
     now = utcnow()
     limits = hoarding_limits(db.session, current_app.config)

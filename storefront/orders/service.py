@@ -98,6 +98,7 @@ def place_order(
     limits: HoardingLimits | None = None,
     discount: Callable[[Sequence[carts.CartItem], int], tuple[int, Sequence[int]]] | None = None,
     key_checked: bool = False,
+    cart_locked: bool = False,
 ) -> Order:
     """Turn the cart into an order, taking stock atomically; idempotent per checkout_key.
 
@@ -110,6 +111,7 @@ def place_order(
     orders) maps the priced items and the delivery fee to (amount, each line's share).
     Raises OutOfStock (naming the lines), Invalid or a limit_rules.LimitError; the caller
     rolls back, so the cart and the stock are then exactly as they were.
+    `cart_locked`: the caller touched (locked) the cart before reading it, in this transaction.
     `key_checked`: the caller already looked the key up in this transaction (the checkout view),
     so it is not read again; a twin placed meanwhile then meets the UNIQUE checkout_key (or the
     emptied cart, or a limit) before any stock moves, and the caller, after its rollback, shows
@@ -119,8 +121,10 @@ def place_order(
     if existing is not None:
         return existing
     # Touch the cart first: on PostgreSQL this row lock makes two tabs checking out the same
-    # cart take turns, and the second then sees the emptied cart.
-    carts.lock_and_reload(session, cart, now)
+    # cart take turns, and the second then sees the emptied cart. `cart_locked`: the caller did
+    # (carts.lock_cart) before reading the cart, so its lines are already read after the lock.
+    if not cart_locked:
+        carts.lock_and_reload(session, cart, now)
     items = carts.cart_items(cart, now)  # priced at now: a sale that ended since the cart page is over
     if not items:
         raise Invalid(N_("Your cart is empty."))
