@@ -106,6 +106,26 @@ def peek(engine: Engine, session: Session | None = None) -> str | None:
 _READ_SQL = f"SELECT epoch, value FROM {CatalogGeneration.__tablename__} WHERE id = {ROW_ID}"  # noqa: S608 - constants
 
 
+def peek_in(session: Session) -> str | None:
+    """The generation read on the session's own connection (beginning its transaction), like peek().
+
+    For a request that writes: no second connection (the reader pool's), which a burst of
+    checkouts would need on top of the application's pool. A raw cursor: the read costs no
+    SQLAlchemy statement machinery (it does not show among the session's statements).
+    """
+    try:
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute(_READ_SQL)
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
+    except (session.get_bind().dialect.loaded_dbapi.Error, OperationalError):
+        log.warning("catalog generation unreadable", exc_info=True)
+        return None
+    return None if found is None else f"{found[0]}.{found[1]}"
+
+
 def _read(engine: Engine) -> tuple | None:
     reader = _reader(engine)
     for attempt in (1, 2):

@@ -55,20 +55,16 @@ def request_stamp(session: Session | scoped_session) -> str | None:
     if has_request_context() and _STAMP in g:
         return g.get(_STAMP)
     plain = session() if isinstance(session, scoped_session) else session
-    through = _reading_session(plain)
-    # Outside a transaction the first reader creates the row (as cached pages do); inside one, never.
-    stamp = generation.current(plain.get_bind()) if through is None else generation.peek(plain.get_bind(), through)
+    # A write: on the request's own connection (a burst of checkouts needs no second pool). A page:
+    # the reader pool, and its first reader creates the row (as cached pages do).
+    stamp = generation.peek_in(plain) if _writing() else generation.current(plain.get_bind())
     if has_request_context():
         setattr(g, _STAMP, stamp)
     return stamp
 
 
-def _reading_session(session: Session) -> Session | None:
-    """The session when the generation must be read through its transaction (as brand.web does), else None.
-
-    A write request holding a transaction (SQLite's write lock), or any request through
-    PgBouncer, reads through its own connection; otherwise a raw read on the reader pool is cheaper.
-    """
-    if has_request_context() and request.method in SAFE_METHODS and not one_connection_per_request():
-        return None
-    return session if session.in_transaction() else None
+def _writing() -> bool:
+    """True when the generation is read on the request's own connection: a request that writes
+    (its transaction holds SQLite's write lock; a burst of them must not need a second pool's
+    connections too), or any request through PgBouncer (one server connection per transaction)."""
+    return not has_request_context() or request.method not in SAFE_METHODS or one_connection_per_request()
