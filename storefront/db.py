@@ -10,6 +10,7 @@ they never queue behind writers.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from sqlalchemy.sql import ClauseElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -152,15 +154,42 @@ def insert_ignoring_duplicates(session: Session, model, values: dict, unique: li
     """
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
-        module = postgresql if dialect == "postgresql" else sqlite
-        stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
-        if returning is None:
-            session.execute(stmt)
-            return None
-        return session.execute(stmt.returning(returning)).scalar()
+        if any(isinstance(value, ClauseElement) for value in values.values()):  # SQL in a value: built here
+            module = postgresql if dialect == "postgresql" else sqlite
+            stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+            stmt = stmt if returning is None else stmt.returning(returning)
+        else:
+            name = None if returning is None else returning.key  # a column of the model (hashable by name)
+            stmt = _insert_ignoring(dialect, model.__table__, tuple(sorted(values)), tuple(unique), name)
+        result = session.execute(stmt, values)
+        return None if returning is None else result.scalar()
     try:  # a savepoint keeps the caller's transaction alive on a duplicate
         with session.begin_nested():
             result = session.execute(insert(model).values(**values))
         return result.inserted_primary_key[0] if returning is not None else None
     except IntegrityError:
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_ignoring(dialect: str, table, columns: tuple[str, ...], unique: tuple[str, ...], returning: str | None):
+    """The INSERT .. ON CONFLICT DO NOTHING for these columns, built once, its values sent as parameters.
+
+    Built anew per call it cost more CPU than the round trip (issue 22): coercing each value and
+    the statement's cache key every time; one statement object keeps its cache key memoised. On
+    the Table, not the model: the ORM's bulk-insert handling adds nothing to a plain INSERT.
+    """
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    del columns  # part of the cache key only: the parameters name the columns
+    return stmt if returning is None else stmt.returning(table.c[returning])
+
+
+def outer_transaction(session: Session | scoped_session):
+    """The session's outermost transaction now (None outside one), through a scoped_session too.
+
+    For facts that hold until the transaction ends (an advisory lock taken, an order linked):
+    compared by identity, a later transaction of the same session is never mistaken for it.
+    """
+    plain = session() if isinstance(session, scoped_session) else session
+    return plain.get_transaction()

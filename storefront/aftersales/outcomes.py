@@ -192,9 +192,9 @@ def _replacement_order(session: Session, request: AftersalesRequest, now: dateti
     Its note stays empty (the order page shows it as the customer's own words); the link to the
     original is the request's replacement_order_id, which the order page reads and words itself.
     """
-    original, status = request.order, OrderStatus.CONFIRMED
+    original, status, key = request.order, OrderStatus.CONFIRMED, f"{rules.REPLACEMENT_KEY_PREFIX}{request.id}"
     order = Order(
-        token=secrets.token_urlsafe(24), reference=new_reference(), checkout_key=f"exchange-{request.id}",
+        token=secrets.token_urlsafe(24), reference=new_reference(), checkout_key=key,
         status=status, payment_method=PaymentMethod.CASH, note="",
         currency=original.currency, subtotal=0, shipping=0, total=0, created_at=now, updated_at=now,
         **{name: getattr(original, name) for name in COPIED},

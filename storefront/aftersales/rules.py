@@ -14,6 +14,8 @@ MAX_PHOTOS = 3
 MAX_DETAILS = 2000
 MAX_MESSAGE = 2000
 MAX_REFUSAL = 300
+# An exchange's replacement order is made with this checkout key prefix (and the request's id).
+REPLACEMENT_KEY_PREFIX = "exchange-"
 
 
 class Kind(StrEnum):

@@ -102,8 +102,15 @@ def get_request(session: Session, request_id: int, order_id: int | None = None) 
     return found
 
 
-def replaced_order_of(session: Session, order_id: int) -> Order | None:
-    """The original order when this one is an exchange's replacement, else None."""
+def replaced_order_of(session: Session, order: Order) -> Order | None:
+    """The original order when this one is an exchange's replacement, else None.
+
+    Only a replacement order (its checkout key says so) can be one: any other is answered
+    without a read (the order page of every shopper's order asks).
+    """
+    if not (order.checkout_key or "").startswith(rules.REPLACEMENT_KEY_PREFIX):
+        return None
+    order_id = order.id
     stmt = select(Order).join(AftersalesRequest, AftersalesRequest.order_id == Order.id)
     return session.scalars(stmt.where(AftersalesRequest.replacement_order_id == order_id).limit(1)).first()
 

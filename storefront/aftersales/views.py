@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from ..catalog.images import ImageRejected, StoredImage, delete_image, store_upload
+from ..catalog.kept import kept
 from ..catalog.models import Variant
 from ..clock import utcnow
 from ..core.security import private_blueprint
@@ -55,16 +56,18 @@ class Panel:
 
 def aftersales_panel(order: Order) -> Panel:
     """The order page's after-sales part (a template global: checkout's view knows nothing of it)."""
-    now, days = utcnow(), service.window_days(db.session)
+    # The owner's setting, kept per process: its save bumps the catalog generation (service.save_window_days).
+    now, days = utcnow(), kept(db.session, "return_window_days", lambda: service.window_days(db.session))
     delivered = service.delivered_at(order)
     closes = rules.window_closes_at(delivered, days, get_timezone()) if delivered else None
-    found = service.requests_of(db.session, order.id)
+    # A request is only opened on a delivered order (service.open_request): none was, no read.
+    found = service.requests_of(db.session, order.id) if delivered else []
     return Panel(
         can_ask=closes is not None and now < closes,
         closes_at=closes,
         requests=found,
         refunds={r.id: outcomes.refund_state(db.session, r) for r in found},
-        replacement_for=service.replaced_order_of(db.session, order.id),
+        replacement_for=service.replaced_order_of(db.session, order),
     )
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 from ..domain import N_, Invalid
@@ -115,9 +116,13 @@ class Brand:
             "acc": self.accent_color,
         }
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """A short hash of every value: changes whenever anything the pages show changes."""
+        """A short hash of every value: changes whenever anything the pages show changes.
+
+        Kept on the (frozen) brand: a page asks up to three times, and a process keeps its brand
+        until the catalog generation moves (brand.web), so it is worked out once per brand.
+        """
         data = asdict(self)
         data.pop("defaults", None)
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:10]

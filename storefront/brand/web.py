@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..catalog import generation
+from ..catalog.kept import request_stamp
 from ..db import SAFE_METHODS, one_connection_per_request
 from ..extensions import db
 from .models import BrandSettings
@@ -43,7 +44,8 @@ def current_brand() -> Brand:
         return g.shop_brand
     cached: _Cached = current_app.extensions.setdefault(EXTENSION, _Cached())
     session = _writing_session()
-    stamp = generation.peek(db.engine, session)
+    # A page (GET) reads the generation once for everything it keeps by it (catalog.kept).
+    stamp = generation.peek(db.engine, session) if session is not None or not _reading() else request_stamp(db.session)
     version = (stamp, *(current_app.config.get(name) for name in CONFIG_DEFAULTS))  # settings changed in tests too
     if stamp is None or version != cached.version or cached.brand is None:
         brand = _read(session)
@@ -56,6 +58,11 @@ def current_brand() -> Brand:
 
 
 _READ_SQL = f"SELECT data FROM {BrandSettings.__tablename__} WHERE id = {ROW_ID}"  # noqa: S608 - constants
+
+
+def _reading() -> bool:
+    """True in a request that only reads (GET, HEAD, OPTIONS)."""
+    return has_request_context() and request.method in SAFE_METHODS
 
 
 def _writing_session() -> Session | None:

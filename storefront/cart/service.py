@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import column, delete, exists, select, table, update
+from sqlalchemy import Delete, Select, Update, bindparam, column, delete, exists, select, table, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..catalog.models import Product, Variant
 from ..clock import utcnow
@@ -51,30 +53,90 @@ def find_cart(session: Session, token: str | None) -> Cart | None:
     """
     if not token or len(token) > 64:
         return None
-    stmt = (
-        select(Cart)
-        .where(Cart.token == token)
-        .options(
-            joinedload(Cart.lines)
-            .joinedload(CartLine.variant)
-            .joinedload(Variant.product)
-            .joinedload(Product.photos),  # the line's thumbnail, without a query per line
-            joinedload(Cart.lines)
-            .joinedload(CartLine.variant)
-            .joinedload(Variant.product)
-            .joinedload(Product.sales),  # its sales: the line's price at now, in the same SELECT
-        )
-    )
     # unique(): the joined rows repeat the cart, one per line; the token is unique, so one or none.
-    return session.scalars(stmt).unique().one_or_none()
+    return session.scalars(_cart_by_token(), {"token": token}).unique().one_or_none()
+
+
+@functools.cache
+def _cart_by_token() -> Select:
+    """find_cart's SELECT, built once with the token as a parameter.
+
+    Built anew per request (four loader chains) it cost more CPU than its round trip (issue 22);
+    one statement object also keeps its cache key memoised.
+    """
+    return _cart_with_lines().where(Cart.token == bindparam("token"))
+
+
+@functools.cache
+def _cart_by_id() -> Select:
+    """The same by the cart's id (lock_and_reload)."""
+    return _cart_with_lines().where(Cart.id == bindparam("cart_id"))
+
+
+def _cart_with_lines() -> Select:
+    """A cart with its lines, variants, products, photos and sales: one joined SELECT."""
+    return select(Cart).options(
+        joinedload(Cart.lines)
+        .joinedload(CartLine.variant)
+        .joinedload(Variant.product)
+        .joinedload(Product.photos),  # the line's thumbnail, without a query per line
+        joinedload(Cart.lines)
+        .joinedload(CartLine.variant)
+        .joinedload(Variant.product)
+        .joinedload(Product.sales),  # its sales: the line's price at now, in the same SELECT
+    )
+
+
+def lock_cart(session: Session, token: str | None, now: datetime) -> None:
+    """Touch the cart with this token, taking its row lock until the transaction ends; read it after this.
+
+    The placing's lock (see lock_and_reload) taken before the cart is read: one statement for the
+    lock and one for the read, instead of a read, the lock and a second read.
+    """
+    if token and len(token) <= 64:
+        session.execute(_touch_cart_by_token(), {"cart_token": token, "updated_at": now})
+
+
+@functools.cache
+def _touch_cart_by_token() -> Update:
+    """UPDATE carts SET updated_at WHERE token, built once (Core: the cart is read after it)."""
+    carts = Cart.__table__
+    return update(carts).where(carts.c.token == bindparam("cart_token")).values(updated_at=bindparam("updated_at"))
+
+
+def lock_and_reload(session: Session, cart: Cart, now: datetime) -> None:
+    """Touch the cart (its row lock holds until the transaction ends), then read its lines again.
+
+    On PostgreSQL the lock makes two tabs placing the same cart take turns, and the read after
+    it (a new snapshot) sees what the other one left: an emptied cart. Both statements are built
+    once; the read replaces what the session holds of the cart, its lines and their variants.
+    """
+    session.execute(_touch_cart(), {"cart_id": cart.id, "updated_at": now})
+    found = (
+        session.scalars(_cart_by_id(), {"cart_id": cart.id}, execution_options={"populate_existing": True})
+        .unique()
+        .one_or_none()
+    )
+    if found is None:  # deleted meanwhile: it has no lines any more
+        set_committed_value(cart, "lines", [])
+
+
+@functools.cache
+def _touch_cart() -> Update:
+    """UPDATE carts SET updated_at WHERE id (Core: nothing in the session needs it before the read after it)."""
+    carts = Cart.__table__
+    return update(carts).where(carts.c.id == bindparam("cart_id")).values(updated_at=bindparam("updated_at"))
 
 
 def new_cart(session: Session, now: datetime) -> Cart:
-    """A new empty cart with an unguessable token (256 random bits)."""
+    """A new empty cart with an unguessable token (256 random bits), written with its first line.
+
+    Not flushed here: add_item's flush writes the cart and its line together (one unit of work
+    instead of two on every first add); nothing needs the cart's id before.
+    """
     # lines=[]: a new cart has none, and saying so spares the first add a SELECT to find out.
     cart = Cart(token=secrets.token_urlsafe(32), created_at=now, updated_at=now, lines=[])
     session.add(cart)
-    session.flush()
     return cart
 
 
@@ -172,5 +234,12 @@ def priced_lines(items: list[CartItem]) -> list[PricedLine]:
 
 def empty_cart(session: Session, cart: Cart) -> None:
     """Remove every line (after the order took them)."""
-    session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
-    session.expire(cart, ["lines"])
+    session.execute(_delete_lines(), {"cart_id": cart.id})
+    session.expire(cart, ["lines"])  # the lines read before are gone: the next look reads none
+
+
+@functools.cache
+def _delete_lines() -> Delete:
+    """DELETE a cart's lines, built once (Core: the ORM's matching of loaded lines buys nothing here)."""
+    lines = CartLine.__table__
+    return delete(lines).where(lines.c.cart_id == bindparam("cart_id"))

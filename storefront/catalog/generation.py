@@ -6,7 +6,9 @@ in the database and is bumped in the same transaction as the change itself.
 
 What bumps it (the one place this rule lives):
   * any ORM insert, change or delete of a Product, Variant, Photo, Category or Sale (owner edits,
-    archiving, photos, categories, CSV stock imports, the demo seed), found in before_flush;
+    archiving, photos, categories, CSV stock imports, the demo seed), or of a model another
+    package registered with watch() (stores, transfer methods: the checkout's choices), found in
+    before_flush;
   * any bulk UPDATE/INSERT/DELETE statement on their tables run through a Session, unless the
     statement says `execution_options(catalog_display="checked")`: inventory.service does so for
     order stock moves, and marks the change itself only when a shopper would see it
@@ -43,6 +45,18 @@ CHANGED = "catalog_changed"  # key in Session.info for "this transaction changed
 CHECKED_OPTION = "catalog_display"
 WATCHED = (Product, Variant, Photo, Category, Sale)
 WATCHED_TABLES = frozenset(model.__tablename__ for model in WATCHED)
+
+
+def watch(*models: type) -> None:
+    """Also bump the generation when rows of these models change (ORM or bulk statements).
+
+    For settings another package keeps per process keyed by the generation (the checkout's pickup
+    stores and transfer methods): their edits then renew every worker's copy on the next request.
+    Repeating a model changes nothing.
+    """
+    global WATCHED, WATCHED_TABLES
+    WATCHED = (*WATCHED, *(m for m in models if m not in WATCHED))
+    WATCHED_TABLES = frozenset(model.__tablename__ for model in WATCHED)
 
 
 def mark_changed(session: Session) -> None:
@@ -90,6 +104,26 @@ def peek(engine: Engine, session: Session | None = None) -> str | None:
 
 
 _READ_SQL = f"SELECT epoch, value FROM {CatalogGeneration.__tablename__} WHERE id = {ROW_ID}"  # noqa: S608 - constants
+
+
+def peek_in(session: Session) -> str | None:
+    """The generation read on the session's own connection (beginning its transaction), like peek().
+
+    For a request that writes: no second connection (the reader pool's), which a burst of
+    checkouts would need on top of the application's pool. A raw cursor: the read costs no
+    SQLAlchemy statement machinery (it does not show among the session's statements).
+    """
+    try:
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute(_READ_SQL)
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
+    except (session.get_bind().dialect.loaded_dbapi.Error, OperationalError):
+        log.warning("catalog generation unreadable", exc_info=True)
+        return None
+    return None if found is None else f"{found[0]}.{found[1]}"
 
 
 def _read(engine: Engine) -> tuple | None:

@@ -13,8 +13,9 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select
 
+from ..core.html_params import html_params
 from ..orders.rules import Delivery, PaymentMethod, normalise_phone
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")

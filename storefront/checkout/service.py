@@ -11,13 +11,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..cart.models import Cart
-from ..customers.models import Customer, CustomerOrder
+from ..customers import service as customers
+from ..customers.models import Customer
 from ..domain import N_, Invalid
 from ..inventory.rules import OutOfStock
 from ..orders import service as orders
+from ..orders.limit_rules import HoardingLimits
 from ..orders.limits import current_limits, lock_customer
 from ..orders.models import Order
 from ..orders.rules import PaymentMethod, check_shown_total
@@ -42,6 +44,7 @@ class Placing:
     shown_total: str | None  # the total the page showed for the chosen delivery (None: not sent)
     transfer_method_id: int | None = None  # the transfer method chosen, when paying by transfer
     key_checked: bool = False  # the caller looked the key up in this transaction (orders.place_order)
+    cart_locked: bool = False  # the caller locked the cart before reading it (carts.lock_cart)
 
 
 def place_order(
@@ -53,10 +56,12 @@ def place_order(
     *,
     settings: Mapping,
     channel: orders.Channel,
+    limits: HoardingLimits | None = None,
 ) -> Order:
     """Place the order in the caller's transaction; a card order also opens its payment, a transfer its transfer.
 
-    `settings` is the app's configuration (currency, delivery fee, hoarding-limit defaults).
+    `settings` is the app's configuration (currency, delivery fee, hoarding-limit defaults);
+    `limits` the hoarding limits in force when the caller has them (else they are read here).
     Raises a DomainError (OutOfStock, a limit, a total the shopper did not see, a method switched
     off meanwhile); the caller rolls back, and the cart and stock are as they were.
     """
@@ -88,9 +93,10 @@ def place_order(
         shipping_fee=settings["SHIPPING_FLAT_FEE"],
         hold_until=hold_until,
         channel=channel,
-        limits=current_limits(session, settings),
+        limits=current_limits(session, settings) if limits is None else limits,
         discount=pricing,
         key_checked=placing.key_checked,
+        cart_locked=placing.cart_locked,
     )
     # None: the same form again (the order exists). Nothing taken off (free delivery at pickup): no use spent.
     if pricing is not None and pricing.found is not None and pricing.found.amount > 0:
@@ -148,7 +154,8 @@ def order_facts(session: Session, order: Order) -> OrderFacts:
     """The order's store, and its card payment or transfer (each way of paying keeps its own record)."""
     paid_by = order.payment_method
     return OrderFacts(
-        store=session.get(OrderStore, order.id),
+        # The record with its store: one SELECT (the page shows the store's name and address).
+        store=session.get(OrderStore, order.id, options=[joinedload(OrderStore.store)]),
         payment=payments.payment_of(session, order.id) if paid_by == PaymentMethod.CARD else None,
         transfer=transfers.transfer_of(session, order.id) if paid_by == PaymentMethod.TRANSFER else None,
     )
@@ -156,7 +163,7 @@ def order_facts(session: Session, order: Order) -> OrderFacts:
 
 def customer_of(session: Session, order_id: int, phone: str, email: str) -> int | None:
     """The customer an order belongs to: its link in customer_orders, else the customer of its phone/email."""
-    linked = session.scalar(select(CustomerOrder.customer_id).where(CustomerOrder.order_id == order_id))
+    linked = customers.customer_of_order(session, order_id)  # known without a read when linked just now
     if linked is not None:
         return linked
     key = customer_key(phone, email)

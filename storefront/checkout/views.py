@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..cart import service as carts
-from ..cart.web import current_cart, remember_customer, set_cart_cookies
+from ..cart.web import cart_token, current_cart, remember_customer, set_cart_cookies
 from ..clock import utcnow
 from ..core.security import private_blueprint
 from ..customers import service as customer_offers
@@ -27,16 +27,16 @@ from ..orders.rules import TIMELINE, Delivery, OrderStatus, PaymentMethod, total
 from ..payments import flows
 from ..payments import transfer_service as transfers
 from ..payments.provider import ProviderError, card_enabled, provider_for
-from ..payments.transfer_rules import choice_value, method_id_of
+from ..payments.transfer_rules import method_id_of
 from ..payments.web import payment_urls
 from ..promotions import web as promotions
 from ..promotions.rules import CodeRefused, CodeUsedUp
 from ..sellers.web import attribution_from_request
-from ..stores import service as stores
 from ..stores.models import Store
 from ..stores.web import chosen_store_id
 from . import service
 from .forms import CheckoutForm
+from .options import checkout_choices, hoarding_limits
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__)
@@ -90,7 +90,10 @@ def _render_checkout(
 @bp.get("/checkout")
 def checkout():
     """The checkout form, with a fresh key that makes double submits place one order."""
-    items = carts.cart_items(current_cart())
+    # Held while the page renders: its lines' `line.cart` is then this object (the session keeps
+    # only weak references), not a second SELECT of the cart.
+    cart = current_cart()
+    items = carts.cart_items(cart)
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
@@ -114,12 +117,19 @@ def _preselected_store(pickup_stores: list[tuple[int, str]]) -> str | None:
 def place_order():
     """Place the order: validate, take (cash) or hold (card) stock atomically, then show or pay it."""
     form = CheckoutForm(**_form_options())
+    placing = form.validate_on_submit()
+    if placing:
+        # The cart's row lock first, its lines read after it: two tabs placing one cart take turns
+        # (PostgreSQL), and the second reads the cart the first left, emptied.
+        carts.lock_cart(db.session, cart_token(), utcnow())
     cart = current_cart()
     items = carts.cart_items(cart)
-    if form.validate_on_submit():
+    if placing and not items:
         existing = orders.find_by_checkout_key(db.session, form.checkout_key.data)
         if existing is not None:  # the same form sent twice: show (or pay) the order it already made
             return _after_placing(_Placed.of(existing), form, None)
+    # A cart with lines is placed without looking the key up first: the same form sent again (a card
+    # order keeps its cart) meets the UNIQUE checkout key before any stock moves, and is shown below.
     if not items:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
@@ -147,12 +157,18 @@ def place_order():
 def _place(form: CheckoutForm, cart) -> Order:
     """Place the order in this request's transaction (checkout.service), with what the request says."""
     details = _details(form)
-    # place_order (the only caller) looked the key up in this transaction before calling.
+    # place_order (the only caller) locked the cart before reading it, and leaves a key used before to
+    # the UNIQUE checkout key (or looked it up, when the cart was empty).
     payment_method = method_id_of(form.payment_method.data)
-    placing = service.Placing(form.checkout_key.data, form.shown_total, payment_method, key_checked=True)
+    placing = service.Placing(
+        form.checkout_key.data, form.shown_total, payment_method, key_checked=True, cart_locked=True
+    )
     channel = orders.Channel(attribution_from_request(), chosen_store_id(), _client_hash(), str(get_locale()))
     now = utcnow()
-    order = service.place_order(db.session, cart, details, placing, now, settings=current_app.config, channel=channel)
+    limits = hoarding_limits(db.session, current_app.config)
+    order = service.place_order(
+        db.session, cart, details, placing, now, settings=current_app.config, channel=channel, limits=limits
+    )
     # The offers opt-in ticked on the form, in the same transaction as the order it came with.
     customer_offers.grant_offers_for_order(db.session, order, form.offer_channels, "checkout", now)
     return order
@@ -169,13 +185,8 @@ def _client_hash() -> str | None:
 
 def _form_options() -> dict:
     """What the checkout offers: card when a provider is set up, transfer methods, and the stores for pickup."""
-    pickup = [(store.id, f"{store.name}, {store.city}") for store in stores.active_stores(db.session, pickup_only=True)]
-    methods = transfers.methods_for(db.session, current_app.config["SHOP_CURRENCY"])
-    return {
-        "card": card_enabled(),
-        "pickup_stores": pickup,
-        "transfers": [(choice_value(method.id), method.name) for method in methods],
-    }
+    choices = checkout_choices(db.session(), current_app.config["SHOP_CURRENCY"])
+    return {"card": card_enabled(), "pickup_stores": choices.pickup_stores, "transfers": list(choices.transfers)}
 
 
 def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):

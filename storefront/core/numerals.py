@@ -85,6 +85,8 @@ def _gettext(context, string: str, /, **variables) -> str:
     text = current_translations().ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)  # noqa: S704 - the shop's own catalogue, as Jinja's gettext does
+    if not variables and "%" not in text:
+        return text  # what formatting would give, without its cost (most of a page's fifty messages)
     return text % localized(variables)  # always a format string ("%%"), as in Jinja's own
 
 

@@ -7,14 +7,15 @@ refunded), so they never drift, whatever order the facts arrive in.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, Update, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ..db import insert_ignoring_duplicates
+from ..db import insert_ignoring_duplicates, outer_transaction
 from ..domain import N_, Invalid
 from ..orders.models import Order
 from ..orders.rules import SALE_STATUSES
@@ -30,10 +31,17 @@ CONTACT_FIELDS = ("name", "phone", "email", "city", "region", "country", "locale
 MAX_NOTE = 4000
 MAX_TAG = 40
 CHUNK = 2000  # ids per UPDATE ... WHERE id IN (...)
+_LINKED = "customer_linked"  # Session.info: (transaction, order id, customer id) of link_order's last link
 
 
 def customer_of_order(session: Session, order_id: int) -> int | None:
-    """The id of the customer who placed the order (None: not linked, no phone or email)."""
+    """The id of the customer who placed the order (None: not linked, no phone or email).
+
+    The order linked last in this very transaction is known without a read (link_order notes it).
+    """
+    transaction, linked_order_id, customer_id = session.info.get(_LINKED, (None, None, None))
+    if linked_order_id == order_id and transaction is not None and transaction is outer_transaction(session):
+        return customer_id
     return session.scalar(select(CustomerOrder.customer_id).where(CustomerOrder.order_id == order_id))
 
 
@@ -42,14 +50,19 @@ def customer_id_for(session: Session, phone: str | None, email: str | None, now:
     key = customer_key(phone, email)
     if key is None:
         return None
-    known = select(Customer.id).where(Customer.key == key)
-    found = session.scalar(known)  # most orders come from a known customer: one SELECT
+    found = session.scalar(_customer_by_key(), {"key": key})  # most orders come from a known customer: one SELECT
     if found is not None:
         return found
     values = {"key": key, "phone": (phone or "")[:24], "email": (email or "").strip().lower()[:254]}
     row = {**values, "created_at": now, "updated_at": now}
     made = insert_ignoring_duplicates(session, Customer, row, ["key"], returning=Customer.id)
-    return made if made is not None else session.scalar(known)  # None: a concurrent order made them first
+    return made if made is not None else session.scalar(_customer_by_key(), {"key": key})  # a concurrent order won
+
+
+@functools.cache
+def _customer_by_key() -> Select:
+    """The customer's id by key (the `key` parameter), built once: every order asks."""
+    return select(Customer.id).where(Customer.key == bindparam("key"))
 
 
 def customer_id_for_email(session: Session, email: str, now: datetime) -> int | None:
@@ -70,6 +83,9 @@ def link_order(session: Session, order: Order, now: datetime) -> int | None:
         return None
     insert_ignoring_duplicates(session, CustomerOrder, {"order_id": order.id, "customer_id": customer_id}, ["order_id"])
     refresh(session, customer_id, now)
+    # A concurrent link of the same order (ON CONFLICT above) can only name the same customer: the
+    # customer follows from the order's own phone and email.
+    session.info[_LINKED] = (outer_transaction(session), order.id, customer_id)
     return customer_id
 
 
@@ -83,26 +99,8 @@ def refresh_for_order(session: Session, order_id: int, now: datetime) -> None:
 def refresh(session: Session, customer_id: int, now: datetime) -> None:
     """Recompute one customer's contact details, figures and referring seller from their orders."""
     session.flush()
-    theirs = select(CustomerOrder.order_id).where(CustomerOrder.customer_id == customer_id)
-    sales = (Order.id.in_(theirs), Order.status.in_(SALES))
-    # One round trip: the refunds and the referring seller ride along as scalar subqueries, each
-    # reading its own `orders` (correlate(None): not the row of the figures around them).
-    sale_ids = select(Order.id).where(*sales).correlate(None)
-    card_refunded = select(func.coalesce(func.sum(Refund.amount), 0)).where(  # card refunds that went through
-        Refund.order_id.in_(sale_ids), Refund.status == RefundStatus.SUCCEEDED
-    )
-    given_back = select(func.coalesce(func.sum(ManualRefund.amount), 0)).where(ManualRefund.order_id.in_(sale_ids))
-    count, total, first, last, card_refunds, manual_refunds, seller_id = session.execute(
-        select(
-            func.count(Order.id),
-            func.coalesce(func.sum(Order.total), 0),
-            func.min(Order.created_at),
-            func.max(Order.created_at),
-            card_refunded.correlate(None).scalar_subquery(),
-            given_back.correlate(None).scalar_subquery(),
-            _referring_seller(theirs).scalar_subquery(),
-        ).where(*sales)
-    ).one()
+    params = {"customer_id": customer_id}
+    count, total, first, last, card_refunds, manual_refunds, seller_id = session.execute(_figures(), params).one()
     refunded = int(card_refunds or 0) + int(manual_refunds or 0)
     values = {
         "orders_count": int(count),
@@ -110,22 +108,69 @@ def refresh(session: Session, customer_id: int, now: datetime) -> None:
         "first_order_at": first,
         "last_order_at": last,
         "seller_id": seller_id,
-        **_latest_contact(session, theirs),
+        **_latest_contact(session, params),
     }
-    session.execute(
-        update(Customer).where(Customer.id == customer_id).values(values).execution_options(synchronize_session=False)
-    )
+    # The SET clause is the parameters' columns (the contact fields found vary): one statement.
+    session.execute(_update_customer(), {**values, "customer_id_": customer_id})
     session.flush()
 
 
-def _latest_contact(session: Session, theirs) -> dict:
-    """Each contact field from the newest order that has it (a pickup order has no city)."""
-    rows = session.execute(
+# The statements of refresh(), built once with the customer's id as a parameter: built anew per
+# order they cost more CPU than their round trips (issue 22), and one statement object keeps its
+# cache key memoised.
+
+
+def _their_orders() -> Select:
+    """The ids of the customer's orders (the `customer_id` parameter)."""
+    return select(CustomerOrder.order_id).where(CustomerOrder.customer_id == bindparam("customer_id"))
+
+
+@functools.cache
+def _figures() -> Select:
+    """The customer's sales figures; the refunds and the referring seller ride along as scalar subqueries.
+
+    One round trip: each subquery reads its own `orders` (correlate(None): not the row of the
+    figures around them).
+    """
+    theirs = _their_orders()
+    sales = (Order.id.in_(theirs), Order.status.in_(SALES))
+    sale_ids = select(Order.id).where(*sales).correlate(None)
+    card_refunded = select(func.coalesce(func.sum(Refund.amount), 0)).where(  # card refunds that went through
+        Refund.order_id.in_(sale_ids), Refund.status == RefundStatus.SUCCEEDED
+    )
+    given_back = select(func.coalesce(func.sum(ManualRefund.amount), 0)).where(ManualRefund.order_id.in_(sale_ids))
+    return select(
+        func.count(Order.id),
+        func.coalesce(func.sum(Order.total), 0),
+        func.min(Order.created_at),
+        func.max(Order.created_at),
+        card_refunded.correlate(None).scalar_subquery(),
+        given_back.correlate(None).scalar_subquery(),
+        _referring_seller(theirs).scalar_subquery(),
+    ).where(*sales)
+
+
+@functools.cache
+def _contacts() -> Select:
+    """The contact fields of the customer's 20 newest orders, newest first."""
+    return (
         select(Order.customer_name, Order.phone, Order.email, Order.city, Order.region, Order.country, Order.locale)
-        .where(Order.id.in_(theirs))
+        .where(Order.id.in_(_their_orders()))
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(20)
-    ).all()
+    )
+
+
+@functools.cache
+def _update_customer() -> Update:
+    """UPDATE customers SET <the parameters' columns> WHERE id = :customer_id_ (Core: no ORM bookkeeping)."""
+    table = Customer.__table__
+    return update(table).where(table.c.id == bindparam("customer_id_"))
+
+
+def _latest_contact(session: Session, params: dict) -> dict:
+    """Each contact field from the newest order that has it (a pickup order has no city)."""
+    rows = session.execute(_contacts(), params).all()
     found: dict = {}
     for row in rows:
         for name, value in zip(CONTACT_FIELDS, row, strict=True):

@@ -30,9 +30,9 @@ def link_placed_order(_event: Event, *, session: Session, order: Order, now: dat
     """A placed order joins its customer (made on their first order); their figures follow."""
     # Subscribers run in no set order: credit the seller first (once only, so the sellers'
     # own subscriber finds it done) so the customer's referring seller is known now. Without
-    # seller links there is nobody to credit, and nothing to read.
+    # seller links (no touches) there is nobody to credit, and nothing to read.
     attribution = payload.get("attribution")
-    if attribution is not None:
+    if attribution is not None and attribution.touches:
         sellers.credit_order(session, order, attribution, now)
     service.link_order(session, order, now)
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ..db import outer_transaction
 from .limit_rules import (
     DEFAULT_LIMITS,
     LIMIT_RANGES,
@@ -42,6 +43,7 @@ OPEN_STATUSES = (
     OrderStatus.SHIPPED,
     OrderStatus.READY_FOR_PICKUP,
 )
+_HELD_LOCKS = "customer_locks"  # Session.info: (the transaction, the advisory keys it holds)
 CONFIG_KEYS = {
     "max_units_per_order": "ORDER_MAX_UNITS",
     "max_open_per_phone": "ORDER_MAX_OPEN_PER_PHONE",
@@ -117,11 +119,15 @@ def lock_customer(session: Session, phone: str, client_hash: str | None) -> None
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    keys = {lock_key("phone", phone_key(phone))}
-    if client_hash:
-        keys.add(lock_key("address", client_hash))
-    for key in sorted(keys):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    keys = sorted({lock_key("phone", phone_key(phone)), *([lock_key("address", client_hash)] if client_hash else [])})
+    transaction, held = session.info.get(_HELD_LOCKS, (None, ()))
+    if transaction is outer_transaction(session) and set(keys) <= set(held):
+        return  # taken earlier in this transaction (the checkout, then the count): held until it ends
+    # One statement: PostgreSQL evaluates a select list left to right, so the locks are still
+    # taken one after the other in the sorted order (a round trip less than one per lock).
+    calls = ", ".join(f"pg_advisory_xact_lock(:k{n})" for n in range(len(keys)))
+    session.execute(text(f"SELECT {calls}"), {f"k{n}": key for n, key in enumerate(keys)})  # noqa: S608 - no input
+    session.info[_HELD_LOCKS] = (outer_transaction(session), keys)
 
 
 def check_open_cash_orders(session: Session, phone: str, client_hash: str | None, limits: HoardingLimits) -> None:
@@ -129,12 +135,12 @@ def check_open_cash_orders(session: Session, phone: str, client_hash: str | None
     if not (limits.max_open_per_phone or limits.max_open_per_address):
         return
     lock_customer(session, phone, client_hash)
-    by_phone = session.scalar(select(func.count(Order.id)).where(_unpaid_hold(), _same_phone(phone))) or 0
-    by_address = 0
-    if client_hash:
-        stmt = select(func.count(Order.id)).where(_unpaid_hold(), Order.client_hash == client_hash)
-        by_address = session.scalar(stmt) or 0
-    check_open_orders(by_phone, by_address, limits)
+    counts = [select(func.count(Order.id)).where(_unpaid_hold(), _same_phone(phone)).scalar_subquery()]
+    if client_hash:  # both counts in one round trip
+        by_address = select(func.count(Order.id)).where(_unpaid_hold(), Order.client_hash == client_hash)
+        counts.append(by_address.scalar_subquery())
+    found = session.execute(select(*counts)).one()
+    check_open_orders(found[0] or 0, (found[1] or 0) if client_hash else 0, limits)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..cart import service as carts
@@ -74,7 +75,13 @@ def new_reference() -> str:
 
 def find_by_checkout_key(session: Session, checkout_key: str) -> Order | None:
     """The order already placed from this checkout form, if any (double submits)."""
-    return session.scalars(select(Order).where(Order.checkout_key == checkout_key)).first()
+    return session.scalars(_order_by_checkout_key(), {"checkout_key": checkout_key}).first()
+
+
+@functools.cache
+def _order_by_checkout_key() -> Select:
+    """find_by_checkout_key's SELECT, built once: every checkout asks (built anew it cost more than its round trip)."""
+    return select(Order).where(Order.checkout_key == bindparam("checkout_key"))
 
 
 def place_order(
@@ -91,6 +98,7 @@ def place_order(
     limits: HoardingLimits | None = None,
     discount: Callable[[Sequence[carts.CartItem], int], tuple[int, Sequence[int]]] | None = None,
     key_checked: bool = False,
+    cart_locked: bool = False,
 ) -> Order:
     """Turn the cart into an order, taking stock atomically; idempotent per checkout_key.
 
@@ -103,6 +111,7 @@ def place_order(
     orders) maps the priced items and the delivery fee to (amount, each line's share).
     Raises OutOfStock (naming the lines), Invalid or a limit_rules.LimitError; the caller
     rolls back, so the cart and the stock are then exactly as they were.
+    `cart_locked`: the caller touched (locked) the cart before reading it, in this transaction.
     `key_checked`: the caller already looked the key up in this transaction (the checkout view),
     so it is not read again; a twin placed meanwhile then meets the UNIQUE checkout_key (or the
     emptied cart, or a limit) before any stock moves, and the caller, after its rollback, shows
@@ -112,9 +121,10 @@ def place_order(
     if existing is not None:
         return existing
     # Touch the cart first: on PostgreSQL this row lock makes two tabs checking out the same
-    # cart take turns, and the second then sees the emptied cart.
-    session.execute(update(Cart).where(Cart.id == cart.id).values(updated_at=now))
-    session.refresh(cart, ["lines"])
+    # cart take turns, and the second then sees the emptied cart. `cart_locked`: the caller did
+    # (carts.lock_cart) before reading the cart, so its lines are already read after the lock.
+    if not cart_locked:
+        carts.lock_and_reload(session, cart, now)
     items = carts.cart_items(cart, now)  # priced at now: a sale that ended since the cart page is over
     if not items:
         raise Invalid(N_("Your cart is empty."))
@@ -197,12 +207,22 @@ def find_order(session: Session, token: str) -> Order:
     """An order by its unguessable token, or NotFound."""
     if not TOKEN_RE.match(token or ""):
         raise NotFound(N_("We could not find that order."))
-    # One joined SELECT: an order has a few lines and a short history (lines x steps rows).
-    stmt = select(Order).where(Order.token == token).options(joinedload(Order.lines), joinedload(Order.history))
-    order = session.scalars(stmt).unique().one_or_none()  # rows repeat the order; its token is unique
+    # Rows repeat the order (lines x steps); its token is unique.
+    order = session.scalars(_order_by_token(), {"token": token}).unique().one_or_none()
     if order is None:
         raise NotFound(N_("We could not find that order."))
     return order
+
+
+@functools.cache
+def _order_by_token() -> Select:
+    """The order with its lines and history: one joined SELECT (an order has a few lines and a short
+    history), built once: every order page asks."""
+    return (
+        select(Order)
+        .where(Order.token == bindparam("token"))
+        .options(joinedload(Order.lines), joinedload(Order.history))
+    )
 
 
 def apply_event(

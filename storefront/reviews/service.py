@@ -103,11 +103,15 @@ def review_of_line(session: Session, line_id: int) -> Review | None:
 
 def order_reviews(session: Session, order: Order) -> dict[int, str]:
     """Per line id: its review's status, or "eligible" when it may be reviewed (lines in neither are left out)."""
+    # A review is only ever written for a received order (rules.refusal), and an order is received
+    # through its status history: one that never was has none, and needs no read (most order pages).
+    if order.status not in rules.REVIEWABLE and not any(c.to_status in rules.REVIEWABLE for c in order.history):
+        return {}
     existing = dict(
         session.execute(select(Review.order_line_id, Review.status).where(Review.order_id == order.id)).all()
     )
     if order.status not in rules.REVIEWABLE and not existing:
-        return {}  # the common case on an order page: one query, nothing to show
+        return {}
     shown: dict[int, str] = {}
     payment = _payment(session, order)
     for line in order.lines:

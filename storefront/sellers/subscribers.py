@@ -32,8 +32,12 @@ def connect() -> None:
 def credit_placed_order(
     _event: Event, *, session: Session, order: Order, attribution: Attribution | None, now: datetime, **_payload
 ) -> None:
-    """A placed order that came through seller links is credited to the seller the rule picks."""
-    if attribution is not None:
+    """A placed order that came through seller links is credited to the seller the rule picks.
+
+    An order that came through none (no touches) credits nobody: nothing to read. A just-placed
+    order cannot have an entry yet (credit_order reads it only to stay idempotent).
+    """
+    if attribution is not None and attribution.touches:
         service.credit_order(session, order, attribution, now)
 
 

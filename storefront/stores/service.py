@@ -6,11 +6,12 @@ The order-placed subscriber (subscribers.py) calls assign_order(); the rest serv
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..db import insert_ignoring_duplicates
@@ -167,6 +168,26 @@ def _usable(session: Session, store_id: int | None, pickup: bool = False) -> Sto
     return store
 
 
+def _pickup_and_bound(
+    session: Session, pickup_store_id: int | None, key: str | None
+) -> tuple[Store | None, Store | None]:
+    """The pickup store if usable for pickup (else None), and the customer's bound store: one SELECT for both."""
+    if not (pickup_store_id and key):
+        return _usable(session, pickup_store_id, pickup=True), bound_store(session, key)
+    rows = session.execute(_pickup_and_bound_stores(), {"pickup_id": pickup_store_id, "key": key}).all()
+    pickup = next((s for s, _b in rows if s.id == pickup_store_id and s.active and s.pickup), None)
+    return pickup, next((s for s, bound in rows if s.id == bound), None)
+
+
+@functools.cache
+def _pickup_and_bound_stores() -> Select:
+    """The pickup store (the `pickup_id` parameter) and the store the `key` is bound to, built once."""
+    bound_id = select(CustomerStore.store_id).where(CustomerStore.customer_key == bindparam("key")).scalar_subquery()
+    return select(Store, bound_id.label("bound_id")).where(
+        or_(Store.id == bindparam("pickup_id"), Store.id == bound_id)
+    )
+
+
 def assign_order(
     session: Session,
     order: Order,
@@ -190,11 +211,10 @@ def assign_order(
     recorded = None if just_placed else session.get(OrderStore, order.id)
     if recorded is not None:
         return recorded.store
-    pickup = _usable(session, pickup_store_id, pickup=True)
+    key = rules.customer_key(order.phone, order.email)
+    pickup, store = _pickup_and_bound(session, pickup_store_id, key)
     if pickup_store_id and pickup is None:
         raise Invalid(N_("That store does not offer pickup. Please choose another."))
-    key = rules.customer_key(order.phone, order.email)
-    store = bound_store(session, key)
     if store is None:
         first = pickup or _usable(session, chosen_store_id) or _nearest_to_order(session, order, location)
         if first is not None and key:

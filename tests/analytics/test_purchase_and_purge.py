@@ -6,10 +6,12 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, insert, null, select
+from sqlalchemy.exc import OperationalError
 
 from storefront.analytics import service
 from storefront.analytics.models import Event
+from storefront.catalog.models import Variant
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order
@@ -44,10 +46,10 @@ def test_placing_an_order_records_one_purchase_linked_to_the_cart(app, shop, var
 
 
 def test_a_failing_purchase_event_never_fails_the_order(app, shop, variants, monkeypatch):
-    def broken_event(**columns):
-        return Event(**{**columns, "name": None})  # NOT NULL: the INSERT fails on both databases
+    def broken_insert():
+        return insert(Event.__table__).values(name=null())  # NOT NULL: the INSERT fails on both databases
 
-    monkeypatch.setattr(service, "Event", broken_event)
+    monkeypatch.setattr(service, "_insert_event", broken_insert)
     shop.add(variants[0], 1)
     assert shop.checkout(CHECKOUT_PICKUP).status_code == 303
     with app.app_context():
@@ -55,27 +57,26 @@ def test_a_failing_purchase_event_never_fails_the_order(app, shop, variants, mon
         assert db.session.query(Event).count() == 0
 
 
-def test_a_lost_connection_while_recording_the_purchase_fails_the_order_as_unavailable(
-    app, shop, variants, monkeypatch
-):
-    from sqlalchemy.exc import OperationalError
+def test_a_lost_connection_while_recording_the_purchase_fails_the_order_as_unavailable(app, shop, variants):
+    def connection_lost(conn, cursor, statement, *_args):
+        if statement.startswith("INSERT INTO events"):  # the server went away at the purchase event
+            raise OperationalError(
+                statement, {}, Exception("server closed the connection"), connection_invalidated=True
+            )
 
-    from storefront.catalog.models import Variant
-
-    def connection_lost(session, event):
-        raise OperationalError(
-            "INSERT INTO events", {}, Exception("server closed the connection"), connection_invalidated=True
-        )
-
-    monkeypatch.setattr(service, "_insert_server_event", connection_lost)
+    with app.app_context():
+        engine = db.engine
     shop.add(variants[0], 1)
-    response = shop.checkout(CHECKOUT_PICKUP)
+    event.listen(engine, "before_cursor_execute", connection_lost)
+    try:
+        response = shop.checkout(CHECKOUT_PICKUP)
+    finally:
+        event.remove(engine, "before_cursor_execute", connection_lost)
     assert response.status_code == 503, "not swallowed: the order's transaction died with the connection"
     assert b"Your order was not placed" in response.data
     with app.app_context():
         assert db.session.query(Order).count() == 0
         assert db.session.get(Variant, variants[0]).on_hand == 5, "no stock moved"
-    monkeypatch.undo()
     assert shop.checkout(CHECKOUT_PICKUP).status_code == 303, "the cart was kept: the same checkout goes through"
 
 
