@@ -160,7 +160,7 @@ def insert_ignoring_duplicates(session: Session, model, values: dict, unique: li
             stmt = stmt if returning is None else stmt.returning(returning)
         else:
             name = None if returning is None else returning.key  # a column of the model (hashable by name)
-            stmt = _insert_ignoring(dialect, model.__table__, tuple(sorted(values)), tuple(unique), name)
+            stmt = _insert_ignoring(dialect, model.__table__, tuple(unique), name)
         result = session.execute(stmt, values)
         return None if returning is None else result.scalar()
     try:  # a savepoint keeps the caller's transaction alive on a duplicate
@@ -172,16 +172,16 @@ def insert_ignoring_duplicates(session: Session, model, values: dict, unique: li
 
 
 @functools.lru_cache(maxsize=256)
-def _insert_ignoring(dialect: str, table, columns: tuple[str, ...], unique: tuple[str, ...], returning: str | None):
+def _insert_ignoring(dialect: str, table, unique: tuple[str, ...], returning: str | None):
     """The INSERT .. ON CONFLICT DO NOTHING for these columns, built once, its values sent as parameters.
 
     Built anew per call it cost more CPU than the round trip (issue 22): coercing each value and
     the statement's cache key every time; one statement object keeps its cache key memoised. On
-    the Table, not the model: the ORM's bulk-insert handling adds nothing to a plain INSERT.
+    the Table, not the model: the ORM's bulk-insert handling adds nothing to a plain INSERT. The
+    parameters name the columns, so one statement serves every set of them.
     """
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(table).on_conflict_do_nothing(index_elements=list(unique))
-    del columns  # part of the cache key only: the parameters name the columns
     return stmt if returning is None else stmt.returning(table.c[returning])
 
 
