@@ -134,9 +134,10 @@ class RollupOpenDay(Base):
     """The fold state of a day (analytics/open_day.py), with its sessions in rollup_open_sessions.
 
     Open day: every event id up to `events_floor` is folded in (or given up: see open_day_rules),
-    and so are the id ranges in `folded_ranges` above it (a late commit leaves a gap). Final day
-    (`final`): only the sessions that carried a cart are kept, so a changed order re-attributes
-    the day's orders without reading its events again.
+    and so are the id ranges in `folded_ranges` above it (a late commit leaves a gap);
+    `events_folded` counts them, so the day's close can tell whether the fold missed any. Final
+    day (`final`): only the sessions that carried a cart are kept, so a changed order
+    re-attributes the day's orders without reading its events again.
     """
 
     __tablename__ = "rollup_open_days"
@@ -144,6 +145,7 @@ class RollupOpenDay(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     events_floor: Mapped[int] = mapped_column(BigInteger, default=0)
     folded_ranges: Mapped[str] = mapped_column(Text, default="")
+    events_folded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     final: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 

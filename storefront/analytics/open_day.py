@@ -4,13 +4,15 @@ A full recompute reads all of a day's events: at 10,000 events/s a day holds ten
 and recomputing it every few minutes cannot keep up. So the open (not yet final) day keeps, in
 rollup_open_sessions, every session's fold state so far; a run reads the day's events above its
 watermark (rollup_open_days: a floor id and the ranges folded above it), folds them into the
-sessions they touch, and moves the day's rollup rows by the difference (open_day_rules). Once the
-day is final, catch_up recomputes it whole as before and drops its open state.
+sessions they touch, and moves the day's rollup rows by the difference (open_day_rules).
 
-Final days: once a day is final, catch_up recomputes it whole (counting any event that committed
-too late for the open day) and keeps only its sessions that carried a cart; an order of that
-day that changes later re-attributes the day's orders among them (refresh_day_orders) instead
-of recomputing the day from its events.
+Closing a day: once it is final (GRACE after midnight), catch_up folds in its last events and
+counts the day's events. When the fold counted as many (`close_open_day`), its rows already are
+the full recompute's (folding is order-free), so the day closes without reading its tens of
+millions of events again; else (an event committed too late for the open day, a fold from before
+the count existed, no fold at all) it is recomputed whole. Either way only its sessions that
+carried a cart are kept; an order of that day that changes later re-attributes the day's orders
+among them (refresh_day_orders) instead of recomputing the day from its events.
 
 Late commits: ids come from one sequence in insert order, but a transaction may commit after a
 later id was folded. The id it leaves missing is read again on every run (the watermark keeps the
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import and_, delete, insert, or_, select, tuple_
+from sqlalchemy import and_, delete, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from . import open_day_rules as odr
@@ -79,10 +81,47 @@ def advance_open_day(session: Session, day: date, tz: tzinfo, now: datetime, slu
     odr.apply_orders(rows, _carriers(session, day, carts), orders, day_lines(session, day))
     _write_day_rows(session, day, rows, before_products)
     ranges = odr.merge_ranges(ranges, ((e.id, e.created_at) for e in events))
+    state.events_folded += len(events)
     state.events_floor, ranges = odr.advance_floor(state.events_floor, ranges, now - GRACE)
     state.folded_ranges = odr.dump_ranges(ranges)
     session.flush()
     return len(events)
+
+
+def is_open(session: Session, day: date) -> bool:
+    """The day has a fold state that is not final yet (it was folded while open)."""
+    return session.scalar(select(RollupOpenDay.final).where(RollupOpenDay.day == day)) is False
+
+
+def close_open_day(session: Session, day: date, tz: tzinfo) -> bool:
+    """Make a final day's fold its final rollup when it folded every event of the day; flushes.
+
+    False when the day holds events the fold never read (a commit later than GRACE, a fold
+    begun before the count was kept): the caller recomputes the day whole. The fold reads only
+    the day's events and never one twice, so equal counts mean the same events, and the same
+    rows as a full recompute. Then, as after one, only the sessions that carried a cart are kept.
+    """
+    state = session.get(RollupOpenDay, day, populate_existing=True)
+    if state is None or state.final:
+        return False
+    start, end = rr.day_bounds(day, tz)
+    held = select(func.count()).select_from(Event).where(Event.created_at >= start, Event.created_at < end)
+    if session.scalar(held) != state.events_folded:
+        return False
+    carriers = select(RollupOpenCart.session_key).where(RollupOpenCart.day == day)
+    session.execute(
+        delete(RollupOpenSession).where(RollupOpenSession.day == day, RollupOpenSession.session_key.not_in(carriers))
+    )
+    _forget_old(session, day)
+    state.final, state.events_floor, state.folded_ranges = True, 0, ""
+    session.flush()
+    return True
+
+
+def _forget_old(session: Session, day: date) -> None:
+    """Drop the fold state of final days older than KEEP_CARRIERS before `day`."""
+    for table in OPEN_TABLES:
+        session.execute(delete(table).where(table.day < day - KEEP_CARRIERS))
 
 
 def keep_carriers(session: Session, day: date, carriers: list[rr.SessionDay]) -> None:
@@ -93,7 +132,7 @@ def keep_carriers(session: Session, day: date, carriers: list[rr.SessionDay]) ->
     """
     for table in OPEN_TABLES:
         session.execute(delete(table).where(table.day == day))
-        session.execute(delete(table).where(table.day < day - KEEP_CARRIERS))
+    _forget_old(session, day)
     session.add(RollupOpenDay(day=day, events_floor=0, folded_ranges="", final=True))
     session.flush()
     insert_rows(session, RollupOpenSession, [_state_row(day, s) for s in carriers])

@@ -13,7 +13,9 @@ What is recomputed, and when:
 - days an order of which changed (new order, status change, payment), found through
   orders.updated_at since the `orders_seen_until` watermark, queued in rollup_pending_days;
 - the *open* day (today) when `refresh_every` has passed since its last run: incrementally,
-  folding in only the events not folded yet (open_day.py); it is recomputed whole once final;
+  folding in only the events not folded yet (open_day.py); once final it folds in its last
+  events and closes from its fold when that counted every event of the day, else it is
+  recomputed whole;
 - a final day whose order changed: its orders re-attributed among the sessions that carried
   a cart, kept from its final recompute (open_day.refresh_day_orders), else recomputed whole.
 """
@@ -183,16 +185,18 @@ def catch_up(
         # The lock first, again: on SQLite a transaction that read first could not write later.
         state = lock_state(session, now, tz)
         # Imported here: open_day builds on this module's helpers.
-        from .open_day import advance_open_day, keep_carriers, refresh_day_orders
+        from .open_day import advance_open_day, close_open_day, is_open, keep_carriers, refresh_day_orders
 
-        if not final:
+        if not final or is_open(session, day):
             # A big backlog (the first run of a busy day) is folded a batch per unit: the caller
-            # commits each, and memory holds one batch of events.
+            # commits each, and memory holds one batch of events. A day just final folds in its
+            # last events too, and closes from its fold when it missed none.
             while advance_open_day(session, day, tz, now, slugs) == OPEN_BATCH:
                 session.flush()
                 yield Progress("day", day=day, remaining=len(plan.days) - index + 1)
                 state = lock_state(session, now, tz)
-        elif not (_was_final(state, day) and refresh_day_orders(session, day)):
+        closed = not final or (_was_final(state, day) and refresh_day_orders(session, day))
+        if not (closed or close_open_day(session, day, tz)):
             keep_carriers(session, day, recompute_day(session, day, tz, slugs).carriers)
         session.execute(delete(RollupPendingDay).where(RollupPendingDay.day == day))
         if final and (state.complete_through is None or day == state.complete_through + timedelta(days=1)):

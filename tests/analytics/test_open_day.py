@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from storefront.analytics import open_day_rules as odr
@@ -128,11 +129,18 @@ def test_batches_folded_in_one_by_one_equal_a_full_recompute(app, monkeypatch):
         fourth = _assert_same_as_full_recompute()
         assert fourth["rollup_days"] != third["rollup_days"]
 
-        # After midnight (and the grace minutes) the day is final: recomputed whole, and only the
-        # sessions that carried a cart are kept.
+        # After midnight (and the grace minutes) the day is final. Its fold counted every event of
+        # the day, so it closes from its fold without reading them again (one more comes in just
+        # before midnight and is folded in first), and only the sessions that carried a cart are kept.
+        _events([(1018, -1, "view_item", D, V1, {"product_slug": "ceramic-vase"})])
         after_midnight = day_bounds(DAY, ZONE)[1] + rollup.GRACE + timedelta(minutes=1)
-        _step(after_midnight)
-        assert _of_day(snapshot()) == _of_day(fourth)
+        with monkeypatch.context() as patch:
+            patch.setattr(rollup, "recompute_day", _must_not_recompute)
+            _step(after_midnight)
+        closed = snapshot()
+        rollup.recompute_day(db.session, DAY, ZONE, rollup.variant_slugs(db.session))
+        assert snapshot() == closed != fourth  # exactly a full recompute, with event 1018
+        db.session.rollback()
         assert db.session.get(RollupOpenDay, DAY).final
         kept = db.session.scalars(select(RollupOpenSession.session_key).where(RollupOpenSession.day == DAY))
         assert sorted(kept) == [A, B]
@@ -145,11 +153,38 @@ def test_batches_folded_in_one_by_one_equal_a_full_recompute(app, monkeypatch):
             patch.setattr(rollup, "recompute_day", _must_not_recompute)
             _step(after_midnight + timedelta(minutes=1))
         fifth = _assert_same_as_full_recompute()
-        assert _of_day(fifth)["rollup_days"] == _of_day(third)["rollup_days"]
+        assert _of_day(fifth)["rollup_days"] != _of_day(closed)["rollup_days"]  # the order counts again
 
 
 def _must_not_recompute(*args, **kwargs):
-    raise AssertionError("a final day whose order changed was recomputed from its events")
+    raise AssertionError("a final day was recomputed from its events")
+
+
+def test_a_day_whose_fold_missed_an_event_closes_by_a_full_recompute(app):
+    with app.app_context():
+        catalogue()
+        _events([(4001, 30, "page_view", A, V1, {}), (4003, 20, "view_item", A, V1, {"product_slug": "wool-coat"})])
+        _step(NOON)
+        # Event 4002 commits more than GRACE after 4003: the open day gave its gap up.
+        _step(NOON + rollup.GRACE + timedelta(minutes=1))
+        assert db.session.get(RollupOpenDay, DAY).events_floor == 4003
+        _events([(4002, 25, "engagement", A, V1, {"product_slug": "wool-coat", "dwell_ms": 50_000})])
+        _step(NOON + rollup.GRACE + timedelta(minutes=2))
+        assert db.session.scalars(select(RollupInterest.dwell_ms)).all() == []  # never folded in
+        recomputed = []
+        real = rollup.recompute_day
+
+        def recompute(*args):
+            recomputed.append(args[1])
+            return real(*args)
+
+        after_midnight = day_bounds(DAY, ZONE)[1] + rollup.GRACE + timedelta(minutes=1)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rollup, "recompute_day", recompute)
+            _step(after_midnight)
+        assert recomputed == [DAY]
+        assert db.session.scalar(select(RollupInterest.dwell_ms)) == 50_000  # the full recompute counted it
+        assert db.session.get(RollupOpenDay, DAY).final
 
 
 def test_only_new_events_are_read_and_a_reset_rebuilds_the_open_day(app):
