@@ -1,7 +1,7 @@
 """36 million events (an hour at 10,000/s) in PostgreSQL's day partitions: load, ingest, rollup, reports, drop.
 
     .venv/bin/python bench/events_scale.py [--events 36000000] [--month-events 3100000]
-        [--duration 15] [--runs 2] [--rollup-batch 600000] [--pg-url URL] [--keep] [--quick]
+        [--duration 15] [--runs 2] [--rollup-batch 600000] [--pg-url URL] [--keep] [--quick] [--db-name NAME]
     .venv/bin/python bench/events_scale.py --reuse storefront_scale_<pid> [--report-runs 5]
 
 PostgreSQL only. A database `storefront_scale_<pid>` is created (init-db: partitioned events,
@@ -120,9 +120,9 @@ FROM ev, cat
 
 
 @contextlib.contextmanager
-def scale_database(base_url: str, keep: bool) -> Iterator[str]:
-    """storefront_scale_<pid>, dropped afterwards unless `keep`."""
-    name = f"storefront_scale_{os.getpid()}"
+def scale_database(base_url: str, keep: bool, name: str | None = None) -> Iterator[str]:
+    """storefront_scale_<pid> (or `name`), dropped afterwards unless `keep`."""
+    name = name or f"storefront_scale_{os.getpid()}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -489,6 +489,18 @@ def rerun(args: argparse.Namespace, url: str, tmp: Path) -> dict:
     return result
 
 
+def rollup_line(x: dict) -> str:
+    full = x["full_recompute"]
+    line = f"full recompute {full['events']:,} events in {full['seconds']:,.1f} s ({full['events_s']:,.0f} events/s)"
+    if "first_fold" not in x:  # --quick
+        return line
+    return (
+        f"{line}; open day's first fold {x['first_fold']['seconds']:,.1f} s; a step over {x['step']['events']:,} new "
+        f"events {x['step']['seconds']:,.1f} s (must stay well under 60 s for lag < 5 min); identical to a full "
+        f"recompute: {x['identical_to_full_recompute']}"
+    )
+
+
 def print_report(result: dict) -> None:
     r = result["results"]
     print(f"\n=== Events at scale (PostgreSQL partitions) ===\n  when: {result['timestamp']}", end="")
@@ -502,23 +514,7 @@ def print_report(result: dict) -> None:
         print(f"  migrate   flask db upgrade of {result['args']['reuse']} in {r['migrate']['seconds']:,.1f} s")
     for name, line in (
         ("ingest", lambda x: f"{x['stored_events_s']:,.0f} events/s stored through POST /e (target >= 10,000)"),
-        (
-            "rollup",
-            lambda x: (
-                (
-                    f"full recompute {x['full_recompute']['events']:,} events in {x['full_recompute']['seconds']:,.1f} s "
-                    f"({x['full_recompute']['events_s']:,.0f} events/s)"
-                )
-                if "first_fold" not in x
-                else (
-                    f"full recompute {x['full_recompute']['events']:,} events in {x['full_recompute']['seconds']:,.1f} s "
-                    f"({x['full_recompute']['events_s']:,.0f} events/s); open day's first fold "
-                    f"{x['first_fold']['seconds']:,.1f} s; a step over {x['step']['events']:,} new events "
-                    f"{x['step']['seconds']:,.1f} s (must stay well under 60 s for lag < 5 min); identical to a "
-                    f"full recompute: {x['identical_to_full_recompute']}"
-                )
-            ),
-        ),
+        ("rollup", rollup_line),
         ("interest_totals", lambda x: f"built for {x['days']} days in {x['seconds'] * 1000:,.0f} ms (rollup job)"),
         *(
             (
@@ -558,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rollup-batch", type=int, default=600_000, help="new events for the incremental step")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--db-name", help="the database to create (default storefront_scale_<pid>)")
     parser.add_argument("--quick", action="store_true", help="load, the day's full recompute, the report pages only")
     parser.add_argument("--reuse", metavar="NAME", help="a database kept by --keep: migrate it, then the report pages")
     args = parser.parse_args(argv)
@@ -570,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
                 url = make_url(args.pg_url).set(database=args.reuse).render_as_string(hide_password=False)
                 result["results"] = rerun(args, url, Path(tmp))
             else:
-                with scale_database(args.pg_url, args.keep) as url:
+                with scale_database(args.pg_url, args.keep, args.db_name) as url:
                     result["results"] = run(args, url, Path(tmp))
     except BenchError as exc:
         print(f"\nbench failed: {exc}", file=sys.stderr)
