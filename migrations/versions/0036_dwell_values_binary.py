@@ -21,7 +21,9 @@ depends_on = None
 
 BATCH_ROWS = 1000
 BATCH_BYTES = 64 * 1024 * 1024  # of dwell values read at once (a busy day x product holds millions)
-STORAGE = "ALTER TABLE rollup_products ALTER COLUMN dwell_values SET STORAGE EXTERNAL"
+# Uncompressed, so that substr() reads only a slice's TOAST chunks: set before the rows are
+# written (a column's storage applies to the values written after it is set).
+STORAGE = "ALTER TABLE rollup_products ALTER COLUMN dwell_binary SET STORAGE EXTERNAL"
 
 rows = sa.table(
     "rollup_products",
@@ -85,14 +87,14 @@ def upgrade() -> None:
     with op.batch_alter_table("rollup_products", schema=None) as batch_op:
         batch_op.add_column(sa.Column("dwell_binary", sa.LargeBinary(), nullable=True))
         batch_op.add_column(sa.Column("dwell_histogram", sa.LargeBinary(), nullable=True))
+    if bind.dialect.name == "postgresql":
+        op.execute(STORAGE)
     columns = ("dwell_binary", "dwell_histogram", "dwell_total_ms", "dwell_median_ms")
     convert(rows.c.dwell_values, {"columns": columns, "convert": to_binary}, bind)
     with op.batch_alter_table("rollup_products", schema=None) as batch_op:
         batch_op.drop_column("dwell_values")
         batch_op.alter_column("dwell_binary", new_column_name="dwell_values", nullable=False)
         batch_op.alter_column("dwell_histogram", existing_type=sa.LargeBinary(), nullable=False)
-    if bind.dialect.name == "postgresql":
-        op.execute(STORAGE)
 
 
 def downgrade() -> None:
