@@ -1,7 +1,8 @@
 """36 million events (an hour at 10,000/s) in PostgreSQL's day partitions: load, ingest, rollup, reports, drop.
 
     .venv/bin/python bench/events_scale.py [--events 36000000] [--month-events 3100000]
-        [--duration 15] [--runs 2] [--rollup-batch 600000] [--pg-url URL] [--keep]
+        [--duration 15] [--runs 2] [--rollup-batch 600000] [--pg-url URL] [--keep] [--quick] [--db-name NAME]
+    .venv/bin/python bench/events_scale.py --reuse storefront_scale_<pid> [--report-runs 5]
 
 PostgreSQL only. A database `storefront_scale_<pid>` is created (init-db: partitioned events,
 seed-demo, then `seed-events` for a month of ordinary history with orders, rolled up), and
@@ -21,9 +22,15 @@ dropped afterwards unless --keep. Then, printed and written to bench/results/eve
 4. interest totals: the rollup job's last step (the interest report's day x product sums).
 5. report pages: bench/reports.py's measure() (median ms of every /admin/reports page), 30 and
    90 days.
+   (--quick: only 1, the day's full recompute, 4 and 5, with the pages' own refresh of today left
+   out: enough to measure the report pages at this volume in a quarter of the time.)
 6. retention: a month of day partitions 400-431 days old (--month-events rows in all) is purged
    as the hourly job does (one DROP per transaction, then the DELETE of what DEFAULT holds past
    the cutoff); the DROPs and the DELETE timed apart.
+
+--reuse NAME takes a database kept by --keep instead: it is migrated to this checkout's head
+(`flask db upgrade`, timed: what a migration costs on that data), then only the report pages are
+measured (5.), so two commits' pages can be compared on the same data.
 """
 
 from __future__ import annotations
@@ -114,9 +121,9 @@ FROM ev, cat
 
 
 @contextlib.contextmanager
-def scale_database(base_url: str, keep: bool) -> Iterator[str]:
-    """storefront_scale_<pid>, dropped afterwards unless `keep`."""
-    name = f"storefront_scale_{os.getpid()}"
+def scale_database(base_url: str, keep: bool, name: str | None = None) -> Iterator[str]:
+    """storefront_scale_<pid> (or `name`), dropped afterwards unless `keep`."""
+    name = name or f"storefront_scale_{os.getpid()}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -276,6 +283,10 @@ def rollup_lag(engine: Engine, url: str, hour_start: datetime, args: argparse.Na
             day_events = _day_event_count(conn, day, zone)
         result["full_recompute"] = {"events": day_events, "seconds": seconds, "events_s": day_events / seconds}
         print(f"    full recompute of the day: {day_events:,} events in {seconds:,.1f} s", flush=True)
+        if args.quick:
+            db.session.remove()
+            db.engine.dispose()
+            return result
         # 2. The open day's first incremental run: every event of the day is new to it.
         session.execute(text("UPDATE rollup_state SET today_refreshed_at = NULL"))
         session.execute(text("DELETE FROM rollup_open_days"))
@@ -457,40 +468,66 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> dict:
                 text("SELECT pg_size_pretty(pg_total_relation_size('events_p' || :d))"), {"d": f"{hour_start:%Y%m%d}"}
             ).scalar_one()
         result["load"]["day_partition_size"] = size
-        print(f"  ingest: POST /e under wrk ({args.runs} x {args.duration} s) ...", flush=True)
-        stage(result, "ingest", lambda: ingest(ensure_wrk(), engine, env, tmp, args))
+        if not args.quick:
+            print(f"  ingest: POST /e under wrk ({args.runs} x {args.duration} s) ...", flush=True)
+            stage(result, "ingest", lambda: ingest(ensure_wrk(), engine, env, tmp, args))
         print("  rollup: the day's full recompute, the open day's first fold, a minute's step ...", flush=True)
         stage(result, "rollup", lambda: rollup_lag(engine, url, hour_start, args))
         print("  interest totals of the days rolled up ...", flush=True)
         stage(result, "interest_totals", lambda: interest_totals(url))
         print("  report pages ...", flush=True)
-        stage(result, "reports", lambda: measure_reports(url, argparse.Namespace(days=90, runs=args.report_runs)))
-        stage(result, "drop_month", lambda: drop_a_month(engine, url, args.month_events))
+        stage(result, "reports", lambda: measure_reports(url, report_args(args)))
+        if not args.quick:
+            stage(result, "drop_month", lambda: drop_a_month(engine, url, args.month_events))
     finally:
         engine.dispose()
     return result
 
 
+def report_args(args: argparse.Namespace) -> argparse.Namespace:
+    """bench/reports.py's options: 90 days, --report-runs; no refresh of today after --quick (a whole day's fold)."""
+    return argparse.Namespace(days=90, runs=args.report_runs, refresh_today=not (args.quick or args.reuse))
+
+
+def rerun(args: argparse.Namespace, url: str, tmp: Path) -> dict:
+    """A kept database: migrated to this checkout's head (timed), then the report pages."""
+    env = {**app_env(tmp / "unused.db"), "DATABASE_URL": url, "SECRET_KEY": "bench-not-a-secret"}
+    result: dict = {}
+    print("  flask db upgrade ...", flush=True)
+    result["migrate"] = {"seconds": flask(env, "db", "upgrade", timeout=7200)}
+    print(f"    {result['migrate']['seconds']:,.1f} s", flush=True)
+    print("  report pages ...", flush=True)
+    stage(result, "reports", lambda: measure_reports(url, report_args(args)))
+    return result
+
+
+def rollup_line(x: dict) -> str:
+    full = x["full_recompute"]
+    line = f"full recompute {full['events']:,} events in {full['seconds']:,.1f} s ({full['events_s']:,.0f} events/s)"
+    if "first_fold" not in x:  # --quick
+        return line
+    return (
+        f"{line}; open day's first fold {x['first_fold']['seconds']:,.1f} s; a step over {x['step']['events']:,} new "
+        f"events {x['step']['seconds']:,.1f} s (must stay well under 60 s for lag < 5 min); identical to a full "
+        f"recompute: {x['identical_to_full_recompute']}; the day closed from its fold: "
+        f"{x['close_from_fold']['closed']} in {x['close_from_fold']['seconds']:,.1f} s"
+    )
+
+
 def print_report(result: dict) -> None:
     r = result["results"]
     print(f"\n=== Events at scale (PostgreSQL partitions) ===\n  when: {result['timestamp']}", end="")
-    print(f"  commit: {result['commit']}")
-    load = r["load"]
-    print(f"  load      {load['events']:,} events in {load['seconds']:,.0f} s ({load['rows_s']:,.0f} rows/s)", end="")
-    print(f"; the day's partition: {load['day_partition_size']}")
+    print(f"  commit: {result['commit']}  load average: {result['load_average']}")
+    if "load" in r:
+        load = r["load"]
+        print(f"  load      {load['events']:,} events in {load['seconds']:,.0f} s", end="")
+        print(f" ({load['rows_s']:,.0f} rows/s)", end="")
+        print(f"; the day's partition: {load['day_partition_size']}")
+    if "migrate" in r:
+        print(f"  migrate   flask db upgrade of {result['args']['reuse']} in {r['migrate']['seconds']:,.1f} s")
     for name, line in (
         ("ingest", lambda x: f"{x['stored_events_s']:,.0f} events/s stored through POST /e (target >= 10,000)"),
-        (
-            "rollup",
-            lambda x: (
-                f"full recompute {x['full_recompute']['events']:,} events in {x['full_recompute']['seconds']:,.1f} s "
-                f"({x['full_recompute']['events_s']:,.0f} events/s); open day's first fold "
-                f"{x['first_fold']['seconds']:,.1f} s; a step over {x['step']['events']:,} new events "
-                f"{x['step']['seconds']:,.1f} s (must stay well under 60 s for lag < 5 min); identical to a "
-                f"full recompute: {x['identical_to_full_recompute']}; the day closed from its fold: "
-                f"{x['close_from_fold']['closed']} in {x['close_from_fold']['seconds']:,.1f} s"
-            ),
-        ),
+        ("rollup", rollup_line),
         ("interest_totals", lambda x: f"built for {x['days']} days in {x['seconds'] * 1000:,.0f} ms (rollup job)"),
         *(
             (
@@ -512,6 +549,8 @@ def print_report(result: dict) -> None:
             ),
         ),
     ):
+        if name not in r and (result["args"]["quick"] or result["args"]["reuse"]):
+            continue
         figures = r.get(name, {"error": "not measured"})
         print(f"  {name:<16}" + (f"FAILED: {figures['error']}" if "error" in figures else line(figures)))
     print(f"\nJSON written to {result['json_path']}")
@@ -528,19 +567,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rollup-batch", type=int, default=600_000, help="new events for the incremental step")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--db-name", help="the database to create (default storefront_scale_<pid>)")
+    parser.add_argument("--quick", action="store_true", help="load, the day's full recompute, the report pages only")
+    parser.add_argument("--reuse", metavar="NAME", help="a database kept by --keep: migrate it, then the report pages")
     args = parser.parse_args(argv)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_exit)
     result = {"timestamp": datetime.now(UTC).isoformat(timespec="seconds"), "commit": git_commit(), "args": vars(args)}
     try:
-        with (
-            tempfile.TemporaryDirectory(prefix="shop-bench-scale-") as tmp,
-            scale_database(args.pg_url, args.keep) as url,
-        ):
-            result["results"] = run(args, url, Path(tmp))
+        with tempfile.TemporaryDirectory(prefix="shop-bench-scale-") as tmp:
+            if args.reuse:
+                url = make_url(args.pg_url).set(database=args.reuse).render_as_string(hide_password=False)
+                result["results"] = rerun(args, url, Path(tmp))
+            else:
+                with scale_database(args.pg_url, args.keep, args.db_name) as url:
+                    result["results"] = run(args, url, Path(tmp))
     except BenchError as exc:
         print(f"\nbench failed: {exc}", file=sys.stderr)
         return 1
+    result["load_average"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / "events_scale.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")

@@ -11,10 +11,11 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_babel import get_babel, gettext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 
 from storefront import create_app, forget_connections_after_fork
+from storefront.analytics import rollup_rules as rr
 from storefront.analytics.partitions import is_event_partition
 from storefront.auth.models import User
 from storefront.catalog.models import Product, Variant
@@ -174,6 +175,58 @@ def test_the_refunds_migration_queues_the_days_that_hold_refunds(empty_db_app):
             refunds = conn.execute(text("SELECT DISTINCT refunds FROM rollup_days")).scalars().all()
         assert queued == ["2026-11-01", "2026-11-02", "2026-11-03"]  # not the day with no refund
         assert refunds == [0]
+
+
+def test_the_dwell_values_migration_converts_every_row_both_ways(empty_db_app):
+    """0036: text dwell values become sorted uint32 binary with a histogram; downgrade gives the text back."""
+    directory = empty_db_app.extensions["migrate"].directory
+    texts = {
+        "long": " ".join(str(v) for v in sorted((n * 7919) % 90_000 for n in range(400))),  # a histogram
+        "short": "30 40 100",
+        "empty": "",
+        "forged": "5 3000000000",  # past 24 days: capped
+    }
+    with empty_db_app.app_context():
+        upgrade(directory=directory, revision="0035_rollup_open_day")
+        with db.engine.begin() as conn:
+            for slug, values in texts.items():
+                numbers = [int(v) for v in values.split()]
+                conn.execute(
+                    text(
+                        "INSERT INTO rollup_products (day, product_slug, views, viewers, view_sessions, dwell_sessions,"
+                        " dwell_total_ms, dwell_median_ms, dwell_values, cart_adds, cart_sessions, checkout_sessions,"
+                        " orders, units, revenue) VALUES ('2026-11-02', :slug, 1, 1, 1, :n, :total, :median, :values,"
+                        " 0, 0, 0, 0, 0, 0)"
+                    ),
+                    {
+                        "slug": slug,
+                        "n": len(numbers),
+                        "total": sum(numbers),
+                        "median": rr.median_ms(numbers),
+                        "values": values,
+                    },
+                )
+        upgrade(directory=directory)
+        columns = "product_slug, dwell_sessions, dwell_total_ms, dwell_median_ms, dwell_values, dwell_histogram"
+        with db.engine.connect() as conn:
+            rows = {r[0]: r[1:] for r in conn.execute(text(f"SELECT {columns} FROM rollup_products"))}
+            if db.engine.dialect.name == "postgresql":
+                storage = (
+                    "SELECT attstorage FROM pg_attribute WHERE attrelid = 'rollup_products'::regclass AND attname = :c"
+                )
+                assert conn.execute(text(storage), {"c": "dwell_values"}).scalar_one() == "e"  # sliced, not detoasted
+        assert set(rows) == set(texts)
+        for slug, values in texts.items():
+            expected = sorted(rr.capped_dwell(int(v)) for v in values.split())
+            fields = rr.dwell_fields(expected)
+            assert rows[slug] == tuple(fields[k] for k in columns.split(", ")[1:]), slug
+        assert rows["long"][-1] and not rows["short"][-1]  # a histogram for the long row only
+        assert rows["forged"][:3] == (2, 5 + rr.DWELL_MAX, round((5 + rr.DWELL_MAX) / 2))
+        downgrade(directory=directory, revision="0035_rollup_open_day")
+        with db.engine.connect() as conn:
+            back = dict(conn.execute(text("SELECT product_slug, dwell_values FROM rollup_products")).all())
+        assert back == {**texts, "forged": f"5 {rr.DWELL_MAX}"}
+        upgrade(directory=directory)
 
 
 def test_a_forked_worker_opens_its_own_database_connections(app):

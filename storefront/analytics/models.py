@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     SmallInteger,
     String,
@@ -217,15 +218,30 @@ class RollupProduct(Base):
     dwell_sessions: Mapped[int] = mapped_column(default=0)
     dwell_total_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     dwell_median_ms: Mapped[int | None] = mapped_column()
-    # Each session's dwell on the product, sorted, space-separated: a median over several days
-    # must see every value (a median of daily medians is not the median).
-    dwell_values: Mapped[str] = mapped_column(Text, default="")
+    # Each session's dwell on the product, sorted, as uint32 little-endian (rollup_rules.encode_values):
+    # a median over several days must see every value (a median of daily medians is not the
+    # median), so readers slice it by offset; on PostgreSQL it is stored uncompressed (STORAGE
+    # EXTERNAL) so that substr() reads only the slice's TOAST chunks, not the whole value.
+    dwell_values: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    # Cumulative counts of those values at rollup_rules.DWELL_EDGES (empty for a short row): the
+    # bucket that holds a median over several days, and each day's slice of it, without the values.
+    dwell_histogram: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     cart_adds: Mapped[int] = mapped_column(default=0)
     cart_sessions: Mapped[int] = mapped_column(default=0)
     checkout_sessions: Mapped[int] = mapped_column(default=0)
     orders: Mapped[int] = mapped_column(default=0)
     units: Mapped[int] = mapped_column(default=0)
     revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # line totals, no shipping
+
+
+DWELL_VALUES_STORAGE = "ALTER TABLE rollup_products ALTER COLUMN dwell_values SET STORAGE EXTERNAL"
+
+
+@event.listens_for(RollupProduct.__table__, "after_create")
+def _dwell_values_uncompressed(target, connection, **kw) -> None:
+    """`create_all` on PostgreSQL: dwell values stored uncompressed, as migration 0036 sets them."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(DWELL_VALUES_STORAGE)
 
 
 class RollupInterest(Base):

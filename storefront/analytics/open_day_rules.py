@@ -120,16 +120,12 @@ def _move_dwell(product: dict, moves: Counter) -> None:
     """
     values = rr.decode_values(product["dwell_values"])
     for value, count in sorted(moves.items()):
+        value = rr.capped_dwell(value)
         for _ in range(-count):
             del values[bisect.bisect_left(values, value)]
         for _ in range(count):
             bisect.insort(values, value)
-    product.update(
-        dwell_sessions=len(values),
-        dwell_total_ms=sum(values),
-        dwell_median_ms=rr.median_ms(values),
-        dwell_values=rr.encode_values(values),
-    )
+    product.update(rr.dwell_fields(values))
 
 
 def _recount_visitors(rows: DayRows, before: Mapping, after: Mapping, neighbours: list) -> set[str]:

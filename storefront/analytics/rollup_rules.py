@@ -16,10 +16,13 @@ No Flask and no session here. The definitions every report relies on live here, 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import statistics
+import sys
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
@@ -121,14 +124,75 @@ def median_ms(values: list[int]) -> int | None:
     return round(statistics.median(values)) if values else None
 
 
-def encode_values(values: Iterable[int]) -> str:
-    """Dwell values as a compact sorted text ('1200 4500 61000')."""
-    return " ".join(str(v) for v in sorted(values))
+# A day x product's dwell values (each session's dwell on the product) are stored sorted as
+# fixed-width binary: unsigned 32-bit little-endian, so a reader bisects them where they lie and
+# fetches a slice by offset (bytes 4 * i .. 4 * j) without parsing anything. A session's dwell
+# on one product counts at most DWELL_MAX ms (24 days: more is a forged beacon, not a shopper;
+# and a median must fit the 32-bit signed dwell_median_ms column).
+DWELL_MAX = 2**31 - 1
+DWELL_WIDTH = 4
+if array("I").itemsize != DWELL_WIDTH:  # pragma: no cover - every platform the shop runs on
+    raise ImportError("array('I') must hold 32-bit values")
+
+# Fixed bucket edges (ms) for the cumulative histogram stored beside the values: 0, then 1 s
+# growing by 10 % a bucket up to DWELL_MAX (154 edges). histogram[i] = how many values are
+# below DWELL_EDGES[i], which is also where bucket i starts among the sorted values: a report
+# adds the days' counts up to find the bucket that holds the median, then reads only that
+# bucket's slice of each day. A row with no more values than edges keeps no histogram (its
+# values are no longer than one would be): readers count below an edge by bisecting them.
+DWELL_EDGES: tuple[int, ...] = (0, *(round(1000 * 1.1**i) for i in range(153)))
+HISTOGRAM_FROM = len(DWELL_EDGES)  # more values than this: a histogram is stored
 
 
-def decode_values(text: str | None) -> list[int]:
-    """The inverse of encode_values."""
-    return [int(v) for v in text.split()] if text else []
+def capped_dwell(ms: int) -> int:
+    """A session's dwell on a product as stored: at most DWELL_MAX."""
+    return min(ms, DWELL_MAX)
+
+
+def _little_endian(values: array) -> array:
+    if sys.byteorder != "little":  # pragma: no cover - the shop runs on little-endian machines
+        values.byteswap()
+    return values
+
+
+def encode_values(values: Iterable[int]) -> bytes:
+    """Dwell values (each within 0 .. DWELL_MAX), sorted, as uint32 little-endian."""
+    return _pack(sorted(values))
+
+
+def _pack(sorted_values: Sequence[int]) -> bytes:
+    return _little_endian(array("I", sorted_values)).tobytes()
+
+
+def decode_values(blob: bytes | None) -> array:
+    """The inverse of encode_values: an array of the sorted values (bisect and insort work on it)."""
+    return _little_endian(array("I", blob or b""))
+
+
+def dwell_histogram(values: Sequence[int]) -> bytes:
+    """Sorted values' cumulative counts at DWELL_EDGES (uint32 little-endian); none for a short row."""
+    if len(values) <= HISTOGRAM_FROM:
+        return b""
+    return _pack([bisect.bisect_left(values, edge) for edge in DWELL_EDGES])
+
+
+def sorted_median(values: Sequence[int]) -> int | None:
+    """median_ms of values already sorted (without sorting millions of them again)."""
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else round((values[middle - 1] + values[middle]) / 2)
+
+
+def dwell_fields(values: Sequence[int]) -> dict:
+    """A product row's dwell columns from its sessions' (capped, sorted) dwell values."""
+    return {
+        "dwell_sessions": len(values),
+        "dwell_total_ms": sum(values),
+        "dwell_median_ms": sorted_median(values),
+        "dwell_values": _pack(values),
+        "dwell_histogram": dwell_histogram(values),
+    }
 
 
 def sessions_of(events: Iterable[EventRow], variant_slugs: Mapping[int, str]) -> dict[str, SessionDay]:
@@ -280,19 +344,13 @@ def _product_rows(day: date, sessions: list[SessionDay], lines: list[LineRow]) -
             if s.visitor_id:
                 viewers[slug].add(s.visitor_id)
         for slug, total in s.dwell.items():
-            dwells[slug].append(total)
+            dwells[slug].append(capped_dwell(total))
         for slug, count in s.cart_adds.items():
             row(slug)["cart_adds"] += count
             row(slug)["cart_sessions"] += 1
             row(slug)["checkout_sessions"] += 1 if s.checkout else 0
     for slug, values in dwells.items():
-        target = row(slug)
-        target.update(
-            dwell_sessions=len(values),
-            dwell_total_ms=sum(values),
-            dwell_median_ms=median_ms(values),
-            dwell_values=encode_values(values),
-        )
+        row(slug).update(dwell_fields(sorted(values)))
     for slug, visitors in viewers.items():
         row(slug)["viewers"] = len(visitors)
     orders_with: dict[str, set[int]] = defaultdict(set)
@@ -316,7 +374,8 @@ def _empty_product(day: date, slug: str) -> dict:
         "dwell_sessions": 0,
         "dwell_total_ms": 0,
         "dwell_median_ms": None,
-        "dwell_values": "",
+        "dwell_values": b"",
+        "dwell_histogram": b"",
         "cart_adds": 0,
         "cart_sessions": 0,
         "checkout_sessions": 0,

@@ -18,10 +18,11 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import BigInteger, String, cast, exists, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, case, cast, exists, func, literal, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from ..analytics import interest_totals
+from ..analytics import rollup_rules as rr
 from ..analytics.models import (
     ReportOrder,
     RollupDay,
@@ -213,17 +214,66 @@ def products(session: Session, span: DateRange, scope: Scope | None = None) -> l
         .where(*in_range)
         .group_by(RollupProduct.product_slug)
     ).all()
-    values: dict[str, list[str]] = defaultdict(list)
-    dwelled = select(RollupProduct.product_slug, RollupProduct.dwell_values)
-    for slug, text in session.execute(dwelled.where(*in_range, RollupProduct.dwell_sessions > 0)):
-        values[slug].append(text)
+    medians = _dwell_medians(session, in_range)
     result = []
     for slug, *summed in sums:
         n = [int(v or 0) for v in summed]
-        median = rules.merged_median(values.get(slug, ()))
-        result.append(ProductFigures(slug, titles.get(slug, slug), *n[:5], median, *n[5:]))
+        result.append(ProductFigures(slug, titles.get(slug, slug), *n[:5], medians.get(slug), *n[5:]))
     _add_ratings(session, result)
     return sorted(result, key=lambda p: (-p.views, -p.revenue, p.slug))
+
+
+def _dwell_medians(session: Session, in_range: list) -> dict[str, int]:
+    """Each product's true median dwell over the rows in range: the median of every session's value.
+
+    A product with one day in range: that day's stored median. With several: each day's
+    histogram (a short row's values instead) is read first; the buckets that hold the middle of
+    all the days' values (rules.median_buckets) are the only slice of each day's values then
+    read (substr, by offset), and rules.merged_median picks the middle from those slices.
+    """
+    first = case(
+        (RollupProduct.dwell_sessions > rr.HISTOGRAM_FROM, RollupProduct.dwell_histogram),
+        else_=RollupProduct.dwell_values,
+    )
+    read = select(
+        RollupProduct.product_slug,
+        RollupProduct.day,
+        RollupProduct.dwell_sessions,
+        RollupProduct.dwell_median_ms,
+        first,
+    ).where(*in_range, RollupProduct.dwell_sessions > 0)
+    days: dict[str, dict[date, rules.DwellDay]] = defaultdict(dict)
+    medians = {}
+    for slug, day, count, median, blob in session.execute(read):
+        medians[slug] = median
+        decoded = rr.decode_values(blob)
+        days[slug][day] = (
+            rules.DwellDay(count, histogram=decoded)
+            if count > rr.HISTOGRAM_FROM
+            else rules.DwellDay(count, values=decoded)
+        )
+    for slug, dwell in days.items():
+        if len(dwell) > 1:
+            medians[slug] = _merged_dwell(session, slug, dwell)
+    return medians
+
+
+def _merged_dwell(session: Session, slug: str, days: dict[date, rules.DwellDay]) -> int | None:
+    """The median of a product's dwell values over these days, reading only the middle buckets' slices."""
+    first, last = rules.median_buckets(list(days.values()))
+    bounds = {day: (d.below(first), d.below(last + 1)) for day, d in days.items()}
+    parts = [d.values[slice(*bounds[day])] for day, d in days.items() if d.values is not None]
+    stored = {day: (low, high) for day, (low, high) in bounds.items() if days[day].values is None and high > low}
+    if stored:
+        width = rr.DWELL_WIDTH
+        start = case({day: low * width + 1 for day, (low, _high) in stored.items()}, value=RollupProduct.day)
+        length = case({day: (high - low) * width for day, (low, high) in stored.items()}, value=RollupProduct.day)
+        sliced = select(
+            func.substr(RollupProduct.dwell_values, cast(start, Integer), cast(length, Integer), type_=LargeBinary)
+        ).where(RollupProduct.product_slug == slug, RollupProduct.day.in_(stored))
+        parts += [rr.decode_values(blob) for blob in session.scalars(sliced)]
+    total = sum(d.count for d in days.values())
+    return rules.merged_median(parts, total=total, skipped=sum(low for low, _high in bounds.values()))
 
 
 def _add_ratings(session: Session, figures: list[ProductFigures]) -> None:
@@ -264,7 +314,7 @@ def _seller_products(session: Session, span: DateRange, scope: Scope, titles: di
                 *(seen.get(k, 0) for k in ("views", "viewers", "view_sessions")),
                 len(dwell),
                 sum(dwell),
-                rules.merged_median([" ".join(map(str, sorted(dwell)))]) if dwell else None,
+                rules.merged_median([sorted(dwell)]),
                 *(seen.get(k, 0) for k in ("cart_adds", "cart_sessions", "checkout_sessions")),
                 *sales.get(slug, (0, 0, 0)),
             )

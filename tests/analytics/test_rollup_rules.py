@@ -52,11 +52,35 @@ def test_dwell_is_summed_per_session_and_the_median_is_a_true_median():
         ev(0, "engagement", sid="s4", product_slug="coat", dwell_ms=0),
     ]
     (coat,) = rr.roll_up_day(DAY, events, [], []).products
-    assert rr.decode_values(coat["dwell_values"]) == [0, 1001, 4000, 10000]
+    assert list(rr.decode_values(coat["dwell_values"])) == [0, 1001, 4000, 10000]
     assert coat["dwell_median_ms"] == 2500  # (1001 + 4000) / 2 rounded: the mean of the middle two
     assert (coat["dwell_sessions"], coat["dwell_total_ms"], coat["views"], coat["view_sessions"]) == (4, 15001, 1, 1)
     assert rr.median_ms([3, 1, 2]) == 2 and rr.median_ms([]) is None
-    assert rr.encode_values([30, 4, 1000]) == "4 30 1000"
+    assert rr.encode_values([30, 4, 1000]) == bytes([4, 0, 0, 0, 30, 0, 0, 0, 232, 3, 0, 0])  # uint32 little-endian
+    assert coat["dwell_histogram"] == b""  # a short row: its values are shorter than a histogram
+
+
+def test_dwell_fields_keep_sorted_binary_values_and_their_cumulative_histogram():
+    values = sorted([0, 999, 1000, 1000, 5000, rr.DWELL_MAX, *range(1200, 1200 + 600, 2)])
+    fields = rr.dwell_fields(values)
+    assert (fields["dwell_sessions"], fields["dwell_total_ms"]) == (len(values), sum(values))
+    assert fields["dwell_median_ms"] == rr.median_ms(values) == rr.sorted_median(values)
+    assert list(rr.decode_values(fields["dwell_values"])) == values
+    histogram = rr.decode_values(fields["dwell_histogram"])
+    assert len(histogram) == len(rr.DWELL_EDGES) and histogram[0] == 0 and histogram[1] == 2  # 0 and 999 below 1 s
+    assert rr.DWELL_EDGES[-1] <= rr.DWELL_MAX
+    for edge, below in zip(rr.DWELL_EDGES, histogram, strict=True):
+        assert below == sum(v < edge for v in values)
+    assert rr.sorted_median([1, 2]) == 2 and rr.sorted_median([1, 4]) == 2  # round half to even, as median_ms
+    assert rr.sorted_median([]) is None and rr.dwell_fields([])["dwell_values"] == b""
+
+
+def test_a_forged_dwell_past_24_days_is_capped_not_a_crash():
+    events = [ev(n, "engagement", sid=f"s{n}", product_slug="coat", dwell_ms=86_400_000) for n in range(3)]
+    events += [ev(3 + n, "engagement", sid="long", product_slug="coat", dwell_ms=86_400_000) for n in range(30)]
+    (coat,) = rr.roll_up_day(DAY, events, [], []).products
+    assert list(rr.decode_values(coat["dwell_values"])) == [86_400_000] * 3 + [rr.DWELL_MAX]
+    assert coat["dwell_total_ms"] == 3 * 86_400_000 + rr.DWELL_MAX
 
 
 def test_an_order_belongs_to_the_session_that_checked_out_with_its_cart():

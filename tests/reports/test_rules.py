@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import re
+import statistics
 from datetime import date
 
 import pytest
 
+from storefront.analytics import rollup_rules as rr
 from storefront.reports import charts, rules
 from storefront.reports.rules import CustomerStats, InvalidRange
 
@@ -87,12 +90,60 @@ def test_rfm_scores_and_segments():
 def test_heatmap_and_merged_medians():
     grid = rules.heatmap([(0, 0, 2), (6, 23, 5), (6, 23, 1)])
     assert grid[0][0] == 2 and grid[6][23] == 6 and sum(map(sum, grid)) == 8
-    assert rules.merged_median(["1 5", "", "2 9 10"]) == 5  # over every value, not a median of medians
+    assert rules.merged_median([[1, 5], [], [2, 9, 10]]) == 5  # over every value, not a median of medians
     assert rules.merged_median([]) is None
-    assert rules.merged_median(["", ""]) is None
-    assert rules.merged_median(["900 10000 20000"]) == 10000  # one day: its (numerically) sorted middle
-    assert rules.merged_median(["1 5 7 20"]) == 6 and rules.merged_median(["1000", "2001"]) == 1500  # as median_ms
-    assert rules.merged_median(["30 40", "5 100"]) == 35  # numbers, not text, are compared
+    assert rules.merged_median([[], []]) is None
+    assert rules.merged_median([[900, 10000, 20000]]) == 10000
+    assert rules.merged_median([[1, 5, 7, 20]]) == 6 and rules.merged_median([[1000], [2001]]) == 1500  # as median_ms
+    assert rules.merged_median([[30, 40], [5, 100]]) == 35
+    assert rules.merged_median([[7, 9]], total=6, skipped=2) == 8  # the 2 smallest of 6 left out: ranks 2 and 3
+
+
+def _days_as_stored(days: list[list[int]]) -> list[rules.DwellDay]:
+    """Each day as the products page reads it: a short row's values, else its histogram."""
+    stored = []
+    for values in days:
+        fields = rr.dwell_fields(sorted(values))
+        decoded = rr.decode_values(fields["dwell_histogram"] or fields["dwell_values"])
+        if len(values) > rr.HISTOGRAM_FROM:
+            stored.append(rules.DwellDay(len(values), histogram=decoded))
+        else:
+            stored.append(rules.DwellDay(len(values), values=decoded))
+    return stored
+
+
+def _median_from_buckets(days: list[list[int]]) -> int | None:
+    """What reports.service._merged_dwell does: the middle buckets' slices only, then merged_median."""
+    stored = _days_as_stored(days)
+    first, last = rules.median_buckets(stored)
+    bounds = [(d.below(first), d.below(last + 1)) for d in stored]
+    slices = [sorted(values)[low:high] for values, (low, high) in zip(days, bounds, strict=True)]
+    assert all(len(s) == high - low for s, (low, high) in zip(slices, bounds, strict=True))
+    skipped = sum(low for low, _high in bounds)
+    return rules.merged_median(slices, total=sum(map(len, days)), skipped=skipped)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_merged_median_of_sorted_days_is_the_median_of_all_their_values(seed):
+    rng = random.Random(seed)
+    scale = rng.choice([3, 1000, 90_000, 5_000_000, rr.DWELL_MAX])  # ties galore .. the whole range
+    days = []
+    for _ in range(rng.randint(1, 6)):
+        size = rng.choice([0, 1, 2, rng.randint(3, 50), rng.randint(150, 700)])  # empty, one, short, long rows
+        days.append(sorted(rng.randint(0, scale) for _ in range(size)))
+    everything = [v for day in days for v in day]
+    expected = round(statistics.median(everything)) if everything else None  # rollup_rules.median_ms
+    assert rules.merged_median(days) == expected
+    assert rules.merged_median([rr.decode_values(rr.encode_values(day)) for day in days]) == expected
+    if everything:
+        assert _median_from_buckets(days) == expected
+
+
+def test_median_buckets_find_the_middle_when_it_straddles_two_buckets():
+    days = [[999] * 200, [1000] * 200]  # an even count: the middle two are 999 (bucket 0) and 1000 (bucket 1)
+    assert rules.median_buckets(_days_as_stored(days)) == (0, 1)
+    assert _median_from_buckets(days) == 1000  # round(999.5): half to even, as median_ms
+    assert _median_from_buckets([[5] * 300, [rr.DWELL_MAX] * 301]) == rr.DWELL_MAX  # the last bucket has no end
 
 
 def _attrs(svg: str) -> tuple[str, int]:
