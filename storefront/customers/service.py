@@ -12,7 +12,20 @@ from collections import defaultdict
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, Integer, ScalarSelect, Select, Update, bindparam, case, delete, func, select, update
+from sqlalchemy import (
+    Insert,
+    Integer,
+    ScalarSelect,
+    Select,
+    Update,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -140,64 +153,77 @@ def _their_orders() -> Select:
     return select(CustomerOrder.order_id).where(CustomerOrder.customer_id == bindparam("customer_id"))
 
 
+def _sql(value: str | int):
+    """A constant written into the statement, not sent as a parameter (see _refresh_customer)."""
+    return literal_column(str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'")
+
+
 @functools.cache
 def _refresh_customer() -> Update:
     """UPDATE customers SET <figures, referring seller, contact fields> WHERE id = :customer_id.
 
-    Each subquery reads its own `orders` (correlate(None): never the customer's row around them).
-    A contact field no recent order has keeps its value (COALESCE with the column itself).
+    The customer's orders, sales and money are CTEs each subquery reads (correlate(None): never
+    the customer's row around them). A contact field no recent order has keeps its value (COALESCE
+    with the column itself). Constants are written into the SQL: the statement stays under
+    psycopg's 4 kB / 50 parameters, so psycopg keeps its converted form instead of parsing it on
+    every order.
     """
-    theirs = _their_orders()
-    sales = (Order.id.in_(theirs), Order.status.in_(SALES))
-    sale_ids = select(Order.id).where(*sales).correlate(None)
-
-    def of_sales(*columns) -> ScalarSelect:
-        return select(*columns).where(*sales).correlate(None).scalar_subquery()
-
-    card_refunded = select(func.coalesce(func.sum(Refund.amount), 0)).where(  # card refunds that went through
-        Refund.order_id.in_(sale_ids), Refund.status == RefundStatus.SUCCEEDED
+    theirs = _their_orders().cte("theirs")
+    their_ids = select(theirs.c.order_id)
+    sales = (
+        select(Order.id, Order.total, Order.created_at)
+        .where(Order.id.in_(their_ids), Order.status.in_([_sql(status) for status in SALES]))
+        .cte("sales")
     )
-    given_back = select(func.coalesce(func.sum(ManualRefund.amount), 0)).where(ManualRefund.order_id.in_(sale_ids))
-    spend = (
-        of_sales(func.coalesce(func.sum(Order.total), 0))
+    sale_ids = select(sales.c.id)
+    zero = _sql(0)
+    card_refunded = select(func.coalesce(func.sum(Refund.amount), zero)).where(  # card refunds that went through
+        Refund.order_id.in_(sale_ids), Refund.status == _sql(RefundStatus.SUCCEEDED.value)
+    )
+    given_back = select(func.coalesce(func.sum(ManualRefund.amount), zero)).where(ManualRefund.order_id.in_(sale_ids))
+    net = (
+        func.coalesce(func.sum(sales.c.total), zero)
         - card_refunded.correlate(None).scalar_subquery()
         - given_back.correlate(None).scalar_subquery()
     )
+    money = select(net.label("net")).select_from(sales).cte("money")
+
+    def of_sales(column) -> ScalarSelect:
+        return select(column).select_from(sales).scalar_subquery()
+
     table = Customer.__table__
     return (
         update(table)
         .where(table.c.id == bindparam("customer_id"))
         .values(
-            orders_count=of_sales(func.count(Order.id)),
-            spend=case((spend > 0, spend), else_=0),
-            first_order_at=of_sales(func.min(Order.created_at)),
-            last_order_at=of_sales(func.max(Order.created_at)),
-            seller_id=_referring_seller(theirs).scalar_subquery(),
-            **_latest_contact(theirs, table),
+            orders_count=of_sales(func.count(sales.c.id)),
+            spend=select(case((money.c.net > zero, money.c.net), else_=zero)).scalar_subquery(),
+            first_order_at=of_sales(func.min(sales.c.created_at)),
+            last_order_at=of_sales(func.max(sales.c.created_at)),
+            seller_id=_referring_seller(their_ids).scalar_subquery(),
+            **_latest_contact(their_ids, table),
         )
     )
 
 
-def _latest_contact(theirs: Select, table) -> dict:
+def _latest_contact(their_ids: Select, table) -> dict:
     """Each contact field from the newest of the customer's 20 newest orders that has it (a pickup
     order has no city), else the field as it is."""
     newest = (
         select(Order.created_at, Order.id, *(getattr(Order, column) for column in CONTACT_COLUMNS.values()))
-        .where(Order.id.in_(theirs))
+        .where(Order.id.in_(their_ids))
         .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(20)
-        .correlate(None)
-        .subquery()
+        .limit(_sql(20))
+        .cte("newest")
     )
     found = {}
     for field, column in CONTACT_COLUMNS.items():
         value = newest.c[column]
         latest = (
             select(func.lower(func.trim(value)) if field == "email" else value)
-            .where(value.is_not(None), value != "")
+            .where(value.is_not(None), value != _sql(""))
             .order_by(newest.c.created_at.desc(), newest.c.id.desc())
-            .limit(1)
-            .correlate(None)
+            .limit(_sql(1))
             .scalar_subquery()
         )
         found[field] = func.coalesce(latest, table.c[field])
