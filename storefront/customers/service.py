@@ -61,12 +61,18 @@ def customer_of_order(session: Session, order_id: int) -> int | None:
     return session.scalar(select(CustomerOrder.customer_id).where(CustomerOrder.order_id == order_id))
 
 
-def customer_id_for(session: Session, phone: str | None, email: str | None, now: datetime) -> int | None:
-    """The customer of this phone (else email), created when new (race-safe); None without either."""
+def customer_id_for(
+    session: Session, phone: str | None, email: str | None, now: datetime, *, unknown: bool = False
+) -> int | None:
+    """The customer of this phone (else email), created when new (race-safe); None without either.
+
+    `unknown`: the caller just found no customer of this key in this transaction (link_order), so
+    the INSERT comes first (a concurrent first order still meets the UNIQUE key, then the read).
+    """
     key = customer_key(phone, email)
     if key is None:
         return None
-    found = session.scalar(_customer_by_key(), {"key": key})  # most orders come from a known customer: one SELECT
+    found = None if unknown else session.scalar(_customer_by_key(), {"key": key})  # most orders: a known customer
     if found is not None:
         return found
     values = {"key": key, "phone": (phone or "")[:24], "email": (email or "").strip().lower()[:254]}
@@ -103,7 +109,7 @@ def link_order(session: Session, order: Order, now: datetime) -> int | None:
     linked = _link_known(dialect) if dialect in ("postgresql", "sqlite") else None
     customer_id = None if linked is None else session.scalar(linked, {"order_id": order.id, "key": key})
     if customer_id is None:  # a new customer (or an order linked already: the link stands, as before)
-        customer_id = customer_id_for(session, order.phone, order.email, now)
+        customer_id = customer_id_for(session, order.phone, order.email, now, unknown=linked is not None)
         if customer_id is None:
             return None
         link = {"order_id": order.id, "customer_id": customer_id}
