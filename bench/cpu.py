@@ -180,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.queries:
         statements.clear()
         one_order(app, timer, *products[0])
-        for step, statement in statements:
-            print(f"  {step:<14} {statement[:150]}")
+        for step, statement in statements:  # its length and parameters: psycopg re-parses one over 4 kB or 50
+            print(f"  {step:<14} {len(statement):5d} {statement.count('%('):3d} {statement[:130]}")
     if timer.profiler is not None:
         pstats.Stats(timer.profiler).sort_stats(args.profile_sort).print_stats(40)
     return 0

@@ -216,8 +216,11 @@ def _record_server_event(session: Session, values: dict) -> None:
     around it bought nothing but CPU on every order (issue 22).
     """
     try:
-        with session.begin_nested():  # a savepoint: an error rolls back this row only
-            session.execute(_insert_event(), values)
+        # A savepoint: an error rolls back this row only. The connection's own, not the session's:
+        # nothing of the session is in it (no flush, no nested session transaction to keep).
+        connection = session.connection()
+        with connection.begin_nested():
+            connection.execute(_insert_event(), values)
     except SQLAlchemyError as err:
         if isinstance(err, DisconnectionError) or (isinstance(err, DBAPIError) and err.connection_invalidated):
             # The connection died (a database restart): the order's own transaction is gone too,

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Delete, Select, Update, bindparam, column, delete, exists, select, table, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ..catalog.models import Product, Variant
 from ..clock import utcnow
+from ..db import keep_written, write_new
 from ..domain import N_, Invalid, NotFound
 from .models import Cart, CartLine
 from .rules import PricedLine, check_line_quantity
@@ -55,6 +58,22 @@ def find_cart(session: Session, token: str | None) -> Cart | None:
         return None
     # unique(): the joined rows repeat the cart, one per line; the token is unique, so one or none.
     return session.scalars(_cart_by_token(), {"token": token}).unique().one_or_none()
+
+
+def find_cart_to_change(session: Session, token: str | None) -> Cart | None:
+    """find_cart without the products' photos, for a POST that adds to the cart or places it: prices,
+    sales and stock, never a thumbnail (a product's photos multiply the joined rows and the objects
+    loaded; a page shown after all loads them when asked)."""
+    if not token or len(token) > 64:
+        return None
+    return session.scalars(_cart_to_change_by_token(), {"token": token}).unique().one_or_none()
+
+
+@functools.cache
+def _cart_to_change_by_token() -> Select:
+    """find_cart_to_change's SELECT, built once."""
+    lines = joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
+    return select(Cart).options(lines.joinedload(Product.sales)).where(Cart.token == bindparam("token"))
 
 
 @functools.cache
@@ -131,18 +150,30 @@ def _touch_cart() -> Update:
 def new_cart(session: Session, now: datetime) -> Cart:
     """A new empty cart with an unguessable token (256 random bits), written with its first line.
 
-    Not flushed here: add_item's flush writes the cart and its line together (one unit of work
-    instead of two on every first add); nothing needs the cart's id before.
+    Not added to the session here: add_item writes the cart and its line together (two Core
+    INSERTs, no unit of work, on every first add); nothing needs the cart's id before.
     """
     # lines=[]: a new cart has none, and saying so spares the first add a SELECT to find out.
-    cart = Cart(token=secrets.token_urlsafe(32), created_at=now, updated_at=now, lines=[])
-    session.add(cart)
-    return cart
+    return Cart(token=secrets.token_urlsafe(32), created_at=now, updated_at=now, lines=[])
+
+
+def variant_with_product(session: Session, variant_id: int) -> Variant | None:
+    """A variant with its product (one SELECT built once), or None; one the session holds is not read again."""
+    held = session.identity_map.get(identity_key(Variant, variant_id))
+    if held is not None and "product" in held.__dict__:
+        return held
+    return session.scalars(_variant_with_product(), {"variant_id": variant_id}).first()
+
+
+@functools.cache
+def _variant_with_product() -> Select:
+    """variant_with_product's SELECT (session.get builds its statement anew on every call)."""
+    return select(Variant).options(joinedload(Variant.product)).where(Variant.id == bindparam("variant_id"))
 
 
 def _sellable_variant(session: Session, variant_id: int) -> Variant:
     """The variant if it is on sale, else NotFound (read with its product: one statement)."""
-    variant = session.get(Variant, variant_id, options=[joinedload(Variant.product)])
+    variant = variant_with_product(session, variant_id)
     if variant is None or variant.archived or not variant.product.published:
         raise NotFound(N_("That item is no longer for sale."))
     return variant
@@ -159,12 +190,18 @@ def add_item(
     if line is None:
         if len(cart.lines) >= max_lines:
             raise Invalid(N_("Your cart is full (at most %(count)s different items)."), count=max_lines)
-        line = CartLine(variant=variant, quantity=wanted)
+        line = CartLine(variant=variant, variant_id=variant.id, quantity=wanted)
         cart.lines.append(line)
     else:
         line.quantity = wanted
     cart.updated_at = now
-    session.flush()
+    if sa_inspect(cart).transient:  # new_cart's: the cart and its first line by Core, kept as persistent
+        write_new(session, [cart])
+        line.cart_id = cart.id
+        write_new(session, [line])
+        keep_written(session, cart, line)
+    else:
+        session.flush()
     return line
 
 

@@ -7,7 +7,6 @@ from typing import NamedTuple
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
 
 from ..catalog import service as catalog
 from ..catalog.models import Variant
@@ -117,10 +116,10 @@ def add():
     variant = None
     try:
         variant_id = parse_id(request.form.get("variant_id"))
-        variant = db.session.get(Variant, variant_id, options=[joinedload(Variant.product)])
+        variant = service.variant_with_product(db.session, variant_id)
         quantity = parse_quantity(request.form.get("quantity", "1"), allow_zero=False, maximum=cfg["MAX_LINE_QUANTITY"])
         now = utcnow()
-        cart = current_cart() or service.new_cart(db.session, now)
+        cart = service.find_cart_to_change(db.session, cart_token()) or service.new_cart(db.session, now)
         line = service.add_item(
             db.session, cart, variant_id, quantity, now, cfg["MAX_LINE_QUANTITY"], cfg["MAX_CART_LINES"]
         )

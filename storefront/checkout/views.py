@@ -122,7 +122,8 @@ def place_order():
         # The cart's row lock first, its lines read after it: two tabs placing one cart take turns
         # (PostgreSQL), and the second reads the cart the first left, emptied.
         carts.lock_cart(db.session, cart_token(), utcnow())
-    cart = current_cart()
+    # Placing needs no photos; a form sent back with errors is shown with its thumbnails.
+    cart = carts.find_cart_to_change(db.session, cart_token()) if placing else current_cart()
     items = carts.cart_items(cart)
     if placing and not items:
         existing = orders.find_by_checkout_key(db.session, form.checkout_key.data)

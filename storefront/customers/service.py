@@ -12,7 +12,21 @@ from collections import defaultdict
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Update, bindparam, delete, func, select, update
+from sqlalchemy import (
+    Insert,
+    Integer,
+    ScalarSelect,
+    Select,
+    Update,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..db import insert_ignoring_duplicates, outer_transaction
@@ -27,7 +41,9 @@ from . import consent, rules
 from .models import CONSENT_CHANNELS, Customer, CustomerOrder, CustomerTag
 
 SALES = tuple(str(s) for s in SALE_STATUSES)
-CONTACT_FIELDS = ("name", "phone", "email", "city", "region", "country", "locale")
+# Each contact field of a customer and the order column it comes from.
+CONTACT_COLUMNS = {"name": "customer_name", "phone": "phone", "email": "email", "city": "city", "region": "region",
+                   "country": "country", "locale": "locale"}  # fmt: skip
 MAX_NOTE = 4000
 MAX_TAG = 40
 CHUNK = 2000  # ids per UPDATE ... WHERE id IN (...)
@@ -45,12 +61,18 @@ def customer_of_order(session: Session, order_id: int) -> int | None:
     return session.scalar(select(CustomerOrder.customer_id).where(CustomerOrder.order_id == order_id))
 
 
-def customer_id_for(session: Session, phone: str | None, email: str | None, now: datetime) -> int | None:
-    """The customer of this phone (else email), created when new (race-safe); None without either."""
+def customer_id_for(
+    session: Session, phone: str | None, email: str | None, now: datetime, *, unknown: bool = False
+) -> int | None:
+    """The customer of this phone (else email), created when new (race-safe); None without either.
+
+    `unknown`: the caller just found no customer of this key in this transaction (link_order), so
+    the INSERT comes first (a concurrent first order still meets the UNIQUE key, then the read).
+    """
     key = customer_key(phone, email)
     if key is None:
         return None
-    found = session.scalar(_customer_by_key(), {"key": key})  # most orders come from a known customer: one SELECT
+    found = None if unknown else session.scalar(_customer_by_key(), {"key": key})  # most orders: a known customer
     if found is not None:
         return found
     values = {"key": key, "phone": (phone or "")[:24], "email": (email or "").strip().lower()[:254]}
@@ -78,15 +100,36 @@ def customer_id_for_email(session: Session, email: str, now: datetime) -> int | 
 
 def link_order(session: Session, order: Order, now: datetime) -> int | None:
     """Link a placed order to its customer (created on their first order) and refresh their figures."""
-    customer_id = customer_id_for(session, order.phone, order.email, now)
-    if customer_id is None:
+    key = customer_key(order.phone, order.email)
+    if key is None:
         return None
-    insert_ignoring_duplicates(session, CustomerOrder, {"order_id": order.id, "customer_id": customer_id}, ["order_id"])
+    session.flush()  # the order's row first: the link below refers to it
+    # A known customer (most orders): the link names them straight from their key, one statement.
+    dialect = session.get_bind().dialect.name
+    linked = _link_known(dialect) if dialect in ("postgresql", "sqlite") else None
+    customer_id = None if linked is None else session.scalar(linked, {"order_id": order.id, "key": key})
+    if customer_id is None:  # a new customer (or an order linked already: the link stands, as before)
+        customer_id = customer_id_for(session, order.phone, order.email, now, unknown=linked is not None)
+        if customer_id is None:
+            return None
+        link = {"order_id": order.id, "customer_id": customer_id}
+        insert_ignoring_duplicates(session, CustomerOrder, link, ["order_id"])
     refresh(session, customer_id, now)
     # A concurrent link of the same order (ON CONFLICT above) can only name the same customer: the
     # customer follows from the order's own phone and email.
     session.info[_LINKED] = (outer_transaction(session), order.id, customer_id)
     return customer_id
+
+
+@functools.cache
+def _link_known(dialect: str) -> Insert:
+    """INSERT INTO customer_orders SELECT :order_id, id FROM customers WHERE key = :key, ON CONFLICT
+    (order_id) DO NOTHING RETURNING customer_id: built once; nothing comes back for a new customer."""
+    links, customers = CustomerOrder.__table__, Customer.__table__
+    known = select(bindparam("order_id", type_=Integer), customers.c.id).where(customers.c.key == bindparam("key"))
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(links).from_select(["order_id", "customer_id"], known)
+    return stmt.on_conflict_do_nothing(index_elements=["order_id"]).returning(links.c.customer_id)
 
 
 def refresh_for_order(session: Session, order_id: int, now: datetime) -> None:
@@ -97,26 +140,17 @@ def refresh_for_order(session: Session, order_id: int, now: datetime) -> None:
 
 
 def refresh(session: Session, customer_id: int, now: datetime) -> None:
-    """Recompute one customer's contact details, figures and referring seller from their orders."""
+    """Recompute one customer's contact details, figures and referring seller from their orders.
+
+    One UPDATE whose values are subqueries (figures, refunds, referring seller, each contact field
+    from the newest order that has it): one statement instead of two reads and a write (issue 22).
+    """
     session.flush()
-    params = {"customer_id": customer_id}
-    count, total, first, last, card_refunds, manual_refunds, seller_id = session.execute(_figures(), params).one()
-    refunded = int(card_refunds or 0) + int(manual_refunds or 0)
-    values = {
-        "orders_count": int(count),
-        "spend": max(int(total) - refunded, 0),
-        "first_order_at": first,
-        "last_order_at": last,
-        "seller_id": seller_id,
-        **_latest_contact(session, params),
-    }
-    # The SET clause is the parameters' columns (the contact fields found vary): one statement.
-    session.execute(_update_customer(), {**values, "customer_id_": customer_id})
-    session.flush()
+    session.execute(_refresh_customer(), {"customer_id": customer_id})
 
 
-# The statements of refresh(), built once with the customer's id as a parameter: built anew per
-# order they cost more CPU than their round trips (issue 22), and one statement object keeps its
+# The statement of refresh(), built once with the customer's id as a parameter: built anew per
+# order it costs more CPU than its round trip (issue 22), and one statement object keeps its
 # cache key memoised.
 
 
@@ -125,59 +159,80 @@ def _their_orders() -> Select:
     return select(CustomerOrder.order_id).where(CustomerOrder.customer_id == bindparam("customer_id"))
 
 
-@functools.cache
-def _figures() -> Select:
-    """The customer's sales figures; the refunds and the referring seller ride along as scalar subqueries.
+def _sql(value: str | int):
+    """A constant written into the statement, not sent as a parameter (see _refresh_customer)."""
+    return literal_column(str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'")
 
-    One round trip: each subquery reads its own `orders` (correlate(None): not the row of the
-    figures around them).
+
+@functools.cache
+def _refresh_customer() -> Update:
+    """UPDATE customers SET <figures, referring seller, contact fields> WHERE id = :customer_id.
+
+    The customer's orders, sales and money are CTEs each subquery reads (correlate(None): never
+    the customer's row around them). A contact field no recent order has keeps its value (COALESCE
+    with the column itself). Constants are written into the SQL: the statement stays under
+    psycopg's 4 kB / 50 parameters, so psycopg keeps its converted form instead of parsing it on
+    every order.
     """
-    theirs = _their_orders()
-    sales = (Order.id.in_(theirs), Order.status.in_(SALES))
-    sale_ids = select(Order.id).where(*sales).correlate(None)
-    card_refunded = select(func.coalesce(func.sum(Refund.amount), 0)).where(  # card refunds that went through
-        Refund.order_id.in_(sale_ids), Refund.status == RefundStatus.SUCCEEDED
+    theirs = _their_orders().cte("theirs")
+    their_ids = select(theirs.c.order_id)
+    sales = (
+        select(Order.id, Order.total, Order.created_at)
+        .where(Order.id.in_(their_ids), Order.status.in_([_sql(status) for status in SALES]))
+        .cte("sales")
     )
-    given_back = select(func.coalesce(func.sum(ManualRefund.amount), 0)).where(ManualRefund.order_id.in_(sale_ids))
-    return select(
-        func.count(Order.id),
-        func.coalesce(func.sum(Order.total), 0),
-        func.min(Order.created_at),
-        func.max(Order.created_at),
-        card_refunded.correlate(None).scalar_subquery(),
-        given_back.correlate(None).scalar_subquery(),
-        _referring_seller(theirs).scalar_subquery(),
-    ).where(*sales)
-
-
-@functools.cache
-def _contacts() -> Select:
-    """The contact fields of the customer's 20 newest orders, newest first."""
-    return (
-        select(Order.customer_name, Order.phone, Order.email, Order.city, Order.region, Order.country, Order.locale)
-        .where(Order.id.in_(_their_orders()))
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(20)
+    sale_ids = select(sales.c.id)
+    zero = _sql(0)
+    card_refunded = select(func.coalesce(func.sum(Refund.amount), zero)).where(  # card refunds that went through
+        Refund.order_id.in_(sale_ids), Refund.status == _sql(RefundStatus.SUCCEEDED.value)
     )
+    given_back = select(func.coalesce(func.sum(ManualRefund.amount), zero)).where(ManualRefund.order_id.in_(sale_ids))
+    net = (
+        func.coalesce(func.sum(sales.c.total), zero)
+        - card_refunded.correlate(None).scalar_subquery()
+        - given_back.correlate(None).scalar_subquery()
+    )
+    money = select(net.label("net")).select_from(sales).cte("money")
 
+    def of_sales(column) -> ScalarSelect:
+        return select(column).select_from(sales).scalar_subquery()
 
-@functools.cache
-def _update_customer() -> Update:
-    """UPDATE customers SET <the parameters' columns> WHERE id = :customer_id_ (Core: no ORM bookkeeping)."""
     table = Customer.__table__
-    return update(table).where(table.c.id == bindparam("customer_id_"))
+    return (
+        update(table)
+        .where(table.c.id == bindparam("customer_id"))
+        .values(
+            orders_count=of_sales(func.count(sales.c.id)),
+            spend=select(case((money.c.net > zero, money.c.net), else_=zero)).scalar_subquery(),
+            first_order_at=of_sales(func.min(sales.c.created_at)),
+            last_order_at=of_sales(func.max(sales.c.created_at)),
+            seller_id=_referring_seller(their_ids).scalar_subquery(),
+            **_latest_contact(their_ids, table),
+        )
+    )
 
 
-def _latest_contact(session: Session, params: dict) -> dict:
-    """Each contact field from the newest order that has it (a pickup order has no city)."""
-    rows = session.execute(_contacts(), params).all()
-    found: dict = {}
-    for row in rows:
-        for name, value in zip(CONTACT_FIELDS, row, strict=True):
-            if value and name not in found:
-                found[name] = value
-    if "email" in found:
-        found["email"] = found["email"].strip().lower()
+def _latest_contact(their_ids: Select, table) -> dict:
+    """Each contact field from the newest of the customer's 20 newest orders that has it (a pickup
+    order has no city), else the field as it is."""
+    newest = (
+        select(Order.created_at, Order.id, *(getattr(Order, column) for column in CONTACT_COLUMNS.values()))
+        .where(Order.id.in_(their_ids))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(_sql(20))
+        .cte("newest")
+    )
+    found = {}
+    for field, column in CONTACT_COLUMNS.items():
+        value = newest.c[column]
+        latest = (
+            select(func.lower(func.trim(value)) if field == "email" else value)
+            .where(value.is_not(None), value != _sql(""))
+            .order_by(newest.c.created_at.desc(), newest.c.id.desc())
+            .limit(_sql(1))
+            .scalar_subquery()
+        )
+        found[field] = func.coalesce(latest, table.c[field])
     return found
 
 

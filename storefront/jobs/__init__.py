@@ -23,10 +23,10 @@ from __future__ import annotations
 from flask import Flask
 
 from .registry import REGISTRY, job, periodic
-from .service import enqueue, queue_stats
+from .service import enqueue, enqueue_many, queue_stats
 from .worker import run_due
 
-__all__ = ["REGISTRY", "enqueue", "init_app", "job", "periodic", "queue_stats", "run_due"]
+__all__ = ["REGISTRY", "enqueue", "enqueue_many", "init_app", "job", "periodic", "queue_stats", "run_due"]
 
 
 def init_app(app: Flask) -> None:

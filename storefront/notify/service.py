@@ -74,6 +74,23 @@ def order_news(session: Session, order: Order, kind: Kind, now: datetime, **extr
     _fan_out_job(session, key, kind, now, order_id=order.id, extra=extra)
 
 
+def order_placed_news(session: Session, order: Order, kind: Kind | None, alert_staff: bool, now: datetime) -> None:
+    """A placed order's news for its shopper (`kind`, None: none) and the staff's new-order alert, in one INSERT.
+
+    The same jobs, keys and payloads as `order_news` and `alert(Alert.NEW_ORDER, ...)`: once per order.
+    """
+    base = base_url()
+    news = []
+    if kind is not None:
+        key = f"order:{order.id}:{kind.value}"
+        news.append((FAN_OUT, _fan_out_payload(key, kind, base, order_id=order.id), key))
+    if alert_staff:
+        key = f"alert:{Alert.NEW_ORDER.value}:{order.id}"
+        payload = _fan_out_payload(key, rules.ALERT_KIND[Alert.NEW_ORDER], base, extra={"order_id": order.id})
+        news.append((FAN_OUT, payload, key))
+    jobs.enqueue_many(session, news, now)
+
+
 def aftersales_news(session: Session, order: Order, kind: Kind, fact: str, now: datetime, **extra: Any) -> None:
     """Tell the order's shopper about one of its after-sales requests; once per `fact` (a step or a message)."""
     _fan_out_job(session, f"order:{order.id}:{kind.value}:{fact}", kind, now, order_id=order.id, extra=extra)
@@ -98,8 +115,15 @@ def stock_returned(session: Session, variant_id: int, now: datetime) -> None:
 def _fan_out_job(
     session: Session, key: str, kind: Kind, now: datetime, *, order_id: int | None = None, extra: dict | None = None
 ) -> None:
-    payload = {"event": key, "kind": kind.value, "order_id": order_id, "extra": extra or {}, "base": base_url()}
+    payload = _fan_out_payload(key, kind, base_url(), order_id=order_id, extra=extra)
     jobs.enqueue(session, FAN_OUT, payload, key=key, now=now)
+
+
+def _fan_out_payload(
+    key: str, kind: Kind, base: str, *, order_id: int | None = None, extra: dict | None = None
+) -> dict[str, Any]:
+    """The fan-out job's payload: the event's key, its kind, the order, what the message adds, the shop's address."""
+    return {"event": key, "kind": kind.value, "order_id": order_id, "extra": extra or {}, "base": base}
 
 
 # -- 2. fan out: who hears it, on which channel ------------------------------------------------

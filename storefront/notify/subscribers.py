@@ -31,6 +31,8 @@ from .rules import Alert, Kind
 
 # An order staff must act on: a cash order at once, a transfer order to check the money, a card order once paid.
 NEEDS_STAFF = (OrderStatus.PLACED, OrderStatus.AWAITING_TRANSFER)
+# What a just placed order tells its shopper: a cash order that it is placed, a transfer order what to send.
+PLACED_NEWS = {OrderStatus.PLACED: Kind.ORDER_PLACED, OrderStatus.AWAITING_TRANSFER: Kind.AWAITING_TRANSFER}
 
 
 def connect() -> None:
@@ -52,12 +54,8 @@ def connect() -> None:
 def order_placed(_event: Event, *, session: Session, order: Order, now: datetime, **_payload) -> None:
     """A cash order is news for its shopper now, and so is a transfer order waiting for its money (what to
     send, and the order's link); any order staff must act on is news for them."""
-    if order.status == OrderStatus.PLACED:
-        service.order_news(session, order, Kind.ORDER_PLACED, now)
-    elif order.status == OrderStatus.AWAITING_TRANSFER:
-        service.order_news(session, order, Kind.AWAITING_TRANSFER, now)
-    if order.status in NEEDS_STAFF:
-        service.alert(session, Alert.NEW_ORDER, str(order.id), now, order_id=order.id)
+    kind = PLACED_NEWS.get(order.status)
+    service.order_placed_news(session, order, kind, order.status in NEEDS_STAFF, now)  # both jobs in one INSERT
 
 
 def order_moved(

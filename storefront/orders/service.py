@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..cart import service as carts
 from ..cart.models import Cart
 from ..core.events import announce
+from ..db import keep_written, write_new
 from ..domain import N_, Invalid, NotFound
 from ..inventory import service as inventory
 from . import limits as hoarding
@@ -173,8 +174,7 @@ def place_order(
             )
         )
     order.history.append(OrderStatusChange(from_status=None, to_status=status, event="place", created_at=now))
-    session.add(order)
-    session.flush()
+    _write(session, order)
     lines = [(i.variant.id, i.quantity) for i in items]
     inventory.move_stock(session, lines, "none", STOCK_STATE[status], order.id, now)
     if not by_card:
@@ -192,6 +192,18 @@ def place_order(
         sold=not (by_card or by_transfer),  # card and transfer orders are sales once paid
     )
     return order
+
+
+def _write(session: Session, order: Order) -> None:
+    """Write the new order, its lines and first step with Core (three INSERTs, the lines in one) and keep
+    them in the session as persistent: the unit of work's bookkeeping bought nothing here (issue 22)."""
+    session.flush()  # anything pending first, as the flush that wrote the order did
+    write_new(session, [order])
+    for child in (*order.lines, *order.history):
+        child.order_id = order.id
+    write_new(session, order.lines)
+    write_new(session, order.history)
+    keep_written(session, order, *order.lines, *order.history)
 
 
 def _first_status(payment_method: str) -> OrderStatus:

@@ -21,9 +21,10 @@ from storefront.orders.rules import OrderEvent
 from storefront.payments.manual_refunds import record_manual_refund
 from storefront.reports import service as reports
 from storefront.reports.rules import DateRange
-from tests.builders import make_product
+from tests.builders import CHECKOUT_DELIVERY, CHECKOUT_PICKUP, make_product, nth_shopper
 from tests.customers.conftest import customers_in_db, place
 from tests.sellers.builders import make_order
+from tests.stores.builders import make_store
 
 
 def test_one_customer_per_phone_whatever_its_formatting(app, mug):
@@ -63,6 +64,18 @@ def test_figures_follow_a_cancel_and_a_refund(app, mug):
         db.session.commit()
         db.session.refresh(customer)
         assert (customer.orders_count, customer.spend) == (2, 2 * 2900 - 1000), "money given back is not spend"
+
+
+def test_a_field_the_newest_order_lacks_comes_from_an_earlier_one(app, mug):
+    with app.app_context():
+        store_id = make_store("Main Street", 45.52, -122.68, city="Portland").id
+    assert place(app, mug, 1, customer_name="Ada Away", city="Leeds").status_code == 303
+    pickup = {**CHECKOUT_PICKUP, "phone": CHECKOUT_DELIVERY["phone"], "pickup_store": str(store_id)}
+    shop = nth_shopper(app, 2)
+    assert shop.add(mug, 1).status_code == 303 and shop.checkout(pickup).status_code == 303
+    [customer] = customers_in_db(app)
+    assert customer.orders_count == 2 and customer.name == CHECKOUT_PICKUP["customer_name"], "the newest name"
+    assert (customer.city, customer.email, customer.country) == ("Leeds", "ada@example.com", "GB"), "kept"
 
 
 def test_concurrent_first_orders_from_one_phone_make_one_customer(app):
