@@ -17,6 +17,7 @@ from functools import lru_cache
 from babel.numbers import format_decimal
 from flask import Flask, g, has_app_context
 from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -68,6 +69,25 @@ def current_translations():
     if locale is not None and domain is not None:
         setattr(space, _TRANSLATIONS, (locale, domain, translations))
     return translations
+
+
+class LazyMessage(LazyString):
+    """Flask-Babel's lazy string, translated through the request's kept catalogue; `msgid` is its message id."""
+
+    def __init__(self, msgid: str, /, **variables) -> None:
+        super().__init__(_translate, msgid, **variables)
+        self.msgid = msgid
+
+
+def _translate(msgid: str, /, **variables) -> str:
+    """What Flask-Babel's gettext returns, from `current_translations()` (no context walk per message)."""
+    text = current_translations().ugettext(msgid)
+    return text % variables if variables else text
+
+
+def lazy_gettext(msgid: str, /, **variables) -> LazyMessage:
+    """Flask-Babel's lazy_gettext (a form label, a validator's message), cheaper each time it is shown."""
+    return LazyMessage(msgid, **variables)
 
 
 def count_ngettext(singular: str, plural: str, num: int, /, **variables) -> str:

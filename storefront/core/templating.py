@@ -14,7 +14,7 @@ from flask_babel import format_datetime, get_locale, gettext
 
 from ..hashing import file_digest
 from ..money import format_amount_plain, format_money
-from . import html_params, numerals
+from . import form_catalogue, html_params, numerals
 from .locales import native_digits
 
 CART_COUNT_COOKIE = "cart_n"
@@ -118,6 +118,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = page_url_for
     numerals.init_app(app)
     html_params.install()  # WTForms' attributes, the same markup for less CPU
+    form_catalogue.install()  # WTForms' messages: their catalogue loaded once per language, not per request
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.after_request(_long_cache_static)
