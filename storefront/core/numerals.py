@@ -129,4 +129,7 @@ def init_app(app: Flask) -> None:
     # Flask-Babel's own filters print ASCII digits whatever the locale: these write its digits.
     app.jinja_env.filters.update(number=number, numberformat=number, decimalformat=number)
     app.jinja_env.globals.update(gettext=_gettext, ngettext=_ngettext, numbering_system=numbering_system)
+    # `_()` straight to `_gettext`: Jinja's i18n alias would look `gettext` up in the context and
+    # call it through the context once more, for each of a page's fifty messages (issue 22).
+    app.jinja_env.globals["_"] = _gettext
     domain.localize_params_with(localized)  # DomainError messages: counts in the page's digits too
