@@ -66,3 +66,24 @@ def test_wtforms_messages_come_from_a_catalogue_kept_per_language(sqlite_app):
             assert form_catalogue.wtforms_translations() is not spanish
         finally:
             sqlite_app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_datetimes_remembered_per_locale_as_babel_formats_them(sqlite_app):
+    from datetime import datetime
+
+    from flask_babel import format_datetime
+
+    from storefront.core.templating import shop_datetime
+
+    seen = set()
+    for when in (datetime(2026, 3, 1, 23, 30), datetime(2026, 3, 2, 8, 5)):  # noqa: DTZ001 - naive UTC, as stored
+        for locale in ("en", "es", "bn"):
+            with sqlite_app.test_request_context(), force_locale(locale):
+                shown = shop_datetime(when)
+                assert shop_datetime(when) == shown  # the second time from the memo
+                if locale == "bn":
+                    assert "২০২৬" in shown  # its own digits
+                else:
+                    assert shown == format_datetime(when, "medium"), locale
+                seen.add(shown)
+    assert len(seen) == 6  # each instant and language its own text
