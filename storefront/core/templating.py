@@ -6,10 +6,10 @@ Features add their own words for stored values (order statuses, payment states .
 
 from __future__ import annotations
 
+import os
 from collections import ChainMap
 from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
 
 import jinja2
 from flask import Flask, current_app, has_request_context, request, url_for
@@ -51,7 +51,7 @@ def _formatted_datetime(value, fmt: str, locale_tag: str, timezone: str) -> str:
 
 def static_url(filename: str) -> str:
     """URL of a static file with a content-hash query, so it can be cached for a year."""
-    version = file_digest(Path(current_app.static_folder) / filename)[:10] or "0"
+    version = file_digest(os.path.join(current_app.static_folder, filename))[:10] or "0"
     # Built once per file version (and mount point): a page links six files, and url_for is slow.
     key = (request.script_root if has_request_context() else None, filename, version)
     urls: dict = current_app.extensions.setdefault(STATIC_URLS, {})
