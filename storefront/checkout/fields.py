@@ -1,8 +1,8 @@
 """The checkout form's fields as plain data, written as WTForms and macros/forms.html write them (issue 22).
 
 Showing the checkout form built a WTForms form per request (twenty bound fields, each with its
-label and flags) and rendered each field through a Jinja macro and a WTForms widget: about half
-of the page's CPU. Here each field is a plain description, made once per process from
+label and flags) and rendered each field through a Jinja macro and a WTForms widget: about a
+third of the page's CPU. Here each field is a plain description, made once per process from
 `CheckoutForm`'s own declaration (its label's message id, the `required`/`maxlength` its
 validators announce), and a page is the description plus this request's values, errors and
 choices, written with f-strings in the same markup: same ids, names, labels, attributes (sorted,
@@ -66,7 +66,7 @@ class Description:
 
 @cache
 def descriptions() -> dict[str, Description]:
-    """Every field of CheckoutForm, in its order, made once per process from the class itself."""
+    """Every field of CheckoutForm by name, made once per process from the class itself."""
     found = {}
     for name in dir(CheckoutForm):
         unbound = getattr(CheckoutForm, name)
@@ -74,7 +74,8 @@ def descriptions() -> dict[str, Description]:
             continue
         kind = "hidden" if issubclass(unbound.field_class, HiddenField) else "text"
         kind = next((k for cls, k in KINDS.items() if issubclass(unbound.field_class, cls)), kind)
-        assert issubclass(unbound.field_class, HiddenField | StringField | SelectField | RadioField | BooleanField)
+        if not issubclass(unbound.field_class, HiddenField | StringField | SelectField | BooleanField):
+            raise TypeError(f"checkout.fields cannot write {name}: a {unbound.field_class.__name__}")
         flags = {}
         for validator in unbound.kwargs.get("validators") or ():
             flags.update(getattr(validator, "field_flags", {}))
