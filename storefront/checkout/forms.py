@@ -8,7 +8,6 @@ from functools import lru_cache
 
 from babel import Locale
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import Select
 
 from ..core.html_params import html_params
+from ..core.numerals import lazy_gettext as _l
 from ..orders.rules import Delivery, PaymentMethod, normalise_phone
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -70,32 +70,50 @@ class OptionsOnceSelect(Select):
         self._rendered: dict[int, tuple[list | tuple, list[str], dict[str, int]]] = {}
 
     def __call__(self, field, **kwargs) -> Markup:
-        choices = field.choices
-        entry = self._rendered.get(id(choices))
-        if entry is None or entry[0] is not choices:  # the id of a list that is gone may be reused
-            # Only a list or tuple of (value, label) pairs: other shapes (dicts for groups,
-            # SelectChoice) go to WTForms. (Not field.has_groups(): it converts every choice on
-            # each call.) The selected option is the one whose value equals the data as a string:
-            # for SelectField's default coerce=str, as here.
-            if not isinstance(choices, list | tuple) or not all(type(c) is tuple and len(c) == 2 for c in choices):
-                return super().__call__(field, **kwargs)
-            if len(self._rendered) >= self.CACHED_LISTS:
-                self._rendered.clear()
-            options = [_option(value, label) for value, label in choices]
-            entry = (choices, options, {str(value): i for i, (value, _label) in enumerate(choices)})
-            self._rendered[id(choices)] = entry
-        _choices, options, index = entry
         kwargs.setdefault("id", field.id)
         flags = getattr(field, "flags", {})
         for name in dir(flags):
             if name in self.validation_attrs and name not in kwargs:
                 kwargs[name] = getattr(flags, name)
-        selected = index.get(field.data) if isinstance(field.data, str) else None
-        if selected is not None:
-            options = options.copy()
-            options[selected] = _option(*choices[selected], selected=True)
-        # html_params escapes every attribute and _option every label, as WTForms' Select does.
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{''.join(options)}</select>")  # noqa: S704
+        # The selected option is the one whose value equals the data as a string: for
+        # SelectField's default coerce=str, as here.
+        html = self.render(field.name, field.choices, field.data, **kwargs)
+        return super().__call__(field, **kwargs) if html is None else html
+
+    def render(self, name: str, choices, selected, /, **attributes) -> Markup | None:
+        """The select for these choices, their options written once per list; None for a shape it does not take."""
+        entry = self._rendered.get(id(choices))
+        if entry is None or entry[0] is not choices:  # the id of a list that is gone may be reused
+            # Only a list or tuple of (value, label) pairs: other shapes (dicts for groups,
+            # SelectChoice) go to WTForms. (Not field.has_groups(): it converts every choice on
+            # each call.)
+            if not isinstance(choices, list | tuple) or not all(type(c) is tuple and len(c) == 2 for c in choices):
+                return None
+            if len(self._rendered) >= self.CACHED_LISTS:
+                self._rendered.clear()
+            options = [_option(value, label) for value, label in choices]
+            entry = (choices, options, {str(value): i for i, (value, _label) in enumerate(choices)})
+            self._rendered[id(choices)] = entry
+        return select_html(name, choices, selected, _rendered=entry, **attributes)
+
+
+def select_html(name: str, choices, selected, /, _rendered=None, **attributes) -> Markup:
+    """A <select> with `choices` and the option whose value is `selected`, as WTForms' Select writes it.
+
+    `attributes` are the select's own (id, flags); `_rendered` is OptionsOnceSelect's kept
+    rendering of a shared choices list (its options written once), else each option is written.
+    """
+    if _rendered is None:
+        options = [_option(value, label) for value, label in choices]
+        index = {str(value): i for i, (value, _label) in enumerate(choices)}
+    else:
+        _choices, options, index = _rendered
+    at = index.get(selected) if isinstance(selected, str) else None
+    if at is not None:
+        options = options.copy()
+        options[at] = _option(*choices[at], selected=True)
+    # html_params escapes every attribute and _option every label, as WTForms' Select does.
+    return Markup(f"<select {html_params(name=name, **attributes)}>{''.join(options)}</select>")  # noqa: S704
 
 
 def _option(value, label, selected: bool = False) -> str:
@@ -107,6 +125,18 @@ def _option(value, label, selected: bool = False) -> str:
 def _sort_key(name: str) -> str:
     """A name without accents, case-folded, so that É sorts with E."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).casefold()
+
+
+CASH_LABEL = _l("Cash on delivery, or pay at pickup")
+CARD_LABEL = _l("Card, on a secure payment page")
+
+
+def payment_choices(card: bool, transfers) -> list[tuple[str, object]]:
+    """The ways to pay: card first when a payment provider is configured, cash, then the owner's transfer methods.
+
+    Transfer methods are the shop currency's ("transfer-<id>", "bKash").
+    """
+    return [*([(PaymentMethod.CARD, CARD_LABEL)] if card else []), (PaymentMethod.CASH, CASH_LABEL), *transfers]
 
 
 def _required_for_delivery(form: CheckoutForm, field) -> None:
@@ -170,11 +200,7 @@ class CheckoutForm(FlaskForm):
         # Shops with several pickup points let the shopper choose one; with none, "at the shop".
         self.pickup_store.choices = [(str(store_id), label) for store_id, label in pickup_stores]
         # Card payment is offered only when a payment provider is configured.
-        self.payment_method.choices = [(PaymentMethod.CASH, _l("Cash on delivery, or pay at pickup"))]
-        if card:
-            self.payment_method.choices.insert(0, (PaymentMethod.CARD, _l("Card, on a secure payment page")))
-        # The owner's transfer methods for the shop's currency ("transfer-<id>", "bKash").
-        self.payment_method.choices.extend(transfers)
+        self.payment_method.choices = payment_choices(card, transfers)
 
     def validate_pickup_store(self, field) -> None:
         """One of the listed stores, when picking up and the shop lists stores."""

@@ -34,7 +34,9 @@ from ..promotions.rules import CodeRefused, CodeUsedUp
 from ..sellers.web import attribution_from_request
 from ..stores.models import Store
 from ..stores.web import chosen_store_id
+from . import fields as checkout_fields
 from . import service
+from .fields import CheckoutFields
 from .forms import CheckoutForm
 from .options import checkout_choices, hoarding_limits
 
@@ -57,23 +59,31 @@ class _Placed(NamedTuple):
 
 
 def _render_checkout(
-    form: CheckoutForm, items, error: str | None = None, sold_out: set[int] | None = None, status: int = 200
+    shown: CheckoutFields,
+    items,
+    error: str | None = None,
+    sold_out: set[int] | None = None,
+    status: int = 200,
+    form: CheckoutForm | None = None,
 ):
-    """The checkout page: the form (with the shopper's values and messages) and the summary.
+    """The checkout page: the form's fields (with the shopper's values and messages) and the summary.
 
     The summary carries the server's totals for every delivery method; the page shows the one
     matching the chosen method (CSS without JavaScript, checkout.js with it), and the form sends
-    the figures back so the order is never placed at a total the shopper did not see.
+    the figures back so the order is never placed at a total the shopper did not see. `form` is
+    the WTForms form of a form sent back, for its error summary.
     """
     cfg = current_app.config
-    method = form.delivery_method.data if form.delivery_method.data in set(Delivery) else Delivery.DELIVERY
+    chosen = shown.delivery_method.value
+    method = chosen if chosen in set(Delivery) else Delivery.DELIVERY
     quotes = totals_by_delivery(carts.priced_lines(items), cfg["SHIPPING_FLAT_FEE"])
     cart = items[0].line.cart if items else None
     quotes, found, problem = promotions.discounted(cart, items, quotes)
-    form.shown_total_delivery.data = str(quotes[Delivery.DELIVERY].total)
-    form.shown_total_pickup.data = str(quotes[Delivery.PICKUP].total)
+    shown.shown_total_delivery.value = str(quotes[Delivery.DELIVERY].total)
+    shown.shown_total_pickup.value = str(quotes[Delivery.PICKUP].total)
     html = render_template(
         "checkout/checkout.html",
+        fields=shown,
         form=form,
         items=items,
         method=method,
@@ -87,9 +97,17 @@ def _render_checkout(
     return current_app.make_response((html, status))
 
 
+def _render_form(form: CheckoutForm, items, error: str | None, sold_out: set[int] | None = None, status: int = 200):
+    """The checkout page for a form sent back: the shopper's values, each field's errors, a summary of them."""
+    return _render_checkout(checkout_fields.for_form(form), items, error, sold_out, status, form=form)
+
+
 @bp.get("/checkout")
 def checkout():
-    """The checkout form, with a fresh key that makes double submits place one order."""
+    """The checkout form, with a fresh key that makes double submits place one order.
+
+    No WTForms form is built to show it (checkout.fields): the POST validates with CheckoutForm.
+    """
     # Held while the page renders: its lines' `line.cart` is then this object (the session keeps
     # only weak references), not a second SELECT of the cart.
     cart = current_cart()
@@ -98,13 +116,12 @@ def checkout():
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
     options = _form_options()
-    form = CheckoutForm(
-        checkout_key=secrets.token_urlsafe(24),
-        country=current_app.config["SHOP_COUNTRY"],
-        pickup_store=_preselected_store(options["pickup_stores"]),
-        **options,
-    )
-    return _render_checkout(form, items)
+    values = {
+        "checkout_key": secrets.token_urlsafe(24),
+        "country": current_app.config["SHOP_COUNTRY"],
+        "pickup_store": _preselected_store(options["pickup_stores"]),
+    }
+    return _render_checkout(checkout_fields.for_new_form(values, **options), items)
 
 
 def _preselected_store(pickup_stores: list[tuple[int, str]]) -> str | None:
@@ -135,7 +152,7 @@ def place_order():
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("cart.view"), code=303)
     if form.errors:
-        return _render_checkout(form, items, _("Please check the fields marked below."), status=422)
+        return _render_form(form, items, _("Please check the fields marked below."), status=422)
     try:
         placed, cart_id = _Placed.of(_place(form, cart)), cart.id
         # Read in the placing transaction: a read after the commit would open another one (on SQLite a
@@ -214,7 +231,7 @@ def _after_placing(order: _Placed, form: CheckoutForm, cart_id: int | None):
         # The hold is released and the cart is as it was: try again, or pay cash.
         form.checkout_key.data = secrets.token_urlsafe(24)
         message = _("%(problem)s Nothing was charged: you can try again or pay in cash.", problem=err.message)
-        return _render_checkout(form, carts.cart_items(current_cart()), message, status=err.status_code)
+        return _render_form(form, carts.cart_items(current_cart()), message, status=err.status_code)
     return set_cart_cookies(redirect(page.url, code=303), None, 0)
 
 
@@ -222,15 +239,15 @@ def _refused_checkout(form: CheckoutForm, err: DomainError):
     """The checkout again, saying what went wrong; the cart is untouched (the order rolled back)."""
     items = carts.cart_items(current_cart())
     if isinstance(err, CodeRefused | CodeUsedUp):
-        return _render_checkout(form, items, promotions.refusal_message(err), status=err.status_code)
+        return _render_form(form, items, promotions.refusal_message(err), status=err.status_code)
     if not isinstance(err, OutOfStock):
-        return _render_checkout(form, items, err.message, status=err.status_code)
+        return _render_form(form, items, err.message, status=err.status_code)
     names = ", ".join(i.variant.label for i in items if i.variant.id in err.variant_ids)
     message = _(
         "Sorry, not enough left of: %(items)s. The rest of your cart is kept; please change or remove these items.",
         items=names,
     )
-    return _render_checkout(form, items, message, set(err.variant_ids), 409)
+    return _render_form(form, items, message, set(err.variant_ids), 409)
 
 
 def _details(form: CheckoutForm) -> orders.CheckoutDetails:

@@ -11,6 +11,8 @@ kind of key and value; `install()` puts it where WTForms' widgets and labels loo
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup, escape
 from wtforms import widgets
 from wtforms.widgets import core
@@ -27,10 +29,13 @@ def html_params(**kwargs: object) -> Markup:
             params.append(key)
         elif value is not False:
             # escape() leaves a double quote only in a value that is already markup: WTForms turns it into &quot;.
-            params.append(f'{escape(key)}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+            # A key of letters, digits, - and _ (every keyword argument) has nothing to escape.
+            safe_key = key if _plain_key(key) else escape(key)
+            params.append(f'{safe_key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
     return Markup(" ".join(params))  # noqa: S704 - every key and value escaped above
 
 
+_plain_key = re.compile(r"[A-Za-z0-9_-]*\Z").match
 ORIGINAL = core.html_params
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from babel.numbers import format_decimal
 from flask import Flask, g, has_app_context
 from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -70,6 +71,25 @@ def current_translations():
     return translations
 
 
+class LazyMessage(LazyString):
+    """Flask-Babel's lazy string, translated through the request's kept catalogue; `msgid` is its message id."""
+
+    def __init__(self, msgid: str, /, **variables) -> None:
+        super().__init__(_translate, msgid, **variables)
+        self.msgid = msgid
+
+
+def _translate(msgid: str, /, **variables) -> str:
+    """What Flask-Babel's gettext returns, from `current_translations()` (no context walk per message)."""
+    text = current_translations().ugettext(msgid)
+    return text % variables if variables else text
+
+
+def lazy_gettext(msgid: str, /, **variables) -> LazyMessage:
+    """Flask-Babel's lazy_gettext (a form label, a validator's message), cheaper each time it is shown."""
+    return LazyMessage(msgid, **variables)
+
+
 def count_ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
     """Flask-Babel's ngettext for Python code, with every count in the locale's digits."""
     text = current_translations().ungettext(singular, plural, num)
@@ -109,4 +129,7 @@ def init_app(app: Flask) -> None:
     # Flask-Babel's own filters print ASCII digits whatever the locale: these write its digits.
     app.jinja_env.filters.update(number=number, numberformat=number, decimalformat=number)
     app.jinja_env.globals.update(gettext=_gettext, ngettext=_ngettext, numbering_system=numbering_system)
+    # `_()` straight to `_gettext`: Jinja's i18n alias would look `gettext` up in the context and
+    # call it through the context once more, for each of a page's fifty messages (issue 22).
+    app.jinja_env.globals["_"] = _gettext
     domain.localize_params_with(localized)  # DomainError messages: counts in the page's digits too

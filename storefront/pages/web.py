@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..catalog import generation
+from ..catalog.kept import request_stamp
 from ..core.views import ROBOTS_LINES  # core's robots() appends what each callable there returns
 from ..db import SAFE_METHODS, one_connection_per_request
 from ..extensions import db
@@ -50,7 +51,10 @@ def _versions() -> list[PageVersion]:
     """The stored versions, from this process's copy unless the catalog generation moved."""
     cached: _Cached = current_app.extensions.setdefault(EXTENSION, _Cached())
     session = _writing_session()
-    stamp = generation.peek(db.engine, session)
+    # A page that only reads shares the request's one read of the generation (catalog.kept), as
+    # its brand does: a second read here cost a round trip on every page rendered (issue 22).
+    reading = has_request_context() and request.method in SAFE_METHODS
+    stamp = request_stamp(db.session) if session is None and reading else generation.peek(db.engine, session)
     if stamp is not None and stamp == cached.stamp and cached.versions is not None:
         return cached.versions
     try:

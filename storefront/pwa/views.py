@@ -7,12 +7,23 @@ import json
 from pathlib import Path
 
 import click
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..brand.web import current_brand, stylesheet_url
 from ..config import ROOT
-from ..core.templating import static_url
+from ..core.templating import page_url_for, static_url
 from ..hashing import file_digest
 from . import icons
 
@@ -41,8 +52,20 @@ def icon_folder() -> Path:
 
 @bp.app_template_global()
 def icon_url(name: str) -> str:
-    """URL of a generated icon, versioned by the branding so a new logo is never stale."""
-    return url_for("pwa.icon", name=name, v=branding().fingerprint)
+    """URL of a generated icon, versioned by the branding so a new logo is never stale.
+
+    Every page links two icons: the branding's fingerprint is worked out once per request, and
+    the URL built by templates' remembered url_for (issue 22).
+    """
+    fingerprint = g.get(_ICON_VERSION) if has_request_context() else None
+    if fingerprint is None:
+        fingerprint = branding().fingerprint
+        if has_request_context():
+            setattr(g, _ICON_VERSION, fingerprint)
+    return page_url_for("pwa.icon", name=name, v=fingerprint)
+
+
+_ICON_VERSION = "pwa_icon_version"  # g: this request's branding fingerprint
 
 
 def _no_cache(response: Response) -> Response:

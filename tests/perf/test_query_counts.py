@@ -135,3 +135,23 @@ def test_a_cached_page_costs_one_generation_read(sqlite_app):
         assert "Wool coat" in page and len(page) > len(cold[url]) // 2, url
         queries = [s for s in seen if not s.startswith("PRAGMA") and s.strip().upper() != "SELECT 1"]  # pool upkeep
         assert queries == ["SELECT epoch, value FROM catalog_generation WHERE id = 1"], (url, queries)
+
+
+def test_an_uncached_page_reads_the_generation_once(sqlite_app):
+    """The checkout form and the order page: brand, shop pages and the checkout's settings share one read (issue 22)."""
+    _stock_shop(sqlite_app, 3)
+    shop = ShopClient(sqlite_app.test_client())
+    with sqlite_app.app_context():
+        from storefront.catalog.models import Variant
+
+        variant_id = db.session.query(Variant.id).filter(Variant.on_hand > 0).limit(1).scalar()
+    assert shop.add(variant_id, 1).status_code == 303
+    key = shop.checkout_key()  # the checkout's first read of its kept settings
+    placed = shop.checkout(CHECKOUT_PICKUP, key)
+    assert placed.status_code == 303
+    seen = _driver_statements(sqlite_app)
+    for url in ("/cart", placed.headers["Location"]):
+        seen.clear()
+        assert shop.client.get(url).status_code == 200
+        reads = [s for s in seen if "FROM catalog_generation" in s]
+        assert len(reads) == 1, (url, reads)
