@@ -1,7 +1,7 @@
 """the open day counts the events it folded (issue 22): a day closes from its fold when none was missed
 
-Revision ID: 0036_open_day_count
-Revises: 0035_rollup_open_day
+Revision ID: 0037_open_day_count
+Revises: 0036_dwell_values_binary
 Create Date: 2026-12-07 12:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0036_open_day_count"
-down_revision = "0035_rollup_open_day"
+revision = "0037_open_day_count"
+down_revision = "0036_dwell_values_binary"
 branch_labels = None
 depends_on = None
 
