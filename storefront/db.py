@@ -214,8 +214,9 @@ def write_new(session: Session, objects: Sequence[Base]) -> None:
     For rows a use-case writes and hands on but nobody changes in the same transaction (an order,
     its lines and first step): the unit of work's sorting, per-object bookkeeping and read-back
     around each INSERT cost more CPU than the round trip (issue 22). Every column goes in: one
-    unset takes its column's scalar default (else NULL), set on the object too, so nothing of it
-    is left to load. Foreign keys are the caller's to set. Attach the objects afterwards with
+    unset takes its column's plain default (else NULL), set on the object too, so nothing of it
+    is left to load; one whose default is computed (a clock, a token) or the database's is a
+    TypeError unless set. Foreign keys are the caller's to set. Attach the objects afterwards with
     `keep_written`, once every row they refer to is written.
     """
     if not objects:
@@ -229,7 +230,10 @@ def write_new(session: Session, objects: Sequence[Base]) -> None:
         for key, column in columns:
             if key not in state:
                 default = column.default
-                setattr(obj, key, default.arg if default is not None and default.is_scalar else None)
+                if (default is not None and not default.is_scalar) or (default is None and column.server_default):
+                    # A computed default (a clock, a token) or the database's own: the caller must say.
+                    raise TypeError(f"write_new: {mapper.class_.__name__}.{key} has no value and no plain default")
+                setattr(obj, key, default.arg if default is not None else None)
         rows.append({column.key: state[key] for key, column in columns})
     ids = session.execute(_insert_returning_id(mapper.local_table), rows).scalars().all()
     for obj, new_id in zip(objects, ids, strict=True):
