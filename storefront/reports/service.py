@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,21 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String, case, cast, exists, func, literal, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    LargeBinary,
+    String,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
 from ..analytics import interest_totals
@@ -229,7 +244,8 @@ def _dwell_medians(session: Session, in_range: list) -> dict[str, int]:
     A product with one day in range: that day's stored median. With several: each day's
     histogram (a short row's values instead) is read first; the buckets that hold the middle of
     all the days' values (rules.median_buckets) are the only slice of each day's values then
-    read (substr, by offset), and rules.merged_median picks the middle from those slices.
+    read (substr, by offset; one query for all the products), and rules.merged_median picks the
+    middle from those slices.
     """
     first = case(
         (RollupProduct.dwell_sessions > rr.HISTOGRAM_FROM, RollupProduct.dwell_histogram),
@@ -245,35 +261,61 @@ def _dwell_medians(session: Session, in_range: list) -> dict[str, int]:
     days: dict[str, dict[date, rules.DwellDay]] = defaultdict(dict)
     medians = {}
     for slug, day, count, median, blob in session.execute(read):
-        medians[slug] = median
+        medians[slug] = median  # the answer for a product with one day in range
         decoded = rr.decode_values(blob)
         days[slug][day] = (
             rules.DwellDay(count, histogram=decoded)
             if count > rr.HISTOGRAM_FROM
             else rules.DwellDay(count, values=decoded)
         )
-    for slug, dwell in days.items():
-        if len(dwell) > 1:
-            medians[slug] = _merged_dwell(session, slug, dwell)
+    several = {slug: dwell for slug, dwell in days.items() if len(dwell) > 1}
+    bounds = {}  # (slug, day) -> the day's values in the product's middle buckets: (from, to)
+    for slug, dwell in several.items():
+        first_bucket, last_bucket = rules.median_buckets(list(dwell.values()))
+        for day, d in dwell.items():
+            bounds[slug, day] = (d.below(first_bucket), d.below(last_bucket + 1))
+    stored = {key: (low, high) for key, (low, high) in bounds.items() if several[key[0]][key[1]].values is None}
+    sliced = _stored_slices(session, {key: b for key, b in stored.items() if b[1] > b[0]})
+    for slug, dwell in several.items():
+        parts = [
+            sliced.get((slug, day), ()) if d.values is None else d.values[slice(*bounds[slug, day])]
+            for day, d in dwell.items()
+        ]
+        skipped = sum(bounds[slug, day][0] for day in dwell)
+        medians[slug] = rules.merged_median(parts, total=sum(d.count for d in dwell.values()), skipped=skipped)
     return medians
 
 
-def _merged_dwell(session: Session, slug: str, days: dict[date, rules.DwellDay]) -> int | None:
-    """The median of a product's dwell values over these days, reading only the middle buckets' slices."""
-    first, last = rules.median_buckets(list(days.values()))
-    bounds = {day: (d.below(first), d.below(last + 1)) for day, d in days.items()}
-    parts = [d.values[slice(*bounds[day])] for day, d in days.items() if d.values is not None]
-    stored = {day: (low, high) for day, (low, high) in bounds.items() if days[day].values is None and high > low}
-    if stored:
-        width = rr.DWELL_WIDTH
-        start = case({day: low * width + 1 for day, (low, _high) in stored.items()}, value=RollupProduct.day)
-        length = case({day: (high - low) * width for day, (low, high) in stored.items()}, value=RollupProduct.day)
-        sliced = select(
-            func.substr(RollupProduct.dwell_values, cast(start, Integer), cast(length, Integer), type_=LargeBinary)
-        ).where(RollupProduct.product_slug == slug, RollupProduct.day.in_(stored))
-        parts += [rr.decode_values(blob) for blob in session.scalars(sliced)]
-    total = sum(d.count for d in days.values())
-    return rules.merged_median(parts, total=total, skipped=sum(low for low, _high in bounds.values()))
+SLICES_AT_ONCE = 1000  # rows a query slices (its parameters: a few per row)
+
+
+def _stored_slices(session: Session, wanted: dict[tuple[str, date], tuple[int, int]]) -> dict[tuple[str, date], array]:
+    """Values from..to of these (product, day) rows' stored dwell values: substr() by offset, in a few queries."""
+    result = {}
+    keys = sorted(wanted)
+    for index in range(0, len(keys), SLICES_AT_ONCE):
+        chunk = {key: wanted[key] for key in keys[index : index + SLICES_AT_ONCE]}
+        by_product: dict[str, dict[date, tuple[int, int]]] = defaultdict(dict)
+        for (slug, day), bounds in chunk.items():
+            by_product[slug][day] = bounds
+        start = _per_row(by_product, lambda low, _high: low * rr.DWELL_WIDTH + 1)
+        length = _per_row(by_product, lambda low, high: (high - low) * rr.DWELL_WIDTH)
+        query = select(
+            RollupProduct.product_slug,
+            RollupProduct.day,
+            func.substr(RollupProduct.dwell_values, start, length, type_=LargeBinary),
+        ).where(tuple_(RollupProduct.product_slug, RollupProduct.day).in_(list(chunk)))
+        result.update({(slug, day): rr.decode_values(blob) for slug, day, blob in session.execute(query)})
+    return result
+
+
+def _per_row(by_product: dict[str, dict[date, tuple[int, int]]], offset) -> ColumnElement:
+    """CASE product WHEN .. THEN (CASE day WHEN .. THEN offset(from, to) ..) ..: a number per row."""
+    per_day = {
+        slug: case({day: offset(*bounds) for day, bounds in days.items()}, value=RollupProduct.day)
+        for slug, days in by_product.items()
+    }
+    return cast(case(per_day, value=RollupProduct.product_slug), Integer)
 
 
 def _add_ratings(session: Session, figures: list[ProductFigures]) -> None:
