@@ -71,7 +71,7 @@ def redis_shop(db_url, tmp_path, redis_url, redis_client):
         "REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": prefix,
         "RATELIMIT_STORAGE_URI": redis_url,
-        "EVENTS_RATE_LIMIT": "5 per minute",
+        "EVENTS_RATE_LIMIT": "5 per day",  # a window the flood cannot outlast on a slow machine
         "SEARCH_CACHE_MAX_KEYS": SEARCH_CAP,
         "CACHE_MAX_PAGES": PAGE_CAP,
         "CACHE_MAX_PAGE_BYTES": MAX_PAGE_BYTES,
@@ -96,7 +96,7 @@ def test_a_flood_of_searches_in_redis_stays_under_the_cap_and_keeps_rate_limits(
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     assert client.get(product_url).status_code == 200
-    for _ in range(3):  # three of the five beacon posts a minute allowed to this address
+    for _ in range(3):  # three of the five beacon posts a day allowed to this address
         assert _beacon(client).status_code != 429
     counters = {k: redis_client.get(k) for k in redis_client.scan_iter(f"LIMITS:*/{address}/*")}
     assert counters and all(int(v) == 3 for v in counters.values()), counters
