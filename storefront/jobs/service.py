@@ -82,42 +82,34 @@ def enqueue(
     now: datetime | None = None,
 ) -> int | None:
     """Add a job in the caller's transaction; its id, or None when (name, key) was already enqueued."""
-    json.dumps(payload)  # refuse what the JSON column could not store, here rather than in the worker
     now = now or utcnow()
+    return insert_ignoring_duplicates(
+        session, Job, _job_row(name, payload, key, run_at or now, now), ["name", "key"], Job.id
+    )
+
+
+def enqueue_many(session: Session, jobs: list[tuple[str, dict[str, Any], str]], now: datetime) -> None:
+    """Add several keyed jobs (name, payload, key), due now, in one INSERT; each kept once per (name, key) as
+    `enqueue` keeps it (an order's news and its staff alert: one statement instead of two, issue 22)."""
+    rows = [_job_row(name, payload, key, now, now) for name, payload, key in jobs]
+    insert_many_ignoring_duplicates(session, Job, rows, ["name", "key"])
+
+
+def _job_row(name: str, payload: dict[str, Any], key: str | None, run_at: datetime, now: datetime) -> dict:
+    """A new queued job's row; refuses (TypeError) a payload the JSON column could not store, here
+    rather than in the worker."""
+    json.dumps(payload)
     spec = REGISTRY.handlers.get(name)
-    values = {
+    return {
         "name": name,
         "key": key,
         "payload": payload,
         "status": JobStatus.QUEUED.value,
         "attempts": 0,
         "max_attempts": spec.max_attempts if spec else 5,
-        "run_at": run_at or now,
+        "run_at": run_at,
         "created_at": now,
     }
-    return insert_ignoring_duplicates(session, Job, values, ["name", "key"], Job.id)
-
-
-def enqueue_many(session: Session, jobs: list[tuple[str, dict[str, Any], str]], now: datetime) -> None:
-    """Add several keyed jobs (name, payload, key), due now, in one INSERT; each kept once per (name, key) as
-    `enqueue` keeps it (an order's news and its staff alert: one statement instead of two, issue 22)."""
-    rows = []
-    for name, payload, key in jobs:
-        json.dumps(payload)  # refuse what the JSON column could not store, here rather than in the worker
-        spec = REGISTRY.handlers.get(name)
-        rows.append(
-            {
-                "name": name,
-                "key": key,
-                "payload": payload,
-                "status": JobStatus.QUEUED.value,
-                "attempts": 0,
-                "max_attempts": spec.max_attempts if spec else 5,
-                "run_at": now,
-                "created_at": now,
-            }
-        )
-    insert_many_ignoring_duplicates(session, Job, rows, ["name", "key"])
 
 
 def _due(now: datetime):
