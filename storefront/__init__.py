@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import os
 from importlib import import_module
+from inspect import iscoroutinefunction
+from types import FunctionType
 
 from flask import Flask
 
 from .config import ROOT, Config, check_config, static_folder
 
 
+class Shop(Flask):
+    """Flask, remembering which of its hooks and views are plain functions.
+
+    Flask asks `inspect.iscoroutinefunction` of every before/after/teardown hook and view on every
+    request (about sixteen a request here, each unwrapping the function): a plain function's answer
+    never changes, so it is asked once. Anything else (a bound method, a partial) is asked as before.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: set[FunctionType] = set()
+
+    def ensure_sync(self, func):
+        if func in self._plain:
+            return func
+        if type(func) is FunctionType and not iscoroutinefunction(func):
+            self._plain.add(func)
+            return func
+        return super().ensure_sync(func)
+
+
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, headers, commands."""
-    app = Flask(
+    app = Shop(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=static_folder(),  # the PWA update test serves a copy
