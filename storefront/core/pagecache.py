@@ -117,24 +117,48 @@ def frame(name: str, *kept: object, caller: Callable[[], str], **vary: object) -
     stay, for its fill(). Blocks (a page's own title, head, content...) are never inside a part.
     With Jinja's auto_reload (debug), outside a request or without `frames`, rendered every time.
     """
-    state = _state()
-    frames = state.frames
-    if frames is None or not has_request_context() or current_app.jinja_env.auto_reload:
+    if not has_request_context():
         return caller()
-    key = (name, str(get_locale()), request.url_root, *vary.items())
+    app = current_app._get_current_object()
+    frames = app.extensions["pagecache"].frames
+    if frames is None or app.jinja_env.auto_reload:
+        return caller()
+    request_g = g._get_current_object()
+    key = (name, *_frame_place(request_g), *vary.items())
     entry = frames.get(key)
     if entry is None or len(entry[0]) != len(kept) or any(a is not b for a, b in zip(entry[0], kept, strict=True)):
         html = _render_frame(caller)
         entry = (kept, Markup(html), "<!--hole:" in html)  # noqa: S704 - rendered by Jinja, autoescaped
-        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        token = request_g.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
         if not (isinstance(token, str) and token in html):  # never keep a visitor's token
             if len(frames) >= FRAMES_MAX:
                 frames.clear()
             frames[key] = entry
     html, holes = entry[1], entry[2]
-    if not holes or g.get(RENDERING):
+    if not holes or request_g.get(RENDERING):
         return html
     return Markup(HOLE.sub(lambda match: FILLERS[match.group(1)](), html))  # noqa: S704 - fillers escape
+
+
+_FRAME_PLACE = "pagecache_frame_place"  # g: (Flask-Babel's locale object, (locale, url_root)) of this request
+
+
+def _frame_place(request_g) -> tuple[str, str]:
+    """The request's locale and url_root, worked out once per request (a page has seven parts).
+
+    Kept beside Flask-Babel's own locale object and used only while it is the very same one:
+    force_locale() and refresh() replace it (as core.numerals.current_translations does).
+    """
+    space = request_g.get("_flask_babel")
+    found = request_g.get(_FRAME_PLACE)
+    if found is not None and space is not None and found[0] is getattr(space, "babel_locale", None):
+        return found[1]
+    place = (str(get_locale()), request.url_root)
+    space = request_g.get("_flask_babel")
+    locale = getattr(space, "babel_locale", None)
+    if locale is not None:
+        setattr(request_g, _FRAME_PLACE, (locale, place))
+    return place
 
 
 def _render_frame(caller: Callable[[], str]) -> str:

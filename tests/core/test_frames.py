@@ -13,6 +13,7 @@ import re
 
 import pytest
 from flask import flash, g, render_template_string
+from flask_babel import force_locale
 from PIL import Image
 
 from storefront.core import pagecache
@@ -201,3 +202,20 @@ def test_kept_parts_spare_the_helpers_and_stay_bounded(sqlite_app, monkeypatch):
     for n in range(12):
         assert client.get("/cart", headers={"Host": f"shop{n}.example"}).status_code == 200
         assert len(_frames(app)) <= 20
+
+
+def test_a_language_forced_inside_a_request_gets_its_own_parts(sqlite_app):
+    """force_locale() (a message in the customer's language) switches the parts too, and back."""
+    app = sqlite_app
+    source = CHILDREN["plain"]
+    pages = {}
+    for frames in (None, _frames(app)):
+        app.extensions["pagecache"].frames = frames
+        with app.test_request_context("/cart", headers={"Cookie": "locale=es"}):
+            spanish = render_template_string(source)
+            with force_locale("bn"):
+                bengali = render_template_string(source)
+            pages[frames is None] = tuple(map(without_tokens, (spanish, bengali, render_template_string(source))))
+    assert pages[True] == pages[False]
+    spanish, bengali, again = pages[False]
+    assert 'lang="es"' in spanish and 'lang="bn" dir="ltr" data-numbering="beng"' in bengali and again == spanish
