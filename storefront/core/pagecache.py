@@ -22,6 +22,10 @@ traffic. A hole is an HTML comment, which escaped text (product
 titles, search words) can never produce. A render that used the visitor's token anyway is
 served but not cached. A cache that fails (Redis down) is skipped for a while, with a log line:
 pages are then rendered every time, never refused.
+
+Pages that are not cached (the cart, the checkout, an order, the owner's pages) still share
+base.html's fixed parts through the same holes: `frame()` keeps each part between its blocks
+rendered once per process for the visitor's locale, the host and the brand in force (see there).
 """
 
 from __future__ import annotations
@@ -32,12 +36,22 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, get_flashed_messages, has_app_context, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    g,
+    get_flashed_messages,
+    has_app_context,
+    has_request_context,
+    render_template,
+    request,
+)
+from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy.engine import Engine
@@ -58,6 +72,7 @@ UNTIL = "pagecache_until"  # set on g by a render showing something that changes
 UNTIL_MARK = re.compile(r"<!--until:(\d+)-->")  # leads a stored page that is stale from that Unix second on
 HOLE = re.compile(r"<!--hole:([a-z_]+)-->")
 RETRY_AFTER_FAILURE_S = 10.0
+FRAMES_MAX = 512  # base.html's parts kept per process (parts x languages x hosts x brands in force)
 _SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "URI", "URL")
 
 
@@ -86,6 +101,75 @@ def hole(name: str) -> Markup:
     if g.get(RENDERING):
         return Markup("<!--hole:{}-->").format(name)
     return Markup(filler())  # noqa: S704 - every filler returns escaped text or rendered HTML
+
+
+def frame(name: str, *kept: object, caller: Callable[[], str], **vary: object) -> Markup:
+    """Template global: `{% call frame(name, brand, csrf=...) %}..{% endcall %}`, a part of base.html
+    between its blocks, rendered once per process and spliced into every page (issue 22).
+
+    The part is rendered with holes (the visitor's token, flashes, next path: as a cached page is)
+    and kept under `name`, the request's locale, its host and mount point (url_root) and the
+    hashable `vary` (csrf: whether the page shows a token); `kept` are the objects it was made
+    from, compared by identity: the brand from `shop_brand()`, which its process replaces whenever
+    the catalog generation or the brand's settings move (brand.web), so a part showing the brand,
+    or anything kept under the generation (the shop pages in the footer), is made again then.
+    Each request fills the holes with its own values; inside a cacheable page's render the holes
+    stay, for its fill(). Blocks (a page's own title, head, content...) are never inside a part.
+    With Jinja's auto_reload (debug), outside a request or without `frames`, rendered every time.
+    """
+    if not has_request_context():
+        return caller()
+    app = current_app._get_current_object()
+    frames = app.extensions["pagecache"].frames
+    if frames is None or app.jinja_env.auto_reload:
+        return caller()
+    request_g = g._get_current_object()
+    key = (name, *_frame_place(request_g), *vary.items())
+    entry = frames.get(key)
+    if entry is None or len(entry[0]) != len(kept) or any(a is not b for a, b in zip(entry[0], kept, strict=True)):
+        html = _render_frame(caller)
+        entry = (kept, Markup(html), "<!--hole:" in html)  # noqa: S704 - rendered by Jinja, autoescaped
+        token = request_g.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        if not (isinstance(token, str) and token in html):  # never keep a visitor's token
+            if len(frames) >= FRAMES_MAX:
+                frames.clear()
+            frames[key] = entry
+    html, holes = entry[1], entry[2]
+    if not holes or request_g.get(RENDERING):
+        return html
+    return Markup(HOLE.sub(lambda match: FILLERS[match.group(1)](), html))  # noqa: S704 - fillers escape
+
+
+_FRAME_PLACE = "pagecache_frame_place"  # g: (Flask-Babel's locale object, (locale, url_root)) of this request
+
+
+def _frame_place(request_g) -> tuple[str, str]:
+    """The request's locale and url_root, worked out once per request (a page has seven parts).
+
+    Kept beside Flask-Babel's own locale object and used only while it is the very same one:
+    force_locale() and refresh() replace it (as core.numerals.current_translations does).
+    """
+    space = request_g.get("_flask_babel")
+    found = request_g.get(_FRAME_PLACE)
+    if found is not None and space is not None and found[0] is getattr(space, "babel_locale", None):
+        return found[1]
+    place = (str(get_locale()), request.url_root)
+    space = request_g.get("_flask_babel")
+    locale = getattr(space, "babel_locale", None)
+    if locale is not None:
+        setattr(request_g, _FRAME_PLACE, (locale, place))
+    return place
+
+
+def _render_frame(caller: Callable[[], str]) -> str:
+    """The part rendered with holes (already so inside a cacheable page's render)."""
+    if g.get(RENDERING):
+        return str(caller())
+    setattr(g, RENDERING, True)
+    try:
+        return str(caller())
+    finally:
+        g.pop(RENDERING, None)
 
 
 @dataclass(frozen=True)
@@ -157,6 +241,7 @@ class _State:
     max_bytes: int
     version: VersionSource | None = None  # none registered: pages are rendered uncached, never stale
     skip_until: float = 0.0
+    frames: dict | None = field(default_factory=dict)  # frame()'s parts; None renders them every time
 
 
 def _state() -> _State:
@@ -312,6 +397,7 @@ def init_app(app: Flask) -> None:
         max_bytes=cfg["CACHE_MAX_PAGE_BYTES"],
     )
     app.jinja_env.globals["hole"] = hole
+    app.jinja_env.globals["frame"] = frame
     # Flask-WTF offers generate_csrf both as a global and through a context processor; this
     # processor runs after its one, so `csrf_token()` is the hole in every template.
     app.context_processor(lambda: {"csrf_token": _csrf_hole})
