@@ -6,17 +6,18 @@ the request is never read (the view hands over the shop's settings and the shopp
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..cart.models import Cart
 from ..customers import service as customers
 from ..customers.models import Customer
-from ..domain import N_, Invalid
+from ..domain import N_, Invalid, NotFound
 from ..inventory.rules import OutOfStock
 from ..orders import service as orders
 from ..orders.limit_rules import HoardingLimits
@@ -150,12 +151,41 @@ class OrderFacts:
     transfer: TransferPayment | None
 
 
-def order_facts(session: Session, order: Order) -> OrderFacts:
-    """The order's store, and its card payment or transfer (each way of paying keeps its own record)."""
+def order_page(session: Session, token: str) -> tuple[Order, OrderFacts]:
+    """The order page's order by its unguessable token, with its facts, or NotFound.
+
+    The order, its lines and history, its store record and the store: one SELECT (outer joins: an
+    order may have no store). A card order's payment or a transfer's transfer is read as before.
+    """
+    if not orders.TOKEN_RE.match(token or ""):
+        raise NotFound(orders.ORDER_NOT_FOUND)
+    # Rows repeat the order (lines x steps); its token is unique.
+    row = session.execute(_order_page_by_token(), {"token": token}).unique().one_or_none()
+    if row is None:
+        raise NotFound(orders.ORDER_NOT_FOUND)
+    order, store = row
+    return order, _facts(session, order, store)
+
+
+@functools.cache
+def _order_page_by_token() -> Select:
+    """The order page's one SELECT, built once (every order page asks; a statement kept keeps its cache key).
+
+    Built here, not in orders: the order's store is the stores package's, which sits above orders.
+    """
+    return (
+        select(Order, OrderStore)
+        .outerjoin(OrderStore, OrderStore.order_id == Order.id)
+        .where(Order.token == bindparam("token"))
+        .options(joinedload(Order.lines), joinedload(Order.history), joinedload(OrderStore.store))
+    )
+
+
+def _facts(session: Session, order: Order, store: OrderStore | None) -> OrderFacts:
+    """The order's facts with its store record known: its card payment or transfer read by how it is paid."""
     paid_by = order.payment_method
     return OrderFacts(
-        # The record with its store: one SELECT (the page shows the store's name and address).
-        store=session.get(OrderStore, order.id, options=[joinedload(OrderStore.store)]),
+        store=store,
         payment=payments.payment_of(session, order.id) if paid_by == PaymentMethod.CARD else None,
         transfer=transfers.transfer_of(session, order.id) if paid_by == PaymentMethod.TRANSFER else None,
     )

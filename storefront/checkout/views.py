@@ -276,7 +276,7 @@ def _details(form: CheckoutForm) -> orders.CheckoutDetails:
 @bp.get("/o/<token>")
 def view(token: str):
     """The order page: lines, totals, delivery or pickup details and the status timeline. No login."""
-    return _render_order(orders.find_order(db.session, token))
+    return _render_order(*service.order_page(db.session, token))
 
 
 @bp.post("/o/<token>/transfer")
@@ -289,16 +289,21 @@ def transfer_claim(token: str):
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        order = orders.find_order(db.session, token)
-        return _render_order(order, transfer_error=err.message, transfer_value=raw, status=err.status_code)
+        order, facts = service.order_page(db.session, token)
+        return _render_order(order, facts, transfer_error=err.message, transfer_value=raw, status=err.status_code)
     flash(_("Thank you: we will check the transfer and confirm your order."), "success")
     return redirect(url_for("checkout.view", token=token) + "#payment", code=303)
 
 
-def _render_order(order: Order, transfer_error: str | None = None, transfer_value: str = "", status: int = 200):
+def _render_order(
+    order: Order,
+    facts: service.OrderFacts,
+    transfer_error: str | None = None,
+    transfer_value: str = "",
+    status: int = 200,
+):
     """The order page (with the transfer form's message and value when it was refused)."""
     reached = {change.to_status: change.created_at for change in order.history}
-    facts = service.order_facts(db.session, order)
     store = facts.store
     html = render_template(
         "checkout/order.html",

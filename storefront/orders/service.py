@@ -35,6 +35,7 @@ from .rules import (
 )
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+ORDER_NOT_FOUND = N_("We could not find that order.")  # a token of no order, or not shaped like one
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
 
 
@@ -218,11 +219,11 @@ def _first_status(payment_method: str) -> OrderStatus:
 def find_order(session: Session, token: str) -> Order:
     """An order by its unguessable token, or NotFound."""
     if not TOKEN_RE.match(token or ""):
-        raise NotFound(N_("We could not find that order."))
+        raise NotFound(ORDER_NOT_FOUND)
     # Rows repeat the order (lines x steps); its token is unique.
     order = session.scalars(_order_by_token(), {"token": token}).unique().one_or_none()
     if order is None:
-        raise NotFound(N_("We could not find that order."))
+        raise NotFound(ORDER_NOT_FOUND)
     return order
 
 

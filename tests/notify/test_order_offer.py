@@ -68,6 +68,17 @@ def test_an_order_with_no_news_ahead_offers_nothing(app, shop, fields, events):
     assert "push-offer" not in html and "data-push" not in html and "js/notify.js" not in html
 
 
+def test_the_order_page_asks_for_its_push_label_once(app, shop, monkeypatch):
+    """The script tag and the offer share one answer (they asked order_push_label each)."""
+    url = place(app, shop, CHECKOUT_DELIVERY)
+    asked: list[int] = []
+    label = app.jinja_env.globals["order_push_label"]
+    monkeypatch.setitem(app.jinja_env.globals, "order_push_label", lambda order: asked.append(order.id) or label(order))
+    html = shop.client.get(url).text
+    assert len(asked) == 1
+    assert "when my order ships</button>" in html and re.search(r'<script src="/static/js/notify\.js\?v=\w+"', html)
+
+
 def subscribe(shop: ShopClient, body) -> tuple[int, dict]:
     """POST /notify/push as notify.js does (JSON, CSRF token in the header); status and JSON answer."""
     response = shop.client.post("/notify/push", json=body, headers={"X-CSRFToken": shop.csrf()})

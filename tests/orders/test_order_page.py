@@ -12,7 +12,9 @@ from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.orders import service
 from storefront.orders.models import Order
+from storefront.stores.models import OrderStore
 from tests.builders import CHECKOUT_DELIVERY, CHECKOUT_PICKUP, make_product, variant_ids
+from tests.helpers import recorded_statements
 from tests.stores.builders import make_store
 
 
@@ -106,3 +108,47 @@ def test_every_date_on_the_order_page_has_one_format(app, shop):
     text = html.replace("&#8239;", "\u202f")
     assert text.count(medium) >= 3  # placed, the timeline's first step, and the page's data attribute
     assert short not in text
+
+
+def _order_reads(statements: list[str]) -> list[str]:
+    """The statements that read orders or their store records (not the catalog generation, brand ...)."""
+    return [s for s in statements if re.search(r"\bFROM (orders|order_stores|stores)\b", s)]
+
+
+def test_the_order_page_reads_the_order_its_lines_history_and_store_in_one_statement(app, shop):
+    with app.app_context():
+        store_id = make_store("Market Street", 37.7793, -122.4193, "San Francisco", "94103").id
+        ids = [variant_ids(make_product(t, price=1000, variants=(("", 9),)))[0] for t in ("Wool coat", "Felt hat")]
+    for variant_id in ids:
+        assert shop.add(variant_id, 2).status_code == 303
+    placed = shop.checkout({**CHECKOUT_PICKUP, "pickup_store": str(store_id)})
+    with app.app_context():
+        order = db.session.scalars(db.select(Order)).one()
+        service.apply_event(db.session, order, "confirm", utcnow() + timedelta(minutes=1))
+        db.session.commit()
+    with recorded_statements(app) as statements:
+        html = shop.client.get(placed.headers["Location"]).get_data(as_text=True)
+    reads = _order_reads(statements)
+    assert len(reads) == 1, reads  # the order, its lines, its history, its store record and the store
+    assert all(f"JOIN {table} " in reads[0] for table in ("order_lines", "order_status_changes", "order_stores"))
+    assert re.findall(r'<li class="line"><span>(\d+) × ([^<]+)</span>', html) == [("2", "Wool coat"), ("2", "Felt hat")]
+    assert len(re.findall(r'<li class="done[^"]*"', html)) == 2  # placed and confirmed, each once
+    assert "<strong>Market Street</strong>" in html and "data-pickup-store" in html
+
+
+def test_an_order_without_a_store_record_still_costs_one_statement(app, shop):
+    with app.app_context():
+        variant_id = variant_ids(make_product("Felt hat", price=2000, variants=(("", 5),)))[0]
+    assert shop.add(variant_id).status_code == 303
+    placed = shop.checkout(US_DELIVERY)
+    with app.app_context():
+        assert db.session.scalar(db.select(OrderStore)) is None  # no pickup store, no bound store
+    with recorded_statements(app) as statements:
+        html = shop.client.get(placed.headers["Location"]).get_data(as_text=True)
+    assert len(_order_reads(statements)) == 1
+    assert "<address data-delivery-address>1 Market Street<br>" in html and "data-pickup-store" not in html
+
+
+def test_an_order_link_of_no_order_is_not_found(app, shop):
+    assert shop.client.get("/o/" + "x" * 24).status_code == 404  # shaped like a token: looked up, none
+    assert shop.client.get("/o/short").status_code == 404  # not shaped like one: no read

@@ -18,7 +18,7 @@ from tests.helpers import recorded_statements
 # The budget per page (SQLite counts its BEGIN too). A page that starts loading rows one by one
 # goes over it as soon as it lists a few products. The cart is one joined SELECT (cart, lines,
 # variants, products), so the cart page is that and its BEGIN, and the checkout adds the stores.
-# The order page: the order with its lines and history (one joined SELECT), its payment, its store.
+# The order page: the order with its lines, history and store (one joined SELECT), a card payment or transfer.
 # checkout: 4 since the transfer methods the shop offers are read with the form.
 # product: 7 since its reviews (rating and first page, read once for the section and the structured
 # data) and the return window its structured data states. order: 7 since the order page shows each
