@@ -157,7 +157,9 @@ def _read(engine: Engine) -> tuple | None:
 # the ROLLBACK that resets a returned connection): 0.5 ms of a 1.4 ms cached page. Here it is one.
 READER_NAME = "storefront-catalog-generation"
 _readers: dict[int, tuple[weakref.ref, Engine]] = {}  # id(engine) -> (the engine, weakly; its reader)
-_readers_lock = threading.Lock()
+# Re-entrant: a garbage collection inside the locked block (create_engine allocates) may finalize a
+# collected engine, and its finalizer (_drop_reader) takes this lock in the same thread.
+_readers_lock = threading.RLock()
 
 
 def _reader(engine: Engine) -> Engine:
@@ -203,7 +205,7 @@ def _drop_reader(key: int, reader: Engine, owner_pid: int) -> None:
 def _forget_readers_after_fork() -> None:
     """A forked worker opens its own reader connections (see storefront.forget_connections_after_fork)."""
     global _readers_lock  # noqa: PLW0603 - a lock held by another thread of the parent stays held here
-    _readers_lock = threading.Lock()
+    _readers_lock = threading.RLock()
     for _engine, reader in list(_readers.values()):
         reader.dispose(close=False)
 

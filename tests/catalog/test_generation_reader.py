@@ -126,3 +126,33 @@ def test_an_unreadable_generation_renders_the_page_without_the_cache(pg_app, mon
         db.session.commit()
     page = shopper.get(f"/p/{slug}")
     assert page.status_code == 200 and "$39.90" in page.get_data(as_text=True)  # rendered, not a stale hit
+
+
+def test_an_engine_collected_while_a_reader_is_made_does_not_hang_the_thread(monkeypatch):
+    """Its finalizer may run inside the locked block (a garbage collection during create_engine) and
+    takes the same lock: a plain Lock hung the test run there for good (seen in a suite on 2026-12-07)."""
+    import gc
+    import threading
+
+    unused = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # never connected: engines connect lazily
+    old = create_engine(unused)
+    generation._reader(old)  # noqa: SLF001 - registers old's finalizer
+    dropped = {"old": old}
+    del old
+    real = generation.create_engine
+
+    def collecting(*args, **kwargs):
+        if dropped.pop("old", None) is not None:  # the last reference (an engine sits in cycles) ...
+            gc.collect()  # ... and a collection right here, as create_engine's allocations may start one
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generation, "create_engine", collecting)
+    new = create_engine(unused)
+    made: list[object] = []
+    worker = threading.Thread(target=lambda: made.append(generation._reader(new)), daemon=True)  # noqa: SLF001
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the reader's lock was taken twice by one thread"
+    assert made and made[0] is not new and made[0].url == new.url
+    assert all(entry[0]() is not None for entry in generation._readers.values())  # noqa: SLF001 - old's entry gone
+    new.dispose()
