@@ -137,6 +137,15 @@ class ShopClient:
         return self.post("/login", {"email": email, "password": password, "next": next_url})
 
 
+def signed_in_owner(app) -> ShopClient:
+    """A browser signed in to the admin as a new owner account."""
+    with app.app_context():
+        make_user("owner@example.com", "owner")
+    owner = ShopClient(app.test_client())
+    assert owner.login().status_code == 303
+    return owner
+
+
 def nth_shopper(app, n: int) -> ShopClient:
     """The n-th of several different people: a browser from an address of its own.
 

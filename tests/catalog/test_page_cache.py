@@ -12,7 +12,15 @@ from sqlalchemy import event, select
 from storefront.catalog import generation
 from storefront.catalog.models import Product
 from storefront.extensions import cache, db
-from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_product, make_user, nth_shopper, pickup_by
+from tests.builders import (
+    CHECKOUT_PICKUP,
+    ShopClient,
+    make_category,
+    make_product,
+    nth_shopper,
+    pickup_by,
+    signed_in_owner,
+)
 from tests.sellers.builders import make_seller
 
 PAGES = ("home", "category", "search", "product")
@@ -49,14 +57,6 @@ def _pages(client, lamp) -> dict[str, str]:
     return pages
 
 
-def _owner(app) -> ShopClient:
-    with app.app_context():
-        make_user("owner@example.com", "owner")
-    owner = ShopClient(app.test_client())
-    assert owner.login().status_code == 303
-    return owner
-
-
 def _catalog_statements(app) -> list[str]:
     """Start recording the SQLAlchemy statements that read products (the list fills as requests run)."""
     seen: list[str] = []
@@ -86,7 +86,7 @@ def test_a_hit_serves_the_same_page_without_reading_the_catalog(app, lamp):
 def test_price_change_by_the_owner_shows_on_the_next_request(app, lamp):
     shopper = app.test_client()
     assert all("$45.00" in html for html in _pages(shopper, lamp).values())
-    owner = _owner(app)
+    owner = signed_in_owner(app)
     fields = {"title": "Brass lamp", "slug": lamp["slug"], "price": "39.90", "category_id": "0"}
     with app.app_context():
         fields["category_id"] = str(db.session.get(Product, lamp["id"]).category_id)
@@ -108,7 +108,7 @@ def test_name_change_shows_on_the_next_request(app, lamp):
 def test_a_hidden_product_is_gone_on_the_next_request(app, lamp):
     shopper = app.test_client()
     _pages(shopper, lamp)
-    owner = _owner(app)
+    owner = signed_in_owner(app)
     assert owner.post(f"/admin/products/{lamp['id']}/archive", {"archived": "1"}).status_code == 303
     pages = _pages(shopper, lamp)
     assert pages["product"] == "<404>"

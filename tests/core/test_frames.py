@@ -18,7 +18,14 @@ from PIL import Image
 
 from storefront.core import pagecache
 from storefront.extensions import cache
-from tests.builders import CHECKOUT_PICKUP, ShopClient, make_category, make_product, make_user, variant_ids
+from tests.builders import (
+    CHECKOUT_PICKUP,
+    ShopClient,
+    make_category,
+    make_product,
+    signed_in_owner,
+    variant_ids,
+)
 
 pytestmark = pytest.mark.usefixtures("quick_password_hash")
 
@@ -47,14 +54,6 @@ def without_tokens(html: str) -> str:
     for pattern in TOKENS:
         html = pattern.sub(r"\1TOKEN", html)
     return html
-
-
-def _owner(app) -> ShopClient:
-    with app.app_context():
-        make_user("owner@example.com", "owner")
-    owner = ShopClient(app.test_client())
-    assert owner.login().status_code == 303
-    return owner
 
 
 def _png() -> io.BytesIO:
@@ -87,7 +86,7 @@ def _frames(app) -> dict | None:
 def test_templates_render_the_same_with_and_without_the_kept_parts(sqlite_app):
     """Every part, every hole (token, flashes, cart badge, next path), blocks overridden, no_csrf, four languages."""
     app = sqlite_app
-    owner = _owner(app)
+    owner = signed_in_owner(app)
     assert (
         owner.post("/admin/brand", {**BRAND, "logo": (_png(), "l.png")}, content_type="multipart/form-data").status_code
         == 303
@@ -136,7 +135,7 @@ def test_pages_are_the_same_with_and_without_the_kept_parts(app):
     with app.app_context():
         product = make_product("Merino <coat>", category=make_category("Clothing"))
         variant_id = variant_ids(product)[0]
-    owner = _owner(app)
+    owner = signed_in_owner(app)
     assert owner.post("/admin/brand", BRAND).status_code == 303
     assert "Brand saved" in owner.client.get("/admin/brand").text  # its flash shown
     shopper = ShopClient(app.test_client())
@@ -163,7 +162,7 @@ def test_pages_are_the_same_with_and_without_the_kept_parts(app):
 
 
 def test_an_owners_brand_or_page_edit_shows_on_the_next_page(app):
-    owner = _owner(app)
+    owner = signed_in_owner(app)
     shopper = app.test_client()
     for url in ("/cart", "/stores"):
         before = shopper.get(url).text
