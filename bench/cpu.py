@@ -4,9 +4,12 @@
 
 No server and no network: requests go through Flask's WSGI app in this process, and the figure
 is `time.process_time()` (this process's CPU, not wall time), so it barely moves with whatever
-else the machine is doing; compare commits by running both in turns. What it does not count is
-the server around the app (gunicorn's HTTP parsing and threads, about 0.3 ms a request here) and
-the database server's own CPU (PostgreSQL: about 9 ms per order here, see `pidstat`).
+else the machine is doing; compare commits by running both in turns. It counts the CPU spent
+inside the app's WSGI callable, what gunicorn calls. What it does not count is the server around
+the app (gunicorn's HTTP parsing and threads, about 0.3 ms a request here), the stand-in for it
+here (Flask's test client: building each request and keeping its cookies, about 0.6 ms a request;
+`--with-client` counts it too, as figures measured before December 2026 did) and the database
+server's own CPU (PostgreSQL: about 9 ms per order here, see `pidstat`).
 
 The database must already hold a shop: the demo (`flask --app wsgi seed-demo`) or a database
 `make bench` kept (`--sqlite-file`, `--pg-database`). The checkout variants are stocked up as
@@ -54,27 +57,55 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", default="", help="cProfile one step or page")
     parser.add_argument("--profile-sort", default="cumulative", help="cProfile order: cumulative, tottime ...")
     parser.add_argument("--queries", action="store_true", help="print the SQL statements of one order")
+    parser.add_argument(
+        "--with-client", action="store_true", help="count the test client's CPU too (figures before December 2026)"
+    )
     return parser.parse_args(argv)
 
 
-class Timer:
-    """CPU time per named step, and an optional profiler around one of them."""
+class AppClock:
+    """The CPU time spent inside the app's WSGI callable, summed: the request as gunicorn hands it over,
+    without the test client around it (`whole`: count everything instead, the test client included)."""
 
-    def __init__(self, profiled: str) -> None:
+    def __init__(self, whole: bool = False, now: Callable[[], float] = time.process_time) -> None:
+        self.whole, self.now, self.spent = whole, now, 0.0
+
+    def around(self, wsgi_app: Callable) -> Callable:
+        """`wsgi_app`, counting its CPU time into this clock."""
+
+        def counted(environ, start_response):
+            started = self.now()
+            try:
+                return wsgi_app(environ, start_response)
+            finally:
+                self.spent += self.now() - started
+
+        return counted
+
+    def read(self) -> float:
+        """A reading: subtract two to get what was counted in between."""
+        return self.now() if self.whole else self.spent
+
+
+class Timer:
+    """CPU time per named step (what the clock counts while the step runs), and an optional profiler
+    around one of them."""
+
+    def __init__(self, profiled: str, clock: AppClock) -> None:
         self.samples: dict[str, list[float]] = {}
         self.profiled, self.profiler = profiled, cProfile.Profile(time.process_time) if profiled else None
-        self.current: str | None = None
+        self.clock, self.current = clock, None
 
     def __call__(self, name: str, call: Callable):
         profiling = self.profiler is not None and name == self.profiled
         self.current = name
         if profiling:
             self.profiler.enable()
-        started = time.process_time()
+        started = self.clock.read()
         try:
             return call()
         finally:
-            self.samples.setdefault(name, []).append(time.process_time() - started)
+            self.samples.setdefault(name, []).append(self.clock.read() - started)
             if profiling:
                 self.profiler.disable()
             self.current = None
@@ -149,19 +180,21 @@ def main(argv: list[str] | None = None) -> int:
     from storefront.extensions import db
 
     app = create_app()
+    clock = AppClock(whole=args.with_client)
+    app.wsgi_app = clock.around(app.wsgi_app)
     with app.app_context():
         products = [(slug, variant_id) for variant_id, slug in stock_up(1_000_000, 12)]
         engine = db.engine
     statements: list[tuple[str, str]] = []
-    timer = Timer(args.profile)
+    timer = Timer(args.profile, clock)
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _record(_conn, _cursor, statement, *_args):
+    def _record(_conn, _cursor, statement, *_args):  # inside the app's time: kept as sent, tidied when printed
         if timer.current:
-            statements.append((timer.current, " ".join(statement.split())))
+            statements.append((timer.current, statement))
 
     for n in range(20):
-        one_order(app, Timer(""), *products[n % len(products)])
+        one_order(app, Timer("", clock), *products[n % len(products)])
     statements.clear()
     for n in range(args.orders):
         one_order(app, timer, *products[n % len(products)])
@@ -169,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     cached_hits(app, timer, page_paths(app), args.hits)
 
     medians = timer.medians_ms()
-    print(f"CPU ms per request in this process (median), {engine.dialect.name}, commit {git_commit() or '-'}")
+    counted = "the test client included" if args.with_client else "inside the app"
+    commit = git_commit() or "-"
+    print(f"CPU ms per request in this process, {counted} (median), {engine.dialect.name}, commit {commit}")
     print(f"  checkout, {args.orders} orders (SQL statements per step in brackets):")
     for name in STEPS:
         print(f"    {name:<14} {medians[name]:6.2f}  [{per_order[name]:.1f}]")
@@ -180,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.queries:
         statements.clear()
         one_order(app, timer, *products[0])
-        for step, statement in statements:  # its length and parameters: psycopg re-parses one over 4 kB or 50
+        for step, sent in statements:  # its length and parameters: psycopg re-parses one over 4 kB or 50
+            statement = " ".join(sent.split())
             print(f"  {step:<14} {len(statement):5d} {statement.count('%('):3d} {statement[:130]}")
     if timer.profiler is not None:
         pstats.Stats(timer.profiler).sort_stats(args.profile_sort).print_stats(40)
