@@ -83,3 +83,57 @@ def test_with_the_client_a_step_counts_everything(cpu):
 def test_the_option_chooses_the_clock(cpu):
     assert cpu.parse_args(["--database", "sqlite://"]).with_client is False
     assert cpu.parse_args(["--database", "sqlite://", "--with-client"]).with_client is True
+
+
+CPU_OUTPUT = """CPU ms per request in this process, inside the app (median), postgresql, commit 08cc11f
+  checkout, 100 orders (SQL statements per step in brackets):
+    product          1.55  [0.0]
+    add              4.25  [3.0]
+    checkout_form    5.41  [1.0]
+    place           11.67  [17.0]
+    order_page       5.64  [1.0]
+    one order       28.52
+  cached pages, 200 hits each (ratio: baseline / page):
+    robots          0.535  1.00
+    product         1.298  0.41
+"""
+
+
+@pytest.fixture
+def pairs(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    return importlib.import_module("pairs")
+
+
+def test_pairs_reads_each_step_of_the_checkout(pairs):
+    assert pairs.parse_steps(CPU_OUTPUT) == {
+        "product": 1.55, "add": 4.25, "checkout_form": 5.41, "place": 11.67, "order_page": 5.64, "one order": 28.52
+    }  # fmt: skip
+
+
+def test_pairs_refuses_an_output_without_the_figures(pairs):
+    with pytest.raises(ValueError, match="place"):
+        pairs.parse_steps(CPU_OUTPUT.replace("    place ", "    placed "))
+
+
+def test_pairs_takes_the_median_of_each_pairs_ratio(pairs):
+    def run(one: float) -> dict[str, float]:
+        return dict.fromkeys(pairs.STEPS, one)
+
+    # The machine drifts: the second pair ran slower on both sides; each pair's ratio stays fair.
+    measured = [(run(40.0), run(20.0)), (run(60.0), run(36.0)), (run(50.0), run(40.0))]
+    a, b, ratio = pairs.summarize(measured)["one order"]
+    assert (a, b) == (50.0, 36.0)
+    assert ratio == pytest.approx(0.6)  # the ratios 0.5, 0.6 and 0.8, not 36 / 50
+
+
+def test_pairs_options(pairs):
+    args, extra = pairs.parse_args(["--a", "/x=sqlite://", "--b", "/y=sqlite://", "--", "--orders", "5"])
+    assert (args.a, args.b, args.pairs, extra) == (
+        (Path("/x"), "sqlite://"),
+        (Path("/y"), "sqlite://"),
+        8,
+        ["--orders", "5"],
+    )
+    with pytest.raises(SystemExit):
+        pairs.parse_args(["--a", "/x", "--b", "/y=sqlite://"])
