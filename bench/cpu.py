@@ -4,10 +4,10 @@
 
 No server and no network: requests go through Flask's WSGI app in this process, and the figure
 is `time.process_time()` (this process's CPU, not wall time), so it barely moves with whatever
-else the machine is doing; compare commits by running both in turns. It counts the CPU spent
+else the machine is doing; compare commits with bench/pairs.py (both at once). It counts the CPU spent
 inside the app's WSGI callable, what gunicorn calls. What it does not count is the server around
 the app (gunicorn's HTTP parsing and threads, about 0.3 ms a request here), the stand-in for it
-here (Flask's test client: building each request and keeping its cookies, about 0.6 ms a request;
+here (Flask's test client: building each request and keeping its cookies, about 0.5 ms a request;
 `--with-client` counts it too, as figures measured before December 2026 did) and the database
 server's own CPU (PostgreSQL: about 9 ms per order here, see `pidstat`).
 
